@@ -1,0 +1,129 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+
+/**
+ * A real Redis for tests. With REDIS_URL set, that server is used; otherwise one private
+ * `redis-server` per test worker is started on a free loopback port with its data in a temp dir,
+ * and stopped when the worker exits. Each test takes a fresh key prefix from `freshPrefix()`.
+ */
+export interface TestRedis {
+  url: string;
+  /** Start a new private server (for restart tests); REDIS_URL is ignored. */
+  port: number;
+}
+
+let shared: Promise<TestRedis> | undefined;
+const children = new Set<ChildProcess>();
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** A server of this worker's own, started on first use. */
+export function testRedis(): Promise<TestRedis> {
+  if (!shared) {
+    const url = process.env.REDIS_URL;
+    shared = url ? Promise.resolve({ url, port: Number(new URL(url).port || 6379) }) : startRedisServer().then((s) => s.redis);
+  }
+  return shared;
+}
+
+export interface RedisServerHandle {
+  redis: TestRedis;
+  dir: string;
+  /** SIGKILL (crash) or SIGTERM (clean stop) the server; the data dir stays for a restart. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Start it again on the same port and data dir (append-only file on, so data survives). */
+  restart(): Promise<void>;
+}
+
+/** Start a private redis-server with AOF on, as production runs it. */
+export async function startRedisServer(): Promise<RedisServerHandle> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'bb-redis-'));
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
+        '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--logfile', join(dir, 'redis.log')],
+      { stdio: 'ignore' },
+    );
+    children.add(child);
+    child.on('exit', () => child && children.delete(child));
+    await waitForRedis(`redis://127.0.0.1:${port}`);
+  };
+  await start();
+  return {
+    redis: { url: `redis://127.0.0.1:${port}`, port },
+    dir,
+    async stop(signal = 'SIGTERM') {
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.once('exit', () => resolve());
+        c.kill(signal);
+      });
+    },
+    restart: start,
+  };
+}
+
+async function waitForRedis(url: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      await client.connect();
+      await client.ping();
+      client.disconnect();
+      return;
+    } catch (err) {
+      client.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis-server did not start at ${url}: ${String(err)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** A key prefix no other test uses. */
+export function freshPrefix(label = 't'): string {
+  return `bbtest-${label}-${randomBytes(5).toString('hex')}`;
+}
+
+/** Remove every key under a prefix (BullMQ's keys included). */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const client = new Redis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await client.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    client.disconnect();
+  }
+}
+
+function killAll() {
+  for (const c of children) c.kill('SIGKILL');
+}
+process.once('exit', killAll);
+
+export function cleanupDir(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
