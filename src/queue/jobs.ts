@@ -102,6 +102,8 @@ export const executorEventSchema = z.discriminatedUnion('type', [
     running: z.array(z.number().int()),
   }),
   z.object({ type: z.literal('heartbeat'), running: z.array(z.number().int()) }),
+  /** The executor is shutting down: it takes no new job, and goodbye follows once its builds end. */
+  z.object({ type: z.literal('stopping'), handBack: z.boolean() }),
   z.object({ type: z.literal('goodbye'), reason: z.string().optional() }),
   z.object({ type: z.literal('build-started'), ...buildRef }),
   z.object({ type: z.literal('step-started'), ...buildRef, step: z.number().int().nonnegative(), name: z.string() }),

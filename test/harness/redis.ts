@@ -86,6 +86,7 @@ async function waitForRedis(url: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    client.on('error', () => undefined);
     try {
       await client.connect();
       await client.ping();

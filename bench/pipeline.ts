@@ -1,0 +1,169 @@
+/**
+ * Pipeline benchmark: prints change intake (changes/s), build throughput (builds/s), change →
+ * build-started latency (median, p95) and the master's RSS idle and at peak.
+ *
+ *   npm run bench                     # defaults
+ *   BENCH_CHANGES=5000 BENCH_BUILDSETS=500 npm run bench
+ *
+ * It starts a private redis-server (or uses $REDIS_URL), a master and two executors as separate
+ * processes on this machine, and drives them the way `bb sendchange` does.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { Store } from '../src/data/store.js';
+import { BbClient } from '../src/queue/client.js';
+import { startPrivateRedis } from '../src/demo/redis.js';
+
+const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const N_CHANGES = Number(process.env.BENCH_CHANGES ?? 5000);
+const N_BUILDSETS = Number(process.env.BENCH_BUILDSETS ?? 500);
+const N_LATENCY = Number(process.env.BENCH_LATENCY ?? 100);
+const SLOTS = Number(process.env.BENCH_SLOTS ?? 32);
+const SECRET = randomBytes(16).toString('hex');
+
+const children: ChildProcess[] = [];
+function spawnBb(args: string[], env: Record<string, string> = {}): ChildProcess {
+  const c = spawn(process.execPath, [join(ROOT, 'bin/bb.js'), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, BB_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  children.push(c);
+  return c;
+}
+
+function rssKb(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const get = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: get('VmRSS'), hwm: get('VmHWM') };
+}
+
+async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await fn())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function main(): Promise<void> {
+  const redis = process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop: () => undefined } : await startPrivateRedis();
+  const prefix = `bench-${randomBytes(3).toString('hex')}`;
+  const dir = mkdtempSync(join(tmpdir(), 'bb-bench-'));
+  const config = join(dir, 'bench.ts');
+  const noop = "[{ type: 'shell', name: 'noop', command: ['true'] }]";
+  writeFileSync(
+    config,
+    `export default {
+  redis: { prefix: '${prefix}' },
+  basedir: '${join(dir, 'master')}',
+  executors: [{ name: 'e1', secret: '${SECRET}' }, { name: 'e2', secret: '${SECRET}' }],
+  builders: ['b1', 'b2', 'b3', 'b4', 'lat'].map((name) => ({ name, executors: ['e1', 'e2'], steps: ${noop} })),
+  schedulers: [
+    { type: 'single-branch', name: 'latency', branch: 'main', treeStableTimer: 0, builders: ['lat'] },
+  ],
+};\n`,
+  );
+  const conn = new Redis(redis.url);
+  const store = new Store(conn, prefix);
+  const client = new BbClient(redis.url, prefix);
+  const master = spawnBb(['master', '--config', config, '--redis', redis.url]);
+  await until('master', async () => (await store.configSummary()) !== null, 60_000);
+  for (const e of ['e1', 'e2']) {
+    spawnBb(['executor', '--name', e, '--redis', redis.url, '--prefix', prefix, '--basedir', join(dir, e), '--slots', String(SLOTS)], { BB_EXECUTOR_SECRET: SECRET });
+  }
+  await until('executors', async () => (await store.getExecutors(['e1', 'e2'])).filter((x) => x.state === 'connected').length === 2, 60_000);
+  await new Promise((r) => setTimeout(r, 1000));
+  const idle = rssKb(master.pid!);
+  console.log(`machine: ${process.platform} ${process.arch}, node ${process.version}; executors: 2 × ${SLOTS} slots`);
+  console.log(`master RSS idle: ${(idle.rss / 1024).toFixed(1)} MiB`);
+
+  // 1. Change intake: sendchange's code path (BbClient.sendChange), 64 in flight, until stored and classified.
+  {
+    const t0 = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < N_CHANGES) {
+        const i = next++;
+        await client.sendChange({ author: `Dev ${i % 7} <dev${i % 7}@example.org>`, files: [`src/f${i}.c`], branch: 'intake', revision: (i + 1).toString(16).padStart(8, 'a') });
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, worker));
+    const queued = performance.now();
+    await until('changes stored', async () => (await store.lastChangeId()) >= N_CHANGES && (await store.schedulerCursor()) >= N_CHANGES);
+    const done = performance.now();
+    console.log(`change intake: ${N_CHANGES} changes in ${((done - t0) / 1000).toFixed(2)} s = ${Math.round(N_CHANGES / ((done - t0) / 1000))} changes/s (queueing alone: ${Math.round(N_CHANGES / ((queued - t0) / 1000))}/s)`);
+  }
+
+  // 2. Build throughput: N build sets × 4 builders with a no-op step.
+  {
+    const before = await store.lastBuilds('b1', 1);
+    const t0 = performance.now();
+    for (let i = 0; i < N_BUILDSETS; i++) {
+      await store.createBuildSet({
+        reason: 'bench',
+        scheduler: 'bench',
+        sourcestamp: { repository: '', project: '', branch: 'main', changeIds: [] },
+        builders: ['b1', 'b2', 'b3', 'b4'],
+        properties: {},
+        priority: 0,
+      });
+    }
+    // The master's distributor reacts to its own bus, not to writes from this process: nudge it by a change build.
+    await client.sendChange({ author: 'kick <k@example.org>', branch: 'main', files: ['x'], revision: 'fffffff0' });
+    const total = N_BUILDSETS * 4;
+    const from = before[0]?.id ?? 0;
+    await until('all builds finished', async () => {
+      const finished = await Promise.all(['b1', 'b2', 'b3', 'b4'].map(async (b) => (await store.lastBuilds(b, 1))[0]));
+      return finished.every((b) => b && b.number >= N_BUILDSETS && b.state === 'finished') && (await store.activeBuilds()).filter((x) => x.builder !== 'lat').length === 0;
+    });
+    const secs = (performance.now() - t0) / 1000;
+    const failed = (await Promise.all(['b1', 'b2', 'b3', 'b4'].map((b) => store.lastBuilds(b, N_BUILDSETS)))).flat().filter((b) => b.id > from && b.result !== 'SUCCESS').length;
+    console.log(`build throughput: ${total} builds (${N_BUILDSETS} build sets × 4 builders, no-op step) in ${secs.toFixed(2)} s = ${Math.round(total / secs)} builds/s; not SUCCESS: ${failed}`);
+  }
+
+  // 3. Latency: change sent → build started, with idle executors, one at a time.
+  {
+    await until('idle', async () => (await store.activeBuilds()).length === 0 && (await store.pendingCount()) === 0);
+    const lat: number[] = [];
+    for (let i = 0; i < N_LATENCY; i++) {
+      const have = (await store.lastBuilds('lat', 1))[0]?.number ?? 0;
+      const sent = Date.now();
+      await client.sendChange({ author: 'Lat <lat@example.org>', branch: 'main', files: ['src/l.c'], revision: (0xbeef0000 + i).toString(16) });
+      let started = 0;
+      await until('latency build', async () => {
+        const b = (await store.lastBuilds('lat', 1))[0];
+        if (b && b.number > have && b.startedAt && b.state === 'finished') {
+          started = b.startedAt;
+          return true;
+        }
+        return false;
+      });
+      lat.push(started - sent);
+    }
+    lat.sort((a, b) => a - b);
+    console.log(`change → build started: median ${pct(lat, 50)} ms, p95 ${pct(lat, 95)} ms, max ${lat[lat.length - 1]} ms (${N_LATENCY} changes, one at a time)`);
+  }
+
+  const peak = rssKb(master.pid!);
+  console.log(`master RSS now: ${(peak.rss / 1024).toFixed(1)} MiB, peak (VmHWM): ${(peak.hwm / 1024).toFixed(1)} MiB`);
+  for (const c of children) c.kill('SIGTERM');
+  await client.close();
+  conn.disconnect();
+  redis.stop();
+}
+
+main().catch((err) => {
+  console.error(err);
+  for (const c of children) c.kill('SIGKILL');
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import { CommandError, type CommandSpec } from '../src/chat/command.js';
+import { describeBuild } from '../src/status/status.js';
+
+export const lastCommand: CommandSpec = {
+  name: 'last',
+  usage: '[builder]',
+  summary: 'the last finished build of a builder (of every builder when none is named)',
+  permission: 'anyone',
+  maxArgs: 1,
+  async run({ args, api }) {
+    const list = await api.status(args[0]).catch((err: Error) => {
+      throw new CommandError(err.message);
+    });
+    return list.map((s) => `${s.name}: ${s.last[0] ? describeBuild(s.last[0]) : 'no builds yet'}`);
+  },
+};

@@ -1,0 +1,25 @@
+import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
+
+export const logCommand: CommandSpec = {
+  name: 'log',
+  aliases: ['logs'],
+  usage: '<builder> [number] [step]',
+  summary: "the last lines of a build's log",
+  permission: 'anyone',
+  minArgs: 1,
+  maxArgs: 3,
+  async run({ args, api }) {
+    const [builder, num, stepArg] = args as [string, string | undefined, string | undefined];
+    if (num !== undefined && !/^\d+$/.test(num)) throw new UsageError(`"${num}" is not a build number`);
+    const build = num ? await api.build(builder, Number(num)) : await api.lastBuild(builder);
+    if (!build) throw new CommandError(num ? `${builder} has no build #${num}.` : `${builder} has no builds yet.`);
+    let step: number | undefined;
+    if (stepArg !== undefined) {
+      step = /^\d+$/.test(stepArg) ? Number(stepArg) : build.steps.findIndex((s) => s.name === stepArg);
+      if (step < 0 || step >= build.steps.length) throw new CommandError(`${builder} #${build.number} has no step "${stepArg}" (steps: ${build.steps.map((s) => s.name).join(', ')}).`);
+    }
+    const tail = await api.logTail(build, step, 10);
+    const head = `${builder} #${build.number} step ${build.steps[tail.step]?.name ?? tail.step} (last ${tail.lines.length} lines; full log: bb logs ${builder} ${build.number} ${tail.step}):`;
+    return [head, ...tail.lines];
+  },
+};

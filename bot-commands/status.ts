@@ -1,0 +1,23 @@
+import { CommandError, type CommandSpec } from '../src/chat/command.js';
+import { describeBuild } from '../src/status/status.js';
+
+export const statusCommand: CommandSpec = {
+  name: 'status',
+  usage: '[builder|all]',
+  summary: "a builder's executors, running build and last result (all builders when none is named)",
+  permission: 'anyone',
+  maxArgs: 1,
+  async run({ args, api }) {
+    const which = args[0] && args[0] !== 'all' ? args[0] : undefined;
+    const list = await api.status(which).catch((err: Error) => {
+      throw new CommandError(err.message);
+    });
+    return list.map((s) => {
+      const online = s.executors.filter((e) => e.state === 'connected').length;
+      const now = s.running.length ? `building ${s.running.map((b) => describeBuild(b)).join('; ')}` : 'idle';
+      const last = s.last[0] ? `last ${describeBuild(s.last[0])}` : 'no builds yet';
+      const queued = s.pending ? `, ${s.pending} queued` : '';
+      return `${s.name}: ${now}${queued}; ${last} [${online}/${s.executors.length} executors online]`;
+    });
+  },
+};

@@ -1,0 +1,12 @@
+import type { CommandSpec } from '../src/chat/command.js';
+
+export const versionCommand: CommandSpec = {
+  name: 'version',
+  usage: '',
+  summary: "bb's version",
+  permission: 'anyone',
+  maxArgs: 0,
+  async run({ api }) {
+    return `bb ${api.version}`;
+  },
+};

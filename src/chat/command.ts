@@ -1,0 +1,50 @@
+import type { BotApi } from './api.js';
+import type { ChatMessage } from './transport.js';
+
+/** Who may run a command. `dangerous` commands are denied unless the config grants them. */
+export type Permission = 'anyone' | 'dangerous';
+
+export interface CommandContext {
+  /** The words after the command name, quotes respected. */
+  args: string[];
+  /** Options given as `--name value` or `--flag`. */
+  options: Record<string, string | true>;
+  message: ChatMessage;
+  api: BotApi;
+  /** The command's own spec (for its usage line). */
+  spec: CommandSpec;
+}
+
+/** A reply: lines of plain text, and optionally the same as HTML for transports that show it. */
+export interface Reply {
+  lines: string[];
+  html?: string;
+}
+
+/**
+ * One chat command, declared in one file under bot-commands/. Help is generated from these specs;
+ * duplicate names or aliases are a startup error.
+ */
+export interface CommandSpec {
+  /** One or more words: `status`, `force build`. */
+  name: string;
+  aliases?: string[];
+  /** Arguments after the name, e.g. `[builder|all]`. */
+  usage: string;
+  summary: string;
+  /** Longer help shown by `help <command>`. */
+  help?: string;
+  permission: Permission;
+  /** Options the command accepts (without dashes) and whether they take a value. */
+  options?: Record<string, 'value' | 'flag'>;
+  /** Smallest and largest number of positional arguments. */
+  minArgs?: number;
+  maxArgs?: number;
+  run(ctx: CommandContext): Promise<Reply | string | string[]>;
+}
+
+/** Thrown by a handler when its arguments are wrong: the router replies with the usage. */
+export class UsageError extends Error {}
+
+/** Thrown by a handler for an expected refusal (unknown builder, …): the message goes to chat as is. */
+export class CommandError extends Error {}

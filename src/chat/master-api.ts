@@ -1,0 +1,66 @@
+import type { MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import type { Build, BuildRequest } from '../model/build.js';
+import { forceBuild } from '../process/force.js';
+import { builderStatuses } from '../status/status.js';
+import type { BotApi } from './api.js';
+
+/** The BotApi of a running master: reads the store, acts through the master's own functions. */
+export class MasterBotApi implements BotApi {
+  constructor(
+    private readonly store: Store,
+    private readonly masterConfig: MasterConfig,
+    readonly botName: string,
+    readonly version: string,
+  ) {}
+
+  async config() {
+    const c = await this.store.configSummary();
+    if (!c) throw new Error('the master has not published its config yet');
+    return c;
+  }
+
+  status(builder?: string) {
+    return builderStatuses(this.store, builder ? { builder, last: 1 } : { last: 1 });
+  }
+
+  async lastBuild(builder: string): Promise<Build | null> {
+    return (await this.store.lastBuilds(builder, 1))[0] ?? null;
+  }
+
+  build(builder: string, number: number) {
+    return this.store.buildByNumber(builder, number);
+  }
+
+  async executors() {
+    return this.store.getExecutors(this.masterConfig.executors.map((e) => e.name));
+  }
+
+  recentChanges(n: number) {
+    return this.store.recentChanges(n);
+  }
+
+  async pending(): Promise<BuildRequest[]> {
+    const list = await this.store.pendingRequests(200);
+    const reqs = await Promise.all(list.map((p) => this.store.getRequest(p.requestId)));
+    return reqs.filter((r): r is BuildRequest => r !== null);
+  }
+
+  async force(req: { builders: string[]; branch?: string; revision?: string; reason?: string; owner: string }) {
+    const res = await forceBuild(this.store, this.masterConfig, { v: 1, type: 'force', ...req, properties: {} });
+    return res.buildsetId;
+  }
+
+  async logTail(build: Build, step: number | undefined, lines: number) {
+    let idx = step;
+    if (idx === undefined) {
+      idx = build.currentStep ?? -1;
+      if (idx < 0) for (let i = build.steps.length - 1; i >= 0; i--) if (build.steps[i]!.state !== 'pending') { idx = i; break; }
+      if (idx < 0) idx = 0;
+    }
+    const { chunks } = await this.store.readLog(build.id, idx);
+    const all = chunks.map((c) => c.text).join('').split('\n');
+    if (all[all.length - 1] === '') all.pop();
+    return { step: idx, lines: all.slice(-lines) };
+  }
+}

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { BotApi } from './api.js';
+import { CommandError, UsageError, type CommandSpec, type Reply } from './command.js';
+import { addressedText, distance, splitWords } from './parse.js';
+import { CommandRegistry } from './registry.js';
+import type { ChatMessage } from './transport.js';
+
+export interface Authorizer {
+  /** null when allowed, else why not and what would allow it. */
+  deny(spec: CommandSpec, message: ChatMessage): Promise<string | null>;
+}
+
+export interface RateLimit {
+  /** Commands per user in `windowMs`. */
+  max: number;
+  windowMs: number;
+}
+
+/**
+ * Turns a chat message into a command run and its reply. Parsing, "did you mean", usage on bad
+ * arguments, permission checks, per-user rate limits and the two-message error rule (technical
+ * detail to the log, a fixed phrase with a correlation id to chat) all live here, once for every
+ * transport.
+ */
+export class CommandRouter {
+  readonly registry: CommandRegistry;
+  private readonly recent = new Map<string, number[]>();
+
+  constructor(
+    specs: CommandSpec[],
+    private readonly api: BotApi,
+    private readonly log: Logger,
+    private readonly authorizer: Authorizer,
+    private readonly rate: RateLimit = { max: 20, windowMs: 60_000 },
+    private readonly now: () => number = Date.now,
+  ) {
+    this.registry = new CommandRegistry(specs);
+  }
+
+  /** The reply to a message, or null when the message is not for the bot. */
+  async handle(message: ChatMessage): Promise<Reply | null> {
+    const text = addressedText(message.text, this.api.botName, message.isDirect);
+    if (text === null) return null;
+    const words = splitWords(text);
+    if (!words.length) return { lines: [`Hi! Say "${this.api.botName}: help" to see what I can do.`] };
+    if (this.limited(message)) return { lines: [`${message.sender}: slow down a little; try again in a minute.`] };
+    const found = this.registry.match(words);
+    if (!found) return { lines: [this.unknown(words)] };
+    const { spec } = found;
+    const { args, options, bad } = this.splitOptions(spec, words.slice(found.used));
+    if (bad) return { lines: [`${bad}. Usage: ${usage(spec)}`] };
+    if ((spec.minArgs !== undefined && args.length < spec.minArgs) || (spec.maxArgs !== undefined && args.length > spec.maxArgs)) {
+      return { lines: [`Usage: ${usage(spec)}`] };
+    }
+    if (spec.permission === 'dangerous') {
+      const why = await this.authorizer.deny(spec, message);
+      if (why) return { lines: [`Sorry, ${message.sender}, you may not ${spec.name}: ${why}`] };
+    }
+    try {
+      const out = await spec.run({ args, options, message, api: this.api, spec });
+      return typeof out === 'string' ? { lines: [out] } : Array.isArray(out) ? { lines: out } : out;
+    } catch (err) {
+      if (err instanceof UsageError) return { lines: [`${err.message ? `${err.message}. ` : ''}Usage: ${usage(spec)}`] };
+      if (err instanceof CommandError) return { lines: [err.message] };
+      const id = randomBytes(4).toString('hex');
+      this.log.error({ err, command: spec.name, correlationId: id, sender: message.sender }, 'chat command failed');
+      return { lines: [`Something went wrong running "${spec.name}" (error ${id}); the details are in the master's log.`] };
+    }
+  }
+
+  private splitOptions(spec: CommandSpec, words: string[]): { args: string[]; options: Record<string, string | true>; bad?: string } {
+    const args: string[] = [];
+    const options: Record<string, string | true> = {};
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i]!;
+      if (!w.startsWith('--') || w === '--') {
+        args.push(w);
+        continue;
+      }
+      const [name, inline] = w.slice(2).split('=', 2) as [string, string | undefined];
+      const kind = spec.options?.[name];
+      if (!kind) return { args, options, bad: `unknown option --${name}` };
+      if (kind === 'flag') options[name] = true;
+      else {
+        const value = inline ?? words[++i];
+        if (value === undefined) return { args, options, bad: `--${name} needs a value` };
+        options[name] = value;
+      }
+    }
+    return { args, options };
+  }
+
+  private unknown(words: string[]): string {
+    const said = words.slice(0, 2).join(' ').toLowerCase();
+    const first = words[0]!.toLowerCase();
+    let best: { name: string; d: number } | undefined;
+    for (const name of this.registry.names()) {
+      const d = Math.min(distance(first, name), distance(said, name));
+      if (!best || d < best.d) best = { name, d };
+    }
+    const hint = best && best.d <= Math.max(2, Math.floor(best.name.length / 3)) ? ` Did you mean "${best.name}"?` : '';
+    return `I don't know "${words[0]}".${hint} Say "${this.api.botName}: help" for the list.`;
+  }
+
+  private limited(message: ChatMessage): boolean {
+    const who = `${message.transport}:${message.account ?? message.sender}`;
+    const now = this.now();
+    const times = (this.recent.get(who) ?? []).filter((t) => now - t < this.rate.windowMs);
+    times.push(now);
+    this.recent.set(who, times);
+    return times.length > this.rate.max;
+  }
+}
+
+export function usage(spec: CommandSpec): string {
+  return `${spec.name}${spec.usage ? ` ${spec.usage}` : ''}`;
+}

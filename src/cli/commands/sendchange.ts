@@ -1,0 +1,41 @@
+import { Command } from 'commander';
+import { BbClient } from '../../queue/client.js';
+import { addConnOptions, connPrefix, connUrl, type ConnOptions } from '../connect.js';
+import { parseProperties, collect } from '../options.js';
+
+export function sendchangeCommand(): Command {
+  return addConnOptions(
+    new Command('sendchange')
+      .description('tell bb about a change (a commit) so schedulers can build it')
+      .requiredOption('-W, --who <author>', 'author, e.g. "Brian Warner <warner@example.org>"')
+      .option('-f, --file <path>', 'a file the change touched (repeat for more)', collect, [])
+      .option('-c, --comments <text>', 'the commit message', '')
+      .option('-b, --branch <branch>', 'branch')
+      .option('-r, --revision <rev>', 'revision (commit id)')
+      .option('--repository <url>', 'repository', '')
+      .option('--project <name>', 'project', '')
+      .option('--category <name>', 'category')
+      .option('-p, --property <k=v>', 'a change property (repeat for more)', collect, [])
+      .option('--when <seconds>', 'commit time, seconds since the epoch'),
+  ).action(async (o: ConnOptions & Record<string, unknown>) => {
+    const client = new BbClient(connUrl(o), connPrefix(o));
+    try {
+      const id = await client.sendChange({
+        author: o.who as string,
+        files: o.file as string[],
+        comments: o.comments as string,
+        ...(o.branch ? { branch: o.branch as string } : {}),
+        ...(o.revision ? { revision: o.revision as string } : {}),
+        repository: o.repository as string,
+        project: o.project as string,
+        ...(o.category ? { category: o.category as string } : {}),
+        properties: parseProperties(o.property as string[]),
+        ...(o.when ? { when: Math.round(Number(o.when) * 1000) } : {}),
+        source: 'sendchange',
+      });
+      console.log(`change queued (job ${id})`);
+    } finally {
+      await client.close();
+    }
+  });
+}

@@ -1,0 +1,35 @@
+import { EventEmitter } from 'node:events';
+import type { Change } from '../model/change.js';
+import type { Build, BuildRequest, BuildSet } from '../model/build.js';
+import type { ExecutorRecord } from './records.js';
+
+/** Every event the write path publishes, with the stored record it carries. */
+export interface DataEvents {
+  'change.new': [Change];
+  'buildset.new': [BuildSet, BuildRequest[]];
+  'request.pending': [BuildRequest];
+  'build.new': [Build];
+  'build.started': [Build];
+  'build.step': [Build, number];
+  'build.log': [Build, number, string];
+  'build.finished': [Build];
+  /** The first failing build of a BuildSet. */
+  'buildset.failed': [BuildSet, Build];
+  'buildset.complete': [BuildSet];
+  'executor.connected': [ExecutorRecord];
+  'executor.lost': [ExecutorRecord, string];
+}
+
+export class DataBus {
+  private readonly ee = new EventEmitter();
+  constructor() {
+    this.ee.setMaxListeners(100);
+  }
+  on<K extends keyof DataEvents>(event: K, fn: (...args: DataEvents[K]) => void): () => void {
+    this.ee.on(event, fn as (...args: unknown[]) => void);
+    return () => this.ee.off(event, fn as (...args: unknown[]) => void);
+  }
+  emit<K extends keyof DataEvents>(event: K, ...args: DataEvents[K]): void {
+    this.ee.emit(event, ...args);
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Every Redis key bb writes, in one place. `prefix` is the configured key prefix (default `bb`).
+ *
+ * BullMQ's queues live beside these under `<prefix>:<queue>:…` (queues: changes, timers, control,
+ * executor-events, exec.<executor>). bb's own state lives under `<prefix>:db:`:
+ *
+ * | key | type | holds |
+ * |---|---|---|
+ * | db:seq:{change,buildset,request,build} | string | id counters (INCR) |
+ * | db:change:<id> | string | Change JSON |
+ * | db:changes | zset | change ids, score = id |
+ * | db:change-key:<key> | string | change id for an idempotency key (queue job id, poller commit) |
+ * | db:sched:cursor | string | highest change id the schedulers have classified |
+ * | db:sched:<scheduler>:pending:<branch> | list | `<changeId>:i` or `<changeId>:u` (important or not) waiting for the tree-stable timer |
+ * | db:sched:<scheduler>:taking:<jobId> | list | the pending list while its timer fires (crash-safe hand-over) |
+ * | db:buildset:<id> | string | BuildSet JSON |
+ * | db:buildsets | zset | buildset ids, score = id |
+ * | db:request:<id> | string | BuildRequest JSON |
+ * | db:requests:pending | zset | `<builder>/<requestId>`, score = (1000 - priority) * 1e10 + id: lowest first = highest priority, then oldest |
+ * | db:build:<id> | string | Build JSON |
+ * | db:builder:<name>:builds | zset | build ids of that builder, score = build number |
+ * | db:builder:<name>:number | string | last build number (INCR) |
+ * | db:builds:active | zset | ids of dispatched or running builds, score = id |
+ * | db:executor:<name> | string | executor record JSON (session, state, slots, last seen) |
+ * | db:executor:<name>:builds | set | ids of builds the executor holds |
+ * | db:log:<buildId>:<step> | list | log chunks `<stream>\t<text>` in order |
+ * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
+ * | db:poller:<name> | hash | branch → last emitted tip |
+ * | db:config | string | summary of the running master's config (builders, executors, schedulers) for the CLI |
+ * | db:master | string | the running master's heartbeat (pid, host, started, seen), with a TTL |
+ */
+export class Keys {
+  readonly db: string;
+  constructor(readonly prefix: string) {
+    this.db = `${prefix}:db`;
+  }
+  seq(kind: 'change' | 'buildset' | 'request' | 'build'): string {
+    return `${this.db}:seq:${kind}`;
+  }
+  change(id: number): string {
+    return `${this.db}:change:${id}`;
+  }
+  get changes(): string {
+    return `${this.db}:changes`;
+  }
+  changeKey(key: string): string {
+    return `${this.db}:change-key:${key}`;
+  }
+  get schedCursor(): string {
+    return `${this.db}:sched:cursor`;
+  }
+  schedPending(scheduler: string, branch: string): string {
+    return `${this.db}:sched:${scheduler}:pending:${branch}`;
+  }
+  schedTaking(scheduler: string, jobId: string): string {
+    return `${this.db}:sched:${scheduler}:taking:${jobId}`;
+  }
+  buildset(id: number): string {
+    return `${this.db}:buildset:${id}`;
+  }
+  get buildsets(): string {
+    return `${this.db}:buildsets`;
+  }
+  request(id: number): string {
+    return `${this.db}:request:${id}`;
+  }
+  get pendingRequests(): string {
+    return `${this.db}:requests:pending`;
+  }
+  build(id: number): string {
+    return `${this.db}:build:${id}`;
+  }
+  builderBuilds(builder: string): string {
+    return `${this.db}:builder:${builder}:builds`;
+  }
+  builderNumber(builder: string): string {
+    return `${this.db}:builder:${builder}:number`;
+  }
+  get activeBuilds(): string {
+    return `${this.db}:builds:active`;
+  }
+  executor(name: string): string {
+    return `${this.db}:executor:${name}`;
+  }
+  executorBuilds(name: string): string {
+    return `${this.db}:executor:${name}:builds`;
+  }
+  log(buildId: number, step: number): string {
+    return `${this.db}:log:${buildId}:${step}`;
+  }
+  tests(buildId: number): string {
+    return `${this.db}:tests:${buildId}`;
+  }
+  poller(name: string): string {
+    return `${this.db}:poller:${name}`;
+  }
+  get config(): string {
+    return `${this.db}:config`;
+  }
+  get master(): string {
+    return `${this.db}:master`;
+  }
+}
+
+/** Score of a pending request: lower runs first (higher priority, then older). */
+export function pendingScore(priority: number, requestId: number): number {
+  return (1000 - priority) * 1e10 + requestId;
+}
+
+export function pendingMember(builder: string, requestId: number): string {
+  return `${builder}/${requestId}`;
+}
+
+export function parsePendingMember(member: string): { builder: string; requestId: number } {
+  const slash = member.lastIndexOf('/');
+  return { builder: member.slice(0, slash), requestId: Number(member.slice(slash + 1)) };
+}

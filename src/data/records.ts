@@ -1,0 +1,26 @@
+/** The master's record of one executor. */
+export interface ExecutorRecord {
+  name: string;
+  /** `stopping`: draining before shutdown, so it gets no new build. */
+  state: 'connected' | 'stopping' | 'lost' | 'offline';
+  session: string;
+  /** Highest message seq seen from this session. */
+  seq: number;
+  slots: number;
+  /** Builders it offered in its hello (absent: every builder the config allows). */
+  builders?: string[];
+  hostname: string;
+  version: string;
+  connectedAt: number;
+  lastSeen: number;
+  /** Why it is lost or offline. */
+  reason?: string;
+}
+
+/** What the running master publishes about its config, for the CLI and chat. */
+export interface ConfigSummary {
+  title: string;
+  builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
+  schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
+  executors: string[];
+}

@@ -1,0 +1,156 @@
+import { join, resolve } from 'node:path';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { createLogger, type Logger } from './log.js';
+import type { MasterConfig } from './config/schema.js';
+import { Store } from './data/store.js';
+import type { ConfigSummary } from './data/records.js';
+import { MasterQueues, redisConnection, UnrecoverableError, type TreeStableTimer } from './queue/master-queues.js';
+import { QUEUES, changeJobSchema } from './queue/jobs.js';
+import { ChangeSchedulers } from './schedulers/tree-stable.js';
+import { ExecutorRegistry } from './process/executors.js';
+import { BuildTracker } from './process/tracker.js';
+import { Distributor } from './process/distributor.js';
+import { forceBuild, ForceError } from './process/force.js';
+import { GitPoller } from './changes/gitpoller.js';
+import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
+
+export interface MasterOptions {
+  config: MasterConfig;
+  secrets: Map<string, string>;
+  /** Overrides config.redis.url. */
+  redisUrl?: string;
+  logger?: Logger;
+  /** Directory the config's relative paths are resolved against. Default: the working directory. */
+  baseDir?: string;
+}
+
+/**
+ * The master process: stores changes, runs schedulers and pollers, hands requests to executors,
+ * tracks builds. All state is in Redis; a restarted master carries on where the last one stopped.
+ */
+export class Master {
+  readonly store: Store;
+  readonly queues: MasterQueues;
+  readonly log: Logger;
+  readonly schedulers: ChangeSchedulers;
+  readonly registry: ExecutorRegistry;
+  readonly distributor: Distributor;
+  private readonly redis: Redis;
+  private readonly pollers: GitPoller[] = [];
+  private heartbeat?: NodeJS.Timeout;
+
+  constructor(private readonly opts: MasterOptions) {
+    const { config } = opts;
+    this.log = opts.logger ?? createLogger('bb-master');
+    const url = opts.redisUrl ?? config.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    this.redis = redisConnection(url, false);
+    this.store = new Store(this.redis, config.redis.prefix);
+    this.queues = new MasterQueues(url, config.redis.prefix, this.log);
+    const tracker = new BuildTracker(this.store, this.log);
+    this.registry = new ExecutorRegistry(this.store, this.queues, config, opts.secrets, tracker, this.log);
+    this.distributor = new Distributor(this.store, this.queues, this.registry, config, opts.secrets, this.log);
+    this.schedulers = new ChangeSchedulers(this.store, this.queues, config, this.log);
+  }
+
+  get config(): MasterConfig {
+    return this.opts.config;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.opts;
+    await this.store.putConfigSummary(summarize(config));
+    await this.schedulers.start();
+    this.registry.start();
+    this.distributor.start();
+
+    this.queues.work<unknown>(QUEUES.changes, 8, async (job) => {
+      const parsed = changeJobSchema.safeParse(job.data);
+      if (!parsed.success) throw new UnrecoverableError(`malformed change: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
+      return { changeId: change?.id ?? null };
+    });
+    this.queues.work<TreeStableTimer>(QUEUES.timers, 4, async (job) => {
+      const buildsetId = await this.schedulers.fire(job.data, String(job.id));
+      return { buildsetId };
+    });
+    this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
+      await this.registry.handle(job.data);
+    });
+    this.queues.work<unknown>(QUEUES.control, 2, async (job) => {
+      try {
+        return await forceBuild(this.store, config, job.data);
+      } catch (err) {
+        if (err instanceof ForceError) return { error: err.message };
+        throw err;
+      }
+    });
+
+    const base = this.opts.baseDir ?? process.cwd();
+    for (const repo of config.repositories) {
+      if (repo.pollInterval <= 0) continue;
+      const poller = new GitPoller({
+        name: repo.name,
+        url: repo.url,
+        branches: repo.branches,
+        project: repo.project,
+        mirrorDir: join(resolve(base, config.basedir), 'mirrors', repo.name),
+        state: { load: () => this.store.pollerTips(repo.name) },
+        emit: async (changes, tips) => {
+          await this.store.addPolledChanges(changes.map((c) => changeInputToFields(c)), { poller: repo.name, tips });
+        },
+        logger: this.log.child({ poller: repo.name }),
+        baseDir: base,
+      });
+      poller.start(repo.pollInterval * 1000);
+      this.pollers.push(poller);
+    }
+
+    const beat = () =>
+      this.redis
+        .set(this.store.keys.master, JSON.stringify({ pid: process.pid, host: hostname(), seen: Date.now() }), 'EX', 30)
+        .catch((err) => this.log.warn({ err }, 'master heartbeat failed'));
+    await beat();
+    this.heartbeat = setInterval(beat, 10_000);
+    this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** Poll every repository now (tests and `bb poll`). */
+  async pollNow(): Promise<void> {
+    for (const p of this.pollers) await p.pollNow();
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await Promise.all(this.pollers.map((p) => p.stop()));
+    this.registry.stop();
+    this.distributor.stop();
+    await this.queues.close();
+    await this.redis.quit().catch(() => undefined);
+    this.log.info('master stopped');
+  }
+}
+
+function summarize(config: MasterConfig): ConfigSummary {
+  return {
+    title: config.title,
+    builders: config.builders.map((b) => ({
+      name: b.name,
+      executors: b.executors,
+      tier: b.tier,
+      ...(b.category ? { category: b.category } : {}),
+      ...(b.description ? { description: b.description } : {}),
+    })),
+    schedulers: config.schedulers.map((s) => ({
+      name: s.name,
+      type: s.type,
+      builders: s.builders,
+      ...(s.type === 'single-branch' ? { branch: s.branch } : {}),
+    })),
+    executors: config.executors.map((e) => e.name),
+  };
+}
+
+function changeInputToFields(c: ChangeInput): ChangeFields {
+  return changeInputSchema.parse(c);
+}

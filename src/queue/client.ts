@@ -1,0 +1,65 @@
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { changeInputSchema, type ChangeInput } from '../model/change.js';
+import { JOB_VERSION, QUEUES } from './jobs.js';
+
+export class InputError extends Error {}
+
+/**
+ * What `bb sendchange`, `bb force` and other clients use to talk to a master through its queues.
+ */
+export class BbClient {
+  private readonly conn: Redis;
+  private readonly changes: Queue;
+  private readonly controlQueue: Queue;
+  private controlEvents?: QueueEvents;
+
+  constructor(
+    private readonly url: string,
+    private readonly prefix: string,
+  ) {
+    this.conn = new Redis(url, { maxRetriesPerRequest: 3 });
+    this.changes = new Queue(QUEUES.changes, { connection: this.conn, prefix });
+    this.controlQueue = new Queue(QUEUES.control, { connection: this.conn, prefix });
+  }
+
+  /** Validate a change and queue it for the master. Returns the queue job id. */
+  async sendChange(input: ChangeInput): Promise<string> {
+    const parsed = changeInputSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new InputError(parsed.error.issues.map((i) => `${i.path.join('.') || 'change'}: ${i.message}`).join('; '));
+    }
+    const job = await this.changes.add('change', { v: JOB_VERSION, change: parsed.data }, { removeOnComplete: true, removeOnFail: 1000 });
+    return String(job.id);
+  }
+
+  /** Queue many changes in one round trip (benchmarks, importers). */
+  async sendChanges(inputs: ChangeInput[]): Promise<void> {
+    const jobs = inputs.map((input) => ({
+      name: 'change',
+      data: { v: JOB_VERSION, change: changeInputSchema.parse(input) },
+      opts: { removeOnComplete: true, removeOnFail: 1000 },
+    }));
+    await this.changes.addBulk(jobs);
+  }
+
+  /** Ask the master to run a control request and wait for its answer. */
+  async control<T>(request: Record<string, unknown>, timeoutMs = 30_000): Promise<T> {
+    this.controlEvents ??= new QueueEvents(QUEUES.control, { connection: new Redis(this.url, { maxRetriesPerRequest: null }), prefix: this.prefix });
+    await this.controlEvents.waitUntilReady();
+    const job = await this.controlQueue.add(String(request.type ?? 'control'), request, { removeOnComplete: 100, removeOnFail: 100 });
+    try {
+      return (await job.waitUntilFinished(this.controlEvents, timeoutMs)) as T;
+    } catch (err) {
+      if (/timed out/i.test(String(err))) throw new InputError(`no answer from the master within ${timeoutMs / 1000} s: is \`bb master\` running with this Redis and prefix?`);
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.changes.close();
+    await this.controlQueue.close();
+    if (this.controlEvents) await this.controlEvents.close();
+    this.conn.disconnect();
+  }
+}

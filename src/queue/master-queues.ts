@@ -1,0 +1,132 @@
+import { Queue, QueueEvents, Worker, UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload } from './jobs.js';
+import { sign } from './signing.js';
+
+export { UnrecoverableError };
+export type { Job };
+
+/** Redis connection for BullMQ: workers need maxRetriesPerRequest null to block forever. */
+export function redisConnection(url: string, forWorker: boolean): Redis {
+  return new Redis(url, { maxRetriesPerRequest: forWorker ? null : 20, enableReadyCheck: true });
+}
+
+export interface TreeStableTimer {
+  scheduler: string;
+  branch: string;
+}
+
+/** Dedup ids may not contain ':' and branch names never contain '~'. */
+export function timerDedupId(t: TreeStableTimer): string {
+  return `ts~${t.scheduler}~${t.branch}`;
+}
+
+const KEEP: JobsOptions = { removeOnComplete: true, removeOnFail: 1000 };
+
+/**
+ * The master's queues. Everything BullMQ the master does goes through here, so the rest of the
+ * master deals in bb's own records.
+ */
+export class MasterQueues {
+  readonly changes: Queue;
+  readonly timers: Queue;
+  readonly control: Queue;
+  private readonly execQueues = new Map<string, Queue>();
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+  private readonly producer: Redis;
+
+  constructor(
+    private readonly url: string,
+    readonly prefix: string,
+    private readonly log: Logger,
+  ) {
+    this.producer = redisConnection(url, false);
+    this.connections.push(this.producer);
+    const opts = { connection: this.producer, prefix };
+    this.changes = new Queue(QUEUES.changes, opts);
+    this.timers = new Queue(QUEUES.timers, opts);
+    this.control = new Queue(QUEUES.control, opts);
+    for (const q of [this.changes, this.timers, this.control]) q.on('error', (err) => this.log.warn({ err, queue: q.name }, 'queue error'));
+  }
+
+  /** Arm (or restart) a tree-stable timer: every call pushes its deadline `delayMs` into the future. */
+  async armTreeStable(t: TreeStableTimer, delayMs: number): Promise<void> {
+    if (delayMs <= 0) {
+      await this.timers.add('tree-stable', t, KEEP);
+      return;
+    }
+    await this.timers.add('tree-stable', t, {
+      ...KEEP,
+      delay: delayMs,
+      deduplication: { id: timerDedupId(t), ttl: delayMs, extend: true, replace: true },
+    });
+  }
+
+  /** Whether a tree-stable timer is armed (its dedup key is live). */
+  async treeStableArmed(t: TreeStableTimer): Promise<boolean> {
+    return Boolean(await this.timers.getDeduplicationJobId(timerDedupId(t)));
+  }
+
+  /** Called as a timer fires, before it takes the pending changes: later changes arm a new timer. */
+  async releaseTreeStable(t: TreeStableTimer): Promise<void> {
+    await this.timers.removeDeduplicationKey(timerDedupId(t));
+  }
+
+  private execQueue(executor: string): Queue {
+    let q = this.execQueues.get(executor);
+    if (!q) {
+      q = new Queue(executorQueueName(executor), { connection: this.producer, prefix: this.prefix });
+      q.on('error', (err) => this.log.warn({ err, executor }, 'executor queue error'));
+      this.execQueues.set(executor, q);
+    }
+    return q;
+  }
+
+  /** Sign a build job with the executor's secret and put it on that executor's queue. */
+  async dispatch(payload: Omit<BuildJobPayload, 'v'>, secret: string): Promise<void> {
+    const full: BuildJobPayload = { v: JOB_VERSION, ...payload };
+    await this.execQueue(payload.executor).add('build', { payload: full, sig: sign(full, secret) }, {
+      jobId: `build-${payload.buildId}`,
+      removeOnComplete: true,
+      removeOnFail: 100,
+      attempts: 1,
+    });
+  }
+
+  /** Drop every job waiting for a lost executor: its builds are retried elsewhere. */
+  async dropExecutorJobs(executor: string): Promise<void> {
+    await this.execQueue(executor).obliterate({ force: true });
+  }
+
+  /** Start a worker on one of the master's queues. */
+  work<T>(queue: string, concurrency: number, fn: (job: Job<T>) => Promise<unknown>): Worker {
+    const conn = redisConnection(this.url, true);
+    this.connections.push(conn);
+    const w = new Worker(queue, fn, {
+      connection: conn,
+      prefix: this.prefix,
+      concurrency,
+      // The master's own processors are short; a master that dies mid-job gets it back on restart.
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 5,
+    });
+    w.on('error', (err) => this.log.warn({ err, queue }, 'worker error'));
+    w.on('failed', (job, err) => this.log.warn({ err: err.message, queue, jobId: job?.id }, 'job failed'));
+    this.workers.push(w);
+    return w;
+  }
+
+  /** Used by the CLI: wait for a control job's answer. */
+  events(queue: string): QueueEvents {
+    return new QueueEvents(queue, { connection: redisConnection(this.url, true), prefix: this.prefix });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+    await Promise.all([this.changes, this.timers, this.control, ...this.execQueues.values()].map((q) => q.close()));
+    for (const c of this.connections) c.disconnect();
+  }
+}

@@ -1,0 +1,151 @@
+import type { Logger } from '../log.js';
+import type { Change } from '../model/change.js';
+import type { SourceStamp } from '../model/build.js';
+import type { ChangeSchedulerConfig, MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import type { MasterQueues, TreeStableTimer } from '../queue/master-queues.js';
+import { Kicker } from '../util/mutex.js';
+import { isImportant, schedulerWantsChange } from './match.js';
+
+const BATCH = 500;
+
+/**
+ * The change-driven schedulers (single-branch and any-branch). Each stored Change is classified
+ * once, in id order, by every change scheduler: wanted changes wait in a per-branch list in Redis,
+ * and an important one (re)arms the branch's tree-stable timer, a BullMQ delayed job whose
+ * deadline lives in Redis, so a master restart neither loses nor restarts it. When the timer fires,
+ * everything that waited becomes one BuildSet.
+ *
+ * The classifier keeps a cursor (the highest change id classified), written in the same
+ * transaction as the lists, so changes stored while the master was down are caught up on start.
+ */
+export class ChangeSchedulers {
+  private readonly kicker: Kicker;
+  private readonly schedulers: ChangeSchedulerConfig[];
+
+  constructor(
+    private readonly store: Store,
+    private readonly queues: MasterQueues,
+    private readonly config: MasterConfig,
+    private readonly log: Logger,
+  ) {
+    this.schedulers = config.schedulers.filter((s): s is ChangeSchedulerConfig => s.type === 'single-branch' || s.type === 'any-branch');
+    this.kicker = new Kicker(() => this.classifyPending(), (err) => this.log.error({ err }, 'classifying changes failed'));
+  }
+
+  /** Catch up on changes stored while the master was down, and re-arm timers lost to a crash. */
+  async start(): Promise<void> {
+    this.store.bus.on('change.new', () => this.kicker.kick());
+    await this.rearmTimers();
+    this.kicker.kick();
+  }
+
+  kick(): void {
+    this.kicker.kick();
+  }
+
+  settled(): Promise<void> {
+    return this.kicker.settled();
+  }
+
+  private async classifyPending(): Promise<void> {
+    for (;;) {
+      const cursor = await this.store.schedulerCursor();
+      const ids = await this.store.changeIdsAfter(cursor, BATCH);
+      if (!ids.length) return;
+      const changes = await this.store.getChanges(ids);
+      const arm = new Map<string, { timer: TreeStableTimer; delayMs: number }>();
+      const m = this.store.redis.multi();
+      for (const change of changes) {
+        for (const s of this.schedulers) {
+          if (!schedulerWantsChange(s, change)) continue;
+          const important = isImportant(s, change);
+          if (!important && s.onlyImportant) continue;
+          const branch = change.branch ?? '';
+          m.rpush(this.store.keys.schedPending(s.name, branch), `${change.id}:${important ? 'i' : 'u'}`);
+          if (important) arm.set(`${s.name}\n${branch}`, { timer: { scheduler: s.name, branch }, delayMs: s.treeStableTimer * 1000 });
+          this.log.debug({ changeId: change.id, scheduler: s.name, branch, important }, 'change classified');
+        }
+      }
+      await this.store.setSchedulerCursor(ids[ids.length - 1]!, m);
+      await m.exec();
+      for (const { timer, delayMs } of arm.values()) await this.queues.armTreeStable(timer, delayMs);
+    }
+  }
+
+  /** After a crash between storing a change and arming its timer, arm the timer now (never restart a live one). */
+  private async rearmTimers(): Promise<void> {
+    for (const s of this.schedulers) {
+      const pattern = `${this.store.keys.schedPending(s.name, '')}*`;
+      let cursor = '0';
+      do {
+        const [next, keys] = await this.store.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
+        cursor = next;
+        for (const key of keys) {
+          const branch = key.slice(pattern.length - 1);
+          const entries = await this.store.redis.lrange(key, 0, -1);
+          if (!entries.some((e) => e.endsWith(':i'))) continue;
+          const timer = { scheduler: s.name, branch };
+          if (!(await this.queues.treeStableArmed(timer))) {
+            this.log.info({ scheduler: s.name, branch }, 're-arming tree-stable timer');
+            await this.queues.armTreeStable(timer, s.treeStableTimer * 1000);
+          }
+        }
+      } while (cursor !== '0');
+    }
+  }
+
+  /** A tree-stable timer fired: turn everything that waited on this branch into one BuildSet. */
+  async fire(timer: TreeStableTimer, jobId: string): Promise<number | null> {
+    const s = this.schedulers.find((x) => x.name === timer.scheduler);
+    if (!s) {
+      this.log.warn({ scheduler: timer.scheduler }, 'timer for a scheduler no longer configured');
+      return null;
+    }
+    await this.queues.releaseTreeStable(timer);
+    const redis = this.store.redis;
+    const pendingKey = this.store.keys.schedPending(s.name, timer.branch);
+    const takingKey = this.store.keys.schedTaking(s.name, jobId);
+    if (!(await redis.exists(takingKey))) {
+      try {
+        await redis.rename(pendingKey, takingKey);
+      } catch {
+        return null; // nothing waited: an earlier timer took it all
+      }
+    }
+    const entries = await redis.lrange(takingKey, 0, -1);
+    if (!entries.some((e) => e.endsWith(':i'))) {
+      // Only unimportant changes arrived since the last build: they wait for the next important one.
+      const m = redis.multi();
+      if (entries.length) m.lpush(pendingKey, ...[...entries].reverse());
+      m.del(takingKey);
+      await m.exec();
+      return null;
+    }
+    const ids = entries.map((e) => Number(e.slice(0, e.indexOf(':'))));
+    const changes = await this.store.getChanges(ids);
+    const { buildset } = await this.store.createBuildSet({
+      reason: `${s.name}: ${changes.length} change${changes.length === 1 ? '' : 's'}${timer.branch ? ` on ${timer.branch}` : ''}`,
+      scheduler: s.name,
+      sourcestamp: sourceStampFor(changes, timer.branch),
+      builders: s.builders,
+      properties: { ...this.config.properties, ...s.properties },
+      priority: s.priority,
+      consume: [takingKey],
+    });
+    this.log.info({ scheduler: s.name, branch: timer.branch, buildsetId: buildset.id, changes: ids.length }, 'tree stable: buildset created');
+    return buildset.id;
+  }
+}
+
+/** The newest change names the revision; every change is in the blamelist. */
+export function sourceStampFor(changes: Change[], branch: string): SourceStamp {
+  const last = changes[changes.length - 1];
+  return {
+    repository: last?.repository ?? '',
+    ...(branch ? { branch } : {}),
+    ...(last?.revision ? { revision: last.revision } : {}),
+    project: last?.project ?? '',
+    changeIds: changes.map((c) => c.id),
+  };
+}

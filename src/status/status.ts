@@ -1,0 +1,71 @@
+import type { Store } from '../data/store.js';
+import type { Build } from '../model/build.js';
+import type { ExecutorRecord } from '../data/records.js';
+
+export interface BuilderStatus {
+  name: string;
+  tier: 'supported' | 'unsupported';
+  category?: string;
+  executors: Array<{ name: string; state: ExecutorRecord['state'] | 'never seen' }>;
+  pending: number;
+  running: Build[];
+  last: Build[];
+}
+
+/** What `bb status` and the chat's `status` show about builders, read from the store. */
+export async function builderStatuses(store: Store, opts: { builder?: string; last?: number } = {}): Promise<BuilderStatus[]> {
+  const summary = await store.configSummary();
+  if (!summary) throw new Error('no master has run with this Redis and prefix yet (start `bb master` first)');
+  const builders = opts.builder ? summary.builders.filter((b) => b.name === opts.builder) : summary.builders;
+  if (opts.builder && !builders.length) {
+    throw new Error(`unknown builder "${opts.builder}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
+  }
+  const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
+  const active = await store.activeBuilds();
+  const pending = await store.pendingRequests(10_000);
+  return Promise.all(
+    builders.map(async (b) => ({
+      name: b.name,
+      tier: b.tier,
+      ...(b.category ? { category: b.category } : {}),
+      executors: b.executors.map((name) => ({ name, state: execs.get(name)?.state ?? ('never seen' as const) })),
+      pending: pending.filter((p) => p.builder === b.name).length,
+      running: active.filter((x) => x.builder === b.name),
+      last: (await store.lastBuilds(b.name, (opts.last ?? 3) + 5)).filter((x) => x.state === 'finished').slice(0, opts.last ?? 3),
+    })),
+  );
+}
+
+export function shortRev(rev: string | undefined): string {
+  if (!rev) return 'HEAD';
+  return /^[0-9a-f]{40,64}$/.test(rev) ? rev.slice(0, 10) : rev;
+}
+
+export function authorName(author: string): string {
+  const m = /^(.*?)\s*<[^>]*>$/.exec(author);
+  return (m?.[1] || author).trim();
+}
+
+export function describeBuild(b: Build): string {
+  const rev = shortRev((b.properties.got_revision as string | undefined) ?? b.sourcestamp.revision);
+  const blame = b.blamelist.length ? ` by ${b.blamelist.map(authorName).join(', ')}` : '';
+  if (b.state !== 'finished') {
+    const step = b.currentStep !== undefined ? b.steps[b.currentStep]?.name : undefined;
+    return `#${b.number} ${b.state}${step ? ` (${step})` : ''} at ${rev}${blame} on ${b.executor}`;
+  }
+  const failed = b.steps.filter((s) => s.result === 'FAILURE' || s.result === 'EXCEPTION').map((s) => s.name);
+  const tests = b.tests?.failed ? `, ${b.tests.failed} test${b.tests.failed === 1 ? '' : 's'} failed` : '';
+  return `#${b.number} ${b.result}${failed.length ? ` in ${failed.join(', ')}` : ''}${tests} at ${rev}${blame}${b.text && b.result === 'RETRY' ? ` (${b.text})` : ''}`;
+}
+
+export function formatStatus(list: BuilderStatus[]): string {
+  const lines: string[] = [];
+  for (const s of list) {
+    const execs = s.executors.map((e) => `${e.name} ${e.state}`).join(', ');
+    lines.push(`${s.name} [${s.tier}] executors: ${execs}; ${s.pending} pending`);
+    for (const b of s.running) lines.push(`  running ${describeBuild(b)}`);
+    for (const b of s.last) lines.push(`  ${describeBuild(b)}`);
+    if (!s.running.length && !s.last.length) lines.push('  no builds yet');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,102 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { Store } from '../../src/data/store.js';
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const BB = join(ROOT, 'bin', 'bb.js');
+
+/** A temp dir for one test's files. */
+export function tempDir(label: string): string {
+  return mkdtempSync(join(tmpdir(), `bb-${label}-`));
+}
+
+/** Write a master config module; `body` is the object literal passed to defineConfig. */
+export function writeConfig(dir: string, body: string, name = 'master.ts'): string {
+  const path = join(dir, name);
+  writeFileSync(path, `import { defineConfig } from ${JSON.stringify(join(ROOT, 'src/config/define.ts'))};\nexport default defineConfig(${body});\n`);
+  return path;
+}
+
+export interface Proc {
+  child: ChildProcess;
+  logFile: string;
+  log(): string;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
+/** Run `bb <args>` as a real process, its output in a log file. */
+export function spawnBb(args: string[], opts: { env?: Record<string, string>; logDir: string; label: string }): Proc {
+  const logFile = join(opts.logDir, `${opts.label}.log`);
+  const out = createWriteStream(logFile);
+  const child = spawn(process.execPath, [BB, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, BB_LOG_LEVEL: 'debug', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  child.stdout!.pipe(out, { end: false });
+  child.stderr!.pipe(out, { end: false });
+  const exited = new Promise<number | null>((r) =>
+    child.once('exit', (code) => {
+      live.delete(child);
+      r(code);
+    }),
+  );
+  return {
+    child,
+    logFile,
+    log: () => readFileSync(logFile, 'utf8'),
+    exited,
+    async kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export function spawnMaster(configPath: string, redisUrl: string, logDir: string, label = 'master'): Proc {
+  return spawnBb(['master', '--config', configPath, '--redis', redisUrl], { logDir, label });
+}
+
+export function spawnExecutor(
+  o: { name: string; secret: string; redisUrl: string; prefix: string; basedir: string; slots?: number; extra?: string[] },
+  logDir: string,
+): Proc {
+  return spawnBb(
+    ['executor', '--name', o.name, '--redis', o.redisUrl, '--prefix', o.prefix, '--basedir', o.basedir, '--slots', String(o.slots ?? 1), ...(o.extra ?? [])],
+    { logDir, label: `executor-${o.name}`, env: { BB_EXECUTOR_SECRET: o.secret } },
+  );
+}
+
+/** A store on the same Redis and prefix, for assertions. */
+export function probe(redisUrl: string, prefix: string): { store: Store; close(): void } {
+  const redis = new Redis(redisUrl);
+  return { store: new Store(redis, prefix), close: () => redis.disconnect() };
+}
+
+/** Poll `fn` until it returns a truthy value; fail with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      lastErr = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastErr ? `: ${String(lastErr)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

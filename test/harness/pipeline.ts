@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { Master } from '../../src/master.js';
+import { BbClient } from '../../src/queue/client.js';
+import { startExecutor } from '../../executor/executor.js';
+import { createLogger } from '../../src/log.js';
+import { deletePrefix, freshPrefix, testRedis } from './redis.js';
+import { tempDir, writeConfig } from './bb.js';
+import type { Build } from '../../src/model/build.js';
+
+export const SECRET_A = 'secret-for-exec-a-0123456789';
+export const SECRET_B = 'secret-for-exec-b-0123456789';
+
+/**
+ * One test's bb: a real Redis (fresh prefix), an in-process master on a config written to a temp
+ * dir, executors started on demand, and a client. `close()` stops everything and deletes the keys.
+ */
+export class PipelineFixture {
+  master?: Master;
+  private executors: Array<{ stop(o?: { handBack?: boolean }): Promise<void> }> = [];
+  readonly client: BbClient;
+  readonly log = createLogger('test', { level: process.env.BB_TEST_LOG ?? 'silent' });
+
+  private constructor(
+    readonly redisUrl: string,
+    readonly prefix: string,
+    readonly dir: string,
+    readonly configPath: string,
+  ) {
+    this.client = new BbClient(redisUrl, prefix);
+  }
+
+  /** `body` is the defineConfig object literal; `PREFIX` in it is replaced by the test's prefix. */
+  static async create(label: string, body: string): Promise<PipelineFixture> {
+    const redis = await testRedis();
+    const prefix = freshPrefix(label);
+    const dir = tempDir(label);
+    const configPath = writeConfig(dir, body.replaceAll('PREFIX', prefix).replaceAll('BASEDIR', join(dir, 'master')));
+    return new PipelineFixture(redis.url, prefix, dir, configPath);
+  }
+
+  async startMaster(): Promise<Master> {
+    const loaded = await loadConfig(this.configPath);
+    this.master = new Master({ config: loaded.config, secrets: loaded.secrets, redisUrl: this.redisUrl, logger: this.log, baseDir: this.dir });
+    await this.master.start();
+    return this.master;
+  }
+
+  async startExecutor(name: string, secret: string, slots = 1): Promise<void> {
+    const e = await startExecutor({
+      name,
+      secret,
+      redisUrl: this.redisUrl,
+      prefix: this.prefix,
+      basedir: join(this.dir, `executor-${name}`),
+      slots,
+      heartbeatMs: 500,
+      logger: this.log,
+    });
+    this.executors.push(e);
+  }
+
+  get store() {
+    if (!this.master) throw new Error('master not started');
+    return this.master.store;
+  }
+
+  /** Every build of a builder, oldest first. */
+  async builds(builder: string): Promise<Build[]> {
+    return (await this.store.lastBuilds(builder, 1000)).reverse();
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.executors) await e.stop({ handBack: true }).catch(() => undefined);
+    await this.master?.stop().catch(() => undefined);
+    await this.client.close().catch(() => undefined);
+    await deletePrefix(this.redisUrl, this.prefix);
+  }
+}

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
+import { spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
+import { JOB_VERSION, QUEUES } from '../../src/queue/jobs.js';
+import { sign } from '../../src/queue/signing.js';
+
+const config = (steps: string) => `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executorTimeout: 2,
+  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
+  builders: [{ name: 'linux', executors: ['a', 'b'], steps: ${steps} }],
+  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+}`;
+
+describe('executors', () => {
+  let fx: PipelineFixture;
+  const procs: Proc[] = [];
+  afterEach(async () => {
+    for (const p of procs.splice(0)) await p.kill('SIGKILL');
+    await fx?.close();
+  });
+
+  const spawnExec = (name: 'a' | 'b', secret: string) => {
+    const p = spawnExecutor({ name, secret, redisUrl: fx.redisUrl, prefix: fx.prefix, basedir: join(fx.dir, `exec-${name}`) }, fx.dir);
+    procs.push(p);
+    return p;
+  };
+
+  it('kill -9 of an executor mid-build: the build ends as RETRY and runs again on the other executor', async () => {
+    fx = await PipelineFixture.create('kill', config("[{ type: 'shell', name: 'work', command: 'sleep 2; echo done' }]"));
+    await fx.startMaster();
+    const a = spawnExec('a', SECRET_A);
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
+    const first = await waitFor('the build to start on a', async () => {
+      const [b] = await fx.builds('linux');
+      return b?.state === 'running' ? b : null;
+    });
+    expect(first.executor).toBe('a');
+    const b = spawnExec('b', SECRET_B);
+    await waitFor('executor b to connect', async () => (await fx.store.getExecutor('b'))?.state === 'connected');
+    const killedAt = Date.now();
+    await a.kill('SIGKILL');
+
+    const [retried, rerun] = await waitFor(
+      'the retry to succeed elsewhere',
+      async () => {
+        const builds = await fx.builds('linux');
+        return builds.length === 2 && builds[1]!.state === 'finished' ? builds : null;
+      },
+      60_000,
+    );
+    const took = Date.now() - killedAt;
+    expect(retried!.result).toBe('RETRY');
+    expect(retried!.text).toMatch(/executor lost/);
+    expect(rerun!.result).toBe('SUCCESS');
+    expect(rerun!.executor).toBe('b');
+    expect(rerun!.requestId).toBe(retried!.requestId);
+    expect(took).toBeLessThan(60_000);
+    const bs = await fx.store.getBuildSet(rerun!.buildsetId);
+    expect(bs?.result).toBe('SUCCESS');
+
+    // The lost executor's late result (signed with its real secret, old token) changes nothing.
+    const conn = new Redis(fx.redisUrl, { maxRetriesPerRequest: null });
+    const q = new Queue(QUEUES.executorEvents, { connection: conn, prefix: fx.prefix });
+    const payload = {
+      v: JOB_VERSION, executor: 'a', session: 'late-session-1', seq: 99, sentAt: Date.now(),
+      events: [{ type: 'build-finished', buildId: retried!.id, token: retried!.token, result: 'SUCCESS' }],
+    };
+    await q.add('msg', { payload, sig: sign(payload, SECRET_A) });
+    await waitFor('the late message to be consumed', async () => (await q.getJobCounts('wait', 'active')).wait === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fx.store.getBuild(retried!.id))?.result).toBe('RETRY');
+    await q.close();
+    conn.disconnect();
+    await b.kill();
+  });
+
+  it('an executor with the wrong secret is never registered and receives nothing', async () => {
+    fx = await PipelineFixture.create('badsecret', config("[{ type: 'shell', command: 'touch should-not-exist' }]"));
+    await fx.startMaster();
+    const rogue = spawnExec('a', 'this-is-not-the-right-secret');
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
+    await waitFor('the rogue executor to say hello', async () => /executor (started|ready|connected)|hello/i.test(rogue.log()), 15_000);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await fx.store.getExecutor('a')).toBeNull();
+    expect(await fx.builds('linux')).toHaveLength(0);
+    expect(await fx.store.pendingCount()).toBe(1);
+  });
+
+  it('an executor stopped with hand-back returns its build, which then runs elsewhere', async () => {
+    fx = await PipelineFixture.create('handback', config("[{ type: 'shell', name: 'work', command: 'sleep 3' }]"));
+    await fx.startMaster();
+    const a = spawnExec('a', SECRET_A);
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
+    await waitFor('the build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
+    // First signal: finish running builds; a second one hands them back.
+    a.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 200));
+    a.child.kill('SIGTERM');
+    await a.exited;
+    const [first] = await waitFor('the handed-back build', async () => {
+      const builds = await fx.builds('linux');
+      return builds[0]?.state === 'finished' ? builds : null;
+    });
+    expect(first!.result).toBe('RETRY');
+    expect((await fx.store.getExecutor('a'))?.state).toBe('offline');
+    spawnExec('b', SECRET_B);
+    const [, second] = await waitFor('the rerun on b', async () => {
+      const builds = await fx.builds('linux');
+      return builds[1]?.state === 'finished' ? builds : null;
+    }, 30_000);
+    expect(second!.executor).toBe('b');
+    expect(second!.result).toBe('SUCCESS');
+  });
+
+  it('an executor told to stop finishes its running build first', async () => {
+    fx = await PipelineFixture.create('graceful', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo finished' }]"));
+    await fx.startMaster();
+    const a = spawnExec('a', SECRET_A);
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
+    await waitFor('the build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
+    await a.kill('SIGTERM');
+    const [build] = await waitFor('the build to finish', async () => {
+      const builds = await fx.builds('linux');
+      return builds[0]?.state === 'finished' ? builds : null;
+    });
+    expect(build!.result).toBe('SUCCESS');
+    await waitFor('executor a to be offline', async () => (await fx.store.getExecutor('a'))?.state === 'offline');
+  });
+});

@@ -1,0 +1,122 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
+import { waitFor } from '../harness/bb.js';
+
+const config = (timer: number, extra = '') => `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executorTimeout: 3,
+  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
+  builders: [
+    { name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+    { name: 'mac', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+  ],
+  schedulers: [
+    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: ${timer}, builders: ['linux'],
+      fileIsImportant: ['src/**'] },
+    { type: 'force', name: 'force', builders: ['linux', 'mac'] },
+  ],
+  ${extra}
+}`;
+
+const change = (author: string, files: string[], revision: string) => ({
+  author,
+  files,
+  comments: `work by ${author}`,
+  branch: 'main',
+  revision,
+  repository: 'https://example.org/sample.git',
+});
+
+describe('tree-stable scheduling', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('three changes within the timer become one build blaming all three authors', async () => {
+    fx = await PipelineFixture.create('three', config(1));
+    await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    await fx.client.sendChange(change('Brian Warner <warner@example.org>', ['src/a.c'], 'aaaa1111'));
+    await new Promise((r) => setTimeout(r, 300));
+    await fx.client.sendChange(change('Zooko <zooko@example.org>', ['src/b.c'], 'bbbb2222'));
+    await new Promise((r) => setTimeout(r, 300));
+    await fx.client.sendChange(change('Daira <daira@example.org>', ['src/c.c'], 'cccc3333'));
+
+    const [build] = await waitFor('the build to finish', async () => {
+      const b = await fx.builds('linux');
+      return b.length && b.every((x) => x.state === 'finished') ? b : null;
+    });
+    expect(build!.result).toBe('SUCCESS');
+    expect(build!.sourcestamp.changeIds).toHaveLength(3);
+    expect(build!.sourcestamp.revision).toBe('cccc3333');
+    expect(build!.blamelist).toEqual(['Brian Warner <warner@example.org>', 'Zooko <zooko@example.org>', 'Daira <daira@example.org>']);
+    // Nothing else is built later from the same changes.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await fx.builds('linux')).toHaveLength(1);
+  });
+
+  it('an unimportant change alone builds nothing, and rides along with the next important one', async () => {
+    fx = await PipelineFixture.create('unimportant', config(0.5));
+    await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    await fx.client.sendChange(change('Zooko <zooko@example.org>', ['docs/guide.md'], 'dddd0001'));
+    await waitFor('the change to be classified', async () => (await fx.store.schedulerCursor()) >= 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await fx.builds('linux')).toHaveLength(0);
+
+    await fx.client.sendChange(change('Brian Warner <warner@example.org>', ['src/main.c'], 'eeee0002'));
+    const [build] = await waitFor('a build', async () => {
+      const b = await fx.builds('linux');
+      return b.length && b[0]!.state === 'finished' ? b : null;
+    });
+    expect(build!.sourcestamp.changeIds).toEqual([1, 2]);
+    expect(build!.blamelist).toEqual(['Zooko <zooko@example.org>', 'Brian Warner <warner@example.org>']);
+  });
+
+  it('changes on a branch the scheduler does not watch build nothing', async () => {
+    fx = await PipelineFixture.create('otherbranch', config(0.3));
+    await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    await fx.client.sendChange({ ...change('Zooko <zooko@example.org>', ['src/x.c'], 'ffff0001'), branch: 'feature/x' });
+    await waitFor('the change to be classified', async () => (await fx.store.schedulerCursor()) >= 1);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await fx.builds('linux')).toHaveLength(0);
+  });
+});
+
+describe('request order', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('two executors share builders; higher priority first, then the oldest request', async () => {
+    fx = await PipelineFixture.create('order', config(0, "properties: {}").replace(
+      "{ type: 'force', name: 'force', builders: ['linux', 'mac'] },",
+      "{ type: 'force', name: 'force', builders: ['linux', 'mac'] },\n    { type: 'force', name: 'urgent', priority: 100, builders: ['mac'] },",
+    ));
+    await fx.startMaster();
+    // Queue requests while no executor is connected. A change build on linux first (priority 0) ...
+    await fx.client.sendChange(change('Brian Warner <warner@example.org>', ['src/a.c'], 'abcd0001'));
+    await waitFor('the change build to be queued', async () => (await fx.store.pendingCount()) === 1);
+    // ... then forced builds linux, mac, linux (priority 10, oldest first) ...
+    const forced: number[] = [];
+    for (const b of ['linux', 'mac', 'linux']) {
+      forced.push((await fx.client.control<{ buildsetId: number }>({ v: 1, type: 'force', builders: [b], owner: 'test' })).buildsetId);
+    }
+    // ... and last an urgent one (priority 110), which must overtake all of them.
+    const urgent = (await fx.client.control<{ buildsetId: number }>({ v: 1, type: 'force', builders: ['mac'], owner: 'test', scheduler: 'urgent' })).buildsetId;
+    expect(await fx.store.pendingCount()).toBe(5);
+    const changeBuildset = 1;
+
+    await fx.startExecutor('a', SECRET_A);
+    await fx.startExecutor('b', SECRET_B);
+    const all = await waitFor('all five builds', async () => {
+      const builds = [...(await fx.builds('linux')), ...(await fx.builds('mac'))];
+      return builds.length === 5 && builds.every((b) => b.state === 'finished') ? builds : null;
+    });
+    // Build ids are given at dispatch, so their order is the dispatch order.
+    const order = all.sort((x, y) => x.id - y.id).map((b) => b.buildsetId);
+    expect(order).toEqual([urgent, ...forced, changeBuildset]);
+    expect(all.every((b) => b.result === 'SUCCESS')).toBe(true);
+    expect(new Set(all.map((b) => b.executor))).toEqual(new Set(['a', 'b']));
+  });
+});
