@@ -7,9 +7,9 @@ import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.
 export const forceCommand: CommandSpec = {
   name: 'force build',
   aliases: ['force'],
-  usage: '[builder|branch] [branch] [--revision R] [--reason "why"]',
+  usage: '[builder|scheduler|branch] [branch] [--revision R] [--reason "why"]',
   summary: 'start a build now',
-  help: 'A builder name builds that builder; a branch name builds that branch on the builders its scheduler feeds.',
+  help: 'A builder name builds that builder (on the branch given next, or the default). A scheduler name builds its branch on its builders. A branch name builds that branch on the builders its schedulers feed.',
   permission: 'dangerous',
   options: { revision: 'value', reason: 'value' },
   maxArgs: 2,
@@ -24,10 +24,20 @@ export const forceCommand: CommandSpec = {
       branch = second;
     } else if (first) {
       if (second) throw new UsageError(`"${first}" is not a builder`);
-      branch = first;
-      builders = [...new Set(cfg.schedulers.filter((s) => s.branch === first && s.type !== 'force').flatMap((s) => s.builders))];
+      const changeSchedulers = cfg.schedulers.filter((s) => s.type !== 'force');
+      const named = changeSchedulers.find((s) => s.name === first);
+      if (named) {
+        // A scheduler's name stands for what it builds: its branch on its builders.
+        branch = named.branch;
+        builders = named.builders;
+      } else {
+        branch = first;
+        builders = [...new Set(changeSchedulers.filter((s) => s.branch === first).flatMap((s) => s.builders))];
+      }
       if (!builders.length) {
-        throw new CommandError(`"${first}" is neither a builder (${[...builderNames].join(', ')}) nor a branch a scheduler builds.`);
+        throw new CommandError(
+          `"${first}" is not a builder (${[...builderNames].join(', ')}), a scheduler (${changeSchedulers.map((s) => s.name).join(', ')}) or a branch a scheduler builds.`,
+        );
       }
     } else {
       builders = [...new Set(cfg.schedulers.filter((s) => s.type === 'force').flatMap((s) => s.builders))];

@@ -1,13 +1,19 @@
 import type { Logger } from '../log.js';
+import { KeyedMutex } from '../util/mutex.js';
 import type { CommandRouter } from './router.js';
 import type { ChatTransport } from './transport.js';
 
-/** Connects transports to the router: each message is routed and its reply sent where it came from. */
+/**
+ * Connects a transport to the router: each message is routed and its reply sent where it came
+ * from. Messages of one conversation are answered in the order they were said.
+ */
 export function attachRouter(transport: ChatTransport, router: CommandRouter, log: Logger): void {
+  const order = new KeyedMutex();
   transport.onMessage((message) => {
-    void router
-      .handle(message)
-      .then(async (reply) => {
+    const conversation = `${message.isDirect ? 'dm' : 'ch'}:${message.replyTo}`;
+    void order
+      .run(conversation, async () => {
+        const reply = await router.handle(message);
         if (!reply || !reply.lines.length) return;
         const text = reply.lines.join('\n');
         const opts = reply.html ? { html: reply.html } : {};

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { waitFor } from '../harness/bb.js';
+import { ShellTransport } from '../../src/chat/shell.js';
+import { CommandRouter } from '../../src/chat/router.js';
+import { MasterBotApi } from '../../src/chat/master-api.js';
+import { attachRouter } from '../../src/chat/bot.js';
+import { allCommands } from '../../bot-commands/index.js';
+
+const config = `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [
+    { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling; echo line2; echo line3' }] },
+    { name: 'docs', executors: ['a'], steps: [{ type: 'shell', name: 'check', command: 'true' }] },
+  ],
+  schedulers: [
+    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux', 'docs'] },
+    { type: 'force', name: 'force', builders: ['linux', 'docs'] },
+  ],
+}`;
+
+/** The bot behind a shell transport, fed lines and read back like a person at the terminal. */
+async function shellBot(fx: PipelineFixture) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let seen = '';
+  output.on('data', (d: Buffer) => (seen += d.toString()));
+  const shell = new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output });
+  const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0');
+  const router = new CommandRouter(allCommands(), api, fx.log, { deny: async () => null });
+  attachRouter(shell, router, fx.log);
+  await shell.start();
+  return {
+    async say(line: string, expect: RegExp): Promise<string> {
+      const from = seen.length;
+      input.write(`${line}\n`);
+      return waitFor(`a reply matching ${expect}`, () => {
+        const out = seen.slice(from);
+        return expect.test(out) ? out : null;
+      }, 15_000);
+    },
+    stop: () => shell.stop(),
+  };
+}
+
+describe('chat through the shell transport, against a real master', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('answers the used-by lines: status, force build, last, list, log, help, version', async () => {
+    fx = await PipelineFixture.create('shell', config);
+    await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    const bot = await shellBot(fx);
+    await waitFor('executor a', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+
+    expect(await bot.say('bb: status linux', /linux:/)).toContain('[#dev] <bb> linux: idle; no builds yet [1/1 executors online]');
+    // "trunk" names the scheduler: its branch on its builders.
+    expect(await bot.say('bb: force build trunk', /forced/)).toMatch(/Build forced for linux, docs on main \(buildset 1\)\./);
+    await waitFor('both builds', async () => (await fx.builds('linux'))[0]?.state === 'finished' && (await fx.builds('docs'))[0]?.state === 'finished');
+    expect(await bot.say('bb: status linux', /linux:/)).toMatch(/linux: idle; last #1 SUCCESS at HEAD \[1\/1 executors online\]/);
+    expect(await bot.say('bb: last', /docs:/)).toMatch(/linux: #1 SUCCESS[\s\S]*docs: #1 SUCCESS/);
+    expect(await bot.say('bb: force build linux --reason "try it"', /forced/)).toMatch(/Build forced for linux \(buildset 2\)/);
+    expect(await bot.say('bb: list builders', /docs/)).toMatch(/linux \[supported\]: executors a/);
+    expect(await bot.say('bb: list executors', /slot/)).toMatch(/a: connected, 1 slot/);
+    await waitFor('build 2', async () => (await fx.builds('linux'))[1]?.state === 'finished');
+    expect(await bot.say('bb: log linux 2', /line3/)).toMatch(/linux #2 step compile[\s\S]*compiling[\s\S]*line2[\s\S]*line3/);
+    expect(await bot.say('bb: help force build', /needs permission/)).toMatch(/force build \[builder\|scheduler\|branch\]/);
+    expect(await bot.say('bb: version', /bb 0/)).toContain('bb 0.1.0');
+    expect(await bot.say('/msg bb status docs', /DM to warner/)).toMatch(/\[DM to warner\] <bb> docs: idle; last #1 SUCCESS/);
+    await bot.stop();
+  });
+
+  it('gives clear answers to bad input', async () => {
+    fx = await PipelineFixture.create('shellbad', config);
+    await fx.startMaster();
+    const bot = await shellBot(fx);
+    expect(await bot.say('bb: status linx', /unknown builder/)).toContain('unknown builder "linx" (known: linux, docs)');
+    expect(await bot.say('bb: stauts', /know/)).toContain(`I don't know "stauts". Did you mean "status"?`);
+    expect(await bot.say('bb: force build nosuch', /not a builder/)).toMatch(/"nosuch" is not a builder \(linux, docs\), a scheduler \(trunk\)/);
+    expect(await bot.say('bb: force build linux --branch x', /option/)).toMatch(/unknown option --branch\. Usage: force build/);
+    expect(await bot.say('bb: force build linux --revision "--upload-pack=x"', /Cannot force/)).toMatch(/revision/);
+    expect(await bot.say('bb: list planets', /list/)).toMatch(/I can list builders, executors or changes, not "planets"/);
+    expect(await bot.say('bb: log linux', /no builds/)).toContain('linux has no builds yet.');
+    expect(await fx.builds('linux')).toHaveLength(0);
+    await bot.stop();
+  });
+});
