@@ -14,46 +14,67 @@ const name = (what: string) =>
 const fn = <T extends (...args: never[]) => unknown>(what: string) =>
   z.custom<T>((v) => typeof v === 'function', { message: `${what} must be a function` });
 
-/** A string matches exactly; an array matches any of its entries; a function decides. */
+/**
+ * A string matches the value exactly; an array matches any of its entries; a function gets the
+ * value (undefined when the change has none) and decides. A string or array never matches a
+ * missing value.
+ */
 const matcher = z.union([z.string(), z.array(z.string()).min(1), fn<(value: string | undefined) => boolean>('a filter')]);
 export type Matcher = z.output<typeof matcher>;
 
+/** Which changes a change scheduler looks at, beyond its branch rule. Every matcher given must agree; an empty filter takes everything. */
 export const changeFilterSchema = z
   .object({
+    /** The change's branch. */
     branch: matcher.optional(),
+    /** The change's project. */
     project: matcher.optional(),
+    /** The change's repository URL, as the change source reports it. */
     repository: matcher.optional(),
+    /** The change's category. */
     category: matcher.optional(),
   })
   .strict();
+export type ChangeFilter = z.output<typeof changeFilterSchema>;
 
+/**
+ * A build machine's process. The master only talks to executors listed here, and each one proves
+ * who it is with its shared secret. The secret authenticates the executor and signs the jobs sent
+ * to it; give exactly one of `secret`, `secretEnv` or `secretFile`, and keep at least 16 characters.
+ */
 export const executorSchema = z
   .object({
+    /** The name the executor process announces when it connects. Unique among executors. */
     name: name('executor'),
-    /**
-     * The executor's shared secret. It authenticates the executor and signs the jobs sent to it.
-     * Give exactly one of `secret`, `secretEnv` (name of an environment variable) or `secretFile`.
-     */
+    /** The secret itself. Better kept out of the config file: see `secretEnv` and `secretFile`. */
     secret: z.string().min(16, 'a secret needs at least 16 characters').optional(),
-    secretEnv: z.string().optional(),
-    secretFile: z.string().optional(),
+    /** Name of an environment variable of the master that holds the secret. It must be set when the config loads. */
+    secretEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and "_", not starting with a digit').optional(),
+    /** A file holding the secret (surrounding whitespace is ignored). A relative path is relative to the config file's directory. */
+    secretFile: z.string().min(1).optional(),
     /** Most builds it runs at once. Default: what the executor announces. */
     maxBuilds: z.number().int().positive().max(256).optional(),
   })
   .strict();
 
+/** A named kind of build: what runs (steps) and where (executors). */
 export const builderSchema = z
   .object({
+    /** Unique among builders; used in chat (`bb: status linux`) and in queue names. */
     name: name('builder'),
-    /** Executors that may run this builder. */
+    /** Executors (by name) that may run this builder. */
     executors: z.array(z.string()).min(1, 'a builder needs at least one executor'),
+    /** Run in order; step names (explicit or derived, see `stepName`) are unique within a builder. */
     steps: z.array(stepSpecSchema).min(1, 'a builder needs at least one step'),
     /** Supported builders gate packages; unsupported ones never do. Default `supported`. */
     tier: z.enum(['supported', 'unsupported']).default('supported'),
+    /** A free-form label for grouping builders in status output. */
     category: z.string().optional(),
     /** Directory name under the executor's base dir. Default: the builder's name. */
     workdir: z.string().regex(NAME_RE, 'a workdir is a plain directory name').optional(),
+    /** Build properties for this builder's builds, over the master's `properties`. Default `{}`. */
     properties: z.record(z.string(), z.unknown()).default({}),
+    /** A one-line account of what the builder checks. */
     description: z.string().optional(),
   })
   .strict();
@@ -64,11 +85,15 @@ const importance = z.union([
 ]);
 
 const schedulerCommon = {
+  /** Unique among schedulers. */
   name: name('scheduler'),
+  /** Builders (by name) that each of its BuildSets asks for. */
   builders: z.array(z.string()).min(1, 'a scheduler needs at least one builder'),
+  /** Properties of its builds, over the master's `properties`. Default `{}`. */
   properties: z.record(z.string(), z.unknown()).default({}),
   /** Higher runs first. Default 0. */
   priority: z.number().int().min(-1000).max(1000).default(0),
+  /** Shown as the BuildSet's reason. Default: the scheduler's name and what triggered it. */
   reason: z.string().optional(),
 };
 
@@ -76,26 +101,49 @@ const changeScheduler = {
   ...schedulerCommon,
   /** Seconds of quiet after the last important change before building. 0 builds every change at once. */
   treeStableTimer: z.number().min(0).max(7 * 24 * 3600),
-  /** Glob patterns (any matching file makes the change important) or a function of the Change. Default: every change is important. */
+  /**
+   * Which changes (re)start the tree-stable timer. Globs: the change is important when any of its
+   * files matches any glob. A glob matches the whole path from the repository root (`*.md` only
+   * at the top; put `**` and a slash in front for any depth), dot files included; a `!` glob
+   * matches every path it does not exclude (`['!docs/**']`: anything outside docs/). A change that
+   * lists no files is then unimportant. A function gets the Change and decides.
+   * Default: every change is important. Unimportant changes still ride along in the next build
+   * unless `onlyImportant` is set.
+   */
   fileIsImportant: importance.optional(),
   /** Leave unimportant changes out of builds altogether. Default false. */
   onlyImportant: z.boolean().default(false),
+  /** Narrows the changes the scheduler looks at. Default: no narrowing. */
   filter: changeFilterSchema.default({}),
 };
 
+/**
+ * `single-branch` builds changes on one branch; `any-branch` builds changes on every branch,
+ * each branch with its own timer; `force` builds on request from chat or the CLI.
+ */
 export const schedulerSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('single-branch'), branch: z.string().min(1), ...changeScheduler }).strict(),
+  z
+    .object({
+      type: z.literal('single-branch'),
+      /** The branch whose changes it builds; must be a valid git branch name. */
+      branch: z.string().min(1),
+      ...changeScheduler,
+    })
+    .strict(),
   z.object({ type: z.literal('any-branch'), ...changeScheduler }).strict(),
   z.object({ type: z.literal('force'), ...schedulerCommon }).strict(),
 ]);
 
+/** A git repository the master polls for new commits on some branches. */
 export const repositorySchema = z
   .object({
+    /** Unique among repositories. */
     name: name('repository'),
     /** Anything `git clone` takes: a URL or a local path. */
     url: z.string().min(1),
+    /** The project its changes belong to. Default `''`. */
     project: z.string().default(''),
-    /** Branches to poll. */
+    /** Branches to poll; each a valid git branch name. Default `['main']`. */
     branches: z.array(z.string()).min(1).default(['main']),
     /** Seconds between polls. Default 60. 0 disables polling. */
     pollInterval: z.number().min(0).default(60),
@@ -104,6 +152,7 @@ export const repositorySchema = z
 
 export const masterConfigSchema = z
   .object({
+    /** The project's name in announcements and status. Default `bb`. */
     title: z.string().default('bb'),
     /** A URL shown in announcements. */
     titleUrl: z.string().optional(),
@@ -120,10 +169,15 @@ export const masterConfigSchema = z
     basedir: z.string().default('.bb/master'),
     /** Seconds without a heartbeat before an executor counts as lost and its builds are retried. Default 15. */
     executorTimeout: z.number().positive().max(3600).default(15),
+    /** Properties of every build. Default `{}`. */
     properties: z.record(z.string(), z.unknown()).default({}),
+    /** The build machines' processes the master accepts. At least one. */
     executors: z.array(executorSchema).min(1, 'configure at least one executor'),
+    /** At least one. */
     builders: z.array(builderSchema).min(1, 'configure at least one builder'),
+    /** What starts builds. Default: none (nothing builds until one is configured). */
     schedulers: z.array(schedulerSchema).default([]),
+    /** Repositories polled for changes. Default: none (changes come only from `bb sendchange` or webhooks). */
     repositories: z.array(repositorySchema).default([]),
   })
   .strict();

@@ -1,0 +1,70 @@
+import { defineConfig } from '../src/config/define.js';
+
+/**
+ * bb on one machine (`bb demo`): one sample repository, one executor, two builders.
+ *
+ * - `linux` builds and tests the sample; changes that only touch documentation do not start it.
+ * - `docs` checks the documentation; only documentation changes start it.
+ *
+ * Both follow `main` with a two-second tree-stable timer, and both can be forced from chat.
+ * Environment: BB_DEMO_REPO (the sample repository; default `.bb-demo/sample`) and
+ * BB_DEMO_SECRET (the executor's shared secret, at least 16 characters; `bb demo` makes one up).
+ */
+export default defineConfig({
+  title: 'bb demo',
+  repositories: [
+    {
+      name: 'sample',
+      url: process.env.BB_DEMO_REPO ?? '.bb-demo/sample',
+      project: 'sample',
+      branches: ['main'],
+      pollInterval: 2,
+    },
+  ],
+  executors: [{ name: 'local', secretEnv: 'BB_DEMO_SECRET', maxBuilds: 2 }],
+  builders: [
+    {
+      name: 'linux',
+      description: 'builds the sample and runs its tests',
+      executors: ['local'],
+      steps: [
+        { type: 'checkout' },
+        { type: 'shell', name: 'build', command: 'sh ./build.sh', haltOnFailure: true },
+        { type: 'shell', name: 'test', command: 'sh ./test.sh', testResults: { format: 'tap', path: 'test-results.tap' } },
+      ],
+    },
+    {
+      name: 'docs',
+      description: 'checks that every documentation page has content',
+      executors: ['local'],
+      steps: [
+        { type: 'checkout' },
+        {
+          type: 'shell',
+          name: 'check-docs',
+          command: 'for f in README.md docs/*.md; do test -s "$f" || { echo "empty or missing: $f"; exit 1; }; echo "ok: $f"; done',
+        },
+      ],
+    },
+  ],
+  schedulers: [
+    {
+      // A change made only of documentation does not start a linux build (it rides along in the next one).
+      type: 'single-branch',
+      name: 'trunk',
+      branch: 'main',
+      treeStableTimer: 2,
+      builders: ['linux'],
+      fileIsImportant: ['**/*.sh', 'src/**', 'Makefile'],
+    },
+    {
+      type: 'single-branch',
+      name: 'trunk-docs',
+      branch: 'main',
+      treeStableTimer: 2,
+      builders: ['docs'],
+      fileIsImportant: ['docs/**', '**/*.md'],
+    },
+    { type: 'force', name: 'force', builders: ['linux', 'docs'] },
+  ],
+});

@@ -1,0 +1,109 @@
+import { defineConfig } from '../src/config/define.js';
+import type { StepSpecInput } from '../src/model/steps.js';
+
+/**
+ * A config in the style of the Tahoe-LAFS buildbot. Its policy: a supported builder that goes red
+ * is fixed at once (revert, fix forward, or skip a wrong test), and packages for a revision are
+ * made only when every supported platform passed that revision. A builder that cannot be made
+ * green soon is demoted to unsupported; it keeps building, but no longer holds packages back.
+ *
+ * Each build machine's secret comes from the master's environment:
+ * TAHOE_SECRET_DEBIAN, TAHOE_SECRET_MAC, TAHOE_SECRET_WINDOWS, TAHOE_SECRET_FREEBSD.
+ */
+
+/** Install into a fresh virtualenv, then run the unit tests with JUnit output. */
+function pythonBuild(python: string, venvBin: string): StepSpecInput[] {
+  return [
+    { type: 'checkout', mode: 'full' },
+    { type: 'shell', name: 'virtualenv', command: [python, '-m', 'venv', '--clear', 'venv'], haltOnFailure: true },
+    { type: 'shell', name: 'install', command: [`${venvBin}/python`, '-m', 'pip', 'install', '--editable', '.[test]'], haltOnFailure: true },
+    {
+      type: 'shell',
+      name: 'unit-tests',
+      command: [`${venvBin}/python`, '-m', 'pytest', '--junitxml=test-results.xml', 'src/allmydata/test'],
+      timeoutSec: 3600,
+      testResults: { format: 'junit', path: 'test-results.xml' },
+    },
+  ];
+}
+
+const unix = pythonBuild('python3', 'venv/bin');
+
+export default defineConfig({
+  title: 'Tahoe-LAFS',
+  titleUrl: 'https://tahoe-lafs.org/',
+  redis: { prefix: 'tahoe' },
+  properties: { project: 'tahoe-lafs' },
+  repositories: [
+    {
+      name: 'tahoe-lafs',
+      url: 'https://github.com/tahoe-lafs/tahoe-lafs.git',
+      project: 'tahoe-lafs',
+      branches: ['master'],
+      pollInterval: 300,
+    },
+  ],
+  executors: [
+    { name: 'debian-amd64', secretEnv: 'TAHOE_SECRET_DEBIAN', maxBuilds: 2 },
+    { name: 'macos-arm64', secretEnv: 'TAHOE_SECRET_MAC' },
+    { name: 'windows-x64', secretEnv: 'TAHOE_SECRET_WINDOWS' },
+    { name: 'freebsd-amd64', secretEnv: 'TAHOE_SECRET_FREEBSD' },
+  ],
+  builders: [
+    // Supported platforms: each of them red stops packages for every platform.
+    { name: 'linux', category: 'platform', description: 'Debian, amd64', executors: ['debian-amd64'], steps: unix },
+    { name: 'mac', category: 'platform', description: 'macOS, arm64', executors: ['macos-arm64'], steps: unix },
+    {
+      name: 'windows',
+      category: 'platform',
+      description: 'Windows, x64',
+      executors: ['windows-x64'],
+      steps: pythonBuild('py', 'venv/Scripts'),
+    },
+    // Demoted: it has been red for reasons outside Tahoe, so it no longer gates packages.
+    {
+      name: 'freebsd',
+      category: 'platform',
+      description: 'FreeBSD, amd64 (demoted until its Python is fixed)',
+      tier: 'unsupported',
+      executors: ['freebsd-amd64'],
+      steps: unix,
+    },
+    // Makes the source tarball and the wheel. It produces packages rather than gating them, so
+    // its own tier is unsupported; the packaging gate looks at the supported platform builders.
+    {
+      name: 'package',
+      category: 'packaging',
+      description: 'sdist and wheel, published only when every supported platform passed',
+      tier: 'unsupported',
+      executors: ['debian-amd64'],
+      steps: [
+        { type: 'checkout', mode: 'clobber' },
+        { type: 'shell', name: 'dists', command: ['python3', '-m', 'build', '--sdist', '--wheel', '--outdir', 'dist'] },
+        { type: 'shell', name: 'list-dists', command: 'ls -l dist' },
+      ],
+    },
+  ],
+  schedulers: [
+    {
+      // Code changes on master wait for a minute of quiet, then build everywhere together.
+      type: 'single-branch',
+      name: 'trunk',
+      branch: 'master',
+      treeStableTimer: 60,
+      builders: ['linux', 'mac', 'windows', 'freebsd'],
+      fileIsImportant: ['src/**', 'setup.py', 'setup.cfg', 'pyproject.toml', 'misc/build_helpers/**'],
+    },
+    {
+      // Feature branches get a quick check on the main platform only.
+      type: 'any-branch',
+      name: 'branches',
+      treeStableTimer: 300,
+      builders: ['linux'],
+      filter: { branch: (branch) => branch !== undefined && branch !== 'master' },
+      fileIsImportant: ['!docs/**'],
+      priority: -10,
+    },
+    { type: 'force', name: 'force', builders: ['linux', 'mac', 'windows', 'freebsd', 'package'] },
+  ],
+});
