@@ -5,11 +5,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
 
 /**
- * A real Redis for tests. With REDIS_URL set, that server is used; otherwise one private
- * `redis-server` per test worker is started on a free loopback port with its data in a temp dir,
- * and stopped when the worker exits. Each test takes a fresh key prefix from `freshPrefix()`.
+ * A real Redis for tests. test/global-setup.ts starts one private `redis-server` for the whole run
+ * (or passes on REDIS_URL) and every test file reaches it here. Each test takes a fresh key prefix
+ * from `freshPrefix()`. Tests that stop and restart a server start their own with `startRedisServer`.
  */
 export interface TestRedis {
   url: string;
@@ -32,11 +33,11 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A server of this worker's own, started on first use. */
+/** The run's shared server. */
 export function testRedis(): Promise<TestRedis> {
   if (!shared) {
-    const url = process.env.REDIS_URL;
-    shared = url ? Promise.resolve({ url, port: Number(new URL(url).port || 6379) }) : startRedisServer().then((s) => s.redis);
+    const url = inject('redisUrl');
+    shared = Promise.resolve({ url, port: Number(new URL(url).port || 6379) });
   }
   return shared;
 }
