@@ -73,7 +73,7 @@ export async function startRedisServer(): Promise<RedisServerHandle> {
     dir,
     async stop(signal = 'SIGTERM') {
       const c = child;
-      if (!c || c.exitCode !== null) return;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
       await new Promise<void>((resolve) => {
         c.once('exit', () => resolve());
         c.kill(signal);

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { Queue, Worker } from 'bullmq';
+import { createLogger, type Logger } from '../src/log.js';
+import { NAME_RE } from '../src/model/change.js';
+import { executorQueueName, QUEUES } from '../src/queue/jobs.js';
+import { EventSender } from './events.js';
+import { executorRedis, throttled } from './redis.js';
+import { executorVersion } from './version.js';
+import { JobProcessor } from './job-processor.js';
+import { delay, withTimeout } from './timing.js';
+
+export interface ExecutorOptions {
+  name: string;
+  secret: string;
+  redisUrl: string;
+  /** BullMQ key prefix, the master's (e.g. `bb`). */
+  prefix: string;
+  /** Work trees live in `<basedir>/<job.workdir>/build`. */
+  basedir: string;
+  /** Builds run at once (the worker's concurrency). */
+  slots: number;
+  builders?: string[];
+  /** Default 2000. */
+  heartbeatMs?: number;
+  logger?: Logger;
+  /** Time from SIGTERM to SIGKILL when a step's process group is stopped. Default 5000. */
+  killGraceMs?: number;
+  /** Event batching window. Default 100. */
+  flushMs?: number;
+}
+
+export interface ExecutorHandle {
+  readonly name: string;
+  /** Random per start; the master sees a new session as a restart. */
+  readonly session: string;
+  /** Build ids running now. */
+  running(): number[];
+  /**
+   * Stop taking jobs, let running builds finish, say goodbye, close. With `handBack`, running
+   * builds are killed instead and reported as RETRY. Calling again with handBack while a plain
+   * stop waits for builds hands them back.
+   */
+  stop(opts?: { handBack?: boolean }): Promise<void>;
+}
+
+export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle> {
+  if (!NAME_RE.test(o.name)) throw new Error(`executor name ${JSON.stringify(o.name)} is not valid: letters, digits, . _ - (up to 100)`);
+  if (!Number.isInteger(o.slots) || o.slots < 1 || o.slots > 256) throw new Error(`slots must be an integer from 1 to 256, not ${o.slots}`);
+  if (!o.secret) throw new Error('executor secret is empty');
+  const log = (o.logger ?? createLogger('executor')).child({ executor: o.name });
+  const basedir = resolve(o.basedir);
+  mkdirSync(basedir, { recursive: true });
+  const session = randomBytes(8).toString('hex');
+
+  const producer = executorRedis(o.redisUrl, log, 'events');
+  const consumer = executorRedis(o.redisUrl, log, 'jobs');
+  const queue = new Queue(QUEUES.executorEvents, { connection: producer, prefix: o.prefix });
+  const warnOnce = throttled();
+  queue.on('error', (err) => warnOnce(`q:${err.message}`) && log.warn({ err: err.message }, 'event queue error'));
+  const sender = new EventSender(queue, { executor: o.name, secret: o.secret, session, log, ...(o.flushMs ? { flushMs: o.flushMs } : {}) });
+
+  sender.push({
+    type: 'hello',
+    ...(o.builders ? { builders: o.builders } : {}),
+    slots: o.slots,
+    version: executorVersion(),
+    hostname: hostname(),
+    running: [],
+  });
+  void sender.flush();
+
+  const jobs = new JobProcessor({ executor: o.name, secret: o.secret, basedir, killGraceMs: o.killGraceMs ?? 5000, sender, log });
+  const worker = new Worker(executorQueueName(o.name), jobs.process, { connection: consumer, prefix: o.prefix, concurrency: o.slots });
+  worker.on('error', (err) => warnOnce(`w:${err.message}`) && log.warn({ err: err.message }, 'worker error'));
+
+  const heartbeat = setInterval(() => sender.push({ type: 'heartbeat', running: jobs.runningIds() }), o.heartbeatMs ?? 2000);
+  log.info({ slots: o.slots, basedir, session }, 'executor started');
+
+  const shutdown = async () => {
+    const closing = worker.close();
+    // A worker cut off from Redis may never finish closing; once the builds are done, stop waiting.
+    await Promise.race([closing, jobs.whenIdle().then(() => delay(3000))]);
+    clearInterval(heartbeat);
+    sender.push({ type: 'goodbye', reason: jobs.handedBack ? 'handed back' : 'shut down' });
+    if ((await withTimeout(sender.flush().then(() => true), 3000)) !== true) {
+      log.warn('could not deliver the last events before stopping (is Redis down?)');
+    }
+    await withTimeout(queue.close(), 2000);
+    producer.disconnect();
+    consumer.disconnect();
+    log.info({ handedBack: jobs.handedBack }, 'executor stopped');
+  };
+  let stopping: Promise<void> | undefined;
+
+  return {
+    name: o.name,
+    session,
+    running: () => jobs.runningIds(),
+    stop(opts = {}) {
+      // Tell the master first, so it offers no new job while this executor drains or hands back.
+      if (!stopping || opts.handBack) {
+        sender.push({ type: 'stopping', handBack: Boolean(opts.handBack) });
+        void sender.flush();
+      }
+      if (opts.handBack) jobs.handBack();
+      stopping ??= shutdown();
+      return stopping;
+    },
+  };
+}

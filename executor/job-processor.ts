@@ -1,0 +1,80 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from '../src/log.js';
+import type { Result } from '../src/model/results.js';
+import { runBuild } from './build.js';
+import type { EventSender } from './events.js';
+import { KeyedLock } from './keyed-lock.js';
+import { whenEmpty } from './timing.js';
+import { checkBuildJob } from './verify-job.js';
+
+export interface JobProcessorOptions {
+  executor: string;
+  secret: string;
+  basedir: string;
+  killGraceMs: number;
+  sender: EventSender;
+  log: Logger;
+}
+
+/**
+ * What the executor's BullMQ worker does with each job: verify it (refusing with a `job-refused`
+ * event and an UnrecoverableError), then run the build to its end, one build per work tree at a
+ * time. Remembers every build id it accepted, so a re-delivered job is refused, not run twice.
+ */
+export class JobProcessor {
+  private readonly seen = new Set<number>();
+  private readonly running = new Map<number, AbortController>();
+  private readonly workdirs = new KeyedLock();
+  private handingBack = false;
+
+  constructor(private readonly o: JobProcessorOptions) {}
+
+  readonly process = async (job: Job): Promise<{ result: Result }> => {
+    const { o } = this;
+    const check = checkBuildJob(job.data, { secret: o.secret, executor: o.executor, now: Date.now(), alreadyRun: (id) => this.seen.has(id) });
+    if (!check.ok) {
+      o.log.warn({ jobId: job.id, reason: check.reason }, 'job refused');
+      o.sender.push({ type: 'job-refused', jobId: String(job.id ?? ''), reason: check.reason });
+      await o.sender.flush();
+      throw new UnrecoverableError(`refused: ${check.reason}`);
+    }
+    const p = check.payload;
+    this.seen.add(p.buildId);
+    const ac = new AbortController();
+    if (this.handingBack) ac.abort();
+    this.running.set(p.buildId, ac);
+    const log = o.log.child({ buildId: p.buildId, builder: p.builder, number: p.number });
+    let result: Result;
+    try {
+      log.info('build accepted');
+      result = await this.workdirs.run(p.workdir, () =>
+        runBuild(p, { basedir: o.basedir, emit: (ev) => o.sender.push(ev), signal: ac.signal, killGraceMs: o.killGraceMs, log }),
+      );
+    } finally {
+      this.running.delete(p.buildId);
+    }
+    log.info({ result }, 'build finished');
+    // Complete the queue job only once the result is on its way (this waits while Redis is down).
+    await o.sender.flush();
+    return { result };
+  };
+
+  /** Build ids accepted and not yet finished. */
+  runningIds(): number[] {
+    return [...this.running.keys()];
+  }
+
+  get handedBack(): boolean {
+    return this.handingBack;
+  }
+
+  /** Kill every running build (they end as RETRY), and any accepted later. */
+  handBack(): void {
+    this.handingBack = true;
+    for (const ac of this.running.values()) ac.abort();
+  }
+
+  whenIdle(): Promise<void> {
+    return whenEmpty(this.running);
+  }
+}

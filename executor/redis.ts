@@ -1,0 +1,38 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../src/log.js';
+
+/**
+ * A connection that never gives up: ioredis reconnects with backoff forever, commands wait while
+ * it is down (offline queue, no per-request retry limit, as BullMQ workers require), and errors
+ * are logged at most once per message every 30 s instead of crashing the process.
+ */
+export function executorRedis(url: string, log: Logger, role: string): Redis {
+  const conn = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableOfflineQueue: true,
+    retryStrategy: (times) => Math.min(200 * times, 5000),
+  });
+  const warn = throttled();
+  let failing = false;
+  conn.on('error', (err: Error) => {
+    failing = true;
+    if (warn(err.message)) log.warn({ role, err: err.message }, 'redis connection error; retrying');
+  });
+  conn.on('ready', () => {
+    if (failing) log.info({ role }, 'redis connection restored');
+    failing = false;
+  });
+  return conn;
+}
+
+/** A gate that lets each distinct message through once per `everyMs`. */
+export function throttled(everyMs = 30_000): (key: string) => boolean {
+  const last = new Map<string, number>();
+  return (key) => {
+    const now = Date.now();
+    if ((last.get(key) ?? -Infinity) + everyMs > now) return false;
+    if (last.size > 100) last.clear();
+    last.set(key, now);
+    return true;
+  };
+}

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import type { TestCaseResult } from '../src/model/build.js';
+import { parseJUnit } from './junit.js';
+import { parseTap } from './tap.js';
+import { resolveFromInside } from './paths.js';
+import type { StepContext } from './step-context.js';
+
+export interface TestSummary {
+  total: number;
+  failed: number;
+}
+
+/**
+ * Read and parse a step's test results file (relative to the step's cwd, inside the work tree)
+ * and report the cases. A missing or unreadable file is a warning in the step's log, not an error.
+ */
+export async function collectTestResults(
+  spec: { format: 'junit' | 'tap'; path: string },
+  cwd: string,
+  ctx: StepContext,
+): Promise<TestSummary | undefined> {
+  let file: string;
+  let text: string;
+  try {
+    file = resolveFromInside(ctx.buildDir, cwd, spec.path, 'test results path');
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
+    ctx.log('header', `warning: test results ${spec.path}: ${why}\n`);
+    return undefined;
+  }
+  let tests: TestCaseResult[];
+  try {
+    tests = spec.format === 'junit' ? parseJUnit(text) : parseTap(text, spec.path);
+  } catch (err) {
+    ctx.log('header', `warning: test results ${spec.path} could not be read as ${spec.format}: ${(err as Error).message}\n`);
+    return undefined;
+  }
+  const failed = tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length;
+  ctx.log('header', `test results ${spec.path}: ${tests.length} tests, ${failed} failed\n`);
+  if (tests.length > 0) ctx.reportTests(tests);
+  return { total: tests.length, failed };
+}

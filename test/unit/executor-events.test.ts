@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { Queue } from 'bullmq';
+import { EventSender, MAX_LOG_TEXT } from '../../executor/events.js';
+import { createLogger } from '../../src/log.js';
+import { executorMessagePayloadSchema, type ExecutorMessagePayload } from '../../src/queue/jobs.js';
+import { verify } from '../../src/queue/signing.js';
+
+/** Stands in for the BullMQ queue: records what would be added (the batching logic is what is tested). */
+function recorder(failFirst = 0) {
+  const sent: Array<{ name: string; data: { payload: ExecutorMessagePayload; sig: string }; opts: unknown }> = [];
+  let failures = failFirst;
+  const queue = {
+    async add(name: string, data: { payload: ExecutorMessagePayload; sig: string }, opts: unknown) {
+      if (failures-- > 0) throw new Error('redis down');
+      sent.push({ name, data: structuredClone(data), opts });
+      return {};
+    },
+  };
+  return { queue: queue as unknown as Queue, sent };
+}
+
+const ref = { buildId: 1, token: 't'.repeat(16) };
+const opts = { executor: 'ex1', secret: 'sec', session: 'session-1', log: createLogger('test', { level: 'silent' }), flushMs: 20 };
+
+describe('executor event batching', () => {
+  it('batches events into signed, ordered messages and joins log chunks', async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, opts);
+    s.push({ type: 'build-started', ...ref });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'a\n' });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'b\n' });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stderr', text: 'c\n' });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'd\n' });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sent).toHaveLength(1);
+    const msg = sent[0]!;
+    expect(msg.name).toBe('msg');
+    expect(msg.opts).toEqual({ removeOnComplete: true, removeOnFail: 1000 });
+    expect(verify(msg.data.payload, msg.data.sig, 'sec')).toBe(true);
+    const payload = executorMessagePayloadSchema.parse(msg.data.payload);
+    expect(payload).toMatchObject({ v: 1, executor: 'ex1', session: 'session-1', seq: 0 });
+    expect(payload.events.map((e) => (e.type === 'log' ? `${e.stream}:${e.text}` : e.type))).toEqual(['build-started', 'stdout:a\nb\n', 'stderr:c\n', 'stdout:d\n']);
+    s.push({ type: 'heartbeat', running: [1] });
+    await s.flush();
+    expect(sent[1]?.data.payload.seq).toBe(1);
+  });
+
+  it('caps log text per event', async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, opts);
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'x'.repeat(MAX_LOG_TEXT - 10) });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'y'.repeat(MAX_LOG_TEXT * 2) });
+    await s.flush();
+    const events = sent.flatMap((m) => m.data.payload.events);
+    const texts = events.map((e) => (e.type === 'log' ? e.text : ''));
+    expect(texts.every((t) => t.length <= MAX_LOG_TEXT)).toBe(true);
+    expect(texts.join('')).toBe('x'.repeat(MAX_LOG_TEXT - 10) + 'y'.repeat(MAX_LOG_TEXT * 2));
+    expect(events).toHaveLength(3);
+  });
+
+  it('keeps events when a send fails and sends them later, in order', async () => {
+    const { queue, sent } = recorder(1);
+    const s = new EventSender(queue, { ...opts, flushMs: 10 });
+    s.push({ type: 'build-started', ...ref });
+    await s.flush();
+    expect(sent).toHaveLength(0);
+    s.push({ type: 'build-finished', ...ref, result: 'SUCCESS' });
+    await s.flush();
+    expect(sent.flatMap((m) => m.data.payload.events.map((e) => e.type))).toEqual(['build-started', 'build-finished']);
+  });
+
+  it('keeps only the newest of unsent heartbeats', async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, opts);
+    s.push({ type: 'heartbeat', running: [] });
+    s.push({ type: 'heartbeat', running: [5] });
+    await s.flush();
+    expect(sent[0]?.data.payload.events).toEqual([{ type: 'heartbeat', running: [5] }]);
+  });
+});
