@@ -61,8 +61,12 @@ describe('executors', () => {
     expect(rerun!.executor).toBe('b');
     expect(rerun!.requestId).toBe(retried!.requestId);
     expect(took).toBeLessThan(60_000);
-    const bs = await fx.store.getBuildSet(rerun!.buildsetId);
-    expect(bs?.result).toBe('SUCCESS');
+    // The BuildSet settles just after its last build is written.
+    const bs = await waitFor('the buildset to complete', async () => {
+      const x = await fx.store.getBuildSet(rerun!.buildsetId);
+      return x?.completeAt ? x : null;
+    });
+    expect(bs.result).toBe('SUCCESS');
 
     // The lost executor's late result (signed with its real secret, old token) changes nothing.
     const conn = new Redis(fx.redisUrl, { maxRetriesPerRequest: null });

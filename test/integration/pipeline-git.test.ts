@@ -92,8 +92,14 @@ describe('commits to builds', () => {
     }, 30_000);
     expect(build.result).toBe('FAILURE');
     expect(build.steps.map((s) => s.result)).toEqual(['SUCCESS', 'SUCCESS', 'FAILURE']);
+    // The BuildSet settles just after its build is written: first-failure event, then complete.
+    const bs = await waitFor('the buildset to complete', async () => {
+      const x = await fx.store.getBuildSet(build.buildsetId);
+      return x?.completeAt ? x : null;
+    });
     expect(failed).toEqual([build.buildsetId]);
-    expect((await fx.store.getBuildSet(build.buildsetId))?.result).toBe('FAILURE');
+    expect(bs.result).toBe('FAILURE');
+    expect(bs.failedAt).toBeLessThanOrEqual(bs.completeAt!);
   });
 
   it('refuses a branch name that git would read as an option, from every entrance', async () => {
