@@ -120,3 +120,32 @@ describe('request order', () => {
     expect(new Set(all.map((b) => b.executor))).toEqual(new Set(['a', 'b']));
   });
 });
+
+describe('build sets', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('fail as soon as one build fails, and finish when every build is done', async () => {
+    fx = await PipelineFixture.create('firstfail', `{
+      redis: { prefix: 'PREFIX' },
+      basedir: 'BASEDIR',
+      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+      builders: [
+        { name: 'quick', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'exit 3' }] },
+        { name: 'slow', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'sleep 1.5' }] },
+      ],
+      schedulers: [{ type: 'force', name: 'force', builders: ['quick', 'slow'] }],
+    }`);
+    await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A, 2);
+    const events: string[] = [];
+    fx.store.bus.on('buildset.failed', (bs, b) => events.push(`failed ${bs.id} by ${b.builder}`));
+    fx.store.bus.on('buildset.complete', (bs) => events.push(`complete ${bs.id} ${bs.result}`));
+    fx.store.bus.on('build.finished', (b) => events.push(`build ${b.builder} ${b.result}`));
+    await fx.client.control({ v: 1, type: 'force', builders: ['quick', 'slow'], owner: 'test' });
+    await waitFor('the buildset to complete', () => events.some((e) => e.startsWith('complete')), 20_000);
+    expect(events).toEqual(['build quick FAILURE', 'failed 1 by quick', 'build slow SUCCESS', 'complete 1 FAILURE']);
+    const [quick] = await fx.builds('quick');
+    expect(quick!.steps[0]).toMatchObject({ name: 'test', result: 'FAILURE', text: 'exit 3' });
+  });
+});
