@@ -27,8 +27,8 @@ const SLOTS = Number(process.env.BENCH_SLOTS ?? 32);
 const SECRET = randomBytes(16).toString('hex');
 
 const children: ChildProcess[] = [];
-function spawnBb(args: string[], env: Record<string, string> = {}): ChildProcess {
-  const c = spawn(process.execPath, [join(ROOT, 'bin/bb.js'), ...args], {
+function spawnBb(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): ChildProcess {
+  const c = spawn(process.execPath, [...nodeArgs, join(ROOT, 'bin/bb.js'), ...args], {
     cwd: ROOT,
     env: { ...process.env, BB_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -76,10 +76,13 @@ async function main(): Promise<void> {
   const conn = new Redis(redis.url);
   const store = new Store(conn, prefix);
   const client = new BbClient(redis.url, prefix);
-  const master = spawnBb(['master', '--config', config, '--redis', redis.url]);
+  // BENCH_PROFILE=DIR writes V8 CPU profiles of the master and executors there.
+  const prof = (who: string): string[] =>
+    process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${who}.cpuprofile`] : [];
+  const master = spawnBb(['master', '--config', config, '--redis', redis.url], {}, prof('master'));
   await until('master', async () => (await store.configSummary()) !== null, 60_000);
   for (const e of ['e1', 'e2']) {
-    spawnBb(['executor', '--name', e, '--redis', redis.url, '--prefix', prefix, '--basedir', join(dir, e), '--slots', String(SLOTS)], { BB_EXECUTOR_SECRET: SECRET });
+    spawnBb(['executor', '--name', e, '--redis', redis.url, '--prefix', prefix, '--basedir', join(dir, e), '--slots', String(SLOTS)], { BB_EXECUTOR_SECRET: SECRET }, prof(e));
   }
   await until('executors', async () => (await store.getExecutors(['e1', 'e2'])).filter((x) => x.state === 'connected').length === 2, 60_000);
   await new Promise((r) => setTimeout(r, 1000));
@@ -128,6 +131,17 @@ async function main(): Promise<void> {
     });
     const secs = (performance.now() - t0) / 1000;
     const failed = (await Promise.all(['b1', 'b2', 'b3', 'b4'].map((b) => store.lastBuilds(b, N_BUILDSETS)))).flat().filter((b) => b.id > from && b.result !== 'SUCCESS').length;
+    const all = (await Promise.all(['b1', 'b2', 'b3', 'b4'].map((b) => store.lastBuilds(b, N_BUILDSETS)))).flat().filter((b) => b.id > from);
+    const med = (xs: number[]) => pct([...xs].sort((a, b) => a - b), 50);
+    const byExecBuilder = new Map<string, typeof all>();
+    for (const b of all) byExecBuilder.set(`${b.executor}/${b.builder}`, [...(byExecBuilder.get(`${b.executor}/${b.builder}`) ?? []), b]);
+    const gaps = [...byExecBuilder.values()].flatMap((list) => {
+      const sorted = list.sort((a, b) => a.dispatchedAt - b.dispatchedAt);
+      return sorted.slice(1).map((b, i) => b.dispatchedAt - sorted[i]!.finishedAt!);
+    });
+    console.log(
+      `  per build (median): dispatch→started ${med(all.map((b) => b.startedAt! - b.dispatchedAt))} ms, started→finished ${med(all.map((b) => b.finishedAt! - b.startedAt!))} ms, finished→next dispatch on that executor and builder ${med(gaps)} ms`,
+    );
     console.log(`build throughput: ${total} builds (${N_BUILDSETS} build sets × 4 builders, no-op step) in ${secs.toFixed(2)} s = ${Math.round(total / secs)} builds/s; not SUCCESS: ${failed}`);
   }
 
@@ -156,7 +170,8 @@ async function main(): Promise<void> {
 
   const peak = rssKb(master.pid!);
   console.log(`master RSS now: ${(peak.rss / 1024).toFixed(1)} MiB, peak (VmHWM): ${(peak.hwm / 1024).toFixed(1)} MiB`);
-  for (const c of children) c.kill('SIGTERM');
+  // Stop the master and executors cleanly (they flush profiles and say goodbye) before Redis goes.
+  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : (c.once('exit', r), c.kill('SIGTERM'))))));
   await client.close();
   conn.disconnect();
   redis.stop();

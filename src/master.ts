@@ -64,7 +64,7 @@ export class Master {
     this.registry.start();
     this.distributor.start();
 
-    this.queues.work<unknown>(QUEUES.changes, 8, async (job) => {
+    this.queues.work<unknown>(QUEUES.changes, 32, async (job) => {
       const parsed = changeJobSchema.safeParse(job.data);
       if (!parsed.success) throw new UnrecoverableError(`malformed change: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);

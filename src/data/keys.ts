@@ -17,12 +17,14 @@
  * | db:buildsets | zset | buildset ids, score = id |
  * | db:request:<id> | string | BuildRequest JSON |
  * | db:requests:pending | zset | `<builder>/<requestId>`, score = (1000 - priority) * 1e10 + id: lowest first = highest priority, then oldest |
+ * | db:builder:<name>:pending | zset | that builder's pending request ids, same score (the distributor reads the heads) |
  * | db:build:<id> | string | Build JSON |
  * | db:builder:<name>:builds | zset | build ids of that builder, score = build number |
  * | db:builder:<name>:number | string | last build number (INCR) |
  * | db:builds:active | zset | ids of dispatched or running builds, score = id |
  * | db:executor:<name> | string | executor record JSON (session, state, slots, last seen) |
  * | db:executor:<name>:builds | set | ids of builds the executor holds |
+ * | db:executor:<name>:busy | set | builders with a build on the executor (one at a time: they share a work tree) |
  * | db:log:<buildId>:<step> | list | log chunks `<stream>\t<text>` in order |
  * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
  * | db:poller:<name> | hash | branch → last emitted tip |
@@ -72,6 +74,12 @@ export class Keys {
   }
   builderBuilds(builder: string): string {
     return `${this.db}:builder:${builder}:builds`;
+  }
+  builderPending(builder: string): string {
+    return `${this.db}:builder:${builder}:pending`;
+  }
+  executorBusy(name: string): string {
+    return `${this.db}:executor:${name}:busy`;
   }
   builderNumber(builder: string): string {
     return `${this.db}:builder:${builder}:number`;

@@ -4,10 +4,18 @@ import type { Change, ChangeFields } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet, SourceStamp, StepState, TestCaseResult } from '../model/build.js';
 import { isFailing, worstOf, type Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
-import { KeyedMutex } from '../util/mutex.js';
+import { Kicker, KeyedMutex } from '../util/mutex.js';
 import { DataBus } from './events.js';
 import { Keys, pendingMember, pendingScore, parsePendingMember } from './keys.js';
 import type { ConfigSummary, ExecutorRecord } from './records.js';
+import type { ExecutorEvent } from '../queue/jobs.js';
+
+/** A build event as the store applies it: an executor's event without its build id and token. */
+export type BuildUpdate = DistributiveOmit<
+  Extract<ExecutorEvent, { type: 'build-started' | 'step-started' | 'log' | 'step-finished' | 'properties' | 'tests' | 'build-finished' }>,
+  'buildId' | 'token'
+>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface NewBuildSet {
   reason: string;
@@ -27,6 +35,18 @@ export interface PollerTips {
 
 const MAX_LOG_CHUNKS = 20_000;
 
+interface PendingChange {
+  fields: ChangeFields;
+  key?: string;
+}
+
+interface ChangeBatch {
+  items: PendingChange[];
+  tips?: PollerTips;
+  resolve(changes: Change[]): void;
+  reject(err: unknown): void;
+}
+
 /**
  * The single write path. Every state change is one method here that writes Redis (in one
  * MULTI where it touches several keys) and then publishes its event on `bus` with the stored record.
@@ -36,6 +56,11 @@ export class Store {
   readonly keys: Keys;
   readonly bus = new DataBus();
   private readonly lock = new KeyedMutex();
+  private readonly changeBatch: ChangeBatch[] = [];
+  private readonly changeWriter = new Kicker(
+    () => this.writeChanges(),
+    () => undefined, // writeChanges hands every error to the callers it concerns
+  );
 
   constructor(
     readonly redis: Redis,
@@ -49,45 +74,72 @@ export class Store {
 
   /** Store one Change. With `key`, a second call with the same key stores nothing and returns null. */
   async addChange(fields: ChangeFields, key?: string): Promise<Change | null> {
-    const [change] = await this.addChangesTx([{ fields, key }]);
+    const [change] = await this.enqueueChanges([{ fields, ...(key ? { key } : {}) }]);
     return change ?? null;
   }
 
   /** Store a poller's new commits and its new branch tips in one transaction. */
   async addPolledChanges(list: ChangeFields[], tips: PollerTips): Promise<Change[]> {
-    return this.addChangesTx(
-      list.map((fields) => ({ fields, key: fields.revision ? `poll|${tips.poller}|${fields.branch ?? ''}|${fields.revision}` : undefined })),
+    return this.enqueueChanges(
+      list.map((fields) => ({ fields, ...(fields.revision ? { key: `poll|${tips.poller}|${fields.branch ?? ''}|${fields.revision}` } : {}) })),
       tips,
     );
   }
 
-  private async addChangesTx(items: Array<{ fields: ChangeFields; key?: string }>, tips?: PollerTips): Promise<Change[]> {
-    return this.lock.run('changes', async () => {
-      const fresh: Array<{ fields: ChangeFields; key?: string }> = [];
-      for (const item of items) {
-        if (item.key && (await this.redis.exists(this.keys.changeKey(item.key)))) continue;
-        fresh.push(item);
-      }
-      const stored: Change[] = [];
-      const m = this.redis.multi();
-      if (fresh.length) {
-        const last = await this.redis.incrby(this.keys.seq('change'), fresh.length);
-        let id = last - fresh.length;
-        const receivedAt = this.now();
-        for (const { fields, key } of fresh) {
-          id += 1;
-          const change: Change = { ...fields, id, when: fields.when ?? receivedAt, receivedAt };
-          m.set(this.keys.change(id), JSON.stringify(change));
-          m.zadd(this.keys.changes, id, String(id));
-          if (key) m.set(this.keys.changeKey(key), String(id), 'EX', 30 * 24 * 3600);
-          stored.push(change);
-        }
-      }
-      if (tips && Object.keys(tips.tips).length) m.hset(this.keys.poller(tips.poller), tips.tips);
-      if (fresh.length || tips) await m.exec();
-      for (const c of stored) this.bus.emit('change.new', c);
-      return stored;
+  private enqueueChanges(items: PendingChange[], tips?: PollerTips): Promise<Change[]> {
+    return new Promise((resolve, reject) => {
+      this.changeBatch.push({ items, ...(tips ? { tips } : {}), resolve, reject });
+      this.changeWriter.kick();
     });
+  }
+
+  /**
+   * Write every queued change in one transaction. Ids are allocated here, under one writer, so a
+   * change with a lower id is never written after one with a higher id (the schedulers' cursor
+   * relies on that). Concurrent intake therefore costs one round of writes per batch, not per change.
+   */
+  private async writeChanges(): Promise<void> {
+    while (this.changeBatch.length) {
+      const batch = this.changeBatch.splice(0);
+      try {
+        const keys = [...new Set(batch.flatMap((b) => b.items.flatMap((i) => (i.key ? [i.key] : []))))];
+        const seen = new Set<string>();
+        if (keys.length) {
+          const pipe = this.redis.pipeline();
+          for (const k of keys) pipe.exists(this.keys.changeKey(k));
+          const res = (await pipe.exec()) ?? [];
+          keys.forEach((k, i) => res[i]?.[1] === 1 && seen.add(k));
+        }
+        const fresh = batch.map((b) =>
+          b.items.filter((i) => {
+            if (!i.key) return true;
+            if (seen.has(i.key)) return false;
+            seen.add(i.key);
+            return true;
+          }),
+        );
+        const count = fresh.reduce((n, f) => n + f.length, 0);
+        let id = count ? (await this.redis.incrby(this.keys.seq('change'), count)) - count : 0;
+        const receivedAt = this.now();
+        const m = this.redis.multi();
+        const stored = fresh.map((items) =>
+          items.map(({ fields, key }) => {
+            id += 1;
+            const change: Change = { ...fields, id, when: fields.when ?? receivedAt, receivedAt };
+            m.set(this.keys.change(id), JSON.stringify(change));
+            m.zadd(this.keys.changes, id, String(id));
+            if (key) m.set(this.keys.changeKey(key), String(id), 'EX', 30 * 24 * 3600);
+            return change;
+          }),
+        );
+        for (const b of batch) if (b.tips && Object.keys(b.tips.tips).length) m.hset(this.keys.poller(b.tips.poller), b.tips.tips);
+        if (m.length) await m.exec();
+        batch.forEach((b, i) => b.resolve(stored[i]!));
+        for (const list of stored) for (const c of list) this.bus.emit('change.new', c);
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
   }
 
   async getChange(id: number): Promise<Change | null> {
@@ -150,6 +202,7 @@ export class Store {
     for (const r of requests) {
       m.set(this.keys.request(r.id), JSON.stringify(r));
       m.zadd(this.keys.pendingRequests, pendingScore(r.priority, r.id), pendingMember(r.builder, r.id));
+      m.zadd(this.keys.builderPending(r.builder), pendingScore(r.priority, r.id), String(r.id));
     }
     if (spec.consume?.length) m.del(...spec.consume);
     await m.exec();
@@ -174,6 +227,44 @@ export class Store {
 
   async pendingCount(): Promise<number> {
     return this.redis.zcard(this.keys.pendingRequests);
+  }
+
+  /** Pending requests per builder. */
+  async pendingByBuilder(builders: string[]): Promise<Map<string, number>> {
+    const m = this.redis.multi();
+    for (const b of builders) m.zcard(this.keys.builderPending(b));
+    const res = (await m.exec()) ?? [];
+    return new Map(builders.map((b, i) => [b, Number(res[i]?.[1] ?? 0)]));
+  }
+
+  /** The next request of each builder (highest priority, then oldest), with its order score. */
+  async pendingHeads(builders: string[]): Promise<Map<string, { requestId: number; score: number }>> {
+    const pipe = this.redis.pipeline();
+    for (const b of builders) pipe.zrange(this.keys.builderPending(b), 0, 0, 'WITHSCORES');
+    const res = (await pipe.exec()) ?? [];
+    const heads = new Map<string, { requestId: number; score: number }>();
+    builders.forEach((b, i) => {
+      const [id, score] = (res[i]?.[1] as string[] | undefined) ?? [];
+      if (id !== undefined && score !== undefined) heads.set(b, { requestId: Number(id), score: Number(score) });
+    });
+    return heads;
+  }
+
+  /** A pending-set entry whose request is no longer pending (should not happen; healed when seen). */
+  async dropStalePending(builder: string, requestId: number): Promise<void> {
+    await this.redis
+      .multi()
+      .zrem(this.keys.builderPending(builder), String(requestId))
+      .zrem(this.keys.pendingRequests, pendingMember(builder, requestId))
+      .exec();
+  }
+
+  /** Builders with a build on each executor. */
+  async executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
+    const m = this.redis.multi();
+    for (const e of executors) m.smembers(this.keys.executorBusy(e));
+    const res = (await m.exec()) ?? [];
+    return new Map(executors.map((e, i) => [e, new Set((res[i]?.[1] as string[] | undefined) ?? [])]));
   }
 
   /**
@@ -206,11 +297,12 @@ export class Store {
         blamelist,
         properties: { ...properties, ...bs.properties, buildnumber: number, builder: req.builder, executor, scheduler: bs.scheduler },
         steps: steps.map((s, i): StepState => ({ name: stepName(s, i), state: 'pending' })),
-        stepSpecs: steps,
       };
       const updated: BuildRequest = { ...req, state: 'claimed', buildIds: [...req.buildIds, buildId] };
       const m = this.redis.multi();
       m.zrem(this.keys.pendingRequests, pendingMember(req.builder, req.id));
+      m.zrem(this.keys.builderPending(req.builder), String(req.id));
+      m.sadd(this.keys.executorBusy(executor), req.builder);
       m.set(this.keys.request(req.id), JSON.stringify(updated));
       this.writeBuild(m, build);
       m.zadd(this.keys.builderBuilds(req.builder), number, String(buildId));
@@ -261,63 +353,101 @@ export class Store {
     return new Map(executors.map((e, i) => [e, Number(res[i]?.[1] ?? 0)]));
   }
 
-  /** Apply `fn` to a live build whose token matches; returns null (and writes nothing) otherwise. */
-  private async updateLiveBuild(
-    buildId: number,
-    token: string | null,
-    fn: (b: Build, m: ChainableCommander) => Build | null,
-  ): Promise<Build | null> {
-    return this.lock.run(`build:${buildId}`, async () => {
+  /**
+   * Apply an executor's events for one build in one read-modify-write: the build record, its log
+   * chunks and test cases are written in one transaction, then the events are published in order.
+   * Events whose token is not the build's current one, or that come after it finished, are ignored
+   * (a lost executor's late results change nothing). Returns the build as stored, or null.
+   */
+  async applyBuildEvents(buildId: number, token: string | null, events: BuildUpdate[]): Promise<Build | null> {
+    if (!events.length) return null;
+    const applied = await this.lock.run(`build:${buildId}`, async () => {
       const b = await this.getBuild(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
       const m = this.redis.multi();
-      const next = fn(b, m);
-      if (!next) return null;
+      const emits: Array<() => void> = [];
+      let next: Build = b;
+      let logsAppended = 0;
+      const logPushes: Array<{ step: number; at: number }> = [];
+      for (const ev of events) {
+        const now = this.now();
+        switch (ev.type) {
+          case 'build-started':
+            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: now };
+            break;
+          case 'step-started': {
+            const steps = [...next.steps];
+            steps[ev.step] = { ...(steps[ev.step] ?? { name: ev.name }), name: ev.name, state: 'running', startedAt: now };
+            next = { ...next, state: 'running', startedAt: next.startedAt ?? now, steps, currentStep: ev.step };
+            const snap = next;
+            emits.push(() => this.bus.emit('build.step', snap, ev.step));
+            break;
+          }
+          case 'step-finished': {
+            const steps = [...next.steps];
+            const prev = steps[ev.step] ?? { name: `step-${ev.step}`, state: 'pending' as const };
+            steps[ev.step] = { ...prev, state: ev.result === 'SKIPPED' ? 'skipped' : 'done', result: ev.result, finishedAt: now, ...(ev.text ? { text: ev.text } : {}) };
+            next = { ...next, steps, currentStep: undefined };
+            const snap = next;
+            emits.push(() => this.bus.emit('build.step', snap, ev.step));
+            break;
+          }
+          case 'properties':
+            next = { ...next, properties: { ...next.properties, ...ev.properties } };
+            break;
+          case 'log': {
+            logPushes.push({ step: ev.step, at: m.length });
+            m.rpush(this.keys.log(buildId, ev.step), `${ev.stream}\t${ev.text}`);
+            logsAppended += 1;
+            const snap = next;
+            emits.push(() => this.bus.emit('build.log', snap, ev.step, ev.text));
+            break;
+          }
+          case 'tests': {
+            if (ev.tests.length) m.rpush(this.keys.tests(buildId), ...ev.tests.map((t) => JSON.stringify(t)));
+            const prev = next.tests ?? { total: 0, failed: 0, skipped: 0 };
+            next = {
+              ...next,
+              tests: {
+                total: prev.total + ev.tests.length,
+                failed: prev.failed + ev.tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length,
+                skipped: prev.skipped + ev.tests.filter((t) => t.outcome === 'skip').length,
+              },
+            };
+            break;
+          }
+          case 'build-finished': {
+            m.zrem(this.keys.activeBuilds, String(next.id));
+            m.srem(this.keys.executorBuilds(next.executor), String(next.id));
+            m.srem(this.keys.executorBusy(next.executor), next.builder);
+            const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
+            next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
+            break;
+          }
+        }
+        if (next.state === 'finished') break;
+      }
+      if (b.state === 'dispatched' && next.state !== 'dispatched') {
+        const snap = next;
+        emits.unshift(() => this.bus.emit('build.started', snap));
+      }
       this.writeBuild(m, next);
-      await m.exec();
+      const results = (await m.exec()) ?? [];
+      if (logsAppended) await this.capLogs(buildId, logPushes, results);
+      for (const e of emits) e();
       return next;
     });
+    if (applied?.state === 'finished') {
+      this.bus.emit('build.finished', applied);
+      await this.settleRequest(applied);
+    }
+    return applied;
   }
 
-  async buildStarted(buildId: number, token: string): Promise<Build | null> {
-    const b = await this.updateLiveBuild(buildId, token, (b) => (b.state === 'dispatched' ? { ...b, state: 'running', startedAt: this.now() } : null));
-    if (b) this.bus.emit('build.started', b);
-    return b;
-  }
-
-  async stepStarted(buildId: number, token: string, step: number, name: string): Promise<Build | null> {
-    const b = await this.updateLiveBuild(buildId, token, (b) => {
-      const steps = [...b.steps];
-      steps[step] = { ...(steps[step] ?? { name }), name, state: 'running', startedAt: this.now() };
-      return { ...b, state: 'running', startedAt: b.startedAt ?? this.now(), steps, currentStep: step };
-    });
-    if (b) this.bus.emit('build.step', b, step);
-    return b;
-  }
-
-  async stepFinished(buildId: number, token: string, step: number, result: Result, text?: string): Promise<Build | null> {
-    const b = await this.updateLiveBuild(buildId, token, (b) => {
-      const steps = [...b.steps];
-      const prev = steps[step] ?? { name: `step-${step}`, state: 'pending' as const };
-      steps[step] = { ...prev, state: result === 'SKIPPED' ? 'skipped' : 'done', result, finishedAt: this.now(), ...(text ? { text } : {}) };
-      return { ...b, steps, currentStep: undefined };
-    });
-    if (b) this.bus.emit('build.step', b, step);
-    return b;
-  }
-
-  async setBuildProperties(buildId: number, token: string, props: Record<string, unknown>): Promise<Build | null> {
-    return this.updateLiveBuild(buildId, token, (b) => ({ ...b, properties: { ...b.properties, ...props } }));
-  }
-
-  async appendLog(buildId: number, token: string, step: number, stream: string, text: string): Promise<boolean> {
-    const b = await this.getBuild(buildId);
-    if (!b || b.state === 'finished' || b.token !== token) return false;
-    const key = this.keys.log(buildId, step);
-    const len = await this.redis.rpush(key, `${stream}\t${text}`);
-    if (len > MAX_LOG_CHUNKS) await this.redis.ltrim(key, 0, MAX_LOG_CHUNKS - 1);
-    this.bus.emit('build.log', b, step, text);
-    return true;
+  /** Keep a step's log to MAX_LOG_CHUNKS chunks; RPUSH's reply says how long it has grown. */
+  private async capLogs(buildId: number, pushes: Array<{ step: number; at: number }>, results: Array<[Error | null, unknown]>): Promise<void> {
+    const over = new Set(pushes.filter((p) => Number(results[p.at]?.[1] ?? 0) > MAX_LOG_CHUNKS).map((p) => p.step));
+    for (const step of over) await this.redis.ltrim(this.keys.log(buildId, step), 0, MAX_LOG_CHUNKS - 1);
   }
 
   /** Log chunks of one step from index `from`: [{stream, text}], and the next index. */
@@ -332,42 +462,18 @@ export class Store {
     };
   }
 
-  async storeTests(buildId: number, token: string, tests: TestCaseResult[]): Promise<Build | null> {
-    return this.updateLiveBuild(buildId, token, (b, m) => {
-      if (tests.length) m.rpush(this.keys.tests(buildId), ...tests.map((t) => JSON.stringify(t)));
-      const prev = b.tests ?? { total: 0, failed: 0, skipped: 0 };
-      return {
-        ...b,
-        tests: {
-          total: prev.total + tests.length,
-          failed: prev.failed + tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length,
-          skipped: prev.skipped + tests.filter((t) => t.outcome === 'skip').length,
-        },
-      };
-    });
-  }
-
   async getTests(buildId: number): Promise<TestCaseResult[]> {
     const raw = await this.redis.lrange(this.keys.tests(buildId), 0, -1);
     return raw.map((r) => JSON.parse(r) as TestCaseResult);
   }
 
   /**
-   * End a build. RETRY puts its request back in the pending set (same place in line); any other
-   * result completes the request and may fail or complete the BuildSet. `token` null = the master
-   * itself ends it (executor lost, dispatch failed).
+   * End a build from the master's side (executor lost, dispatch failed, job refused). RETRY puts its
+   * request back in line (same place); any other result completes the request and may fail or
+   * complete the BuildSet. `token` null matches any attempt.
    */
   async finishBuild(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
-    const build = await this.updateLiveBuild(buildId, token, (b, m) => {
-      m.zrem(this.keys.activeBuilds, String(b.id));
-      m.srem(this.keys.executorBuilds(b.executor), String(b.id));
-      const steps = b.steps.map((s) => (s.state === 'running' ? { ...s, state: 'done' as const, result, finishedAt: this.now() } : s));
-      return { ...b, state: 'finished', result, finishedAt: this.now(), steps, currentStep: undefined, ...(text ? { text } : {}) };
-    });
-    if (!build) return null;
-    this.bus.emit('build.finished', build);
-    await this.settleRequest(build);
-    return build;
+    return this.applyBuildEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
   }
 
   private async settleRequest(build: Build): Promise<void> {
@@ -379,6 +485,7 @@ export class Store {
       if (build.result === 'RETRY') {
         next = { ...req, state: 'pending' };
         m.zadd(this.keys.pendingRequests, pendingScore(req.priority, req.id), pendingMember(req.builder, req.id));
+        m.zadd(this.keys.builderPending(req.builder), pendingScore(req.priority, req.id), String(req.id));
       } else {
         next = { ...req, state: 'complete', result: build.result, completeAt: this.now() };
       }

@@ -1,5 +1,4 @@
 import type { Result } from './results.js';
-import type { StepSpec } from './steps.js';
 
 export interface Patch {
   /** The unified diff, as `git apply` takes it. */
@@ -101,5 +100,4 @@ export interface Build {
   /** Index of the running step, if any. */
   currentStep?: number;
   tests?: { total: number; failed: number; skipped: number };
-  stepSpecs?: StepSpec[];
 }

@@ -18,6 +18,9 @@ import type { BuildTracker } from './tracker.js';
  * A message whose signature does not verify under the executor's configured secret is dropped:
  * an executor without valid credentials is never registered and so never receives a job.
  */
+/** How often an executor's last-seen time is written. */
+const TOUCH_EVERY_MS = 500;
+
 export class ExecutorRegistry {
   private watchdog?: NodeJS.Timeout;
   private graceUntil = 0;
@@ -68,16 +71,31 @@ export class ExecutorRegistry {
   private async apply(msg: ExecutorMessagePayload): Promise<void> {
     const log = this.log.child({ executor: msg.executor, session: msg.session });
     let rec = await this.store.getExecutor(msg.executor);
+    let builds: BuildEvent[] = [];
+    const flushBuilds = async () => {
+      if (builds.length) await this.tracker.handle(msg.executor, builds);
+      builds = [];
+    };
     for (const ev of msg.events) {
+      if (isBuildEvent(ev)) {
+        if (rec && rec.session === msg.session && rec.state === 'lost') {
+          const prev = rec.state;
+          rec = { ...rec, state: 'connected', lastSeen: this.now(), connectedAt: this.now() };
+          delete rec.reason;
+          await this.store.putExecutor(rec, prev);
+          log.info('executor is back');
+        }
+        // Events of a session we never saw a hello for predate a restart we already handled;
+        // their tokens decide whether they still count.
+        builds.push(ev);
+        continue;
+      }
+      await flushBuilds();
       if (ev.type === 'hello') {
         rec = await this.hello(msg, ev, rec, log);
         continue;
       }
-      if (!rec || rec.session !== msg.session) {
-        // A message from a session we never saw a hello for: it predates a restart we already handled.
-        if (isBuildEvent(ev)) await this.tracker.handle(msg.executor, ev);
-        continue;
-      }
+      if (!rec || rec.session !== msg.session) continue;
       if (ev.type === 'goodbye') {
         const prev = rec.state;
         rec = { ...rec, state: 'offline', lastSeen: this.now(), reason: ev.reason ?? 'shut down' };
@@ -97,8 +115,9 @@ export class ExecutorRegistry {
         log.info({ handBack: ev.handBack }, 'executor is stopping');
         continue;
       }
-      if (ev.type === 'heartbeat' || isBuildEvent(ev)) {
-        if (rec.state === 'lost' || rec.state === 'offline') {
+      if (ev.type === 'heartbeat') {
+        // A lost executor that is heard from again (a network partition healed) is back; one that said goodbye stays gone.
+        if (rec.state === 'lost') {
           const prev = rec.state;
           rec = { ...rec, state: 'connected', lastSeen: this.now(), connectedAt: this.now() };
           delete rec.reason;
@@ -106,9 +125,10 @@ export class ExecutorRegistry {
           log.info('executor is back');
         }
       }
-      if (isBuildEvent(ev)) await this.tracker.handle(msg.executor, ev);
     }
-    if (rec && rec.session === msg.session) {
+    await flushBuilds();
+    if (rec && rec.session === msg.session && this.now() - rec.lastSeen >= TOUCH_EVERY_MS) {
+      // Seen recently enough is all the watchdog needs; writing it on every message would cost a write each.
       rec = { ...rec, lastSeen: this.now(), seq: Math.max(rec.seq, msg.seq) };
       await this.store.touchExecutor(rec);
     }

@@ -22,14 +22,14 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   }
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
   const active = await store.activeBuilds();
-  const pending = await store.pendingRequests(10_000);
+  const pending = await store.pendingByBuilder(builders.map((b) => b.name));
   return Promise.all(
     builders.map(async (b) => ({
       name: b.name,
       tier: b.tier,
       ...(b.category ? { category: b.category } : {}),
       executors: b.executors.map((name) => ({ name, state: execs.get(name)?.state ?? ('never seen' as const) })),
-      pending: pending.filter((p) => p.builder === b.name).length,
+      pending: pending.get(b.name) ?? 0,
       running: active.filter((x) => x.builder === b.name),
       last: (await store.lastBuilds(b.name, (opts.last ?? 3) + 5)).filter((x) => x.state === 'finished').slice(0, opts.last ?? 3),
     })),

@@ -1,0 +1,55 @@
+import type irc from 'irc-framework';
+
+type Send = (line: string) => Promise<void>;
+
+/** Waits for the first event `pick` accepts, or null after `timeoutMs`. */
+function awaitEvent<E extends 'whois' | 'userlist', T>(
+  client: irc.Client,
+  event: E,
+  pick: (e: Parameters<irc.ClientEvents[E]>[0]) => T | undefined,
+  timeoutMs: number,
+): { result: Promise<T | null>; cancel(): void } {
+  let done: (v: T | null) => void = () => {};
+  const result = new Promise<T | null>((resolve) => (done = resolve));
+  const listener = ((e: Parameters<irc.ClientEvents[E]>[0]) => {
+    const v = pick(e);
+    if (v !== undefined) finish(v);
+  }) as irc.ClientEvents[E];
+  const timer = setTimeout(() => finish(null), timeoutMs);
+  const finish = (v: T | null) => {
+    clearTimeout(timer);
+    client.removeListener(event, listener);
+    done(v);
+  };
+  client.on(event, listener);
+  return { result, cancel: () => finish(null) };
+}
+
+/**
+ * Seconds `nick` has been idle, by WHOIS (asked of the user's own server so the idle time is
+ * there); null when the nick is not online, the server does not tell, or no answer comes in time.
+ */
+export async function whoisIdle(client: irc.Client, send: Send, nick: string, timeoutMs: number): Promise<number | null> {
+  const wait = awaitEvent(client, 'whois', (e) => (client.caseCompare(e.nick, nick) ? e : undefined), timeoutMs);
+  send(`WHOIS ${nick} ${nick}`).catch(() => wait.cancel());
+  const e = await wait.result;
+  if (!e || e.error || e.idle === undefined) return null;
+  const idle = Number(e.idle);
+  return Number.isFinite(idle) ? idle : null;
+}
+
+/** Whether `nick` holds channel operator (or a higher prefix) in `channel`, by NAMES. */
+export async function isChannelOperator(client: irc.Client, send: Send, channel: string, nick: string, timeoutMs: number): Promise<boolean> {
+  const wait = awaitEvent(client, 'userlist', (e) => (client.caseCompare(e.channel, channel) ? e : undefined), timeoutMs);
+  send(`NAMES ${channel}`).catch(() => wait.cancel());
+  const e = await wait.result;
+  const user = e?.users.find((u) => client.caseCompare(u.nick, nick));
+  if (!user) return false;
+  return user.modes.some((m) => operatorModes(client.network.options.PREFIX).includes(m));
+}
+
+/** Prefix modes from the top (owner) down to and including `o`. */
+function operatorModes(prefix: irc.PrefixMode[]): string[] {
+  const op = prefix.findIndex((p) => p.mode === 'o');
+  return op < 0 ? ['o'] : prefix.slice(0, op + 1).map((p) => p.mode);
+}

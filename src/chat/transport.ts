@@ -1,0 +1,51 @@
+/** The chat networks bb talks on. */
+export type TransportKind = 'irc' | 'matrix' | 'shell';
+
+/** One message said to the bot, the same shape on every transport. */
+export interface ChatMessage {
+  transport: TransportKind;
+  /** Channel or room id, or null for a DM. */
+  channel: string | null;
+  /** Where to reply: the channel, or the sender for a DM. */
+  replyTo: string;
+  /** Nick (IRC) or user id (Matrix). */
+  sender: string;
+  /**
+   * Verified account: the IRC services account (account-tag / WHOIS) or the Matrix user id;
+   * null when the sender is not logged in. Permissions follow this, never `sender`.
+   */
+  account: string | null;
+  text: string;
+  isDirect: boolean;
+}
+
+/** How a reply is sent. Transports ignore what they cannot show. */
+export interface SendOptions {
+  /** The same text as HTML, for transports that render it. */
+  html?: string;
+  /** Send as a notice (IRC NOTICE, Matrix m.notice) rather than a normal message. */
+  notice?: boolean;
+  /**
+   * Where the rest can be read when a long reply is cut to the transport's line cap; shown in the
+   * last line as `… N more lines: <hint>`.
+   */
+  moreHint?: string;
+}
+
+/** What every chat transport (IRC, Matrix, shell) offers the bot. */
+export interface ChatTransport {
+  readonly kind: TransportKind;
+  /** The bot's name as people address it (`bb: status`). */
+  readonly botName: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  onMessage(handler: (m: ChatMessage) => void): void;
+  /** Send to a channel/room (or a user, where the transport allows). */
+  send(target: string, text: string, opts?: SendOptions): Promise<void>;
+  /** Send privately to a user. */
+  sendDirect(user: string, text: string, opts?: Omit<SendOptions, 'notice'>): Promise<void>;
+  /** Seconds the user has been idle, or null if unknown. */
+  idleSeconds?(user: string): Promise<number | null>;
+  /** Whether the user is an operator of the channel/room. */
+  isOperator?(channel: string, nick: string): Promise<boolean>;
+}
