@@ -150,6 +150,90 @@ export const repositorySchema = z
   })
   .strict();
 
+/** A secret given inline, or (better) by the name of an environment variable holding it. */
+const secretRef = z
+  .object({
+    value: z.string().min(1).optional(),
+    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
+  })
+  .strict();
+
+export const ircChatSchema = z
+  .object({
+    host: z.string().min(1),
+    /** Default 6697 with TLS, 6667 without. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Default true. Certificates are verified unless `rejectUnauthorized: false`. */
+    tls: z.boolean().default(true),
+    /** PEM file of certificate authorities to trust for this server. */
+    ca: z.string().optional(),
+    rejectUnauthorized: z.boolean().default(true),
+    nick: z.string().min(1).max(30),
+    username: z.string().optional(),
+    gecos: z.string().optional(),
+    /** Server password. */
+    password: secretRef.optional(),
+    /** Log in to services with SASL PLAIN (preferred). */
+    sasl: z.object({ account: z.string().min(1), password: secretRef }).strict().optional(),
+    /** Or identify to NickServ after connecting. */
+    nickserv: z.object({ account: z.string().optional(), password: secretRef }).strict().optional(),
+    /** Channels to join: `#bb` or `{ name, key }`. */
+    channels: z.array(z.union([z.string().regex(/^[#&]/, 'a channel name starts with # or &'), z.object({ name: z.string().regex(/^[#&]/), key: z.string().optional() }).strict()])).default([]),
+    /** Outgoing pace: `burst` lines, then one per `intervalMs`. Default 4 and 700 ms. */
+    throttle: z.object({ burst: z.number().int().positive().optional(), intervalMs: z.number().int().positive().optional() }).strict().optional(),
+    /** Most lines in one reply. Default 5 in channels, 20 in DMs. */
+    maxLines: z.object({ channel: z.number().int().positive().optional(), direct: z.number().int().positive().optional() }).strict().optional(),
+  })
+  .strict();
+
+export const matrixChatSchema = z
+  .object({
+    homeserverUrl: z.string().url(),
+    /** The bot's access token; or `login`. */
+    accessToken: secretRef.optional(),
+    login: z.object({ user: z.string().min(1), password: secretRef }).strict().optional(),
+    /** Keeps the sync token and login across restarts. Default `<basedir>/matrix-state.json`. */
+    storageFile: z.string().optional(),
+    /** Rooms (ids or aliases) to join. */
+    rooms: z.array(z.string()).default([]),
+    /** Who may invite the bot: user ids (or `*:server`) and rooms. Default: nobody beyond `rooms`. */
+    invites: z.object({ users: z.array(z.string()).default([]), rooms: z.array(z.string()).default([]) }).strict().default({ users: [], rooms: [] }),
+  })
+  .strict();
+
+export const NOTIFY_EVENTS = ['started', 'finished', 'success', 'failure', 'warnings', 'exception', 'problem', 'recovery', 'worse', 'better', 'executor'] as const;
+
+export const chatSchema = z
+  .object({
+    /** The name people address: `bb: status`. Default `bb`. */
+    botName: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,29}$/).default('bb'),
+    irc: ircChatSchema.optional(),
+    matrix: matrixChatSchema.optional(),
+    /**
+     * Who may run dangerous commands (force, stop, …). Nobody unless granted: `everyone: true`,
+     * verified identities in `users` (`irc:<services account>`, a Matrix user id `@u:server`), or the
+     * operators of the IRC channels in `ircChannelOps`.
+     */
+    permissions: z
+      .object({
+        everyone: z.boolean().default(false),
+        users: z.array(z.string()).default([]),
+        ircChannelOps: z.array(z.string().regex(/^[#&]/)).default([]),
+      })
+      .strict()
+      .default({ everyone: false, users: [], ircChannelOps: [] }),
+    /** Commands per person per minute. Default 20. */
+    rateLimit: z.number().int().positive().default(20),
+    /**
+     * Announcements before anyone says `notify`: targets are `irc:#channel`, `matrix:!room:server`
+     * (or an alias). Events: started, finished, success, failure, warnings, exception, problem,
+     * recovery, worse, better, executor. Default: none. `notify on|off` in chat changes them, and the
+     * changes survive restarts.
+     */
+    announce: z.array(z.object({ target: z.string().regex(/^(irc|matrix|shell):./), events: z.array(z.enum(NOTIFY_EVENTS)).min(1) }).strict()).default([]),
+  })
+  .strict();
+
 export const masterConfigSchema = z
   .object({
     /** The project's name in announcements and status. Default `bb`. */
@@ -179,6 +263,8 @@ export const masterConfigSchema = z
     schedulers: z.array(schedulerSchema).default([]),
     /** Repositories polled for changes. Default: none (changes come only from `bb sendchange` or webhooks). */
     repositories: z.array(repositorySchema).default([]),
+    /** The chat bot: IRC, Matrix, who may do what, and what is announced where. Default: no chat. */
+    chat: chatSchema.optional(),
   })
   .strict();
 
@@ -189,3 +275,5 @@ export type SchedulerConfig = z.output<typeof schedulerSchema>;
 export type ChangeSchedulerConfig = Extract<SchedulerConfig, { type: 'single-branch' | 'any-branch' }>;
 export type ExecutorConfig = z.output<typeof executorSchema>;
 export type RepositoryConfig = z.output<typeof repositorySchema>;
+export type ChatConfig = z.output<typeof chatSchema>;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
