@@ -4,12 +4,13 @@ import { statusCommand } from './status.js';
 import { lastCommand } from './last.js';
 import { listCommand } from './list.js';
 import { forceCommand } from './force.js';
+import { stopCommand } from './stop.js';
 import { logCommand } from './log.js';
 import { versionCommand } from './version.js';
 
 /** Every chat command, in the order help lists them. Adding a command means adding it here. */
 export function allCommands(): CommandSpec[] {
-  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, logCommand, versionCommand];
+  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand];
   const help = helpCommand(() => list);
   const list = [help, ...specs];
   return list;

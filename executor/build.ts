@@ -12,13 +12,21 @@ import { runShell } from './shell.js';
 import { StepException, type StepContext, type StepOutcome } from './step-context.js';
 
 export const HANDED_BACK_TEXT = 'handed back by executor shutdown';
+
+/** The abort reason when the master asked to stop a build: it ends as CANCELLED, not RETRY. */
+export class StopRequested {
+  constructor(readonly text: string) {}
+}
 /** Test cases per `tests` event. */
 const TESTS_PER_EVENT = 200;
 
 export interface BuildRunContext {
   basedir: string;
   emit(ev: ExecutorEvent): void;
-  /** Aborted to hand the build back (executor shutdown): the build ends as RETRY. */
+  /**
+   * Aborted to hand the build back (executor shutdown: it ends as RETRY), or with a StopRequested
+   * reason when the master stops it (it ends as CANCELLED).
+   */
   signal: AbortSignal;
   killGraceMs: number;
   log: Logger;
@@ -82,18 +90,30 @@ export async function runBuild(job: BuildJobPayload, rc: BuildRunContext): Promi
       ctx.log('header', `exception: ${message}\n`);
       res = { result: 'EXCEPTION', text: firstLine(message) };
     }
-    if (rc.signal.aborted && res.result !== 'RETRY') res = { result: 'RETRY', text: 'interrupted by executor shutdown' };
+    if (rc.signal.aborted) {
+      const stop = stopRequest(rc.signal);
+      res = stop ? { result: 'CANCELLED', text: 'stopped' } : res.result === 'RETRY' ? res : { result: 'RETRY', text: 'interrupted by executor shutdown' };
+    }
     emit({ type: 'step-finished', ...ref, step: index, result: res.result, ...(res.text ? { text: res.text } : {}) });
     outcome.add(name, res.result, flags);
     if (haltsBuild(res.result, flags)) halted = true;
   }
 
   if (rc.signal.aborted) {
+    const stop = stopRequest(rc.signal);
+    if (stop) {
+      emit({ type: 'build-finished', ...ref, result: 'CANCELLED', text: stop.text });
+      return 'CANCELLED';
+    }
     emit({ type: 'build-finished', ...ref, result: 'RETRY', text: HANDED_BACK_TEXT });
     return 'RETRY';
   }
   emit({ type: 'build-finished', ...ref, result: outcome.result, text: outcome.text() });
   return outcome.result;
+}
+
+function stopRequest(signal: AbortSignal): StopRequested | undefined {
+  return signal.reason instanceof StopRequested ? signal.reason : undefined;
 }
 
 /** Errors whose message says it all: bad input rather than a fault in the executor. */

@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { createLogger, type Logger } from '../src/log.js';
 import { NAME_RE } from '../src/model/change.js';
-import { executorQueueName, QUEUES } from '../src/queue/jobs.js';
+import { executorControlQueueName, executorQueueName, QUEUES } from '../src/queue/jobs.js';
+import { controlProcessor } from './control.js';
 import { EventSender } from './events.js';
 import { executorRedis, throttled } from './redis.js';
 import { executorVersion } from './version.js';
@@ -74,6 +75,16 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
 
   const jobs = new JobProcessor({ executor: o.name, secret: o.secret, basedir, killGraceMs: o.killGraceMs ?? 5000, sender, log });
   const worker = new Worker(executorQueueName(o.name), jobs.process, { connection: consumer, prefix: o.prefix, concurrency: o.slots });
+  // Stop requests get a worker (and connection) of their own, so they arrive while every slot is busy.
+  const controlConn = executorRedis(o.redisUrl, log, 'control');
+  const control = new Worker(executorControlQueueName(o.name), controlProcessor({ executor: o.name, secret: o.secret, jobs, log }), {
+    connection: controlConn,
+    prefix: o.prefix,
+    concurrency: 4,
+    removeOnComplete: { count: 100 },
+    removeOnFail: { count: 100 },
+  });
+  control.on('error', (err) => warnOnce(`c:${err.message}`) && log.warn({ err: err.message }, 'control worker error'));
   worker.on('error', (err) => warnOnce(`w:${err.message}`) && log.warn({ err: err.message }, 'worker error'));
 
   const heartbeat = setInterval(() => sender.push({ type: 'heartbeat', running: jobs.runningIds() }), o.heartbeatMs ?? 2000);
@@ -81,6 +92,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
 
   const shutdown = async () => {
     const closing = worker.close();
+    void control.close();
     // A worker cut off from Redis may never finish closing; once the builds are done, stop waiting.
     await Promise.race([closing, jobs.whenIdle().then(() => delay(3000))]);
     clearInterval(heartbeat);
@@ -91,6 +103,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
     await withTimeout(queue.close(), 2000);
     producer.disconnect();
     consumer.disconnect();
+    controlConn.disconnect();
     log.info({ handedBack: jobs.handedBack }, 'executor stopped');
   };
   let stopping: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '../src/log.js';
 import type { Result } from '../src/model/results.js';
-import { runBuild } from './build.js';
+import { runBuild, StopRequested } from './build.js';
 import type { EventSender } from './events.js';
 import { KeyedLock } from './keyed-lock.js';
 import { whenEmpty } from './timing.js';
@@ -24,6 +24,7 @@ export interface JobProcessorOptions {
 export class JobProcessor {
   private readonly seen = new Set<number>();
   private readonly running = new Map<number, AbortController>();
+  private readonly tokens = new Map<number, string>();
   private readonly workdirs = new KeyedLock();
   private handingBack = false;
 
@@ -43,6 +44,7 @@ export class JobProcessor {
     const ac = new AbortController();
     if (this.handingBack) ac.abort();
     this.running.set(p.buildId, ac);
+    this.tokens.set(p.buildId, p.token);
     const log = o.log.child({ buildId: p.buildId, builder: p.builder, number: p.number });
     let result: Result;
     try {
@@ -52,6 +54,7 @@ export class JobProcessor {
       );
     } finally {
       this.running.delete(p.buildId);
+      this.tokens.delete(p.buildId);
     }
     log.info({ result }, 'build finished');
     // Complete the queue job only once the result is on its way (this waits while Redis is down).
@@ -66,6 +69,17 @@ export class JobProcessor {
 
   get handedBack(): boolean {
     return this.handingBack;
+  }
+
+  /**
+   * Stop one running build at the master's request: its processes are killed and it ends as
+   * CANCELLED with `text`. False when no build with that id and token runs here.
+   */
+  stop(buildId: number, token: string, text: string): boolean {
+    const ac = this.running.get(buildId);
+    if (!ac || this.tokens.get(buildId) !== token || ac.signal.aborted) return false;
+    ac.abort(new StopRequested(text));
+    return true;
   }
 
   /** Kill every running build (they end as RETRY), and any accepted later. */

@@ -12,6 +12,7 @@ import { ExecutorRegistry } from './process/executors.js';
 import { BuildTracker } from './process/tracker.js';
 import { Distributor } from './process/distributor.js';
 import { forceBuild, ForceError } from './process/force.js';
+import { stopBuild, StopError } from './process/stop.js';
 import { GitPoller } from './changes/gitpoller.js';
 import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
 
@@ -77,11 +78,15 @@ export class Master {
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
-    this.queues.work<unknown>(QUEUES.control, 2, async (job) => {
+    this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
       try {
+        if (job.data?.type === 'stop') {
+          const { build, how } = await stopBuild(this.store, this.queues, this.opts.secrets, job.data);
+          return { buildId: build.id, number: build.number, how };
+        }
         return await forceBuild(this.store, config, job.data);
       } catch (err) {
-        if (err instanceof ForceError) return { error: err.message };
+        if (err instanceof ForceError || err instanceof StopError) return { error: err.message };
         throw err;
       }
     });
@@ -113,6 +118,11 @@ export class Master {
     await beat();
     this.heartbeat = setInterval(beat, 10_000);
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** Stop one build (chat and the control queue). */
+  stopBuild(req: unknown) {
+    return stopBuild(this.store, this.queues, this.opts.secrets, req);
   }
 
   /** Poll every repository now (tests and `bb poll`). */

@@ -18,4 +18,6 @@ export interface BotApi {
   force(req: { builders: string[]; branch?: string; revision?: string; reason?: string; owner: string }): Promise<number>;
   /** Last `lines` lines of a step's log (default: the last step that ran). */
   logTail(build: Build, step: number | undefined, lines: number): Promise<{ step: number; lines: string[] }>;
+  /** Stop one build (its running build when `number` is left out). Throws with a message for chat. */
+  stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }): Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>;
 }

@@ -2,6 +2,7 @@ import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Build, BuildRequest } from '../model/build.js';
 import { forceBuild } from '../process/force.js';
+import type { StopRequest } from '../process/stop.js';
 import { builderStatuses } from '../status/status.js';
 import type { BotApi } from './api.js';
 
@@ -12,7 +13,14 @@ export class MasterBotApi implements BotApi {
     private readonly masterConfig: MasterConfig,
     readonly botName: string,
     readonly version: string,
+    /** How this master stops a build (src/process/stop.ts with its queues and secrets). */
+    private readonly stopper?: (req: StopRequest) => Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>,
   ) {}
+
+  async stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }) {
+    if (!this.stopper) throw new Error('this bot cannot stop builds');
+    return this.stopper({ v: 1, type: 'stop', ...req });
+  }
 
   async config() {
     const c = await this.store.configSummary();

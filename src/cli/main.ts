@@ -3,6 +3,7 @@ import { CliError } from './connect.js';
 import { masterCommand } from './commands/master.js';
 import { sendchangeCommand } from './commands/sendchange.js';
 import { forceCommand } from './commands/force.js';
+import { stopCommand } from './commands/stop.js';
 import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 import { checkConfigCli } from './commands/check-config.js';
@@ -20,7 +21,7 @@ export function program(): Command {
     .description('bb: continuous integration with a chat bot')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
+  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), stopCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
     p.addCommand(c);
   }
   return p;

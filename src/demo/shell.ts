@@ -13,7 +13,7 @@ import { VERSION } from '../version.js';
  */
 export async function runShell(master: Master, _hooks: unknown, say: (s: string) => void): Promise<void> {
   const shell = new ShellTransport({ botName: 'bb', user: process.env.USER ?? userInfo().username, channel: '#bb' });
-  const api = new MasterBotApi(master.store, master.config, 'bb', VERSION);
+  const api = new MasterBotApi(master.store, master.config, 'bb', VERSION, (req) => master.stopBuild(req));
   const router = new CommandRouter(allCommands(), api, master.log, { deny: async (_spec, m) => (m.transport === 'shell' ? null : 'not allowed in the demo') });
   attachRouter(shell, router, master.log);
   say('chat shell: you are in #bb. Try "bb: status linux", "bb: force build trunk", "bb: help". /quit ends the demo.');

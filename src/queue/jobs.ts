@@ -27,6 +27,11 @@ export function executorQueueName(executor: string): string {
   return `exec.${executor}`;
 }
 
+/** The queue of control messages (stop a build) from the master to one executor. */
+export function executorControlQueueName(executor: string): string {
+  return `ctl.${executor}`;
+}
+
 // ---- CLI / change sources -> master --------------------------------------------------------
 
 export const changeJobSchema = z.object({
@@ -76,6 +81,20 @@ export const signedBuildJobSchema = z.object({
   sig: z.string(),
 });
 export type SignedBuildJob = z.output<typeof signedBuildJobSchema>;
+
+/** Stop one running build; signed like a build job. The executor ends it as CANCELLED. */
+export const stopBuildPayloadSchema = z.object({
+  v: z.literal(JOB_VERSION),
+  type: z.literal('stop'),
+  buildId: z.number().int().positive(),
+  token: z.string().min(16),
+  executor: z.string(),
+  /** Shown as the build's text: who stopped it and why. */
+  text: z.string().max(500),
+  issuedAt: z.number().int(),
+  expiresAt: z.number().int(),
+});
+export type StopBuildPayload = z.output<typeof stopBuildPayloadSchema>;
 
 // ---- executor -> master --------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import { Queue, QueueEvents, Worker, UnrecoverableError, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload } from './jobs.js';
+import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
 import { sign } from './signing.js';
 
 export { UnrecoverableError };
@@ -33,6 +33,7 @@ export class MasterQueues {
   readonly timers: Queue;
   readonly control: Queue;
   private readonly execQueues = new Map<string, Queue>();
+  private readonly controlQueues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
   private readonly producer: Redis;
@@ -95,6 +96,27 @@ export class MasterQueues {
     });
   }
 
+  /**
+   * Take a dispatched build's job back before the executor starts it. True when it was still
+   * waiting; false when the executor already has it (then it must be told to stop).
+   */
+  async withdraw(executor: string, buildId: number): Promise<boolean> {
+    const removed = await this.execQueue(executor).remove(`build-${buildId}`);
+    return removed === 1;
+  }
+
+  /** Ask an executor to stop one of its builds (signed with its secret). */
+  async sendStop(payload: Omit<StopBuildPayload, 'v' | 'type'>, secret: string): Promise<void> {
+    const full: StopBuildPayload = { v: JOB_VERSION, type: 'stop', ...payload };
+    let q = this.controlQueues.get(payload.executor);
+    if (!q) {
+      q = new Queue(executorControlQueueName(payload.executor), { connection: this.producer, prefix: this.prefix });
+      q.on('error', (err) => this.log.warn({ err, executor: payload.executor }, 'executor control queue error'));
+      this.controlQueues.set(payload.executor, q);
+    }
+    await q.add('stop', { payload: full, sig: sign(full, secret) }, { removeOnComplete: 100, removeOnFail: 100 });
+  }
+
   /** Drop every job waiting for a lost executor: its builds are retried elsewhere. */
   async dropExecutorJobs(executor: string): Promise<void> {
     await this.execQueue(executor).obliterate({ force: true });
@@ -126,7 +148,7 @@ export class MasterQueues {
 
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([this.changes, this.timers, this.control, ...this.execQueues.values()].map((q) => q.close()));
+    await Promise.all([this.changes, this.timers, this.control, ...this.execQueues.values(), ...this.controlQueues.values()].map((q) => q.close()));
     for (const c of this.connections) c.disconnect();
   }
 }

@@ -15,10 +15,11 @@ const config = `{
   builders: [
     { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling; echo line2; echo line3' }] },
     { name: 'docs', executors: ['a'], steps: [{ type: 'shell', name: 'check', command: 'true' }] },
+    { name: 'slow', executors: ['a'], steps: [{ type: 'shell', name: 'wait', command: 'sleep 60' }] },
   ],
   schedulers: [
     { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux', 'docs'] },
-    { type: 'force', name: 'force', builders: ['linux', 'docs'] },
+    { type: 'force', name: 'force', builders: ['linux', 'docs', 'slow'] },
   ],
 }`;
 
@@ -29,7 +30,7 @@ async function shellBot(fx: PipelineFixture) {
   let seen = '';
   output.on('data', (d: Buffer) => (seen += d.toString()));
   const shell = new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output });
-  const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0');
+  const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0', (req) => fx.master!.stopBuild(req));
   const router = new CommandRouter(allCommands(), api, fx.log, { deny: async () => null });
   attachRouter(shell, router, fx.log);
   await shell.start();
@@ -70,6 +71,15 @@ describe('chat through the shell transport, against a real master', () => {
     expect(await bot.say('bb: log linux 2', /line3/)).toMatch(/linux #2 step compile[\s\S]*compiling[\s\S]*line2[\s\S]*line3/);
     expect(await bot.say('bb: help force build', /needs permission/)).toMatch(/force build \[builder\|scheduler\|branch\]/);
     expect(await bot.say('bb: version', /bb 0/)).toContain('bb 0.1.0');
+    // A running build can be stopped from chat.
+    expect(await bot.say('bb: force build slow', /forced/)).toMatch(/Build forced for slow \(buildset 3\)/);
+    await waitFor('slow #1 to run', async () => (await fx.builds('slow'))[0]?.state === 'running');
+    expect(await bot.say('bb: stop build slow --reason "not needed"', /Stopping/)).toContain('Stopping slow #1 on a; it will end as CANCELLED.');
+    const [slow] = await waitFor('slow #1 to end', async () => {
+      const b = await fx.builds('slow');
+      return b[0]?.state === 'finished' ? b : null;
+    });
+    expect(slow).toMatchObject({ result: 'CANCELLED', text: 'stopped by shell:warner: not needed' });
     expect(await bot.say('/msg bb status docs', /DM to warner/)).toMatch(/\[DM to warner\] <bb> docs: idle; last #1 SUCCESS/);
     await bot.stop();
   });
@@ -78,13 +88,15 @@ describe('chat through the shell transport, against a real master', () => {
     fx = await PipelineFixture.create('shellbad', config);
     await fx.startMaster();
     const bot = await shellBot(fx);
-    expect(await bot.say('bb: status linx', /unknown builder/)).toContain('unknown builder "linx" (known: linux, docs)');
+    expect(await bot.say('bb: status linx', /unknown builder/)).toContain('unknown builder "linx" (known: linux, docs, slow)');
     expect(await bot.say('bb: stauts', /know/)).toContain(`I don't know "stauts". Did you mean "status"?`);
-    expect(await bot.say('bb: force build nosuch', /not a builder/)).toMatch(/"nosuch" is not a builder \(linux, docs\), a scheduler \(trunk\)/);
+    expect(await bot.say('bb: force build nosuch', /not a builder/)).toMatch(/"nosuch" is not a builder \(linux, docs, slow\), a scheduler \(trunk\)/);
     expect(await bot.say('bb: force build linux --branch x', /option/)).toMatch(/unknown option --branch\. Usage: force build/);
     expect(await bot.say('bb: force build linux --revision "--upload-pack=x"', /Cannot force/)).toMatch(/revision/);
     expect(await bot.say('bb: list planets', /list/)).toMatch(/I can list builders, executors or changes, not "planets"/);
     expect(await bot.say('bb: log linux', /no builds/)).toContain('linux has no builds yet.');
+    expect(await bot.say('bb: stop build linux', /stop/)).toContain('Cannot stop: linux has no running build.');
+    expect(await bot.say('bb: stop build linux x', /Usage/)).toMatch(/"x" is not a build number\. Usage: stop build <builder> \[number\]/);
     expect(await fx.builds('linux')).toHaveLength(0);
     await bot.stop();
   });
