@@ -96,31 +96,7 @@ step_end apt "$t"
 # 2. node_modules. npm ci writes node_modules/.package-lock.json; when package-lock.json is newer,
 #    the tree is stale.
 t=$(now)
-stamp=node_modules/.package-lock.json
-if [ ! -d node_modules ] || [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
-  if [ ! -d node_modules ]; then why="node_modules is missing"; else why="node_modules is older than package-lock.json"; fi
-  say "npm: running npm ci ($why)"
-  worked=1
-  npm_log="$(mktemp)"
-  if npm ci --no-audit --no-fund --loglevel=error >"$npm_log" 2>&1; then
-    tail -n 1 "$npm_log"
-  elif grep -q 'EUSAGE' "$npm_log" && grep -q 'Missing: .* from lock file' "$npm_log"; then
-    # npm ci insists that the lock file lists every platform's optional binary package; the
-    # registry here serves only some of them (e.g. msgpackr-extract's darwin/win32 builds answer
-    # 404), so npm never records the others and npm ci refuses the lock. npm install --no-save
-    # installs from the same lock and leaves package.json and package-lock.json as they are.
-    say "npm: npm ci refused package-lock.json ($(grep -c 'Missing: ' "$npm_log") optional platform packages not in it); running npm install --no-save from the same lock"
-    npm install --no-save --no-audit --no-fund --loglevel=error
-  else
-    cat "$npm_log" >&2
-    rm -f "$npm_log"
-    say "npm ci failed (output above)" >&2
-    exit 1
-  fi
-  rm -f "$npm_log"
-else
-  say "npm: node_modules is up to date with package-lock.json"
-fi
+bash scripts/ensure-node-modules.sh
 step_end npm "$t"
 
 # ---------------------------------------------------------------------------------------------
