@@ -179,7 +179,7 @@ export const ircChatSchema = z
     nickserv: z.object({ account: z.string().optional(), password: secretRef }).strict().optional(),
     /** Channels to join: `#bb` or `{ name, key }`. */
     channels: z.array(z.union([z.string().regex(/^[#&]/, 'a channel name starts with # or &'), z.object({ name: z.string().regex(/^[#&]/), key: z.string().optional() }).strict()])).default([]),
-    /** Outgoing pace: `burst` lines, then one per `intervalMs`. Default 4 and 700 ms. */
+    /** Outgoing pace: `burst` lines, then one per `intervalMs`. Default 4 and 1000 ms. */
     throttle: z.object({ burst: z.number().int().positive().optional(), intervalMs: z.number().int().positive().optional() }).strict().optional(),
     /** Most lines in one reply. Default 5 in channels, 20 in DMs. */
     maxLines: z.object({ channel: z.number().int().positive().optional(), direct: z.number().int().positive().optional() }).strict().optional(),

@@ -1,22 +1,25 @@
 import type irc from 'irc-framework';
 import { createLogger, type Logger } from '../../log.js';
 import type { ChatMessage, ChatTransport, SendOptions } from '../transport.js';
+import { joinLine, watchChannels } from './channels.js';
 import { toChatMessage } from './incoming.js';
 import { capLines } from './line-cap.js';
-import { DEFAULT_LIMITS, isSafeTarget, textBudget, type ServerLimits } from './line-budget.js';
+import { isSafeTarget, textBudget } from './line-budget.js';
 import { splitText } from './line-split.js';
+import { keepNick } from './nick-keeper.js';
 import { resolveOptions, type IrcTransportOptions, type ResolvedIrcOptions } from './options.js';
 import { isChannelOperator, whoisIdle } from './queries.js';
-import { SendQueue } from './send-queue.js';
+import { SendQueue, type Lane } from './send-queue.js';
+import { isChannelName, loggedIn, serverLimits } from './server-info.js';
 import { openSession, type Session } from './session.js';
 import type { IrcStatus } from './status.js';
 import { Supervisor, type SessionEnd } from './supervisor.js';
 import { TokenBucket } from './token-bucket.js';
 
-/** How long a rejoin waits after the bot was kicked. */
-const REJOIN_AFTER_KICK_MS = 10_000;
 /** How long joining waits for a NickServ login before going ahead without it. */
 const IDENTIFY_WAIT_MS = 5_000;
+/** CTCP requests are not answered while this many lines wait (a CTCP flood must not starve replies). */
+const CTCP_QUEUE_LIMIT = 50;
 
 /**
  * bb's chat on IRC, over irc-framework. One supervisor owns the connection and reconnects
@@ -32,11 +35,11 @@ export class IrcTransport implements ChatTransport {
   private readonly statusHandlers: Array<(s: IrcStatus) => void> = [];
   private readonly queue: SendQueue;
   private readonly supervisor: Supervisor;
+  private readonly timers = new Set<NodeJS.Timeout>();
   private session: Session | null = null;
   private registered = false;
-  private timers = new Set<NodeJS.Timeout>();
-  private firstOutcome: (() => void) | null = null;
   private stopped = false;
+  private firstOutcome: (() => void) | null = null;
 
   constructor(options: IrcTransportOptions) {
     this.o = resolveOptions(options);
@@ -88,6 +91,7 @@ export class IrcTransport implements ChatTransport {
     await first;
   }
 
+  /** Quits (QUIT, then the socket is closed) and stops reconnecting; waiting sends fail. */
   async stop(): Promise<void> {
     this.stopped = true;
     const stopping = this.supervisor.stop();
@@ -96,12 +100,12 @@ export class IrcTransport implements ChatTransport {
     this.queue.clear(new Error('IRC transport stopped'));
     this.session?.close('bb stopping');
     await stopping;
-    this.firstOutcome?.();
+    this.settleStart();
     this.status({ kind: 'stopped' });
   }
 
   async send(target: string, text: string, opts: SendOptions = {}): Promise<void> {
-    const isChannel = this.isChannel(target);
+    const isChannel = isChannelName(target, this.session?.client.network);
     const hint = opts.moreHint ?? (isChannel ? this.o.moreHint.channel : this.o.moreHint.direct);
     await this.deliver(target, text, isChannel ? this.o.maxLines.channel : this.o.maxLines.direct, hint, opts.notice ? 'NOTICE' : 'PRIVMSG');
   }
@@ -110,55 +114,65 @@ export class IrcTransport implements ChatTransport {
     await this.deliver(user, text, this.o.maxLines.direct, opts.moreHint ?? this.o.moreHint.direct, 'PRIVMSG');
   }
 
+  /** Seconds `user` has been idle, by WHOIS; null when offline, unknown or not answered in time. */
   async idleSeconds(user: string): Promise<number | null> {
     const client = this.session?.client;
     if (!client || !isSafeTarget(user)) return null;
     return whoisIdle(client, (line) => this.queue.enqueue([line], 'control'), user, this.o.queryTimeoutMs);
   }
 
+  /** Whether `nick` is a channel operator (or higher) in `channel`, by NAMES. */
   async isOperator(channel: string, nick: string): Promise<boolean> {
     const client = this.session?.client;
-    if (!client || !isSafeTarget(channel) || !this.isChannel(channel)) return false;
+    if (!client || !isSafeTarget(channel) || !isChannelName(channel, client.network)) return false;
     return isChannelOperator(client, (line) => this.queue.enqueue([line], 'control'), channel, nick, this.o.queryTimeoutMs);
   }
 
   private async deliver(target: string, text: string, maxLines: number, hint: string | undefined, command: 'PRIVMSG' | 'NOTICE'): Promise<void> {
     if (!isSafeTarget(target)) throw new Error(`not an IRC target: ${JSON.stringify(target)}`);
     if (this.stopped) throw new Error('IRC transport is stopped');
-    const budget = textBudget(command, target, this.limits(), this.o.messageMaxBytes);
+    const budget = textBudget(command, target, serverLimits(this.session?.client.network), this.o.messageMaxBytes);
     const lines = capLines(splitText(text, budget), maxLines, hint && splitText(hint, budget - 40)[0]);
     await this.queue.enqueue(lines.map((line) => `${command} ${target} :${line}`));
   }
 
+  /** Queues a line without waiting for it; a failure (the transport stopped) is of no interest. */
+  private post(line: string, lane: Lane = 'control'): void {
+    this.queue.enqueue([line], lane).catch(() => {});
+  }
+
   private async runSession(attempt: number): Promise<SessionEnd> {
+    let stopNickKeeper = () => {};
     const session = openSession(this.o, attempt, {
       status: (s) => this.status(s),
       wire: (client) => this.wire(client),
-      registered: (client) => void this.onRegistered(client, session),
+      registered: (client) => {
+        stopNickKeeper = keepNick(client, this.o.nick, this.o.regainNickMs, (line) => this.post(line), (s) => this.status(s));
+        void this.onRegistered(client, session);
+      },
     });
     this.session = session;
     const end = await session.ended;
+    stopNickKeeper();
     this.registered = false;
     this.queue.detach();
     this.status({ kind: 'disconnected', reason: end.reason, registeredMs: end.registeredMs });
-    this.firstOutcome?.();
-    this.firstOutcome = null;
+    this.settleStart();
     return end;
   }
 
+  /** After registration: NickServ login if configured, join the channels, then let the queue flow. */
   private async onRegistered(client: irc.Client, session: Session): Promise<void> {
     const ns = this.o.nickserv;
     if (ns) {
       client.raw(`PRIVMSG ${ns.service} :IDENTIFY ${ns.account} ${ns.password}`);
-      await this.loggedIn(client, IDENTIFY_WAIT_MS);
+      await loggedIn(client, IDENTIFY_WAIT_MS);
     }
-    if (this.session !== session) return;
-    for (const ch of this.o.channels) void this.queue.enqueue([joinLine(ch.name, ch.key)], 'control').catch(() => {});
+    if (this.session !== session || this.stopped) return;
+    for (const ch of this.o.channels) this.post(joinLine(ch));
     this.registered = true;
     this.queue.attach((line) => client.raw(line));
-    this.every(this.o.regainNickMs, session, () => this.regainNick(client));
-    this.firstOutcome?.();
-    this.firstOutcome = null;
+    this.settleStart();
   }
 
   /** Listeners for one connection's client. */
@@ -171,43 +185,25 @@ export class IrcTransport implements ChatTransport {
         ownNick: client.user.nick,
         ignoreNicks: this.o.ignoreNicks,
         same: (a, b) => client.caseCompare(a, b),
-        isChannel: (t) => this.isChannel(t, client),
+        isChannel: (t) => isChannelName(t, client.network),
       });
       if (message) this.dispatch(message);
     });
     client.on('ctcp request', (e) => {
-      if (e.type !== 'VERSION' || !isSafeTarget(e.nick) || this.queue.size > 50) return;
-      void this.queue.enqueue([`NOTICE ${e.nick} :\x01VERSION ${this.o.version}\x01`], 'control').catch(() => {});
+      if (e.type !== 'VERSION' || !isSafeTarget(e.nick) || this.queue.size > CTCP_QUEUE_LIMIT) return;
+      this.post(`NOTICE ${e.nick} :\x01VERSION ${this.o.version}\x01`);
     });
     client.on('notice', (e) => {
-      if (e.nick && this.o.ignoreNicks.some((n) => client.caseCompare(n, e.nick))) this.log.debug({ from: e.nick, text: e.message }, 'services notice');
+      // Services talk in notices; they are logged, never taken as commands.
+      if (e.nick && this.o.ignoreNicks.some((n) => client.caseCompare(n, e.nick))) this.log.debug({ from: e.nick, text: e.message }, 'irc services notice');
     });
-    client.on('join', (e) => {
-      if (client.caseCompare(e.nick, client.user.nick)) this.status({ kind: 'joined', channel: e.channel });
+    watchChannels(client, {
+      channels: this.o.channels,
+      send: (line) => this.post(line),
+      status: (s) => this.status(s),
+      log: this.log,
+      later: (ms, fn) => this.later(ms, fn),
     });
-    client.on('irc error', (e) => {
-      if (e.channel && /channel|banned|key/.test(e.error)) this.status({ kind: 'join-failed', channel: e.channel, reason: e.reason ?? e.error });
-    });
-    client.on('kick', (e) => {
-      if (!client.caseCompare(e.kicked, client.user.nick)) return;
-      this.log.warn({ channel: e.channel, by: e.nick, reason: e.message }, 'irc bot was kicked');
-      const ch = this.o.channels.find((c) => client.caseCompare(c.name, e.channel));
-      if (ch) this.later(REJOIN_AFTER_KICK_MS, () => void this.queue.enqueue([joinLine(ch.name, ch.key)], 'control').catch(() => {}));
-    });
-    client.on('nick', (e) => {
-      // The library may update its own nick before or after this listener runs.
-      const mine = client.caseCompare(e.nick, client.user.nick) || client.caseCompare(e.new_nick, client.user.nick);
-      if (mine) this.status({ kind: 'nick', nick: e.new_nick });
-      else if (client.caseCompare(e.nick, this.o.nick)) this.regainNick(client);
-    });
-    client.on('quit', (e) => {
-      if (client.caseCompare(e.nick, this.o.nick)) this.regainNick(client);
-    });
-  }
-
-  private regainNick(client: irc.Client): void {
-    if (!this.registered || client.caseCompare(client.user.nick, this.o.nick)) return;
-    void this.queue.enqueue([`NICK ${this.o.nick}`], 'control').catch(() => {});
   }
 
   private dispatch(message: ChatMessage): void {
@@ -232,35 +228,9 @@ export class IrcTransport implements ChatTransport {
     }
   }
 
-  private loggedIn(client: irc.Client, timeoutMs: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        client.removeListener('loggedin', done);
-        client.removeListener('close', done);
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      client.on('loggedin', done);
-      client.on('close', done);
-    });
-  }
-
-  private isChannel(target: string, client = this.session?.client): boolean {
-    const types = client?.network.supports('CHANTYPES');
-    const prefixes = Array.isArray(types) ? (types as string[]) : ['#', '&'];
-    return prefixes.includes(target.charAt(0));
-  }
-
-  private limits(): ServerLimits {
-    const net = this.session?.client.network;
-    const num = (key: string, fallback: number) => Number(net?.supports(key)) || fallback;
-    return {
-      lineLen: num('LINELEN', DEFAULT_LIMITS.lineLen),
-      nickLen: num('NICKLEN', DEFAULT_LIMITS.nickLen),
-      userLen: num('USERLEN', DEFAULT_LIMITS.userLen),
-      hostLen: num('HOSTLEN', DEFAULT_LIMITS.hostLen),
-    };
+  private settleStart(): void {
+    this.firstOutcome?.();
+    this.firstOutcome = null;
   }
 
   private later(ms: number, fn: () => void): void {
@@ -270,23 +240,6 @@ export class IrcTransport implements ChatTransport {
     }, ms);
     this.timers.add(t);
   }
-
-  /** Runs `fn` every `ms` while `session` is the live one. */
-  private every(ms: number, session: Session, fn: () => void): void {
-    const t = setInterval(() => {
-      if (this.session !== session || !this.registered) {
-        clearInterval(t);
-        this.timers.delete(t);
-        return;
-      }
-      fn();
-    }, ms);
-    this.timers.add(t);
-  }
-}
-
-function joinLine(channel: string, key?: string): string {
-  return key ? `JOIN ${channel} ${key}` : `JOIN ${channel}`;
 }
 
 /** A raw line fit for the log: no passwords. */

@@ -42,9 +42,9 @@ export interface IrcTransportOptions {
   messageMaxBytes?: number;
   /**
    * Outgoing pace, shared by every line bb sends: `burst` lines at once, then one per
-   * `intervalMs`. Default 4 and 700 ms. Servers differ: InspIRCd drains 1 line/s by default
-   * and holds up to 10 KB of backlog, so sustained sending faster than that is delayed by the
-   * server, and an endless stream would be cut; set 1000 ms for a bot that talks a lot there.
+   * `intervalMs`. Default 4 and 1000 ms, which matches the slowest common server drain (InspIRCd's
+   * default 1 line/s), so no amount of output gets the bot flood-kicked; a server that allows more
+   * (Ergo: 2 lines/s after a burst of 5) can take `intervalMs: 500`.
    */
   throttle?: { burst?: number; intervalMs?: number; /** Lines held at most. Default 2000. */ maxQueued?: number };
   /** Most lines of one reply (longer ones end in `… N more lines: hint`). Default 5 in channels, 20 in DMs. */
@@ -124,7 +124,7 @@ export function resolveOptions(o: IrcTransportOptions): ResolvedIrcOptions {
       : {}),
     channels: (o.channels ?? []).map((c) => (typeof c === 'string' ? { name: c } : c)),
     ...(o.messageMaxBytes ? { messageMaxBytes: o.messageMaxBytes } : {}),
-    throttle: { burst: o.throttle?.burst ?? 4, intervalMs: o.throttle?.intervalMs ?? 700, maxQueued: o.throttle?.maxQueued ?? 2000 },
+    throttle: { burst: o.throttle?.burst ?? 4, intervalMs: o.throttle?.intervalMs ?? 1000, maxQueued: o.throttle?.maxQueued ?? 2000 },
     maxLines: { channel: o.maxLines?.channel ?? 5, direct: o.maxLines?.direct ?? 20 },
     moreHint: { ...o.moreHint },
     version: o.version ?? 'bb',
