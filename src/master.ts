@@ -15,6 +15,10 @@ import { forceBuild, ForceError } from './process/force.js';
 import { stopBuild, StopError } from './process/stop.js';
 import { GitPoller } from './changes/gitpoller.js';
 import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
+import { masterChat } from './chat/master-chat.js';
+import type { ChatService } from './chat/service.js';
+import type { ChatTuning } from './chat/from-config.js';
+import type { ChatTransport } from './chat/transport.js';
 
 export interface MasterOptions {
   config: MasterConfig;
@@ -24,6 +28,8 @@ export interface MasterOptions {
   logger?: Logger;
   /** Directory the config's relative paths are resolved against. Default: the working directory. */
   baseDir?: string;
+  /** Chat transport options beyond the config's (tests make reconnects fast). */
+  chatTuning?: ChatTuning;
 }
 
 /**
@@ -40,6 +46,7 @@ export class Master {
   private readonly redis: Redis;
   private readonly pollers: GitPoller[] = [];
   private heartbeat?: NodeJS.Timeout;
+  private chatService?: ChatService;
 
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
@@ -56,6 +63,11 @@ export class Master {
 
   get config(): MasterConfig {
     return this.opts.config;
+  }
+
+  /** The chat bot and announcement outbox; set once started with `config.chat` or a transport added. */
+  get chat(): ChatService | undefined {
+    return this.chatService;
   }
 
   async start(): Promise<void> {
@@ -117,12 +129,36 @@ export class Master {
         .catch((err) => this.log.warn({ err }, 'master heartbeat failed'));
     await beat();
     this.heartbeat = setInterval(beat, 10_000);
+    if (config.chat) {
+      this.chatService = this.makeChat();
+      await this.chatService.start();
+    }
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
 
   /** Stop one build (chat and the control queue). */
   stopBuild(req: unknown) {
     return stopBuild(this.store, this.queues, this.opts.secrets, req);
+  }
+
+  /** Adds a chat transport made in code (the demo's shell), starting the chat bot if there is none yet. */
+  async addChatTransport(transport: ChatTransport, targets: string[] = []): Promise<void> {
+    if (!this.chatService) {
+      this.chatService = this.makeChat();
+      await this.chatService.start();
+    }
+    await this.chatService.addTransport(transport, targets);
+  }
+
+  private makeChat(): ChatService {
+    return masterChat({
+      store: this.store,
+      config: this.opts.config,
+      log: this.log,
+      baseDir: this.opts.baseDir ?? process.cwd(),
+      stopBuild: (req) => this.stopBuild(req),
+      ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
+    });
   }
 
   /** Poll every repository now (tests and `bb poll`). */
@@ -132,6 +168,7 @@ export class Master {
 
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.chatService?.stop();
     await Promise.all(this.pollers.map((p) => p.stop()));
     this.registry.stop();
     this.distributor.stop();
@@ -155,7 +192,7 @@ function summarize(config: MasterConfig): ConfigSummary {
       name: s.name,
       type: s.type,
       builders: s.builders,
-      ...(s.type === 'single-branch' ? { branch: s.branch } : {}),
+      ...('branch' in s && s.branch ? { branch: s.branch } : {}),
     })),
     executors: config.executors.map((e) => e.name),
   };

@@ -76,6 +76,13 @@ export const builderSchema = z
     properties: z.record(z.string(), z.unknown()).default({}),
     /** A one-line account of what the builder checks. */
     description: z.string().optional(),
+    /**
+     * Collapse compatible pending requests into the newest (the older ones end SKIPPED, naming the
+     * request that superseded them). Default: the master's `collapseRequests`.
+     */
+    collapseRequests: z.boolean().optional(),
+    /** When a newer commit on the same branch arrives, cancel this builder's pending and running builds of older ones. Default false. */
+    cancelSuperseded: z.boolean().default(false),
   })
   .strict();
 
@@ -84,6 +91,9 @@ const importance = z.union([
   fn<(change: Change) => boolean>('fileIsImportant'),
 ]);
 
+/** A cron field: a number, a list of numbers, or '*' for every value. */
+const cronField = z.union([z.literal('*'), z.number().int().min(0).max(59), z.array(z.number().int().min(0).max(59)).min(1)]);
+
 const schedulerCommon = {
   /** Unique among schedulers. */
   name: name('scheduler'),
@@ -91,8 +101,11 @@ const schedulerCommon = {
   builders: z.array(z.string()).min(1, 'a scheduler needs at least one builder'),
   /** Properties of its builds, over the master's `properties`. Default `{}`. */
   properties: z.record(z.string(), z.unknown()).default({}),
-  /** Higher runs first. Default 0. */
-  priority: z.number().int().min(-1000).max(1000).default(0),
+  /**
+   * Higher runs first. A number, or a function of the builder and the BuildSet's changes returning
+   * one (-1000…1000). Default 0.
+   */
+  priority: z.union([z.number().int().min(-1000).max(1000), fn<(builder: string, changes: Change[]) => number>('priority')]).default(0),
   /** Shown as the BuildSet's reason. Default: the scheduler's name and what triggered it. */
   reason: z.string().optional(),
 };
@@ -132,6 +145,53 @@ export const schedulerSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('any-branch'), ...changeScheduler }).strict(),
   z.object({ type: z.literal('force'), ...schedulerCommon }).strict(),
+  z
+    .object({
+      type: z.literal('periodic'),
+      ...schedulerCommon,
+      /** Seconds between builds, counted from the last one (the time of the last run survives restarts). */
+      periodicBuildTimer: z.number().min(1),
+      /** Branch to build. Default: the first branch of the first repository. */
+      branch: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('nightly'),
+      ...schedulerCommon,
+      /** Branch to build (and whose changes count for `onlyIfChanged`). */
+      branch: z.string().min(1),
+      /** Cron fields: a number, a list of numbers, or '*'. Defaults: minute 0, hour 0, the rest '*'. */
+      minute: cronField.default(0),
+      hour: cronField.default(0),
+      dayOfMonth: cronField.default('*'),
+      month: cronField.default('*'),
+      /** 0 (Sunday) … 6. */
+      dayOfWeek: cronField.default('*'),
+      /** IANA time zone the fields are read in. Default `UTC`. */
+      timezone: z.string().default('UTC'),
+      /** Skip the build when no important change arrived since the last one. Default false. */
+      onlyIfChanged: z.boolean().default(false),
+      fileIsImportant: importance.optional(),
+      filter: changeFilterSchema.default({}),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('dependent'),
+      ...schedulerCommon,
+      /** The scheduler whose BuildSets, when they end SUCCESS or WARNINGS, are built again on `builders`. */
+      upstream: z.string().min(1),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('try'),
+      ...schedulerCommon,
+      /** Who may submit patches (user names, `cli:<unix user>`, chat identities). Default: nobody. */
+      allowedUsers: z.array(z.string()).default([]),
+    })
+    .strict(),
 ]);
 
 /** A git repository the master polls for new commits on some branches. */
@@ -263,6 +323,30 @@ export const masterConfigSchema = z
     schedulers: z.array(schedulerSchema).default([]),
     /** Repositories polled for changes. Default: none (changes come only from `bb sendchange` or webhooks). */
     repositories: z.array(repositorySchema).default([]),
+    /** Collapse compatible pending requests of a builder into the newest. Builders may override. Default true. */
+    collapseRequests: z.boolean().default(true),
+    /** The master's HTTP side (webhooks). Default: off. */
+    http: z
+      .object({
+        /** Address to listen on. Default 127.0.0.1. */
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535),
+        /** Largest request body accepted, in bytes. Default 1 MiB. */
+        maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+        webhooks: z
+          .object({
+            /** GitHub push events, verified by X-Hub-Signature-256 (HMAC-SHA256 with this secret). */
+            github: z.object({ secret: secretRef, project: z.string().optional() }).strict().optional(),
+            /** GitLab push events, verified by X-Gitlab-Token. */
+            gitlab: z.object({ token: secretRef, project: z.string().optional() }).strict().optional(),
+            /** bb's own JSON form (a list of changes), verified by HMAC-SHA256 in X-BB-Signature. */
+            generic: z.object({ secret: secretRef }).strict().optional(),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .optional(),
     /** The chat bot: IRC, Matrix, who may do what, and what is announced where. Default: no chat. */
     chat: chatSchema.optional(),
   })

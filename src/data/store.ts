@@ -23,7 +23,8 @@ export interface NewBuildSet {
   sourcestamp: SourceStamp;
   builders: string[];
   properties: Record<string, unknown>;
-  priority: number;
+  /** One priority for every request, or one per builder. */
+  priority: number | ((builder: string) => number);
   /** Keys to delete in the same transaction (a scheduler's hand-over list). */
   consume?: string[];
 }
@@ -181,7 +182,7 @@ export class Store {
       id: lastReq - spec.builders.length + 1 + i,
       buildsetId: bsId,
       builder,
-      priority: spec.priority,
+      priority: typeof spec.priority === 'function' ? spec.priority(builder) : spec.priority,
       submittedAt,
       state: 'pending',
       buildIds: [],

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { branchSchema, revisionSchema } from '../model/change.js';
+import { priorityFor } from '../schedulers/priority.js';
 
 /** A request to force a build, from the CLI or chat. */
 export const forceRequestSchema = z.object({
@@ -54,7 +55,7 @@ export async function forceBuild(store: Store, config: MasterConfig, input: unkn
     },
     builders: req.builders,
     properties: { ...config.properties, ...sched.properties, ...req.properties, owner: req.owner },
-    priority: sched.priority + 10,
+    priority: (builder) => priorityFor(sched.priority, builder, []) + 10,
   });
   return { buildsetId: buildset.id, builders: req.builders };
 }

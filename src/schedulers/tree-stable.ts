@@ -6,6 +6,7 @@ import type { Store } from '../data/store.js';
 import type { MasterQueues, TreeStableTimer } from '../queue/master-queues.js';
 import { Kicker } from '../util/mutex.js';
 import { isImportant, schedulerWantsChange } from './match.js';
+import { priorityFor } from './priority.js';
 
 const BATCH = 500;
 
@@ -130,7 +131,7 @@ export class ChangeSchedulers {
       sourcestamp: sourceStampFor(changes, timer.branch),
       builders: s.builders,
       properties: { ...this.config.properties, ...s.properties },
-      priority: s.priority,
+      priority: (builder) => priorityFor(s.priority, builder, changes),
       consume: [takingKey],
     });
     this.log.info({ scheduler: s.name, branch: timer.branch, buildsetId: buildset.id, changes: ids.length }, 'tree stable: buildset created');

@@ -21,7 +21,7 @@ function change(fields: Partial<Change> = {}): Change {
 
 function scheduler(fields: Record<string, unknown>): ChangeSchedulerConfig {
   const parsed = schedulerSchema.parse({ type: 'any-branch', name: 's', builders: ['linux'], treeStableTimer: 0, ...fields });
-  if (parsed.type === 'force') throw new Error('not a change scheduler');
+  if (parsed.type !== 'any-branch' && parsed.type !== 'single-branch') throw new Error('not a change scheduler');
   return parsed;
 }
 
