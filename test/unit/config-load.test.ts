@@ -132,7 +132,7 @@ export default defineConfig({
     expect(problems).toEqual([
       { path: 'title', message: 'expected a string, got the number 3' },
       { path: 'redis.prefix', message: 'must match /^[A-Za-z0-9_{}.-]+$/' },
-      { path: 'schedulers[0].type', message: 'missing; expected "single-branch", "any-branch" or "force"' },
+      { path: 'schedulers[0].type', message: 'missing; expected "single-branch", "any-branch", "force", "periodic", "nightly", "dependent" or "try"' },
       { path: 'schedulers[0].builders[0]', message: 'unknown builder "b" (no builders are configured)' },
       { path: 'executors', message: 'missing; expected an array of objects' },
       { path: 'builders', message: 'missing; expected an array of objects' },
