@@ -2,6 +2,10 @@ import type { Build, BuildRequest } from '../model/build.js';
 import type { Change } from '../model/change.js';
 import type { ConfigSummary, ExecutorRecord } from '../data/records.js';
 import type { BuilderStatus } from '../status/status.js';
+import type { NotifyEvent } from '../config/schema.js';
+import type { Audience } from '../notify/audience.js';
+import type { Watch } from '../notify/watches.js';
+import type { IdentityApi } from './identity.js';
 
 /** What chat commands may read and do. The router hands it to every command; nothing else is reachable. */
 export interface BotApi {
@@ -20,4 +24,29 @@ export interface BotApi {
   logTail(build: Build, step: number | undefined, lines: number): Promise<{ step: number; lines: string[] }>;
   /** Stop one build (its running build when `number` is left out). Throws with a message for chat. */
   stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }): Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>;
+  /** Who people on chat are and who they claim to be (`whoami`, `i am user`). */
+  readonly identity: IdentityApi;
+  /** Who gets which announcements, mutes and watches (`notify`, `mute`, `watch`). */
+  readonly subscriptions: SubscriptionsApi;
+}
+
+/** Announcement subscriptions of chat audiences (a channel, or one person's DMs), kept across restarts. */
+export interface SubscriptionsApi {
+  /** The event classes `notify` accepts. */
+  readonly eventClasses: readonly NotifyEvent[];
+  /** What the audience gets now (its stored subscription, else the config's `chat.announce`). */
+  events(audience: Audience): Promise<NotifyEvent[]>;
+  /** Adds events; returns what the audience gets now. */
+  subscribe(audience: Audience, events: NotifyEvent[]): Promise<NotifyEvent[]>;
+  /** Removes events (or all); returns what the audience gets now. */
+  unsubscribe(audience: Audience, events: NotifyEvent[] | 'all'): Promise<NotifyEvent[]>;
+  isMuted(audience: Audience): Promise<boolean>;
+  /** Mutes or unmutes; false when it already was so. */
+  setMuted(audience: Audience, muted: boolean, by: string): Promise<boolean>;
+  watches(audience: Audience): Promise<Watch[]>;
+  watch(watch: Watch): Promise<void>;
+  /** Drops a watch; false when it is gone already (its build was announced). */
+  unwatch(watch: Watch): Promise<boolean>;
+  /** How the announcement of a finished build reads, as text and as HTML. */
+  announcement(build: Build): Promise<{ text: string; html: string }>;
 }

@@ -5,7 +5,8 @@ import type { ChatTransport } from './transport.js';
 
 /**
  * Connects a transport to the router: each message is routed and its reply sent where it came
- * from. Messages of one conversation are answered in the order they were said.
+ * from. Messages of one conversation are answered in the order they were said. The bot answers
+ * to its own name and to the transport's (an IRC nick that differs from it).
  */
 export function attachRouter(transport: ChatTransport, router: CommandRouter, log: Logger): void {
   const order = new KeyedMutex();
@@ -13,7 +14,7 @@ export function attachRouter(transport: ChatTransport, router: CommandRouter, lo
     const conversation = `${message.isDirect ? 'dm' : 'ch'}:${message.replyTo}`;
     void order
       .run(conversation, async () => {
-        const reply = await router.handle(message);
+        const reply = await router.handle(message, transport.botName);
         if (!reply || !reply.lines.length) return;
         const text = reply.lines.join('\n');
         const opts = reply.html ? { html: reply.html } : {};

@@ -4,10 +4,16 @@ import type { Build, BuildRequest } from '../model/build.js';
 import { forceBuild } from '../process/force.js';
 import type { StopRequest } from '../process/stop.js';
 import { builderStatuses } from '../status/status.js';
-import type { BotApi } from './api.js';
+import type { BotApi, SubscriptionsApi } from './api.js';
+import type { IdentityApi } from './identity.js';
+import { StoreIdentity } from './identity-store.js';
+import { StoredSubscriptions } from '../notify/stored-subscriptions.js';
 
 /** The BotApi of a running master: reads the store, acts through the master's own functions. */
 export class MasterBotApi implements BotApi {
+  readonly identity: IdentityApi;
+  readonly subscriptions: SubscriptionsApi;
+
   constructor(
     private readonly store: Store,
     private readonly masterConfig: MasterConfig,
@@ -15,7 +21,10 @@ export class MasterBotApi implements BotApi {
     readonly version: string,
     /** How this master stops a build (src/process/stop.ts with its queues and secrets). */
     private readonly stopper?: (req: StopRequest) => Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>,
-  ) {}
+  ) {
+    this.identity = new StoreIdentity(store);
+    this.subscriptions = new StoredSubscriptions(store, masterConfig);
+  }
 
   async stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }) {
     if (!this.stopper) throw new Error('this bot cannot stop builds');

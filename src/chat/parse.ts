@@ -9,14 +9,15 @@ export function splitWords(text: string): string[] {
 /**
  * The command text of a message, or null when it is not for the bot. In a channel a message is
  * for the bot when it starts with the bot's name followed by ':' or ','; in a DM every message is,
- * with or without the name.
+ * with or without the name. `otherNames` are names the bot also answers to (its IRC nick).
  */
-export function addressedText(text: string, botName: string, isDirect: boolean): string | null {
+export function addressedText(text: string, botName: string, isDirect: boolean, otherNames: readonly string[] = []): string | null {
   const trimmed = text.trim();
   const lower = trimmed.toLowerCase();
-  const name = botName.toLowerCase();
-  for (const sep of [':', ',']) {
-    if (lower.startsWith(name + sep)) return trimmed.slice(name.length + 1).trim();
+  for (const name of [botName, ...otherNames].map((n) => n.toLowerCase())) {
+    for (const sep of [':', ',']) {
+      if (lower.startsWith(name + sep)) return trimmed.slice(name.length + 1).trim();
+    }
   }
   return isDirect ? trimmed : null;
 }

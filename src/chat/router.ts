@@ -38,13 +38,19 @@ export class CommandRouter {
     this.registry = new CommandRegistry(specs);
   }
 
-  /** The reply to a message, or null when the message is not for the bot. */
-  async handle(message: ChatMessage): Promise<Reply | null> {
-    const text = addressedText(message.text, this.api.botName, message.isDirect);
+  /**
+   * The reply to a message, or null when the message is not for the bot (or is one more of a
+   * flood already told to slow down). `alsoCalled`: another name the bot answers to on the
+   * message's transport (its IRC nick, when it differs from the bot's name).
+   */
+  async handle(message: ChatMessage, alsoCalled?: string): Promise<Reply | null> {
+    const text = addressedText(message.text, this.api.botName, message.isDirect, alsoCalled ? [alsoCalled] : []);
     if (text === null) return null;
     const words = splitWords(text);
     if (!words.length) return { lines: [`Hi! Say "${this.api.botName}: help" to see what I can do.`] };
-    if (this.limited(message)) return { lines: [`${message.sender}: slow down a little; try again in a minute.`] };
+    const limit = this.limited(message);
+    if (limit === 'warn') return { lines: [`${message.sender}: slow down a little; try again in a minute.`] };
+    if (limit === 'quiet') return null;
     const found = this.registry.match(words);
     if (!found) return { lines: [this.unknown(words)] };
     const { spec } = found;
@@ -103,13 +109,15 @@ export class CommandRouter {
     return `I don't know "${words[0]}".${hint} Say "${this.api.botName}: help" for the list.`;
   }
 
-  private limited(message: ChatMessage): boolean {
+  /** Over the limit: the first message is told to slow down ('warn'), the rest of the flood is not answered ('quiet'). */
+  private limited(message: ChatMessage): 'ok' | 'warn' | 'quiet' {
     const who = `${message.transport}:${message.account ?? message.sender}`;
     const now = this.now();
     const times = (this.recent.get(who) ?? []).filter((t) => now - t < this.rate.windowMs);
     times.push(now);
     this.recent.set(who, times);
-    return times.length > this.rate.max;
+    if (times.length <= this.rate.max) return 'ok';
+    return times.length === this.rate.max + 1 ? 'warn' : 'quiet';
   }
 }
 

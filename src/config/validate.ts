@@ -6,6 +6,7 @@ import { formatPath } from './path.js';
 import { isRecord } from './raw.js';
 import { masterConfigSchema, type MasterConfig } from './schema.js';
 import { readSecrets } from './secrets.js';
+import { readChatSecrets } from './chat-secrets.js';
 
 export interface ValidatedConfig {
   config: MasterConfig;
@@ -34,7 +35,8 @@ export function validateConfig(raw: unknown, opts: ValidateOptions): ValidatedCo
   }
   const parsed = masterConfigSchema.safeParse(raw, { error: configErrorMap });
   const { secrets, problems: secretProblems } = readSecrets(raw, opts.baseDir, opts.env);
-  const located = [...(parsed.success ? [] : schemaProblems(parsed.error.issues)), ...crossCheck(raw), ...secretProblems];
+  const chatSecretProblems = readChatSecrets(raw, opts.env).problems;
+  const located = [...(parsed.success ? [] : schemaProblems(parsed.error.issues)), ...crossCheck(raw), ...secretProblems, ...chatSecretProblems];
   if (!parsed.success || located.length) throw new ConfigError(opts.file, inConfigOrder(raw, located));
   return { config: parsed.data, secrets };
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { ExecutorRecord } from './records.js';
+import type { ClaimRecord } from './claims.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
 export interface DataEvents {
@@ -18,6 +19,8 @@ export interface DataEvents {
   'buildset.complete': [BuildSet];
   'executor.connected': [ExecutorRecord];
   'executor.lost': [ExecutorRecord, string];
+  /** Someone said `i am user <name>` in chat. */
+  'user.claimed': [ClaimRecord];
 }
 
 export class DataBus {

@@ -30,6 +30,11 @@
  * | db:poller:<name> | hash | branch → last emitted tip |
  * | db:config | string | summary of the running master's config (builders, executors, schedulers) for the CLI |
  * | db:master | string | the running master's heartbeat (pid, host, started, seen), with a TTL |
+ * | db:chat:claim:<transport>:<account\|nick>:<id> | string | ClaimRecord JSON: who a chat identity says it is (`i am user warner`); keyed by the verified account when there is one, else by nick; unverified until the verification flow confirms it |
+ * | db:chat:subs | set | audience keys with a stored announcement subscription (even an empty one: `notify off` is remembered): `irc:#dev`, `matrix:!room:server`, `shell:#bb`, or `dm:<transport>:<account\|nick>` for a person's DMs |
+ * | db:chat:sub:<audience> | set | the event classes that audience gets (started, finished, success, failure, …); absent from db:chat:subs means the config's `chat.announce` applies |
+ * | db:chat:muted | hash | audience key → `{by, at}` JSON: muted audiences get no announcements |
+ * | db:chat:watches | hash | `<builder>\|<audience>\|#<number>` or `…\|><after>` → Watch JSON: announce once how that build (or the first one numbered above `after`) ends |
  */
 export class Keys {
   readonly db: string;
@@ -107,6 +112,10 @@ export class Keys {
   }
   get master(): string {
     return `${this.db}:master`;
+  }
+  /** `kind` says whether `id` is a verified account (IRC services account, Matrix id) or a bare nick. */
+  chatClaim(transport: string, kind: 'account' | 'nick', id: string): string {
+    return `${this.db}:chat:claim:${transport}:${kind}:${id}`;
   }
 }
 

@@ -1,0 +1,19 @@
+import type { CommandSpec } from '../src/chat/command.js';
+import { audienceOf, describeAudience } from '../src/notify/audience.js';
+
+/** `unmute`: announcements resume as subscribed. */
+export const unmuteCommand: CommandSpec = {
+  name: 'unmute',
+  usage: '',
+  summary: 'resume announcements in this channel (in a DM: yours)',
+  permission: 'anyone',
+  maxArgs: 0,
+  async run({ api, message }) {
+    const audience = audienceOf(message);
+    const where = describeAudience(audience);
+    const changed = await api.subscriptions.setMuted(audience, false, message.account ?? `${message.transport}:${message.sender}`);
+    const events = await api.subscriptions.events(audience);
+    const hears = events.length ? `subscribed to ${events.join(', ')}` : `nothing is subscribed; say "${api.botName}: notify on" to choose`;
+    return changed ? `Unmuted ${where}: ${hears}.` : `Not muted; ${hears}.`;
+  },
+};

@@ -1,0 +1,60 @@
+import type { ChatConfig } from '../config/schema.js';
+import type { CommandSpec } from './command.js';
+import type { Authorizer } from './router.js';
+import type { ChatMessage, ChatTransport, TransportKind } from './transport.js';
+
+export type ChatPermissions = ChatConfig['permissions'];
+
+/**
+ * Who may run dangerous commands, from `chat.permissions`: everyone when `everyone` is set; the
+ * verified identities in `users` (`irc:<services account>`, a Matrix user id); the operators of
+ * the IRC channels in `ircChannelOps`, asked of the server at the time; and the shell, which is
+ * the person who started bb. A bare nick never grants anything. A denial says why and what would
+ * allow it.
+ */
+export class ChatAuthorizer implements Authorizer {
+  private readonly ircAccounts: Set<string>;
+  private readonly matrixIds: Set<string>;
+
+  constructor(
+    private readonly permissions: ChatPermissions,
+    private readonly transport: (kind: TransportKind) => ChatTransport | undefined,
+  ) {
+    this.ircAccounts = new Set(permissions.users.filter((u) => u.startsWith('irc:')).map((u) => u.slice(4).toLowerCase()));
+    this.matrixIds = new Set(permissions.users.filter((u) => u.startsWith('@')));
+  }
+
+  async deny(_spec: CommandSpec, m: ChatMessage): Promise<string | null> {
+    if (m.transport === 'shell' || this.permissions.everyone) return null;
+    if (m.account && this.listed(m.transport, m.account)) return null;
+    if (m.transport === 'irc' && (await this.isChannelOp(m.sender))) return null;
+    return this.why(m);
+  }
+
+  private listed(transport: TransportKind, account: string): boolean {
+    if (transport === 'irc') return this.ircAccounts.has(account.toLowerCase());
+    if (transport === 'matrix') return this.matrixIds.has(account);
+    return false;
+  }
+
+  /** Operator (or higher) right now in any channel of `ircChannelOps`. */
+  private async isChannelOp(nick: string): Promise<boolean> {
+    const irc = this.transport('irc');
+    if (!irc?.isOperator) return false;
+    for (const channel of this.permissions.ircChannelOps) {
+      if (await irc.isOperator(channel, nick).catch(() => false)) return true;
+    }
+    return false;
+  }
+
+  /** Said after the router's `Sorry, <nick>, you may not <command>: `. */
+  private why(m: ChatMessage): string {
+    const needs = 'it needs permission';
+    const ops = m.transport === 'irc' && this.permissions.ircChannelOps.length ? `, or be a channel operator in ${this.permissions.ircChannelOps.join(' or ')}` : '';
+    if (m.transport === 'irc' && !m.account) {
+      return `${needs}: log in to services (your nick is not identified), then ask an admin to add irc:<your account> to chat.permissions.users${ops}`;
+    }
+    const identity = m.transport === 'irc' ? `irc:${m.account}` : (m.account ?? m.sender);
+    return `${needs}: ask an admin to add ${identity} to chat.permissions.users${ops}`;
+  }
+}

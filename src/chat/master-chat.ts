@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { chatSchema, type ChatConfig, type MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import type { Logger } from '../log.js';
+import type { Build } from '../model/build.js';
+import type { StopRequest } from '../process/stop.js';
+import { VERSION } from '../version.js';
+import type { ChatTuning } from './from-config.js';
+import { MasterBotApi } from './master-api.js';
+import { ChatService } from './service.js';
+
+export interface MasterChatDeps {
+  store: Store;
+  config: MasterConfig;
+  log: Logger;
+  /** The config file's directory. */
+  baseDir: string;
+  stopBuild: (req: StopRequest) => Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>;
+  tuning?: ChatTuning;
+}
+
+/** The master's chat bot on `config.chat`, or on the defaults (no networks) when only code adds transports. */
+export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?? chatSchema.parse({})): ChatService {
+  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild);
+  return new ChatService({
+    config: chat,
+    api,
+    log: d.log.child({ component: 'chat' }),
+    baseDir: d.baseDir,
+    stateDir: resolve(d.baseDir, d.config.basedir),
+    version: VERSION,
+    ...(d.tuning ? { tuning: d.tuning } : {}),
+  });
+}

@@ -1,0 +1,129 @@
+import { allCommands } from '../../bot-commands/index.js';
+import { resolveChatSecrets } from '../config/chat-secrets.js';
+import type { ChatConfig } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import type { BotApi } from './api.js';
+import { ChatAuthorizer } from './authz.js';
+import { attachRouter } from './bot.js';
+import type { CommandSpec } from './command.js';
+import { ircOptions, matrixOptions, type ChatTuning } from './from-config.js';
+import { IrcTransport } from './irc/irc-transport.js';
+import { keepStarting } from './keep-starting.js';
+import { MatrixTransport } from './matrix/matrix-transport.js';
+import type { ChatOutbox } from './outbox.js';
+import { CommandRouter } from './router.js';
+import { formatTarget, parseTarget } from './target.js';
+import type { ChatTransport, TransportKind } from './transport.js';
+
+export interface ChatServiceOptions {
+  /** The `chat` section, defaults filled in. */
+  config: ChatConfig;
+  /** What commands may read and do. */
+  api: BotApi;
+  log: Logger;
+  /** Where relative paths in the chat config start (the config file's directory). */
+  baseDir: string;
+  /** The master's state directory (absolute): the Matrix state file lives here unless configured. */
+  stateDir: string;
+  version: string;
+  /** Where `{ env }` secrets are read. Default: process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Transport options beyond the config's (reconnect pacing in tests). */
+  tuning?: ChatTuning;
+  /** Default: every command in bot-commands/. */
+  commands?: CommandSpec[];
+}
+
+/**
+ * The chat bot: the transports `config.chat` names (IRC, Matrix) and any added in code (the
+ * shell), all answering through one CommandRouter with every command, the configured rate limit
+ * and `chat.permissions`. Also the outbox announcements go through.
+ */
+export class ChatService implements ChatOutbox {
+  readonly router: CommandRouter;
+  private readonly transports = new Map<TransportKind, ChatTransport>();
+  /** Channels and rooms, as `kind:where`: configured, joined, or spoken in. */
+  private readonly known = new Set<string>();
+  private readonly retries: Array<{ cancel(): void }> = [];
+  private running = false;
+
+  constructor(private readonly o: ChatServiceOptions) {
+    const { config } = o;
+    const authorizer = new ChatAuthorizer(config.permissions, (kind) => this.transports.get(kind));
+    this.router = new CommandRouter(o.commands ?? allCommands(), o.api, o.log, authorizer, { max: config.rateLimit, windowMs: 60_000 });
+    const secrets = resolveChatSecrets(config, o.env);
+    const paths = { baseDir: o.baseDir, stateDir: o.stateDir, log: o.log, version: o.version };
+    if (config.irc) {
+      const irc = new IrcTransport(ircOptions(config.irc, secrets, { ...paths, log: o.log.child({ chat: 'irc' }) }, o.tuning?.irc));
+      irc.onStatus((s) => {
+        if (s.kind === 'joined') this.known.add(formatTarget('irc', s.channel));
+      });
+      this.register(irc, config.irc.channels.map((c) => (typeof c === 'string' ? c : c.name)));
+    }
+    if (config.matrix) {
+      const matrix = new MatrixTransport(matrixOptions(config.matrix, config.botName, secrets, { ...paths, log: o.log.child({ chat: 'matrix' }) }, o.tuning?.matrix));
+      this.register(matrix, config.matrix.rooms);
+    }
+  }
+
+  /** The transport of one kind, when there is one. */
+  transport(kind: TransportKind): ChatTransport | undefined {
+    return this.transports.get(kind);
+  }
+
+  /**
+   * Adds a transport made in code (the demo's shell), one per kind; started at once when the
+   * service is running. `targets` are the channels it is in, for `targets()`.
+   */
+  async addTransport(transport: ChatTransport, targets: string[] = []): Promise<void> {
+    this.register(transport, targets);
+    if (this.running) await this.startOne(transport);
+  }
+
+  /** Starts every transport; resolves once each has made its first attempt (none throws). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    await Promise.all([...this.transports.values()].map((t) => this.startOne(t)));
+    this.o.log.info({ transports: [...this.transports.keys()] }, 'chat started');
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const r of this.retries.splice(0)) r.cancel();
+    await Promise.all([...this.transports.values()].map((t) => t.stop().catch((err) => this.o.log.warn({ err, transport: t.kind }, 'chat transport stop failed'))));
+  }
+
+  async send(target: string, text: string, html?: string): Promise<void> {
+    const { transport, where } = parseTarget(target);
+    await this.need(transport).send(where, text, html ? { html } : {});
+  }
+
+  async sendDirect(transport: TransportKind, user: string, text: string, html?: string): Promise<void> {
+    await this.need(transport).sendDirect(user, text, html ? { html } : {});
+  }
+
+  targets(): string[] {
+    return [...this.known].filter((t) => this.transports.has(parseTarget(t).transport));
+  }
+
+  private register(transport: ChatTransport, targets: string[]): void {
+    if (this.transports.has(transport.kind)) throw new Error(`a ${transport.kind} chat transport is already registered`);
+    this.transports.set(transport.kind, transport);
+    for (const t of targets) this.known.add(formatTarget(transport.kind, t));
+    transport.onMessage((m) => {
+      if (m.channel) this.known.add(formatTarget(m.transport, m.channel));
+    });
+    attachRouter(transport, this.router, this.o.log.child({ chat: transport.kind }));
+  }
+
+  private async startOne(transport: ChatTransport): Promise<void> {
+    this.retries.push(await keepStarting(transport, this.o.log, this.o.tuning?.startRetry));
+  }
+
+  private need(kind: TransportKind): ChatTransport {
+    const t = this.transports.get(kind);
+    if (!t) throw new Error(`no ${kind} chat transport is configured`);
+    return t;
+  }
+}

@@ -1,0 +1,122 @@
+import type { Logger } from '../log.js';
+import type { ChatOutbox } from '../chat/outbox.js';
+import type { MasterConfig, NotifyEvent } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import type { ExecutorRecord } from '../data/records.js';
+import type { Build } from '../model/build.js';
+import { KeyedMutex } from '../util/mutex.js';
+import { audienceKey, type Audience } from './audience.js';
+import { announceFinished } from './finished.js';
+import { executorNews, startedNews, type News } from './news.js';
+import { renderFor } from './render.js';
+import { SubscriptionStore } from './subscriptions.js';
+import { WatchStore } from './watches.js';
+import { WatchClaims } from './watch-claims.js';
+
+export interface AnnouncerOptions {
+  store: Store;
+  config: MasterConfig;
+  outbox: ChatOutbox;
+  log: Logger;
+  /** mIRC colour codes for results on IRC. Default false (some clients show them as noise). */
+  ircColours?: boolean;
+}
+
+/**
+ * Listens to the store's bus and sends each event to every audience subscribed to a class it
+ * matches (and to whoever watches that build), through the outbox. Events are decided one at a
+ * time, in the order the store published them; sends run in order per audience.
+ */
+export class Announcer {
+  private readonly subs: SubscriptionStore;
+  private readonly claims: WatchClaims;
+  private readonly log: Logger;
+  private readonly order = new KeyedMutex();
+  private readonly sending = new Set<Promise<void>>();
+  private offs: Array<() => void> = [];
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly opts: AnnouncerOptions) {
+    this.subs = new SubscriptionStore(opts.store.redis, opts.store.keys.db, opts.config.chat?.announce ?? []);
+    this.claims = new WatchClaims(opts.store, new WatchStore(opts.store.redis, opts.store.keys.db));
+    this.log = opts.log.child({ component: 'announcer' });
+  }
+
+  /** Subscribes to the bus, then announces watched builds that ended while no announcer ran. */
+  start(): this {
+    const bus = this.opts.store.bus;
+    this.offs = [
+      bus.on('build.started', (b) => this.enqueue('build.started', () => this.started(b))),
+      bus.on('build.finished', (b) => this.enqueue('build.finished', () => this.finished(b))),
+      bus.on('executor.connected', (e) => this.enqueue('executor.connected', () => this.executor(e))),
+      bus.on('executor.lost', (e, why) => this.enqueue('executor.lost', () => this.executor(e, why))),
+    ];
+    this.enqueue('catch-up', () => this.catchUp());
+    return this;
+  }
+
+  /** Resolves when every event received so far has been decided and sent. */
+  async idle(): Promise<void> {
+    await this.chain;
+    while (this.sending.size) await Promise.all(this.sending);
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.offs) off();
+    this.offs = [];
+    await this.idle();
+  }
+
+  private enqueue(what: string, fn: () => Promise<void>): void {
+    this.chain = this.chain.then(fn).catch((err) => this.log.error({ err, event: what }, 'announcement failed'));
+  }
+
+  private async started(build: Build): Promise<void> {
+    await this.deliver(startedNews(build, this.opts.config.titleUrl), ['started'], []);
+  }
+
+  private async executor(rec: ExecutorRecord, why?: string): Promise<void> {
+    await this.deliver(executorNews(rec, why), ['executor'], []);
+  }
+
+  private async finished(build: Build): Promise<void> {
+    const { news, classes } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
+    const watchers = await this.claims.claim(build);
+    await this.deliver(news, classes, watchers);
+  }
+
+  /** Watched builds that ended while no announcer ran. */
+  private async catchUp(): Promise<void> {
+    for (const { build, audiences } of await this.claims.overdue()) {
+      const { news } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
+      await this.deliver(news, [], audiences);
+    }
+  }
+
+  /** Sends `news` to every unmuted audience subscribed to one of `classes`, and to `extra`. */
+  private async deliver(news: News, classes: readonly NotifyEvent[], extra: Audience[]): Promise<void> {
+    const [subscribed, muted] = await Promise.all([this.subs.audiences(), this.subs.mutedKeys()]);
+    const to = new Map<string, Audience>();
+    for (const s of subscribed) if (s.events.some((e) => classes.includes(e))) to.set(audienceKey(s.audience), s.audience);
+    for (const a of extra) to.set(audienceKey(a), a);
+    for (const [key, audience] of to) {
+      if (muted.has(key)) continue;
+      const sent = this.order.run(key, () => this.send(audience, news)).catch((err) =>
+        this.log.warn({ err, audience: key, news: news.kind }, 'announcement not delivered'),
+      );
+      this.sending.add(sent);
+      void sent.finally(() => this.sending.delete(sent));
+    }
+  }
+
+  private async send(a: Audience, news: News): Promise<void> {
+    const { text, html } = renderFor(news, a.transport, { ircColours: this.opts.ircColours ?? false });
+    if (a.kind === 'channel') await this.opts.outbox.send(`${a.transport}:${a.channel}`, text, html);
+    else await this.opts.outbox.sendDirect(a.transport, a.user, text, html);
+  }
+}
+
+/** Starts announcing; the chat service (or the master) calls this once its outbox is ready. */
+export function startAnnouncer(opts: AnnouncerOptions): Announcer {
+  return new Announcer(opts).start();
+}

@@ -1,0 +1,99 @@
+import type { Build, TestCaseResult } from '../model/build.js';
+import type { Result } from '../model/results.js';
+import type { ExecutorRecord } from '../data/records.js';
+import { authorName, shortRev } from '../status/status.js';
+import type { Transition } from './classify.js';
+import { failedSteps, isFailedTest } from './failure.js';
+
+/** The first few of a list, and how many more there are. */
+export interface Shortlist {
+  shown: string[];
+  more: number;
+}
+
+/** What an announcement says, before it is rendered as text or HTML. Everything in it is untrusted. */
+export type News =
+  | {
+      kind: 'finished';
+      builder: string;
+      number: number;
+      result: Result;
+      transition: Transition;
+      steps: Shortlist;
+      tests: Shortlist;
+      revision: string;
+      authors: Shortlist;
+      /** Why it ended so, for RETRY, CANCELLED and EXCEPTION (e.g. "executor lost"). */
+      reason?: string;
+      url?: string;
+    }
+  | { kind: 'started'; builder: string; number: number; executor: string; revision: string; authors: Shortlist; url?: string }
+  | { kind: 'executor'; name: string; state: 'connected' | 'lost'; detail?: string };
+
+export const LIST_MAX = 3;
+export const NAME_MAX = 80;
+
+export function shortlist(items: string[], max = LIST_MAX): Shortlist {
+  return { shown: items.slice(0, max).map(clip), more: Math.max(0, items.length - max) };
+}
+
+/** `<titleUrl>/builders/<builder>/builds/<number>`, or undefined without a titleUrl. */
+export function buildUrl(titleUrl: string | undefined, builder: string, number: number): string | undefined {
+  if (!titleUrl) return undefined;
+  return `${titleUrl.replace(/\/+$/, '')}/builders/${encodeURIComponent(builder)}/builds/${number}`;
+}
+
+export function finishedNews(build: Build, tests: TestCaseResult[], transition: Transition, titleUrl?: string): News {
+  const result = build.result ?? 'EXCEPTION';
+  const url = buildUrl(titleUrl, build.builder, build.number);
+  return {
+    kind: 'finished',
+    builder: build.builder,
+    number: build.number,
+    result,
+    transition,
+    steps: shortlist(failedSteps(build)),
+    tests: shortlist(testNames(tests.filter(isFailedTest))),
+    revision: revisionOf(build),
+    authors: shortlist(build.blamelist.map(authorName)),
+    ...(build.text && result !== 'SUCCESS' && result !== 'WARNINGS' && result !== 'FAILURE' ? { reason: clip(build.text) } : {}),
+    ...(url ? { url } : {}),
+  };
+}
+
+export function startedNews(build: Build, titleUrl?: string): News {
+  const url = buildUrl(titleUrl, build.builder, build.number);
+  return {
+    kind: 'started',
+    builder: build.builder,
+    number: build.number,
+    executor: build.executor,
+    revision: revisionOf(build),
+    authors: shortlist(build.blamelist.map(authorName)),
+    ...(url ? { url } : {}),
+  };
+}
+
+export function executorNews(rec: ExecutorRecord, why?: string): News {
+  if (rec.state === 'connected') return { kind: 'executor', name: rec.name, state: 'connected', detail: clip(`${rec.hostname}, ${rec.version}`) };
+  return { kind: 'executor', name: rec.name, state: 'lost', ...(why ? { detail: clip(why) } : {}) };
+}
+
+/** Failing tests by name; a name that several suites share gets its suite in front. */
+function testNames(failed: TestCaseResult[]): string[] {
+  const count = new Map<string, number>();
+  for (const t of failed) count.set(t.name, (count.get(t.name) ?? 0) + 1);
+  return failed.map((t) => ((count.get(t.name) ?? 0) > 1 && t.suite ? `${t.suite}: ${t.name}` : t.name));
+}
+
+function revisionOf(build: Build): string {
+  const got = build.properties.got_revision;
+  return clip(shortRev(typeof got === 'string' && got ? got : build.sourcestamp.revision));
+}
+
+/** One line without control characters (no IRC formatting or CTCP smuggled in), at most NAME_MAX characters. */
+export function clip(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  const line = s.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
+  return line.length > NAME_MAX ? `${line.slice(0, NAME_MAX - 1)}…` : line;
+}

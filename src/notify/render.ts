@@ -1,0 +1,60 @@
+import type { Transition } from './classify.js';
+import type { News, Shortlist } from './news.js';
+import { plainStyle, type Style } from './style.js';
+import { htmlStyle } from './html-style.js';
+import { ircColourStyle } from './irc-style.js';
+import type { TransportKind } from '../chat/transport.js';
+
+const NOTE: Partial<Record<Transition, string>> = {
+  fixed: 'fixed',
+  broke: 'new failure',
+  'still failing': 'still failing',
+  'failing differently': 'failing differently',
+};
+
+/**
+ * One announcement as one line in a style. Layout:
+ * `linux #12: FAILURE (new failure) in test; failed tests: a, b +1 more | 0123456789 by Alice | <link>`.
+ * Every string from the news passes through the style, so HTML output is escaped throughout.
+ */
+export function render(news: News, style: Style): string {
+  const t = style.text;
+  switch (news.kind) {
+    case 'finished': {
+      let head = `${style.bold(t(news.builder))} #${news.number}: ${style.result(news.result)}`;
+      const note = NOTE[news.transition];
+      if (note) head += ` (${note})`;
+      if (news.reason) head += ` (${t(news.reason)})`;
+      if (news.steps.shown.length) head += ` in ${list(news.steps, style)}`;
+      if (news.tests.shown.length) head += `; failed tests: ${list(news.tests, style)}`;
+      return sections(style, head, source(news.revision, news.authors, style), news.url);
+    }
+    case 'started':
+      return sections(style, `${style.bold(t(news.builder))} #${news.number} started on ${t(news.executor)}`, source(news.revision, news.authors, style), news.url);
+    case 'executor':
+      return `executor ${style.bold(t(news.name))} ${news.state}${news.detail ? ` (${t(news.detail)})` : ''}`;
+  }
+}
+
+function source(revision: string, authors: Shortlist, style: Style): string {
+  const by = authors.shown.length ? ` by ${authors.shown.map(style.text).join(', ')}${more(authors, style)}` : '';
+  return `${style.code(revision)}${by}`;
+}
+
+function list(items: Shortlist, style: Style): string {
+  return `${items.shown.map(style.code).join(', ')}${more(items, style)}`;
+}
+
+function more(items: Shortlist, style: Style): string {
+  return items.more ? style.text(` +${items.more} more`) : '';
+}
+
+function sections(style: Style, head: string, src: string, url: string | undefined): string {
+  return [head, src, ...(url ? [style.link(url)] : [])].join(style.text(' | '));
+}
+
+/** What to send on one transport: IRC plain (mIRC colours when asked), Matrix plain and HTML, shell plain. */
+export function renderFor(news: News, transport: TransportKind, opts: { ircColours?: boolean } = {}): { text: string; html?: string } {
+  if (transport === 'matrix') return { text: render(news, plainStyle), html: render(news, htmlStyle) };
+  return { text: render(news, transport === 'irc' && opts.ircColours ? ircColourStyle : plainStyle) };
+}

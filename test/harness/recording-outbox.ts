@@ -1,0 +1,30 @@
+import type { ChatOutbox } from '../../src/chat/outbox.js';
+
+export interface Sent {
+  /** `irc:#dev`, or `dm:<transport>:<user>` for a direct message. */
+  to: string;
+  text: string;
+  html?: string;
+}
+
+/** A ChatOutbox that keeps what it was asked to send, for asserting on announcements. */
+export class RecordingOutbox implements ChatOutbox {
+  readonly sent: Sent[] = [];
+
+  async send(target: string, text: string, html?: string): Promise<void> {
+    this.sent.push({ to: target, text, ...(html !== undefined ? { html } : {}) });
+  }
+
+  async sendDirect(transport: 'irc' | 'matrix' | 'shell', user: string, text: string, html?: string): Promise<void> {
+    this.sent.push({ to: `dm:${transport}:${user}`, text, ...(html !== undefined ? { html } : {}) });
+  }
+
+  targets(): string[] {
+    return [];
+  }
+
+  /** Texts sent to one target, oldest first. */
+  to(target: string): string[] {
+    return this.sent.filter((s) => s.to === target).map((s) => s.text);
+  }
+}
