@@ -22,6 +22,8 @@ unset npm_config_loglevel
 if [ ! -t 1 ] && [ -z "${FORCE_COLOR:-}" ]; then export NO_COLOR=1; fi
 
 say() { echo "test.sh: $*"; }
+# Servers the tests kill on purpose (InspIRCd, Synapse) must not leave core files in the tree.
+ulimit -c 0 2>/dev/null || true
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
