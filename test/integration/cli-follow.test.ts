@@ -12,7 +12,7 @@ const config = `{
   executors: [{ name: 'a', secret: '${SECRET_A}' }],
   builders: [{ name: 'linux', executors: ['a'], steps: [
     { type: 'shell', name: 'prepare', command: 'echo ready' },
-    { type: 'shell', name: 'work', command: 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.4; done' },
+    { type: 'shell', name: 'work', command: 'for i in 1 2 3 4 5 6; do echo line$i; sleep 0.7; done' },
   ] }],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
 }`;
@@ -29,9 +29,6 @@ describe('the command line while a build runs', () => {
     await waitFor('the work step', async () => (await fx.builds('linux'))[0]?.currentStep === 1);
     const env = { ...process.env, REDIS_URL: fx.redisUrl, BB_PREFIX: fx.prefix };
 
-    const status = await run(process.execPath, ['bin/bb.js', 'status', 'linux'], { cwd: ROOT, env });
-    expect(status.stdout).toMatch(/running #1 running \(work\) at HEAD on a/);
-
     const follow = spawn(process.execPath, ['bin/bb.js', 'logs', 'linux', '1', 'work', '--follow'], { cwd: ROOT, env });
     let out = '';
     const seenAt: number[] = [];
@@ -39,10 +36,13 @@ describe('the command line while a build runs', () => {
       out += d.toString();
       seenAt.push(Date.now());
     });
-    const code = await new Promise<number | null>((r) => follow.on('exit', r));
+    const exited = new Promise<number | null>((r) => follow.on('exit', r));
+    const status = await run(process.execPath, ['bin/bb.js', 'status', 'linux'], { cwd: ROOT, env });
+    expect(status.stdout).toMatch(/running #1 running \(work\) at HEAD on a/);
+    const code = await exited;
     expect(code).toBe(0);
     // The step's header (command, directory, timeout), its output as it came, its exit, then the result.
-    expect(out).toMatch(/^for i in 1 2 3 4 5 6; do echo line\$i; sleep 0.4; done\nin \S+\/linux\/build\ntimeout 1200s\n/);
+    expect(out).toMatch(/^for i in 1 2 3 4 5 6; do echo line\$i; sleep 0.7; done\nin \S+\/linux\/build\ntimeout 1200s\n/);
     expect(out).toMatch(/line1\nline2\nline3\nline4\nline5\nline6\nexit 0\n--- linux #1: SUCCESS ---\n$/);
     // It streamed: output arrived in several pieces over the build, not all at the end.
     expect(seenAt.length).toBeGreaterThan(2);
