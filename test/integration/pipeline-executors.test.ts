@@ -138,4 +138,26 @@ describe('executors', () => {
     expect(build!.result).toBe('SUCCESS');
     await waitFor('executor a to be offline', async () => (await fx.store.getExecutor('a'))?.state === 'offline');
   });
+
+  it('an executor restarted mid-build reports it: the old build is retried at once, not after the timeout', async () => {
+    fx = await PipelineFixture.create('restart', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo done' }]").replace('executorTimeout: 2', 'executorTimeout: 60'));
+    await fx.startMaster();
+    const first = spawnExec('a', SECRET_A);
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    const session1 = (await fx.store.getExecutor('a'))!.session;
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
+    await waitFor('the build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
+    await first.kill('SIGKILL');
+    const restartedAt = Date.now();
+    spawnExec('a', SECRET_A);
+    const [old, again] = await waitFor('the retry on the restarted executor', async () => {
+      const builds = await fx.builds('linux');
+      return builds.length === 2 && builds[1]!.state === 'finished' ? builds : null;
+    }, 30_000);
+    expect(old).toMatchObject({ result: 'RETRY', text: 'executor restarted', executor: 'a' });
+    expect(again).toMatchObject({ result: 'SUCCESS', executor: 'a' });
+    // Well inside the 60 s timeout: the new session's hello is what told the master.
+    expect(Date.now() - restartedAt).toBeLessThan(20_000);
+    expect((await fx.store.getExecutor('a'))!.session).not.toBe(session1);
+  });
 });
