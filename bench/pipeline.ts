@@ -23,7 +23,8 @@ const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const N_CHANGES = Number(process.env.BENCH_CHANGES ?? 5000);
 const N_BUILDSETS = Number(process.env.BENCH_BUILDSETS ?? 500);
 const N_LATENCY = Number(process.env.BENCH_LATENCY ?? 100);
-const SLOTS = Number(process.env.BENCH_SLOTS ?? 32);
+const SLOTS = Number(process.env.BENCH_SLOTS ?? 4);
+const EXECUTORS = Array.from({ length: Number(process.env.BENCH_EXECUTORS ?? 2) }, (_, i) => `e${i + 1}`);
 const SECRET = randomBytes(16).toString('hex');
 
 const children: ChildProcess[] = [];
@@ -66,8 +67,8 @@ async function main(): Promise<void> {
     `export default {
   redis: { prefix: '${prefix}' },
   basedir: '${join(dir, 'master')}',
-  executors: [{ name: 'e1', secret: '${SECRET}' }, { name: 'e2', secret: '${SECRET}' }],
-  builders: ['b1', 'b2', 'b3', 'b4', 'lat'].map((name) => ({ name, executors: ['e1', 'e2'], steps: ${noop} })),
+  executors: ${JSON.stringify(EXECUTORS.map((name) => ({ name, secret: SECRET })))},
+  builders: ['b1', 'b2', 'b3', 'b4', 'lat'].map((name) => ({ name, executors: ${JSON.stringify(EXECUTORS)}, steps: ${noop} })),
   schedulers: [
     { type: 'single-branch', name: 'latency', branch: 'main', treeStableTimer: 0, builders: ['lat'] },
   ],
@@ -81,13 +82,13 @@ async function main(): Promise<void> {
     process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${who}.cpuprofile`] : [];
   const master = spawnBb(['master', '--config', config, '--redis', redis.url], {}, prof('master'));
   await until('master', async () => (await store.configSummary()) !== null, 60_000);
-  for (const e of ['e1', 'e2']) {
+  for (const e of EXECUTORS) {
     spawnBb(['executor', '--name', e, '--redis', redis.url, '--prefix', prefix, '--basedir', join(dir, e), '--slots', String(SLOTS)], { BB_EXECUTOR_SECRET: SECRET }, prof(e));
   }
-  await until('executors', async () => (await store.getExecutors(['e1', 'e2'])).filter((x) => x.state === 'connected').length === 2, 60_000);
+  await until('executors', async () => (await store.getExecutors(EXECUTORS)).filter((x) => x.state === 'connected').length === EXECUTORS.length, 60_000);
   await new Promise((r) => setTimeout(r, 1000));
   const idle = rssKb(master.pid!);
-  console.log(`machine: ${process.platform} ${process.arch}, node ${process.version}; executors: 2 × ${SLOTS} slots`);
+  console.log(`machine: ${process.platform} ${process.arch}, ${(await import('node:os')).cpus().length} cores, node ${process.version}; executors: ${EXECUTORS.length} × ${SLOTS} slots`);
   console.log(`master RSS idle: ${(idle.rss / 1024).toFixed(1)} MiB`);
 
   // 1. Change intake: sendchange's code path (BbClient.sendChange), 64 in flight, until stored and classified.
