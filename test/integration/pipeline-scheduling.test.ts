@@ -149,3 +149,36 @@ describe('build sets', () => {
     expect(quick!.steps[0]).toMatchObject({ name: 'test', result: 'FAILURE', text: 'exit 3' });
   });
 });
+
+describe('any-branch scheduler', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('keeps one timer per branch: each branch builds its own changes', async () => {
+    fx = await PipelineFixture.create('anybranch', `{
+      redis: { prefix: 'PREFIX' },
+      basedir: 'BASEDIR',
+      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+      schedulers: [{ type: 'any-branch', name: 'branches', treeStableTimer: 0.8, builders: ['linux'], filter: { project: 'sample' } }],
+    }`);
+    await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    const send = (branch: string, author: string, revision: string, project = 'sample') =>
+      fx.client.sendChange({ author, branch, revision, files: ['src/x.c'], project, repository: 'r' });
+    await send('main', 'Brian Warner <warner@example.org>', 'aaaa0001');
+    await send('feature/tls', 'Zooko <zooko@example.org>', 'bbbb0002');
+    await send('main', 'Daira <daira@example.org>', 'cccc0003');
+    await send('main', 'Mallory <m@example.org>', 'dddd0004', 'other'); // filtered out by project
+    const builds = await waitFor('two builds', async () => {
+      const b = await fx.builds('linux');
+      return b.length === 2 && b.every((x) => x.state === 'finished') ? b : null;
+    });
+    const byBranch = Object.fromEntries(builds.map((b) => [b.sourcestamp.branch, b]));
+    expect(byBranch['main']!.sourcestamp).toMatchObject({ revision: 'cccc0003', changeIds: [1, 3] });
+    expect(byBranch['main']!.blamelist).toEqual(['Brian Warner <warner@example.org>', 'Daira <daira@example.org>']);
+    expect(byBranch['feature/tls']!.sourcestamp).toMatchObject({ revision: 'bbbb0002', changeIds: [2] });
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(await fx.builds('linux')).toHaveLength(2);
+  });
+});
