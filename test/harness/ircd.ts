@@ -1,3 +1,4 @@
+import { freePort } from '../../src/util/net.js';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
@@ -44,6 +45,8 @@ export interface TestIrcd {
   /** Stops the server and services (only the processes this harness started) and removes the dir. */
   stop(): Promise<void>;
 }
+
+export { freePort };
 
 const SERVER = 'irc.test';
 const SERVICES = 'services.test';
@@ -179,17 +182,6 @@ function capLs(port: number): Promise<string> {
   });
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** A self-signed certificate for 127.0.0.1 and localhost; returns the PEM file clients trust. */
 function makeCertificate(dir: string): string {
