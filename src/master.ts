@@ -5,14 +5,21 @@ import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import { Store } from './data/store.js';
 import type { ConfigSummary } from './data/records.js';
-import { MasterQueues, redisConnection, UnrecoverableError, type TreeStableTimer } from './queue/master-queues.js';
+import { MasterQueues, redisConnection, UnrecoverableError, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
+import { TimedSchedulers } from './schedulers/timed.js';
+import { schedulerControl, SchedulerSwitchError } from './process/scheduler-switch.js';
+import { startWebhooks } from './http/from-config.js';
+import type { WebhookServer } from './http/server.js';
 import { ExecutorRegistry } from './process/executors.js';
 import { BuildTracker } from './process/tracker.js';
 import { Distributor } from './process/distributor.js';
 import { forceBuild, ForceError } from './process/force.js';
 import { stopBuild, StopError } from './process/stop.js';
+import { submitTry, TryError } from './process/try.js';
+import { Superseder } from './process/supersede.js';
+import { DependentSchedulers } from './schedulers/dependent.js';
 import { GitPoller } from './changes/gitpoller.js';
 import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
 import { masterChat } from './chat/master-chat.js';
@@ -30,6 +37,8 @@ export interface MasterOptions {
   baseDir?: string;
   /** Chat transport options beyond the config's (tests make reconnects fast). */
   chatTuning?: ChatTuning;
+  /** The clock periodic and nightly schedulers read (epoch ms). Default `Date.now`; tests move a fake one. */
+  clock?: () => number;
 }
 
 /**
@@ -41,12 +50,17 @@ export class Master {
   readonly queues: MasterQueues;
   readonly log: Logger;
   readonly schedulers: ChangeSchedulers;
+  /** Periodic and nightly schedulers. */
+  readonly timed: TimedSchedulers;
   readonly registry: ExecutorRegistry;
   readonly distributor: Distributor;
+  readonly dependents: DependentSchedulers;
+  readonly superseder: Superseder;
   private readonly redis: Redis;
   private readonly pollers: GitPoller[] = [];
   private heartbeat?: NodeJS.Timeout;
   private chatService?: ChatService;
+  private httpServer?: WebhookServer;
 
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
@@ -59,10 +73,19 @@ export class Master {
     this.registry = new ExecutorRegistry(this.store, this.queues, config, opts.secrets, tracker, this.log);
     this.distributor = new Distributor(this.store, this.queues, this.registry, config, opts.secrets, this.log);
     this.schedulers = new ChangeSchedulers(this.store, this.queues, config, this.log);
+    this.timed = new TimedSchedulers(this.store, this.queues, config, this.log, opts.clock);
+    this.schedulers.addClassifier(this.timed);
+    this.dependents = new DependentSchedulers(this.store, config, this.log);
+    this.superseder = new Superseder(this.store, this.queues, config, opts.secrets, this.log);
   }
 
   get config(): MasterConfig {
     return this.opts.config;
+  }
+
+  /** The webhook server, when the config has an `http` section (after start). */
+  get http(): WebhookServer | undefined {
+    return this.httpServer;
   }
 
   /** The chat bot and announcement outbox; set once started with `config.chat` or a transport added. */
@@ -74,6 +97,9 @@ export class Master {
     const { config } = this.opts;
     await this.store.putConfigSummary(summarize(config));
     await this.schedulers.start();
+    await this.timed.start();
+    await this.dependents.start();
+    this.superseder.start();
     this.registry.start();
     this.distributor.start();
 
@@ -83,8 +109,9 @@ export class Master {
       const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
       return { changeId: change?.id ?? null };
     });
-    this.queues.work<TreeStableTimer>(QUEUES.timers, 4, async (job) => {
-      const buildsetId = await this.schedulers.fire(job.data, String(job.id));
+    this.queues.work<TreeStableTimer | TimedTimer>(QUEUES.timers, 4, async (job) => {
+      if (job.name === 'timed') return { buildsetId: await this.timed.fire(job.data as TimedTimer, String(job.id)) };
+      const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
       return { buildsetId };
     });
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
@@ -96,9 +123,16 @@ export class Master {
           const { build, how } = await stopBuild(this.store, this.queues, this.opts.secrets, job.data);
           return { buildId: build.id, number: build.number, how };
         }
+        if (job.data?.type === 'scheduler') {
+          return await schedulerControl(
+            { store: this.store, config, timedStates: () => this.timed.states(), resumed: (name) => this.schedulers.resume(name) },
+            job.data,
+          );
+        }
+        if (job.data?.type === 'try') return await submitTry(this.store, config, job.data);
         return await forceBuild(this.store, config, job.data);
       } catch (err) {
-        if (err instanceof ForceError || err instanceof StopError) return { error: err.message };
+        if (err instanceof ForceError || err instanceof StopError || err instanceof TryError || err instanceof SchedulerSwitchError) return { error: err.message };
         throw err;
       }
     });
@@ -133,6 +167,7 @@ export class Master {
       this.chatService = this.makeChat();
       await this.chatService.start();
     }
+    this.httpServer = await startWebhooks(config, this.store, this.log);
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
 
@@ -168,6 +203,7 @@ export class Master {
 
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.httpServer?.stop();
     await this.chatService?.stop();
     await Promise.all(this.pollers.map((p) => p.stop()));
     this.registry.stop();

@@ -4,6 +4,8 @@ import { masterCommand } from './commands/master.js';
 import { sendchangeCommand } from './commands/sendchange.js';
 import { forceCommand } from './commands/force.js';
 import { stopCommand } from './commands/stop.js';
+import { schedulerCommand } from './commands/scheduler.js';
+import { tryCommand } from './commands/try.js';
 import { statusCommand } from './commands/status.js';
 import { logsCommand } from './commands/logs.js';
 import { checkConfigCli } from './commands/check-config.js';
@@ -21,7 +23,7 @@ export function program(): Command {
     .description('bb: continuous integration with a chat bot')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), stopCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
+  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), tryCommand(), stopCommand(), schedulerCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
     p.addCommand(c);
   }
   return p;

@@ -7,6 +7,7 @@ import { isRecord } from './raw.js';
 import { masterConfigSchema, type MasterConfig } from './schema.js';
 import { readSecrets } from './secrets.js';
 import { readChatSecrets } from './chat-secrets.js';
+import { readHttpSecrets } from './http-secrets.js';
 
 export interface ValidatedConfig {
   config: MasterConfig;
@@ -36,7 +37,8 @@ export function validateConfig(raw: unknown, opts: ValidateOptions): ValidatedCo
   const parsed = masterConfigSchema.safeParse(raw, { error: configErrorMap });
   const { secrets, problems: secretProblems } = readSecrets(raw, opts.baseDir, opts.env);
   const chatSecretProblems = readChatSecrets(raw, opts.env).problems;
-  const located = [...(parsed.success ? [] : schemaProblems(parsed.error.issues)), ...crossCheck(raw), ...secretProblems, ...chatSecretProblems];
+  const httpSecretProblems = readHttpSecrets(raw, opts.env).problems;
+  const located = [...(parsed.success ? [] : schemaProblems(parsed.error.issues)), ...crossCheck(raw), ...secretProblems, ...chatSecretProblems, ...httpSecretProblems];
   if (!parsed.success || located.length) throw new ConfigError(opts.file, inConfigOrder(raw, located));
   return { config: parsed.data, secrets };
 }

@@ -3,12 +3,15 @@ import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { ExecutorRecord } from './records.js';
 import type { ClaimRecord } from './claims.js';
+import type { SchedulerSwitch } from './switch.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
 export interface DataEvents {
   'change.new': [Change];
   'buildset.new': [BuildSet, BuildRequest[]];
   'request.pending': [BuildRequest];
+  /** A request collapsed into a newer one (SKIPPED), or a newer BuildSet superseded it (cancelled, or its build is being stopped). */
+  'request.superseded': [BuildRequest];
   'build.new': [Build];
   'build.started': [Build];
   'build.step': [Build, number];
@@ -21,6 +24,8 @@ export interface DataEvents {
   'executor.lost': [ExecutorRecord, string];
   /** Someone said `i am user <name>` in chat. */
   'user.claimed': [ClaimRecord];
+  /** A scheduler was switched on or off (`bb scheduler enable|disable`). */
+  'scheduler.switched': [SchedulerSwitch];
 }
 
 export class DataBus {

@@ -13,11 +13,20 @@
  * | db:sched:cursor | string | highest change id the schedulers have classified |
  * | db:sched:<scheduler>:pending:<branch> | list | `<changeId>:i` or `<changeId>:u` (important or not) waiting for the tree-stable timer |
  * | db:sched:<scheduler>:taking:<jobId> | list | the pending list while its timer fires (crash-safe hand-over) |
+ * | db:sched:disabled | hash | scheduler name → `{by, at, reason}` JSON for each scheduler switched off (`bb scheduler disable`); absent means enabled |
+ * | db:sched:<nightly>:pending:<branch> | list | as above, for a nightly scheduler: the changes on its branch since its last build (classified in the same pass and transaction as the cursor) |
+ * | db:sched:<nightly>:taking:at<ms> | list | a nightly's pending list while its fire at `<ms>` turns it into a BuildSet |
+ * | db:timed:<scheduler> | hash | a periodic or nightly scheduler's clock: `spec` (period or cron+zone it was computed for), `next` (ms of the next fire), `lastFire`, `lastBuild`, `lastBuildset` |
+ * | db:timed:<scheduler>:firing | string | `{at, taking?}` JSON while a fire is being turned into a BuildSet; deleted in the BuildSet's transaction (a restart finishes what it finds) |
  * | db:buildset:<id> | string | BuildSet JSON |
  * | db:buildsets | zset | buildset ids, score = id |
  * | db:request:<id> | string | BuildRequest JSON |
  * | db:requests:pending | zset | `<builder>/<requestId>`, score = (1000 - priority) * 1e10 + id: lowest first = highest priority, then oldest |
  * | db:builder:<name>:pending | zset | that builder's pending request ids, same score (the distributor reads the heads) |
+ * | db:builder:<name>:collapsed | zset | ids of that builder's requests that collapsed into a newer one (ended SKIPPED, `supersededBy` set), score = id |
+ * | db:builder:<name>:superseded | zset | ids of that builder's requests cancelled or stopped because a newer BuildSet on the same branch arrived (`cancelSuperseded`), score = id |
+ * | db:sched:<scheduler>:upstream-cursor | string | dependent scheduler: every BuildSet id up to this one is handled (not its upstream's, or complete and acted on) |
+ * | db:sched:<scheduler>:upstream-done | zset | dependent scheduler: upstream BuildSet ids above the cursor already acted on (written with the downstream BuildSet), score = id |
  * | db:build:<id> | string | Build JSON |
  * | db:builder:<name>:builds | zset | build ids of that builder, score = build number |
  * | db:builder:<name>:number | string | last build number (INCR) |
@@ -62,6 +71,18 @@ export class Keys {
   schedTaking(scheduler: string, jobId: string): string {
     return `${this.db}:sched:${scheduler}:taking:${jobId}`;
   }
+  /** Hash of switched-off schedulers. */
+  get schedDisabled(): string {
+    return `${this.db}:sched:disabled`;
+  }
+  /** A periodic or nightly scheduler's clock. */
+  timed(scheduler: string): string {
+    return `${this.db}:timed:${scheduler}`;
+  }
+  /** A periodic or nightly fire in progress. */
+  timedFiring(scheduler: string): string {
+    return `${this.db}:timed:${scheduler}:firing`;
+  }
   buildset(id: number): string {
     return `${this.db}:buildset:${id}`;
   }
@@ -82,6 +103,18 @@ export class Keys {
   }
   builderPending(builder: string): string {
     return `${this.db}:builder:${builder}:pending`;
+  }
+  builderCollapsed(builder: string): string {
+    return `${this.db}:builder:${builder}:collapsed`;
+  }
+  builderSuperseded(builder: string): string {
+    return `${this.db}:builder:${builder}:superseded`;
+  }
+  upstreamCursor(scheduler: string): string {
+    return `${this.db}:sched:${scheduler}:upstream-cursor`;
+  }
+  upstreamDone(scheduler: string): string {
+    return `${this.db}:sched:${scheduler}:upstream-done`;
   }
   executorBusy(name: string): string {
     return `${this.db}:executor:${name}:busy`;

@@ -27,6 +27,15 @@ export interface NewBuildSet {
   priority: number | ((builder: string) => number);
   /** Keys to delete in the same transaction (a scheduler's hand-over list). */
   consume?: string[];
+  /** False: its requests never collapse (forced builds unless asked). Default true. */
+  collapse?: boolean;
+  /** The upstream BuildSet that started it (dependent schedulers). */
+  upstreamBuildsetId?: number;
+  /**
+   * A scheduler's record that it acted on something, written in the same transaction as the
+   * BuildSet (ZADD key id id), so a restart neither loses nor repeats the action.
+   */
+  handled?: { key: string; id: number };
 }
 
 export interface PollerTips {
@@ -85,6 +94,14 @@ export class Store {
       list.map((fields) => ({ fields, ...(fields.revision ? { key: `poll|${tips.poller}|${fields.branch ?? ''}|${fields.revision}` } : {}) })),
       tips,
     );
+  }
+
+  /**
+   * Store several changes in the order given, in one transaction (a webhook's push). An item whose
+   * `key` was stored before is skipped (a redelivered webhook), so the result may be shorter.
+   */
+  async addChanges(items: Array<{ fields: ChangeFields; key?: string }>): Promise<Change[]> {
+    return this.enqueueChanges(items.map(({ fields, key }) => ({ fields, ...(key ? { key } : {}) })));
   }
 
   private enqueueChanges(items: PendingChange[], tips?: PollerTips): Promise<Change[]> {
@@ -196,6 +213,8 @@ export class Store {
       properties: spec.properties,
       submittedAt,
       requestIds: requests.map((r) => r.id),
+      ...(spec.collapse === false ? { collapse: false } : {}),
+      ...(spec.upstreamBuildsetId !== undefined ? { upstreamBuildsetId: spec.upstreamBuildsetId } : {}),
     };
     const m = this.redis.multi();
     m.set(this.keys.buildset(bsId), JSON.stringify(buildset));
@@ -206,6 +225,7 @@ export class Store {
       m.zadd(this.keys.builderPending(r.builder), pendingScore(r.priority, r.id), String(r.id));
     }
     if (spec.consume?.length) m.del(...spec.consume);
+    if (spec.handled) m.zadd(spec.handled.key, spec.handled.id, String(spec.handled.id));
     await m.exec();
     this.bus.emit('buildset.new', buildset, requests);
     for (const r of requests) this.bus.emit('request.pending', r);
@@ -251,6 +271,32 @@ export class Store {
     return heads;
   }
 
+  /** A builder's pending request ids in the order they would run (at most `limit`). */
+  async pendingOf(builder: string, limit = 500): Promise<number[]> {
+    return (await this.redis.zrange(this.keys.builderPending(builder), 0, limit - 1)).map(Number);
+  }
+
+  async getRequests(ids: number[]): Promise<BuildRequest[]> {
+    if (!ids.length) return [];
+    const raw = await this.redis.mget(ids.map((id) => this.keys.request(id)));
+    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as BuildRequest);
+  }
+
+  async getBuildSets(ids: number[]): Promise<BuildSet[]> {
+    if (!ids.length) return [];
+    const raw = await this.redis.mget(ids.map((id) => this.keys.buildset(id)));
+    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as BuildSet);
+  }
+
+  /** Ids of BuildSets after `after`, ascending (at most `limit`). */
+  async buildSetIdsAfter(after: number, limit: number): Promise<number[]> {
+    return (await this.redis.zrangebyscore(this.keys.buildsets, `(${after}`, '+inf', 'LIMIT', 0, limit)).map(Number);
+  }
+
+  async lastBuildSetId(): Promise<number> {
+    return Number((await this.redis.get(this.keys.seq('buildset'))) ?? 0);
+  }
+
   /** A pending-set entry whose request is no longer pending (should not happen; healed when seen). */
   async dropStalePending(builder: string, requestId: number): Promise<void> {
     await this.redis
@@ -271,19 +317,35 @@ export class Store {
   /**
    * Give a pending request to an executor: creates the Build (next number for its builder) and
    * moves the request to `claimed`. Returns null if the request is no longer pending.
+   *
+   * `collapse` lists older pending requests of the same builder that this one takes over, in the
+   * same transaction: they end SKIPPED with `supersededBy` naming it, their changes join the
+   * build's source stamp and blamelist, and their BuildSets settle. Any that is no longer pending
+   * by then is left alone.
    */
-  async claimRequest(requestId: number, executor: string, steps: StepSpec[], properties: Record<string, unknown>): Promise<Build | null> {
-    return this.lock.run(`request:${requestId}`, async () => {
-      const req = await this.getRequest(requestId);
+  async claimRequest(
+    requestId: number,
+    executor: string,
+    steps: StepSpec[],
+    properties: Record<string, unknown>,
+    collapse: number[] = [],
+  ): Promise<Build | null> {
+    const others = [...new Set(collapse)].filter((id) => id !== requestId);
+    const claimed = await this.withRequests([requestId, ...others], async () => {
+      const [req, ...older] = await Promise.all([requestId, ...others].map((id) => this.getRequest(id)));
       if (!req || req.state !== 'pending') return null;
-      const bs = await this.getBuildSet(req.buildsetId);
+      const skip = older.filter((r): r is BuildRequest => !!r && r.state === 'pending' && r.builder === req.builder).sort((a, b) => a.id - b.id);
+      const sets = await this.getBuildSets([req.buildsetId, ...skip.map((r) => r.buildsetId)]);
+      const bs = sets.find((x) => x.id === req.buildsetId);
       if (!bs) return null;
       const [buildId, number] = await Promise.all([
         this.redis.incr(this.keys.seq('build')),
         this.redis.incr(this.keys.builderNumber(req.builder)),
       ]);
-      const changes = await this.getChanges(bs.sourcestamp.changeIds);
+      const changeIds = skip.length ? [...new Set(sets.flatMap((x) => x.sourcestamp.changeIds))].sort((a, b) => a - b) : bs.sourcestamp.changeIds;
+      const changes = await this.getChanges(changeIds);
       const blamelist = [...new Set(changes.map((c) => c.author))];
+      const now = this.now();
       const build: Build = {
         id: buildId,
         builder: req.builder,
@@ -293,26 +355,110 @@ export class Store {
         executor,
         token: randomBytes(16).toString('hex'),
         state: 'dispatched',
-        dispatchedAt: this.now(),
-        sourcestamp: bs.sourcestamp,
+        dispatchedAt: now,
+        sourcestamp: skip.length ? { ...bs.sourcestamp, changeIds } : bs.sourcestamp,
         blamelist,
+        ...(skip.length ? { collapsedRequestIds: skip.map((r) => r.id) } : {}),
         properties: { ...properties, ...bs.properties, buildnumber: number, builder: req.builder, executor, scheduler: bs.scheduler },
         steps: steps.map((s, i): StepState => ({ name: stepName(s, i), state: 'pending' })),
       };
       const updated: BuildRequest = { ...req, state: 'claimed', buildIds: [...req.buildIds, buildId] };
+      const skipped = skip.map(
+        (r): BuildRequest => ({ ...r, state: 'complete', result: 'SKIPPED', completeAt: now, supersededBy: req.id, text: `collapsed into request ${req.id} (${req.builder} #${number})` }),
+      );
       const m = this.redis.multi();
       m.zrem(this.keys.pendingRequests, pendingMember(req.builder, req.id));
       m.zrem(this.keys.builderPending(req.builder), String(req.id));
       m.sadd(this.keys.executorBusy(executor), req.builder);
       m.set(this.keys.request(req.id), JSON.stringify(updated));
+      for (const r of skipped) {
+        m.zrem(this.keys.pendingRequests, pendingMember(r.builder, r.id));
+        m.zrem(this.keys.builderPending(r.builder), String(r.id));
+        m.set(this.keys.request(r.id), JSON.stringify(r));
+        m.zadd(this.keys.builderCollapsed(r.builder), r.id, String(r.id));
+      }
       this.writeBuild(m, build);
       m.zadd(this.keys.builderBuilds(req.builder), number, String(buildId));
       m.zadd(this.keys.activeBuilds, buildId, String(buildId));
       m.sadd(this.keys.executorBuilds(executor), String(buildId));
       await m.exec();
-      this.bus.emit('build.new', build);
-      return build;
+      return { build, skipped };
     });
+    if (!claimed) return null;
+    this.bus.emit('build.new', claimed.build);
+    for (const r of claimed.skipped) this.bus.emit('request.superseded', r);
+    for (const r of claimed.skipped) await this.settleBuildSet(r.buildsetId);
+    return claimed.build;
+  }
+
+  /**
+   * End pending requests that a newer BuildSet on the same branch made pointless (cancel-superseded):
+   * CANCELLED, `supersededBy` the newer request, out of the pending sets, their BuildSets settled.
+   * Returns the requests it ended; one that is no longer pending is left alone.
+   */
+  async cancelPending(requestIds: number[], supersededBy: number, text: string): Promise<BuildRequest[]> {
+    const ids = [...new Set(requestIds)].filter((id) => id !== supersededBy);
+    if (!ids.length) return [];
+    const ended = await this.withRequests(ids, async () => {
+      const now = this.now();
+      const reqs = (await this.getRequests(ids)).filter((r) => r.state === 'pending');
+      if (!reqs.length) return [];
+      const m = this.redis.multi();
+      const next = reqs.map((r): BuildRequest => ({ ...r, state: 'complete', result: 'CANCELLED', completeAt: now, supersededBy, text }));
+      for (const r of next) {
+        m.zrem(this.keys.pendingRequests, pendingMember(r.builder, r.id));
+        m.zrem(this.keys.builderPending(r.builder), String(r.id));
+        m.set(this.keys.request(r.id), JSON.stringify(r));
+        m.zadd(this.keys.builderSuperseded(r.builder), r.id, String(r.id));
+      }
+      await m.exec();
+      return next;
+    });
+    for (const r of ended) this.bus.emit('request.superseded', r);
+    for (const r of ended) await this.settleBuildSet(r.buildsetId);
+    return ended;
+  }
+
+  /**
+   * Record that a claimed request (its build is being stopped) was superseded: when its build ends
+   * it completes as it ended, except that a RETRY is not retried but ends CANCELLED. Returns the
+   * request as stored, or null when it is not claimed.
+   */
+  async markSuperseded(requestId: number, supersededBy: number, text: string): Promise<BuildRequest | null> {
+    const marked = await this.withRequests([requestId], async () => {
+      const req = await this.getRequest(requestId);
+      if (!req || req.state !== 'claimed' || req.supersededBy !== undefined) return null;
+      const next: BuildRequest = { ...req, supersededBy, text };
+      await this.redis.multi().set(this.keys.request(req.id), JSON.stringify(next)).zadd(this.keys.builderSuperseded(req.builder), req.id, String(req.id)).exec();
+      return next;
+    });
+    if (marked) this.bus.emit('request.superseded', marked);
+    return marked;
+  }
+
+  /** How many requests of each builder collapsed into newer ones, and how many newer BuildSets superseded. */
+  async supersededCounts(builders: string[]): Promise<Map<string, { collapsed: number; superseded: number }>> {
+    const m = this.redis.multi();
+    for (const b of builders) m.zcard(this.keys.builderCollapsed(b)).zcard(this.keys.builderSuperseded(b));
+    const res = (await m.exec()) ?? [];
+    return new Map(builders.map((b, i) => [b, { collapsed: Number(res[2 * i]?.[1] ?? 0), superseded: Number(res[2 * i + 1]?.[1] ?? 0) }]));
+  }
+
+  /** The newest `n` requests of a builder that collapsed or were superseded, newest first. */
+  async recentSuperseded(builder: string, n: number): Promise<BuildRequest[]> {
+    const [a, b] = await Promise.all([
+      this.redis.zrevrange(this.keys.builderCollapsed(builder), 0, n - 1),
+      this.redis.zrevrange(this.keys.builderSuperseded(builder), 0, n - 1),
+    ]);
+    const ids = [...new Set([...a, ...b].map(Number))].sort((x, y) => y - x).slice(0, n);
+    return this.getRequests(ids);
+  }
+
+  /** Run `fn` holding the locks of several requests, taken in one order so two callers never deadlock. */
+  private withRequests<T>(ids: number[], fn: () => Promise<T>): Promise<T> {
+    const keys = [...new Set(ids)].sort((a, b) => a - b).map((id) => `request:${id}`);
+    const take = (i: number): Promise<T> => (i === keys.length ? fn() : this.lock.run(keys[i]!, () => take(i + 1)));
+    return take(0);
   }
 
   // ---- builds -------------------------------------------------------------------------------
@@ -483,7 +629,10 @@ export class Store {
       if (!req || req.state !== 'claimed') return null;
       const m = this.redis.multi();
       let next: BuildRequest;
-      if (build.result === 'RETRY') {
+      if (build.result === 'RETRY' && req.supersededBy !== undefined) {
+        // Superseded while it ran: a newer build of the branch is coming, so this one is not retried.
+        next = { ...req, state: 'complete', result: 'CANCELLED', completeAt: this.now() };
+      } else if (build.result === 'RETRY') {
         next = { ...req, state: 'pending' };
         m.zadd(this.keys.pendingRequests, pendingScore(req.priority, req.id), pendingMember(req.builder, req.id));
         m.zadd(this.keys.builderPending(req.builder), pendingScore(req.priority, req.id), String(req.id));
@@ -502,24 +651,31 @@ export class Store {
     await this.settleBuildSet(req.buildsetId, build);
   }
 
-  private async settleBuildSet(buildsetId: number, build: Build): Promise<void> {
+  /**
+   * Settle a BuildSet after one of its requests completed (`build` is the build that ended it, when
+   * one did): the first-failure event, and completion once every request is complete. Its result
+   * is the worst of its requests' results, leaving out requests that collapsed into newer ones (they
+   * ran as part of those builds); a BuildSet whose every request collapsed ends SKIPPED.
+   */
+  private async settleBuildSet(buildsetId: number, build?: Build): Promise<void> {
     const events = await this.lock.run(`buildset:${buildsetId}`, async () => {
       const bs = await this.getBuildSet(buildsetId);
       if (!bs || bs.completeAt) return null;
-      const reqs = (await this.redis.mget(bs.requestIds.map((id) => this.keys.request(id))))
-        .filter((r): r is string => r !== null)
-        .map((r) => JSON.parse(r) as BuildRequest);
+      const reqs = await this.getRequests(bs.requestIds);
       let next: BuildSet = bs;
-      const failedNow = !bs.failedAt && build.result !== undefined && isFailing(build.result);
+      const failedNow = !!build && !bs.failedAt && build.result !== undefined && isFailing(build.result);
       if (failedNow) next = { ...next, failedAt: this.now() };
       const done = reqs.length === bs.requestIds.length && reqs.every((r) => r.state === 'complete');
-      if (done) next = { ...next, completeAt: this.now(), result: worstOf(reqs.map((r) => r.result ?? 'EXCEPTION')) };
+      if (done) {
+        const counted = reqs.filter((r) => !(r.result === 'SKIPPED' && r.supersededBy !== undefined));
+        next = { ...next, completeAt: this.now(), result: worstOf(counted.map((r) => r.result ?? 'EXCEPTION'), 'SKIPPED') };
+      }
       if (next === bs) return null;
       await this.redis.set(this.keys.buildset(bs.id), JSON.stringify(next));
       return { next, failedNow, done };
     });
     if (!events) return;
-    if (events.failedNow) this.bus.emit('buildset.failed', events.next, build);
+    if (events.failedNow && build) this.bus.emit('buildset.failed', events.next, build);
     if (events.done) this.bus.emit('buildset.complete', events.next);
   }
 

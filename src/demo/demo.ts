@@ -69,7 +69,10 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
         }, opts.storyIntervalSec * 1000)
       : undefined;
 
-  const stop = async () => {
+  let stopping: Promise<void> | undefined;
+  // Ctrl-C, the duration and /quit may all ask; bb stops once.
+  const stop = () => (stopping ??= stopOnce());
+  const stopOnce = async () => {
     if (story) clearInterval(story);
     for (const e of executors) await e.stop({ handBack: true });
     await master.stop();

@@ -29,6 +29,13 @@ export interface BuildSet {
   properties: Record<string, unknown>;
   submittedAt: number;
   requestIds: number[];
+  /**
+   * False when its requests must never collapse into others (forced builds, unless the force
+   * request asked). Absent means true; a patch or a forced revision never collapses either way.
+   */
+  collapse?: boolean;
+  /** The upstream BuildSet whose success started it (dependent schedulers). */
+  upstreamBuildsetId?: number;
   /** Set when the first of its builds fails (the first-failure event). */
   failedAt?: number;
   completeAt?: number;
@@ -49,6 +56,14 @@ export interface BuildRequest {
   buildIds: number[];
   result?: Result;
   completeAt?: number;
+  /**
+   * The newer request that took this one's place: it collapsed into it (this one ends SKIPPED,
+   * its changes ride along in that request's build) or a newer BuildSet on the same branch
+   * superseded it (a builder with `cancelSuperseded`: this one ends CANCELLED).
+   */
+  supersededBy?: number;
+  /** Why it ended without a build of its own, or was stopped (collapsed / superseded …). */
+  text?: string;
 }
 
 export type StepStateName = 'pending' | 'running' | 'done' | 'skipped';
@@ -92,9 +107,12 @@ export interface Build {
   result?: Result;
   /** Why it ended as it did, e.g. "executor lost" for RETRY. */
   text?: string;
+  /** Its BuildSet's source stamp; `changeIds` also holds the changes of the requests it collapsed. */
   sourcestamp: SourceStamp;
-  /** Authors of the build's Changes. */
+  /** Authors of the build's Changes (its own request's and those of the requests it collapsed). */
   blamelist: string[];
+  /** Older requests that collapsed into this build's request (they ended SKIPPED), oldest first. */
+  collapsedRequestIds?: number[];
   properties: Record<string, unknown>;
   steps: StepState[];
   /** Index of the running step, if any. */

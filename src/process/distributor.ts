@@ -4,6 +4,7 @@ import type { BuilderConfig, MasterConfig } from '../config/schema.js';
 import type { Build } from '../model/build.js';
 import type { MasterQueues } from '../queue/master-queues.js';
 import { Kicker } from '../util/mutex.js';
+import { collapsePlan, type PendingEntry } from './collapse.js';
 import type { ExecutorRegistry } from './executors.js';
 
 /** How long a dispatched job stays valid on an executor's queue. */
@@ -14,6 +15,10 @@ const JOB_TTL_MS = 10 * 60_000;
  * taken in one global order, highest priority first and then oldest, and each goes to a connected
  * executor that may run its builder and has a free slot (the one with the most free slots).
  * BullMQ orders jobs only within one queue, so the order across builders is kept here.
+ *
+ * Collapsing happens here, as a request is about to start: when its builder collapses requests,
+ * every pending request of the builder compatible with it (see collapse.ts) goes with it, the
+ * newest of them runs and the older ones end SKIPPED, all in the claim's transaction.
  */
 export class Distributor {
   private readonly kicker: Kicker;
@@ -86,8 +91,17 @@ export class Distributor {
       const options = eligible(builder);
       let best: string | undefined;
       for (const name of options) if (best === undefined || (free.get(name) ?? 0) > (free.get(best) ?? 0)) best = name;
-      const requestId = head.requestId;
-      const build = best ? await this.store.claimRequest(requestId, best, cfg.steps, { ...this.config.properties, ...cfg.properties }) : null;
+      let requestId = head.requestId;
+      let collapse: number[] = [];
+      if (best && (cfg.collapseRequests ?? this.config.collapseRequests)) {
+        const plan = await this.planCollapse(builder, requestId);
+        if (plan) {
+          requestId = plan.run.request.id;
+          collapse = plan.skip.map((p) => p.request.id);
+          this.log.info({ builder, requestId, collapsed: collapse }, 'collapsing requests');
+        }
+      }
+      const build = best ? await this.store.claimRequest(requestId, best, cfg.steps, { ...this.config.properties, ...cfg.properties }, collapse) : null;
       if (best && !build) await this.store.dropStalePending(builder, requestId);
       if (best && build) {
         free.set(best, (free.get(best) ?? 0) - 1);
@@ -103,6 +117,20 @@ export class Distributor {
         if (next) heads.set(builder, next);
       }
     }
+  }
+
+  /** The builder's pending requests compatible with `headId`: the newest runs, the rest collapse into it. */
+  private async planCollapse(builder: string, headId: number): Promise<{ run: PendingEntry; skip: PendingEntry[] } | null> {
+    const ids = await this.store.pendingOf(builder);
+    if (ids.length < 2) return null;
+    const requests = (await this.store.getRequests(ids)).filter((r) => r.state === 'pending');
+    const sets = new Map((await this.store.getBuildSets([...new Set(requests.map((r) => r.buildsetId))])).map((b) => [b.id, b]));
+    const entries = requests.flatMap((request): PendingEntry[] => {
+      const buildset = sets.get(request.buildsetId);
+      return buildset ? [{ request, buildset }] : [];
+    });
+    const head = entries.find((e) => e.request.id === headId);
+    return head ? collapsePlan(head, entries) : null;
   }
 
   private async send(build: Build, cfg: BuilderConfig, best: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { branchSchema, revisionSchema } from '../model/change.js';
 import { priorityFor } from '../schedulers/priority.js';
+import { isSchedulerEnabled } from '../data/switch.js';
 
 /** A request to force a build, from the CLI or chat. */
 export const forceRequestSchema = z.object({
@@ -17,6 +18,12 @@ export const forceRequestSchema = z.object({
   properties: z.record(z.string(), z.unknown()).default({}),
   /** Which force scheduler to use; default: the first that lists all the builders. */
   scheduler: z.string().optional(),
+  /**
+   * Let its requests collapse with compatible ones (same branch, no revision given, same
+   * properties apart from `owner`) where the builder collapses requests. Default false: a forced
+   * build runs as asked.
+   */
+  collapse: z.boolean().optional(),
 });
 export type ForceRequest = z.input<typeof forceRequestSchema>;
 
@@ -42,6 +49,7 @@ export async function forceBuild(store: Store, config: MasterConfig, input: unkn
   if (!sched) throw new ForceError(`no force scheduler allows ${req.builders.join(', ')}: add them to a scheduler of type "force"`);
   const notAllowed = req.builders.filter((b) => !sched.builders.includes(b));
   if (notAllowed.length) throw new ForceError(`force scheduler "${sched.name}" does not list ${notAllowed.join(', ')}`);
+  if (!(await isSchedulerEnabled(store, sched.name))) throw new ForceError(`force scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
   const repo = config.repositories[0];
   const { buildset } = await store.createBuildSet({
     reason: `forced by ${req.owner}${req.reason ? `: ${req.reason}` : ''}`,
@@ -56,6 +64,7 @@ export async function forceBuild(store: Store, config: MasterConfig, input: unkn
     builders: req.builders,
     properties: { ...config.properties, ...sched.properties, ...req.properties, owner: req.owner },
     priority: (builder) => priorityFor(sched.priority, builder, []) + 10,
+    collapse: req.collapse ?? false,
   });
   return { buildsetId: buildset.id, builders: req.builders };
 }

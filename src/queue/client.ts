@@ -13,6 +13,7 @@ export class BbClient {
   private readonly changes: Queue;
   private readonly controlQueue: Queue;
   private controlEvents?: QueueEvents;
+  private eventsConn?: Redis;
 
   constructor(
     private readonly url: string,
@@ -45,7 +46,10 @@ export class BbClient {
 
   /** Ask the master to run a control request and wait for its answer. */
   async control<T>(request: Record<string, unknown>, timeoutMs = 30_000): Promise<T> {
-    this.controlEvents ??= new QueueEvents(QUEUES.control, { connection: new Redis(this.url, { maxRetriesPerRequest: null }), prefix: this.prefix });
+    if (!this.controlEvents) {
+      this.eventsConn = new Redis(this.url, { maxRetriesPerRequest: null });
+      this.controlEvents = new QueueEvents(QUEUES.control, { connection: this.eventsConn, prefix: this.prefix });
+    }
     await this.controlEvents.waitUntilReady();
     const job = await this.controlQueue.add(String(request.type ?? 'control'), request, { removeOnComplete: 100, removeOnFail: 100 });
     try {
@@ -60,6 +64,8 @@ export class BbClient {
     await this.changes.close();
     await this.controlQueue.close();
     if (this.controlEvents) await this.controlEvents.close();
+    // QueueEvents does not close a connection it was given.
+    this.eventsConn?.disconnect();
     this.conn.disconnect();
   }
 }

@@ -24,6 +24,17 @@ export function timerDedupId(t: TreeStableTimer): string {
 
 const KEEP: JobsOptions = { removeOnComplete: true, removeOnFail: 1000 };
 
+/** A periodic or nightly scheduler's wake-up: due at `at` (epoch ms, by the scheduler's clock). */
+export interface TimedTimer {
+  scheduler: string;
+  at: number;
+}
+
+/** One wake-up per periodic or nightly scheduler: its dedup id. */
+export function timedDedupId(scheduler: string): string {
+  return `tm~${scheduler}`;
+}
+
 /**
  * The master's queues. Everything BullMQ the master does goes through here, so the rest of the
  * master deals in bb's own records.
@@ -73,6 +84,34 @@ export class MasterQueues {
   /** Called as a timer fires, before it takes the pending changes: later changes arm a new timer. */
   async releaseTreeStable(t: TreeStableTimer): Promise<void> {
     await this.timers.removeDeduplicationKey(timerDedupId(t));
+  }
+
+  /**
+   * Arm a periodic or nightly scheduler's one wake-up (job name `timed`). While the armed one is
+   * still delayed, a new call replaces it, so re-arming on restart with the stored deadline
+   * neither doubles nor moves it; once it is due or running, further calls are ignored until it
+   * completes or `releaseTimed` lets go of it. A wake-up whose processing fails is retried (the
+   * scheduler's stored clock tells the retry what is still to do).
+   */
+  async armTimed(t: TimedTimer, delayMs: number): Promise<void> {
+    await this.timers.add('timed', t, {
+      ...KEEP,
+      delay: Math.max(0, Math.round(delayMs)),
+      deduplication: { id: timedDedupId(t.scheduler), replace: true },
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+    });
+  }
+
+  /**
+   * Called as a wake-up runs: if it is the scheduler's armed one (or none is), let go of it so
+   * the next can be armed, and return true; false when another wake-up is armed.
+   */
+  async releaseTimed(scheduler: string, jobId: string): Promise<boolean> {
+    const owner = await this.timers.getDeduplicationJobId(timedDedupId(scheduler));
+    if (owner && owner !== jobId) return false;
+    if (owner) await this.timers.removeDeduplicationKey(timedDedupId(scheduler));
+    return true;
   }
 
   private execQueue(executor: string): Queue {

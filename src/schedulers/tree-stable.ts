@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Change } from '../model/change.js';
 import type { SourceStamp } from '../model/build.js';
@@ -5,10 +6,20 @@ import type { ChangeSchedulerConfig, MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { MasterQueues, TreeStableTimer } from '../queue/master-queues.js';
 import { Kicker } from '../util/mutex.js';
+import { disabledSchedulers, isSchedulerEnabled } from '../data/switch.js';
 import { isImportant, schedulerWantsChange } from './match.js';
 import { priorityFor } from './priority.js';
 
 const BATCH = 500;
+
+/**
+ * Another kind of scheduler that keeps changes (nightly): called for each change in the
+ * classifier's pass, it queues its writes on `m`, the transaction that also moves the cursor.
+ * `disabled` names the schedulers switched off, which record nothing.
+ */
+export interface ChangeClassifier {
+  classify(change: Change, m: ChainableCommander, disabled: ReadonlySet<string>): void;
+}
 
 /**
  * The change-driven schedulers (single-branch and any-branch). Each stored Change is classified
@@ -23,6 +34,7 @@ const BATCH = 500;
 export class ChangeSchedulers {
   private readonly kicker: Kicker;
   private readonly schedulers: ChangeSchedulerConfig[];
+  private readonly classifiers: ChangeClassifier[] = [];
 
   constructor(
     private readonly store: Store,
@@ -41,6 +53,16 @@ export class ChangeSchedulers {
     this.kicker.kick();
   }
 
+  /** Let another scheduler record changes in the same pass; call before start(). */
+  addClassifier(c: ChangeClassifier): void {
+    this.classifiers.push(c);
+  }
+
+  /** A scheduler was switched back on: arm the timers of the changes that waited from before it was off. */
+  async resume(scheduler: string): Promise<void> {
+    await this.rearmTimers(scheduler);
+  }
+
   kick(): void {
     this.kicker.kick();
   }
@@ -55,11 +77,13 @@ export class ChangeSchedulers {
       const ids = await this.store.changeIdsAfter(cursor, BATCH);
       if (!ids.length) return;
       const changes = await this.store.getChanges(ids);
+      // A switched-off scheduler ignores the changes that arrive meanwhile (as Buildbot's do).
+      const disabled = new Set((await disabledSchedulers(this.store)).keys());
       const arm = new Map<string, { timer: TreeStableTimer; delayMs: number }>();
       const m = this.store.redis.multi();
       for (const change of changes) {
         for (const s of this.schedulers) {
-          if (!schedulerWantsChange(s, change)) continue;
+          if (disabled.has(s.name) || !schedulerWantsChange(s, change)) continue;
           const important = isImportant(s, change);
           if (!important && s.onlyImportant) continue;
           const branch = change.branch ?? '';
@@ -67,6 +91,7 @@ export class ChangeSchedulers {
           if (important) arm.set(`${s.name}\n${branch}`, { timer: { scheduler: s.name, branch }, delayMs: s.treeStableTimer * 1000 });
           this.log.debug({ changeId: change.id, scheduler: s.name, branch, important }, 'change classified');
         }
+        for (const c of this.classifiers) c.classify(change, m, disabled);
       }
       await this.store.setSchedulerCursor(ids[ids.length - 1]!, m);
       await m.exec();
@@ -75,8 +100,9 @@ export class ChangeSchedulers {
   }
 
   /** After a crash between storing a change and arming its timer, arm the timer now (never restart a live one). */
-  private async rearmTimers(): Promise<void> {
+  private async rearmTimers(only?: string): Promise<void> {
     for (const s of this.schedulers) {
+      if (only !== undefined && s.name !== only) continue;
       const pattern = `${this.store.keys.schedPending(s.name, '')}*`;
       let cursor = '0';
       do {
@@ -104,6 +130,11 @@ export class ChangeSchedulers {
       return null;
     }
     await this.queues.releaseTreeStable(timer);
+    if (!(await isSchedulerEnabled(this.store, s.name))) {
+      // Switched off: what waited stays pending; `resume` re-arms it when switched back on.
+      this.log.info({ scheduler: s.name, branch: timer.branch }, 'scheduler disabled: timer ignored');
+      return null;
+    }
     const redis = this.store.redis;
     const pendingKey = this.store.keys.schedPending(s.name, timer.branch);
     const takingKey = this.store.keys.schedTaking(s.name, jobId);

@@ -1,5 +1,5 @@
 import type { Store } from '../data/store.js';
-import type { Build } from '../model/build.js';
+import type { Build, BuildRequest } from '../model/build.js';
 import type { ExecutorRecord } from '../data/records.js';
 
 export interface BuilderStatus {
@@ -8,6 +8,12 @@ export interface BuilderStatus {
   category?: string;
   executors: Array<{ name: string; state: ExecutorRecord['state'] | 'never seen' }>;
   pending: number;
+  /** Requests that collapsed into newer ones (ended SKIPPED), ever. */
+  collapsed?: number;
+  /** Requests cancelled or stopped because a newer BuildSet on their branch arrived (`cancelSuperseded`), ever. */
+  superseded?: number;
+  /** The newest of those requests, newest first, each with `supersededBy` (the request that took its place). */
+  supersededRequests?: BuildRequest[];
   running: Build[];
   last: Build[];
 }
@@ -23,16 +29,23 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
   const active = await store.activeBuilds();
   const pending = await store.pendingByBuilder(builders.map((b) => b.name));
+  const superseded = await store.supersededCounts(builders.map((b) => b.name));
   return Promise.all(
-    builders.map(async (b) => ({
-      name: b.name,
-      tier: b.tier,
-      ...(b.category ? { category: b.category } : {}),
-      executors: b.executors.map((name) => ({ name, state: execs.get(name)?.state ?? ('never seen' as const) })),
-      pending: pending.get(b.name) ?? 0,
-      running: active.filter((x) => x.builder === b.name),
-      last: (await store.lastBuilds(b.name, (opts.last ?? 3) + 5)).filter((x) => x.state === 'finished').slice(0, opts.last ?? 3),
-    })),
+    builders.map(async (b): Promise<BuilderStatus> => {
+      const gone = superseded.get(b.name) ?? { collapsed: 0, superseded: 0 };
+      return {
+        name: b.name,
+        tier: b.tier,
+        ...(b.category ? { category: b.category } : {}),
+        executors: b.executors.map((name) => ({ name, state: execs.get(name)?.state ?? ('never seen' as const) })),
+        pending: pending.get(b.name) ?? 0,
+        collapsed: gone.collapsed,
+        superseded: gone.superseded,
+        supersededRequests: gone.collapsed + gone.superseded ? await store.recentSuperseded(b.name, opts.last ?? 3) : [],
+        running: active.filter((x) => x.builder === b.name),
+        last: (await store.lastBuilds(b.name, (opts.last ?? 3) + 5)).filter((x) => x.state === 'finished').slice(0, opts.last ?? 3),
+      };
+    }),
   );
 }
 
@@ -55,16 +68,25 @@ export function describeBuild(b: Build): string {
   }
   const failed = b.steps.filter((s) => s.result === 'FAILURE' || s.result === 'EXCEPTION').map((s) => s.name);
   const tests = b.tests?.failed ? `, ${b.tests.failed} test${b.tests.failed === 1 ? '' : 's'} failed` : '';
-  return `#${b.number} ${b.result}${failed.length ? ` in ${failed.join(', ')}` : ''}${tests} at ${rev}${blame}${b.text && b.result === 'RETRY' ? ` (${b.text})` : ''}`;
+  const collapsed = b.collapsedRequestIds?.length ? ` (+${b.collapsedRequestIds.length} collapsed)` : '';
+  return `#${b.number} ${b.result}${failed.length ? ` in ${failed.join(', ')}` : ''}${tests} at ${rev}${blame}${collapsed}${b.text && b.result === 'RETRY' ? ` (${b.text})` : ''}`;
+}
+
+/** One request that ended without a build of its own, or was stopped for a newer one. */
+export function describeSuperseded(r: BuildRequest): string {
+  const how = r.result === 'SKIPPED' ? 'collapsed into' : 'superseded by';
+  return `request ${r.id} (buildset ${r.buildsetId}) ${r.result ?? r.state}: ${how} request ${r.supersededBy}`;
 }
 
 export function formatStatus(list: BuilderStatus[]): string {
   const lines: string[] = [];
   for (const s of list) {
     const execs = s.executors.map((e) => `${e.name} ${e.state}`).join(', ');
-    lines.push(`${s.name} [${s.tier}] executors: ${execs}; ${s.pending} pending`);
+    const gone = [s.collapsed ? `${s.collapsed} collapsed` : '', s.superseded ? `${s.superseded} superseded` : ''].filter(Boolean);
+    lines.push(`${s.name} [${s.tier}] executors: ${execs}; ${s.pending} pending${gone.length ? `, ${gone.join(', ')}` : ''}`);
     for (const b of s.running) lines.push(`  running ${describeBuild(b)}`);
     for (const b of s.last) lines.push(`  ${describeBuild(b)}`);
+    for (const r of s.supersededRequests ?? []) lines.push(`  ${describeSuperseded(r)}`);
     if (!s.running.length && !s.last.length) lines.push('  no builds yet');
   }
   return lines.join('\n');

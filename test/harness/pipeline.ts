@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { Master } from '../../src/master.js';
+import { Master, type MasterOptions } from '../../src/master.js';
 import { BbClient } from '../../src/queue/client.js';
 import { startExecutor } from '../../executor/executor.js';
 import { createLogger } from '../../src/log.js';
@@ -39,9 +39,10 @@ export class PipelineFixture {
     return new PipelineFixture(redis.url, prefix, dir, configPath);
   }
 
-  async startMaster(): Promise<Master> {
+  /** `extra`: master options beyond the config (e.g. `chatTuning` for fast reconnects). */
+  async startMaster(extra: Partial<MasterOptions> = {}): Promise<Master> {
     const loaded = await loadConfig(this.configPath);
-    this.master = new Master({ config: loaded.config, secrets: loaded.secrets, redisUrl: this.redisUrl, logger: this.log, baseDir: this.dir });
+    this.master = new Master({ config: loaded.config, secrets: loaded.secrets, redisUrl: this.redisUrl, logger: this.log, baseDir: this.dir, ...extra });
     await this.master.start();
     return this.master;
   }

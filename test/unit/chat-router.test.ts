@@ -40,6 +40,7 @@ describe('chat parsing', () => {
     expect(addressedText('status', 'bb', false)).toBeNull();
     expect(addressedText('status', 'bb', true)).toBe('status');
     expect(addressedText('bb: status', 'bb', true)).toBe('status');
+    expect(addressedText('bb-ci: status', 'bb', false, ['bb-ci'])).toBe('status');
   });
   it('measures edit distance', () => {
     expect(distance('stauts', 'status')).toBe(2);
@@ -101,6 +102,8 @@ describe('command router', () => {
     const r = new CommandRouter([echo], api, log, allow, { max: 3, windowMs: 1000 }, () => t);
     for (let i = 0; i < 3; i++) expect((await r.handle(msg('bb: say x')))?.lines).toEqual(['x']);
     expect((await r.handle(msg('bb: say x')))?.lines[0]).toMatch(/slow down/);
+    // The rest of a flood is not answered line for line.
+    expect(await r.handle(msg('bb: say x'))).toBeNull();
     expect((await r.handle(msg('bb: say x', { sender: 'zooko' })))?.lines).toEqual(['x']);
     t = 1500;
     expect((await r.handle(msg('bb: say x')))?.lines).toEqual(['x']);

@@ -13,7 +13,8 @@ export function forceCommand(): Command {
       .option('-r, --revision <rev>', 'revision to build (default: the tip of the branch)')
       .option('--reason <text>', 'why, shown with the build')
       .option('-p, --property <k=v>', 'a build property (repeat for more)', collect, [])
-      .option('--scheduler <name>', 'force scheduler to use'),
+      .option('--scheduler <name>', 'force scheduler to use')
+      .option('--collapse', 'let it collapse with compatible pending requests (forced builds never do otherwise)'),
   ).action(async (builders: string[], o: ConnOptions & Record<string, unknown>) => {
     const client = new BbClient(connUrl(o), connPrefix(o));
     try {
@@ -25,6 +26,7 @@ export function forceCommand(): Command {
         ...(o.revision ? { revision: o.revision } : {}),
         ...(o.reason ? { reason: o.reason } : {}),
         ...(o.scheduler ? { scheduler: o.scheduler } : {}),
+        ...(o.collapse ? { collapse: true } : {}),
         owner: `cli:${userInfo().username}`,
         properties: parseProperties(o.property as string[]),
       });

@@ -1,0 +1,33 @@
+import type { Logger } from '../log.js';
+import type { MasterConfig } from '../config/schema.js';
+import { resolveHttpSecrets, type WebhookKind } from '../config/http-secrets.js';
+import type { Store } from '../data/store.js';
+import { WebhookServer } from './server.js';
+
+/**
+ * Starts the HTTP side when the config has an `http` section: reads the webhook secrets (a
+ * ConfigError if an environment variable went missing since the config was loaded) and listens.
+ */
+export async function startWebhooks(config: MasterConfig, store: Store, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<WebhookServer | undefined> {
+  const http = config.http;
+  if (!http) return undefined;
+  const secrets = resolveHttpSecrets(config, env);
+  const hooks = new Map<WebhookKind, { secret: string; project?: string }>();
+  const w = http.webhooks;
+  const project = (kind: WebhookKind) => (kind === 'generic' ? undefined : w[kind]?.project);
+  for (const kind of ['github', 'gitlab', 'generic'] as const) {
+    const secret = secrets.get(kind);
+    const p = project(kind);
+    if (w[kind] && secret) hooks.set(kind, { secret, ...(p !== undefined ? { project: p } : {}) });
+  }
+  const server = new WebhookServer({
+    host: http.host,
+    port: http.port,
+    maxBodyBytes: http.maxBodyBytes,
+    hooks,
+    intake: async (items) => (await store.addChanges(items)).length,
+    log: log.child({ part: 'http' }),
+  });
+  await server.start();
+  return server;
+}

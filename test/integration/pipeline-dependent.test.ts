@@ -1,0 +1,120 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { probe, tempDir, waitFor } from '../harness/bb.js';
+import type { BuildSet } from '../../src/model/build.js';
+
+/** `build` fails while the file FAIL exists in `flags`; `package` follows trunk's successes. */
+const config = (flags: string, buildStep = `test ! -e ${join(flags, 'FAIL')}`) => `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [
+    { name: 'build', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: '${buildStep}' }] },
+    { name: 'package', executors: ['a'], steps: [{ type: 'shell', name: 'pack', command: 'echo packing' }] },
+  ],
+  schedulers: [
+    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['build'] },
+    { type: 'dependent', name: 'packages', upstream: 'trunk', builders: ['package'], properties: { stage: 'pack' } },
+  ],
+}`;
+
+const change = (author: string, revision: string) => ({
+  author,
+  files: ['src/a.c'],
+  branch: 'main',
+  revision,
+  repository: 'https://example.org/sample.git',
+});
+
+async function setsOf(fx: PipelineFixture, scheduler: string): Promise<BuildSet[]> {
+  const ids = await fx.store.buildSetIdsAfter(0, 1000);
+  return (await fx.store.getBuildSets(ids)).filter((s) => s.scheduler === scheduler);
+}
+
+async function completed(fx: PipelineFixture, id: number): Promise<BuildSet> {
+  return waitFor(`buildset ${id} to complete`, async () => {
+    const bs = await fx.store.getBuildSet(id);
+    return bs?.completeAt ? bs : null;
+  });
+}
+
+describe('dependent scheduler', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('builds the same source stamp downstream after an upstream SUCCESS, and nothing after a FAILURE', async () => {
+    const flags = tempDir('dependent-flags');
+    fx = await PipelineFixture.create('dependent', config(flags));
+    await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+
+    await fx.client.sendChange(change('Brian Warner <warner@example.org>', 'abab0001'));
+    const upstream = await completed(fx, 1);
+    expect(upstream.result).toBe('SUCCESS');
+    const [down] = await waitFor('the dependent buildset', async () => {
+      const s = await setsOf(fx, 'packages');
+      return s.length ? s : null;
+    });
+    expect(down!.upstreamBuildsetId).toBe(1);
+    expect(down!.sourcestamp).toEqual(upstream.sourcestamp);
+    expect(down!.properties).toMatchObject({ stage: 'pack' });
+    expect((await completed(fx, down!.id)).result).toBe('SUCCESS');
+    const [pack] = await fx.builds('package');
+    expect(pack).toMatchObject({ result: 'SUCCESS', blamelist: ['Brian Warner <warner@example.org>'] });
+    expect(pack!.sourcestamp.revision).toBe('abab0001');
+
+    // A failing upstream build starts nothing downstream.
+    writeFileSync(join(flags, 'FAIL'), '');
+    await fx.client.sendChange(change('Zooko <zooko@example.org>', 'abab0002'));
+    const failed = await waitFor('the failing upstream buildset', async () => {
+      const [, second] = await setsOf(fx, 'trunk');
+      return second?.completeAt ? second : null;
+    });
+    expect(failed.result).toBe('FAILURE');
+    await fx.master!.dependents.settled();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await setsOf(fx, 'packages')).toHaveLength(1);
+    expect(await fx.builds('package')).toHaveLength(1);
+  });
+
+  it('catches up after a restart on an upstream set that completed while it could not act, exactly once', async () => {
+    fx = await PipelineFixture.create('dependentrestart', config('', 'sleep 1'));
+    const first = await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    // The master dies the moment the upstream set is stored complete, before the dependent
+    // scheduler can act (its Redis connection goes, as in a crash).
+    let crashed = false;
+    first.store.bus.on('buildset.complete', (bs) => {
+      if (bs.scheduler !== 'trunk') return;
+      first.store.redis.disconnect();
+      crashed = true;
+    });
+    await fx.client.sendChange(change('Brian Warner <warner@example.org>', 'cdcd0001'));
+    await waitFor('the upstream set to complete (and the master to crash)', () => crashed);
+    await first.stop();
+    const p = probe(fx.redisUrl, fx.prefix);
+    try {
+      expect((await p.store.getBuildSet(1))!.result).toBe('SUCCESS');
+      expect(await p.store.lastBuildSetId()).toBe(1); // nothing downstream yet
+    } finally {
+      p.close();
+    }
+
+    const second = await fx.startMaster();
+    const [down] = await waitFor('the dependent buildset made on start', async () => {
+      const s = await setsOf(fx, 'packages');
+      return s.length ? s : null;
+    });
+    expect(down).toMatchObject({ id: 2, upstreamBuildsetId: 1 });
+    expect((await completed(fx, 2)).result).toBe('SUCCESS');
+
+    // Another restart does not act on it again.
+    await second.stop();
+    const third = await fx.startMaster();
+    await third.dependents.settled();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await setsOf(fx, 'packages')).toHaveLength(1);
+  });
+});
