@@ -67,4 +67,8 @@ export default defineConfig({
     },
     { type: 'force', name: 'force', builders: ['linux', 'docs'] },
   ],
+  // The demo's chat is the terminal shell (channel #bb); it hears about failures and fixes.
+  chat: {
+    announce: [{ target: 'shell:#bb', events: ['failure', 'recovery'] }],
+  },
 });

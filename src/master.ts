@@ -23,6 +23,7 @@ import { DependentSchedulers } from './schedulers/dependent.js';
 import { GitPoller } from './changes/gitpoller.js';
 import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
 import { masterChat } from './chat/master-chat.js';
+import { startAnnouncer, type Announcer } from './notify/announcer.js';
 import type { ChatService } from './chat/service.js';
 import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
@@ -60,6 +61,7 @@ export class Master {
   private readonly pollers: GitPoller[] = [];
   private heartbeat?: NodeJS.Timeout;
   private chatService?: ChatService;
+  private announcer?: Announcer;
   private httpServer?: WebhookServer;
 
   constructor(private readonly opts: MasterOptions) {
@@ -163,10 +165,7 @@ export class Master {
         .catch((err) => this.log.warn({ err }, 'master heartbeat failed'));
     await beat();
     this.heartbeat = setInterval(beat, 10_000);
-    if (config.chat) {
-      this.chatService = this.makeChat();
-      await this.chatService.start();
-    }
+    if (config.chat) await this.ensureChat();
     this.httpServer = await startWebhooks(config, this.store, this.log);
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
@@ -178,11 +177,18 @@ export class Master {
 
   /** Adds a chat transport made in code (the demo's shell), starting the chat bot if there is none yet. */
   async addChatTransport(transport: ChatTransport, targets: string[] = []): Promise<void> {
-    if (!this.chatService) {
-      this.chatService = this.makeChat();
-      await this.chatService.start();
-    }
-    await this.chatService.addTransport(transport, targets);
+    const chat = await this.ensureChat();
+    await chat.addTransport(transport, targets);
+  }
+
+  /** The chat bot, started on first use, with the announcer sending through it. */
+  private async ensureChat(): Promise<ChatService> {
+    if (this.chatService) return this.chatService;
+    const chat = this.makeChat();
+    this.chatService = chat;
+    await chat.start();
+    this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: chat, log: this.log.child({ part: 'announcer' }) });
+    return chat;
   }
 
   private makeChat(): ChatService {
@@ -204,6 +210,7 @@ export class Master {
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.httpServer?.stop();
+    await this.announcer?.stop();
     await this.chatService?.stop();
     await Promise.all(this.pollers.map((p) => p.stop()));
     this.registry.stop();

@@ -101,3 +101,40 @@ describe('chat through the shell transport, against a real master', () => {
     await bot.stop();
   });
 });
+
+describe('announcements from the master', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('config chat.announce sends a failure and the fix to the shell channel, once each', async () => {
+    fx = await PipelineFixture.create('announce', `{
+      redis: { prefix: 'PREFIX' },
+      basedir: 'BASEDIR',
+      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'test "%(prop:outcome:-ok)" = ok' }] }],
+      schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+      chat: { announce: [{ target: 'shell:#dev', events: ['failure', 'recovery'] }] },
+    }`);
+    const master = await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let seen = '';
+    output.on('data', (d: Buffer) => (seen += d.toString()));
+    await master.addChatTransport(new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output }), ['shell:#dev']);
+    const force = async (outcome: string, n: number) => {
+      await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test', properties: { outcome } });
+      await waitFor(`build ${n}`, async () => (await fx.builds('linux'))[n - 1]?.state === 'finished');
+    };
+    await force('bad', 1);
+    await waitFor('the failure announcement', () => /linux #1: FAILURE/.test(seen));
+    await force('bad', 2); // the same failure again: not announced again
+    await force('ok', 3);
+    await waitFor('the recovery announcement', () => /linux #3: SUCCESS/.test(seen));
+    const lines = seen.split('\n').filter((l) => l.startsWith('[#dev] <bb> linux #'));
+    expect(lines).toEqual([
+      expect.stringMatching(/^\[#dev\] <bb> linux #1: FAILURE in test/),
+      expect.stringMatching(/^\[#dev\] <bb> linux #3: SUCCESS \(fixed\)/),
+    ]);
+  });
+});
