@@ -67,6 +67,8 @@ async function main(): Promise<void> {
     `export default {
   redis: { prefix: '${prefix}' },
   basedir: '${join(dir, 'master')}',
+  // Every build set must really build (identical pending ones would otherwise collapse into one).
+  collapseRequests: false,
   executors: ${JSON.stringify(EXECUTORS.map((name) => ({ name, secret: SECRET })))},
   builders: ['b1', 'b2', 'b3', 'b4', 'lat'].map((name) => ({ name, executors: ${JSON.stringify(EXECUTORS)}, steps: ${noop} })),
   schedulers: [

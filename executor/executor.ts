@@ -67,6 +67,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
     type: 'hello',
     ...(o.builders ? { builders: o.builders } : {}),
     slots: o.slots,
+    heartbeatMs: o.heartbeatMs ?? 2000,
     version: executorVersion(),
     hostname: hostname(),
     running: [],

@@ -4,7 +4,7 @@ import type { BuilderConfig, MasterConfig } from '../config/schema.js';
 import type { Build } from '../model/build.js';
 import type { MasterQueues } from '../queue/master-queues.js';
 import { Kicker } from '../util/mutex.js';
-import { collapsePlan, type PendingEntry } from './collapse.js';
+import { collapsePlan, collapsible, type PendingEntry } from './collapse.js';
 import type { ExecutorRegistry } from './executors.js';
 
 /** How long a dispatched job stays valid on an executor's queue. */
@@ -123,6 +123,10 @@ export class Distributor {
   private async planCollapse(builder: string, headId: number): Promise<{ run: PendingEntry; skip: PendingEntry[] } | null> {
     const ids = await this.store.pendingOf(builder);
     if (ids.length < 2) return null;
+    // Most often the head cannot collapse at all (a forced or try build): then read nothing more.
+    const headReq = await this.store.getRequest(headId);
+    const headSet = headReq ? await this.store.getBuildSet(headReq.buildsetId) : null;
+    if (!headSet || !collapsible(headSet)) return null;
     const requests = (await this.store.getRequests(ids)).filter((r) => r.state === 'pending');
     const sets = new Map((await this.store.getBuildSets([...new Set(requests.map((r) => r.buildsetId))])).map((b) => [b.id, b]));
     const entries = requests.flatMap((request): PendingEntry[] => {

@@ -159,6 +159,10 @@ export class ExecutorRegistry {
     };
     await this.store.putExecutor(rec, prev?.session === msg.session ? prev.state : undefined);
     log.info({ slots: rec.slots, hostname: rec.hostname }, 'executor connected');
+    if (ev.heartbeatMs && this.config.executorTimeout * 1000 < 3 * ev.heartbeatMs) {
+      // A timeout this close to the heartbeat declares healthy executors lost and retries their builds.
+      log.warn({ executorTimeout: this.config.executorTimeout, heartbeatMs: ev.heartbeatMs }, 'executorTimeout is shorter than three heartbeats');
+    }
     return rec;
   }
 
@@ -175,7 +179,9 @@ export class ExecutorRegistry {
 
   /** End every build an executor holds as RETRY; their requests go back in line. */
   async retryBuildsOf(executor: string, reason: string): Promise<void> {
-    await this.queues.dropExecutorJobs(executor);
+    // Jobs still waiting for it go too; if that fails, its builds must still be retried (their
+    // tokens make a late start harmless).
+    await this.queues.dropExecutorJobs(executor).catch((err) => this.log.warn({ err, executor }, 'could not drop a lost executor\'s queued jobs'));
     for (const id of await this.store.executorBuildIds(executor)) {
       const b = await this.store.finishBuild(id, null, 'RETRY', reason);
       if (b) this.log.warn({ buildId: b.id, builder: b.builder, number: b.number, executor, reason }, 'build will be retried');

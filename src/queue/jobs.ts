@@ -115,6 +115,8 @@ export const executorEventSchema = z.discriminatedUnion('type', [
     /** Builders this executor is willing to run (the master intersects with its config). */
     builders: z.array(z.string()).optional(),
     slots: z.number().int().positive().max(256),
+    /** How often it sends heartbeats; the master warns when its timeout leaves room for fewer than three. */
+    heartbeatMs: z.number().int().positive().optional(),
     version: z.string(),
     hostname: z.string(),
     /** Build ids it is still running (non-empty only after a reconnect, not a restart). */

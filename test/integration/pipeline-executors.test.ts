@@ -10,7 +10,7 @@ import { sign } from '../../src/queue/signing.js';
 const config = (steps: string) => `{
   redis: { prefix: 'PREFIX' },
   basedir: 'BASEDIR',
-  executorTimeout: 2,
+  executorTimeout: 6, // three heartbeats (spawned executors beat every 2 s)
   executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
   builders: [{ name: 'linux', executors: ['a', 'b'], steps: ${steps} }],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
@@ -140,7 +140,7 @@ describe('executors', () => {
   });
 
   it('an executor restarted mid-build reports it: the old build is retried at once, not after the timeout', async () => {
-    fx = await PipelineFixture.create('restart', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo done' }]").replace('executorTimeout: 2', 'executorTimeout: 60'));
+    fx = await PipelineFixture.create('restart', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo done' }]").replace('executorTimeout: 6', 'executorTimeout: 60'));
     await fx.startMaster();
     const first = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
