@@ -1,3 +1,4 @@
+import { isSchedulerEnabled } from '../data/switch.js';
 import type { Logger } from '../log.js';
 import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
@@ -90,6 +91,12 @@ export class DependentSchedulers {
   }
 
   private async trigger(s: DependentConfig, upstream: BuildSet): Promise<void> {
+    if (!(await isSchedulerEnabled(this.store, s.name))) {
+      // Switched off (bb scheduler disable): the upstream set is passed over, as Buildbot does.
+      await this.store.redis.zadd(this.store.keys.upstreamDone(s.name), upstream.id, String(upstream.id));
+      this.log.info({ scheduler: s.name, upstream: upstream.id }, 'dependent scheduler is switched off: upstream buildset passed over');
+      return;
+    }
     const changes = await this.store.getChanges(upstream.sourcestamp.changeIds);
     const { buildset } = await this.store.createBuildSet({
       reason: s.reason ?? `${s.name}: ${upstream.scheduler} buildset ${upstream.id} ended ${upstream.result}`,

@@ -1,5 +1,6 @@
+import { switchScheduler } from '../../src/data/switch.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { probe, tempDir, waitFor } from '../harness/bb.js';
@@ -77,6 +78,30 @@ describe('dependent scheduler', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await setsOf(fx, 'packages')).toHaveLength(1);
     expect(await fx.builds('package')).toHaveLength(1);
+
+    // Switched off, it passes over a successful upstream set, for good.
+    rmSync(join(flags, 'FAIL'));
+    await switchScheduler(fx.store, { scheduler: 'packages', enabled: false, by: 'test', at: Date.now() });
+    await fx.client.sendChange(change('Daira <daira@example.org>', 'abab0003'));
+    const third = await waitFor('the third upstream buildset', async () => {
+      const [, , t] = await setsOf(fx, 'trunk');
+      return t?.completeAt ? t : null;
+    });
+    expect(third.result).toBe('SUCCESS');
+    await fx.master!.dependents.settled();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await setsOf(fx, 'packages')).toHaveLength(1);
+    // Switched on again, the next upstream success builds downstream, and only that one.
+    await switchScheduler(fx.store, { scheduler: 'packages', enabled: true, by: 'test', at: Date.now() });
+    await fx.client.sendChange(change('Daira <daira@example.org>', 'abab0004'));
+    const sets = await waitFor('a second dependent buildset', async () => {
+      const p = await setsOf(fx, 'packages');
+      return p.length === 2 ? p : null;
+    });
+    expect(sets[1]!.sourcestamp.revision).toBe('abab0004');
+    await fx.master!.dependents.settled();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await setsOf(fx, 'packages')).toHaveLength(2);
   });
 
   it('catches up after a restart on an upstream set that completed while it could not act, exactly once', async () => {
