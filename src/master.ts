@@ -22,7 +22,6 @@ import { Superseder } from './process/supersede.js';
 import { DependentSchedulers } from './schedulers/dependent.js';
 import { GitPoller } from './changes/gitpoller.js';
 import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
-import { masterChat } from './chat/master-chat.js';
 import { startAnnouncer, type Announcer } from './notify/announcer.js';
 import type { ChatService } from './chat/service.js';
 import type { ChatTuning } from './chat/from-config.js';
@@ -62,6 +61,7 @@ export class Master {
   private heartbeat?: NodeJS.Timeout;
   private chatService?: ChatService;
   private announcer?: Announcer;
+  private chatReady?: Promise<ChatService>;
   private httpServer?: WebhookServer;
 
   constructor(private readonly opts: MasterOptions) {
@@ -181,17 +181,21 @@ export class Master {
     await chat.addTransport(transport, targets);
   }
 
-  /** The chat bot, started on first use, with the announcer sending through it. */
-  private async ensureChat(): Promise<ChatService> {
-    if (this.chatService) return this.chatService;
-    const chat = this.makeChat();
-    this.chatService = chat;
-    await chat.start();
-    this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: chat, log: this.log.child({ part: 'announcer' }) });
-    return chat;
+  /** The chat bot, started on first use (once, however many ask at once), with the announcer sending through it. */
+  private ensureChat(): Promise<ChatService> {
+    this.chatReady ??= (async () => {
+      const chat = await this.makeChat();
+      this.chatService = chat;
+      await chat.start();
+      this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: chat, log: this.log.child({ part: 'announcer' }) });
+      return chat;
+    })();
+    return this.chatReady;
   }
 
-  private makeChat(): ChatService {
+  /** The chat modules (irc-framework, matrix-bot-sdk) load only when a master has chat. */
+  private async makeChat(): Promise<ChatService> {
+    const { masterChat } = await import('./chat/master-chat.js');
     return masterChat({
       store: this.store,
       config: this.opts.config,
