@@ -1,3 +1,4 @@
+import { requestedStamp } from './requested-stamp.js';
 import { z } from 'zod';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
@@ -50,17 +51,10 @@ export async function forceBuild(store: Store, config: MasterConfig, input: unkn
   const notAllowed = req.builders.filter((b) => !sched.builders.includes(b));
   if (notAllowed.length) throw new ForceError(`force scheduler "${sched.name}" does not list ${notAllowed.join(', ')}`);
   if (!(await isSchedulerEnabled(store, sched.name))) throw new ForceError(`force scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
-  const repo = config.repositories[0];
   const { buildset } = await store.createBuildSet({
     reason: `forced by ${req.owner}${req.reason ? `: ${req.reason}` : ''}`,
     scheduler: sched.name,
-    sourcestamp: {
-      repository: repo?.url ?? '',
-      project: repo?.project ?? '',
-      branch: req.branch ?? repo?.branches[0],
-      ...(req.revision ? { revision: req.revision } : {}),
-      changeIds: [],
-    },
+    sourcestamp: requestedStamp(config, req),
     builders: req.builders,
     properties: { ...config.properties, ...sched.properties, ...req.properties, owner: req.owner },
     priority: (builder) => priorityFor(sched.priority, builder, []) + 10,

@@ -1,3 +1,4 @@
+import { requestedStamp } from './requested-stamp.js';
 import { isSchedulerEnabled } from '../data/switch.js';
 import { z } from 'zod';
 import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
@@ -85,18 +86,10 @@ export async function submitTry(store: Store, config: MasterConfig, input: unkno
   if (!allows(sched)) throw new TryError(`"${req.owner}" may not submit try builds to "${sched.name}": ask for "${req.owner}" to be added to its allowedUsers`);
   if (!(await isSchedulerEnabled(store, sched.name))) throw new TryError(`try scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
 
-  const repo = config.repositories[0];
   const { buildset } = await store.createBuildSet({
     reason: `try by ${req.owner}${req.reason ? `: ${req.reason}` : ''}`,
     scheduler: sched.name,
-    sourcestamp: {
-      repository: repo?.url ?? '',
-      project: repo?.project ?? '',
-      branch: req.branch ?? repo?.branches[0],
-      ...(req.revision ? { revision: req.revision } : {}),
-      patch: { body: req.patch.body, level: req.patch.level, ...(req.patch.subdir ? { subdir: req.patch.subdir } : {}) },
-      changeIds: [],
-    },
+    sourcestamp: requestedStamp(config, req),
     builders: req.builders,
     properties: { ...config.properties, ...sched.properties, ...req.properties, owner: req.owner },
     priority: (builder) => priorityFor(sched.priority, builder, []),

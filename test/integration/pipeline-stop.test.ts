@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { waitFor } from '../harness/bb.js';
+import { processAlive, waitFor } from '../harness/bb.js';
 
 const config = `{
   redis: { prefix: 'PREFIX' },
@@ -18,14 +18,6 @@ const config = `{
   schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac'] }],
 }`;
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('stop build', () => {
   let fx: PipelineFixture;
@@ -40,7 +32,7 @@ describe('stop build', () => {
     const pidFile = join(fx.dir, 'executor-a', 'linux', 'build', 'child.pid');
     await waitFor('the long step to start its child', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8').trim() !== '');
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
 
     const res = await fx.client.control<{ number: number; how: string }>({ v: 1, type: 'stop', builder: 'linux', owner: 'warner', reason: 'wrong branch' });
     expect(res).toMatchObject({ number: 1, how: 'stopping' });
@@ -51,7 +43,7 @@ describe('stop build', () => {
     expect(build!.result).toBe('CANCELLED');
     expect(build!.text).toBe('stopped by warner: wrong branch');
     expect(build!.steps.map((s) => s.result)).toEqual(['CANCELLED', 'SKIPPED']);
-    await waitFor('the step process tree to be gone', () => !alive(pid), 10_000);
+    await waitFor('the step process tree to be gone', () => !processAlive(pid), 10_000);
     const req = await waitFor('its request to complete', async () => {
       const r = await fx.store.getRequest(build!.requestId);
       return r?.state === 'complete' ? r : null;

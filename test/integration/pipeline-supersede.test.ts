@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { waitFor } from '../harness/bb.js';
+import { processAlive, waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
 
 const config = `{
@@ -28,14 +28,6 @@ const change = (author: string, revision: string) => ({
   repository: 'https://example.org/sample.git',
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('cancelSuperseded', () => {
   let fx: PipelineFixture;
@@ -76,7 +68,7 @@ describe('cancelSuperseded', () => {
     });
     expect(stopped!.result).toBe('CANCELLED');
     expect(stopped!.text).toBe('stopped by bb: superseded by buildset 3 on main at aaaa0003');
-    await waitFor('the step process tree to be gone', () => !alive(pid), 10_000);
+    await waitFor('the step process tree to be gone', () => !processAlive(pid), 10_000);
     const req2 = await waitFor('request 2 to complete', async () => {
       const r = await fx.store.getRequest(2);
       return r?.state === 'complete' ? r : null;
