@@ -25,7 +25,7 @@ function where(me: WhoAmI): string {
 
 function claimed(me: WhoAmI, botName: string): string {
   if (!me.claim) return `You have not said which bb user you are; say "${botName}: i am user <name>".`;
-  return me.claim.verified
-    ? `You are bb user ${me.claim.user} (verified).`
-    : `You claim to be bb user ${me.claim.user} (not verified yet; it grants nothing).`;
+  if (me.claim.verified) return `You are bb user ${me.claim.user} (verified).`;
+  const next = me.awaitingCode ? `say "verify CODE" with the code mailed to ${me.claim.user}` : `say "${botName}: i am user ${me.claim.user}" for a new code`;
+  return `You claim to be bb user ${me.claim.user} (not verified yet; it grants nothing: ${next}).`;
 }

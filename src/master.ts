@@ -26,6 +26,9 @@ import { startAnnouncer, type Announcer } from './notify/announcer.js';
 import type { ChatService } from './chat/service.js';
 import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
+import { UsersFromChanges } from './users/from-changes.js';
+import { userControl, UserControlError } from './users/control.js';
+import { smtpMailer, type Mailer } from './users/mailer.js';
 
 export interface MasterOptions {
   config: MasterConfig;
@@ -56,7 +59,10 @@ export class Master {
   readonly distributor: Distributor;
   readonly dependents: DependentSchedulers;
   readonly superseder: Superseder;
+  /** Makes or matches a User for every stored Change's author. */
+  readonly users: UsersFromChanges;
   private readonly redis: Redis;
+  private mailerInstance?: Mailer;
   private readonly pollers: GitPoller[] = [];
   private heartbeat?: NodeJS.Timeout;
   private chatService?: ChatService;
@@ -79,6 +85,13 @@ export class Master {
     this.schedulers.addClassifier(this.timed);
     this.dependents = new DependentSchedulers(this.store, config, this.log);
     this.superseder = new Superseder(this.store, this.queues, config, opts.secrets, this.log);
+    this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }));
+  }
+
+  /** The pooled SMTP transport of `users.smtp`, made on first use; undefined without one. */
+  get mailer(): Mailer | undefined {
+    if (!this.mailerInstance && this.opts.config.users.smtp) this.mailerInstance = smtpMailer(this.opts.config.users.smtp);
+    return this.mailerInstance;
   }
 
   get config(): MasterConfig {
@@ -97,11 +110,14 @@ export class Master {
 
   async start(): Promise<void> {
     const { config } = this.opts;
+    // A missing SMTP password (users.smtp.auth.pass from the environment) stops the start here, clearly.
+    if (config.users.smtp) void this.mailer;
     await this.store.putConfigSummary(summarize(config));
     await this.schedulers.start();
     await this.timed.start();
     await this.dependents.start();
     this.superseder.start();
+    this.users.start();
     this.registry.start();
     this.distributor.start();
 
@@ -132,9 +148,10 @@ export class Master {
           );
         }
         if (job.data?.type === 'try') return await submitTry(this.store, config, job.data);
+        if (job.data?.type === 'user') return await userControl(this.store, job.data);
         return await forceBuild(this.store, config, job.data);
       } catch (err) {
-        if (err instanceof ForceError || err instanceof StopError || err instanceof TryError || err instanceof SchedulerSwitchError) return { error: err.message };
+        if (err instanceof ForceError || err instanceof StopError || err instanceof TryError || err instanceof SchedulerSwitchError || err instanceof UserControlError) return { error: err.message };
         throw err;
       }
     });
@@ -202,6 +219,7 @@ export class Master {
       log: this.log,
       baseDir: this.opts.baseDir ?? process.cwd(),
       stopBuild: (req) => this.stopBuild(req),
+      ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     });
   }
@@ -216,6 +234,8 @@ export class Master {
     await this.httpServer?.stop();
     await this.announcer?.stop();
     await this.chatService?.stop();
+    this.users.stop();
+    this.mailerInstance?.close();
     await Promise.all(this.pollers.map((p) => p.stop()));
     this.registry.stop();
     this.distributor.stop();

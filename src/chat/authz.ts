@@ -2,32 +2,44 @@ import type { ChatConfig } from '../config/schema.js';
 import type { CommandSpec } from './command.js';
 import type { Authorizer } from './router.js';
 import type { ChatMessage, ChatTransport, TransportKind } from './transport.js';
+import type { ClaimRecord } from './identity.js';
 
 export type ChatPermissions = ChatConfig['permissions'];
 
 /**
  * Who may run dangerous commands, from `chat.permissions`: everyone when `everyone` is set; the
  * verified identities in `users` (`irc:<services account>`, a Matrix user id); the operators of
- * the IRC channels in `ircChannelOps`, asked of the server at the time; and the shell, which is
- * the person who started bb. A bare nick never grants anything. A denial says why and what would
+ * the IRC channels in `ircChannelOps`, asked of the server at the time; the bb user names in
+ * `users`, for whoever holds a verified claim to that user (`i am user`, then the mailed code),
+ * made from the account they speak from now; and the shell, which is the person who started bb. A
+ * bare nick never grants anything, nor does an unverified claim. A denial says why and what would
  * allow it.
  */
 export class ChatAuthorizer implements Authorizer {
   private readonly ircAccounts: Set<string>;
   private readonly matrixIds: Set<string>;
+  private readonly bbUsers: Set<string>;
 
   constructor(
     private readonly permissions: ChatPermissions,
     private readonly transport: (kind: TransportKind) => ChatTransport | undefined,
+    /** The claim filed for the message's sender (identity store); without it, bb user names grant nothing. */
+    private readonly claimOf?: (m: ChatMessage) => Promise<ClaimRecord | null>,
   ) {
     this.ircAccounts = new Set(permissions.users.filter((u) => u.startsWith('irc:')).map((u) => u.slice(4).toLowerCase()));
     this.matrixIds = new Set(permissions.users.filter((u) => u.startsWith('@')));
+    this.bbUsers = new Set(permissions.users.filter((u) => !u.includes(':') && !u.startsWith('@')));
   }
 
   async deny(_spec: CommandSpec, m: ChatMessage): Promise<string | null> {
     if (m.transport === 'shell' || this.permissions.everyone) return null;
     if (m.account && this.listed(m.transport, m.account)) return null;
+    const claim = m.account && this.claimOf ? await this.claimOf(m) : null;
+    if (claim?.verified && claim.account?.toLowerCase() === m.account?.toLowerCase() && this.bbUsers.has(claim.user)) return null;
     if (m.transport === 'irc' && (await this.isChannelOp(m.sender))) return null;
+    if (claim && !claim.verified && this.bbUsers.has(claim.user)) {
+      return `it needs permission: your claim to be ${claim.user} is not verified yet; say "verify CODE" with the code mailed to ${claim.user}, or "i am user ${claim.user}" for a new one`;
+    }
     return this.why(m);
   }
 

@@ -2,9 +2,7 @@ import type { ClaimRecord } from '../data/claims.js';
 import type { ChatMessage, TransportKind } from './transport.js';
 
 export type { ClaimRecord };
-
-/** A bb user name as claimed in chat: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit. */
-export const USER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export { USER_NAME_RE } from '../users/user.js';
 
 /** What bb knows about the person behind a chat message. */
 export interface WhoAmI {
@@ -15,11 +13,24 @@ export interface WhoAmI {
   account: string | null;
   /** The bb user this identity claims to be, if it made a claim. */
   claim: ClaimRecord | null;
+  /** A code was mailed for the claim and not yet confirmed. */
+  awaitingCode: boolean;
 }
+
+/** The answer to `i am user <name>`: a code went out (to the masked address), or why not. */
+export type ClaimOutcome = { ok: true; claim: ClaimRecord; mailedTo: string } | { ok: false; problem: string };
+
+/** The answer to `verify <code>`. */
+export type VerifyOutcome = { ok: true; claim: ClaimRecord } | { ok: false; problem: string };
 
 /** Who people on chat are, and who they say they are. Reached by commands as `api.identity`. */
 export interface IdentityApi {
-  /** Records that the sender claims to be bb user `user` (unverified; it grants nothing yet). */
-  claim(message: ChatMessage, user: string): Promise<ClaimRecord>;
+  /**
+   * Starts a claim that the sender is bb user `user`: records it unverified (it grants nothing)
+   * and mails a one-time code to the user's address.
+   */
+  claim(message: ChatMessage, user: string): Promise<ClaimOutcome>;
+  /** Completes the sender's claim with the mailed code. */
+  verify(message: ChatMessage, code: string): Promise<VerifyOutcome>;
   whoami(message: ChatMessage): Promise<WhoAmI>;
 }

@@ -6,7 +6,7 @@ import type { StopRequest } from '../process/stop.js';
 import { builderStatuses } from '../status/status.js';
 import type { BotApi, SubscriptionsApi } from './api.js';
 import type { IdentityApi } from './identity.js';
-import { StoreIdentity } from './identity-store.js';
+import { StoreIdentity, type IdentityOptions } from './identity-store.js';
 import { StoredSubscriptions } from '../notify/stored-subscriptions.js';
 
 /** The BotApi of a running master: reads the store, acts through the master's own functions. */
@@ -21,8 +21,10 @@ export class MasterBotApi implements BotApi {
     readonly version: string,
     /** How this master stops a build (src/process/stop.ts with its queues and secrets). */
     private readonly stopper?: (req: StopRequest) => Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>,
+    /** How claims are verified: the mailer, code lifetime, limits (defaults from the config's `users`). */
+    identity: IdentityOptions = {},
   ) {
-    this.identity = new StoreIdentity(store);
+    this.identity = new StoreIdentity(store, { users: masterConfig.users, botName, ...identity });
     this.subscriptions = new StoredSubscriptions(store, masterConfig);
   }
 

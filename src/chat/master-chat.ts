@@ -8,6 +8,7 @@ import { VERSION } from '../version.js';
 import type { ChatTuning } from './from-config.js';
 import { MasterBotApi } from './master-api.js';
 import { ChatService } from './service.js';
+import type { Mailer } from '../users/mailer.js';
 
 export interface MasterChatDeps {
   store: Store;
@@ -17,11 +18,13 @@ export interface MasterChatDeps {
   baseDir: string;
   stopBuild: (req: StopRequest) => Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>;
   tuning?: ChatTuning;
+  /** Mails the codes that verify chat claims (from `users.smtp`). */
+  mailer?: Mailer;
 }
 
 /** The master's chat bot on `config.chat`, or on the defaults (no networks) when only code adds transports. */
 export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?? chatSchema.parse({})): ChatService {
-  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild);
+  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, d.mailer ? { mailer: d.mailer } : {});
   return new ChatService({
     config: chat,
     api,

@@ -49,7 +49,7 @@ export class ChatService implements ChatOutbox {
 
   constructor(private readonly o: ChatServiceOptions) {
     const { config } = o;
-    const authorizer = new ChatAuthorizer(config.permissions, (kind) => this.transports.get(kind));
+    const authorizer = new ChatAuthorizer(config.permissions, (kind) => this.transports.get(kind), async (m) => (await o.api.identity.whoami(m)).claim);
     this.router = new CommandRouter(o.commands ?? allCommands(), o.api, o.log, authorizer, { max: config.rateLimit, windowMs: 60_000 });
     const secrets = resolveChatSecrets(config, o.env);
     const paths = { baseDir: o.baseDir, stateDir: o.stateDir, log: o.log, version: o.version };

@@ -11,6 +11,7 @@ import { logsCommand } from './commands/logs.js';
 import { checkConfigCli } from './commands/check-config.js';
 import { executorCli } from './commands/executor.js';
 import { demoCommand } from './commands/demo.js';
+import { userCommand } from './commands/user.js';
 import { ConfigError } from '../config/load.js';
 import { InputError } from '../queue/client.js';
 
@@ -23,7 +24,7 @@ export function program(): Command {
     .description('bb: continuous integration with a chat bot')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), tryCommand(), stopCommand(), schedulerCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
+  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), tryCommand(), stopCommand(), schedulerCommand(), userCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
     p.addCommand(c);
   }
   return p;

@@ -218,6 +218,39 @@ const secretRef = z
   })
   .strict();
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** The SMTP server bb sends mail through (verification codes; later, hassling). */
+export const smtpSchema = z
+  .object({
+    host: z.string().min(1),
+    /** Default 465 with `secure`, else 587. */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Implicit TLS from the first byte (port 465). Default false: STARTTLS. */
+    secure: z.boolean().default(false),
+    /** Refuse to send unless the server upgrades with STARTTLS. Default true, except to a loopback host. */
+    requireTLS: z.boolean().optional(),
+    /** Verify the server's certificate. Default true; turn off only for a test server. */
+    rejectUnauthorized: z.boolean().default(true),
+    auth: z.object({ user: z.string().min(1), pass: secretRef }).strict().optional(),
+    /** The From: address, e.g. `bb <bb@example.org>`. */
+    from: z.string().min(3),
+  })
+  .strict()
+  .transform((s) => ({ ...s, port: s.port ?? (s.secure ? 465 : 587), requireTLS: s.requireTLS ?? !LOOPBACK_HOSTS.has(s.host) }));
+
+/** Users: how bb finds their email addresses, who administers them, and how it mails them. */
+export const usersSchema = z
+  .object({
+    /** Users with no address of their own get `<name>@<emailDomain>`. Default: none. */
+    emailDomain: z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name like example.org').optional(),
+    /** bb user names allowed to manage users (`bb user` from chat). Default: none. */
+    admins: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a bb user name')).default([]),
+    /** Outgoing mail. Without it, chat claims cannot be verified. */
+    smtp: smtpSchema.optional(),
+  })
+  .strict();
+
 export const ircChatSchema = z
   .object({
     host: z.string().min(1),
@@ -271,7 +304,8 @@ export const chatSchema = z
     matrix: matrixChatSchema.optional(),
     /**
      * Who may run dangerous commands (force, stop, …). Nobody unless granted: `everyone: true`,
-     * verified identities in `users` (`irc:<services account>`, a Matrix user id `@u:server`), or the
+     * verified identities in `users` (`irc:<services account>`, a Matrix user id `@u:server`, or a bb
+     * user name such as `warner`, granted to whoever verified a claim to that user), or the
      * operators of the IRC channels in `ircChannelOps`.
      */
     permissions: z
@@ -349,6 +383,8 @@ export const masterConfigSchema = z
       .optional(),
     /** The chat bot: IRC, Matrix, who may do what, and what is announced where. Default: no chat. */
     chat: chatSchema.optional(),
+    /** Users: email addresses, admins, outgoing mail (SMTP). Default: no mail. */
+    users: usersSchema.default({ admins: [] }),
   })
   .strict();
 
@@ -360,4 +396,6 @@ export type ChangeSchedulerConfig = Extract<SchedulerConfig, { type: 'single-bra
 export type ExecutorConfig = z.output<typeof executorSchema>;
 export type RepositoryConfig = z.output<typeof repositorySchema>;
 export type ChatConfig = z.output<typeof chatSchema>;
+export type UsersConfig = z.output<typeof usersSchema>;
+export type SmtpConfig = z.output<typeof smtpSchema>;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

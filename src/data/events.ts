@@ -4,6 +4,7 @@ import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { ExecutorRecord } from './records.js';
 import type { ClaimRecord } from './claims.js';
 import type { SchedulerSwitch } from './switch.js';
+import type { User } from '../users/user.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
 export interface DataEvents {
@@ -24,6 +25,11 @@ export interface DataEvents {
   'executor.lost': [ExecutorRecord, string];
   /** Someone said `i am user <name>` in chat. */
   'user.claimed': [ClaimRecord];
+  /** A user record was created or changed (from a Change's author, `bb user`, a verified claim). */
+  'user.changed': [User];
+  'user.removed': [User];
+  /** A claim was verified with its mailed code. */
+  'user.verified': [ClaimRecord];
   /** A scheduler was switched on or off (`bb scheduler enable|disable`). */
   'scheduler.switched': [SchedulerSwitch];
 }

@@ -40,6 +40,12 @@
  * | db:config | string | summary of the running master's config (builders, executors, schedulers) for the CLI |
  * | db:master | string | the running master's heartbeat (pid, host, started, seen), with a TTL |
  * | db:chat:claim:<transport>:<account\|nick>:<id> | string | ClaimRecord JSON: who a chat identity says it is (`i am user warner`); keyed by the verified account when there is one, else by nick; unverified until the verification flow confirms it |
+ * | db:user:<name> | string | User JSON (src/users/user.ts): full name, emails, VCS author strings, IRC nick and services account, Matrix id, time zone, quiet hours |
+ * | db:users | zset | bb user names, score 0 (listed by name) |
+ * | db:users:index | hash | `<kind>:<value>` → user name, one per identity: `email:<lower-cased address>`, `author:<VCS author string>`, `irc:<lower-cased services account>`, `matrix:<user id>` |
+ * | db:users:cursor | string | highest change id whose author has been resolved to a user |
+ * | db:chat:verify:<transport>:<account\|nick>:<id> | hash | a claim waiting for its mailed code: `user`, `email`, `salt`, `hash` (HMAC-SHA256 of the code), `expiresAt`, `attempts`; the key outlives `expiresAt` by a day so an expired code gets a clear answer |
+ * | db:chat:claims-hour:<transport>:<account\|nick>:<id> | string | claims (codes mailed) by that identity in the current hour (INCR, expires after an hour) |
  * | db:chat:subs | set | audience keys with a stored announcement subscription (even an empty one: `notify off` is remembered): `irc:#dev`, `matrix:!room:server`, `shell:#bb`, or `dm:<transport>:<account\|nick>` for a person's DMs |
  * | db:chat:sub:<audience> | set | the event classes that audience gets (started, finished, success, failure, …); absent from db:chat:subs means the config's `chat.announce` applies |
  * | db:chat:muted | hash | audience key → `{by, at}` JSON: muted audiences get no announcements |
@@ -149,6 +155,26 @@ export class Keys {
   /** `kind` says whether `id` is a verified account (IRC services account, Matrix id) or a bare nick. */
   chatClaim(transport: string, kind: 'account' | 'nick', id: string): string {
     return `${this.db}:chat:claim:${transport}:${kind}:${id}`;
+  }
+  /** A claim waiting for its mailed code. */
+  chatVerify(transport: string, kind: 'account' | 'nick', id: string): string {
+    return `${this.db}:chat:verify:${transport}:${kind}:${id}`;
+  }
+  /** Claims made by one identity this hour. */
+  chatClaimsHour(transport: string, kind: 'account' | 'nick', id: string): string {
+    return `${this.db}:chat:claims-hour:${transport}:${kind}:${id}`;
+  }
+  user(name: string): string {
+    return `${this.db}:user:${name}`;
+  }
+  get users(): string {
+    return `${this.db}:users`;
+  }
+  get usersIndex(): string {
+    return `${this.db}:users:index`;
+  }
+  get usersCursor(): string {
+    return `${this.db}:users:cursor`;
   }
 }
 

@@ -5,6 +5,7 @@ import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-hu
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 
 /**
  * The chat bot of a real master on a real IRC network (InspIRCd with Atheme services and its
@@ -16,6 +17,7 @@ const BOT_SASL = 'bot-sasl-password';
 const fast = { irc: { reconnect: { initialMs: 100, maxMs: 500, jitter: 0.2 }, queryTimeoutMs: 3000 } };
 
 let ircd: TestIrcd;
+let smtp: TestSmtp;
 let fx: PipelineFixture;
 let statuses: IrcStatus[];
 const humans: IrcHuman[] = [];
@@ -42,8 +44,11 @@ function config(port: number): string {
       sasl: { account: 'bbbot', password: { env: '${BOT_SASL_ENV}' } },
       channels: ['#dev', '#ops'],
     },
-    permissions: { users: ['irc:warner'], ircChannelOps: ['#ops'] },
+    permissions: { users: ['irc:warner', 'zooko'], ircChannelOps: ['#ops'] },
     rateLimit: 12,
+  },
+  users: {
+    smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' },
   },
 }`;
 }
@@ -74,6 +79,7 @@ const buildsets = async () => Number((await fx.store.redis.get(fx.store.keys.seq
 
 beforeAll(async () => {
   ircd = await startIrcd({ floodProtection: true });
+  smtp = await TestSmtp.start();
   await Promise.all(['bbbot', 'warner', 'zooko'].map((a) => ircd.registerAccount(a, a === 'bbbot' ? BOT_SASL : `${a}-password`)));
   // The first to join a channel is its operator.
   anon = await human('anon', { channels: ['#dev'] });
@@ -85,6 +91,9 @@ beforeAll(async () => {
   fx = await PipelineFixture.create('chatirc', config(ircd.port));
   await fx.startMaster({ chatTuning: fast });
   await fx.startExecutor('a', SECRET_A);
+  for (const [name, email] of [['warner', 'warner@lothar.com'], ['brian', 'brian@example.org'], ['zooko', 'zooko@example.net']]) {
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name, emails: [email] });
+  }
   const irc = fx.master!.chat!.transport('irc') as IrcTransport;
   statuses = [];
   irc.onStatus((s) => statuses.push(s));
@@ -98,6 +107,7 @@ afterAll(async () => {
   for (const h of humans) await h.quit().catch(() => undefined);
   await fx?.close();
   await ircd?.stop();
+  await smtp?.close();
   delete process.env[BOT_SASL_ENV];
 });
 
@@ -116,34 +126,56 @@ describe('the chat bot on IRC, from the master config', () => {
     );
     expect(await buildsets()).toBe(1);
 
-    expect(await ask(warner, '#dev', 'bb: i am user warner', /recorded/)).toBe('recorded: you claim to be warner; this is not verified yet and grants nothing.');
+    expect(await ask(warner, '#dev', 'bb: i am user warner', /mailed/)).toBe('I mailed a code to w***@lothar.com; say `verify CODE` here or in a DM to me. Until then your claim to be warner grants nothing.');
     const claim = JSON.parse((await fx.store.redis.get(`${fx.prefix}:db:chat:claim:irc:account:warner`))!);
     expect(claim).toMatchObject({ user: 'warner', verified: false, account: 'warner', sender: 'warner', transport: 'irc' });
     expect(await ask(warner, '#dev', 'bb: whoami', /You are/)).toBe(
-      'You are warner on IRC, logged in to services as warner. You claim to be bb user warner (not verified yet; it grants nothing).',
+      'You are warner on IRC, logged in to services as warner. You claim to be bb user warner (not verified yet; it grants nothing: say "verify CODE" with the code mailed to warner).',
     );
-    expect(await ask(anon, '#dev', 'bb: i am user anon', /recorded/)).toMatch(/It is filed under your nick, since you are not logged in to services\.$/);
-    expect(await ask(anon, '#dev', 'bb: whoami', /You are/)).toMatch(/^You are anon on IRC, not logged in to services \(your nick is not identified\)\. You claim to be bb user anon/);
+    // Without a services login there is no claim at all.
+    expect(await ask(anon, '#dev', 'bb: i am user anon', /Cannot/)).toBe(
+      'Cannot confirm that you are anon: log in to services first (NickServ or SASL): a claim belongs to your services account, never to a bare nick.',
+    );
+    expect(await ask(anon, '#dev', 'bb: whoami', /You are/)).toMatch(/^You are anon on IRC, not logged in to services \(your nick is not identified\)\. You have not said which bb user you are/);
   });
 
   it('answers the same in a DM, without the bot name', async () => {
     expect(await ask(warner, 'bb', 'status docs', /^docs:/)).toMatch(/^docs: idle; last #1 SUCCESS/);
     expect(await ask(warner, 'bb', 'force build docs', /forced|Sorry/)).toBe('Build forced for docs (buildset 2).');
     expect(await ask(anon, 'bb', 'force build docs', /forced|Sorry/)).toMatch(/^Sorry, anon, you may not force build: it needs permission: log in to services \(your nick is not identified\)/);
-    expect(await ask(warner, 'bb', 'i am user brian', /recorded/)).toBe('recorded: you claim to be brian; this is not verified yet and grants nothing.');
+    expect(await ask(warner, 'bb', 'i am user brian', /mailed/)).toBe('I mailed a code to b***@example.org; say `verify CODE` here. Until then your claim to be brian grants nothing.');
     expect(await ask(warner, 'bb', 'whoami', /You are/)).toMatch(/You claim to be bb user brian/);
     await waitFor('docs #2', async () => (await fx.builds('docs'))[1]?.state === 'finished');
     expect(await buildsets()).toBe(2);
   });
 
+  it('a verified claim to a bb user listed in permissions grants force; the claim alone does not', async () => {
+    expect(await ask(zooko, '#dev', 'bb: i am user zooko', /mailed/)).toMatch(/^I mailed a code to z\*\*\*@example\.net/);
+    const mail = await smtp.mailTo('zooko@example.net');
+    expect(mail).toMatchObject({ from: 'bb@example.org', user: SMTP_USER, secure: true });
+    const code = /verify ([A-Z0-9]{8})/.exec(mail.text)![1]!;
+    expect(mail.text).toContain('Someone on irc (zooko) says they are bb user zooko.');
+    expect(await ask(zooko, '#dev', 'bb: force build docs', /forced|Sorry/)).toBe(
+      'Sorry, zooko, you may not force build: it needs permission: your claim to be zooko is not verified yet; say "verify CODE" with the code mailed to zooko, or "i am user zooko" for a new one',
+    );
+    // The code is good only from zooko's services account.
+    expect(await ask(warner, 'bb', `verify ${code}`, /verified/i)).toMatch(/^Not verified: wrong code/);
+    expect(await ask(zooko, 'bb', 'verify ZZZZZZZZ', /verified/i)).toBe('Not verified: wrong code (4 tries left).');
+    expect(await ask(zooko, 'bb', `verify ${code}`, /erified/)).toBe('Verified: you are bb user zooko.');
+    expect(await ask(zooko, '#dev', 'bb: whoami', /You are/)).toBe('You are zooko on IRC, logged in to services as zooko. You are bb user zooko (verified).');
+    expect(await ask(zooko, '#dev', 'bb: force build docs', /forced|Sorry/)).toBe('Build forced for docs (buildset 3).');
+    await waitFor('docs #3', async () => (await fx.builds('docs'))[2]?.state === 'finished');
+    expect(await buildsets()).toBe(3);
+  });
+
   it('lets operators of a channel in ircChannelOps force, and no one else by being op elsewhere', async () => {
-    expect(await ask(opal, '#ops', 'bb: force build linux', /forced|Sorry/)).toBe('Build forced for linux (buildset 3).');
-    expect(await ask(opal, 'bb', 'force build linux', /forced|Sorry/)).toBe('Build forced for linux (buildset 4).');
+    expect(await ask(opal, '#ops', 'bb: force build linux', /forced|Sorry/)).toBe('Build forced for linux (buildset 4).');
+    expect(await ask(opal, 'bb', 'force build linux', /forced|Sorry/)).toBe('Build forced for linux (buildset 5).');
     // anon is operator of #dev, which grants nothing.
     expect(await ask(anon, '#dev', 'bb: force build linux', /forced|Sorry/)).toMatch(/^Sorry, anon/);
     await opal.command('MODE #ops -o opal', / MODE #ops -o/);
     expect(await ask(opal, '#ops', 'bb: force build linux', /forced|Sorry/)).toMatch(/^Sorry, opal, you may not force build/);
-    expect(await buildsets()).toBe(4);
+    expect(await buildsets()).toBe(5);
   });
 
   it('sends announcements through its outbox and lists its channels', async () => {
@@ -183,7 +215,7 @@ describe('the chat bot on IRC, from the master config', () => {
     await waitFor('the bot to rejoin #dev', () => statuses.slice(mark).some((s) => s.kind === 'joined' && s.channel === '#dev'), 20_000);
     const back = await human('warner2', { account: 'warner', channels: ['#dev'] });
     expect(await ask(back, '#dev', 'bb: whoami', /You are/)).toBe(
-      'You are warner2 on IRC, logged in to services as warner. You claim to be bb user brian (not verified yet; it grants nothing).',
+      'You are warner2 on IRC, logged in to services as warner. You claim to be bb user brian (not verified yet; it grants nothing: say "verify CODE" with the code mailed to brian).',
     );
     expect(await ask(back, '#dev', 'bb: status linux', /^linux:/)).toMatch(/^linux: idle; last #3 SUCCESS/);
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MatrixHuman, waitFor } from '../harness/matrix-human.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
+import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 
 /**
  * The chat bot of a real master on a real Synapse, talked to by real Matrix users over the
@@ -14,6 +15,7 @@ const PASSWORD_ENV = 'BB_TEST_CHAT_MATRIX_PASSWORD';
 const BOT_PASSWORD = 'bot-matrix-password';
 
 let synapse: TestSynapse;
+let smtp: TestSmtp;
 let fx: PipelineFixture;
 let botId: string;
 /** alice is listed in chat.permissions.users; carol is not. */
@@ -42,6 +44,10 @@ function config(url: string, aliceId: string, carolId: string): string {
     },
     permissions: { users: ['${aliceId}'] },
   },
+  users: {
+    emailDomain: 'example.org',
+    smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' },
+  },
 }`;
 }
 
@@ -66,6 +72,7 @@ const buildsets = async () => Number((await fx.store.redis.get(fx.store.keys.seq
 
 beforeAll(async () => {
   synapse = await startSynapse();
+  smtp = await TestSmtp.start();
   botId = (await synapse.registerUser('bb', BOT_PASSWORD)).userId;
   alice = new MatrixHuman(synapse.url, await synapse.registerUser('alice', 'alice-password'));
   carol = new MatrixHuman(synapse.url, await synapse.registerUser('carol', 'carol-password'));
@@ -76,6 +83,8 @@ beforeAll(async () => {
   fx = await PipelineFixture.create('chatmx', config(synapse.url, alice.userId, carol.userId));
   await fx.startMaster();
   await fx.startExecutor('a', SECRET_A);
+  // Their addresses come from users.emailDomain: alice@example.org, warner@example.org.
+  for (const name of ['alice', 'warner']) await fx.client.control({ v: 1, type: 'user', op: 'add', name });
   await waitFor('executor a', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
   await waitFor('the bot in #builds', async () => (await alice.membership(room, botId)) === 'join');
 }, 120_000);
@@ -83,6 +92,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
   await synapse?.stop();
+  await smtp?.close();
   delete process.env[PASSWORD_ENV];
 });
 
@@ -102,11 +112,11 @@ describe('the chat bot on Matrix, from the master config', () => {
     );
     expect(await buildsets()).toBe(1);
 
-    expect(await ask(alice, room, 'bb: i am user alice', /recorded/)).toBe('recorded: you claim to be alice; this is not verified yet and grants nothing.');
+    expect(await ask(alice, room, 'bb: i am user alice', /mailed|Cannot/)).toBe('I mailed a code to a***@example.org; say `verify CODE` here or in a DM to me. Until then your claim to be alice grants nothing.');
     const claim = JSON.parse((await fx.store.redis.get(`${fx.prefix}:db:chat:claim:matrix:account:${alice.userId}`))!);
     expect(claim).toMatchObject({ user: 'alice', verified: false, account: alice.userId, transport: 'matrix' });
     expect(await ask(alice, room, 'bb: whoami', /You are/)).toBe(
-      `You are ${alice.userId} on Matrix (your homeserver vouches for this id). You claim to be bb user alice (not verified yet; it grants nothing).`,
+      `You are ${alice.userId} on Matrix (your homeserver vouches for this id). You claim to be bb user alice (not verified yet; it grants nothing: say "verify CODE" with the code mailed to alice).`,
     );
   });
 
@@ -114,7 +124,7 @@ describe('the chat bot on Matrix, from the master config', () => {
     const dm = await dmWithBot(alice);
     expect(await ask(alice, dm, 'status docs', /^docs:/)).toMatch(/^docs: idle; last #1 SUCCESS/);
     expect(await ask(alice, dm, 'force build docs', /forced|Sorry/)).toBe('Build forced for docs (buildset 2).');
-    expect(await ask(alice, dm, 'i am user warner', /recorded/)).toBe('recorded: you claim to be warner; this is not verified yet and grants nothing.');
+    expect(await ask(alice, dm, 'i am user warner', /mailed|Cannot/)).toMatch(/^I mailed a code to w\*\*\*@example\.org; say `verify CODE` here/);
 
     const carolDm = await dmWithBot(carol);
     expect(await ask(carol, carolDm, 'force build docs', /forced|Sorry/)).toMatch(new RegExp(`^Sorry, ${carol.userId}, you may not force build`));
@@ -135,6 +145,10 @@ describe('the chat bot on Matrix, from the master config', () => {
     await fx.master!.stop();
     await fx.startMaster();
     const dm = await dmWithBot(alice);
-    expect(await ask(alice, dm, 'whoami', /You are/)).toMatch(/You claim to be bb user warner \(not verified yet; it grants nothing\)\.$/);
+    expect(await ask(alice, dm, 'whoami', /You are/)).toMatch(/You claim to be bb user warner \(not verified yet; it grants nothing: say "verify CODE" with the code mailed to warner\)\.$/);
+    // The code mailed before the restart still counts.
+    const code = /verify ([A-Z0-9]{8})/.exec((await smtp.mailTo('warner@example.org')).text)![1]!;
+    expect(await ask(alice, dm, `verify ${code}`, /erified/)).toBe('Verified: you are bb user warner.');
+    expect(await ask(alice, dm, 'whoami', /You are/)).toMatch(/You are bb user warner \(verified\)\.$/);
   });
 });

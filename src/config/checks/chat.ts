@@ -4,6 +4,8 @@ import { isRecord, strings, type RawRecord } from '../raw.js';
 /** `irc:<services account>` or a Matrix user id `@user:server`. */
 const IRC_IDENTITY = /^irc:[^\s:,!@*?]+$/;
 const MATRIX_IDENTITY = /^@[^\s:]+:\S+$/;
+/** A bb user name: granted to whoever verified a claim to that user (`i am user`, then `verify`). */
+const BB_USER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * The chat section as a whole: one way to log in on each network, permissions that name verified
@@ -29,10 +31,10 @@ export function checkChat(config: RawRecord): LocatedProblem[] {
   }
   const permissions = isRecord(chat.permissions) ? chat.permissions : undefined;
   for (const { index, value } of strings(permissions, 'users')) {
-    if (IRC_IDENTITY.test(value) || MATRIX_IDENTITY.test(value)) continue;
+    if (IRC_IDENTITY.test(value) || MATRIX_IDENTITY.test(value) || BB_USER.test(value)) continue;
     problems.push({
       at: ['chat', 'permissions', 'users', index],
-      message: `${JSON.stringify(value)} is not a verified identity; write irc:<services account> or a Matrix user id @user:server (a bare nick grants nothing)`,
+      message: `${JSON.stringify(value)} is not a verified identity; write irc:<services account>, a Matrix user id @user:server, or a bb user name (granted once a claim to it is verified; a bare nick grants nothing)`,
     });
   }
   const joined = new Set(channelNames(irc).map((c) => c.toLowerCase()));

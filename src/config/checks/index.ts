@@ -8,10 +8,11 @@ import { checkUniqueNames } from './names.js';
 import { checkReferences } from './references.js';
 import { checkSteps } from './steps.js';
 import { checkTimedSchedulers } from './timed.js';
+import { checkUsers } from './users.js';
 import type { Check } from './types.js';
 
 /** The checks that span more than one option, run after the schema (secrets are read separately). */
-export const CROSS_CHECKS: readonly Check[] = [checkUniqueNames, checkReferences, checkSteps, checkBranches, checkGlobs, checkChat, checkDependents, checkTimedSchedulers];
+export const CROSS_CHECKS: readonly Check[] = [checkUniqueNames, checkReferences, checkSteps, checkBranches, checkGlobs, checkChat, checkDependents, checkTimedSchedulers, (c) => checkUsers(c)];
 
 export function crossCheck(config: RawRecord): LocatedProblem[] {
   return CROSS_CHECKS.flatMap((check) => check(config));

@@ -1,0 +1,55 @@
+import type { Logger } from '../log.js';
+import type { Store } from '../data/store.js';
+import { setUsersCursor, usersCursor, withUsersLock } from '../data/users.js';
+import { Kicker } from '../util/mutex.js';
+import { resolveAuthor } from './resolve.js';
+
+const BATCH = 500;
+
+/**
+ * Makes or matches a User for the author of every stored Change, in id order, behind a cursor in
+ * Redis: changes stored while the master was down are caught up on start.
+ */
+export class UsersFromChanges {
+  private readonly kicker: Kicker;
+  private off?: () => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+  ) {
+    this.kicker = new Kicker(() => this.catchUp(), (err) => this.log.error({ err }, 'resolving change authors to users failed'));
+  }
+
+  start(): void {
+    this.off = this.store.bus.on('change.new', () => this.kicker.kick());
+    this.kicker.kick();
+  }
+
+  stop(): void {
+    this.off?.();
+  }
+
+  settled(): Promise<void> {
+    return this.kicker.settled();
+  }
+
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const cursor = await usersCursor(this.store);
+      const ids = await this.store.changeIdsAfter(cursor, BATCH);
+      if (!ids.length) return;
+      const changes = await this.store.getChanges(ids);
+      await withUsersLock(this.store, async () => {
+        for (const c of changes) {
+          try {
+            await resolveAuthor(this.store, c.author);
+          } catch (err) {
+            this.log.warn({ err, change: c.id, author: c.author }, 'could not resolve a change author to a user');
+          }
+        }
+        await setUsersCursor(this.store, ids[ids.length - 1]!);
+      });
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import { SMTPServer } from 'smtp-server';
+import { simpleParser } from 'mailparser';
+import type { AddressInfo } from 'node:net';
+import { waitFor } from './bb.js';
+
+export interface ReceivedMail {
+  from: string;
+  to: string[];
+  subject: string;
+  text: string;
+  /** The AUTH user the client logged in as, if any. */
+  user?: string;
+  /** Whether the session was upgraded with STARTTLS before the message. */
+  secure: boolean;
+}
+
+export const SMTP_USER = 'bb-mailer';
+export const SMTP_PASS = 'smtp-password-0123456789';
+
+/**
+ * A real SMTP server on loopback (smtp-server): STARTTLS with its built-in self-signed
+ * certificate, AUTH PLAIN/LOGIN required (SMTP_USER / SMTP_PASS), every message parsed with
+ * mailparser and kept in `messages`.
+ */
+export class TestSmtp {
+  readonly messages: ReceivedMail[] = [];
+  private constructor(
+    private readonly server: SMTPServer,
+    readonly port: number,
+  ) {}
+
+  static async start(): Promise<TestSmtp> {
+    const messages: ReceivedMail[] = [];
+    const server = new SMTPServer({
+      authMethods: ['PLAIN', 'LOGIN'],
+      size: 1024 * 1024,
+      logger: false,
+      onAuth(auth, _session, cb) {
+        if (auth.username === SMTP_USER && auth.password === SMTP_PASS) cb(null, { user: auth.username });
+        else cb(new Error('Invalid username or password'));
+      },
+      onData(stream, session, cb) {
+        simpleParser(stream)
+          .then((mail) => {
+            messages.push({
+              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+              to: session.envelope.rcptTo.map((r) => r.address),
+              subject: mail.subject ?? '',
+              text: mail.text ?? '',
+              ...(typeof session.user === 'string' ? { user: session.user } : {}),
+              secure: session.secure,
+            });
+            cb();
+          })
+          .catch((err: Error) => cb(err));
+      },
+    });
+    server.on('error', () => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+    const smtp = new TestSmtp(server, port);
+    (smtp as { messages: ReceivedMail[] }).messages = messages;
+    return smtp;
+  }
+
+  /** The first message to `to` after the first `skip` of them. */
+  mailTo(to: string, skip = 0): Promise<ReceivedMail> {
+    return waitFor(`mail to ${to}`, () => this.messages.filter((m) => m.to.includes(to))[skip] ?? null, 15_000);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,222 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { spawnBb, waitFor } from '../harness/bb.js';
+import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { ShellTransport } from '../../src/chat/shell.js';
+import { CommandRouter } from '../../src/chat/router.js';
+import { MasterBotApi } from '../../src/chat/master-api.js';
+import { ChatAuthorizer } from '../../src/chat/authz.js';
+import { allCommands } from '../../bot-commands/index.js';
+import { getUser, listUsers, userByIdentity } from '../../src/data/users.js';
+import type { ChatMessage } from '../../src/chat/transport.js';
+
+let smtp: TestSmtp;
+beforeAll(async () => {
+  smtp = await TestSmtp.start();
+});
+afterAll(async () => smtp?.close());
+
+const config = (extra = '') => `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'true' }] }],
+  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+  users: {
+    emailDomain: 'example.org',
+    smtp: {
+      host: '127.0.0.1', port: ${smtp.port}, requireTLS: true, rejectUnauthorized: false,
+      auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } },
+      from: 'bb <bb@example.org>',
+    },
+  },
+  chat: { permissions: { users: ['warner'] } },
+  ${extra}
+}`;
+
+const codeIn = (text: string) => /verify ([A-Z0-9]{6,8})/.exec(text)?.[1] ?? null;
+
+/** A router wired as the master's chat service wires it, fed messages as a transport would. */
+function matrixBot(fx: PipelineFixture, now?: () => number) {
+  const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0', undefined, { mailer: fx.master!.mailer!, ...(now ? { now } : {}) });
+  const authz = new ChatAuthorizer(fx.master!.config.chat!.permissions, () => undefined, async (m) => (await api.identity.whoami(m)).claim);
+  const router = new CommandRouter(allCommands(), api, fx.log, authz);
+  return async (sender: string, text: string): Promise<string> => {
+    const m: ChatMessage = { transport: 'matrix', channel: '!dev:test', replyTo: '!dev:test', sender, account: sender, text: `bb: ${text}`, isDirect: false };
+    const reply = await router.handle(m);
+    return reply?.lines.join('\n') ?? '';
+  };
+}
+
+describe('users', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('are made from change authors: one user per email, every author string an alias; caught up after a restart', async () => {
+    fx = await PipelineFixture.create('users-changes', config());
+    await fx.startMaster();
+    await fx.client.sendChange({ author: 'Brian Warner <warner@lothar.com>', branch: 'main', revision: 'aaaa1111' });
+    await fx.client.sendChange({ author: 'Zooko <zooko@example.net>', branch: 'main', revision: 'aaaa2222' });
+    await fx.client.sendChange({ author: 'Brian W <Warner@Lothar.com>', branch: 'main', revision: 'aaaa3333' });
+    await waitFor('three changes resolved', async () => (await fx.store.redis.get(fx.store.keys.usersCursor)) === '3');
+    const users = await listUsers(fx.store);
+    expect(users.map((u) => u.name).sort()).toEqual(['warner', 'zooko']);
+    const warner = (await getUser(fx.store, 'warner'))!;
+    expect(warner).toMatchObject({ fullName: 'Brian Warner', emails: ['warner@lothar.com'], authors: ['Brian Warner <warner@lothar.com>', 'Brian W <Warner@Lothar.com>'] });
+    expect((await userByIdentity(fx.store, { kind: 'author', value: 'Brian W <Warner@Lothar.com>' }))?.name).toBe('warner');
+
+    // Changes stored while the master is down are resolved when it starts again.
+    await fx.master!.stop();
+    await fx.client.sendChange({ author: 'Another Warner <warner@elsewhere.org>', branch: 'main', revision: 'aaaa4444' });
+    await fx.startMaster();
+    await waitFor('the fourth change', async () => (await fx.store.redis.get(fx.store.keys.usersCursor)) === '4');
+    // A different address with the same local part is a different person.
+    expect((await getUser(fx.store, 'warner-2'))?.emails).toEqual(['warner@elsewhere.org']);
+  });
+
+  it('i am user warner: a code is mailed over STARTTLS, verify confirms it, and then force build is allowed', async () => {
+    fx = await PipelineFixture.create('users-verify', config());
+    await fx.startMaster();
+    await fx.client.sendChange({ author: 'Brian Warner <warner@lothar.com>', branch: 'main', revision: 'bbbb1111' });
+    await waitFor('warner', () => getUser(fx.store, 'warner'));
+    const say = matrixBot(fx);
+    const me = '@brian:test';
+
+    // Unverified: nothing granted.
+    expect(await say(me, 'force build linux')).toMatch(/you may not force build: it needs permission: ask an admin to add @brian:test/);
+    expect(await say(me, 'i am user warner')).toBe('I mailed a code to w***@lothar.com; say `verify CODE` here or in a DM to me. Until then your claim to be warner grants nothing.');
+    const mail = await smtp.mailTo('warner@lothar.com');
+    expect(mail).toMatchObject({ from: 'bb@example.org', user: SMTP_USER, secure: true });
+    expect(mail.subject).toContain('warner');
+    const code = codeIn(mail.text)!;
+    expect(code).toMatch(/^[A-Z2-9]{8}$/);
+    expect(await say(me, 'whoami')).toMatch(/You claim to be bb user warner \(not verified yet; it grants nothing: say "verify CODE"/);
+    expect(await say(me, 'force build linux')).toMatch(/your claim to be warner is not verified yet/);
+    expect(await fx.store.lastBuildSetId()).toBe(0);
+
+    // Someone else cannot use the code.
+    expect(await say('@mallory:test', `verify ${code}`)).toMatch(/^Not verified: you have no claim waiting for a code/);
+    expect(await say(me, 'verify WRONG123')).toBe('Not verified: wrong code (4 tries left).');
+    expect(await say(me, `verify ${code.toLowerCase()}`)).toBe('Verified: you are bb user warner.');
+    expect(await say(me, 'whoami')).toMatch(/You are bb user warner \(verified\)\./);
+    expect(await say(me, `verify ${code}`)).toMatch(/no claim waiting/); // one time only
+    expect(await say(me, 'force build linux')).toMatch(/Build forced for linux \(buildset 1\)/);
+    // The verified Matrix id is now one of warner's identities.
+    expect((await getUser(fx.store, 'warner'))?.matrixId).toBe(me);
+    // A removed user grants nothing any more.
+    await fx.client.control({ v: 1, type: 'user', op: 'remove', name: 'warner' });
+    expect(await say(me, 'force build linux')).toMatch(/you may not force build/);
+    expect(await say(me, 'whoami')).toMatch(/You claim to be bb user warner \(not verified yet/);
+    // The code itself is stored nowhere.
+    const keys = await fx.store.redis.keys(`${fx.prefix}:db:*`);
+    for (const k of keys) {
+      const type = await fx.store.redis.type(k);
+      const dump = type === 'string' ? await fx.store.redis.get(k) : type === 'hash' ? JSON.stringify(await fx.store.redis.hgetall(k)) : '';
+      expect(dump ?? '').not.toContain(code);
+    }
+  });
+
+  it('wrong codes void the claim after five tries; an expired code is refused; no email means no claim', async () => {
+    fx = await PipelineFixture.create('users-wrong', config());
+    await fx.startMaster();
+    await fx.client.sendChange({ author: 'Brian Warner <warner@lothar.com>', branch: 'main', revision: 'cccc1111' });
+    await fx.client.sendChange({ author: 'svnuser', branch: 'main', revision: 'cccc2222' });
+    await waitFor('users', async () => (await listUsers(fx.store)).length === 2);
+    let clock = Date.now();
+    const say = matrixBot(fx, () => clock);
+    const me = '@brian:test';
+
+    expect(await say(me, 'i am user warner')).toMatch(/I mailed a code/);
+    const code = codeIn((await smtp.mailTo('warner@lothar.com', smtp.messages.filter((m) => m.to.includes('warner@lothar.com')).length - 1)).text)!;
+    for (const left of [4, 3, 2, 1]) expect(await say(me, 'verify AAAAAAAA')).toBe(`Not verified: wrong code (${left} ${left === 1 ? 'try' : 'tries'} left).`);
+    expect(await say(me, 'verify AAAAAAAA')).toMatch(/^Not verified: wrong code, and that was the last try: this claim is void/);
+    expect(await say(me, `verify ${code}`)).toMatch(/no claim waiting/);
+    expect(await say(me, 'force build linux')).toMatch(/not verified yet/);
+
+    const before = smtp.messages.length;
+    expect(await say(me, 'i am user warner')).toMatch(/I mailed a code/);
+    await waitFor('the second mail', () => smtp.messages.length > before);
+    const code2 = codeIn(smtp.messages[smtp.messages.length - 1]!.text)!;
+    clock += 31 * 60_000;
+    expect(await say(me, `verify ${code2}`)).toMatch(/^Not verified: that code has expired; say "bb: i am user <name>" again/);
+    expect(await say(me, 'whoami')).toMatch(/not verified yet/);
+
+    // svnuser has no address of its own, but users.emailDomain gives one.
+    expect(await say('@svn:test', 'i am user svnuser')).toBe('I mailed a code to s***@example.org; say `verify CODE` here or in a DM to me. Until then your claim to be svnuser grants nothing.');
+    expect(await say(me, 'i am user nobody')).toMatch(/bb knows no user nobody; an admin can add one with "bb user add nobody --email <address>"/);
+  });
+
+  it('says so when it knows no address, and how an admin can link one; claims per hour are limited', async () => {
+    fx = await PipelineFixture.create('users-noemail', config().replace("emailDomain: 'example.org',", ''));
+    await fx.startMaster();
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'lonely' });
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'busy', emails: ['busy@example.org'] });
+    const say = matrixBot(fx);
+    expect(await say('@l:test', 'i am user lonely')).toBe(
+      'Cannot confirm that you are lonely: bb knows no email address for lonely, so it cannot mail a code; an admin can add one with "bb user link lonely email:<address>".',
+    );
+    for (let i = 0; i < 5; i++) expect(await say('@b:test', 'i am user busy')).toMatch(/I mailed a code/);
+    expect(await say('@b:test', 'i am user busy')).toMatch(/too many claims from you this hour \(at most 5\)/);
+  });
+
+  it('the shell: i am user, the mailed code, verify, whoami, through the master\'s own chat', async () => {
+    fx = await PipelineFixture.create('users-shell', config());
+    const master = await fx.startMaster();
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'warner', emails: ['brian@shell.example'] });
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let seen = '';
+    output.on('data', (d: Buffer) => (seen += d.toString()));
+    await master.addChatTransport(new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output }));
+    const say = (line: string, expect: RegExp) => {
+      const from = seen.length;
+      input.write(`${line}\n`);
+      return waitFor(`reply ${expect}`, () => (expect.test(seen.slice(from)) ? seen.slice(from) : null), 15_000);
+    };
+    expect(await say('bb: i am user warner', /mailed/)).toContain('I mailed a code to b***@shell.example');
+    const code = codeIn((await smtp.mailTo('brian@shell.example')).text)!;
+    expect(await say(`bb: verify ${code}`, /Verified/)).toContain('Verified: you are bb user warner.');
+    expect(await say('bb: whoami', /You are/)).toContain('You are bb user warner (verified).');
+  });
+
+  it('bb user add, link, show, list and remove, through the master', async () => {
+    fx = await PipelineFixture.create('users-cli', config());
+    await fx.startMaster();
+    const bb = async (label: string, ...args: string[]) => {
+      const p = spawnBb(['user', ...args, '--redis', fx.redisUrl, '--prefix', fx.prefix], { logDir: fx.dir, label });
+      const code = await p.exited;
+      return { code, out: p.log() };
+    };
+    let r = await bb('add', 'add', 'warner', '--full-name', 'Brian Warner', '--email', 'warner@lothar.com', '--time-zone', 'America/Los_Angeles', '--quiet-hours', '22:00-07:00');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('added warner (Brian Warner, warner@lothar.com)');
+    r = await bb('link-irc', 'link', 'warner', 'irc:Warner');
+    expect(r.out).toContain('linked: warner');
+    r = await bb('link-author', 'link', 'warner', 'Brian Warner <brian@work.example>');
+    expect(r.code).toBe(0);
+    r = await bb('add-zooko', 'add', 'zooko', '--email', 'zooko@example.net');
+    expect(r.code).toBe(0);
+    // An identity belongs to one user only.
+    r = await bb('link-taken', 'link', 'zooko', 'email:WARNER@lothar.com');
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('bb: user link refused: email:warner@lothar.com already belongs to bb user warner');
+    r = await bb('link-bad', 'link', 'zooko', 'not an identity');
+    expect(r.out).toMatch(/is not an identity/);
+    r = await bb('show', 'show', 'irc:warner');
+    expect(r.out).toContain('name: warner\nfull name: Brian Warner\nemails: warner@lothar.com\nauthors: Brian Warner <brian@work.example>\nirc account: Warner\ntime zone: America/Los_Angeles\nquiet hours: 22:00-07:00');
+    r = await bb('list', 'list');
+    expect(r.out).toMatch(/warner \(Brian Warner, warner@lothar.com\)\nzooko \(zooko@example.net\)/);
+    r = await bb('remove', 'remove', 'warner');
+    expect(r.out).toContain('removed warner');
+    expect(await userByIdentity(fx.store, { kind: 'irc', value: 'warner' })).toBeNull();
+    r = await bb('show-gone', 'show', 'warner');
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('no bb user "warner"');
+    // A change by the new author string now resolves to the user who has it.
+    await fx.client.control({ v: 1, type: 'user', op: 'link', name: 'zooko', identity: 'Zooko W <zooko@work.example>' });
+    await fx.client.sendChange({ author: 'Zooko W <zooko@work.example>', branch: 'main', revision: 'dddd1111' });
+    await waitFor('the change', async () => (await fx.store.redis.get(fx.store.keys.usersCursor)) === '1');
+    expect((await listUsers(fx.store)).map((u) => u.name)).toEqual(['zooko']);
+  });
+});
