@@ -14,11 +14,28 @@ import { notifyCommand } from './notify.js';
 import { muteCommand } from './mute.js';
 import { unmuteCommand } from './unmute.js';
 import { watchCommand } from './watch.js';
+import { problemCommand, problemsCommand } from './problems.js';
+import { ackCommand } from './ack.js';
+import { notMeCommand } from './not-me.js';
+import { snoozeCommand } from './snooze.js';
+import { watchProblemCommand } from './watch-problem.js';
+import { flakyCommand } from './flaky.js';
+import { sheriffCommand, sheriffSetCommand } from './sheriff.js';
+import { demoteCommand } from './demote.js';
+import { promoteCommand } from './promote.js';
+import { tiersCommand } from './tiers.js';
+import { packagesCommand } from './packages.js';
+import { treeCommand, treeCloseCommand, treeOpenCommand } from './tree.js';
 
 /** Every chat command, in the order help lists them. Adding a command means adding it here. */
 export function allCommands(): CommandSpec[] {
-  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand];
+  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand, tiersCommand, demoteCommand, promoteCommand, packagesCommand, treeCommand, treeCloseCommand, treeOpenCommand, ...problemCommands()];
   const help = helpCommand(() => list);
   const list = [help, ...specs];
   return list;
+}
+
+/** The Problem commands (src/problems/). */
+function problemCommands(): CommandSpec[] {
+  return [problemsCommand, problemCommand, ackCommand, notMeCommand, snoozeCommand, watchProblemCommand, flakyCommand, sheriffCommand, sheriffSetCommand];
 }

@@ -79,11 +79,21 @@ export default defineConfig({
       executors: ['debian-amd64'],
       steps: [
         { type: 'checkout', mode: 'clobber' },
-        { type: 'shell', name: 'dists', command: ['python3', '-m', 'build', '--sdist', '--wheel', '--outdir', 'dist'] },
-        { type: 'shell', name: 'list-dists', command: 'ls -l dist' },
+        // The gate starts it with `packaged_revision` and `package_dir` (from `packages.dir`) set:
+        // each revision's packages land in a directory named after it.
+        {
+          type: 'shell',
+          name: 'dists',
+          command: ['python3', '-m', 'build', '--sdist', '--wheel', '--outdir', '%(prop:package_dir:-dist)/%(prop:packaged_revision:-unreleased)'],
+        },
+        { type: 'shell', name: 'list-dists', command: 'ls -lR %(prop:package_dir:-dist)' },
       ],
     },
   ],
+  // Packages for a revision are made only when every builder supported at that moment passed it.
+  packages: { builder: 'package', dir: 'dist' },
+  // Who hears about demotions of their platform, and when the channel is nudged to demote.
+  tiers: { owners: { windows: ['zooko'], mac: ['warner'] }, suggestDemotionAfter: '24h' },
   schedulers: [
     {
       // Code changes on master wait for a minute of quiet, then build everywhere together.

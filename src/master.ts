@@ -1,3 +1,4 @@
+import { ProblemDetector } from './problems/detector.js';
 import { join, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
@@ -29,6 +30,8 @@ import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
 import { userControl, UserControlError } from './users/control.js';
 import { smtpMailer, type Mailer } from './users/mailer.js';
+import { TierService } from './tiers/service.js';
+import { openProblemsOn } from './problems/index.js';
 
 export interface MasterOptions {
   config: MasterConfig;
@@ -61,6 +64,10 @@ export class Master {
   readonly superseder: Superseder;
   /** Makes or matches a User for every stored Change's author. */
   readonly users: UsersFromChanges;
+  /** Opens, confirms and resolves Problems from finished builds (src/problems/). */
+  readonly problems: ProblemDetector;
+  /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
+  readonly tiers: TierService;
   private readonly redis: Redis;
   private mailerInstance?: Mailer;
   private readonly pollers: GitPoller[] = [];
@@ -86,6 +93,15 @@ export class Master {
     this.dependents = new DependentSchedulers(this.store, config, this.log);
     this.superseder = new Superseder(this.store, this.queues, config, opts.secrets, this.log);
     this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }));
+    const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
+    this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors);
+    this.tiers = new TierService({
+      store: this.store,
+      config,
+      log: this.log.child({ part: 'tiers' }),
+      outbox: () => this.chatService,
+      problems: { openOn: (builder) => openProblemsOn(this.store, builder) },
+    });
   }
 
   /** The pooled SMTP transport of `users.smtp`, made on first use; undefined without one. */
@@ -118,6 +134,8 @@ export class Master {
     await this.dependents.start();
     this.superseder.start();
     this.users.start();
+    this.problems.start();
+    this.tiers.start();
     this.registry.start();
     this.distributor.start();
 
@@ -219,6 +237,7 @@ export class Master {
       log: this.log,
       baseDir: this.opts.baseDir ?? process.cwd(),
       stopBuild: (req) => this.stopBuild(req),
+      tiers: this.tiers,
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     });
@@ -233,8 +252,10 @@ export class Master {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.httpServer?.stop();
     await this.announcer?.stop();
+    await this.tiers.stop();
     await this.chatService?.stop();
     this.users.stop();
+    await this.problems.stop();
     this.mailerInstance?.close();
     await Promise.all(this.pollers.map((p) => p.stop()));
     this.registry.stop();

@@ -6,6 +6,8 @@ import type { NotifyEvent } from '../config/schema.js';
 import type { Audience } from '../notify/audience.js';
 import type { Watch } from '../notify/watches.js';
 import type { IdentityApi } from './identity.js';
+import type { ProblemsApi } from '../problems/actions.js';
+import type { TiersApi } from '../tiers/model.js';
 
 /** What chat commands may read and do. The router hands it to every command; nothing else is reachable. */
 export interface BotApi {
@@ -28,6 +30,10 @@ export interface BotApi {
   readonly identity: IdentityApi;
   /** Who gets which announcements, mutes and watches (`notify`, `mute`, `watch`). */
   readonly subscriptions: SubscriptionsApi;
+  /** Run-time tiers, packages and the tree (`demote`, `promote`, `tiers`, `packages`, `tree`). */
+  readonly tiers: TiersApi;
+  /** Problems: list, details, ack, not me, snooze, watch, flaky, sheriff (src/problems/actions.ts). */
+  readonly problems: ProblemsApi;
 }
 
 /** Announcement subscriptions of chat audiences (a channel, or one person's DMs), kept across restarts. */

@@ -8,11 +8,16 @@ import type { BotApi, SubscriptionsApi } from './api.js';
 import type { IdentityApi } from './identity.js';
 import { StoreIdentity, type IdentityOptions } from './identity-store.js';
 import { StoredSubscriptions } from '../notify/stored-subscriptions.js';
+import { StoredProblems, type ProblemsApi } from '../problems/actions.js';
+import { TierService } from '../tiers/service.js';
+import type { TiersApi } from '../tiers/model.js';
 
 /** The BotApi of a running master: reads the store, acts through the master's own functions. */
 export class MasterBotApi implements BotApi {
   readonly identity: IdentityApi;
   readonly subscriptions: SubscriptionsApi;
+  readonly problems: ProblemsApi;
+  readonly tiers: TiersApi;
 
   constructor(
     private readonly store: Store,
@@ -23,9 +28,13 @@ export class MasterBotApi implements BotApi {
     private readonly stopper?: (req: StopRequest) => Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>,
     /** How claims are verified: the mailer, code lifetime, limits (defaults from the config's `users`). */
     identity: IdentityOptions = {},
+    /** The master's running TierService; default one that records but announces nothing. */
+    tiers?: TiersApi,
   ) {
+    this.tiers = tiers ?? new TierService({ store, config: masterConfig });
     this.identity = new StoreIdentity(store, { users: masterConfig.users, botName, ...identity });
     this.subscriptions = new StoredSubscriptions(store, masterConfig);
+    this.problems = new StoredProblems(store, masterConfig);
   }
 
   async stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }) {

@@ -9,6 +9,7 @@ import type { ChatTuning } from './from-config.js';
 import { MasterBotApi } from './master-api.js';
 import { ChatService } from './service.js';
 import type { Mailer } from '../users/mailer.js';
+import type { TiersApi } from '../tiers/model.js';
 
 export interface MasterChatDeps {
   store: Store;
@@ -20,11 +21,13 @@ export interface MasterChatDeps {
   tuning?: ChatTuning;
   /** Mails the codes that verify chat claims (from `users.smtp`). */
   mailer?: Mailer;
+  /** The master's TierService (chat's `demote`, `promote`, `tiers`, `tree`, `packages`). */
+  tiers?: TiersApi;
 }
 
 /** The master's chat bot on `config.chat`, or on the defaults (no networks) when only code adds transports. */
 export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?? chatSchema.parse({})): ChatService {
-  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, d.mailer ? { mailer: d.mailer } : {});
+  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, d.mailer ? { mailer: d.mailer } : {}, d.tiers);
   return new ChatService({
     config: chat,
     api,

@@ -385,6 +385,42 @@ export const masterConfigSchema = z
     chat: chatSchema.optional(),
     /** Users: email addresses, admins, outgoing mail (SMTP). Default: no mail. */
     users: usersSchema.default({ admins: [] }),
+    /**
+     * Packages (the Tahoe policy): when every builder supported at that moment has a SUCCESS or
+     * WARNINGS build of a revision, bb starts `builder` (steps that make the packages) on that
+     * revision, once per revision. `dir`: where the package builder is told to put them (property
+     * `package_dir`). A supported builder whose latest build is red halts packages for every platform.
+     */
+    packages: z.object({ builder: z.string().min(1), dir: z.string().optional() }).strict().optional(),
+    /**
+     * Run-time tiers (`demote`, `promote`, `tiers`, `tree` in chat). `owners`: builder → bb users
+     * told when it is demoted or promoted. `suggestDemotionAfter`: a supported builder red this
+     * long gets one suggestion in the announce channels (`90s`, `30m`, `24h`, `2d`).
+     */
+    tiers: z
+      .object({
+        owners: z.record(z.string(), z.array(z.string())).default({}),
+        suggestDemotionAfter: z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration such as 90s, 30m, 24h or 2d').optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * Problems (src/problems/): who is responsible when something that passed fails.
+     * `owners`: module owners, told when a change touching one of their path globs (`src/net/**`)
+     * is blamed. `sheriff`: a rotation of bb users, one per ISO week in turn (`sheriff set` in chat
+     * overrides it for the week). `interested`: builder → users who want to hear of its Problems.
+     * `confirm`: rerun the failing builder once at the same revision before a Problem counts
+     * (default true); a pass on the rerun marks it flaky.
+     */
+    problems: z
+      .object({
+        owners: z.array(z.object({ paths: z.array(z.string().min(1)).min(1), users: z.array(z.string().min(1)).min(1) }).strict()).default([]),
+        sheriff: z.array(z.string().min(1)).default([]),
+        interested: z.record(z.string(), z.array(z.string().min(1))).default({}),
+        confirm: z.boolean().default(true),
+      })
+      .strict()
+      .default({ owners: [], sheriff: [], interested: {}, confirm: true }),
   })
   .strict();
 
@@ -398,4 +434,5 @@ export type RepositoryConfig = z.output<typeof repositorySchema>;
 export type ChatConfig = z.output<typeof chatSchema>;
 export type UsersConfig = z.output<typeof usersSchema>;
 export type SmtpConfig = z.output<typeof smtpSchema>;
+export type ProblemsConfig = MasterConfig['problems'];
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];

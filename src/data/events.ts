@@ -5,6 +5,7 @@ import type { ExecutorRecord } from './records.js';
 import type { ClaimRecord } from './claims.js';
 import type { SchedulerSwitch } from './switch.js';
 import type { User } from '../users/user.js';
+import type { Problem } from '../problems/model.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
 export interface DataEvents {
@@ -32,6 +33,14 @@ export interface DataEvents {
   'user.verified': [ClaimRecord];
   /** A scheduler was switched on or off (`bb scheduler enable|disable`). */
   'scheduler.switched': [SchedulerSwitch];
+  /** A Problem was confirmed by a failing rerun (src/problems/). The hassler subscribes. */
+  'problem.opened': [Problem];
+  /** A suspected Problem passed on its confirming rerun: a flaky test, never hassled. */
+  'problem.flaky': [Problem];
+  /** A Problem passes again on every builder it failed on. */
+  'problem.resolved': [Problem];
+  /** Someone acked, snoozed, said `not me`, or watched a Problem. */
+  'problem.changed': [Problem];
 }
 
 export class DataBus {

@@ -49,12 +49,44 @@
  * | db:chat:subs | set | audience keys with a stored announcement subscription (even an empty one: `notify off` is remembered): `irc:#dev`, `matrix:!room:server`, `shell:#bb`, or `dm:<transport>:<account\|nick>` for a person's DMs |
  * | db:chat:sub:<audience> | set | the event classes that audience gets (started, finished, success, failure, …); absent from db:chat:subs means the config's `chat.announce` applies |
  * | db:chat:muted | hash | audience key → `{by, at}` JSON: muted audiences get no announcements |
+ * | db:seq:problem | string | Problem id counter (INCR) |
+ * | db:problem:<id> | string | Problem JSON (src/problems/model.ts): state, subjects, builders, revisions, guilty/responsible/interested, acks, not-me, snooze, watchers |
+ * | db:problems | zset | every Problem id, score = id |
+ * | db:problems:open | zset | ids of suspected or confirmed Problems, score = id |
+ * | db:problem-key:<key> | string | Problem id for `<subject>@<first bad revision>` (one Problem across builders) |
+ * | db:problems:cursor | string | highest build id whose finish the Problem detector has handled |
+ * | db:problems:done | zset | build ids above the cursor already handled (they finished before an older build did), score = id |
+ * | db:problems:sheriff | string | `{user, by, at, week}` JSON: the sheriff set from chat for that ISO week |
  * | db:chat:watches | hash | `<builder>\|<audience>\|#<number>` or `…\|><after>` → Watch JSON: announce once how that build (or the first one numbered above `after`) ends |
+ * | db:tiers:override | hash | builder → TierOverride JSON (`demote`/`promote` in chat: tier, by, reason, at, until); absent means the config's tier; an expired `until` is deleted on use or by the tiers timer |
+ * | db:tiers:suggested | hash | builder → start (ms) of the red streak a demotion was suggested for (suggested once per streak) |
+ * | db:packages | list | revisions packages were started for, newest first |
+ * | db:packages:made | hash | revision → PackageRecord JSON (vouching builds, time, BuildSet, package build); HSETNX makes one per revision |
+ * | db:packages:halted | string | `{builder, since, revision}` JSON while packages are halted by a red supported builder (announced once; deleted when they resume) |
+ * | db:tree | string | `{by, reason, at}` JSON while an admin has closed the tree (`tree close`) |
  */
 export class Keys {
   readonly db: string;
   constructor(readonly prefix: string) {
     this.db = `${prefix}:db`;
+  }
+  get tierOverrides(): string {
+    return `${this.db}:tiers:override`;
+  }
+  get tierSuggested(): string {
+    return `${this.db}:tiers:suggested`;
+  }
+  get packages(): string {
+    return `${this.db}:packages`;
+  }
+  get packagesMade(): string {
+    return `${this.db}:packages:made`;
+  }
+  get packagesHalted(): string {
+    return `${this.db}:packages:halted`;
+  }
+  get tree(): string {
+    return `${this.db}:tree`;
   }
   seq(kind: 'change' | 'buildset' | 'request' | 'build'): string {
     return `${this.db}:seq:${kind}`;

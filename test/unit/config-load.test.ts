@@ -52,6 +52,8 @@ describe('example configs', () => {
     expect(secrets.size).toBe(4);
     expect(secrets.get('windows-x64')).toBe(`windows-${SECRET}`);
     expect(config.schedulers.map((s) => s.type)).toEqual(['single-branch', 'any-branch', 'force']);
+    expect(config.packages).toEqual({ builder: 'package', dir: 'dist' });
+    expect(config.tiers).toEqual({ owners: { windows: ['zooko'], mac: ['warner'] }, suggestDemotionAfter: '24h' });
   });
 });
 

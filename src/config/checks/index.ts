@@ -9,10 +9,11 @@ import { checkReferences } from './references.js';
 import { checkSteps } from './steps.js';
 import { checkTimedSchedulers } from './timed.js';
 import { checkUsers } from './users.js';
+import { checkPackages } from './packages.js';
 import type { Check } from './types.js';
 
 /** The checks that span more than one option, run after the schema (secrets are read separately). */
-export const CROSS_CHECKS: readonly Check[] = [checkUniqueNames, checkReferences, checkSteps, checkBranches, checkGlobs, checkChat, checkDependents, checkTimedSchedulers, (c) => checkUsers(c)];
+export const CROSS_CHECKS: readonly Check[] = [checkUniqueNames, checkReferences, checkSteps, checkBranches, checkGlobs, checkChat, checkDependents, checkTimedSchedulers, (c) => checkUsers(c), checkPackages];
 
 export function crossCheck(config: RawRecord): LocatedProblem[] {
   return CROSS_CHECKS.flatMap((check) => check(config));

@@ -1,0 +1,19 @@
+import type { CommandSpec } from '../src/chat/command.js';
+import { actor, mustGet, problemId } from './problem-text.js';
+
+/** `ack N [note]`: someone is on it; reminders pause. */
+export const ackCommand: CommandSpec = {
+  name: 'ack',
+  usage: '<problem> [note]',
+  summary: 'say you are on a problem (reminders about it pause)',
+  permission: 'anyone',
+  minArgs: 1,
+  async run({ api, args, message }) {
+    const id = problemId(args[0]);
+    await mustGet(api, id);
+    const who = await actor(api, message);
+    const note = args.slice(1).join(' ');
+    await api.problems.ack(id, who, note || undefined);
+    return `Problem ${id} acknowledged by ${who}${note ? `: ${note}` : ''}.`;
+  },
+};

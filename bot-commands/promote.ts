@@ -1,0 +1,19 @@
+import { CommandError, type CommandSpec } from '../src/chat/command.js';
+import { TierError } from '../src/tiers/index.js';
+import { who } from './demote.js';
+
+export const promoteCommand: CommandSpec = {
+  name: 'promote',
+  usage: '<builder>',
+  summary: 'make a builder supported again: it gates packages once more',
+  permission: 'dangerous',
+  minArgs: 1,
+  maxArgs: 1,
+  async run({ args, api, message }) {
+    const builder = args[0]!;
+    await api.tiers.promote({ builder, by: who(message) }).catch((err: Error) => {
+      throw err instanceof TierError ? new CommandError(`Cannot promote: ${err.message}.`) : err;
+    });
+    return `${builder} is supported now; it gates packages again.`;
+  },
+};

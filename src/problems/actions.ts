@@ -1,0 +1,94 @@
+import type { MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import { getProblem, putProblem, recentProblems, openProblems, setSheriffOverride } from '../data/problems.js';
+import type { Problem } from './model.js';
+import { currentSheriff } from './sheriff-store.js';
+import { isoWeek } from './sheriff.js';
+
+/** A refusal with a message fit for chat. */
+export class ProblemActionError extends Error {}
+
+/** What chat commands may read and do about Problems (`api.problems`). */
+export interface ProblemsApi {
+  /** Suspected and confirmed Problems, oldest first. */
+  open(): Promise<Problem[]>;
+  get(id: number): Promise<Problem | null>;
+  /** Flaky Problems, newest first. */
+  flaky(): Promise<Problem[]>;
+  ack(id: number, user: string, note?: string): Promise<Problem>;
+  /** Takes `user` off the guilty (and responsible) list, recording why. */
+  notMe(id: number, user: string, reason?: string): Promise<Problem>;
+  snooze(id: number, user: string, ms: number): Promise<Problem>;
+  watch(id: number, user: string): Promise<Problem>;
+  sheriff(): Promise<{ user: string | null; rotation: string[]; week: string }>;
+  setSheriff(user: string, by: string): Promise<void>;
+}
+
+/** The ProblemsApi of a running master: reads and writes through src/data/problems.ts. */
+export class StoredProblems implements ProblemsApi {
+  constructor(
+    private readonly store: Store,
+    private readonly config: MasterConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  open(): Promise<Problem[]> {
+    return openProblems(this.store);
+  }
+
+  get(id: number): Promise<Problem | null> {
+    return getProblem(this.store, id);
+  }
+
+  async flaky(): Promise<Problem[]> {
+    return (await recentProblems(this.store, 500)).filter((p) => p.state === 'flaky');
+  }
+
+  private async change(id: number, fn: (p: Problem) => Problem): Promise<Problem> {
+    const p = await getProblem(this.store, id);
+    if (!p) throw new ProblemActionError(`There is no problem ${id}.`);
+    return putProblem(this.store, fn(p), 'problem.changed');
+  }
+
+  ack(id: number, user: string, note?: string) {
+    return this.change(id, (p) => ({ ...p, acks: [...p.acks, { user, at: this.now(), ...(note ? { note } : {}) }] }));
+  }
+
+  async notMe(id: number, user: string, reason?: string) {
+    const p = await getProblem(this.store, id);
+    if (!p) throw new ProblemActionError(`There is no problem ${id}.`);
+    if (!p.guilty.includes(user)) throw new ProblemActionError(`${user} is not among the guilty of problem ${id} (${p.guilty.join(', ') || 'nobody'}).`);
+    return this.change(id, (q) => ({
+      ...q,
+      guilty: q.guilty.filter((u) => u !== user),
+      responsible: q.responsible.filter((u) => u !== user),
+      notMe: [...q.notMe, { user, at: this.now(), ...(reason ? { note: reason } : {}) }],
+    }));
+  }
+
+  snooze(id: number, user: string, ms: number) {
+    return this.change(id, (p) => ({ ...p, snoozedUntil: this.now() + ms, snoozedBy: user }));
+  }
+
+  watch(id: number, user: string) {
+    return this.change(id, (p) => (p.watchers.includes(user) ? p : { ...p, watchers: [...p.watchers, user], interested: [...new Set([...p.interested, user])] }));
+  }
+
+  async sheriff() {
+    const at = this.now();
+    return { user: await currentSheriff(this.store, this.config, at), rotation: this.config.problems.sheriff, week: isoWeek(at).label };
+  }
+
+  async setSheriff(user: string, by: string) {
+    const at = this.now();
+    await setSheriffOverride(this.store, { user, by, at, week: isoWeek(at).label });
+  }
+}
+
+/** `2h`, `30m`, `1d`, `90s` → ms; null when not a duration. */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(text.trim());
+  if (!m) return null;
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  return Math.round(Number(m[1]) * unit);
+}

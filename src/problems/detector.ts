@@ -1,0 +1,181 @@
+import type { MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import { createProblem, getProblem, markProblemsDone, openProblems, problemByKey, problemsCursor, problemsDoneAbove, putProblem, setProblemsCursor, trimProblemsDone } from '../data/problems.js';
+import type { Build, TestCaseResult } from '../model/build.js';
+import type { Logger } from '../log.js';
+import { Kicker } from '../util/mutex.js';
+import { blame, ownersOf } from './blame.js';
+import { newFailures, revisionOf, UNCOUNTED, verdicts } from './compare.js';
+import { subjectKey, type Problem, type ProblemSubject } from './model.js';
+import { currentSheriff } from './sheriff-store.js';
+
+/** Property a confirming rerun carries: the id of the Problem it confirms. */
+export const CONFIRM_PROP = 'confirm_problem';
+
+/** Stored key of one subject failing from one revision on. */
+export function problemKey(s: ProblemSubject, revision: string): string {
+  return `${subjectKey(s)}@${revision}`;
+}
+
+/**
+ * Opens and resolves Problems from finished builds. A cursor over build ids (plus a set of ids
+ * handled above it, for builds that finish out of order) makes a restarted master handle the
+ * builds that finished while it was down, in id order.
+ */
+export class ProblemDetector {
+  private readonly kicker: Kicker;
+  private off?: () => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: MasterConfig,
+    private readonly log: Logger,
+    /** Where the git pollers keep their mirrors (`<basedir>/mirrors`), for blame by history. */
+    private readonly mirrorsDir?: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.kicker = new Kicker(() => this.catchUp(), (err) => this.log.error({ err }, 'problem detection failed'));
+  }
+
+  start(): void {
+    this.off = this.store.bus.on('build.finished', () => this.kicker.kick());
+    this.kicker.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.off?.();
+    await this.kicker.settled();
+  }
+
+  settled(): Promise<void> {
+    return this.kicker.settled();
+  }
+
+  private async catchUp(): Promise<void> {
+    let cursor = await problemsCursor(this.store);
+    const last = Number((await this.store.redis.get(this.store.keys.seq('build'))) ?? 0);
+    const done = await problemsDoneAbove(this.store, cursor);
+    let contiguous = true;
+    for (let id = cursor + 1; id <= last; id++) {
+      if (!done.has(id)) {
+        const b = await this.store.getBuild(id);
+        if (!b || b.state !== 'finished') {
+          contiguous = false;
+          continue;
+        }
+        await this.handle(b);
+        if (!contiguous) await markProblemsDone(this.store, id);
+      }
+      if (contiguous) {
+        cursor = id;
+        await setProblemsCursor(this.store, cursor);
+      }
+    }
+    await trimProblemsDone(this.store, cursor);
+  }
+
+  private async handle(b: Build): Promise<void> {
+    // A try build (a patch) says nothing about the tree.
+    if (!b.result || UNCOUNTED.has(b.result) || b.sourcestamp.patch) return;
+    const tests = await this.store.getTests(b.id);
+    const confirming = b.properties[CONFIRM_PROP];
+    if (typeof confirming === 'number') return this.confirm(confirming, b, tests);
+    await this.resolveWith(b, tests);
+    const recent = (await this.store.lastBuilds(b.builder, 100)).filter((x) => x.number < b.number && x.properties[CONFIRM_PROP] === undefined && !x.sourcestamp.patch);
+    const prev = recent.find((x) => x.state === 'finished' && x.result && !UNCOUNTED.has(x.result));
+    if (!prev) return;
+    const failures = newFailures(prev, await this.store.getTests(prev.id), b, tests);
+    if (!failures.length) return;
+    const rev = revisionOf(b) ?? `build-${b.id}`;
+    const fresh: ProblemSubject[] = [];
+    for (const s of failures) {
+      const known = await problemByKey(this.store, problemKey(s, rev));
+      if (!known) fresh.push(s);
+      else if (!known.builders.some((x) => x.builder === b.builder)) {
+        known.builders.push({ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) });
+        await putProblem(this.store, known, 'problem.changed');
+      }
+    }
+    if (!fresh.length) return;
+    const between = recent.filter((x) => x.number > prev.number).reverse();
+    const found = await blame(this.store, this.config, this.mirrorsDir, prev, [...between, b]);
+    const at = this.now();
+    const sheriff = await currentSheriff(this.store, this.config, at);
+    const responsible = unique([...found.guilty, ...ownersOf(this.config, found.files), ...(sheriff ? [sheriff] : [])]);
+    const confirm = this.config.problems.confirm;
+    const prevRev = revisionOf(prev);
+    let p = await createProblem(this.store, {
+      key: problemKey(fresh[0]!, rev),
+      state: confirm ? 'suspected' : 'confirmed',
+      subjects: fresh,
+      builders: [{ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) }],
+      firstBadRevision: rev,
+      ...(prevRev ? { lastGoodRevision: prevRev } : {}),
+      openedAt: at,
+      ...(confirm ? {} : { confirmedAt: at }),
+      guilty: found.guilty,
+      responsible,
+      interested: unique(this.config.problems.interested[b.builder] ?? []),
+      notMe: [],
+      acks: [],
+      watchers: [],
+      blameNote: found.note,
+    }, confirm ? undefined : 'problem.opened', fresh.slice(1).map((s) => problemKey(s, rev)));
+    if (!confirm) return;
+    const { buildset } = await this.store.createBuildSet({
+      reason: `confirm problem ${p.id}`,
+      scheduler: 'problems',
+      sourcestamp: { ...b.sourcestamp, ...(revisionOf(b) ? { revision: revisionOf(b)! } : {}), changeIds: [] },
+      builders: [b.builder],
+      properties: { ...stripRunProps(b.properties), [CONFIRM_PROP]: p.id },
+      priority: 100,
+      collapse: false,
+    });
+    p = { ...p, confirmBuildsetId: buildset.id };
+    await putProblem(this.store, p);
+    this.log.info({ problem: p.id, builder: b.builder, buildset: buildset.id }, 'problem suspected; confirming by a rerun');
+  }
+
+  /** The confirming rerun ended: still failing confirms the Problem, passing makes it flaky. */
+  private async confirm(id: number, b: Build, tests: TestCaseResult[]): Promise<void> {
+    const p = await getProblem(this.store, id);
+    if (!p || p.state !== 'suspected') return;
+    const byTest = verdicts(b, tests);
+    const byStep = verdicts(b, []);
+    const still = p.subjects.some((s) => (s.kind === 'test' ? byTest : byStep).get(subjectKey(s))?.verdict !== 'pass');
+    const at = this.now();
+    if (still) await putProblem(this.store, { ...p, state: 'confirmed', confirmedAt: at }, 'problem.opened');
+    else await putProblem(this.store, { ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
+  }
+
+  /** Marks open Problems fixed on this builder when every subject passes; resolved when fixed everywhere. */
+  private async resolveWith(b: Build, tests: TestCaseResult[]): Promise<void> {
+    const byTest = verdicts(b, tests);
+    const byStep = verdicts(b, []);
+    for (const p of await openProblems(this.store)) {
+      const entry = p.builders.find((x) => x.builder === b.builder && x.fixedAt === undefined && x.firstBadBuildId < b.id);
+      if (!entry) continue;
+      if (!p.subjects.every((s) => (s.kind === 'test' ? byTest : byStep).get(subjectKey(s))?.verdict === 'pass')) continue;
+      const at = this.now();
+      entry.fixedAt = at;
+      entry.fixedByBuildId = b.id;
+      if (p.builders.every((x) => x.fixedAt !== undefined)) await putProblem(this.store, { ...p, state: 'resolved', resolvedAt: at }, 'problem.resolved');
+      else await putProblem(this.store, p, 'problem.changed');
+    }
+  }
+}
+
+function lastGoodRev(prev: Build): { lastGoodRevision?: string } {
+  const r = revisionOf(prev);
+  return r ? { lastGoodRevision: r } : {};
+}
+
+/** Build-run properties that must not ride into a rerun's BuildSet. */
+function stripRunProps(props: Record<string, unknown>): Record<string, unknown> {
+  const { buildnumber: _n, builder: _b, executor: _e, scheduler: _s, got_revision: _g, ...rest } = props;
+  return rest;
+}
+
+function unique(xs: string[]): string[] {
+  return [...new Set(xs)];
+}

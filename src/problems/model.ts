@@ -1,0 +1,93 @@
+/** A Problem: something that passed and then failed (see DESIGN.md). Pure types, no I/O. */
+
+export type ProblemState = 'suspected' | 'confirmed' | 'resolved' | 'flaky';
+
+/** What failed: a test case (suite + name), or a step where the builder reports no tests. */
+export interface ProblemSubject {
+  kind: 'test' | 'step';
+  /** Suite for a test, empty for a step. */
+  suite: string;
+  name: string;
+}
+
+/** One builder the Problem was seen on. */
+export interface ProblemBuilder {
+  builder: string;
+  /** Build id and number of the first failing build. */
+  firstBadBuildId: number;
+  firstBadNumber: number;
+  /** The last build where the subject passed (absent if unknown). */
+  lastGoodBuildId?: number;
+  lastGoodRevision?: string;
+  /** Passes again here. */
+  fixedAt?: number;
+  fixedByBuildId?: number;
+}
+
+export interface ProblemNote {
+  user: string;
+  at: number;
+  note?: string;
+}
+
+export interface Problem {
+  id: number;
+  /** Identity: subject key + first bad revision. */
+  key: string;
+  state: ProblemState;
+  subjects: ProblemSubject[];
+  builders: ProblemBuilder[];
+  firstBadRevision: string;
+  lastGoodRevision?: string;
+  openedAt: number;
+  confirmedAt?: number;
+  resolvedAt?: number;
+  flakyAt?: number;
+  /** BuildSet of the confirming rerun. */
+  confirmBuildsetId?: number;
+  guilty: string[];
+  responsible: string[];
+  interested: string[];
+  /** Users who said `not me`. */
+  notMe: Array<ProblemNote>;
+  acks: Array<ProblemNote>;
+  /** Epoch ms until which reminders wait. */
+  snoozedUntil?: number;
+  snoozedBy?: string;
+  watchers: string[];
+  /** How the guilty were found, e.g. "changes 3, 4" or "git log a..b", or why not. */
+  blameNote?: string;
+}
+
+/** What the tiers code reads: a small summary of an open Problem. */
+export interface ProblemSummary {
+  id: number;
+  builders: string[];
+  tests: string[];
+  firstBadRevision: string;
+  guilty: string[];
+  state: ProblemState;
+}
+
+export function subjectLabel(s: ProblemSubject): string {
+  return s.kind === 'test' ? `${s.suite}.${s.name}` : `step ${s.name}`;
+}
+
+export function subjectKey(s: ProblemSubject): string {
+  return `${s.kind}|${s.suite}|${s.name}`;
+}
+
+export function isOpen(p: Problem): boolean {
+  return p.state === 'suspected' || p.state === 'confirmed';
+}
+
+export function summarize(p: Problem): ProblemSummary {
+  return {
+    id: p.id,
+    builders: p.builders.map((b) => b.builder),
+    tests: p.subjects.map(subjectLabel),
+    firstBadRevision: p.firstBadRevision,
+    guilty: [...p.guilty],
+    state: p.state,
+  };
+}

@@ -1,0 +1,51 @@
+import type { MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import type { Tier, TierOverride } from './model.js';
+
+/**
+ * Run-time tiers: the config's tier of each builder, overridden by `demote`/`promote` records in
+ * Redis. An expired demotion is deleted when it is read (and by the service's timer), so it ends
+ * by itself even across restarts.
+ */
+export class TierOverrides {
+  constructor(
+    private readonly store: Store,
+    private readonly config: MasterConfig,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  configTier(builder: string): Tier | undefined {
+    return this.config.builders.find((b) => b.name === builder)?.tier;
+  }
+
+  /** Live overrides by builder; expired ones are deleted and returned in `expired`. */
+  async read(): Promise<{ live: Map<string, TierOverride>; expired: TierOverride[] }> {
+    const raw = await this.store.redis.hgetall(this.store.keys.tierOverrides);
+    const live = new Map<string, TierOverride>();
+    const expired: TierOverride[] = [];
+    for (const [builder, json] of Object.entries(raw)) {
+      const o = JSON.parse(json) as TierOverride;
+      if (o.until !== undefined && o.until <= this.now()) {
+        // Only the reader that deletes it reports it, so "promoted by itself" is said once.
+        if (await this.store.redis.hdel(this.store.keys.tierOverrides, builder)) expired.push(o);
+      } else live.set(builder, o);
+    }
+    return { live, expired };
+  }
+
+  /** Builder → tier now, for every configured builder. */
+  async tiers(): Promise<{ tiers: Map<string, Tier>; live: Map<string, TierOverride>; expired: TierOverride[] }> {
+    const { live, expired } = await this.read();
+    const tiers = new Map<string, Tier>();
+    for (const b of this.config.builders) tiers.set(b.name, live.get(b.name)?.tier ?? b.tier);
+    return { tiers, live, expired };
+  }
+
+  async set(o: TierOverride): Promise<void> {
+    await this.store.redis.hset(this.store.keys.tierOverrides, o.builder, JSON.stringify(o));
+  }
+
+  async clear(builder: string): Promise<void> {
+    await this.store.redis.hdel(this.store.keys.tierOverrides, builder);
+  }
+}

@@ -1,0 +1,225 @@
+import type { ChatOutbox } from '../chat/outbox.js';
+import { TierAnnouncer } from './announce.js';
+import type { MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import type { Logger } from '../log.js';
+import type { Build } from '../model/build.js';
+import { formatSpan, parseDuration } from './duration.js';
+import { health } from './health.js';
+import { noProblems, TierError, type BuilderHealth, type PackageRecord, type ProblemsSource, type Tier, type TierOverride, type TiersApi, type TreeState } from './model.js';
+import { TierOverrides } from './overrides.js';
+import { PackageGate, showRev, type GateOutcome } from './packages.js';
+import { Tree } from './tree.js';
+
+export interface TierServiceOptions {
+  store: Store;
+  config: MasterConfig;
+  log?: Logger;
+  /** Where channel messages go: the master's chat (`master.chat`); none means they are only logged. */
+  outbox?: () => ChatOutbox | undefined;
+  /** Channels told; default the targets of `chat.announce`. */
+  channels?: string[];
+  problems?: ProblemsSource;
+  now?: () => number;
+}
+
+/**
+ * Tiers at run time, the package gate and the tree. Started by the master: it listens for
+ * finished builds, makes packages, announces halts, resumes, demotions and promotions, ends
+ * expired demotions (checked on every read and by a timer set from Redis at start) and suggests
+ * demoting a supported builder that stays red longer than `tiers.suggestDemotionAfter`.
+ */
+export class TierService implements TiersApi {
+  readonly overrides: TierOverrides;
+  readonly gate: PackageGate;
+  private readonly tree_: Tree;
+  private readonly now: () => number;
+  private chain: Promise<void> = Promise.resolve();
+  private offs: Array<() => void> = [];
+  private expiryTimer?: NodeJS.Timeout;
+  private suggestTimer?: NodeJS.Timeout;
+  private readonly news: TierAnnouncer;
+
+  constructor(private readonly opts: TierServiceOptions) {
+    this.now = opts.now ?? Date.now;
+    this.overrides = new TierOverrides(opts.store, opts.config, this.now);
+    this.gate = new PackageGate(opts.store, opts.config, this.now);
+    this.tree_ = new Tree(opts.store, opts.problems ?? noProblems);
+    this.news = new TierAnnouncer(opts.store, opts.config, opts.outbox, opts.channels, opts.log);
+  }
+
+  /** Sends channel messages through `outbox` to `channels` from now on (tests, the demo). */
+  announceVia(outbox: ChatOutbox, channels: string[]): void {
+    this.news.use(outbox, channels);
+  }
+
+  start(): this {
+    const bus = this.opts.store.bus;
+    this.offs.push(bus.on('build.finished', (b) => this.enqueue(() => this.finished(b))));
+    // Ends demotions that expired while no master ran, re-arms the timer, and re-checks the gate.
+    this.enqueue(() => this.onExpiry());
+    const after = this.suggestAfter();
+    if (after !== undefined) this.suggestTimer = setInterval(() => this.enqueue(() => this.check()), Math.min(60_000, Math.max(200, after / 2)));
+    return this;
+  }
+
+  /** Resolves when every event so far has been handled. */
+  async idle(): Promise<void> {
+    let seen: Promise<void>;
+    do {
+      seen = this.chain;
+      await seen;
+    } while (seen !== this.chain);
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.offs) off();
+    this.offs = [];
+    clearTimeout(this.expiryTimer);
+    clearInterval(this.suggestTimer);
+    await this.idle();
+  }
+
+  // ---- TiersApi (chat) ----
+
+  async list(): Promise<BuilderHealth[]> {
+    const { tiers, live } = await this.currentTiers();
+    return Promise.all(
+      [...tiers].map(async ([name, tier]) => {
+        const h = await health(this.opts.store, name, tier);
+        const o = live.get(name);
+        return o ? { ...h, override: o } : h;
+      }),
+    );
+  }
+
+  async demote(req: { builder: string; by: string; reason: string; forMs?: number }): Promise<TierOverride> {
+    const { tiers } = await this.currentTiers();
+    const tier = tiers.get(req.builder);
+    if (!tier) throw new TierError(`no builder "${req.builder}" (known: ${[...tiers.keys()].join(', ')})`);
+    if (tier === 'unsupported') throw new TierError(`${req.builder} is unsupported already`);
+    const o: TierOverride = { builder: req.builder, tier: 'unsupported', by: req.by, reason: req.reason, at: this.now(), ...(req.forMs ? { until: this.now() + req.forMs } : {}) };
+    await this.overrides.set(o);
+    const span = req.forMs ? ` for ${formatSpan(req.forMs)}` : '';
+    this.enqueue(async () => {
+      await this.say(`${req.builder} demoted to unsupported by ${req.by}${span}: ${req.reason}. It no longer holds packages back.`, req.builder);
+      await this.armExpiry();
+      await this.check();
+    });
+    return o;
+  }
+
+  async promote(req: { builder: string; by: string }): Promise<Tier> {
+    const { tiers, live } = await this.currentTiers();
+    const tier = tiers.get(req.builder);
+    if (!tier) throw new TierError(`no builder "${req.builder}" (known: ${[...tiers.keys()].join(', ')})`);
+    if (tier === 'supported') throw new TierError(`${req.builder} is supported already`);
+    if (this.overrides.configTier(req.builder) === 'supported' && live.has(req.builder)) await this.overrides.clear(req.builder);
+    else await this.overrides.set({ builder: req.builder, tier: 'supported', by: req.by, at: this.now() });
+    this.enqueue(async () => {
+      await this.say(`${req.builder} promoted to supported by ${req.by}. It gates packages again.`, req.builder);
+      await this.armExpiry();
+      await this.check();
+    });
+    return 'supported';
+  }
+
+  packages(n: number): Promise<PackageRecord[]> {
+    return this.gate.list(n);
+  }
+
+  async tree(): Promise<TreeState> {
+    return this.tree_.state((await this.currentTiers()).tiers);
+  }
+
+  async closeTree(by: string, reason: string): Promise<void> {
+    await this.tree_.close(by, reason, this.now());
+    this.enqueue(() => this.say(`The tree is closed by ${by}: ${reason}`));
+  }
+
+  async openTree(by: string): Promise<boolean> {
+    const was = await this.tree_.open();
+    if (was) this.enqueue(() => this.say(`The tree is opened by ${by}.`));
+    return was;
+  }
+
+  // ---- reactions ----
+
+  private enqueue(fn: () => Promise<void>): void {
+    this.chain = this.chain.then(fn).catch((err) => this.opts.log?.error({ err }, 'tiers: handling failed'));
+  }
+
+  /** Tiers now; expired demotions end here (and are announced once). */
+  private async currentTiers() {
+    const r = await this.overrides.tiers();
+    for (const o of r.expired) {
+      const back = this.overrides.configTier(o.builder) === 'supported' ? 'promoted back to supported' : 'back to unsupported, its configured tier';
+      this.enqueue(() => this.say(`${o.builder} ${back}: its demotion by ${o.by} expired.`, o.builder));
+    }
+    return r;
+  }
+
+  private async finished(build: Build): Promise<void> {
+    if (build.builder === this.gate.builder) {
+      const rec = await this.gate.packageFinished(build);
+      if (rec) this.opts.log?.info({ revision: rec.revision, result: build.result }, 'package build ended');
+      return;
+    }
+    await this.check(build);
+  }
+
+  /** Runs the gate and the demotion suggestion; `trigger`: the build that just ended. */
+  private async check(trigger?: Build): Promise<void> {
+    const { tiers } = await this.currentTiers();
+    await this.report(await this.gate.evaluate(tiers, trigger));
+    await this.suggest(tiers);
+  }
+
+  private async report(o: GateOutcome): Promise<void> {
+    if (o.kind === 'halted' && o.announce) {
+      await this.say(`packages halted: supported builder ${o.builder} red since ${o.revision ? showRev(o.revision) : 'its last build'}`);
+    } else if (o.kind === 'packaged' && o.resumed) {
+      await this.say(`packages resumed at ${showRev(o.record.revision)}`);
+    }
+  }
+
+  private suggestAfter(): number | undefined {
+    const s = this.opts.config.tiers?.suggestDemotionAfter;
+    return s ? (parseDuration(s) ?? undefined) : undefined;
+  }
+
+  private async suggest(tiers: Map<string, Tier>): Promise<void> {
+    const after = this.suggestAfter();
+    if (after === undefined) return;
+    for (const [name, tier] of tiers) {
+      if (tier !== 'supported' || name === this.gate.builder) continue;
+      const h = await health(this.opts.store, name, tier);
+      if (h.state !== 'red' || h.since === undefined || this.now() - h.since < after) continue;
+      const key = this.opts.store.keys.tierSuggested;
+      if ((await this.opts.store.redis.hget(key, name)) === String(h.since)) continue;
+      await this.opts.store.redis.hset(key, name, String(h.since));
+      await this.say(`${name} has been red for ${formatSpan(this.now() - h.since)}${h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}; if it cannot be fixed soon: demote ${name} because <reason>`, name);
+    }
+  }
+
+  /** Ends expired demotions now and sets a timer for the next one. */
+  private async armExpiry(): Promise<void> {
+    clearTimeout(this.expiryTimer);
+    // Reading ends (and announces) demotions that expired while no master ran.
+    const { live } = await this.currentTiers();
+    const ends = [...live.values()].map((o) => o.until).filter((u): u is number => u !== undefined);
+    if (!ends.length) return;
+    const next = Math.min(...ends);
+    this.expiryTimer = setTimeout(() => this.enqueue(() => this.onExpiry()), Math.max(0, next - this.now()) + 20);
+    this.expiryTimer.unref?.();
+  }
+
+  private async onExpiry(): Promise<void> {
+    await this.check();
+    await this.armExpiry();
+  }
+
+  private say(text: string, builder?: string): Promise<void> {
+    return this.news.say(text, builder);
+  }
+}

@@ -1,0 +1,189 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { waitFor } from '../harness/bb.js';
+import { RecordingOutbox } from '../harness/recording-outbox.js';
+import { ShellTransport } from '../../src/chat/shell.js';
+import { CommandRouter } from '../../src/chat/router.js';
+import { MasterBotApi } from '../../src/chat/master-api.js';
+import { attachRouter } from '../../src/chat/bot.js';
+import { ChatAuthorizer } from '../../src/chat/authz.js';
+import { allCommands } from '../../bot-commands/index.js';
+import { TierService } from '../../src/tiers/index.js';
+
+const PLATFORMS = ['linux', 'mac', 'windows', 'freebsd'];
+
+/** Each platform fails when the property `fail_<name>` is `yes`; the package builder always passes. */
+const config = `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [
+    ${PLATFORMS.map((p) => `{ name: '${p}', executors: ['a'], ${p === 'freebsd' ? "tier: 'unsupported', " : ''}steps: [{ type: 'shell', name: 'test', command: 'test "%(prop:fail_${p}:-no)" = no' }] },`).join('\n    ')}
+    { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', name: 'dists', command: 'echo packaging %(prop:packaged_revision)' }] },
+  ],
+  schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'windows', 'freebsd', 'package'] }],
+  packages: { builder: 'package' },
+  tiers: { owners: { mac: ['warner'] } },
+}`;
+
+async function setup(label: string, body = config) {
+  const fx = await PipelineFixture.create(label, body);
+  const master = await fx.startMaster();
+  await fx.startExecutor('a', SECRET_A, 5);
+  const outbox = new RecordingOutbox();
+  master.tiers.announceVia(outbox, ['shell:#dev']);
+  /** Builds every platform at `revision`, failing those in `fail`, and waits until the gate has decided. */
+  const round = async (revision: string, fail: string[] = []) => {
+    const before = await Promise.all(PLATFORMS.map(async (p) => (await fx.builds(p)).length));
+    const properties = Object.fromEntries(fail.map((p) => [`fail_${p}`, 'yes']));
+    await fx.client.control({ v: 1, type: 'force', builders: PLATFORMS, revision, owner: 'test', properties });
+    await waitFor(`round ${revision}`, async () => {
+      const all = await Promise.all(PLATFORMS.map((p) => fx.builds(p)));
+      return all.every((b, i) => b.length > before[i]! && b.every((x) => x.state === 'finished'));
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    await master.tiers.idle();
+  };
+  const packagedRevisions = async () => (await master.tiers.packages(50)).map((p) => p.revision);
+  const channel = () => outbox.to('shell:#dev');
+  return { fx, master, outbox, round, packagedRevisions, channel };
+}
+
+describe('tiers and packages, with real executors and Redis', () => {
+  let fx: PipelineFixture | undefined;
+  afterEach(async () => fx?.close());
+
+  it('packages when every supported builder passed; a red one halts them once; demote and promote move the gate', async () => {
+    const t = await setup('tiers');
+    fx = t.fx;
+    await waitFor('executor a', async () => (await t.fx.store.getExecutor('a'))?.state === 'connected');
+
+    await t.round('1001');
+    const [first] = await waitFor('package for r1001', async () => {
+      const list = await t.master.tiers.packages(5);
+      return list[0]?.build ? list : null;
+    });
+    expect(first).toMatchObject({ revision: '1001', build: { number: 1, result: 'SUCCESS' } });
+    expect(first!.vouchers.sort()).toEqual(['linux#1', 'mac#1', 'windows#1']);
+
+    // An unsupported builder's red never stops packages.
+    await t.round('1002', ['freebsd']);
+    expect(await t.packagedRevisions()).toEqual(['1002', '1001']);
+
+    // A supported builder red: no package, and "halted" said once.
+    await t.round('1003', ['mac']);
+    await t.round('1004', ['mac']);
+    expect(await t.packagedRevisions()).toEqual(['1002', '1001']);
+    expect(t.channel().filter((l) => l.startsWith('packages halted'))).toEqual(['packages halted: supported builder mac red since r1003']);
+
+    // Demoted, mac no longer holds packages back: they resume at the next revision the rest pass.
+    await t.master.tiers.demote({ builder: 'mac', by: 'warner', reason: 'its Python broke' });
+    await t.round('1005', ['mac']);
+    expect(await t.packagedRevisions()).toEqual(['1005', '1002', '1001']);
+    expect(t.channel().filter((l) => l.startsWith('packages resumed'))).toEqual(['packages resumed at r1005']);
+    expect(t.channel()).toContain('mac demoted to unsupported by warner: its Python broke. It no longer holds packages back. (owners: warner)');
+
+    // Promoted, it gates again: it is still red, so packages halt again.
+    await t.master.tiers.promote({ builder: 'mac', by: 'warner' });
+    await t.round('1006', ['mac']);
+    expect(await t.packagedRevisions()).toEqual(['1005', '1002', '1001']);
+    expect(t.channel().filter((l) => l.startsWith('packages halted'))).toHaveLength(2);
+
+    // A demotion for one second ends by itself.
+    await t.master.tiers.demote({ builder: 'mac', by: 'warner', reason: 'flaky disk', forMs: 1000 });
+    await waitFor('the demotion to expire', () => t.channel().some((l) => l.startsWith('mac promoted back to supported')), 5000);
+    const mac = (await t.master.tiers.list()).find((h) => h.builder === 'mac');
+    expect(mac).toMatchObject({ tier: 'supported', state: 'red' });
+    expect(mac!.override).toBeUndefined();
+    // Green everywhere again: packages resume.
+    await t.round('1007');
+    await waitFor('package for r1007', async () => ((await t.packagedRevisions())[0] === '1007' ? true : null));
+    expect(t.channel().filter((l) => l.startsWith('packages resumed'))).toEqual(['packages resumed at r1005', 'packages resumed at r1007']);
+  });
+
+  it('an expired demotion also ends across a restart (stored in Redis, checked at start)', async () => {
+    const t = await setup('tiersrestart');
+    fx = t.fx;
+    await t.master.tiers.demote({ builder: 'windows', by: 'zooko', reason: 'vm rebuilt', forMs: 300 });
+    await t.master.stop();
+    await new Promise((r) => setTimeout(r, 400));
+    const again = await t.fx.startMaster();
+    const h = (await again.tiers.list()).find((x) => x.builder === 'windows');
+    expect(h).toMatchObject({ tier: 'supported' });
+    expect(await t.fx.store.redis.hget(t.fx.store.keys.tierOverrides, 'windows')).toBeNull();
+  });
+
+  it('chat: tiers, packages and tree for anyone; demote, promote and tree close/open need permission', async () => {
+    const t = await setup('tierschat');
+    fx = t.fx;
+    const api = new MasterBotApi(t.fx.store, t.master.config, 'bb', '0.1.0', undefined, {}, t.master.tiers);
+    const input = new PassThrough();
+    const output = new PassThrough();
+    let seen = '';
+    output.on('data', (d: Buffer) => (seen += d.toString()));
+    const shell = new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output });
+    const authz = new ChatAuthorizer({ everyone: false, users: [], ircChannelOps: [] } as never, () => undefined);
+    const router = new CommandRouter(allCommands(), api, t.fx.log, authz);
+    attachRouter(shell, router, t.fx.log);
+    await shell.start();
+    const say = async (line: string, expect: RegExp) => {
+      const from = seen.length;
+      input.write(`${line}\n`);
+      return waitFor(`a reply matching ${expect}`, () => (expect.test(seen.slice(from)) ? seen.slice(from) : null), 15_000);
+    };
+
+    // Someone on IRC without permission is refused, and nothing changes.
+    const irc = { transport: 'irc' as const, channel: '#dev', replyTo: '#dev', sender: 'mallory', account: null, isDirect: false };
+    const denied = await router.handle({ ...irc, text: 'bb: demote mac because I said so' });
+    expect(denied?.lines[0]).toMatch(/^Sorry, mallory, you may not demote: it needs permission/);
+    expect((await router.handle({ ...irc, text: 'bb: tree close lunch' }))?.lines[0]).toMatch(/you may not tree close/);
+    expect((await router.handle({ ...irc, text: 'bb: tiers' }))?.lines[0]).toBe('supported:');
+
+    // The shell operator may.
+    expect(await say('bb: demote mac for 2h because its Python broke', /unsupported now/)).toContain('mac is unsupported now for 2h: its Python broke');
+    expect(await say('bb: tiers', /freebsd/)).toMatch(/supported:\n[\s\S]*linux: no builds yet[\s\S]*unsupported:[\s\S]*mac: no builds yet — demoted by shell:warner: its Python broke \(until/);
+    expect(await say('bb: demote mac because again', /Cannot/)).toContain('Cannot demote: mac is unsupported already.');
+    expect(await say('bb: demote mac for soon because x', /Usage/)).toMatch(/"soon" is not a duration/);
+    expect(await say('bb: promote mac', /supported now/)).toContain('mac is supported now; it gates packages again.');
+    expect(await say('bb: promote freebsd', /supported now/)).toContain('freebsd is supported now');
+    expect(await say('bb: packages', /packages/)).toContain('No packages made yet.');
+    expect(await say('bb: tree', /tree is/)).toContain('The tree is open.');
+    expect(await say('bb: tree close "release freeze"', /closed/)).toContain('The tree is closed: release freeze');
+    expect(await say('bb: tree', /tree is/)).toMatch(/The tree is closed: closed by shell:warner: release freeze\.[\s\S]*Responsible: shell:warner\./);
+    expect(await say('bb: tree open', /open/)).toContain('The tree is no longer closed by hand. It is open.');
+    await t.master.tiers.idle();
+    expect(t.channel()).toEqual([
+      'mac demoted to unsupported by shell:warner for 2h: its Python broke. It no longer holds packages back. (owners: warner)',
+      'mac promoted to supported by shell:warner. It gates packages again. (owners: warner)',
+      'freebsd promoted to supported by shell:warner. It gates packages again.',
+      'The tree is closed by shell:warner: release freeze',
+      'The tree is opened by shell:warner.',
+    ]);
+    await shell.stop();
+  });
+
+  it('suggests demoting a supported builder red longer than suggestDemotionAfter, once per red streak', async () => {
+    const t = await setup('tierssuggest', config.replace("tiers: { owners: { mac: ['warner'] } }", "tiers: { suggestDemotionAfter: '1s' }"));
+    fx = t.fx;
+    await t.round('2001', ['windows']);
+    await waitFor('the suggestion', () => t.channel().some((l) => l.startsWith('windows has been red')), 5000);
+    await new Promise((r) => setTimeout(r, 1200));
+    await t.master.tiers.idle();
+    const said = t.channel().filter((l) => l.startsWith('windows has been red'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/^windows has been red for \ds \(since r2001\); if it cannot be fixed soon: demote windows because <reason>$/);
+  });
+
+  it('the tree is closed while a supported builder has an open Problem (injected Problems source)', async () => {
+    const t = await setup('tierstree');
+    fx = t.fx;
+    const problems = { openOn: async (b: string) => (b === 'linux' ? [{ id: 7, tests: ['test_upload'], guilty: ['alice'], firstBadRevision: '3001' }] : []) };
+    const tiers = new TierService({ store: t.fx.store, config: t.master.config, problems });
+    expect(await tiers.tree()).toEqual({ open: false, reasons: ['problem #7 on linux since r3001 (test_upload)'], responsible: ['alice'] });
+    // The same Problem on an unsupported builder does not close the tree.
+    await tiers.demote({ builder: 'linux', by: 'warner', reason: 'known' });
+    expect(await tiers.tree()).toEqual({ open: true, reasons: [], responsible: [] });
+    await tiers.stop();
+  });
+});
