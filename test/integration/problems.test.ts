@@ -95,6 +95,14 @@ describe('problems', () => {
     expect(confirm?.properties.got_revision).toBe(bad);
     expect(await openProblemsOn(fx.store, 'mac')).toEqual([expect.objectContaining({ id: 1, tests: ['sample.net.reconnects'], guilty: ['warner'], firstBadRevision: bad })]);
     expect(events).toContain('problem.opened 1');
+    // A confirmed Problem on supported builders closes the tree (issue 6); the fix opens it again.
+    const closed = await fx.master!.tiers.tree();
+    expect(closed.open).toBe(false);
+    expect([...closed.reasons].sort()).toEqual([
+      expect.stringMatching(/^problem #1 on linux since [0-9a-f]{12} \(sample\.net\.reconnects\)$/),
+      expect.stringMatching(/^problem #1 on mac since [0-9a-f]{12} \(sample\.net\.reconnects\)$/),
+    ]);
+    expect(closed.responsible).toEqual(expect.arrayContaining(['warner']));
 
     const bot = await shellBot(fx);
     expect(await bot.say('bb: problems', /#1/)).toMatch(/#1 \[confirmed\] sample\.net\.reconnects on (linux, mac|mac, linux) since [0-9a-f]{12}.*guilty warner/);
@@ -122,6 +130,7 @@ describe('problems', () => {
     expect(resolved.resolvedAt).toBeGreaterThan(0);
     expect(resolved.builders.every((b) => b.fixedAt)).toBe(true);
     expect(events).toContain('problem.resolved 1');
+    expect(await fx.master!.tiers.tree()).toEqual({ open: true, reasons: [], responsible: [] });
     expect(await bot.say('bb: problems', /problems/)).toContain('No open problems.');
     await bot.stop();
   }, 120_000);
