@@ -177,7 +177,9 @@ export class TierService implements TiersApi {
 
   private async report(o: GateOutcome): Promise<void> {
     if (o.kind === 'halted' && o.announce) {
-      await this.say(`packages halted: supported builder ${o.builder} red since ${o.revision ? showRev(o.revision) : 'its last build'}`);
+      const problems = await (this.opts.problems ?? noProblems).openOn(o.builder).catch(() => []);
+      const which = problems.length ? ` (${problems.map((p) => `Problem ${p.id}`).join(', ')})` : '';
+      await this.say(`packages halted: supported builder ${o.builder} red since ${o.revision ? showRev(o.revision) : 'its last build'}${which}`);
     } else if (o.kind === 'packaged' && o.resumed) {
       await this.say(`packages resumed at ${showRev(o.record.revision)}`);
     }
