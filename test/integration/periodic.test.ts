@@ -30,9 +30,14 @@ describe('periodic scheduler', () => {
     await fx.startExecutor('a', SECRET_A);
     const all = await sets(fx, 3);
     // Fires are due a period apart (counted from when each was due, so they do not drift); each
-    // BuildSet follows its due time within BullMQ's delayed-job latency.
-    const gaps = all.slice(1).map((b, i) => b.submittedAt - all[i]!.submittedAt);
-    for (const g of gaps) expect(g).toBeGreaterThanOrEqual(850), expect(g).toBeLessThan(1400);
+    // BuildSet follows its due time within BullMQ's delayed-job latency, so one late fire makes
+    // the next gap shorter by as much: check against due times from the first, not pairwise.
+    const start = all[0]!.submittedAt;
+    all.slice(1).forEach((b, i) => {
+      const sinceFirst = b.submittedAt - start;
+      expect(sinceFirst).toBeGreaterThanOrEqual((i + 1) * 1000 - 400);
+      expect(sinceFirst).toBeLessThan((i + 1) * 1000 + 600);
+    });
     expect(all[0]).toMatchObject({
       scheduler: 'every',
       sourcestamp: { repository: 'https://example.org/widget.git', project: 'widget', branch: 'trunk', changeIds: [] },
