@@ -25,6 +25,8 @@ const config = `{
   schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'windows', 'freebsd', 'package'] }],
   packages: { builder: 'package' },
   tiers: { owners: { mac: ['warner'] } },
+  // Builds here fail by a build property, which a Problem's confirming rerun would not carry.
+  problems: { confirm: false },
 }`;
 
 async function setup(label: string, body = config) {
