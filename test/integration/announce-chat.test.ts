@@ -1,16 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { shellBot } from '../harness/shell-bot.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
-import { ShellTransport } from '../../src/chat/shell.js';
-import { CommandRouter } from '../../src/chat/router.js';
-import { MasterBotApi } from '../../src/chat/master-api.js';
-import { attachRouter } from '../../src/chat/bot.js';
 import { startAnnouncer, type Announcer } from '../../src/notify/announcer.js';
-import { allCommands } from '../../bot-commands/index.js';
 import type { Build } from '../../src/model/build.js';
 
 const config = `{
@@ -34,27 +29,13 @@ function tap(...failing: string[]): string {
 
 /** A master's chat side as one process has it: shell transport, router, commands, announcer. */
 async function chatSide(fx: PipelineFixture, outbox: RecordingOutbox) {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let seen = '';
-  output.on('data', (d: Buffer) => (seen += d.toString()));
-  const shell = new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output });
-  const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0');
-  attachRouter(shell, new CommandRouter(allCommands(), api, fx.log, { deny: async () => null }), fx.log);
-  await shell.start();
+  const bot = await shellBot(fx);
   const announcer: Announcer = startAnnouncer({ store: fx.store, config: fx.master!.config, outbox, log: fx.log });
   const finished: Build[] = [];
   fx.store.bus.on('build.finished', (b) => finished.push(b));
   return {
     announcer,
-    async say(line: string, expect: RegExp): Promise<string> {
-      const from = seen.length;
-      input.write(`${line}\n`);
-      return waitFor(`a reply matching ${expect}`, () => {
-        const out = seen.slice(from);
-        return expect.test(out) ? out : null;
-      }, 15_000);
-    },
+    say: bot.say,
     /** Forces one linux build with these tests failing and waits until it is announced. */
     async build(...failing: string[]): Promise<Build> {
       mkdirSync(join(fx.dir, 'master'), { recursive: true });
@@ -67,7 +48,7 @@ async function chatSide(fx: PipelineFixture, outbox: RecordingOutbox) {
     },
     async stop() {
       await announcer.stop();
-      await shell.stop();
+      await bot.stop();
     },
   };
 }

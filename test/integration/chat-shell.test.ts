@@ -2,11 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { shellBot } from '../harness/shell-bot.js';
 import { ShellTransport } from '../../src/chat/shell.js';
-import { CommandRouter } from '../../src/chat/router.js';
-import { MasterBotApi } from '../../src/chat/master-api.js';
-import { attachRouter } from '../../src/chat/bot.js';
-import { allCommands } from '../../bot-commands/index.js';
 
 const config = `{
   redis: { prefix: 'PREFIX' },
@@ -23,29 +20,6 @@ const config = `{
   ],
 }`;
 
-/** The bot behind a shell transport, fed lines and read back like a person at the terminal. */
-async function shellBot(fx: PipelineFixture) {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let seen = '';
-  output.on('data', (d: Buffer) => (seen += d.toString()));
-  const shell = new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output });
-  const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0', (req) => fx.master!.stopBuild(req));
-  const router = new CommandRouter(allCommands(), api, fx.log, { deny: async () => null });
-  attachRouter(shell, router, fx.log);
-  await shell.start();
-  return {
-    async say(line: string, expect: RegExp): Promise<string> {
-      const from = seen.length;
-      input.write(`${line}\n`);
-      return waitFor(`a reply matching ${expect}`, () => {
-        const out = seen.slice(from);
-        return expect.test(out) ? out : null;
-      }, 15_000);
-    },
-    stop: () => shell.stop(),
-  };
-}
 
 describe('chat through the shell transport, against a real master', () => {
   let fx: PipelineFixture;

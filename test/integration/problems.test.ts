@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { shellBot } from '../harness/shell-bot.js';
 import { makeRepo, type TestRepo } from '../harness/git.js';
 import { join } from 'node:path';
 import { getProblem, problemsCursor, recentProblems } from '../../src/data/problems.js';
@@ -9,11 +9,6 @@ import { ProblemDetector } from '../../src/problems/detector.js';
 import type { Problem } from '../../src/problems/model.js';
 import { openProblemsOn } from '../../src/problems/index.js';
 import { putVerifiedClaim } from '../../src/data/claims.js';
-import { ShellTransport } from '../../src/chat/shell.js';
-import { CommandRouter } from '../../src/chat/router.js';
-import { MasterBotApi } from '../../src/chat/master-api.js';
-import { attachRouter } from '../../src/chat/bot.js';
-import { allCommands } from '../../bot-commands/index.js';
 
 const junit = (failing: string[] = []) => `<?xml version="1.0"?>
 <testsuite name="sample" tests="2">
@@ -40,24 +35,6 @@ function config(repo: TestRepo, schedulers: string) {
 }`;
 }
 
-async function shellBot(fx: PipelineFixture) {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  let seen = '';
-  output.on('data', (d: Buffer) => (seen += d.toString()));
-  const shell = new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input, output });
-  const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0');
-  attachRouter(shell, new CommandRouter(allCommands(), api, fx.log, { deny: async () => null }), fx.log);
-  await shell.start();
-  return {
-    async say(line: string, expect: RegExp): Promise<string> {
-      const from = seen.length;
-      input.write(`${line}\n`);
-      return waitFor(`a reply matching ${expect}`, () => (expect.test(seen.slice(from)) ? seen.slice(from) : null), 15_000);
-    },
-    stop: () => shell.stop(),
-  };
-}
 
 const problemIn = (fx: PipelineFixture, id: number, state: Problem['state']) =>
   waitFor(`problem ${id} ${state}`, async () => {
