@@ -1,4 +1,4 @@
-import type { Build, BuildRequest } from '../model/build.js';
+import type { Build } from '../model/build.js';
 import type { Change } from '../model/change.js';
 import type { ConfigSummary, ExecutorRecord } from '../data/records.js';
 import type { BuilderStatus } from '../status/status.js';
@@ -19,7 +19,6 @@ export interface BotApi {
   build(builder: string, number: number): Promise<Build | null>;
   executors(): Promise<ExecutorRecord[]>;
   recentChanges(n: number): Promise<Change[]>;
-  pending(): Promise<BuildRequest[]>;
   /** Force a build; `owner` is who asked. Returns the BuildSet id. */
   force(req: { builders: string[]; branch?: string; revision?: string; reason?: string; owner: string }): Promise<number>;
   /** Last `lines` lines of a step's log (default: the last step that ran). */

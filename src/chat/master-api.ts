@@ -1,6 +1,6 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import type { Build, BuildRequest } from '../model/build.js';
+import type { Build } from '../model/build.js';
 import { forceBuild } from '../process/force.js';
 import type { StopRequest } from '../process/stop.js';
 import { builderStatuses } from '../status/status.js';
@@ -66,12 +66,6 @@ export class MasterBotApi implements BotApi {
 
   recentChanges(n: number) {
     return this.store.recentChanges(n);
-  }
-
-  async pending(): Promise<BuildRequest[]> {
-    const list = await this.store.pendingRequests(200);
-    const reqs = await Promise.all(list.map((p) => this.store.getRequest(p.requestId)));
-    return reqs.filter((r): r is BuildRequest => r !== null);
   }
 
   async force(req: { builders: string[]; branch?: string; revision?: string; reason?: string; owner: string }) {

@@ -218,8 +218,3 @@ export function pendingScore(priority: number, requestId: number): number {
 export function pendingMember(builder: string, requestId: number): string {
   return `${builder}/${requestId}`;
 }
-
-export function parsePendingMember(member: string): { builder: string; requestId: number } {
-  const slash = member.lastIndexOf('/');
-  return { builder: member.slice(0, slash), requestId: Number(member.slice(slash + 1)) };
-}

@@ -6,7 +6,7 @@ import { isFailing, worstOf, type Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
 import { Kicker, KeyedMutex } from '../util/mutex.js';
 import { DataBus } from './events.js';
-import { Keys, pendingMember, pendingScore, parsePendingMember } from './keys.js';
+import { Keys, pendingMember, pendingScore } from './keys.js';
 import type { ConfigSummary, ExecutorRecord } from './records.js';
 import type { ExecutorEvent } from '../queue/jobs.js';
 
@@ -238,12 +238,6 @@ export class Store {
 
   async getRequest(id: number): Promise<BuildRequest | null> {
     return this.getJson<BuildRequest>(this.keys.request(id));
-  }
-
-  /** Pending requests in the order they should run (highest priority, then oldest). */
-  async pendingRequests(limit = 1000): Promise<Array<{ builder: string; requestId: number }>> {
-    const members = await this.redis.zrange(this.keys.pendingRequests, 0, limit - 1);
-    return members.map(parsePendingMember);
   }
 
   async pendingCount(): Promise<number> {
