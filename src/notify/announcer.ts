@@ -4,10 +4,12 @@ import type { MasterConfig, NotifyEvent } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../data/records.js';
 import type { Build } from '../model/build.js';
+import type { Problem } from '../problems/model.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { audienceKey, type Audience } from './audience.js';
+import { classifyProblem } from './classify.js';
 import { announceFinished } from './finished.js';
-import { executorNews, startedNews, type News } from './news.js';
+import { executorNews, problemNews, startedNews, type News, type ProblemNewsEvent } from './news.js';
 import { renderFor } from './render.js';
 import { SubscriptionStore } from './subscriptions.js';
 import { WatchStore } from './watches.js';
@@ -23,9 +25,10 @@ export interface AnnouncerOptions {
 }
 
 /**
- * Listens to the store's bus and sends each event to every audience subscribed to a class it
- * matches (and to whoever watches that build), through the outbox. Events are decided one at a
- * time, in the order the store published them; sends run in order per audience.
+ * Listens to the store's bus (builds, executors, and Problems opened, found flaky or resolved) and
+ * sends each event to every audience subscribed to a class it matches (and to whoever watches that
+ * build), through the outbox. Events are decided one at a time, in the order the store published
+ * them; sends run in order per audience.
  */
 export class Announcer {
   private readonly subs: SubscriptionStore;
@@ -50,6 +53,9 @@ export class Announcer {
       bus.on('build.finished', (b) => this.enqueue('build.finished', () => this.finished(b))),
       bus.on('executor.connected', (e) => this.enqueue('executor.connected', () => this.executor(e))),
       bus.on('executor.lost', (e, why) => this.enqueue('executor.lost', () => this.executor(e, why))),
+      bus.on('problem.opened', (p) => this.enqueue('problem.opened', () => this.problem(p, 'opened'))),
+      bus.on('problem.flaky', (p) => this.enqueue('problem.flaky', () => this.problem(p, 'flaky'))),
+      bus.on('problem.resolved', (p) => this.enqueue('problem.resolved', () => this.problem(p, 'resolved'))),
     ];
     this.enqueue('catch-up', () => this.catchUp());
     return this;
@@ -77,6 +83,11 @@ export class Announcer {
 
   private async executor(rec: ExecutorRecord, why?: string): Promise<void> {
     await this.deliver(executorNews(rec, why), ['executor'], []);
+  }
+
+  private async problem(p: Problem, event: ProblemNewsEvent): Promise<void> {
+    const classes = classifyProblem(event, p);
+    if (classes.length) await this.deliver(problemNews(p, event), classes, []);
   }
 
   private async finished(build: Build): Promise<void> {

@@ -1,5 +1,6 @@
 import type { NotifyEvent } from '../config/schema.js';
 import { isFailing, type Result } from '../model/results.js';
+import type { Problem } from '../problems/model.js';
 import { sameFailure, type FailureSignature } from './failure.js';
 
 /** A finished build as far as announcing goes: its result and, when it failed, how. */
@@ -53,4 +54,14 @@ export function classifyFinished(current: Outcome, previous: Outcome | null): { 
     if (now < before) classes.push('better');
   }
   return { classes, transition: t };
+}
+
+/**
+ * The event classes a Problem event matches: `problem` for an opened (confirmed), flaky or
+ * resolved Problem, except the resolution of one that was never confirmed (it was never announced
+ * as opened: its builder passed again before a verdict on its rerun).
+ */
+export function classifyProblem(event: 'opened' | 'flaky' | 'resolved', p: Pick<Problem, 'confirmedAt'>): NotifyEvent[] {
+  if (event === 'resolved' && p.confirmedAt === undefined) return [];
+  return ['problem'];
 }

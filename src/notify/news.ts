@@ -1,6 +1,7 @@
 import type { Build, TestCaseResult } from '../model/build.js';
 import type { Result } from '../model/results.js';
 import type { ExecutorRecord } from '../data/records.js';
+import { subjectLabel, type Problem } from '../problems/model.js';
 import { authorName, shortRev } from '../status/status.js';
 import type { Transition } from './classify.js';
 import { failedSteps, isFailedTest } from './failure.js';
@@ -28,7 +29,21 @@ export type News =
       url?: string;
     }
   | { kind: 'started'; builder: string; number: number; executor: string; revision: string; authors: Shortlist; url?: string }
-  | { kind: 'executor'; name: string; state: 'connected' | 'lost'; detail?: string };
+  | { kind: 'executor'; name: string; state: 'connected' | 'lost'; detail?: string }
+  | {
+      kind: 'problem';
+      id: number;
+      /** opened: confirmed (or opened without a rerun); flaky: passed on its confirming rerun; resolved: passes again everywhere. */
+      event: ProblemNewsEvent;
+      /** The failing tests (`suite.name`) or steps (`step name`). */
+      subjects: Shortlist;
+      builders: Shortlist;
+      /** First bad revision, shortened. */
+      revision: string;
+      guilty: Shortlist;
+    };
+
+export type ProblemNewsEvent = 'opened' | 'flaky' | 'resolved';
 
 export const LIST_MAX = 3;
 export const NAME_MAX = 80;
@@ -77,6 +92,19 @@ export function startedNews(build: Build, titleUrl?: string): News {
 export function executorNews(rec: ExecutorRecord, why?: string): News {
   if (rec.state === 'connected') return { kind: 'executor', name: rec.name, state: 'connected', detail: clip(`${rec.hostname}, ${rec.version}`) };
   return { kind: 'executor', name: rec.name, state: 'lost', ...(why ? { detail: clip(why) } : {}) };
+}
+
+/** A Problem's news: what fails (or failed, or passes again), where, since which revision, who is guilty. */
+export function problemNews(p: Problem, event: ProblemNewsEvent): News {
+  return {
+    kind: 'problem',
+    id: p.id,
+    event,
+    subjects: shortlist(p.subjects.map(subjectLabel)),
+    builders: shortlist(p.builders.map((b) => b.builder)),
+    revision: clip(p.firstBadRevision.slice(0, 12)),
+    guilty: shortlist(p.guilty),
+  };
 }
 
 /** Failing tests by name; a name that several suites share gets its suite in front. */

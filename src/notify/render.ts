@@ -33,7 +33,35 @@ export function render(news: News, style: Style): string {
       return sections(style, `${style.bold(t(news.builder))} #${news.number} started on ${t(news.executor)}`, source(news.revision, news.authors, style), news.url);
     case 'executor':
       return `executor ${style.bold(t(news.name))} ${news.state}${news.detail ? ` (${t(news.detail)})` : ''}`;
+    case 'problem':
+      return problemLine(news, style);
   }
+}
+
+/**
+ * `problem #3 opened: a.b fails on linux, mac since 0123456789ab | guilty warner`,
+ * `problem #3 is flaky: a.b failed on linux at 0123456789ab (passed on a rerun of the same revision; nobody is hassled)`,
+ * `problem #3 resolved: a.b passes again on linux, mac`.
+ */
+function problemLine(news: Extract<News, { kind: 'problem' }>, style: Style): string {
+  const head = style.bold(`problem #${news.id}`);
+  const what = list(news.subjects, style);
+  const one = news.subjects.shown.length + news.subjects.more <= 1;
+  const where = names(news.builders, style);
+  switch (news.event) {
+    case 'opened': {
+      const guilty = news.guilty.shown.length ? `guilty ${names(news.guilty, style)}` : 'nobody blamed';
+      return [`${head} opened: ${what} ${one ? 'fails' : 'fail'} on ${where} since ${style.code(news.revision)}`, guilty].join(style.text(' | '));
+    }
+    case 'flaky':
+      return `${head} is flaky: ${what} failed on ${where} at ${style.code(news.revision)} (passed on a rerun of the same revision; nobody is hassled)`;
+    case 'resolved':
+      return `${head} resolved: ${what} ${one ? 'passes' : 'pass'} again on ${where}`;
+  }
+}
+
+function names(items: Shortlist, style: Style): string {
+  return `${items.shown.map(style.text).join(', ')}${more(items, style)}`;
 }
 
 function source(revision: string, authors: Shortlist, style: Style): string {
