@@ -2,13 +2,20 @@ import { z } from 'zod';
 import { voidClaimsTo } from '../data/claims.js';
 import type { Store } from '../data/store.js';
 import { getUser, listUsers, putUser, removeUser, userByIdentity, UserConflictError, withUsersLock } from '../data/users.js';
-import { parseIdentity, USER_NAME_RE, withIdentity, type User } from './user.js';
+import { checkQuietHours, checkTimeZone, SettingError } from './settings.js';
+import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type User } from './user.js';
 
 /** A `bb user` request refused, with the reason for the person who asked. */
 export class UserControlError extends Error {}
 
 const name = z.string().regex(USER_NAME_RE, 'a bb user name: letters, digits, ".", "_" or "-"');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
+const quietHours = z.object({ from: hhmm, to: hhmm });
+const fullName = z.string().min(1).max(200);
+const ircNick = z.string().min(1).max(64);
+const ircAccount = z.string().regex(/^[^\s:]{1,64}$/, 'an IRC services account');
+const matrixId = z.string().regex(/^@[^\s:]+:\S+$/, 'a Matrix user id @user:server');
+const timeZone = z.string().max(64);
 
 export const userRequestSchema = z.discriminatedUnion('op', [
   z.object({
@@ -20,10 +27,24 @@ export const userRequestSchema = z.discriminatedUnion('op', [
     emails: z.array(z.string()).default([]),
     authors: z.array(z.string().max(500)).default([]),
     ircNick: z.string().max(64).optional(),
-    ircAccount: z.string().max(64).optional(),
-    matrixId: z.string().regex(/^@[^\s:]+:\S+$/, 'a Matrix user id @user:server').optional(),
-    timeZone: z.string().max(64).optional(),
-    quietHours: z.object({ from: hhmm, to: hhmm }).optional(),
+    ircAccount: ircAccount.optional(),
+    matrixId: matrixId.optional(),
+    timeZone: timeZone.optional(),
+    quietHours: quietHours.optional(),
+  }),
+  /** Changes an existing user: what is given replaces what it had; `emails` are added, preferred first; `quietHours: null` turns them off. */
+  z.object({
+    v: z.literal(1),
+    type: z.literal('user'),
+    op: z.literal('set'),
+    name,
+    fullName: fullName.optional(),
+    emails: z.array(z.string()).default([]),
+    ircNick: ircNick.optional(),
+    ircAccount: ircAccount.optional(),
+    matrixId: matrixId.optional(),
+    timeZone: timeZone.optional(),
+    quietHours: quietHours.nullable().optional(),
   }),
   z.object({ v: z.literal(1), type: z.literal('user'), op: z.literal('link'), name, identity: z.string().min(1).max(500) }),
   z.object({ v: z.literal(1), type: z.literal('user'), op: z.literal('show'), who: z.string().min(1).max(500) }),
@@ -35,8 +56,9 @@ export type UserRequest = z.input<typeof userRequestSchema>;
 export type UserReply = { user: User } | { users: User[] } | { removed: string };
 
 /**
- * `bb user add|link|show|remove|list`, run by the master from its control queue so every write
- * goes through the master's write path.
+ * `bb user add|set|link|show|remove|list`, run by the master from its control queue so every
+ * write goes through the master's write path; chat's `my …` and an admin's `user …` run it too
+ * (src/users/chat.ts).
  */
 export async function userControl(store: Store, raw: unknown, now = Date.now()): Promise<UserReply> {
   const parsed = userRequestSchema.safeParse(raw);
@@ -74,14 +96,31 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
           createdAt: now,
           ...(req.fullName ? { fullName: req.fullName } : {}),
           ...(req.ircNick ? { ircNick: req.ircNick } : {}),
-          ...(req.timeZone ? { timeZone: checkZone(req.timeZone) } : {}),
-          ...(req.quietHours ? { quietHours: req.quietHours } : {}),
+          ...(req.timeZone ? { timeZone: valid(() => checkTimeZone(req.timeZone!)) } : {}),
+          ...(req.quietHours ? { quietHours: valid(() => checkQuietHours(req.quietHours!)) } : {}),
         };
         for (const e of req.emails) user = withIdentity(user, checked(`email:${e}`, 'email'));
         for (const a of req.authors) user = withIdentity(user, { kind: 'author', value: a });
         if (req.ircAccount) user = withIdentity(user, { kind: 'irc', value: req.ircAccount });
         if (req.matrixId) user = withIdentity(user, { kind: 'matrix', value: req.matrixId });
         return { user: await write(store, user) };
+      });
+    case 'set':
+      return withUsersLock(store, async () => {
+        const user = await getUser(store, req.name);
+        if (!user) throw new UserControlError(`no bb user ${req.name} (add it first: bb user add ${req.name})`);
+        const { fullName, ircNick, ircAccount, matrixId, timeZone, quietHours, emails } = req;
+        if (!emails.length && [fullName, ircNick, ircAccount, matrixId, timeZone, quietHours].every((f) => f === undefined)) throw new UserControlError(`nothing to set for ${req.name}: give a full name, email, IRC nick or account, Matrix id, time zone or quiet hours`);
+        let next: User = { ...user, emails: [...user.emails], authors: [...user.authors] };
+        if (fullName !== undefined) next.fullName = fullName;
+        if (ircNick !== undefined) next.ircNick = ircNick;
+        if (timeZone !== undefined) next.timeZone = valid(() => checkTimeZone(timeZone));
+        if (quietHours === null) delete next.quietHours;
+        else if (quietHours) next.quietHours = valid(() => checkQuietHours(quietHours));
+        if (ircAccount) next = withIdentity(next, { kind: 'irc', value: ircAccount });
+        if (matrixId) next = withIdentity(next, { kind: 'matrix', value: matrixId });
+        if (emails.length) next = withPreferredEmails(next, emails.map((e) => checked(`email:${e}`, 'email').value));
+        return { user: await write(store, next) };
       });
   }
 }
@@ -106,11 +145,12 @@ function checked(text: string, kind: 'email') {
   return id;
 }
 
-function checkZone(zone: string): string {
+/** A setting check whose refusal is the request's. */
+function valid<T>(check: () => T): T {
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone;
-  } catch {
-    throw new UserControlError(`"${zone}" is not a time zone (e.g. Europe/Berlin, America/New_York, UTC)`);
+    return check();
+  } catch (err) {
+    if (err instanceof SettingError) throw new UserControlError(err.message);
+    throw err;
   }
 }

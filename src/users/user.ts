@@ -63,6 +63,17 @@ export function withIdentity(u: User, id: Identity): User {
 }
 
 /**
+ * A copy of the user with these addresses first, in the order given (the first is the preferred
+ * one), then the addresses it had (compared case-insensitively, so none is listed twice).
+ */
+export function withPreferredEmails(u: User, emails: string[]): User {
+  const first: string[] = [];
+  for (const e of emails) if (!first.some((f) => f.toLowerCase() === e.toLowerCase())) first.push(e);
+  const rest = u.emails.filter((e) => !first.some((f) => f.toLowerCase() === e.toLowerCase()));
+  return { ...u, emails: [...first, ...rest], authors: [...u.authors] };
+}
+
+/**
  * Reads an identity as people write it: `irc:<account>`, `@user:server` (or `matrix:@user:server`),
  * `email:<address>` or a bare address, `author:<string>` or `Full Name <email>`. Null when it is
  * none of those.

@@ -10,6 +10,7 @@ import { ChatAuthorizer } from '../../src/chat/authz.js';
 import { allCommands } from '../../bot-commands/index.js';
 import { getUser, listUsers, userByIdentity } from '../../src/data/users.js';
 import type { ChatMessage } from '../../src/chat/transport.js';
+import type { User } from '../../src/users/user.js';
 
 let smtp: TestSmtp;
 beforeAll(async () => {
@@ -178,6 +179,65 @@ describe('users', () => {
     const code = codeIn((await smtp.mailTo('brian@shell.example')).text)!;
     expect(await say(`bb: verify ${code}`, /Verified/)).toContain('Verified: you are bb user warner.');
     expect(await say('bb: whoami', /You are/)).toContain('You are bb user warner (verified).');
+  });
+
+  it('bb user set changes an existing user; zones, quiet hours and identities are checked', async () => {
+    fx = await PipelineFixture.create('users-set', config());
+    await fx.startMaster();
+    const control = (req: Record<string, unknown>) => fx.client.control<{ user?: User; error?: string }>({ v: 1, type: 'user', ...req });
+    await control({ op: 'add', name: 'warner', emails: ['warner@lothar.com'], timeZone: 'UTC', quietHours: { from: '23:00', to: '06:00' } });
+    await control({ op: 'add', name: 'zooko', ircAccount: 'zooko' });
+
+    // Through the command line: every flag, and --no-quiet-hours.
+    const bb = async (label: string, ...args: string[]) => {
+      const p = spawnBb(['user', ...args, '--redis', fx.redisUrl, '--prefix', fx.prefix], { logDir: fx.dir, label });
+      const code = await p.exited;
+      return { code, out: p.log() };
+    };
+    let r = await bb('set', 'set', 'warner', '--full-name', 'Brian Warner', '--irc-nick', 'warner_', '--irc-account', 'Warner', '--matrix', '@warner:example.org', '--time-zone', 'europe/berlin', '--quiet-hours', '22:00-7:00', '--email', 'brian@work.example');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('set: warner (Brian Warner, brian@work.example); time zone Europe/Berlin, quiet hours 22:00-07:00');
+    expect(await getUser(fx.store, 'warner')).toMatchObject({
+      fullName: 'Brian Warner',
+      ircNick: 'warner_',
+      ircAccount: 'Warner',
+      matrixId: '@warner:example.org',
+      timeZone: 'Europe/Berlin',
+      quietHours: { from: '22:00', to: '07:00' },
+      emails: ['brian@work.example', 'warner@lothar.com'],
+    });
+    expect((await userByIdentity(fx.store, { kind: 'matrix', value: '@warner:example.org' }))?.name).toBe('warner');
+    r = await bb('set-off', 'set', 'warner', '--no-quiet-hours', '--email', 'warner@lothar.com');
+    expect(r.out).toContain('set: warner (Brian Warner, warner@lothar.com); time zone Europe/Berlin, no quiet hours');
+    expect((await getUser(fx.store, 'warner'))?.quietHours).toBeUndefined();
+    expect((await getUser(fx.store, 'warner'))?.emails).toEqual(['warner@lothar.com', 'brian@work.example']);
+    r = await bb('set-zone', 'set', 'warner', '--time-zone', 'Mars/Base');
+    expect(r.code).not.toBe(0);
+    expect(r.out).toContain('bb: user set refused: time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin');
+    r = await bb('set-quiet', 'set', 'warner', '--quiet-hours', '08:00-08:00');
+    expect(r.code).toBe(2);
+    expect(r.out).toContain('bb: --quiet-hours: quiet hours 08:00-08:00 begin and end at the same time');
+
+    // Through the control queue, as the command line and chat send it.
+    expect(await control({ op: 'set', name: 'nobody', timeZone: 'UTC' })).toEqual({ error: 'no bb user nobody (add it first: bb user add nobody)' });
+    expect(await control({ op: 'set', name: 'warner', timeZone: '+02:00' })).toEqual({ error: 'time zone "+02:00" is not an IANA time zone, e.g. Europe/Berlin' });
+    expect(await control({ op: 'set', name: 'warner', quietHours: { from: '22:00', to: '22:00' } })).toMatchObject({ error: expect.stringMatching(/begin and end at the same time/) });
+    expect(await control({ op: 'set', name: 'warner', quietHours: { from: '25:00', to: '07:00' } })).toMatchObject({ error: expect.stringMatching(/^quietHours\.from: HH:MM/) });
+    expect(await control({ op: 'set', name: 'warner' })).toMatchObject({ error: expect.stringMatching(/^nothing to set for warner/) });
+    // Identities stay one user's only, as with link.
+    expect(await control({ op: 'set', name: 'zooko', ircAccount: 'WARNER' })).toEqual({ error: 'irc:warner already belongs to bb user warner' });
+    expect(await control({ op: 'set', name: 'zooko', emails: ['Warner@Lothar.com'] })).toEqual({ error: 'email:warner@lothar.com already belongs to bb user warner' });
+    // Nothing of a refused request was written.
+    expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'Europe/Berlin', emails: ['warner@lothar.com', 'brian@work.example'] });
+    expect(await getUser(fx.store, 'zooko')).toMatchObject({ ircAccount: 'zooko', emails: [] });
+    // add checks zones and quiet hours the same way.
+    expect(await control({ op: 'add', name: 'meejah', timeZone: 'Mars/Base' })).toEqual({ error: 'time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin' });
+    expect(await control({ op: 'add', name: 'meejah', quietHours: { from: '07:00', to: '07:00' } })).toMatchObject({ error: expect.stringMatching(/same time/) });
+    expect(await getUser(fx.store, 'meejah')).toBeNull();
+    // A new irc account replaces the old one in the index.
+    await control({ op: 'set', name: 'zooko', ircAccount: 'zooko2' });
+    expect(await userByIdentity(fx.store, { kind: 'irc', value: 'zooko' })).toBeNull();
+    expect((await userByIdentity(fx.store, { kind: 'irc', value: 'ZOOKO2' }))?.name).toBe('zooko');
   });
 
   it('bb user add, link, show, list and remove, through the master', async () => {

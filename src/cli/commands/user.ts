@@ -2,11 +2,12 @@ import { Command } from 'commander';
 import { BbClient } from '../../queue/client.js';
 import type { User } from '../../users/user.js';
 import type { UserReply } from '../../users/control.js';
+import { formatQuietHours, parseQuietHours, SettingError } from '../../users/settings.js';
 import { addConnOptions, CliError, connPrefix, connUrl, type ConnOptions } from '../connect.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** `bb user add|link|show|remove|list`: manage users through the running master. */
+/** `bb user add|set|link|show|remove|list`: manage users through the running master. */
 export function userCommand(): Command {
   const cmd = new Command('user').description('manage bb users: the people behind commits, chat identities and email');
   cmd.addCommand(
@@ -23,8 +24,7 @@ export function userCommand(): Command {
         .option('--time-zone <zone>', 'IANA time zone, e.g. Europe/Berlin')
         .option('--quiet-hours <from-to>', 'quiet hours in the user\'s time zone, e.g. 22:00-07:00'),
     ).action(async (name: string, o: ConnOptions & AddOptions) => {
-      const quiet = o.quietHours ? /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(o.quietHours) : null;
-      if (o.quietHours && !quiet) throw new CliError(`--quiet-hours "${o.quietHours}": write HH:MM-HH:MM, e.g. 22:00-07:00`, 2);
+      const quiet = o.quietHours ? quietHours(o.quietHours) : undefined;
       const res = await send(o, {
         op: 'add',
         name,
@@ -35,9 +35,38 @@ export function userCommand(): Command {
         ...(o.ircAccount ? { ircAccount: o.ircAccount } : {}),
         ...(o.matrix ? { matrixId: o.matrix } : {}),
         ...(o.timeZone ? { timeZone: o.timeZone } : {}),
-        ...(quiet ? { quietHours: { from: quiet[1], to: quiet[2] } } : {}),
+        ...(quiet ? { quietHours: quiet } : {}),
       });
       if ('user' in res) console.log(`added ${describe(res.user)}`);
+    }),
+  );
+  cmd.addCommand(
+    addConnOptions(
+      new Command('set')
+        .description('change an existing user: what you give replaces what it had')
+        .argument('<name>')
+        .option('--full-name <text>', 'full name')
+        .option('--email <address>', 'add an email address and make it the preferred one (repeatable; the first given is preferred)', collect, [])
+        .option('--irc-nick <nick>', 'IRC nick')
+        .option('--irc-account <account>', 'IRC services account')
+        .option('--matrix <id>', 'Matrix user id @user:server')
+        .option('--time-zone <zone>', 'IANA time zone, e.g. Europe/Berlin')
+        .option('--quiet-hours <from-to>', 'quiet hours in the user\'s time zone, e.g. 22:00-07:00')
+        .option('--no-quiet-hours', 'no quiet hours'),
+    ).action(async (name: string, o: ConnOptions & SetOptions) => {
+      const quiet = typeof o.quietHours === 'string' ? quietHours(o.quietHours) : o.quietHours === false ? null : undefined;
+      const res = await send(o, {
+        op: 'set',
+        name,
+        emails: o.email,
+        ...(o.fullName !== undefined ? { fullName: o.fullName } : {}),
+        ...(o.ircNick !== undefined ? { ircNick: o.ircNick } : {}),
+        ...(o.ircAccount !== undefined ? { ircAccount: o.ircAccount } : {}),
+        ...(o.matrix !== undefined ? { matrixId: o.matrix } : {}),
+        ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
+        ...(quiet !== undefined ? { quietHours: quiet } : {}),
+      });
+      if ('user' in res) console.log(`set: ${describe(res.user)}${settings(res.user)}`);
     }),
   );
   cmd.addCommand(
@@ -85,6 +114,33 @@ interface AddOptions {
   quietHours?: string;
 }
 
+interface SetOptions {
+  fullName?: string;
+  email: string[];
+  ircNick?: string;
+  ircAccount?: string;
+  matrix?: string;
+  timeZone?: string;
+  /** false: --no-quiet-hours. */
+  quietHours?: string | false;
+}
+
+/** `--quiet-hours 22:00-07:00`, checked here so a typo never reaches the master. */
+function quietHours(text: string) {
+  try {
+    return parseQuietHours(text);
+  } catch (err) {
+    if (err instanceof SettingError) throw new CliError(`--quiet-hours: ${err.message}`, 2);
+    throw err;
+  }
+}
+
+/** `; time zone Europe/Berlin, quiet hours 22:00-07:00`, or nothing. */
+function settings(u: User): string {
+  const parts = [u.timeZone ? `time zone ${u.timeZone}` : '', u.quietHours ? `quiet hours ${formatQuietHours(u.quietHours)}` : 'no quiet hours'];
+  return `; ${parts.filter(Boolean).join(', ')}`;
+}
+
 async function send(o: ConnOptions, req: Record<string, unknown>): Promise<UserReply> {
   const client = new BbClient(connUrl(o), connPrefix(o));
   try {
@@ -111,7 +167,7 @@ function details(u: User): string {
     ['irc account', u.ircAccount],
     ['matrix', u.matrixId],
     ['time zone', u.timeZone],
-    ['quiet hours', u.quietHours ? `${u.quietHours.from}-${u.quietHours.to}` : undefined],
+    ['quiet hours', u.quietHours ? formatQuietHours(u.quietHours) : undefined],
   ];
   return rows.filter(([, v]) => v).map(([k, v]) => `${k}: ${v}`).join('\n');
 }
