@@ -2,6 +2,8 @@ import type { BotApi } from '../src/chat/api.js';
 import { CommandError, UsageError } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
 import { subjectLabel, type Problem } from '../src/problems/model.js';
+import type { HassleEntry } from '../src/data/hassle.js';
+import { maskEmail } from '../src/users/email.js';
 
 /** Shared wording and argument checks of the Problem commands (not a command itself). */
 
@@ -40,6 +42,17 @@ export function details(p: Problem): string[] {
   if (p.snoozedUntil && p.snoozedUntil > Date.now()) lines.push(`snoozed until ${new Date(p.snoozedUntil).toISOString()}`);
   if (p.resolvedAt) lines.push(`resolved ${ago(p.resolvedAt)}`);
   return lines;
+}
+
+/** The hassle history, newest last: `L2 12m ago: email to warner (w***@example.org) sent`. At most `max` lines, the newest. */
+export function historyLines(entries: HassleEntry[], max = 8, now = Date.now()): string[] {
+  if (!entries.length) return ['reminders: none sent'];
+  const shown = entries.slice(-max).map((e) => {
+    const where = e.via === 'none' ? '' : e.via === 'channel' ? ` in ${e.to}` : ` by ${e.via} to ${e.to}`;
+    const note = e.note ? ` (${e.note.replace(/[^\s:<>]+@([^\s:<>]+)/g, (m) => maskEmail(m))})` : '';
+    return `${e.step} ${ago(e.at, now)}: ${e.outcome}${where}${note}`;
+  });
+  return [`reminders (${entries.length}${entries.length > max ? `, last ${max} shown` : ''}):`, ...shown];
 }
 
 export function problemId(arg: string | undefined): number {

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../src/chat/command.js';
-import { details, mustGet, oneLine, problemId } from './problem-text.js';
+import { details, historyLines, mustGet, oneLine, problemId } from './problem-text.js';
 
 /** `problems`: the open Problems, one line each. */
 export const problemsCommand: CommandSpec = {
@@ -21,11 +21,12 @@ export const problemsCommand: CommandSpec = {
 export const problemCommand: CommandSpec = {
   name: 'problem',
   usage: '<number>',
-  summary: 'one problem in full: state, builders, tests, revision range, guilty and responsible, acks',
+  summary: 'one problem in full: state, builders, tests, revision range, guilty and responsible, acks, reminders sent',
   permission: 'anyone',
   minArgs: 1,
   maxArgs: 1,
   async run({ api, args }) {
-    return details(await mustGet(api, problemId(args[0])));
+    const p = await mustGet(api, problemId(args[0]));
+    return [...details(p), ...historyLines(await api.problems.history(p.id))];
   },
 };

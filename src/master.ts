@@ -6,7 +6,7 @@ import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import { Store } from './data/store.js';
 import type { ConfigSummary } from './data/records.js';
-import { MasterQueues, redisConnection, UnrecoverableError, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
+import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
@@ -29,9 +29,11 @@ import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
 import { userControl, UserControlError } from './users/control.js';
-import { smtpMailer, type Mailer } from './users/mailer.js';
+import { smtpMailer, type Mail, type Mailer } from './users/mailer.js';
 import { TierService } from './tiers/service.js';
 import { openProblemsOn } from './problems/index.js';
+import { Hassler } from './problems/hassler.js';
+import { Reach } from './notify/reach.js';
 
 export interface MasterOptions {
   config: MasterConfig;
@@ -66,6 +68,8 @@ export class Master {
   readonly users: UsersFromChanges;
   /** Opens, confirms and resolves Problems from finished builds (src/problems/). */
   readonly problems: ProblemDetector;
+  /** Reminds the people responsible for a Problem until it is fixed (src/problems/hassler.ts). */
+  readonly hassler: Hassler;
   /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
   readonly tiers: TierService;
   private readonly redis: Redis;
@@ -94,7 +98,22 @@ export class Master {
     this.superseder = new Superseder(this.store, this.queues, config, opts.secrets, this.log);
     this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }));
     const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
-    this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors);
+    this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors, opts.clock);
+    const mailer = { send: (m: Mail) => this.needMailer().send(m), close: () => undefined };
+    this.hassler = new Hassler({
+      store: this.store,
+      config,
+      queues: this.queues,
+      reach: new Reach({
+        chat: () => this.chatService,
+        ...(config.users.smtp ? { mailer } : {}),
+        users: config.users,
+        idleAfterMs: config.problems.hassle.idleAfter,
+        log: this.log.child({ part: 'hassle' }),
+      }),
+      log: this.log.child({ part: 'hassle' }),
+      ...(opts.clock ? { now: opts.clock } : {}),
+    });
     this.tiers = new TierService({
       store: this.store,
       config,
@@ -108,6 +127,12 @@ export class Master {
   get mailer(): Mailer | undefined {
     if (!this.mailerInstance && this.opts.config.users.smtp) this.mailerInstance = smtpMailer(this.opts.config.users.smtp);
     return this.mailerInstance;
+  }
+
+  private needMailer(): Mailer {
+    const m = this.mailer;
+    if (!m) throw new Error('no SMTP configured (users.smtp)');
+    return m;
   }
 
   get config(): MasterConfig {
@@ -145,7 +170,12 @@ export class Master {
       const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
       return { changeId: change?.id ?? null };
     });
-    this.queues.work<TreeStableTimer | TimedTimer>(QUEUES.timers, 4, async (job) => {
+    this.queues.work<TreeStableTimer | TimedTimer | HassleTimer>(QUEUES.timers, 4, async (job) => {
+      if (job.name === 'hassle') {
+        const { problem } = job.data as HassleTimer;
+        await this.hassler.wake(problem, String(job.id));
+        return { problem };
+      }
       if (job.name === 'timed') return { buildsetId: await this.timed.fire(job.data as TimedTimer, String(job.id)) };
       const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
       return { buildsetId };
@@ -201,6 +231,8 @@ export class Master {
     await beat();
     this.heartbeat = setInterval(beat, 10_000);
     if (config.chat) await this.ensureChat();
+    // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
+    await this.hassler.start();
     this.httpServer = await startWebhooks(config, this.store, this.log);
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
@@ -238,6 +270,7 @@ export class Master {
       baseDir: this.opts.baseDir ?? process.cwd(),
       stopBuild: (req) => this.stopBuild(req),
       tiers: this.tiers,
+      ...(this.opts.clock ? { now: this.opts.clock } : {}),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     });
@@ -252,6 +285,7 @@ export class Master {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.httpServer?.stop();
     await this.announcer?.stop();
+    await this.hassler.stop();
     await this.tiers.stop();
     await this.chatService?.stop();
     this.users.stop();

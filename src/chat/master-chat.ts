@@ -23,11 +23,13 @@ export interface MasterChatDeps {
   mailer?: Mailer;
   /** The master's TierService (chat's `demote`, `promote`, `tiers`, `tree`, `packages`). */
   tiers?: TiersApi;
+  /** The master's clock (codes, acks and snoozes are stamped with it). */
+  now?: () => number;
 }
 
 /** The master's chat bot on `config.chat`, or on the defaults (no networks) when only code adds transports. */
 export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?? chatSchema.parse({})): ChatService {
-  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, d.mailer ? { mailer: d.mailer } : {}, d.tiers);
+  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, { ...(d.mailer ? { mailer: d.mailer } : {}), ...(d.now ? { now: d.now } : {}) }, d.tiers);
   return new ChatService({
     config: chat,
     api,

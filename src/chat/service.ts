@@ -45,6 +45,8 @@ export class ChatService implements ChatOutbox {
   /** Channels and rooms, as `kind:where`: configured, joined, or spoken in. */
   private readonly known = new Set<string>();
   private readonly retries: Array<{ cancel(): void }> = [];
+  /** When each person last said something the bot saw, by `kind:account` and `kind:nick:<nick>` (lower case on IRC). */
+  private readonly spoke = new Map<string, { nick: string; at: number }>();
   private running = false;
 
   constructor(private readonly o: ChatServiceOptions) {
@@ -103,6 +105,15 @@ export class ChatService implements ChatOutbox {
     await this.need(transport).sendDirect(user, text, html ? { html } : {});
   }
 
+  /**
+   * When `who` last said something the bot saw on `kind` (in a channel it is in or to it), and under
+   * which nick: `who` is a verified account (IRC services account, Matrix id) or `nick:<nick>`.
+   * Kept in memory only: after a restart presence is asked of the network instead.
+   */
+  lastSpoke(kind: TransportKind, who: string): { nick: string; at: number } | undefined {
+    return this.spoke.get(spokeKey(kind, who));
+  }
+
   targets(): string[] {
     return [...this.known].filter((t) => this.transports.has(parseTarget(t).transport));
   }
@@ -113,6 +124,9 @@ export class ChatService implements ChatOutbox {
     for (const t of targets) this.known.add(formatTarget(transport.kind, t));
     transport.onMessage((m) => {
       if (m.channel) this.known.add(formatTarget(m.transport, m.channel));
+      const seen = { nick: m.sender, at: Date.now() };
+      if (m.account) this.spoke.set(spokeKey(m.transport, m.account), seen);
+      this.spoke.set(spokeKey(m.transport, `nick:${m.sender}`), seen);
     });
     attachRouter(transport, this.router, this.o.log.child({ chat: transport.kind }));
   }
@@ -126,4 +140,8 @@ export class ChatService implements ChatOutbox {
     if (!t) throw new Error(`no ${kind} chat transport is configured`);
     return t;
   }
+}
+
+function spokeKey(kind: TransportKind, who: string): string {
+  return `${kind}:${kind === 'irc' ? who.toLowerCase() : who}`;
 }

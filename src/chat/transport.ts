@@ -1,3 +1,15 @@
+/** What a network says of one person right now. */
+export interface Presence {
+  /** Connected (IRC: the nick is on; Matrix: not `offline`). */
+  online: boolean;
+  /** Marked away (IRC AWAY, Matrix `unavailable`). */
+  away: boolean;
+  /** Seconds since they last did something, when the network tells. */
+  idleSeconds: number | null;
+  /** IRC: the services account the nick is logged in to (null when none); Matrix: the user id. */
+  account: string | null;
+}
+
 /** The chat networks bb talks on. */
 export type TransportKind = 'irc' | 'matrix' | 'shell';
 
@@ -46,6 +58,8 @@ export interface ChatTransport {
   sendDirect(user: string, text: string, opts?: Omit<SendOptions, 'notice'>): Promise<void>;
   /** Seconds the user has been idle, or null if unknown. */
   idleSeconds?(user: string): Promise<number | null>;
+  /** What the network says of the user now (IRC WHOIS, Matrix presence); null when it cannot tell. */
+  presence?(user: string): Promise<Presence | null>;
   /** Whether the user is an operator of the channel/room. */
   isOperator?(channel: string, nick: string): Promise<boolean>;
 }

@@ -2,6 +2,7 @@ import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { getProblem, putProblem, recentProblems, openProblems, setSheriffOverride } from '../data/problems.js';
 import type { Problem } from './model.js';
+import { hassleLog, type HassleEntry } from '../data/hassle.js';
 import { currentSheriff } from './sheriff-store.js';
 import { isoWeek } from './sheriff.js';
 
@@ -21,6 +22,10 @@ export interface ProblemsApi {
   snooze(id: number, user: string, ms: number): Promise<Problem>;
   watch(id: number, user: string): Promise<Problem>;
   sheriff(): Promise<{ user: string | null; rotation: string[]; week: string }>;
+  /** The reminders the hassler sent about a Problem (and why some were not), oldest first. */
+  history(id: number): Promise<HassleEntry[]>;
+  /** How long `ack` pauses reminders (ms). */
+  readonly ackPauseMs: number;
   setSheriff(user: string, by: string): Promise<void>;
 }
 
@@ -72,6 +77,14 @@ export class StoredProblems implements ProblemsApi {
 
   watch(id: number, user: string) {
     return this.change(id, (p) => (p.watchers.includes(user) ? p : { ...p, watchers: [...p.watchers, user], interested: [...new Set([...p.interested, user])] }));
+  }
+
+  history(id: number): Promise<HassleEntry[]> {
+    return hassleLog(this.store, id);
+  }
+
+  get ackPauseMs(): number {
+    return this.config.problems.hassle.ackPause;
   }
 
   async sheriff() {

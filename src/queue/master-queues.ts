@@ -35,6 +35,17 @@ export function timedDedupId(scheduler: string): string {
   return `tm~${scheduler}`;
 }
 
+/** A Problem's next hassle step is due at `at` (epoch ms, by the hassler's clock). */
+export interface HassleTimer {
+  problem: number;
+  at: number;
+}
+
+/** One wake-up per Problem with a running ladder: its dedup id. */
+export function hassleDedupId(problem: number): string {
+  return `hs~${problem}`;
+}
+
 /**
  * The master's queues. Everything BullMQ the master does goes through here, so the rest of the
  * master deals in bb's own records.
@@ -112,6 +123,36 @@ export class MasterQueues {
     if (owner && owner !== jobId) return false;
     if (owner) await this.timers.removeDeduplicationKey(timedDedupId(scheduler));
     return true;
+  }
+
+  /**
+   * Arm a Problem's one hassle wake-up (job name `hassle` on the timers queue), like `armTimed`:
+   * a newer call replaces a still delayed one, and the stored ladder is the truth, so a wake-up
+   * that finds nothing due only re-arms.
+   */
+  async armHassle(t: HassleTimer, delayMs: number): Promise<void> {
+    await this.timers.add('hassle', t, {
+      ...KEEP,
+      delay: Math.max(0, Math.round(delayMs)),
+      deduplication: { id: hassleDedupId(t.problem), replace: true },
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+    });
+  }
+
+  /** Called as a hassle wake-up runs: lets go of the dedup key when it is this job's (or nobody's). */
+  async releaseHassle(problem: number, jobId: string): Promise<void> {
+    const owner = await this.timers.getDeduplicationJobId(hassleDedupId(problem));
+    if (owner === jobId) await this.timers.removeDeduplicationKey(hassleDedupId(problem));
+  }
+
+  /** Drops a Problem's delayed hassle wake-up (it resolved). */
+  async cancelHassle(problem: number): Promise<void> {
+    const owner = await this.timers.getDeduplicationJobId(hassleDedupId(problem));
+    if (!owner) return;
+    const job = await this.timers.getJob(owner);
+    if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
+    await this.timers.removeDeduplicationKey(hassleDedupId(problem));
   }
 
   private execQueue(executor: string): Queue {

@@ -1,6 +1,6 @@
 import type irc from 'irc-framework';
 import { createLogger, type Logger } from '../../log.js';
-import type { ChatMessage, ChatTransport, SendOptions } from '../transport.js';
+import type { ChatMessage, ChatTransport, Presence, SendOptions } from '../transport.js';
 import { joinLine, watchChannels } from './channels.js';
 import { toChatMessage } from './incoming.js';
 import { capLines } from './line-cap.js';
@@ -8,7 +8,7 @@ import { isSafeTarget, textBudget } from './line-budget.js';
 import { splitText } from './line-split.js';
 import { keepNick } from './nick-keeper.js';
 import { resolveOptions, type IrcTransportOptions, type ResolvedIrcOptions } from './options.js';
-import { isChannelOperator, whoisIdle } from './queries.js';
+import { isChannelOperator, whoisIdle, whoisPresence } from './queries.js';
 import { SendQueue, type Lane } from './send-queue.js';
 import { isChannelName, loggedIn, serverLimits } from './server-info.js';
 import { openSession, type Session } from './session.js';
@@ -119,6 +119,13 @@ export class IrcTransport implements ChatTransport {
     const client = this.session?.client;
     if (!client || !isSafeTarget(user)) return null;
     return whoisIdle(client, (line) => this.queue.enqueue([line], 'control'), user, this.o.queryTimeoutMs);
+  }
+
+  /** Whether `nick` is on, away, how idle and logged in to which account, by WHOIS; null when not connected or no answer. */
+  async presence(nick: string): Promise<Presence | null> {
+    const client = this.session?.client;
+    if (!client || !this.registered || !isSafeTarget(nick)) return null;
+    return whoisPresence(client, (line) => this.queue.enqueue([line], 'control'), nick, this.o.queryTimeoutMs);
   }
 
   /** Whether `nick` is a channel operator (or higher) in `channel`, by NAMES. */

@@ -1,4 +1,5 @@
 import type irc from 'irc-framework';
+import type { Presence } from '../transport.js';
 
 type Send = (line: string) => Promise<void>;
 
@@ -36,6 +37,20 @@ export async function whoisIdle(client: irc.Client, send: Send, nick: string, ti
   if (!e || e.error || e.idle === undefined) return null;
   const idle = Number(e.idle);
   return Number.isFinite(idle) ? idle : null;
+}
+
+/**
+ * What WHOIS says of `nick`: offline when the server has no such nick; else away, idle seconds and
+ * services account. Null when no answer comes in time.
+ */
+export async function whoisPresence(client: irc.Client, send: Send, nick: string, timeoutMs: number): Promise<Presence | null> {
+  const wait = awaitEvent(client, 'whois', (e) => (client.caseCompare(e.nick, nick) ? e : undefined), timeoutMs);
+  send(`WHOIS ${nick} ${nick}`).catch(() => wait.cancel());
+  const e = await wait.result;
+  if (!e) return null;
+  if (e.error) return { online: false, away: false, idleSeconds: null, account: null };
+  const idle = e.idle === undefined ? NaN : Number(e.idle);
+  return { online: true, away: Boolean(e.away), idleSeconds: Number.isFinite(idle) ? idle : null, account: e.account ? String(e.account) : null };
 }
 
 /** Whether `nick` holds channel operator (or a higher prefix) in `channel`, by NAMES. */

@@ -1,6 +1,6 @@
 import type { MatrixClient } from 'matrix-bot-sdk';
 import { createLogger, type Logger } from '../../log.js';
-import type { ChatMessage, ChatTransport, SendOptions } from '../transport.js';
+import type { ChatMessage, ChatTransport, Presence, SendOptions } from '../transport.js';
 import { catchUp } from './catch-up.js';
 import { connectClient } from './connect.js';
 import { DirectRooms } from './direct-rooms.js';
@@ -9,7 +9,7 @@ import { incomingText } from './incoming.js';
 import type { MatrixTransportOptions } from './options.js';
 import { capNotice } from './outgoing.js';
 import { isRoomOperator } from './power.js';
-import { idleSecondsOf } from './presence.js';
+import { idleSecondsOf, presenceOf } from './presence.js';
 import { retryRateLimited } from './rate-limit.js';
 import { RoomDirectory } from './room-directory.js';
 import { routeSdkLogs } from './sdk-log.js';
@@ -158,6 +158,11 @@ export class MatrixTransport implements ChatTransport {
 
   async idleSeconds(user: string): Promise<number | null> {
     return idleSecondsOf(this.started().client, user);
+  }
+
+  async presence(user: string): Promise<Presence | null> {
+    if (!this.session) return null;
+    return presenceOf(this.session.client, user);
   }
 
   async isOperator(channel: string, user: string): Promise<boolean> {

@@ -1,0 +1,103 @@
+import type { Store } from './store.js';
+
+/**
+ * The hassler's state (src/problems/hassler.ts), all under `<prefix>:db:`:
+ * - `hassle:<id>`: one Problem's ladder (HassleState, JSON);
+ * - `hassle:active`: set of Problem ids with a ladder running or an ending still to tell;
+ * - `hassle:<id>:sent`: set of `<step>|<user>|<via>` deliveries made (so a rerun never repeats one);
+ * - `hassle:<id>:log`: list of HassleEntry (JSON), oldest first: the audit `problem N` shows;
+ * - `hassle:person:<user>`: sorted set of the times reminders reached that person (the daily cap).
+ */
+
+/** A reminder to one person held back by their quiet hours. */
+export interface HeldReminder {
+  step: string;
+  user: string;
+  /** When their quiet hours end (epoch ms). */
+  at: number;
+}
+
+export interface HassleState {
+  problemId: number;
+  /** When the ladder started (the Problem confirmed), epoch ms. */
+  base: number;
+  /** Index of the next ladder step. */
+  next: number;
+  /** When the step before `next` ran. */
+  lastRunAt?: number;
+  held: HeldReminder[];
+  /** The interested were told the Problem started. */
+  startTold: boolean;
+  /** The ladder is over (resolved, flaky, or out of steps); `ended` also after the ending was told. */
+  over?: boolean;
+  ended?: boolean;
+}
+
+/** One line of the audit: a reminder sent (or why not). */
+export interface HassleEntry {
+  at: number;
+  /** `L1`… a level, `R1`… a repeat, `start`, `end`. */
+  step: string;
+  /** bb user, or a channel target for a mention. */
+  to: string;
+  /** How it went out: `irc`, `matrix`, `shell`, `email`, `channel`, or `none`. */
+  via: string;
+  /** `sent`, `held` (quiet hours), `paused` (ack/snooze), `capped`, `failed`, `undeliverable`. */
+  outcome: 'sent' | 'held' | 'paused' | 'capped' | 'failed' | 'undeliverable';
+  note?: string;
+}
+
+const k = (store: Store) => ({
+  one: (id: number) => `${store.keys.db}:hassle:${id}`,
+  active: `${store.keys.db}:hassle:active`,
+  sent: (id: number) => `${store.keys.db}:hassle:${id}:sent`,
+  log: (id: number) => `${store.keys.db}:hassle:${id}:log`,
+  person: (user: string) => `${store.keys.db}:hassle:person:${user}`,
+});
+
+export async function getHassle(store: Store, id: number): Promise<HassleState | null> {
+  const raw = await store.redis.get(k(store).one(id));
+  return raw ? (JSON.parse(raw) as HassleState) : null;
+}
+
+/** Creates the ladder of a Problem unless it has one; true when this call created it. */
+export async function createHassle(store: Store, s: HassleState): Promise<boolean> {
+  const keys = k(store);
+  const made = await store.redis.set(keys.one(s.problemId), JSON.stringify(s), 'NX');
+  if (made) await store.redis.sadd(keys.active, String(s.problemId));
+  return made === 'OK';
+}
+
+export async function putHassle(store: Store, s: HassleState): Promise<void> {
+  const keys = k(store);
+  const m = store.redis.multi().set(keys.one(s.problemId), JSON.stringify(s));
+  if (s.ended) m.srem(keys.active, String(s.problemId));
+  else m.sadd(keys.active, String(s.problemId));
+  await m.exec();
+}
+
+export async function activeHassles(store: Store): Promise<number[]> {
+  return (await store.redis.smembers(k(store).active)).map(Number).sort((a, b) => a - b);
+}
+
+export async function wasSent(store: Store, id: number, marker: string): Promise<boolean> {
+  return (await store.redis.sismember(k(store).sent(id), marker)) === 1;
+}
+
+/** Records a delivery: its marker (when it went out), the audit line, and the person's count. */
+export async function recordHassle(store: Store, id: number, entry: HassleEntry, marker?: string, person?: string): Promise<void> {
+  const keys = k(store);
+  const m = store.redis.multi().rpush(keys.log(id), JSON.stringify(entry));
+  if (marker) m.sadd(keys.sent(id), marker);
+  if (person) m.zadd(keys.person(person), entry.at, `${id}|${entry.step}|${entry.via}|${entry.at}`).zremrangebyscore(keys.person(person), '-inf', entry.at - 86_400_000);
+  await m.exec();
+}
+
+export async function hassleLog(store: Store, id: number): Promise<HassleEntry[]> {
+  return (await store.redis.lrange(k(store).log(id), 0, -1)).map((r) => JSON.parse(r) as HassleEntry);
+}
+
+/** Reminders that reached `user` in the 24 hours before `at`. */
+export async function remindersInDay(store: Store, user: string, at: number): Promise<number> {
+  return store.redis.zcount(k(store).person(user), at - 86_400_000, '+inf');
+}

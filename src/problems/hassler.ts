@@ -1,0 +1,322 @@
+import type { HassleConfig, MasterConfig } from '../config/schema.js';
+import type { Store } from '../data/store.js';
+import { activeHassles, createHassle, getHassle, putHassle, recordHassle, remindersInDay, wasSent, hassleLog, type HassleEntry, type HassleState } from '../data/hassle.js';
+import { getProblem, openProblems } from '../data/problems.js';
+import { getUser } from '../data/users.js';
+import type { Logger } from '../log.js';
+import type { Delivered, Reach } from '../notify/reach.js';
+import type { HassleTimer } from '../queue/master-queues.js';
+import type { User } from '../users/user.js';
+import { KeyedMutex } from '../util/mutex.js';
+import { ended, mention, reminder, started, type Culprit, type Role } from './hassle-text.js';
+import { dueAt, ladderFor, quietUntil, stepAt, type LadderStep } from './ladder.js';
+import type { Problem } from './model.js';
+import { currentSheriff } from './sheriff-store.js';
+
+/** What the hassler needs of the master's queues. */
+export interface HassleQueues {
+  armHassle(t: HassleTimer, delayMs: number): Promise<void>;
+  releaseHassle(problem: number, jobId: string): Promise<void>;
+  cancelHassle(problem: number): Promise<void>;
+}
+
+export interface HasslerOptions {
+  store: Store;
+  config: MasterConfig;
+  queues: HassleQueues;
+  reach: Reach;
+  log: Logger;
+  /** The ladder's clock (epoch ms). Default Date.now; tests move a fake one and call `rearm()`. */
+  now?: () => number;
+  botName?: string;
+}
+
+/**
+ * The hassler: keeps after the people responsible for a confirmed Problem until it is fixed.
+ *
+ * Each Problem's ladder is stored in Redis (`db:hassle:<id>`: the next step, when the last one
+ * ran, reminders held for quiet hours) and woken by one BullMQ delayed job (deduplicated per
+ * Problem). A wake-up does whatever is due by the clock and arms the next, so a restarted master
+ * (or a stale job) loses nothing and repeats nothing: every delivery is recorded with a marker
+ * before the step moves on, and a step already marked is not sent again.
+ */
+export class Hassler {
+  private readonly lock = new KeyedMutex();
+  private readonly h: HassleConfig;
+  private offs: Array<() => void> = [];
+  private stopped = false;
+  private readonly pending = new Set<Promise<void>>();
+  private markStarted: () => void = () => {};
+  /** Wake-up jobs wait for start(), which the master calls once chat is up. */
+  private readonly started = new Promise<void>((resolve) => (this.markStarted = resolve));
+
+  constructor(private readonly o: HasslerOptions) {
+    this.h = o.config.problems.hassle;
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Listens for Problems opening and ending; starts ladders missed while no master ran and wakes the running ones. */
+  async start(): Promise<void> {
+    const bus = this.o.store.bus;
+    this.offs = [
+      bus.on('problem.opened', (p) => this.track(this.begin(p))),
+      bus.on('problem.resolved', (p) => this.track(this.wake(p.id))),
+      bus.on('problem.flaky', (p) => this.track(this.wake(p.id))),
+      bus.on('problem.changed', (p) => this.track(this.wake(p.id))),
+    ];
+    this.markStarted();
+    await this.catchUp();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.markStarted();
+    for (const off of this.offs) off();
+    this.offs = [];
+    await this.idle();
+  }
+
+  /** Resolves when every wake-up started so far is done. */
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all(this.pending);
+  }
+
+  /** Every running ladder woken again by the clock (start, and tests that moved the clock). */
+  async rearm(): Promise<void> {
+    await this.catchUp();
+    await this.idle();
+  }
+
+  private track(p: Promise<void>): void {
+    const t = p.catch((err) => this.o.log.error({ err }, 'hassle failed'));
+    this.pending.add(t);
+    void t.finally(() => this.pending.delete(t));
+  }
+
+  private async catchUp(): Promise<void> {
+    const active = new Set(await activeHassles(this.o.store));
+    for (const p of await openProblems(this.o.store)) if (p.state === 'confirmed' && !active.has(p.id)) await this.begin(p);
+    for (const id of active) await this.wake(id);
+  }
+
+  /** A Problem was confirmed: its ladder starts (once). */
+  async begin(p: Problem): Promise<void> {
+    if (!this.h.enabled || p.state !== 'confirmed') return;
+    await createHassle(this.o.store, { problemId: p.id, base: p.confirmedAt ?? p.openedAt, next: 0, held: [], startTold: false });
+    await this.wake(p.id);
+  }
+
+  /** Does what is due for Problem `id` and arms its next wake-up; `jobId` is the wake-up job running it. */
+  async wake(id: number, jobId?: string): Promise<void> {
+    if (jobId) await this.started;
+    if (this.stopped) {
+      if (jobId) throw new Error('the hassler is stopping; the wake-up is retried');
+      return;
+    }
+    await this.lock.run(String(id), () => this.run(id, jobId));
+  }
+
+  /** The audit of a Problem's reminders, oldest first. */
+  history(id: number): Promise<HassleEntry[]> {
+    return hassleLog(this.o.store, id);
+  }
+
+  private async run(id: number, jobId?: string): Promise<void> {
+    const { store } = this.o;
+    if (jobId) await this.o.queues.releaseHassle(id, jobId);
+    const s = await getHassle(store, id);
+    if (!s || s.ended) return;
+    const p = await getProblem(store, id);
+    const now = this.now();
+    if (!p) {
+      await putHassle(store, { ...s, over: true, ended: true });
+      return;
+    }
+    if (p.state === 'resolved' || p.state === 'flaky') return this.end(p, s);
+    if (p.state !== 'confirmed') return;
+    if (!s.startTold) {
+      await this.tellInterested(p, 'start', started(p, await this.culprit(p)));
+      s.startTold = true;
+      await putHassle(store, s);
+    }
+    const levels = ladderFor(this.h, p.builders.map((b) => b.builder), await this.projectOf(p));
+    // Reminders held back by quiet hours whose morning has come.
+    for (const held of s.held.filter((x) => x.at <= now)) {
+      const step = stepAt(levels, Number(held.step.slice(1)) - 1 + (held.step.startsWith('R') ? levels.length : 0), this.h);
+      s.held = s.held.filter((x) => x !== held);
+      if (step) await this.remind(p, s, step, [held.user], now, true);
+      await putHassle(store, s);
+    }
+    const pausedUntil = this.pausedUntil(p);
+    let wakeAt: number | undefined;
+    for (;;) {
+      const step = stepAt(levels, s.next, this.h);
+      if (!step) {
+        if (!s.over) {
+          s.over = true;
+          await putHassle(store, s);
+        }
+        break;
+      }
+      const due = dueAt(levels, step, s.base, s.lastRunAt, this.h.repeatEvery);
+      if (due > now) {
+        wakeAt = Math.max(due, pausedUntil);
+        break;
+      }
+      if (pausedUntil > now) {
+        if (!(await wasSent(store, id, `${step.key}|paused|${pausedUntil}`))) {
+          await recordHassle(store, id, { at: now, step: step.key, to: '-', via: 'none', outcome: 'paused', note: `${this.pauseNote(p)} until ${new Date(pausedUntil).toISOString()}` }, `${step.key}|paused|${pausedUntil}`);
+        }
+        wakeAt = pausedUntil;
+        break;
+      }
+      await this.runStep(p, s, step, now);
+      s.lastRunAt = now;
+      s.next = step.index + 1;
+      await putHassle(store, s);
+    }
+    for (const held of s.held) wakeAt = wakeAt === undefined ? held.at : Math.min(wakeAt, held.at);
+    if (wakeAt !== undefined) await this.o.queues.armHassle({ problem: id, at: wakeAt }, wakeAt - now);
+  }
+
+  private pausedUntil(p: Problem): number {
+    const lastAck = p.acks.reduce((m, a) => Math.max(m, a.at), 0);
+    return Math.max(p.snoozedUntil ?? 0, lastAck ? lastAck + this.h.ackPause : 0);
+  }
+
+  private pauseNote(p: Problem): string {
+    const lastAck = p.acks[p.acks.length - 1];
+    if (p.snoozedUntil && p.snoozedUntil > (lastAck ? lastAck.at + this.h.ackPause : 0)) return `snoozed by ${p.snoozedBy ?? 'someone'}`;
+    return lastAck ? `acknowledged by ${lastAck.user}${lastAck.note ? ` ("${lastAck.note}")` : ''}` : 'paused';
+  }
+
+  /** The Problem resolved or turned out flaky: tell the interested (and those reminded) once, and stop. */
+  private async end(p: Problem, s: HassleState): Promise<void> {
+    if (p.state === 'resolved' && s.startTold) {
+      const reminded = new Set((await hassleLog(this.o.store, p.id)).filter((e) => e.outcome === 'sent' && e.via !== 'channel' && !e.to.includes(':')).map((e) => e.to));
+      await this.tellInterested(p, 'end', ended(p), [...reminded]);
+    }
+    await putHassle(this.o.store, { ...s, held: [], over: true, ended: true });
+    await this.o.queues.cancelHassle(p.id);
+    this.o.log.info({ problem: p.id, state: p.state }, 'hassle over');
+  }
+
+  private async tellInterested(p: Problem, step: 'start' | 'end', msg: { subject: string; text: string }, also: string[] = []): Promise<void> {
+    const names = [...new Set([...p.interested, ...p.watchers, ...also])];
+    for (const name of names) {
+      const marker = `${step}|${name}`;
+      if (await wasSent(this.o.store, p.id, marker)) continue;
+      const user = await this.userOf(name);
+      const done = await this.o.reach.person(user, msg, { chat: true, email: false });
+      await this.record(p.id, step, name, done, marker, false);
+    }
+  }
+
+  /** One ladder step: mention in the channels, then each recipient by DM or email. */
+  private async runStep(p: Problem, s: HassleState, step: LadderStep, now: number): Promise<void> {
+    const recipients = await this.recipients(p, step.level.to, now);
+    const via = step.level.via;
+    this.o.log.info({ problem: p.id, step: step.key, recipients: recipients.map((r) => r.name), via }, 'hassle step');
+    if (via.includes('channel')) await this.mentionIn(p, step, recipients.filter((r) => r.role !== 'interested').map((r) => r.name), now);
+    if (via.includes('dm') || via.includes('email')) await this.remind(p, s, step, recipients.map((r) => r.name), now, false);
+  }
+
+  private async remind(p: Problem, s: HassleState, step: LadderStep, names: string[], now: number, released: boolean): Promise<void> {
+    const { store } = this.o;
+    const via = step.level.via;
+    const roles = new Map((await this.recipients(p, step.level.to, now)).map((r) => [r.name, r.role]));
+    const culprit = await this.culprit(p);
+    const log = await hassleLog(store, p.id);
+    for (const name of names) {
+      const marker = `${step.key}|${name}`;
+      if (await wasSent(store, p.id, marker)) continue;
+      const user = await this.userOf(name);
+      if (!released && !step.level.overridesQuietHours) {
+        const until = quietUntil(now, user.timeZone ?? this.h.timeZone, user.quietHours ?? this.h.quietHours);
+        if (until !== null) {
+          s.held.push({ step: step.key, user: name, at: until });
+          await recordHassle(store, p.id, { at: now, step: step.key, to: name, via: 'none', outcome: 'held', note: `quiet hours until ${new Date(until).toISOString()}` });
+          continue;
+        }
+      }
+      if ((await remindersInDay(store, name, now)) >= this.h.maxPerPersonPerDay) {
+        await recordHassle(store, p.id, { at: now, step: step.key, to: name, via: 'none', outcome: 'capped', note: `${this.h.maxPerPersonPerDay} reminders in 24h already` }, marker);
+        continue;
+      }
+      const count = new Set(log.filter((e) => e.to === name && e.outcome === 'sent' && /^[LR]/.test(e.step)).map((e) => e.step)).size;
+      const msg = reminder(p, { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, role: roles.get(name) ?? 'responsible', count, openFor: now - s.base, culprit });
+      const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') });
+      await this.record(p.id, step.key, name, done, marker, true);
+    }
+  }
+
+  private async mentionIn(p: Problem, step: LadderStep, names: string[], now: number): Promise<void> {
+    const targets = this.h.channels ?? [...new Set((this.o.config.chat?.announce ?? []).map((a) => a.target))];
+    const culprit = await this.culprit(p);
+    const users = await Promise.all(names.map((n) => this.userOf(n)));
+    for (const target of targets) {
+      const marker = `${step.key}|#|${target}`;
+      if (await wasSent(this.o.store, p.id, marker)) continue;
+      const kind = target.slice(0, target.indexOf(':')) as 'irc' | 'matrix' | 'shell';
+      const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone === 'gentle' ? 'firm' : step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
+      const [d] = await this.o.reach.channels([target], text);
+      await recordHassle(this.o.store, p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
+    }
+  }
+
+  /** Records each attempt; the marker once something reached the person (or nothing could). */
+  private async record(id: number, step: string, name: string, done: Delivered[], marker: string, counts: boolean): Promise<void> {
+    const at = this.now();
+    const ok = done.filter((d) => d.ok);
+    for (const d of done) {
+      const outcome: HassleEntry['outcome'] = d.ok ? 'sent' : d.via === 'none' ? 'undeliverable' : 'failed';
+      const last = d === done[done.length - 1];
+      await recordHassle(this.o.store, id, { at, step, to: name, via: d.via === 'none' ? 'none' : d.via, outcome, note: [d.to, d.note].filter(Boolean).join(': ') }, last ? marker : undefined, d.ok && counts ? name : undefined);
+    }
+    if (!ok.length) this.o.log.warn({ problem: id, step, user: name, attempts: done }, 'reminder reached nobody');
+  }
+
+  /** Who a level's `to` names, each with why. Those who said `not me` are off the guilty already. */
+  private async recipients(p: Problem, to: readonly string[], now: number): Promise<Array<{ name: string; role: Role }>> {
+    const sheriff = await currentSheriff(this.o.store, this.o.config, now);
+    const out = new Map<string, Role>();
+    const add = (names: string[], role: Role) => {
+      for (const n of names) if (!out.has(n)) out.set(n, role);
+    };
+    const owners = p.responsible.filter((u) => !p.guilty.includes(u) && u !== sheriff);
+    if (to.includes('guilty')) add(p.guilty, 'guilty');
+    if (to.includes('sheriff') && sheriff) add([sheriff], 'sheriff');
+    if (to.includes('owners')) add(owners, 'owner');
+    if (to.includes('responsible')) {
+      add(p.guilty, 'guilty');
+      if (sheriff) add([sheriff], 'sheriff');
+      add(owners, 'owner');
+    }
+    if (to.includes('interested')) add([...p.interested, ...p.watchers], 'interested');
+    const notMe = new Set(p.notMe.map((n) => n.user));
+    return [...out].filter(([n]) => !(notMe.has(n) && out.get(n) === 'guilty')).map(([name, role]) => ({ name, role }));
+  }
+
+  private async userOf(name: string): Promise<User> {
+    return (await getUser(this.o.store, name)) ?? { name, emails: [], authors: [], createdAt: 0 };
+  }
+
+  /** The commit the Problem started at: the first bad build's Change at that revision, else its newest. */
+  private async culprit(p: Problem): Promise<Culprit> {
+    const first = p.builders[0];
+    const build = first ? await this.o.store.getBuild(first.firstBadBuildId) : null;
+    const changes = build ? await this.o.store.getChanges(build.sourcestamp.changeIds) : [];
+    const c = changes.find((x) => x.revision === p.firstBadRevision) ?? changes[changes.length - 1];
+    if (!c) return { revision: p.firstBadRevision };
+    return { revision: p.firstBadRevision, ...(c.comments ? { subject: c.comments.split('\n')[0]! } : {}), ...(c.author ? { author: c.author.replace(/\s*<[^>]*>\s*$/, '') } : {}) };
+  }
+
+  private async projectOf(p: Problem): Promise<string | undefined> {
+    const first = p.builders[0];
+    const build = first ? await this.o.store.getBuild(first.firstBadBuildId) : null;
+    return build?.sourcestamp.project || undefined;
+  }
+}
