@@ -10,6 +10,8 @@ import { versionCommand } from './version.js';
 import { whoamiCommand } from './whoami.js';
 import { iamCommand } from './iam.js';
 import { verifyCommand } from './verify.js';
+import { myCommand } from './my.js';
+import { userCommand } from './user.js';
 import { notifyCommand } from './notify.js';
 import { muteCommand } from './mute.js';
 import { unmuteCommand } from './unmute.js';
@@ -29,7 +31,7 @@ import { treeCommand, treeCloseCommand, treeOpenCommand } from './tree.js';
 
 /** Every chat command, in the order help lists them. Adding a command means adding it here. */
 export function allCommands(): CommandSpec[] {
-  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand, tiersCommand, demoteCommand, promoteCommand, packagesCommand, treeCommand, treeCloseCommand, treeOpenCommand, ...problemCommands()];
+  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, myCommand, userCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand, tiersCommand, demoteCommand, promoteCommand, packagesCommand, treeCommand, treeCloseCommand, treeOpenCommand, ...problemCommands()];
   const help = helpCommand(() => list);
   const list = [help, ...specs];
   return list;

@@ -8,6 +8,7 @@ import type { Watch } from '../notify/watches.js';
 import type { IdentityApi } from './identity.js';
 import type { ProblemsApi } from '../problems/actions.js';
 import type { TiersApi } from '../tiers/model.js';
+import type { UsersApi } from '../users/chat.js';
 
 /** What chat commands may read and do. The router hands it to every command; nothing else is reachable. */
 export interface BotApi {
@@ -27,6 +28,8 @@ export interface BotApi {
   stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }): Promise<{ build: Build; how: 'withdrawn' | 'stopping' }>;
   /** Who people on chat are and who they claim to be (`whoami`, `i am user`). */
   readonly identity: IdentityApi;
+  /** bb users: the speaker's own settings (`my`), and `user show|link|set` for admins (src/users/chat.ts). */
+  readonly users: UsersApi;
   /** Who gets which announcements, mutes and watches (`notify`, `mute`, `watch`). */
   readonly subscriptions: SubscriptionsApi;
   /** Run-time tiers, packages and the tree (`demote`, `promote`, `tiers`, `packages`, `tree`). */

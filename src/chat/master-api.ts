@@ -11,10 +11,12 @@ import { StoredSubscriptions } from '../notify/stored-subscriptions.js';
 import { StoredProblems, type ProblemsApi } from '../problems/actions.js';
 import { TierService } from '../tiers/service.js';
 import type { TiersApi } from '../tiers/model.js';
+import { StoredUsers, type UsersApi } from '../users/chat.js';
 
 /** The BotApi of a running master: reads the store, acts through the master's own functions. */
 export class MasterBotApi implements BotApi {
   readonly identity: IdentityApi;
+  readonly users: UsersApi;
   readonly subscriptions: SubscriptionsApi;
   readonly problems: ProblemsApi;
   readonly tiers: TiersApi;
@@ -33,8 +35,9 @@ export class MasterBotApi implements BotApi {
   ) {
     this.tiers = tiers ?? new TierService({ store, config: masterConfig });
     this.identity = new StoreIdentity(store, { users: masterConfig.users, botName, ...identity });
+    this.users = new StoredUsers(store, masterConfig.users, this.identity, botName);
     this.subscriptions = new StoredSubscriptions(store, masterConfig);
-    this.problems = new StoredProblems(store, masterConfig);
+    this.problems = new StoredProblems(store, masterConfig, identity.now);
   }
 
   async stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }) {

@@ -71,7 +71,7 @@ export function clockIn(zone: string, now: number): string {
   return new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(now));
 }
 
-/** What `user set NAME tz=ZONE quiet=HH:MM-HH:MM` asks for. The time zone is checked where it is stored. */
+/** What `user set NAME tz=ZONE quiet=HH:MM-HH:MM` asks for. */
 export interface SettingsChange {
   timeZone?: string;
   /** null turns quiet hours off. */
@@ -98,7 +98,7 @@ export function parseSettingPairs(words: string[]): SettingsChange {
     if (!key) throw new SettingError(`"${w}" is not a setting: write tz=ZONE or quiet=HH:MM-HH:MM (or quiet=off)`);
     if (key in change) throw new SettingError(`${w.slice(0, eq)} is given twice`);
     if (!value) throw new SettingError(`${w.slice(0, eq)}= needs a value`);
-    if (key === 'timeZone') change.timeZone = value;
+    if (key === 'timeZone') change.timeZone = checkTimeZone(value);
     else change.quietHours = isOff(value) ? null : parseQuietHours(value);
   }
   return change;

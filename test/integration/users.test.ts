@@ -42,12 +42,22 @@ const codeIn = (text: string) => /verify ([A-Z0-9]{6,8})/.exec(text)?.[1] ?? nul
 function matrixBot(fx: PipelineFixture, now?: () => number) {
   const api = new MasterBotApi(fx.store, fx.master!.config, 'bb', '0.1.0', undefined, { mailer: fx.master!.mailer!, ...(now ? { now } : {}) });
   const authz = new ChatAuthorizer(fx.master!.config.chat!.permissions, () => undefined, async (m) => (await api.identity.whoami(m)).claim);
-  const router = new CommandRouter(allCommands(), api, fx.log, authz);
-  return async (sender: string, text: string): Promise<string> => {
-    const m: ChatMessage = { transport: 'matrix', channel: '!dev:test', replyTo: '!dev:test', sender, account: sender, text: `bb: ${text}`, isDirect: false };
+  const router = new CommandRouter(allCommands(), api, fx.log, authz, { max: 1000, windowMs: 60_000 });
+  return async (sender: string, text: string, direct = false): Promise<string> => {
+    const m: ChatMessage = direct
+      ? { transport: 'matrix', channel: null, replyTo: sender, sender, account: sender, text, isDirect: true }
+      : { transport: 'matrix', channel: '!dev:test', replyTo: '!dev:test', sender, account: sender, text: `bb: ${text}`, isDirect: false };
     const reply = await router.handle(m);
     return reply?.lines.join('\n') ?? '';
   };
+}
+
+/** `i am user`, the mailed code, `verify`: the speaker becomes a verified bb user. */
+async function verifyAs(say: ReturnType<typeof matrixBot>, sender: string, user: string, address: string) {
+  const skip = smtp.messages.filter((m) => m.to.includes(address)).length;
+  expect(await say(sender, `i am user ${user}`)).toMatch(/^I mailed a code/);
+  const code = codeIn((await smtp.mailTo(address, skip)).text)!;
+  expect(await say(sender, `verify ${code}`)).toBe(`Verified: you are bb user ${user}.`);
 }
 
 describe('users', () => {
@@ -238,6 +248,130 @@ describe('users', () => {
     await control({ op: 'set', name: 'zooko', ircAccount: 'zooko2' });
     expect(await userByIdentity(fx.store, { kind: 'irc', value: 'zooko' })).toBeNull();
     expect((await userByIdentity(fx.store, { kind: 'irc', value: 'ZOOKO2' }))?.name).toBe('zooko');
+  });
+
+  it('my timezone, my quiet hours and my settings: a verified user about themself; others are told to claim first', async () => {
+    fx = await PipelineFixture.create('users-my', config());
+    await fx.startMaster();
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'warner', fullName: 'Brian Warner', emails: ['warner@lothar.com'] });
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'zooko', emails: ['zooko@example.net'], timeZone: 'UTC' });
+    const say = matrixBot(fx);
+    const me = '@brian:test';
+    const usage = 'Usage: my settings | timezone <zone> | quiet hours <HH:MM-HH:MM|off>';
+    const changed: string[] = [];
+    fx.store.bus.on('user.changed', (u) => changed.push(u.name));
+
+    // Not verified: refused, and told how to become verified; nothing is written.
+    const claimFirst = 'I don\'t know which bb user you are: say "bb: i am user NAME" first, then "verify CODE" with the code I mail to that user.';
+    expect(await say(me, 'my timezone Europe/Berlin')).toBe(claimFirst);
+    expect(await say(me, 'my quiet hours off')).toBe(claimFirst);
+    expect(await say(me, 'my settings')).toBe(claimFirst);
+    expect(await say(me, 'i am user warner')).toMatch(/^I mailed a code/);
+    expect(await say(me, 'my timezone Europe/Berlin')).toBe(
+      'Your claim to be warner is not verified yet: say "verify CODE" with the code mailed to warner, or "bb: i am user warner" for a new one.',
+    );
+    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('timeZone');
+
+    await verifyAs(say, me, 'warner', 'warner@lothar.com');
+    expect(await say(me, 'my settings')).toBe(
+      'You are bb user warner (Brian Warner): no time zone set, no quiet hours, mail goes to w***@lothar.com.\nChange them with "bb: my timezone Europe/Berlin" and "bb: my quiet hours 22:00-07:00".',
+    );
+    expect(await say(me, 'my quiet hours 22:00-07:00')).toBe('Your quiet hours are now 22:00-07:00, in bb\'s default time zone until you set yours ("bb: my timezone ZONE").');
+    expect(await say(me, 'my timezone europe/berlin')).toMatch(/^Your time zone is now Europe\/Berlin \(it is \d\d:\d\d there\)\.$/);
+    expect(await say(me, 'my tz America/Los_Angeles')).toMatch(/^Your time zone is now America\/Los_Angeles/);
+    expect(await say(me, 'my quiet hours 23:30 - 6:00')).toBe('Your quiet hours are now 23:30-06:00, in your time zone, America/Los_Angeles.');
+    expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'America/Los_Angeles', quietHours: { from: '23:30', to: '06:00' }, emails: ['warner@lothar.com'], matrixId: me });
+    expect(await say(me, 'my settings')).toMatch(/^You are bb user warner \(Brian Warner\): time zone America\/Los_Angeles \(\d\d:\d\d there now\), quiet hours 23:30-06:00, mail goes to w\*\*\*@lothar\.com\.$/);
+    expect(await say(me, 'my quiet hours off')).toBe('You have no quiet hours now.');
+    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
+    // Every write went through the data layer's putUser (which publishes user.changed).
+    expect(changed.filter((n) => n === 'warner').length).toBeGreaterThanOrEqual(5);
+    expect((await userByIdentity(fx.store, { kind: 'matrix', value: me }))?.name).toBe('warner');
+
+    // Bad input gets the usage, and changes nothing.
+    expect(await say(me, 'my')).toBe(usage);
+    expect(await say(me, 'my colour blue')).toBe(usage);
+    expect(await say(me, 'my settings please')).toBe(usage);
+    expect(await say(me, 'my timezone')).toBe(usage);
+    expect(await say(me, 'my quiet hours')).toBe(usage);
+    expect(await say(me, 'my timezone Mars/Base')).toBe(`time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin. ${usage}`);
+    expect(await say(me, 'my quiet hours 22:00-22:00')).toBe(`quiet hours 22:00-22:00 begin and end at the same time: give a range such as 22:00-07:00, or none. ${usage}`);
+    expect(await say(me, 'my quiet hours 25:00-07:00')).toBe(`quiet hours "25:00-07:00": write HH:MM-HH:MM, e.g. 22:00-07:00. ${usage}`);
+    expect((await getUser(fx.store, 'warner'))?.timeZone).toBe('America/Los_Angeles');
+
+    // Only one's own user: another verified person changes theirs, not warner's.
+    await verifyAs(say, '@zooko:test', 'zooko', 'zooko@example.net');
+    expect(await say('@zooko:test', 'my timezone Asia/Tokyo')).toMatch(/^Your time zone is now Asia\/Tokyo/);
+    expect((await getUser(fx.store, 'warner'))?.timeZone).toBe('America/Los_Angeles');
+    expect((await getUser(fx.store, 'zooko'))?.timeZone).toBe('Asia/Tokyo');
+
+    // A removed user's claims are void: back to claiming first.
+    await fx.client.control({ v: 1, type: 'user', op: 'remove', name: 'warner' });
+    expect(await say(me, 'my settings')).toMatch(/^Your claim to be warner is not verified yet/);
+  });
+
+  it('user show, link and set in chat: for verified admins (users.admins) only', async () => {
+    fx = await PipelineFixture.create('users-admin', config().replace("emailDomain: 'example.org',", "emailDomain: 'example.org', admins: ['zooko'],"));
+    await fx.startMaster();
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'warner', fullName: 'Brian Warner', emails: ['warner@lothar.com'], authors: ['Brian Warner <warner@lothar.com>'] });
+    await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'zooko', emails: ['zooko@example.net'] });
+    const say = matrixBot(fx);
+    const admin = '@zooko:test';
+    const brian = '@brian:test';
+    const usage = 'Usage: user show <name|identity> | link <name> <identity> | set <name> [tz=<zone>] [quiet=<HH:MM-HH:MM|off>]';
+
+    // Nobody verified yet: refused, with how to verify.
+    expect(await say(admin, 'user show warner')).toBe(
+      'Only bb user admins may manage users from chat. I don\'t know which bb user you are: say "bb: i am user NAME" first, then "verify CODE" with the code I mail to that user.',
+    );
+    await verifyAs(say, admin, 'zooko', 'zooko@example.net');
+    await verifyAs(say, brian, 'warner', 'warner@lothar.com');
+
+    // A verified user who is no admin is refused everything, and nothing changes.
+    const notAdmin = "Sorry, warner: only bb user admins may manage users from chat (users.admins in the master's config: zooko).";
+    expect(await say(brian, 'user show warner')).toBe(notAdmin);
+    expect(await say(brian, 'user link warner irc:brian')).toBe(notAdmin);
+    expect(await say(brian, 'user set warner tz=UTC')).toBe(notAdmin);
+    expect(await getUser(fx.store, 'warner')).toMatchObject({ emails: ['warner@lothar.com'] });
+    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('timeZone');
+    expect(await userByIdentity(fx.store, { kind: 'irc', value: 'brian' })).toBeNull();
+
+    // The admin: show by name or identity (addresses masked in a channel, whole in a DM).
+    expect(await say(admin, 'user show warner')).toBe(
+      'warner (Brian Warner)\nemails: w***@lothar.com; authors: Brian Warner <w***@lothar.com>\nmatrix @brian:test\ntime zone not set; no quiet hours',
+    );
+    expect(await say(admin, 'user show @brian:test')).toMatch(/^warner \(Brian Warner\)\n/);
+    expect(await say(admin, 'user show warner@lothar.com', true)).toBe(
+      'warner (Brian Warner)\nemails: warner@lothar.com; authors: Brian Warner <warner@lothar.com>\nmatrix @brian:test\ntime zone not set; no quiet hours',
+    );
+    expect(await say(admin, 'user show nobody')).toBe('no bb user "nobody"');
+    // link, as bb user link does it; one identity, one user.
+    expect(await say(admin, 'user link warner irc:Warner')).toBe('Linked irc:Warner to warner.\nemails: w***@lothar.com; authors: Brian Warner <w***@lothar.com>\nirc account Warner, matrix @brian:test\ntime zone not set; no quiet hours');
+    expect((await userByIdentity(fx.store, { kind: 'irc', value: 'warner' }))?.name).toBe('warner');
+    expect(await say(admin, 'user link warner Brian W <bw@home.example>')).toMatch(/^Linked Brian W <bw@home.example> to warner\./);
+    expect((await getUser(fx.store, 'warner'))?.authors).toEqual(['Brian Warner <warner@lothar.com>', 'Brian W <bw@home.example>']);
+    expect(await say(admin, 'user link zooko irc:WARNER')).toBe('irc:warner already belongs to bb user warner');
+    expect(await say(admin, 'user link zooko nonsense')).toMatch(/^"nonsense" is not an identity/);
+    expect(await say(admin, 'user link nobody irc:nobody')).toBe('no bb user nobody (add it first: bb user add nobody)');
+    // set: time zone and quiet hours, checked as bb user set checks them.
+    expect(await say(admin, 'user set warner tz=Europe/Berlin quiet=22:00-07:00')).toBe('warner: time zone Europe/Berlin, quiet hours 22:00-07:00.');
+    expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' } });
+    expect(await say(admin, 'user set warner quiet=off')).toBe('warner: time zone Europe/Berlin, no quiet hours.');
+    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
+    expect(await say(admin, 'user set nobody tz=UTC')).toBe('no bb user nobody (add it first: bb user add nobody)');
+    expect(await say(admin, 'user set warner tz=Mars/Base')).toBe(`time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin. ${usage}`);
+    expect(await say(admin, 'user set warner quiet=07:00-07:00')).toMatch(/begin and end at the same time/);
+    expect(await say(admin, 'user set warner colour=blue')).toMatch(/^"colour=blue" is not a setting/);
+    expect(await say(admin, 'user set warner')).toMatch(/^say what to set/);
+    expect((await getUser(fx.store, 'warner'))?.timeZone).toBe('Europe/Berlin');
+    // Wrong shapes get the usage.
+    expect(await say(admin, 'user warner')).toBe(usage);
+    expect(await say(admin, 'user show')).toBe(usage);
+    expect(await say(admin, 'user show warner zooko')).toBe(usage);
+    expect(await say(admin, 'user remove warner')).toBe(usage);
+    expect(await say(admin, 'user link warner')).toBe(usage);
+    // Admins manage others from chat; their own settings too.
+    expect(await say(admin, 'user set zooko tz=UTC')).toBe('zooko: time zone UTC, no quiet hours.');
   });
 
   it('bb user add, link, show, list and remove, through the master', async () => {

@@ -57,6 +57,7 @@ describe('users: settings', () => {
     expect(() => parseSettingPairs(['tz='])).toThrow('tz= needs a value');
     expect(() => parseSettingPairs(['tz=UTC', 'timezone=UTC'])).toThrow('timezone is given twice');
     expect(() => parseSettingPairs(['quiet=22:00-22:00'])).toThrow(/same time/);
+    expect(() => parseSettingPairs(['tz=Mars/Base'])).toThrow('time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin');
   });
 
   it('preferred addresses go first, without repeating one', () => {
