@@ -1,7 +1,7 @@
 import { CommandError, UsageError } from '../src/chat/command.js';
 import { UserControlError } from '../src/users/control.js';
 import { maskEmail } from '../src/users/email.js';
-import { formatQuietHours, SettingError } from '../src/users/settings.js';
+import { describeQuietHours, describeTimeZone, SettingError, type SettingDefaults } from '../src/users/settings.js';
 import type { User } from '../src/users/user.js';
 
 /** Shared wording of the user commands `my` and `user` (not a command itself). */
@@ -15,7 +15,7 @@ export function maskAuthor(author: string): string {
  * A user in at most four lines for chat. Addresses are masked unless `full` (a DM): a channel is
  * no place to hand out someone's mail address.
  */
-export function userLines(u: User, full: boolean): string[] {
+export function userLines(u: User, full: boolean, defaults?: SettingDefaults): string[] {
   const email = full ? (e: string) => e : maskEmail;
   const author = full ? (a: string) => a : maskAuthor;
   const chat = [u.ircAccount ? `irc account ${u.ircAccount}` : '', u.ircNick ? `irc nick ${u.ircNick}` : '', u.matrixId ? `matrix ${u.matrixId}` : ''].filter(Boolean);
@@ -23,7 +23,7 @@ export function userLines(u: User, full: boolean): string[] {
     `${u.name}${u.fullName ? ` (${u.fullName})` : ''}`,
     [u.emails.length ? `emails: ${u.emails.map(email).join(', ')}` : '', u.authors.length ? `authors: ${u.authors.map(author).join('; ')}` : ''].filter(Boolean).join('; '),
     chat.join(', '),
-    `time zone ${u.timeZone ?? 'not set'}; ${u.quietHours ? `quiet hours ${formatQuietHours(u.quietHours)}` : 'no quiet hours'}`,
+    `${describeTimeZone(u.timeZone, defaults)}; ${describeQuietHours(u.quietHours, defaults)}`,
   ];
   return lines.filter(Boolean);
 }

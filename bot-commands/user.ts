@@ -1,6 +1,6 @@
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { USER_NAME_RE } from '../src/chat/identity.js';
-import { formatQuietHours, parseSettingPairs } from '../src/users/settings.js';
+import { describeQuietHours, describeTimeZone, parseSettingPairs } from '../src/users/settings.js';
 import { refusalsToChat, setting, userLines } from './user-text.js';
 
 /**
@@ -9,9 +9,9 @@ import { refusalsToChat, setting, userLines } from './user-text.js';
  */
 export const userCommand: CommandSpec = {
   name: 'user',
-  usage: 'show <name|identity> | link <name> <identity> | set <name> [tz=<zone>] [quiet=<HH:MM-HH:MM|off>]',
+  usage: 'show <name|identity> | link <name> <identity> | set <name> [tz=<zone>] [quiet=<HH:MM-HH:MM|off|default>]',
   summary: 'show, link or set a bb user (admins only: users.admins)',
-  help: 'For the bb users named in users.admins, once verified ("i am user NAME", then "verify CODE"). "user show warner" (or an identity: irc:warner, @warner:example.org, an address); "user link warner irc:warner" attaches an identity, as "bb user link" does; "user set warner tz=Europe/Berlin quiet=22:00-07:00" (quiet=off removes them). In a channel, addresses are masked; ask in a DM to see them.',
+  help: 'For the bb users named in users.admins, once verified ("i am user NAME", then "verify CODE"). "user show warner" (or an identity: irc:warner, @warner:example.org, an address); "user link warner irc:warner" attaches an identity, as "bb user link" does; "user set warner tz=Europe/Berlin quiet=22:00-07:00" (quiet=off: none at all; quiet=default: bb\'s). In a channel, addresses are masked; ask in a DM to see them.',
   permission: 'anyone',
   minArgs: 2,
   async run({ args, message, api }) {
@@ -20,20 +20,21 @@ export const userCommand: CommandSpec = {
       case 'show': {
         if (rest.length) throw new UsageError('');
         const u = await refusalsToChat(() => api.users.admin(message, { op: 'show', who: name }));
-        return userLines(u, message.isDirect);
+        return userLines(u, message.isDirect, api.users.defaults);
       }
       case 'link': {
         if (!rest.length) throw new UsageError('');
         checkName(name);
         const identity = rest.join(' ');
         const u = await refusalsToChat(() => api.users.admin(message, { op: 'link', name, identity }));
-        return [`Linked ${identity} to ${u.name}.`, ...userLines(u, message.isDirect).slice(1)];
+        return [`Linked ${identity} to ${u.name}.`, ...userLines(u, message.isDirect, api.users.defaults).slice(1)];
       }
       case 'set': {
         checkName(name);
         const change = setting(() => parseSettingPairs(rest));
         const u = await refusalsToChat(() => api.users.admin(message, { op: 'set', name, ...change }));
-        return `${u.name}: time zone ${u.timeZone ?? 'not set'}, ${u.quietHours ? `quiet hours ${formatQuietHours(u.quietHours)}` : 'no quiet hours'}.`;
+        const d = api.users.defaults;
+        return `${u.name}: ${describeTimeZone(u.timeZone, d)}, ${describeQuietHours(u.quietHours, d)}.`;
       }
       default:
         throw new UsageError('');

@@ -35,7 +35,8 @@ export class MasterBotApi implements BotApi {
   ) {
     this.tiers = tiers ?? new TierService({ store, config: masterConfig });
     this.identity = new StoreIdentity(store, { users: masterConfig.users, botName, ...identity });
-    this.users = new StoredUsers(store, masterConfig.users, this.identity, botName);
+    const { timeZone, quietHours } = masterConfig.problems.hassle;
+    this.users = new StoredUsers(store, masterConfig.users, this.identity, botName, { timeZone, quietHours });
     this.subscriptions = new StoredSubscriptions(store, masterConfig);
     this.problems = new StoredProblems(store, masterConfig, identity.now);
   }

@@ -5,7 +5,7 @@ import type { IdentityApi } from '../chat/identity.js';
 import type { ChatMessage } from '../chat/transport.js';
 import { userControl, UserControlError, type UserRequest } from './control.js';
 import { emailFor } from './email.js';
-import type { SettingsChange } from './settings.js';
+import type { SettingDefaults, SettingsChange } from './settings.js';
 import type { User } from './user.js';
 
 /** The speaker's own bb user, or why bb cannot tell who they are (a sentence for chat). */
@@ -20,6 +20,8 @@ export type AdminUserRequest = { op: 'show'; who: string } | { op: 'link'; name:
  * through the users lock and the identity index exactly as the command line's do.
  */
 export interface UsersApi {
+  /** What applies to users who set no time zone or quiet hours (`problems.hassle`). */
+  readonly defaults: SettingDefaults;
   /** The speaker's bb user: a verified claim (`i am user`, then the mailed code) to a user that exists. */
   me(message: ChatMessage): Promise<Speaker>;
   /** Changes the speaker's own time zone and quiet hours. Throws UserControlError with the reason. */
@@ -40,6 +42,7 @@ export class StoredUsers implements UsersApi {
     private readonly config: Pick<UsersConfig, 'admins' | 'emailDomain'>,
     private readonly identity: IdentityApi,
     private readonly botName: string,
+    readonly defaults: SettingDefaults = { timeZone: 'UTC', quietHours: false },
   ) {}
 
   async me(message: ChatMessage): Promise<Speaker> {

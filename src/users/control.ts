@@ -3,7 +3,7 @@ import { voidClaimsTo } from '../data/claims.js';
 import type { Store } from '../data/store.js';
 import { getUser, listUsers, putUser, removeUser, userByIdentity, UserConflictError, withUsersLock } from '../data/users.js';
 import { checkQuietHours, checkTimeZone, SettingError } from './settings.js';
-import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type User } from './user.js';
+import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type QuietHours, type User } from './user.js';
 
 /** A `bb user` request refused, with the reason for the person who asked. */
 export class UserControlError extends Error {}
@@ -30,9 +30,13 @@ export const userRequestSchema = z.discriminatedUnion('op', [
     ircAccount: ircAccount.optional(),
     matrixId: matrixId.optional(),
     timeZone: timeZone.optional(),
-    quietHours: quietHours.optional(),
+    /** false: none at all. Left out: bb's default (`problems.hassle.quietHours`). */
+    quietHours: z.union([quietHours, z.literal(false)]).optional(),
   }),
-  /** Changes an existing user: what is given replaces what it had; `emails` are added, preferred first; `quietHours: null` turns them off. */
+  /**
+   * Changes an existing user: what is given replaces what it had; `emails` are added, preferred
+   * first; `quietHours: false` means none at all, `null` puts them back to bb's default.
+   */
   z.object({
     v: z.literal(1),
     type: z.literal('user'),
@@ -44,7 +48,7 @@ export const userRequestSchema = z.discriminatedUnion('op', [
     ircAccount: ircAccount.optional(),
     matrixId: matrixId.optional(),
     timeZone: timeZone.optional(),
-    quietHours: quietHours.nullable().optional(),
+    quietHours: z.union([quietHours, z.literal(false), z.null()]).optional(),
   }),
   z.object({ v: z.literal(1), type: z.literal('user'), op: z.literal('link'), name, identity: z.string().min(1).max(500) }),
   z.object({ v: z.literal(1), type: z.literal('user'), op: z.literal('show'), who: z.string().min(1).max(500) }),
@@ -97,7 +101,7 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
           ...(req.fullName ? { fullName: req.fullName } : {}),
           ...(req.ircNick ? { ircNick: req.ircNick } : {}),
           ...(req.timeZone ? { timeZone: valid(() => checkTimeZone(req.timeZone!)) } : {}),
-          ...(req.quietHours ? { quietHours: valid(() => checkQuietHours(req.quietHours!)) } : {}),
+          ...(req.quietHours ? { quietHours: valid(() => checkQuietHours(req.quietHours as QuietHours)) } : req.quietHours === false ? { quietHours: false as const } : {}),
         };
         for (const e of req.emails) user = withIdentity(user, checked(`email:${e}`, 'email'));
         for (const a of req.authors) user = withIdentity(user, { kind: 'author', value: a });
@@ -116,6 +120,7 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
         if (ircNick !== undefined) next.ircNick = ircNick;
         if (timeZone !== undefined) next.timeZone = valid(() => checkTimeZone(timeZone));
         if (quietHours === null) delete next.quietHours;
+        else if (quietHours === false) next.quietHours = false;
         else if (quietHours) next.quietHours = valid(() => checkQuietHours(quietHours));
         if (ircAccount) next = withIdentity(next, { kind: 'irc', value: ircAccount });
         if (matrixId) next = withIdentity(next, { kind: 'matrix', value: matrixId });

@@ -61,9 +61,44 @@ export function isOff(text: string): boolean {
   return ['off', 'none', 'no'].includes(text.trim().toLowerCase());
 }
 
+/** The word that puts a setting back to bb's default. */
+export function isDefault(text: string): boolean {
+  return text.trim().toLowerCase() === 'default';
+}
+
+/**
+ * Quiet hours as given: `22:00-07:00`, `off` (none: false) or `default` (unset: null, the hassler's
+ * default applies); throws SettingError.
+ */
+export function parseQuietSetting(text: string): QuietHours | false | null {
+  if (isOff(text)) return false;
+  if (isDefault(text)) return null;
+  return parseQuietHours(text);
+}
+
 /** `22:00-07:00`. */
 export function formatQuietHours(q: QuietHours): string {
   return `${q.from}-${q.to}`;
+}
+
+/** What bb uses for users who set no time zone or quiet hours (`problems.hassle`). */
+export interface SettingDefaults {
+  timeZone: string;
+  quietHours: QuietHours | false;
+}
+
+/** `quiet hours 22:00-07:00`, `no quiet hours`, or with no setting of their own, bb's default. */
+export function describeQuietHours(q: QuietHours | false | undefined, defaults?: SettingDefaults): string {
+  if (q) return `quiet hours ${formatQuietHours(q)}`;
+  if (q === false) return 'no quiet hours';
+  if (!defaults) return "bb's default quiet hours";
+  return defaults.quietHours ? `bb's default quiet hours (${formatQuietHours(defaults.quietHours)})` : "bb's default quiet hours (none)";
+}
+
+/** `time zone Europe/Berlin`, or with none of their own, bb's default. */
+export function describeTimeZone(zone: string | undefined, defaults?: SettingDefaults): string {
+  if (zone) return `time zone ${zone}`;
+  return defaults ? `bb's default time zone (${defaults.timeZone})` : "bb's default time zone";
 }
 
 /** The time of day in a zone, `HH:MM`. */
@@ -74,8 +109,8 @@ export function clockIn(zone: string, now: number): string {
 /** What `user set NAME tz=ZONE quiet=HH:MM-HH:MM` asks for. */
 export interface SettingsChange {
   timeZone?: string;
-  /** null turns quiet hours off. */
-  quietHours?: QuietHours | null;
+  /** false: no quiet hours at all; null: back to bb's default. */
+  quietHours?: QuietHours | false | null;
 }
 
 /** The keys `user set` takes in chat, and their other spellings. */
@@ -87,19 +122,19 @@ const KEYS: Record<string, keyof SettingsChange> = {
   'quiet-hours': 'quietHours',
 };
 
-/** Reads `tz=Europe/Berlin quiet=22:00-07:00` (or `quiet=off`); throws SettingError. */
+/** Reads `tz=Europe/Berlin quiet=22:00-07:00` (or `quiet=off`, `quiet=default`); throws SettingError. */
 export function parseSettingPairs(words: string[]): SettingsChange {
   const change: SettingsChange = {};
-  if (!words.length) throw new SettingError('say what to set: tz=ZONE and/or quiet=HH:MM-HH:MM (or quiet=off)');
+  if (!words.length) throw new SettingError('say what to set: tz=ZONE and/or quiet=HH:MM-HH:MM (or quiet=off, quiet=default)');
   for (const w of words) {
     const eq = w.indexOf('=');
     const key = eq > 0 ? KEYS[w.slice(0, eq).toLowerCase()] : undefined;
     const value = eq > 0 ? w.slice(eq + 1) : '';
-    if (!key) throw new SettingError(`"${w}" is not a setting: write tz=ZONE or quiet=HH:MM-HH:MM (or quiet=off)`);
+    if (!key) throw new SettingError(`"${w}" is not a setting: write tz=ZONE or quiet=HH:MM-HH:MM (or quiet=off, quiet=default)`);
     if (key in change) throw new SettingError(`${w.slice(0, eq)} is given twice`);
     if (!value) throw new SettingError(`${w.slice(0, eq)}= needs a value`);
     if (key === 'timeZone') change.timeZone = checkTimeZone(value);
-    else change.quietHours = isOff(value) ? null : parseQuietHours(value);
+    else change.quietHours = parseQuietSetting(value);
   }
   return change;
 }

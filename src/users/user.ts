@@ -23,9 +23,10 @@ export interface User {
   ircAccount?: string;
   /** Matrix user id, `@user:server`. */
   matrixId?: string;
-  /** IANA time zone, e.g. `Europe/Berlin`. */
+  /** IANA time zone, e.g. `Europe/Berlin`. Unset: the hassler's default (`problems.hassle.timeZone`). */
   timeZone?: string;
-  quietHours?: QuietHours;
+  /** When bb does not remind them; false: never quiet. Unset: the hassler's default (`problems.hassle.quietHours`). */
+  quietHours?: QuietHours | false;
   createdAt: number;
 }
 

@@ -219,7 +219,7 @@ describe('users', () => {
     expect((await userByIdentity(fx.store, { kind: 'matrix', value: '@warner:example.org' }))?.name).toBe('warner');
     r = await bb('set-off', 'set', 'warner', '--no-quiet-hours', '--email', 'warner@lothar.com');
     expect(r.out).toContain('set: warner (Brian Warner, warner@lothar.com); time zone Europe/Berlin, no quiet hours');
-    expect((await getUser(fx.store, 'warner'))?.quietHours).toBeUndefined();
+    expect((await getUser(fx.store, 'warner'))?.quietHours).toBe(false);
     expect((await getUser(fx.store, 'warner'))?.emails).toEqual(['warner@lothar.com', 'brian@work.example']);
     r = await bb('set-zone', 'set', 'warner', '--time-zone', 'Mars/Base');
     expect(r.code).not.toBe(0);
@@ -228,7 +228,9 @@ describe('users', () => {
     expect(r.code).toBe(2);
     expect(r.out).toContain('bb: --quiet-hours: quiet hours 08:00-08:00 begin and end at the same time');
 
-    // Through the control queue, as the command line and chat send it.
+    // Through the control queue, as the command line and chat send it. null: back to bb's default.
+    expect(await control({ op: 'set', name: 'warner', quietHours: null })).toMatchObject({ user: { name: 'warner' } });
+    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
     expect(await control({ op: 'set', name: 'nobody', timeZone: 'UTC' })).toEqual({ error: 'no bb user nobody (add it first: bb user add nobody)' });
     expect(await control({ op: 'set', name: 'warner', timeZone: '+02:00' })).toEqual({ error: 'time zone "+02:00" is not an IANA time zone, e.g. Europe/Berlin' });
     expect(await control({ op: 'set', name: 'warner', quietHours: { from: '22:00', to: '22:00' } })).toMatchObject({ error: expect.stringMatching(/begin and end at the same time/) });
@@ -257,7 +259,7 @@ describe('users', () => {
     await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'zooko', emails: ['zooko@example.net'], timeZone: 'UTC' });
     const say = matrixBot(fx);
     const me = '@brian:test';
-    const usage = 'Usage: my settings | timezone <zone> | quiet hours <HH:MM-HH:MM|off>';
+    const usage = 'Usage: my settings | timezone <zone> | quiet hours <HH:MM-HH:MM|off|default>';
     const changed: string[] = [];
     fx.store.bus.on('user.changed', (u) => changed.push(u.name));
 
@@ -274,18 +276,21 @@ describe('users', () => {
 
     await verifyAs(say, me, 'warner', 'warner@lothar.com');
     expect(await say(me, 'my settings')).toBe(
-      'You are bb user warner (Brian Warner): no time zone set, no quiet hours, mail goes to w***@lothar.com.\nChange them with "bb: my timezone Europe/Berlin" and "bb: my quiet hours 22:00-07:00".',
+      `You are bb user warner (Brian Warner): bb's default time zone (UTC), bb's default quiet hours (22:00-08:00), mail goes to w***@lothar.com.\nChange them with "bb: my timezone Europe/Berlin" and "bb: my quiet hours 22:00-07:00".`,
     );
-    expect(await say(me, 'my quiet hours 22:00-07:00')).toBe('Your quiet hours are now 22:00-07:00, in bb\'s default time zone until you set yours ("bb: my timezone ZONE").');
+    expect(await say(me, 'my quiet hours 22:00-07:00')).toBe('Your quiet hours are now 22:00-07:00, in bb\'s default time zone (UTC) until you set yours ("bb: my timezone ZONE").');
     expect(await say(me, 'my timezone europe/berlin')).toMatch(/^Your time zone is now Europe\/Berlin \(it is \d\d:\d\d there\)\.$/);
     expect(await say(me, 'my tz America/Los_Angeles')).toMatch(/^Your time zone is now America\/Los_Angeles/);
     expect(await say(me, 'my quiet hours 23:30 - 6:00')).toBe('Your quiet hours are now 23:30-06:00, in your time zone, America/Los_Angeles.');
     expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'America/Los_Angeles', quietHours: { from: '23:30', to: '06:00' }, emails: ['warner@lothar.com'], matrixId: me });
     expect(await say(me, 'my settings')).toMatch(/^You are bb user warner \(Brian Warner\): time zone America\/Los_Angeles \(\d\d:\d\d there now\), quiet hours 23:30-06:00, mail goes to w\*\*\*@lothar\.com\.$/);
-    expect(await say(me, 'my quiet hours off')).toBe('You have no quiet hours now.');
+    expect(await say(me, 'my quiet hours off')).toBe('You have no quiet hours now: bb may remind you at any hour.');
+    expect((await getUser(fx.store, 'warner'))?.quietHours).toBe(false);
+    expect(await say(me, 'my settings')).toMatch(/, no quiet hours, mail goes to/);
+    expect(await say(me, 'my quiet hours default')).toBe("Your quiet hours are bb's default again (22:00-08:00).");
     expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
     // Every write went through the data layer's putUser (which publishes user.changed).
-    expect(changed.filter((n) => n === 'warner').length).toBeGreaterThanOrEqual(5);
+    expect(changed.filter((n) => n === 'warner').length).toBeGreaterThanOrEqual(6);
     expect((await userByIdentity(fx.store, { kind: 'matrix', value: me }))?.name).toBe('warner');
 
     // Bad input gets the usage, and changes nothing.
@@ -318,7 +323,7 @@ describe('users', () => {
     const say = matrixBot(fx);
     const admin = '@zooko:test';
     const brian = '@brian:test';
-    const usage = 'Usage: user show <name|identity> | link <name> <identity> | set <name> [tz=<zone>] [quiet=<HH:MM-HH:MM|off>]';
+    const usage = 'Usage: user show <name|identity> | link <name> <identity> | set <name> [tz=<zone>] [quiet=<HH:MM-HH:MM|off|default>]';
 
     // Nobody verified yet: refused, with how to verify.
     expect(await say(admin, 'user show warner')).toBe(
@@ -338,15 +343,17 @@ describe('users', () => {
 
     // The admin: show by name or identity (addresses masked in a channel, whole in a DM).
     expect(await say(admin, 'user show warner')).toBe(
-      'warner (Brian Warner)\nemails: w***@lothar.com; authors: Brian Warner <w***@lothar.com>\nmatrix @brian:test\ntime zone not set; no quiet hours',
+      "warner (Brian Warner)\nemails: w***@lothar.com; authors: Brian Warner <w***@lothar.com>\nmatrix @brian:test\nbb's default time zone (UTC); bb's default quiet hours (22:00-08:00)",
     );
     expect(await say(admin, 'user show @brian:test')).toMatch(/^warner \(Brian Warner\)\n/);
     expect(await say(admin, 'user show warner@lothar.com', true)).toBe(
-      'warner (Brian Warner)\nemails: warner@lothar.com; authors: Brian Warner <warner@lothar.com>\nmatrix @brian:test\ntime zone not set; no quiet hours',
+      "warner (Brian Warner)\nemails: warner@lothar.com; authors: Brian Warner <warner@lothar.com>\nmatrix @brian:test\nbb's default time zone (UTC); bb's default quiet hours (22:00-08:00)",
     );
     expect(await say(admin, 'user show nobody')).toBe('no bb user "nobody"');
     // link, as bb user link does it; one identity, one user.
-    expect(await say(admin, 'user link warner irc:Warner')).toBe('Linked irc:Warner to warner.\nemails: w***@lothar.com; authors: Brian Warner <w***@lothar.com>\nirc account Warner, matrix @brian:test\ntime zone not set; no quiet hours');
+    expect(await say(admin, 'user link warner irc:Warner')).toBe(
+      "Linked irc:Warner to warner.\nemails: w***@lothar.com; authors: Brian Warner <w***@lothar.com>\nirc account Warner, matrix @brian:test\nbb's default time zone (UTC); bb's default quiet hours (22:00-08:00)",
+    );
     expect((await userByIdentity(fx.store, { kind: 'irc', value: 'warner' }))?.name).toBe('warner');
     expect(await say(admin, 'user link warner Brian W <bw@home.example>')).toMatch(/^Linked Brian W <bw@home.example> to warner\./);
     expect((await getUser(fx.store, 'warner'))?.authors).toEqual(['Brian Warner <warner@lothar.com>', 'Brian W <bw@home.example>']);
@@ -357,6 +364,8 @@ describe('users', () => {
     expect(await say(admin, 'user set warner tz=Europe/Berlin quiet=22:00-07:00')).toBe('warner: time zone Europe/Berlin, quiet hours 22:00-07:00.');
     expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' } });
     expect(await say(admin, 'user set warner quiet=off')).toBe('warner: time zone Europe/Berlin, no quiet hours.');
+    expect((await getUser(fx.store, 'warner'))?.quietHours).toBe(false);
+    expect(await say(admin, 'user set warner quiet=default')).toBe("warner: time zone Europe/Berlin, bb's default quiet hours (22:00-08:00).");
     expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
     expect(await say(admin, 'user set nobody tz=UTC')).toBe('no bb user nobody (add it first: bb user add nobody)');
     expect(await say(admin, 'user set warner tz=Mars/Base')).toBe(`time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin. ${usage}`);
@@ -371,7 +380,7 @@ describe('users', () => {
     expect(await say(admin, 'user remove warner')).toBe(usage);
     expect(await say(admin, 'user link warner')).toBe(usage);
     // Admins manage others from chat; their own settings too.
-    expect(await say(admin, 'user set zooko tz=UTC')).toBe('zooko: time zone UTC, no quiet hours.');
+    expect(await say(admin, 'user set zooko tz=UTC')).toBe("zooko: time zone UTC, bb's default quiet hours (22:00-08:00).");
   });
 
   it('bb user add, link, show, list and remove, through the master', async () => {

@@ -14,6 +14,7 @@ describe('users: chat wording', () => {
     const u = user({ fullName: 'Brian Warner', emails: ['warner@lothar.com'], authors: ['B <b@x.org>'], ircAccount: 'Warner', ircNick: 'warner_', timeZone: 'UTC', quietHours: { from: '22:00', to: '07:00' } });
     expect(userLines(u, false)).toEqual(['warner (Brian Warner)', 'emails: w***@lothar.com; authors: B <b***@x.org>', 'irc account Warner, irc nick warner_', 'time zone UTC; quiet hours 22:00-07:00']);
     expect(userLines(u, true)[1]).toBe('emails: warner@lothar.com; authors: B <b@x.org>');
-    expect(userLines(user({}), false)).toEqual(['warner', 'time zone not set; no quiet hours']);
+    expect(userLines(user({}), false)).toEqual(['warner', "bb's default time zone; bb's default quiet hours"]);
+    expect(userLines(user({ quietHours: false }), false, { timeZone: 'UTC', quietHours: { from: '22:00', to: '08:00' } })).toEqual(['warner', "bb's default time zone (UTC); no quiet hours"]);
   });
 });

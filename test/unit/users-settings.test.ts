@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkQuietHours, checkTimeZone, clockIn, isOff, parseClock, parseQuietHours, parseSettingPairs, SettingError } from '../../src/users/settings.js';
+import { checkQuietHours, checkTimeZone, clockIn, describeQuietHours, describeTimeZone, isOff, parseClock, parseQuietHours, parseQuietSetting, parseSettingPairs, SettingError } from '../../src/users/settings.js';
 import { withPreferredEmails, type User } from '../../src/users/user.js';
 import { userRequestSchema } from '../../src/users/control.js';
 
@@ -38,6 +38,19 @@ describe('users: settings', () => {
     expect(isOff('OFF')).toBe(true);
     expect(isOff('none')).toBe(true);
     expect(isOff('22:00-07:00')).toBe(false);
+    expect(parseQuietSetting('off')).toBe(false);
+    expect(parseQuietSetting('Default')).toBeNull();
+    expect(parseQuietSetting('1:00-2:00')).toEqual({ from: '01:00', to: '02:00' });
+  });
+
+  it('says whose setting applies: the user\'s own, none, or bb\'s default', () => {
+    const d = { timeZone: 'UTC', quietHours: { from: '22:00', to: '08:00' } };
+    expect(describeQuietHours({ from: '23:00', to: '06:00' }, d)).toBe('quiet hours 23:00-06:00');
+    expect(describeQuietHours(false, d)).toBe('no quiet hours');
+    expect(describeQuietHours(undefined, d)).toBe("bb's default quiet hours (22:00-08:00)");
+    expect(describeQuietHours(undefined, { ...d, quietHours: false })).toBe("bb's default quiet hours (none)");
+    expect(describeTimeZone('Europe/Berlin', d)).toBe('time zone Europe/Berlin');
+    expect(describeTimeZone(undefined, d)).toBe("bb's default time zone (UTC)");
   });
 
   it('the time of day in a zone', () => {
@@ -49,10 +62,11 @@ describe('users: settings', () => {
 
   it('reads "user set" pairs from chat', () => {
     expect(parseSettingPairs(['tz=Europe/Berlin', 'quiet=22:00-07:00'])).toEqual({ timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' } });
-    expect(parseSettingPairs(['quiet-hours=off'])).toEqual({ quietHours: null });
+    expect(parseSettingPairs(['quiet-hours=off'])).toEqual({ quietHours: false });
+    expect(parseSettingPairs(['quiet=default'])).toEqual({ quietHours: null });
     expect(parseSettingPairs(['TimeZone=UTC'])).toEqual({ timeZone: 'UTC' });
     expect(() => parseSettingPairs([])).toThrow(/say what to set/);
-    expect(() => parseSettingPairs(['colour=blue'])).toThrow('"colour=blue" is not a setting: write tz=ZONE or quiet=HH:MM-HH:MM (or quiet=off)');
+    expect(() => parseSettingPairs(['colour=blue'])).toThrow('"colour=blue" is not a setting: write tz=ZONE or quiet=HH:MM-HH:MM (or quiet=off, quiet=default)');
     expect(() => parseSettingPairs(['Europe/Berlin'])).toThrow(/is not a setting/);
     expect(() => parseSettingPairs(['tz='])).toThrow('tz= needs a value');
     expect(() => parseSettingPairs(['tz=UTC', 'timezone=UTC'])).toThrow('timezone is given twice');
@@ -67,9 +81,11 @@ describe('users: settings', () => {
     expect(u.emails).toEqual(['old@x.org', 'New@y.org']);
   });
 
-  it('the set request: quiet hours may be null (off), the name must be a bb user name', () => {
+  it('the set request: quiet hours may be false (none) or null (the default), the name must be a bb user name', () => {
     const base = { v: 1, type: 'user', op: 'set' } as const;
     expect(userRequestSchema.parse({ ...base, name: 'warner', quietHours: null })).toMatchObject({ op: 'set', quietHours: null, emails: [] });
+    expect(userRequestSchema.parse({ ...base, name: 'warner', quietHours: false })).toMatchObject({ quietHours: false });
+    expect(userRequestSchema.safeParse({ ...base, name: 'warner', quietHours: true }).success).toBe(false);
     expect(userRequestSchema.safeParse({ ...base, name: 'bad name', timeZone: 'UTC' }).success).toBe(false);
     expect(userRequestSchema.safeParse({ ...base, name: 'warner', matrixId: 'alice' }).success).toBe(false);
     expect(userRequestSchema.safeParse({ ...base, name: 'warner', ircAccount: 'two words' }).success).toBe(false);

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { BbClient } from '../../queue/client.js';
 import type { User } from '../../users/user.js';
 import type { UserReply } from '../../users/control.js';
-import { formatQuietHours, parseQuietHours, SettingError } from '../../users/settings.js';
+import { describeQuietHours, formatQuietHours, parseQuietSetting, SettingError } from '../../users/settings.js';
 import { addConnOptions, CliError, connPrefix, connUrl, type ConnOptions } from '../connect.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -22,7 +22,7 @@ export function userCommand(): Command {
         .option('--irc-account <account>', 'IRC services account')
         .option('--matrix <id>', 'Matrix user id @user:server')
         .option('--time-zone <zone>', 'IANA time zone, e.g. Europe/Berlin')
-        .option('--quiet-hours <from-to>', 'quiet hours in the user\'s time zone, e.g. 22:00-07:00'),
+        .option('--quiet-hours <from-to>', 'quiet hours in the user\'s time zone, e.g. 22:00-07:00, or "off" for none (default: bb\'s, problems.hassle.quietHours)'),
     ).action(async (name: string, o: ConnOptions & AddOptions) => {
       const quiet = o.quietHours ? quietHours(o.quietHours) : undefined;
       const res = await send(o, {
@@ -35,7 +35,7 @@ export function userCommand(): Command {
         ...(o.ircAccount ? { ircAccount: o.ircAccount } : {}),
         ...(o.matrix ? { matrixId: o.matrix } : {}),
         ...(o.timeZone ? { timeZone: o.timeZone } : {}),
-        ...(quiet ? { quietHours: quiet } : {}),
+        ...(quiet !== undefined && quiet !== null ? { quietHours: quiet } : {}),
       });
       if ('user' in res) console.log(`added ${describe(res.user)}`);
     }),
@@ -51,10 +51,10 @@ export function userCommand(): Command {
         .option('--irc-account <account>', 'IRC services account')
         .option('--matrix <id>', 'Matrix user id @user:server')
         .option('--time-zone <zone>', 'IANA time zone, e.g. Europe/Berlin')
-        .option('--quiet-hours <from-to>', 'quiet hours in the user\'s time zone, e.g. 22:00-07:00')
-        .option('--no-quiet-hours', 'no quiet hours'),
+        .option('--quiet-hours <from-to>', 'quiet hours in the user\'s time zone, e.g. 22:00-07:00; "default" for bb\'s (problems.hassle.quietHours)')
+        .option('--no-quiet-hours', 'no quiet hours at all: bb may remind them at any hour'),
     ).action(async (name: string, o: ConnOptions & SetOptions) => {
-      const quiet = typeof o.quietHours === 'string' ? quietHours(o.quietHours) : o.quietHours === false ? null : undefined;
+      const quiet = typeof o.quietHours === 'string' ? quietHours(o.quietHours) : o.quietHours;
       const res = await send(o, {
         op: 'set',
         name,
@@ -125,20 +125,19 @@ interface SetOptions {
   quietHours?: string | false;
 }
 
-/** `--quiet-hours 22:00-07:00`, checked here so a typo never reaches the master. */
+/** `--quiet-hours 22:00-07:00` (or off, default), checked here so a typo never reaches the master. */
 function quietHours(text: string) {
   try {
-    return parseQuietHours(text);
+    return parseQuietSetting(text);
   } catch (err) {
     if (err instanceof SettingError) throw new CliError(`--quiet-hours: ${err.message}`, 2);
     throw err;
   }
 }
 
-/** `; time zone Europe/Berlin, quiet hours 22:00-07:00`, or nothing. */
+/** `; time zone Europe/Berlin, quiet hours 22:00-07:00`. */
 function settings(u: User): string {
-  const parts = [u.timeZone ? `time zone ${u.timeZone}` : '', u.quietHours ? `quiet hours ${formatQuietHours(u.quietHours)}` : 'no quiet hours'];
-  return `; ${parts.filter(Boolean).join(', ')}`;
+  return `; ${u.timeZone ? `time zone ${u.timeZone}` : "bb's default time zone"}, ${describeQuietHours(u.quietHours)}`;
 }
 
 async function send(o: ConnOptions, req: Record<string, unknown>): Promise<UserReply> {
@@ -167,7 +166,7 @@ function details(u: User): string {
     ['irc account', u.ircAccount],
     ['matrix', u.matrixId],
     ['time zone', u.timeZone],
-    ['quiet hours', u.quietHours ? formatQuietHours(u.quietHours) : undefined],
+    ['quiet hours', u.quietHours ? formatQuietHours(u.quietHours) : u.quietHours === false ? 'none' : undefined],
   ];
   return rows.filter(([, v]) => v).map(([k, v]) => `${k}: ${v}`).join('\n');
 }
