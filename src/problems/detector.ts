@@ -21,10 +21,15 @@ export function problemKey(s: ProblemSubject, revision: string): string {
  * Opens and resolves Problems from finished builds. A cursor over build ids (plus a set of ids
  * handled above it, for builds that finish out of order) makes a restarted master handle the
  * builds that finished while it was down, in id order.
+ *
+ * At start and whenever a BuildSet completes it also sweeps the suspected Problems whose
+ * confirming rerun can give no verdict any more (see `sweep`), so none stays suspected forever.
  */
 export class ProblemDetector {
   private readonly kicker: Kicker;
-  private off?: () => void;
+  private offs: Array<() => void> = [];
+  /** A sweep of suspected Problems is due (at start, and after a BuildSet completed). */
+  private sweepDue = true;
 
   constructor(
     private readonly store: Store,
@@ -34,21 +39,41 @@ export class ProblemDetector {
     private readonly mirrorsDir?: string,
     private readonly now: () => number = Date.now,
   ) {
-    this.kicker = new Kicker(() => this.catchUp(), (err) => this.log.error({ err }, 'problem detection failed'));
+    this.kicker = new Kicker(() => this.pass(), (err) => this.log.error({ err }, 'problem detection failed'));
   }
 
   start(): void {
-    this.off = this.store.bus.on('build.finished', () => this.kicker.kick());
+    this.offs = [
+      this.store.bus.on('build.finished', () => this.kicker.kick()),
+      this.store.bus.on('buildset.complete', () => {
+        this.sweepDue = true;
+        this.kicker.kick();
+      }),
+    ];
     this.kicker.kick();
   }
 
   async stop(): Promise<void> {
-    this.off?.();
+    for (const off of this.offs) off();
+    this.offs = [];
     await this.kicker.settled();
   }
 
   settled(): Promise<void> {
     return this.kicker.settled();
+  }
+
+  /** One run: the finished builds past the cursor, then (when due) the sweep. */
+  private async pass(): Promise<void> {
+    await this.catchUp();
+    if (!this.sweepDue) return;
+    this.sweepDue = false;
+    try {
+      await this.sweep();
+    } catch (err) {
+      this.sweepDue = true;
+      throw err;
+    }
   }
 
   private async catchUp(): Promise<void> {
@@ -146,6 +171,52 @@ export class ProblemDetector {
     const at = this.now();
     if (still) await putProblem(this.store, { ...p, state: 'confirmed', confirmedAt: at }, 'problem.opened');
     else await putProblem(this.store, { ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
+  }
+
+  /**
+   * Suspected Problems whose confirming rerun will give no verdict: its BuildSet completed without
+   * a counted build (each run of it ended RETRY, CANCELLED or SKIPPED: stopped, say), or it is gone
+   * (never recorded, as when the master stopped between the two writes, or no longer in Redis). The
+   * original failure was a counted build, so it stands: the Problem is confirmed
+   * (`problem.opened`) and the log says why. A counted rerun the cursor has not reached yet is
+   * judged here as it would be there. A rerun still pending or running is left alone; and a
+   * suspected Problem whose builders pass its subjects meanwhile is resolved as usual by the build.
+   */
+  private async sweep(): Promise<void> {
+    for (const p of await openProblems(this.store)) {
+      if (p.state !== 'suspected') continue;
+      const v = await this.rerunVerdict(p);
+      if (!v) continue;
+      if ('build' in v) {
+        await this.confirm(p.id, v.build, await this.store.getTests(v.build.id));
+        continue;
+      }
+      const now = await getProblem(this.store, p.id);
+      if (now?.state !== 'suspected') continue;
+      await putProblem(this.store, { ...now, state: 'confirmed', confirmedAt: this.now() }, 'problem.opened');
+      this.log.info({ problem: p.id, buildset: p.confirmBuildsetId, why: v.why }, 'problem confirmed without a verdict from its rerun: the original failure stands');
+    }
+  }
+
+  /** The counted build of a suspected Problem's confirming rerun; why there will be none; or null while it may still come. */
+  private async rerunVerdict(p: Problem): Promise<{ build: Build } | { why: string } | null> {
+    if (p.confirmBuildsetId === undefined) return { why: 'no confirming rerun was recorded' };
+    const bs = await this.store.getBuildSet(p.confirmBuildsetId);
+    if (!bs) return { why: `its confirming BuildSet ${p.confirmBuildsetId} is gone` };
+    const requests = await this.store.getRequests(bs.requestIds);
+    const builds = await this.store.getBuilds(requests.flatMap((r) => r.buildIds));
+    const counted = builds.filter((b) => b.state === 'finished' && b.result && !UNCOUNTED.has(b.result)).sort((a, b) => b.id - a.id)[0];
+    if (counted) return { build: counted };
+    if (bs.completeAt === undefined) return null;
+    const byId = new Map(builds.map((b) => [b.id, b]));
+    const how = requests
+      .map((r) => {
+        const last = byId.get(r.buildIds[r.buildIds.length - 1] ?? -1);
+        const text = last?.text ?? r.text;
+        return `${r.builder}${last ? ` #${last.number}` : ''} ${r.result ?? 'incomplete'}${text ? ` (${text})` : ''}`;
+      })
+      .join(', ');
+    return { why: `its confirming BuildSet ${bs.id} ended ${bs.result ?? 'without a result'} with no counted build${how ? `: ${how}` : ''}` };
   }
 
   /** Marks open Problems fixed on this builder when every subject passes; resolved when fixed everywhere. */

@@ -4,11 +4,22 @@ import { waitFor } from '../harness/bb.js';
 import { shellBot } from '../harness/shell-bot.js';
 import { makeRepo, type TestRepo } from '../harness/git.js';
 import { join } from 'node:path';
-import { getProblem, problemsCursor, recentProblems } from '../../src/data/problems.js';
+import { createProblem, getProblem, problemsCursor, recentProblems, setProblemsCursor } from '../../src/data/problems.js';
 import { ProblemDetector } from '../../src/problems/detector.js';
 import type { Problem } from '../../src/problems/model.js';
 import { openProblemsOn } from '../../src/problems/index.js';
 import { putVerifiedClaim } from '../../src/data/claims.js';
+import { Redis } from 'ioredis';
+import { Store } from '../../src/data/store.js';
+import { masterConfigSchema } from '../../src/config/schema.js';
+import { stepSpecSchema } from '../../src/model/steps.js';
+import { createLogger } from '../../src/log.js';
+import { startAnnouncer } from '../../src/notify/announcer.js';
+import { recordingLogger, startMasterWith } from '../harness/master-with.js';
+import { RecordingOutbox } from '../harness/recording-outbox.js';
+import { changeInputSchema } from '../../src/model/change.js';
+import type { Build } from '../../src/model/build.js';
+import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 
 const junit = (failing: string[] = []) => `<?xml version="1.0"?>
 <testsuite name="sample" tests="2">
@@ -179,4 +190,185 @@ describe('problems', () => {
     expect(replayed.map((x) => [x.id, x.state, x.builders.map((b) => b.builder).sort()])).toEqual([[1, 'resolved', ['linux', 'mac']], [2, 'confirmed', ['linux']]]);
     expect(replayed[0]!.guilty.sort()).toEqual(['meejah', 'warner']);
   }, 120_000);
+});
+
+/** What a suspected Problem needs, for writing one as a master that stopped half-way would have left it. */
+const suspected = (key: string, builder: string, firstBadBuildId: number): Omit<Problem, 'id'> => ({
+  key, state: 'suspected', subjects: [{ kind: 'step', suite: '', name: key }], builders: [{ builder, firstBadBuildId, firstBadNumber: 1 }],
+  firstBadRevision: 'f'.repeat(40), openedAt: Date.now(), guilty: [], responsible: [], interested: [], notMe: [], acks: [], watchers: [],
+});
+
+describe('suspected problems whose confirming rerun gives no verdict', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('a stopped (CANCELLED) rerun confirms the problem, and so does a lost rerun found at start; the log says why', async () => {
+    const repo = makeRepo();
+    repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit(), 'flaky.sh': 'true\n' }, 'initial');
+    fx = await PipelineFixture.create('problemssweep', config(repo, `{ type: 'force', name: 'force', builders: ['linux', 'mac'] }`));
+    let logs = recordingLogger();
+    await startMasterWith(fx, { logger: logs.logger });
+    await fx.startExecutor('a', SECRET_A, 2);
+    const events: string[] = [];
+    for (const e of ['problem.opened', 'problem.flaky', 'problem.resolved'] as const) fx.store.bus.on(e, (p) => events.push(`${e} ${p.id}`));
+    await waitFor('the first poll', async () => (await fx.store.pollerTips('sample')).main === repo.head());
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test', properties: {} });
+    await waitFor('linux #1', async () => (await fx.builds('linux'))[0]?.result === 'SUCCESS');
+
+    // The check fails the first time; on the confirming rerun it hangs, and someone stops it.
+    const marker = `${fx.dir}/hang-ran`;
+    repo.commit('Brian Warner <warner@example.org>', { 'flaky.sh': `test -f ${marker} || { touch ${marker}; exit 1; }\nsleep 60\n` }, 'hang');
+    await waitFor('the poller to see it', async () => (await fx.store.pollerTips('sample')).main === repo.head());
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test', properties: {} });
+    await problemIn(fx, 1, 'suspected');
+    const rerun = await waitFor('the confirming rerun to run', async () => {
+      const b = (await fx.builds('linux')).find((x) => x.properties.confirm_problem === 1);
+      return b?.state === 'running' && b.steps.find((s) => s.name === 'flaky')?.state === 'running' ? b : null;
+    }, 30_000);
+    const p = (await getProblem(fx.store, 1))!;
+    expect(p.state).toBe('suspected');
+    expect(rerun.buildsetId).toBe(p.confirmBuildsetId);
+    await fx.master!.stopBuild({ v: 1, type: 'stop', builder: 'linux', number: rerun.number, owner: 'test' });
+    const confirmed = await problemIn(fx, 1, 'confirmed');
+    expect(confirmed.confirmedAt).toBeGreaterThan(0);
+    expect((await fx.store.getBuild(rerun.id))?.result).toBe('CANCELLED');
+    expect((await fx.store.getBuildSet(p.confirmBuildsetId!))).toMatchObject({ result: 'CANCELLED', completeAt: expect.any(Number) });
+    expect(events).toEqual(['problem.opened 1']);
+    expect(logs.lines.find((l) => l.msg === 'problem confirmed without a verdict from its rerun: the original failure stands')).toMatchObject({
+      problem: 1,
+      buildset: p.confirmBuildsetId,
+      why: `its confirming BuildSet ${p.confirmBuildsetId} ended CANCELLED with no counted build: linux #${rerun.number} CANCELLED (stopped by test)`,
+    });
+
+    // A master stopped half-way left two suspected Problems: one whose rerun was never recorded,
+    // one whose BuildSet is gone. The next master confirms both when it starts.
+    await fx.master!.stop();
+    const redis = new Redis(fx.redisUrl);
+    const store = new Store(redis, fx.prefix);
+    const norerun = await createProblem(store, suspected('norerun', 'mac', 1));
+    const gone = await createProblem(store, { ...suspected('gone', 'mac', 1), confirmBuildsetId: 9999 });
+    redis.disconnect();
+    logs = recordingLogger();
+    await startMasterWith(fx, { logger: logs.logger });
+    expect((await problemIn(fx, norerun.id, 'confirmed')).confirmedAt).toBeGreaterThan(0);
+    expect((await problemIn(fx, gone.id, 'confirmed')).confirmedAt).toBeGreaterThan(0);
+    const whys = logs.lines.filter((l) => l.msg === 'problem confirmed without a verdict from its rerun: the original failure stands').map((l) => [l.problem, l.why]);
+    expect(whys).toEqual([[norerun.id, 'no confirming rerun was recorded'], [gone.id, 'its confirming BuildSet 9999 is gone']]);
+  }, 120_000);
+});
+
+describe('the sweep of suspected problems, on the real store without executors', () => {
+  let url: string;
+  let prefix: string;
+  let redis: Redis;
+  afterEach(async () => {
+    redis?.disconnect();
+    await deletePrefix(url, prefix);
+  });
+
+  it('a pending or retried rerun waits; a builder that passes first resolves it unannounced; a cancelled rerun confirms; a counted rerun the cursor skipped is judged by the sweep', async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('problemsweepstore');
+    redis = new Redis(url);
+    const store = new Store(redis, prefix);
+    const config = masterConfigSchema.parse({
+      redis: { prefix },
+      executors: [{ name: 'a', secret: 'x'.repeat(16) }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+      chat: { announce: [{ target: 'shell:#ops', events: ['problem'] }] },
+    });
+    const log = createLogger('test', { level: 'silent' });
+    const outbox = new RecordingOutbox();
+    const announcer = startAnnouncer({ store, config, outbox, log });
+    const detector = new ProblemDetector(store, config, log);
+    detector.start();
+    const steps = ['compile', 'test'].map((name) => stepSpecSchema.parse({ type: 'shell', name, command: 'true' }));
+    let rev = 0x1000;
+    /** A build of linux at a new revision by warner, written as the master writes an executor's events, reporting these tests. */
+    const run = async (tests: Record<string, 'pass' | 'fail'>) => {
+      const revision = (rev++).toString(16).padStart(8, '0');
+      const change = await store.addChange(changeInputSchema.parse({ author: 'Brian Warner <warner@example.org>', revision, branch: 'main' }));
+      const { requests } = await store.createBuildSet({
+        reason: 'test', scheduler: 'force', builders: ['linux'], properties: {}, priority: 0,
+        sourcestamp: { repository: '', branch: 'main', revision, project: '', changeIds: [change!.id] },
+      });
+      const b = (await store.claimRequest(requests[0]!.id, 'a', steps, {}))!;
+      await store.applyBuildEvents(b.id, b.token, [{ type: 'build-started' }]);
+      return finish(b, tests);
+    };
+    const finish = async (b: Build, tests: Record<string, 'pass' | 'fail'>) => {
+      const failed = Object.values(tests).includes('fail');
+      return (await store.applyBuildEvents(b.id, b.token, [
+        { type: 'step-started', step: 1, name: 'test' },
+        { type: 'tests', step: 1, tests: Object.entries(tests).map(([name, outcome]) => ({ suite: 'tap', name, outcome })) },
+        { type: 'step-finished', step: 1, result: failed ? 'FAILURE' : 'SUCCESS' },
+        { type: 'build-finished', result: failed ? 'FAILURE' : 'SUCCESS' },
+      ]))!;
+    };
+    const settle = async () => {
+      await detector.settled();
+      await announcer.idle();
+    };
+    /** The confirming rerun of a Problem claimed by executor a (it does not run: the test ends it). */
+    const claimRerun = async (id: number) => {
+      const p = (await getProblem(store, id))!;
+      const bs = (await store.getBuildSet(p.confirmBuildsetId!))!;
+      const b = (await store.claimRequest(bs.requestIds[0]!, 'a', steps, {}))!;
+      await store.applyBuildEvents(b.id, b.token, [{ type: 'build-started' }]);
+      return b;
+    };
+    await run({ t1: 'pass', t2: 'pass', t3: 'pass' });
+    await run({ t1: 'fail', t2: 'pass', t3: 'pass' });
+    await settle();
+    const p1 = (await getProblem(store, 1))!;
+    expect(p1).toMatchObject({ state: 'suspected', subjects: [{ kind: 'test', suite: 'tap', name: 't1' }] });
+    // The rerun is lost by its executor (RETRY): it goes back in line, and the Problem waits.
+    const lost = await claimRerun(1);
+    await store.finishBuild(lost.id, lost.token, 'RETRY', 'executor lost');
+    await settle();
+    expect((await getProblem(store, 1))?.state).toBe('suspected');
+    // Before the rerun gets a turn, the builder passes t1 at a newer revision: resolved as usual,
+    // and not announced (nobody heard it open). Then the rerun is cancelled: nothing changes.
+    await run({ t1: 'pass', t2: 'pass', t3: 'pass' });
+    await settle();
+    expect(await getProblem(store, 1)).toMatchObject({ state: 'resolved', resolvedAt: expect.any(Number) });
+    expect((await getProblem(store, 1))?.confirmedAt).toBeUndefined();
+    const rerun1 = (await store.getBuildSet(p1.confirmBuildsetId!))!;
+    await store.cancelPending(rerun1.requestIds, 0, 'cancelled by hand');
+    await settle();
+    expect((await store.getBuildSet(rerun1.id))?.result).toBe('CANCELLED');
+    expect((await getProblem(store, 1))?.state).toBe('resolved');
+    expect(outbox.to('shell:#ops')).toEqual([]);
+
+    // t2 breaks; its rerun is cancelled while pending: the failure stands, announced as opened.
+    await run({ t1: 'pass', t2: 'fail', t3: 'pass' });
+    await settle();
+    const p2 = (await getProblem(store, 2))!;
+    expect(p2.state).toBe('suspected');
+    await store.cancelPending((await store.getBuildSet(p2.confirmBuildsetId!))!.requestIds, 0, 'cancelled by hand');
+    await settle();
+    expect(await getProblem(store, 2)).toMatchObject({ state: 'confirmed', confirmedAt: expect.any(Number) });
+    expect(outbox.to('shell:#ops')).toEqual(['problem #2 opened: tap.t2 fails on linux since 00001003 | guilty warner']);
+
+    // t3 breaks; its rerun passes while no detector runs, and the cursor is moved past it (as if
+    // handled). The sweep at the next start judges the rerun as the cursor would: flaky.
+    await run({ t1: 'pass', t2: 'pass', t3: 'pass' });
+    await run({ t1: 'pass', t2: 'pass', t3: 'fail' });
+    await settle();
+    await detector.stop();
+    const rerun3 = await claimRerun(3);
+    await finish(rerun3, { t1: 'pass', t2: 'pass', t3: 'pass' });
+    await setProblemsCursor(store, rerun3.id); // as if the build had been handled, though it was not
+    const again = new ProblemDetector(store, config, log);
+    again.start();
+    await again.settled();
+    await announcer.idle();
+    expect(await getProblem(store, 3)).toMatchObject({ state: 'flaky', flakyAt: expect.any(Number) });
+    expect(outbox.to('shell:#ops').slice(1)).toEqual([
+      'problem #2 resolved: tap.t2 passes again on linux',
+      'problem #3 is flaky: tap.t3 failed on linux at 00001005 (passed on a rerun of the same revision; nobody is hassled)',
+    ]);
+    await again.stop();
+    await announcer.stop();
+  });
 });
