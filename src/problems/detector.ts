@@ -118,6 +118,8 @@ export class ProblemDetector {
       if (!known) fresh.push(s);
       else if (!known.builders.some((x) => x.builder === b.builder)) {
         known.builders.push({ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) });
+        // Those interested in this builder are interested in the Problem too, whichever builder found it first.
+        known.interested = unique([...known.interested, ...(this.config.problems.interested[b.builder] ?? [])]);
         await putProblem(this.store, known, 'problem.changed');
       }
     }
