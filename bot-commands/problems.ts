@@ -27,6 +27,6 @@ export const problemCommand: CommandSpec = {
   maxArgs: 1,
   async run({ api, args }) {
     const p = await mustGet(api, problemId(args[0]));
-    return [...details(p), ...historyLines(await api.problems.history(p.id))];
+    return [...details(p), ...historyLines(await api.problems.history(p.id), 12)];
   },
 };

@@ -1,6 +1,6 @@
-import { getClaim, putClaim, putVerifiedClaim, type ClaimantKey } from '../data/claims.js';
+import { getClaim, putClaim, putVerifiedClaim, type ClaimantKey, type ClaimRecord } from '../data/claims.js';
 import type { Store } from '../data/store.js';
-import { getUser, putUser, withUsersLock } from '../data/users.js';
+import { getUser, putUser, userByIdentity, withUsersLock } from '../data/users.js';
 import { addAttempt, countClaim, dropPending, getPending, putPending } from '../data/verifications.js';
 import type { UsersConfig } from '../config/schema.js';
 import { codeMatches, hashCode, newCode, newSalt } from '../users/codes.js';
@@ -118,9 +118,20 @@ export class StoreIdentity implements IdentityApi {
       transport: message.transport,
       sender: message.sender,
       account: message.account,
-      claim: await getClaim(this.store, key),
+      claim: (await getClaim(this.store, key)) ?? (await this.linked(message)),
       awaitingCode: (await getPending(this.store, key)) !== null,
     };
+  }
+
+  /**
+   * A verified account an admin linked to a user (`bb user link warner irc:warner`, or
+   * `--irc-account` / `--matrix` on `bb user add`) counts as a verified claim: the admin vouched.
+   */
+  private async linked(m: ChatMessage): Promise<ClaimRecord | null> {
+    if (!m.account || (m.transport !== 'irc' && m.transport !== 'matrix')) return null;
+    const user = await userByIdentity(this.store, { kind: m.transport, value: m.account });
+    if (!user) return null;
+    return { user: user.name, claimedAt: user.createdAt, verified: true, verifiedAt: user.createdAt, account: m.account, sender: m.sender, transport: m.transport };
   }
 
   /** A verified chat identity becomes one of the user's identities (unless it is someone else's). */

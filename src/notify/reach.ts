@@ -91,7 +91,9 @@ export class Reach {
     const out: Delivered[] = [];
     if (how.chat) {
       const chat = this.o.chat();
-      for (const e of await this.where(user)) {
+      const endpoints = await this.where(user);
+      this.o.log.debug({ user: user.name, endpoints }, 'reaching on chat');
+      for (const e of endpoints) {
         try {
           await chat!.sendDirect(e.kind, e.to, msg.text);
           out.push({ via: e.kind, to: e.to, ok: true, note: e.why });

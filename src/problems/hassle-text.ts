@@ -102,7 +102,7 @@ export function ended(p: Problem): Message {
   const open = p.resolvedAt ? ` after ${formatSpan(p.resolvedAt - (p.confirmedAt ?? p.openedAt))}` : '';
   const names = p.subjects.map(subjectLabel).map((n) => clean(n, 80));
   return {
-    subject: `[bb] problem #${p.id} fixed: ${whatFails(p)}`,
+    subject: `[bb] fixed: problem #${p.id}, ${names.join(', ')} on ${p.builders.map((b) => b.builder).join(', ')}`,
     text: `Problem #${p.id} is fixed${open}: ${names.join(', ')} ${names.length === 1 ? 'passes' : 'pass'} again on ${p.builders.map((b) => b.builder).join(', ')}. No more reminders about it.`,
   };
 }

@@ -85,6 +85,29 @@ export class MatrixHuman {
     return Object.keys(sync.rooms?.invite ?? {});
   }
 
+  /**
+   * Waits for an invite, following the sync stream (a repeated `/sync` without `since` may be
+   * answered from Synapse's sync response cache and miss a new invite). Resolves with the room id.
+   */
+  async nextInvite(timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let since = (await this.call<{ next_batch: string }>('GET', '/sync?timeout=0&filter=%7B%22room%22%3A%7B%22timeline%22%3A%7B%22limit%22%3A0%7D%7D%7D')).next_batch;
+    const first = await this.pendingInvitesSince(undefined);
+    if (first[0]) return first[0];
+    while (Date.now() < deadline) {
+      const r = await this.call<{ next_batch: string; rooms?: { invite?: Record<string, unknown> } }>('GET', `/sync?timeout=2000&since=${encodeURIComponent(since)}`);
+      const invite = Object.keys(r.rooms?.invite ?? {})[0];
+      if (invite) return invite;
+      since = r.next_batch;
+    }
+    throw new Error(`${this.userId}: no invite within ${timeoutMs} ms`);
+  }
+
+  private async pendingInvitesSince(since: string | undefined): Promise<string[]> {
+    const sync = await this.call<{ rooms?: { invite?: Record<string, unknown> } }>('GET', `/sync?timeout=0&full_state=true${since ? `&since=${encodeURIComponent(since)}` : ''}`);
+    return Object.keys(sync.rooms?.invite ?? {});
+  }
+
   async setPresence(presence: 'online' | 'unavailable' | 'offline'): Promise<void> {
     await this.call('PUT', `/presence/${enc(this.userId)}/status`, { presence });
   }
