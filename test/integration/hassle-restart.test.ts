@@ -1,0 +1,124 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+import { probe, spawnBb, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { makeRepo } from '../harness/git.js';
+import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { createProblem, getProblem } from '../../src/data/problems.js';
+import { getHassle, hassleLog } from '../../src/data/hassle.js';
+import { putUser } from '../../src/data/users.js';
+import type { Store } from '../../src/data/store.js';
+
+let smtp: TestSmtp;
+beforeAll(async () => {
+  smtp = await TestSmtp.start();
+});
+afterAll(async () => smtp?.close());
+
+const M = 60_000;
+const smtpConfig = () => `{ host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' }`;
+const mailsTo = (to: string) => smtp.messages.filter((m) => m.to.includes(to));
+
+describe('the hassler across a master killed between two levels', () => {
+  const procs: Proc[] = [];
+  let url = '';
+  let prefix = '';
+  let p: { store: Store; close(): void } | undefined;
+  afterEach(async () => {
+    for (const x of procs.splice(0)) await x.kill('SIGKILL');
+    p?.close();
+    await deletePrefix(url, prefix);
+  });
+
+  it('level 1 once, SIGKILL, a master 31 minutes later sends level 2 once, and a third master repeats nothing', async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('hassle-kill');
+    const dir = tempDir('hassle-kill');
+    const cfg = writeConfig(dir, `{
+  redis: { prefix: '${prefix}' },
+  basedir: '${join(dir, 'master')}',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+  users: { smtp: ${smtpConfig()} },
+  // Real time here: no quiet hours, whenever the suite runs.
+  problems: { hassle: { quietHours: false } },
+}`);
+    p = probe(url, prefix);
+    const email = `warner-${prefix}@example.org`;
+    await putUser(p.store, { name: 'warner', fullName: 'Brian Warner', emails: [email], authors: [], createdAt: Date.now() });
+    // A confirmed Problem, as the detector leaves it (its own tests cover detection).
+    await createProblem(p.store, {
+      key: 'test|sample.net|reconnects@abcdef0123456789', state: 'confirmed',
+      subjects: [{ kind: 'test', suite: 'sample.net', name: 'reconnects' }],
+      builders: [{ builder: 'linux', firstBadBuildId: 2, firstBadNumber: 2, lastGoodBuildId: 1 }],
+      firstBadRevision: 'abcdef0123456789', lastGoodRevision: '0123456789abcdef', openedAt: Date.now(), confirmedAt: Date.now(),
+      guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
+    });
+    const master = (label: string, offsetMs: number) => {
+      const m = spawnBb(['master', '--config', cfg, '--redis', url], { logDir: dir, label, env: { BB_CLOCK_OFFSET_MS: String(offsetMs) } });
+      procs.push(m);
+      return m;
+    };
+
+    const m1 = master('master1', 0);
+    await waitFor('level 1 by email', () => mailsTo(email)[0], 30_000);
+    await waitFor('level 1 recorded', async () => (await getHassle(p!.store, 1))?.next === 1);
+    expect(mailsTo(email)[0]!.subject).toBe('[bb] problem #1: sample.net.reconnects fails on linux');
+    expect(mailsTo(email)[0]!.text).toContain('You get this because not active on chat');
+    await m1.kill('SIGKILL');
+
+    const m2 = master('master2', 31 * M);
+    const l2 = await waitFor('level 2 by email', () => mailsTo(email)[1], 30_000);
+    expect(l2.subject).toMatch(/^\[bb\] still broken after 31m: problem #1, sample\.net\.reconnects fails on linux \(reminder 2\)$/);
+    await waitFor('level 2 recorded', async () => (await getHassle(p!.store, 1))?.next === 2);
+    await m2.kill('SIGKILL');
+
+    const m3 = master('master3', 31 * M);
+    await waitFor('master 3 up', () => m3.log().includes('master started'), 30_000);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(mailsTo(email)).toHaveLength(2);
+    const log = await hassleLog(p.store, 1);
+    expect(log.filter((e) => e.outcome === 'sent').map((e) => `${e.step} ${e.via}`)).toEqual(['L1 email', 'L2 email']);
+    // Level 2's channel mention had nowhere to go (no chat): recorded, not retried forever.
+    expect(log.find((e) => e.via === 'channel')).toBeUndefined();
+    expect((await getHassle(p.store, 1))?.next).toBe(2);
+  }, 120_000);
+});
+
+describe('a flaky test', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('is confirmed flaky by the rerun and never hassled, however long the clock runs', async () => {
+    const repo = makeRepo();
+    repo.commit('Zooko Wilcox <zooko@example.org>', { 'flaky.sh': 'true\n' }, 'initial');
+    fx = await PipelineFixture.create('hassle-flaky', `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
+  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, { type: 'shell', name: 'flaky', command: ['sh', 'flaky.sh'] }] }],
+  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux'] }],
+  users: { smtp: ${smtpConfig()} },
+  problems: { interested: { linux: ['meejah'] }, sheriff: ['zooko'] },
+}`);
+    let clock = Date.parse('2026-12-02T10:00:00Z');
+    const master = await fx.startMaster({ clock: () => clock });
+    await fx.startExecutor('a', SECRET_A);
+    const before = smtp.messages.length;
+    await waitFor('the first poll', async () => (await fx.store.pollerTips('sample')).main === repo.head(), 20_000);
+    repo.commit('Zooko Wilcox <zooko@example.org>', { README: 'hi\n' }, 'readme');
+    await waitFor('a green build', async () => (await fx.builds('linux'))[0]?.result === 'SUCCESS', 30_000);
+    const marker = `${fx.dir}/flaky-ran`;
+    repo.commit('Brian Warner <warner-flaky@example.org>', { 'flaky.sh': `test -f ${marker} || { touch ${marker}; exit 1; }\n` }, 'flaky check');
+    await waitFor('problem 1 flaky', async () => (await getProblem(fx.store, 1))?.state === 'flaky', 40_000);
+    for (const hours of [1, 3, 12]) {
+      clock += hours * 60 * M;
+      await master.hassler.rearm();
+    }
+    expect(await getHassle(fx.store, 1)).toBeNull();
+    expect(await hassleLog(fx.store, 1)).toEqual([]);
+    expect(smtp.messages.slice(before)).toEqual([]);
+  }, 90_000);
+});
