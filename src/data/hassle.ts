@@ -42,8 +42,8 @@ export interface HassleEntry {
   to: string;
   /** How it went out: `irc`, `matrix`, `shell`, `email`, `channel`, or `none`. */
   via: string;
-  /** `sent`, `held` (quiet hours), `paused` (ack/snooze), `capped`, `failed`, `undeliverable`. */
-  outcome: 'sent' | 'held' | 'paused' | 'capped' | 'failed' | 'undeliverable';
+  /** `sent`, `held` (quiet hours), `superseded` (a held one a later level overtook), `paused` (ack/snooze), `capped`, `failed`, `undeliverable`. */
+  outcome: 'sent' | 'held' | 'superseded' | 'paused' | 'capped' | 'failed' | 'undeliverable';
   note?: string;
 }
 

@@ -250,6 +250,12 @@ export class Hassler {
       const msg = reminder(p, { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, role: roles.get(name) ?? 'responsible', count, openFor: now - s.base, culprit });
       const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') });
       await this.record(p.id, step.key, name, done, marker, true);
+      // An earlier reminder still held for this person's morning is old news now.
+      const stale = s.held.filter((h) => h.user === name);
+      if (stale.length) {
+        s.held = s.held.filter((h) => h.user !== name);
+        for (const h of stale) await recordHassle(store, p.id, { at: now, step: h.step, to: name, via: 'none', outcome: 'superseded', note: `${step.key} reached them first` }, `${h.step}|${name}`);
+      }
     }
   }
 

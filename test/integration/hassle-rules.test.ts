@@ -1,0 +1,94 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { createProblem } from '../../src/data/problems.js';
+import { hassleLog } from '../../src/data/hassle.js';
+import { putUser } from '../../src/data/users.js';
+import type { Problem } from '../../src/problems/model.js';
+
+let smtp: TestSmtp;
+beforeAll(async () => {
+  smtp = await TestSmtp.start();
+});
+afterAll(async () => smtp?.close());
+
+describe('hassle rules with a real master, Redis and SMTP', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it("quiet hours hold a reminder until the person's morning, an overriding level goes at once, repeats stop at the cap, and a daily cap per person", async () => {
+    fx = await PipelineFixture.create('hassle-rules', `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+  users: { smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
+  problems: {
+    hassle: {
+      ladder: [
+        { after: '0s', to: ['guilty'], via: ['email'] },
+        { after: '1h', to: ['guilty'], via: ['email'], overridesQuietHours: true },
+      ],
+      repeatEvery: '2h',
+      maxRepeats: 1,
+      maxPerPersonPerDay: 3,
+    },
+  },
+}`);
+    const at = (iso: string) => Date.parse(iso);
+    let clock = at('2026-12-02T21:30:00Z');
+    const master = await fx.startMaster({ clock: () => clock });
+    const tag = fx.prefix;
+    const warner = `warner-${tag}@example.org`;
+    const zooko = `zooko-${tag}@example.org`;
+    // warner lives in Berlin and keeps 22:00-07:00; zooko has the config's default, 22:00-08:00 UTC.
+    await putUser(fx.store, { name: 'warner', emails: [warner], authors: [], timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' }, createdAt: 0 });
+    await putUser(fx.store, { name: 'zooko', emails: [zooko], authors: [], createdAt: 0 });
+    const mails = (to: string) => smtp.messages.filter((m) => m.to.includes(to)).map((m) => m.subject.replace(/^\[bb\] /, ''));
+    const problem = (id: number, guilty: string[]): Omit<Problem, 'id'> => ({
+      key: `step||test@rev${id}`, state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }],
+      builders: [{ builder: 'linux', firstBadBuildId: id, firstBadNumber: id }], firstBadRevision: `rev${id}`,
+      openedAt: clock, confirmedAt: clock, guilty, responsible: guilty, interested: [], notMe: [], acks: [], watchers: [],
+    });
+
+    // 21:30 UTC is 22:30 in Berlin: warner's first reminder waits; zooko's goes.
+    const p1 = await createProblem(fx.store, problem(1, ['warner', 'zooko']), 'problem.opened');
+    await master.hassler.idle();
+    expect(mails(zooko)).toEqual(['problem #1: step test fails on linux']);
+    expect(mails(warner)).toEqual([]);
+    expect((await hassleLog(fx.store, p1.id)).find((e) => e.to === 'warner')).toMatchObject({ step: 'L1', outcome: 'held', note: 'quiet hours until 2026-12-03T06:00:00.000Z' });
+
+    // Level 2 overrides quiet hours: it reaches both at once, and warner's held level 1 is dropped.
+    clock = at('2026-12-02T22:31:00Z');
+    await master.hassler.rearm();
+    expect(mails(warner)).toEqual(['URGENT, open 1h 1m: problem #1, step test fails on linux']);
+    expect(mails(zooko)).toHaveLength(2);
+    // One repeat (the cap), two hours after level 2; then nothing.
+    clock = at('2026-12-03T00:32:00Z');
+    await master.hassler.rearm();
+    expect(mails(warner)).toEqual(['URGENT, open 1h 1m: problem #1, step test fails on linux', 'URGENT, open 3h 2m: problem #1, step test fails on linux (reminder 2)']);
+    clock = at('2026-12-03T06:30:00Z');
+    await master.hassler.rearm();
+    expect(mails(warner)).toHaveLength(2);
+    expect((await hassleLog(fx.store, p1.id)).filter((e) => e.to === 'warner').map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held', 'L2 sent', 'L1 superseded', 'R1 sent']);
+
+    // zooko has had 3 reminders today: a new Problem's first one is capped.
+    clock = at('2026-12-03T09:00:00Z');
+    const p2 = await createProblem(fx.store, problem(2, ['zooko']), 'problem.opened');
+    await master.hassler.idle();
+    expect(mails(zooko)).toHaveLength(3);
+    expect(await hassleLog(fx.store, p2.id)).toEqual([expect.objectContaining({ step: 'L1', to: 'zooko', outcome: 'capped', note: '3 reminders in 24h already' })]);
+
+    // A reminder held overnight goes out when warner's morning comes, not before.
+    clock = at('2026-12-04T05:30:00Z'); // 06:30 in Berlin
+    const p3 = await createProblem(fx.store, problem(3, ['warner']), 'problem.opened');
+    await master.hassler.idle();
+    clock = at('2026-12-04T05:59:00Z');
+    await master.hassler.rearm();
+    expect(mails(warner)).toHaveLength(2);
+    clock = at('2026-12-04T06:00:30Z');
+    await master.hassler.rearm();
+    expect(mails(warner)[2]).toBe('problem #3: step test fails on linux');
+    expect((await hassleLog(fx.store, p3.id)).map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held', 'L1 sent']);
+  }, 60_000);
+});
