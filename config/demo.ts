@@ -67,8 +67,22 @@ export default defineConfig({
     },
     { type: 'force', name: 'force', builders: ['linux', 'docs'] },
   ],
-  // The demo's chat is the terminal shell (channel #bb); it hears about failures and fixes.
+  // The demo's chat is the terminal shell (channel #bb); it hears about failures, fixes and Problems.
   chat: {
-    announce: [{ target: 'shell:#bb', events: ['failure', 'recovery'] }],
+    announce: [{ target: 'shell:#bb', events: ['failure', 'recovery', 'problem'] }],
+  },
+  // The demo has no mail server and its authors are not on chat, so its hassler names the guilty
+  // in #bb: at once, then firmer after two minutes, then every five (at most three times).
+  problems: {
+    hassle: {
+      ladder: [
+        { after: '0s', to: ['guilty'], via: ['channel'] },
+        { after: '2m', to: ['guilty'], via: ['channel'], tone: 'firm' },
+      ],
+      repeatEvery: '5m',
+      maxRepeats: 3,
+      quietHours: false,
+      channels: ['shell:#bb'],
+    },
   },
 });

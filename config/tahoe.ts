@@ -94,6 +94,32 @@ export default defineConfig({
   packages: { builder: 'package', dir: 'dist' },
   // Who hears about demotions of their platform, and when the channel is nudged to demote.
   tiers: { owners: { windows: ['zooko'], mac: ['warner'] }, suggestDemotionAfter: '24h' },
+  // Problems: who owns what, the sheriff rotation (one per ISO week), who wants to hear of which builder.
+  problems: {
+    owners: [{ paths: ['src/allmydata/storage/**'], users: ['warner'] }, { paths: ['src/allmydata/web/**'], users: ['meejah'] }],
+    sheriff: ['warner', 'zooko', 'meejah'],
+    interested: { windows: ['zooko'] },
+    // The hassler (this is also the default ladder): a DM to the guilty at once; after 30 minutes a
+    // firmer DM and a mention in the channel; after 2 hours email to the guilty and the sheriff; after
+    // 10 hours, and every 8 hours after that (at most 6 times), email to everyone responsible.
+    // DMs go where the person is active on chat, else by email. Nobody is reminded in their quiet
+    // hours (default 22:00-08:00 in their time zone, `bb user set NAME --time-zone …`) except by a
+    // level with `overridesQuietHours: true`.
+    hassle: {
+      ladder: [
+        { after: '0s', to: ['guilty'], via: ['dm'], tone: 'gentle' },
+        { after: '30m', to: ['guilty'], via: ['dm', 'channel'], tone: 'firm' },
+        { after: '2h', to: ['guilty', 'sheriff'], via: ['email'], tone: 'urgent' },
+        { after: '10h', to: ['responsible'], via: ['email'], tone: 'urgent' },
+      ],
+      repeatEvery: '8h',
+      maxRepeats: 6,
+      ackPause: '4h',
+      idleAfter: '15m',
+      quietHours: { from: '22:00', to: '08:00' },
+      timeZone: 'America/Denver',
+    },
+  },
   schedulers: [
     {
       // Code changes on master wait for a minute of quiet, then build everywhere together.

@@ -87,7 +87,7 @@ export function mention(p: Problem, names: string[], c: Omit<ReminderContext, 'r
   const what = `${whatFails(p)} since ${commitText(c.culprit)}`;
   const lead = names.length ? `${names.join(', ')}: ` : '';
   const open = formatSpan(c.openFor);
-  const head = c.tone === 'urgent' ? `URGENT: problem #${p.id} has been open for ${open}` : `problem #${p.id} is still open after ${open}`;
+  const head = c.tone === 'urgent' ? `URGENT: problem #${p.id} has been open for ${open}` : c.tone === 'firm' ? `problem #${p.id} is still open after ${open}` : `problem #${p.id}`;
   return `${lead}${head}: ${what}. Say "${c.botName}: ack ${p.id}" when you are on it.`;
 }
 

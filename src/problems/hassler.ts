@@ -267,7 +267,7 @@ export class Hassler {
       const marker = `${step.key}|#|${target}`;
       if (await wasSent(this.o.store, p.id, marker)) continue;
       const kind = target.slice(0, target.indexOf(':')) as 'irc' | 'matrix' | 'shell';
-      const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone === 'gentle' ? 'firm' : step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
+      const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
       const [d] = await this.o.reach.channels([target], text);
       await recordHassle(this.o.store, p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
     }
