@@ -57,6 +57,11 @@
  * | db:problems:cursor | string | highest build id whose finish the Problem detector has handled |
  * | db:problems:done | zset | build ids above the cursor already handled (they finished before an older build did), score = id |
  * | db:problems:sheriff | string | `{user, by, at, week}` JSON: the sheriff set from chat for that ISO week |
+ * | db:hassle:<id> | string | the hassle ladder of Problem <id> (src/data/hassle.ts): next step, last run, reminders held for quiet hours, start/end told |
+ * | db:hassle:active | set | Problem ids whose ladder runs or whose ending is still to be told |
+ * | db:hassle:<id>:sent | set | `<step>|<user>` (or `<step>|#|<target>`) markers of deliveries made: never sent twice |
+ * | db:hassle:<id>:log | list | the audit, oldest first: `{at, step, to, via, outcome, note}` JSON (`problem N` shows it) |
+ * | db:hassle:person:<user> | zset | reminders that reached the user, score = time (the daily cap; trimmed to 24 h) |
  * | db:chat:watches | hash | `<builder>\|<audience>\|#<number>` or `…\|><after>` → Watch JSON: announce once how that build (or the first one numbered above `after`) ends |
  * | db:tiers:override | hash | builder → TierOverride JSON (`demote`/`promote` in chat: tier, by, reason, at, until); absent means the config's tier; an expired `until` is deleted on use or by the tiers timer |
  * | db:tiers:suggested | hash | builder → start (ms) of the red streak a demotion was suggested for (suggested once per streak) |
