@@ -9,6 +9,7 @@ import { logCommand } from './log.js';
 import { versionCommand } from './version.js';
 import { whoamiCommand } from './whoami.js';
 import { iamCommand } from './iam.js';
+import { forgetCommand } from './forget.js';
 import { verifyCommand } from './verify.js';
 import { myCommand } from './my.js';
 import { userCommand } from './user.js';
@@ -31,7 +32,7 @@ import { treeCommand, treeCloseCommand, treeOpenCommand } from './tree.js';
 
 /** Every chat command, in the order help lists them. Adding a command means adding it here. */
 export function allCommands(): CommandSpec[] {
-  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, myCommand, userCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand, tiersCommand, demoteCommand, promoteCommand, packagesCommand, treeCommand, treeCloseCommand, treeOpenCommand, ...problemCommands()];
+  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, forgetCommand, myCommand, userCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand, tiersCommand, demoteCommand, promoteCommand, packagesCommand, treeCommand, treeCloseCommand, treeOpenCommand, ...problemCommands()];
   const help = helpCommand(() => list);
   const list = [help, ...specs];
   return list;

@@ -1,4 +1,4 @@
-import { getClaim, putClaim, putVerifiedClaim, type ClaimantKey, type ClaimRecord } from '../data/claims.js';
+import { dropClaim, getClaim, putClaim, putVerifiedClaim, type ClaimantKey, type ClaimRecord } from '../data/claims.js';
 import type { Store } from '../data/store.js';
 import { getUser, putUser, userByIdentity, withUsersLock } from '../data/users.js';
 import { addAttempt, countClaim, dropPending, getPending, putPending } from '../data/verifications.js';
@@ -121,6 +121,29 @@ export class StoreIdentity implements IdentityApi {
       claim: (await getClaim(this.store, key)) ?? (await this.linked(message)),
       awaitingCode: (await getPending(this.store, key)) !== null,
     };
+  }
+
+  async forget(message: ChatMessage): Promise<{ claim: string | null; unlinked: string | null }> {
+    const key = claimantOf(message);
+    const claim = await getClaim(this.store, key);
+    await dropClaim(this.store, key);
+    await dropPending(this.store, key);
+    let unlinked: string | null = null;
+    if (message.account && (message.transport === 'irc' || message.transport === 'matrix')) {
+      const kind = message.transport;
+      unlinked = await withUsersLock(this.store, async () => {
+        const u = await userByIdentity(this.store, { kind, value: message.account! });
+        if (!u) return null;
+        const next = { ...u };
+        if (kind === 'irc') {
+          delete next.ircAccount;
+          delete next.ircNick;
+        } else delete next.matrixId;
+        await putUser(this.store, next);
+        return u.name;
+      });
+    }
+    return { claim: claim?.user ?? null, unlinked };
   }
 
   /**

@@ -33,4 +33,9 @@ export interface IdentityApi {
   /** Completes the sender's claim with the mailed code. */
   verify(message: ChatMessage, code: string): Promise<VerifyOutcome>;
   whoami(message: ChatMessage): Promise<WhoAmI>;
+  /**
+   * `forget me`: drops the sender's claim and any code waiting for it, and unlinks their chat
+   * account from the bb user it was linked to. Says what was forgotten (empty when nothing was).
+   */
+  forget(message: ChatMessage): Promise<{ claim: string | null; unlinked: string | null }>;
 }

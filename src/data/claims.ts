@@ -70,3 +70,12 @@ export async function getClaim(store: Store, key: ClaimantKey): Promise<ClaimRec
   const raw = await store.redis.get(store.keys.chatClaim(key.transport, key.kind, key.id));
   return raw ? (JSON.parse(raw) as ClaimRecord) : null;
 }
+
+/** Forgets what a chat identity claimed (verified or not), then publishes `user.forgotten`. True when there was a claim. */
+export async function dropClaim(store: Store, key: ClaimantKey): Promise<boolean> {
+  const k = store.keys.chatClaim(key.transport, key.kind, key.id);
+  const raw = await store.redis.get(k);
+  const gone = (await store.redis.del(k)) > 0;
+  if (raw) store.bus.emit('user.forgotten', JSON.parse(raw) as ClaimRecord);
+  return gone;
+}

@@ -31,6 +31,7 @@ export interface DataEvents {
   'user.removed': [User];
   /** A claim was verified with its mailed code. */
   'user.verified': [ClaimRecord];
+  'user.forgotten': [ClaimRecord];
   /** A scheduler was switched on or off (`bb scheduler enable|disable`). */
   'scheduler.switched': [SchedulerSwitch];
   /** A Problem was confirmed by a failing rerun (src/problems/). The hassler subscribes. */

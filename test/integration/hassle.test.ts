@@ -9,6 +9,7 @@ import { startSynapse, type TestSynapse } from '../harness/synapse.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
 import { getProblem } from '../../src/data/problems.js';
 import { getHassle, hassleLog } from '../../src/data/hassle.js';
+import { getUser } from '../../src/data/users.js';
 import type { Problem } from '../../src/problems/model.js';
 
 const BOT_SASL = 'bot-sasl-password';
@@ -167,6 +168,17 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(counts()).toEqual(settled);
     expect(warnerIrc.seen.filter((m: SeenMessage) => m.target === 'brian' && /^Problem #1:/.test(m.text))).toHaveLength(1);
+
+    // forget me: the IRC account is no longer warner's, and nothing reaches it as warner any more.
+    const at = warnerIrc.seen.length;
+    warnerIrc.say('bb', 'forget me');
+    expect((await warnerIrc.waitFor((m) => m.nick === 'bb' && /Forgotten|nothing/.test(m.text), 15_000, at)).text).toBe(
+      'Forgotten: this IRC account is no longer bb user warner, and reminders no longer come here. Say "bb: i am user NAME" to claim one again.',
+    );
+    expect(await getUser(fx.store, 'warner')).toMatchObject({ matrixId: warnerMx.userId, emails: ['warner@example.org'] });
+    expect((await getUser(fx.store, 'warner'))?.ircAccount).toBeUndefined();
+    warnerIrc.say('bb', 'whoami');
+    expect((await warnerIrc.waitFor((m) => m.nick === 'bb' && /^You are brian/.test(m.text), 15_000, at)).text).toMatch(/You have not said which bb user you are/);
   }, 240_000);
 });
 
