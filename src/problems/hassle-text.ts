@@ -106,3 +106,12 @@ export function ended(p: Problem): Message {
     text: `Problem #${p.id} is fixed${open}: ${names.join(', ')} ${names.length === 1 ? 'passes' : 'pass'} again on ${p.builders.map((b) => b.builder).join(', ')}. No more reminders about it.`,
   };
 }
+
+/** What the sheriff hears when someone says a Problem is not theirs. */
+export function notMeNotice(p: Problem, user: string, reason: string | undefined, botName: string): Message {
+  const left = p.guilty.length ? `Still blamed: ${p.guilty.join(', ')}.` : 'Nobody is blamed now.';
+  return {
+    subject: `[bb] problem #${p.id}: ${user} says it is not theirs`,
+    text: `${user} says problem #${p.id} (${whatFails(p)}) is not theirs${reason ? `: "${clean(reason, 200)}"` : ''}. ${left} As sheriff, please see who broke it: "${botName}: problem ${p.id}".`,
+  };
+}

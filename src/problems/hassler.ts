@@ -8,7 +8,7 @@ import type { Delivered, Reach } from '../notify/reach.js';
 import type { HassleTimer } from '../queue/master-queues.js';
 import type { User } from '../users/user.js';
 import { KeyedMutex } from '../util/mutex.js';
-import { ended, mention, reminder, started, type Culprit, type Role } from './hassle-text.js';
+import { ended, mention, notMeNotice, reminder, started, type Culprit, type Role } from './hassle-text.js';
 import { dueAt, ladderFor, quietUntil, stepAt, type LadderStep } from './ladder.js';
 import type { Problem } from './model.js';
 import { currentSheriff } from './sheriff-store.js';
@@ -142,6 +142,7 @@ export class Hassler {
       s.startTold = true;
       await putHassle(store, s);
     }
+    await this.tellSheriffNotMe(p, now);
     const levels = ladderFor(this.h, p.builders.map((b) => b.builder), await this.projectOf(p));
     // Reminders held back by quiet hours whose morning has come.
     for (const held of s.held.filter((x) => x.at <= now)) {
@@ -212,6 +213,20 @@ export class Hassler {
       const user = await this.userOf(name);
       const done = await this.o.reach.person(user, msg, { chat: true, email: false });
       await this.record(p.id, step, name, done, marker, false);
+    }
+  }
+
+  /** Someone said `not me`: the sheriff on duty hears it (once per saying), to find who it was. */
+  private async tellSheriffNotMe(p: Problem, now: number): Promise<void> {
+    if (!p.notMe.length) return;
+    const sheriff = await currentSheriff(this.o.store, this.o.config, now);
+    if (!sheriff) return;
+    for (const n of p.notMe) {
+      const marker = `notme|${n.user}|${n.at}`;
+      if (n.user === sheriff || (await wasSent(this.o.store, p.id, marker))) continue;
+      const msg = notMeNotice(p, n.user, n.note, this.o.botName ?? this.o.config.chat?.botName ?? 'bb');
+      const done = await this.o.reach.person(await this.userOf(sheriff), msg, { chat: true, email: false });
+      await this.record(p.id, 'not-me', sheriff, done, marker, false);
     }
   }
 

@@ -5,6 +5,8 @@ import { createProblem } from '../../src/data/problems.js';
 import { hassleLog } from '../../src/data/hassle.js';
 import { putUser } from '../../src/data/users.js';
 import type { Problem } from '../../src/problems/model.js';
+import { StoredProblems } from '../../src/problems/actions.js';
+import { waitFor } from '../harness/bb.js';
 
 let smtp: TestSmtp;
 beforeAll(async () => {
@@ -33,6 +35,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
       maxRepeats: 1,
       maxPerPersonPerDay: 3,
     },
+    sheriff: ['zooko'],
   },
 }`);
     const at = (iso: string) => Date.parse(iso);
@@ -90,5 +93,15 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     await master.hassler.rearm();
     expect(mails(warner)[2]).toBe('problem #3: step test fails on linux');
     expect((await hassleLog(fx.store, p3.id)).map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held', 'L1 sent']);
+
+    // warner says "not me": the sheriff hears it, and warner is off the ladder.
+    const problems = new StoredProblems(fx.store, master.config, () => clock);
+    await problems.notMe(p3.id, 'warner', 'I only touched the docs');
+    await master.hassler.idle();
+    const told = await waitFor('the sheriff told', () => smtp.messages.find((m) => m.to.includes(zooko) && /not theirs/.test(m.subject)));
+    expect(told.text).toMatch(/^warner says problem #3 \(step test fails on linux\) is not theirs: "I only touched the docs"\. Nobody is blamed now\. As sheriff, please see who broke it: "bb: problem 3"\./);
+    clock = at('2026-12-04T07:01:00Z');
+    await master.hassler.rearm();
+    expect(mails(warner)).toHaveLength(3);
   }, 60_000);
 });
