@@ -47,8 +47,12 @@ export class BbClient {
   /** Ask the master to run a control request and wait for its answer. */
   async control<T>(request: Record<string, unknown>, timeoutMs = 30_000): Promise<T> {
     if (!this.controlEvents) {
+      // Read events from the stream's current end, fixed now: with the default ('$', resolved only
+      // when the first blocking read is issued) an answer that comes before that read is missed and
+      // the caller waits out the timeout.
+      const [last] = await this.conn.xrevrange(`${this.prefix}:${QUEUES.control}:events`, '+', '-', 'COUNT', 1);
       this.eventsConn = new Redis(this.url, { maxRetriesPerRequest: null });
-      this.controlEvents = new QueueEvents(QUEUES.control, { connection: this.eventsConn, prefix: this.prefix });
+      this.controlEvents = new QueueEvents(QUEUES.control, { connection: this.eventsConn, prefix: this.prefix, lastEventId: last?.[0] ?? '0-0' });
     }
     await this.controlEvents.waitUntilReady();
     const job = await this.controlQueue.add(String(request.type ?? 'control'), request, { removeOnComplete: 100, removeOnFail: 100 });
