@@ -58,7 +58,7 @@ export class Hassler {
     return (this.o.now ?? Date.now)();
   }
 
-  /** Listens for Problems opening and ending; starts ladders missed while no master ran and wakes the running ones. */
+  /** Listens for Problems opening and ending; starts ladders missed while no master ran and wakes the running ones (`idle()` waits for that). */
   async start(): Promise<void> {
     const bus = this.o.store.bus;
     this.offs = [
@@ -68,7 +68,8 @@ export class Hassler {
       bus.on('problem.changed', (p) => this.track(this.wake(p.id))),
     ];
     this.markStarted();
-    await this.catchUp();
+    // In the background: many reminders due at once must not hold up the master's start.
+    this.track(this.catchUp());
   }
 
   async stop(): Promise<void> {
