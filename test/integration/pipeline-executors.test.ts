@@ -82,7 +82,7 @@ describe('executors', () => {
     await q.close();
     conn.disconnect();
     await b.kill();
-  });
+  }, 150_000); // its own wait for the retry is 60 s, after two spawned executors start on a loaded machine
 
   it('an executor with the wrong secret is never registered and receives nothing', async () => {
     fx = await PipelineFixture.create('badsecret', config("[{ type: 'shell', command: 'touch should-not-exist' }]"));
