@@ -13,6 +13,10 @@ import { dueAt, ladderFor, quietUntil, stepAt, type LadderStep } from './ladder.
 import type { Problem } from './model.js';
 import { currentSheriff } from './sheriff-store.js';
 
+/** A reminder whose every send failed is tried again this much later, at most RETRIES more times. */
+const RETRY_MS = 5 * 60_000;
+const RETRIES = 3;
+
 /** What the hassler needs of the master's queues. */
 export interface HassleQueues {
   armHassle(t: HassleTimer, delayMs: number): Promise<void>;
@@ -265,7 +269,13 @@ export class Hassler {
       const count = new Set(log.filter((e) => e.to === name && e.outcome === 'sent' && /^[LR]/.test(e.step)).map((e) => e.step)).size;
       const msg = reminder(p, { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, role: roles.get(name) ?? 'responsible', count, openFor: now - s.base, culprit });
       const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') });
-      await this.record(p.id, step.key, name, done, marker, true);
+      // A failed send (the mail server or chat down) is tried again later, up to RETRIES times.
+      const tries = log.filter((e) => e.step === step.key && e.to === name && e.outcome === 'failed').length;
+      const marked = await this.record(p.id, step.key, name, done, marker, true, tries >= RETRIES);
+      if (!marked) {
+        s.held.push({ step: step.key, user: name, at: now + RETRY_MS });
+        continue;
+      }
       // An earlier reminder still held for this person's morning is old news now.
       const stale = s.held.filter((h) => h.user === name);
       if (stale.length) {
@@ -290,15 +300,22 @@ export class Hassler {
   }
 
   /** Records each attempt; the marker once something reached the person (or nothing could). */
-  private async record(id: number, step: string, name: string, done: Delivered[], marker: string, counts: boolean): Promise<void> {
+  /**
+   * Records each attempt. The marker (never again) is set once something reached the person, or
+   * nothing could (no address, no chat), or `final`; otherwise the caller may try again. Returns
+   * whether it was marked.
+   */
+  private async record(id: number, step: string, name: string, done: Delivered[], marker: string, counts: boolean, final = true): Promise<boolean> {
     const at = this.now();
     const ok = done.filter((d) => d.ok);
+    const mark = ok.length > 0 || done.every((d) => d.via === 'none') || final;
     for (const d of done) {
       const outcome: HassleEntry['outcome'] = d.ok ? 'sent' : d.via === 'none' ? 'undeliverable' : 'failed';
       const last = d === done[done.length - 1];
-      await recordHassle(this.o.store, id, { at, step, to: name, via: d.via === 'none' ? 'none' : d.via, outcome, note: [d.to, d.note].filter(Boolean).join(': ') }, last ? marker : undefined, d.ok && counts ? name : undefined);
+      await recordHassle(this.o.store, id, { at, step, to: name, via: d.via === 'none' ? 'none' : d.via, outcome, note: [d.to, d.note].filter(Boolean).join(': ') }, last && mark ? marker : undefined, d.ok && counts ? name : undefined);
     }
-    if (!ok.length) this.o.log.warn({ problem: id, step, user: name, attempts: done }, 'reminder reached nobody');
+    if (!ok.length) this.o.log.warn({ problem: id, step, user: name, attempts: done }, mark ? 'reminder reached nobody' : 'reminder failed; trying again later');
+    return mark;
   }
 
   /** Who a level's `to` names, each with why. Those who said `not me` are off the guilty already. */

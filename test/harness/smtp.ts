@@ -29,7 +29,8 @@ export class TestSmtp {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<TestSmtp> {
+  /** On `port` (default: any free one). */
+  static async start(port = 0): Promise<TestSmtp> {
     const messages: ReceivedMail[] = [];
     const server = new SMTPServer({
       authMethods: ['PLAIN', 'LOGIN'],
@@ -56,9 +57,9 @@ export class TestSmtp {
       },
     });
     server.on('error', () => undefined);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const port = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-    const smtp = new TestSmtp(server, port);
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
+    const bound = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
+    const smtp = new TestSmtp(server, bound);
     (smtp as { messages: ReceivedMail[] }).messages = messages;
     return smtp;
   }

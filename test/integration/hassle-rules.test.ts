@@ -104,4 +104,43 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     await master.hassler.rearm();
     expect(mails(warner)).toHaveLength(3);
   }, 60_000);
+
+  it('a reminder whose mail fails (the SMTP server is down) is tried again later and arrives once', async () => {
+    const probe = await TestSmtp.start();
+    const port = probe.port;
+    await probe.close();
+    fx = await PipelineFixture.create('hassle-retry', `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+  users: { smtp: { host: '127.0.0.1', port: ${port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
+  problems: { hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], repeatEvery: '0s' } },
+}`);
+    let clock = Date.parse('2026-12-02T10:00:00Z');
+    const master = await fx.startMaster({ clock: () => clock });
+    await putUser(fx.store, { name: 'warner', emails: ['warner-retry@example.org'], authors: [], createdAt: 0 });
+    const p1 = await createProblem(fx.store, {
+      key: 'step||test@r1', state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }], builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }],
+      firstBadRevision: 'r1', openedAt: clock, confirmedAt: clock, guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
+    }, 'problem.opened');
+    await master.hassler.idle();
+    expect((await hassleLog(fx.store, p1.id)).map((e) => `${e.step} ${e.via} ${e.outcome}`)).toEqual(['L1 email failed']);
+
+    const up = await TestSmtp.start(port);
+    try {
+      clock += 4 * 60_000;
+      await master.hassler.rearm();
+      expect(up.messages).toHaveLength(0);
+      clock += 2 * 60_000;
+      await master.hassler.rearm();
+      expect(up.messages.map((m) => m.to)).toEqual([['warner-retry@example.org']]);
+      clock += 60 * 60_000;
+      await master.hassler.rearm();
+      expect(up.messages).toHaveLength(1);
+      expect((await hassleLog(fx.store, p1.id)).map((e) => `${e.step} ${e.via} ${e.outcome}`)).toEqual(['L1 email failed', 'L1 email sent']);
+    } finally {
+      await up.close();
+    }
+  }, 60_000);
 });
