@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -31,7 +32,9 @@ describe('executors', () => {
   };
 
   it('kill -9 of an executor mid-build: the build ends as RETRY and runs again on the other executor', async () => {
-    fx = await PipelineFixture.create('kill', config("[{ type: 'shell', name: 'work', command: 'sleep 2; echo done' }]"));
+    // The build waits for a file written after the kill: a fixed sleep could end before executor b
+    // has started on a loaded machine, and then there is nothing to retry.
+    fx = await PipelineFixture.create('kill', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
     await fx.startMaster();
     const a = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -45,6 +48,7 @@ describe('executors', () => {
     await waitFor('executor b to connect', async () => (await fx.store.getExecutor('b'))?.state === 'connected');
     const killedAt = Date.now();
     await a.kill('SIGKILL');
+    writeFileSync(join(fx.dir, 'master-go'), '');
 
     const [retried, rerun] = await waitFor(
       'the retry to succeed elsewhere',
@@ -82,7 +86,7 @@ describe('executors', () => {
     await q.close();
     conn.disconnect();
     await b.kill();
-  }, 150_000); // its own wait for the retry is 60 s, after two spawned executors start on a loaded machine
+  }, 120_000);
 
   it('an executor with the wrong secret is never registered and receives nothing', async () => {
     fx = await PipelineFixture.create('badsecret', config("[{ type: 'shell', command: 'touch should-not-exist' }]"));
