@@ -493,6 +493,8 @@ export const masterConfigSchema = z
         sheriff: z.array(z.string().min(1)).default([]),
         interested: z.record(z.string(), z.array(z.string().min(1))).default({}),
         confirm: z.boolean().default(true),
+        /** A confirming rerun with no verdict this long after the failure (no executor free, say) confirms the Problem. Default 2h. */
+        confirmWithin: durationMs.prefault('2h'),
         /** The hassler: who is reminded, how, and how often, until a Problem is fixed (README "The hassler"). */
         hassle: hassleSchema.prefault({}),
       })

@@ -4,6 +4,7 @@ import { createProblem, getProblem, markProblemsDone, openProblems, problemByKey
 import type { Build, TestCaseResult } from '../model/build.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
+import { formatSpan } from '../tiers/duration.js';
 import { blame, ownersOf } from './blame.js';
 import { newFailures, revisionOf, UNCOUNTED, verdicts } from './compare.js';
 import { subjectKey, type Problem, type ProblemSubject } from './model.js';
@@ -30,6 +31,7 @@ export class ProblemDetector {
   private offs: Array<() => void> = [];
   /** A sweep of suspected Problems is due (at start, and after a BuildSet completed). */
   private sweepDue = true;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly store: Store,
@@ -43,6 +45,9 @@ export class ProblemDetector {
   }
 
   start(): void {
+    // Suspected Problems whose rerun waits too long are confirmed by the sweep: look once a minute.
+    this.timer = setInterval(() => void this.sweepSoon().catch((err) => this.log.warn({ err }, 'problem sweep failed')), 60_000);
+    this.timer.unref();
     this.offs = [
       this.store.bus.on('build.finished', () => this.kicker.kick()),
       this.store.bus.on('buildset.complete', () => {
@@ -53,7 +58,16 @@ export class ProblemDetector {
     this.kicker.kick();
   }
 
+  /** Sweeps the suspected Problems now (the minute timer, and tests that moved the clock). */
+  async sweepSoon(): Promise<void> {
+    if (!(await openProblems(this.store)).some((p) => p.state === 'suspected')) return;
+    this.sweepDue = true;
+    this.kicker.kick();
+    await this.kicker.settled();
+  }
+
   async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
     for (const off of this.offs) off();
     this.offs = [];
     await this.kicker.settled();
@@ -209,7 +223,11 @@ export class ProblemDetector {
     const builds = await this.store.getBuilds(requests.flatMap((r) => r.buildIds));
     const counted = builds.filter((b) => b.state === 'finished' && b.result && !UNCOUNTED.has(b.result)).sort((a, b) => b.id - a.id)[0];
     if (counted) return { build: counted };
-    if (bs.completeAt === undefined) return null;
+    if (bs.completeAt === undefined) {
+      const limit = this.config.problems.confirmWithin;
+      if (this.now() - p.openedAt < limit) return null;
+      return { why: `its confirming BuildSet ${bs.id} gave no verdict within ${formatSpan(limit)} (still waiting: is an executor for ${bs.builders.join(', ')} connected?)` };
+    }
     const byId = new Map(builds.map((b) => [b.id, b]));
     const how = requests
       .map((r) => {

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
-import { createProblem } from '../../src/data/problems.js';
+import { createProblem, getProblem } from '../../src/data/problems.js';
 import { hassleLog } from '../../src/data/hassle.js';
 import { putUser } from '../../src/data/users.js';
 import type { Problem } from '../../src/problems/model.js';
@@ -142,5 +142,34 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     } finally {
       await up.close();
     }
+  }, 60_000);
+
+  it('a confirming rerun that never runs (no executor) confirms the Problem after confirmWithin, and then the ladder starts', async () => {
+    fx = await PipelineFixture.create('hassle-norerun', `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+  users: { smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
+  problems: { confirmWithin: '1h', hassle: { quietHours: false } },
+}`);
+    let clock = Date.parse('2026-12-02T10:00:00Z');
+    const master = await fx.startMaster({ clock: () => clock });
+    const email = `warner-norerun-${fx.prefix}@example.org`;
+    await putUser(fx.store, { name: 'warner', emails: [email], authors: [], createdAt: 0 });
+    // No executor is connected: the rerun's request waits.
+    const { buildset } = await fx.store.createBuildSet({ reason: 'confirm problem 1', scheduler: 'problems', sourcestamp: { branch: 'main', revision: 'r1', changeIds: [], repository: '', project: '' }, builders: ['linux'], properties: { confirm_problem: 1 }, priority: 100, collapse: false });
+    await createProblem(fx.store, {
+      key: 'step||test@r1', state: 'suspected', confirmBuildsetId: buildset.id, subjects: [{ kind: 'step', suite: '', name: 'test' }], builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }],
+      firstBadRevision: 'r1', openedAt: clock, guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
+    });
+    await master.problems.sweepSoon();
+    expect((await getProblem(fx.store, 1))?.state).toBe('suspected');
+    clock += 61 * 60_000;
+    await master.problems.sweepSoon();
+    expect(await getProblem(fx.store, 1)).toMatchObject({ state: 'confirmed', confirmedAt: clock });
+    await master.hassler.idle();
+    const mail = await waitFor('the first reminder', () => smtp.messages.find((m) => m.to.includes(email)));
+    expect(mail.subject).toBe('[bb] problem #1: step test fails on linux');
   }, 60_000);
 });
