@@ -148,15 +148,17 @@ export class Hassler {
       await putHassle(store, s);
     }
     await this.tellSheriffNotMe(p, now);
+    // Switched off in the config: ladders already running send nothing more (endings are still told).
+    if (!this.h.enabled) return;
     const levels = ladderFor(this.h, p.builders.map((b) => b.builder), await this.projectOf(p));
-    // Reminders held back by quiet hours whose morning has come.
-    for (const held of s.held.filter((x) => x.at <= now)) {
+    const pausedUntil = this.pausedUntil(p);
+    // Reminders held back (quiet hours, a failed send) whose time has come, unless an ack or snooze pauses all.
+    for (const held of pausedUntil > now ? [] : s.held.filter((x) => x.at <= now)) {
       const step = stepAt(levels, Number(held.step.slice(1)) - 1 + (held.step.startsWith('R') ? levels.length : 0), this.h);
       s.held = s.held.filter((x) => x !== held);
       if (step) await this.remind(p, s, step, [held.user], now, true);
       await putHassle(store, s);
     }
-    const pausedUntil = this.pausedUntil(p);
     let wakeAt: number | undefined;
     for (;;) {
       const step = stepAt(levels, s.next, this.h);
@@ -184,7 +186,10 @@ export class Hassler {
       s.next = step.index + 1;
       await putHassle(store, s);
     }
-    for (const held of s.held) wakeAt = wakeAt === undefined ? held.at : Math.min(wakeAt, held.at);
+    for (const held of s.held) {
+      const at = Math.max(held.at, pausedUntil);
+      wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at);
+    }
     if (wakeAt !== undefined) await this.o.queues.armHassle({ problem: id, at: wakeAt }, wakeAt - now);
   }
 
