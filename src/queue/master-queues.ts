@@ -105,13 +105,7 @@ export class MasterQueues {
    * scheduler's stored clock tells the retry what is still to do).
    */
   async armTimed(t: TimedTimer, delayMs: number): Promise<void> {
-    await this.timers.add('timed', t, {
-      ...KEEP,
-      delay: Math.max(0, Math.round(delayMs)),
-      deduplication: { id: timedDedupId(t.scheduler), replace: true },
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 2000 },
-    });
+    await this.armWakeUp('timed', t, timedDedupId(t.scheduler), delayMs);
   }
 
   /**
@@ -131,10 +125,15 @@ export class MasterQueues {
    * that finds nothing due only re-arms.
    */
   async armHassle(t: HassleTimer, delayMs: number): Promise<void> {
-    await this.timers.add('hassle', t, {
+    await this.armWakeUp('hassle', t, hassleDedupId(t.problem), delayMs);
+  }
+
+  /** One deduplicated, retried wake-up on the timers queue; a newer one replaces a still delayed one. */
+  private async armWakeUp(name: 'timed' | 'hassle', data: TimedTimer | HassleTimer, dedupId: string, delayMs: number): Promise<void> {
+    await this.timers.add(name, data, {
       ...KEEP,
       delay: Math.max(0, Math.round(delayMs)),
-      deduplication: { id: hassleDedupId(t.problem), replace: true },
+      deduplication: { id: dedupId, replace: true },
       attempts: 5,
       backoff: { type: 'exponential', delay: 2000 },
     });

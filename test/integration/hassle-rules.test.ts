@@ -14,18 +14,22 @@ beforeAll(async () => {
 });
 afterAll(async () => smtp?.close());
 
+/** A master with one builder, SMTP at `port` (default: the shared test server) and these `problems`. */
+const rulesConfig = (problems: string, port = smtp.port) => `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+  users: { smtp: { host: '127.0.0.1', port: ${port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
+  problems: ${problems},
+}`;
+
 describe('hassle rules with a real master, Redis and SMTP', () => {
   let fx: PipelineFixture;
   afterEach(async () => fx?.close());
 
   it("quiet hours hold a reminder until the person's morning, an overriding level goes at once, repeats stop at the cap, and a daily cap per person", async () => {
-    fx = await PipelineFixture.create('hassle-rules', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-  users: { smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
-  problems: {
+    fx = await PipelineFixture.create('hassle-rules', rulesConfig(`{
     hassle: {
       ladder: [
         { after: '0s', to: ['guilty'], via: ['email'] },
@@ -36,8 +40,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
       maxPerPersonPerDay: 3,
     },
     sheriff: ['zooko'],
-  },
-}`);
+  }`));
     const at = (iso: string) => Date.parse(iso);
     let clock = at('2026-12-02T21:30:00Z');
     const master = await fx.startMaster({ clock: () => clock });
@@ -109,14 +112,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     const probe = await TestSmtp.start();
     const port = probe.port;
     await probe.close();
-    fx = await PipelineFixture.create('hassle-retry', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-  users: { smtp: { host: '127.0.0.1', port: ${port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
-  problems: { hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], repeatEvery: '0s' } },
-}`);
+    fx = await PipelineFixture.create('hassle-retry', rulesConfig(`{ hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], repeatEvery: '0s' } }`, port));
     let clock = Date.parse('2026-12-02T10:00:00Z');
     const master = await fx.startMaster({ clock: () => clock });
     await putUser(fx.store, { name: 'warner', emails: ['warner-retry@example.org'], authors: [], createdAt: 0 });
@@ -145,14 +141,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
   }, 60_000);
 
   it('a confirming rerun that never runs (no executor) confirms the Problem after confirmWithin, and then the ladder starts', async () => {
-    fx = await PipelineFixture.create('hassle-norerun', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-  users: { smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
-  problems: { confirmWithin: '1h', hassle: { quietHours: false } },
-}`);
+    fx = await PipelineFixture.create('hassle-norerun', rulesConfig(`{ confirmWithin: '1h', hassle: { quietHours: false } }`));
     let clock = Date.parse('2026-12-02T10:00:00Z');
     const master = await fx.startMaster({ clock: () => clock });
     const email = `warner-norerun-${fx.prefix}@example.org`;
