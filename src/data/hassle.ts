@@ -28,8 +28,7 @@ export interface HassleState {
   held: HeldReminder[];
   /** The interested were told the Problem started. */
   startTold: boolean;
-  /** The ladder is over (resolved, flaky, or out of steps); `ended` also after the ending was told. */
-  over?: boolean;
+  /** The Problem resolved or turned flaky (and the ending was told), or is gone: nothing more to do. */
   ended?: boolean;
 }
 

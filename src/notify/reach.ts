@@ -68,7 +68,7 @@ export class Reach {
     const irc = chat.transport('irc');
     if (irc && (user.ircAccount || user.ircNick)) {
       const spoke = this.recent('irc', user.ircAccount) ?? this.recent('irc', user.ircNick ? `nick:${user.ircNick}` : undefined);
-      const nick = spoke?.nick ?? chat.lastSpoke('irc', user.ircAccount ?? '')?.nick ?? user.ircNick ?? user.ircAccount!;
+      const nick = spoke?.nick ?? this.nameOn('irc', user);
       const p = await safe(() => irc.presence?.(nick));
       const ok = ircActive(p ?? null, Boolean(spoke), user, this.o.idleAfterMs);
       if (ok) out.push({ kind: 'irc', to: nick, why: ok });

@@ -124,11 +124,6 @@ export class Hassler {
     await this.lock.run(String(id), () => this.run(id, jobId));
   }
 
-  /** The audit of a Problem's reminders, oldest first. */
-  history(id: number): Promise<HassleEntry[]> {
-    return hassleLog(this.o.store, id);
-  }
-
   private async run(id: number, jobId?: string): Promise<void> {
     const { store } = this.o;
     if (jobId) await this.o.queues.releaseHassle(id, jobId);
@@ -137,7 +132,7 @@ export class Hassler {
     const p = await getProblem(store, id);
     const now = this.now();
     if (!p) {
-      await putHassle(store, { ...s, over: true, ended: true });
+      await putHassle(store, { ...s, ended: true });
       return;
     }
     if (p.state === 'resolved' || p.state === 'flaky') return this.end(p, s);
@@ -156,19 +151,16 @@ export class Hassler {
     for (const held of pausedUntil > now ? [] : s.held.filter((x) => x.at <= now)) {
       const step = stepAt(levels, Number(held.step.slice(1)) - 1 + (held.step.startsWith('R') ? levels.length : 0), this.h);
       s.held = s.held.filter((x) => x !== held);
-      if (step) await this.remind(p, s, step, [held.user], now, true);
+      if (step) {
+        const role = (await this.recipients(p, step.level.to, now)).find((r) => r.name === held.user)?.role ?? 'responsible';
+        await this.remind(p, s, step, [{ name: held.user, role }], now, true);
+      }
       await putHassle(store, s);
     }
     let wakeAt: number | undefined;
     for (;;) {
       const step = stepAt(levels, s.next, this.h);
-      if (!step) {
-        if (!s.over) {
-          s.over = true;
-          await putHassle(store, s);
-        }
-        break;
-      }
+      if (!step) break; // the ladder is done; held reminders may remain, and the ending is still told
       const due = dueAt(levels, step, s.base, s.lastRunAt, this.h.repeatEvery);
       if (due > now) {
         wakeAt = Math.max(due, pausedUntil);
@@ -210,7 +202,7 @@ export class Hassler {
       const reminded = new Set((await hassleLog(this.o.store, p.id)).filter((e) => e.outcome === 'sent' && e.via !== 'channel' && !e.to.includes(':')).map((e) => e.to));
       await this.tellInterested(p, 'end', ended(p), [...reminded]);
     }
-    await putHassle(this.o.store, { ...s, held: [], over: true, ended: true });
+    await putHassle(this.o.store, { ...s, held: [], ended: true });
     await this.o.queues.cancelHassle(p.id);
     this.o.log.info({ problem: p.id, state: p.state }, 'hassle over');
   }
@@ -246,16 +238,15 @@ export class Hassler {
     const via = step.level.via;
     this.o.log.info({ problem: p.id, step: step.key, recipients: recipients.map((r) => r.name), via }, 'hassle step');
     if (via.includes('channel')) await this.mentionIn(p, step, recipients.filter((r) => r.role !== 'interested').map((r) => r.name), now);
-    if (via.includes('dm') || via.includes('email')) await this.remind(p, s, step, recipients.map((r) => r.name), now, false);
+    if (via.includes('dm') || via.includes('email')) await this.remind(p, s, step, recipients, now, false);
   }
 
-  private async remind(p: Problem, s: HassleState, step: LadderStep, names: string[], now: number, released: boolean): Promise<void> {
+  private async remind(p: Problem, s: HassleState, step: LadderStep, recipients: Array<{ name: string; role: Role }>, now: number, released: boolean): Promise<void> {
     const { store } = this.o;
     const via = step.level.via;
-    const roles = new Map((await this.recipients(p, step.level.to, now)).map((r) => [r.name, r.role]));
     const culprit = await this.culprit(p);
     const log = await hassleLog(store, p.id);
-    for (const name of names) {
+    for (const { name, role } of recipients) {
       const marker = `${step.key}|${name}`;
       if (await wasSent(store, p.id, marker)) continue;
       const user = await this.userOf(name);
@@ -272,7 +263,7 @@ export class Hassler {
         continue;
       }
       const count = new Set(log.filter((e) => e.to === name && e.outcome === 'sent' && /^[LR]/.test(e.step)).map((e) => e.step)).size;
-      const msg = reminder(p, { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, role: roles.get(name) ?? 'responsible', count, openFor: now - s.base, culprit });
+      const msg = reminder(p, { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, role, count, openFor: now - s.base, culprit });
       const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') });
       // A failed send (the mail server or chat down) is tried again later, up to RETRIES times.
       const tries = log.filter((e) => e.step === step.key && e.to === name && e.outcome === 'failed').length;

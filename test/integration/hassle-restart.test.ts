@@ -80,7 +80,7 @@ describe('the hassler across a master killed between two levels', () => {
     expect(mailsTo(email)).toHaveLength(2);
     const log = await hassleLog(p.store, 1);
     expect(log.filter((e) => e.outcome === 'sent').map((e) => `${e.step} ${e.via}`)).toEqual(['L1 email', 'L2 email']);
-    // Level 2's channel mention had nowhere to go (no chat): recorded, not retried forever.
+    // Level 2's channel mention has no channel to go to (no chat, so no announce targets).
     expect(log.find((e) => e.via === 'channel')).toBeUndefined();
     expect((await getHassle(p.store, 1))?.next).toBe(2);
   }, 120_000);

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import { createProblem, getProblem } from '../../src/data/problems.js';
@@ -136,6 +137,8 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
       expect(up.messages).toHaveLength(1);
       expect((await hassleLog(fx.store, p1.id)).map((e) => `${e.step} ${e.via} ${e.outcome}`)).toEqual(['L1 email failed', 'L1 email sent']);
     } finally {
+      // The master's pooled SMTP connection first: the server waits up to 30 s for open ones.
+      await master.stop();
       await up.close();
     }
   }, 60_000);
@@ -160,5 +163,37 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     await master.hassler.idle();
     const mail = await waitFor('the first reminder', () => smtp.messages.find((m) => m.to.includes(email)));
     expect(mail.subject).toBe('[bb] problem #1: step test fails on linux');
+  }, 60_000);
+
+  it('a snooze also holds a reminder waiting for the morning; hassle.enabled: false stops a running ladder after a restart', async () => {
+    fx = await PipelineFixture.create('hassle-pause', rulesConfig(`{ hassle: { ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }, { after: '12h', to: ['guilty'], via: ['email'] }] } }`));
+    let clock = Date.parse('2026-12-02T23:00:00Z'); // quiet (22:00-08:00 UTC, the default)
+    const master = await fx.startMaster({ clock: () => clock });
+    const email = `warner-pause-${fx.prefix}@example.org`;
+    await putUser(fx.store, { name: 'warner', emails: [email], authors: [], createdAt: 0 });
+    const p1 = await createProblem(fx.store, {
+      key: 'step||test@r1', state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }], builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }],
+      firstBadRevision: 'r1', openedAt: clock, confirmedAt: clock, guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
+    }, 'problem.opened');
+    await master.hassler.idle();
+    const mails = () => smtp.messages.filter((m) => m.to.includes(email));
+    expect((await hassleLog(fx.store, p1.id)).map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held']);
+    // Snoozed until 09:00: the morning (08:00) passes without the held reminder.
+    await new StoredProblems(fx.store, master.config, () => clock).snooze(p1.id, 'zooko', 10 * 60 * 60_000);
+    clock = Date.parse('2026-12-03T08:30:00Z');
+    await master.hassler.rearm();
+    expect(mails()).toHaveLength(0);
+    clock = Date.parse('2026-12-03T09:01:00Z');
+    await master.hassler.rearm();
+    expect(mails()).toHaveLength(1);
+
+    // The hassler switched off in the config: the running ladder's next level (12 h) never comes.
+    await master.stop();
+    writeFileSync(fx.configPath, readFileSync(fx.configPath, 'utf8').replace("hassle: { ladder:", 'hassle: { enabled: false, ladder:'));
+    const again = await fx.startMaster({ clock: () => clock });
+    clock = Date.parse('2026-12-03T12:00:00Z');
+    await again.hassler.rearm();
+    expect(mails()).toHaveLength(1);
+    expect((await hassleLog(fx.store, p1.id)).filter((e) => e.outcome === 'sent')).toHaveLength(1);
   }, 60_000);
 });

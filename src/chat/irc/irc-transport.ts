@@ -8,7 +8,7 @@ import { isSafeTarget, textBudget } from './line-budget.js';
 import { splitText } from './line-split.js';
 import { keepNick } from './nick-keeper.js';
 import { resolveOptions, type IrcTransportOptions, type ResolvedIrcOptions } from './options.js';
-import { isChannelOperator, whoisIdle, whoisPresence } from './queries.js';
+import { isChannelOperator, whoisPresence } from './queries.js';
 import { SendQueue, type Lane } from './send-queue.js';
 import { isChannelName, loggedIn, serverLimits } from './server-info.js';
 import { openSession, type Session } from './session.js';
@@ -116,9 +116,7 @@ export class IrcTransport implements ChatTransport {
 
   /** Seconds `user` has been idle, by WHOIS; null when offline, unknown or not answered in time. */
   async idleSeconds(user: string): Promise<number | null> {
-    const client = this.session?.client;
-    if (!client || !isSafeTarget(user)) return null;
-    return whoisIdle(client, (line) => this.queue.enqueue([line], 'control'), user, this.o.queryTimeoutMs);
+    return (await this.presence(user))?.idleSeconds ?? null;
   }
 
   /** Whether `nick` is on, away, how idle and logged in to which account, by WHOIS; null when not connected or no answer. */

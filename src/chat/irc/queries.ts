@@ -27,19 +27,6 @@ function awaitEvent<E extends 'whois' | 'userlist', T>(
 }
 
 /**
- * Seconds `nick` has been idle, by WHOIS (asked of the user's own server so the idle time is
- * there); null when the nick is not online, the server does not tell, or no answer comes in time.
- */
-export async function whoisIdle(client: irc.Client, send: Send, nick: string, timeoutMs: number): Promise<number | null> {
-  const wait = awaitEvent(client, 'whois', (e) => (client.caseCompare(e.nick, nick) ? e : undefined), timeoutMs);
-  send(`WHOIS ${nick} ${nick}`).catch(() => wait.cancel());
-  const e = await wait.result;
-  if (!e || e.error || e.idle === undefined) return null;
-  const idle = Number(e.idle);
-  return Number.isFinite(idle) ? idle : null;
-}
-
-/**
  * What WHOIS says of `nick`: offline when the server has no such nick; else away, idle seconds and
  * services account. Null when no answer comes in time.
  */
