@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createLogger } from '../log.js';
 import { loadConfig } from '../config/load.js';
 import { Master } from '../master.js';
@@ -11,8 +10,9 @@ import { startPrivateRedis } from './redis.js';
 import { SampleRepo, DEMO_STORY } from './sample-repo.js';
 import { runShell } from './shell.js';
 import { shortRev } from '../model/revision.js';
+import { PACKAGE_ROOT } from '../util/package-root.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const ROOT = PACKAGE_ROOT;
 
 export interface DemoOptions {
   storyIntervalSec: number;
