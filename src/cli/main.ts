@@ -12,6 +12,7 @@ import { checkConfigCli } from './commands/check-config.js';
 import { executorCli } from './commands/executor.js';
 import { demoCommand } from './commands/demo.js';
 import { userCommand } from './commands/user.js';
+import { pruneCommand } from './commands/prune.js';
 import { ConfigError } from '../config/load.js';
 import { InputError } from '../queue/client.js';
 
@@ -24,7 +25,7 @@ export function program(): Command {
     .description('bb: continuous integration with a chat bot')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), tryCommand(), stopCommand(), schedulerCommand(), userCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
+  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), tryCommand(), stopCommand(), schedulerCommand(), userCommand(), statusCommand(), logsCommand(), pruneCommand(), checkConfigCli(), demoCommand()]) {
     p.addCommand(c);
   }
   return p;

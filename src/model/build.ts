@@ -118,4 +118,6 @@ export interface Build {
   /** Index of the running step, if any. */
   currentStep?: number;
   tests?: { total: number; failed: number; skipped: number };
+  /** When retention pruned its logs and test results (the record stays). */
+  logsPrunedAt?: number;
 }
