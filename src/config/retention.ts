@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../model/duration.js';
+import type { RetentionConfig } from '../model/retention.js';
 
-/** `90s`, `30m`, `2h`, `30d` → milliseconds. */
+/** `12h`, `30d`, `2w` → milliseconds (src/model/duration.ts). */
 const age = z
   .string()
-  .regex(/^\d+(\.\d+)?\s*(s|m|h|d)$/, 'a duration such as 12h, 30d or 365d')
-  .transform((v) => Math.round(Number(/^[\d.]+/.exec(v)![0]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.trim().slice(-1) as 's' | 'm' | 'h' | 'd']));
+  .refine((v) => (parseDuration(v) ?? 0) > 0, DURATION_HINT)
+  .transform((v) => parseDuration(v)!);
 
 /**
  * One kind of history: a record goes once it is older than `maxAge` AND is not among the newest
@@ -61,9 +63,8 @@ export const retentionSchema = z
   ])
   .prefault({});
 
-export type RetentionConfig = z.output<typeof retentionSchema>;
-export type RetentionPolicy = Exclude<RetentionConfig, false>;
-export type RetentionRule = Exclude<RetentionPolicy['builds'], false>;
+export type { RetentionConfig, RetentionPolicy, RetentionRule } from '../model/retention.js';
 
-/** A policy that prunes nothing (`retention: false`), in the shape the pruner reads. */
-export const KEEP_EVERYTHING: RetentionPolicy = { builds: false, logs: false, changes: false, buildsets: false, every: 3_600_000, slice: 200 };
+// The schema's output is the model's type.
+const _same: (c: z.output<typeof retentionSchema>) => RetentionConfig = (c) => c;
+void _same;

@@ -1,5 +1,5 @@
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
-import type { PackageRecord } from '../tiers/model.js';
+import type { PackageRecord } from '../model/tier.js';
 import type { Store } from './store.js';
 import { openProblems, problemsCursor } from './problems.js';
 import { usersCursor } from './users.js';

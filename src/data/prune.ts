@@ -1,7 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { Change } from '../model/change.js';
-import type { RetentionPolicy, RetentionRule } from '../config/retention.js';
+import type { RetentionPolicy, RetentionRule } from '../model/retention.js';
 import type { Store } from './store.js';
 import { gatherKeep, type KeepSet } from './prune-keep.js';
 

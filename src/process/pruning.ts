@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { RetentionConfig } from '../config/retention.js';
+import type { RetentionConfig } from '../model/retention.js';
 import type { Store } from '../data/store.js';
 import { Pruner, PruneStopped, type PruneOptions, type PruneReport } from '../data/prune.js';
 

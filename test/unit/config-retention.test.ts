@@ -45,7 +45,7 @@ describe('retention and redis config', () => {
 
   it('names the path of a bad setting', () => {
     const found = problems(base({ retention: { logs: { maxAge: '30 days', keepLast: -1 }, builds: { keep: 3 }, slice: 0 } }));
-    expect(found.join('\n')).toMatch(/retention\.logs\.maxAge: .*duration such as 12h, 30d or 365d/);
+    expect(found.join('\n')).toMatch(/retention\.logs\.maxAge: .*duration such as 90s, 30m, 1h30m, 2d or 1w/);
     expect(found.join('\n')).toMatch(/retention\.logs\.keepLast: /);
     expect(found.join('\n')).toMatch(/retention\.builds/);
     expect(found.join('\n')).toMatch(/retention\.slice: /);

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
-import type { RetentionConfig } from '../../config/retention.js';
+import type { RetentionConfig } from '../../model/retention.js';
 import { Pruner, PRUNE_KINDS, type PruneReport } from '../../data/prune.js';
 import { addConnOptions, CliError, openStore, type ConnOptions } from '../connect.js';
 

@@ -1,4 +1,4 @@
-import type { RetentionConfig } from '../config/retention.js';
+import type { RetentionConfig } from './retention.js';
 
 /** The master's record of one executor. */
 export interface ExecutorRecord {
