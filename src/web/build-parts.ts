@@ -1,19 +1,18 @@
-import type { Build, BuildRequest, TestCaseResult } from '../model/build.js';
+import { testedRevision, type Build, type BuildRequest, type TestCaseResult } from '../model/build.js';
 import type { Change } from '../model/change.js';
-import type { Problem } from '../problems/model.js';
-import { subjectLabel } from '../problems/model.js';
+import type { Problem } from '../model/problem.js';
+import { subjectLabel } from '../model/problem.js';
 import { html, href, type Html } from './html.js';
 import { buildDuration, buildWord, fmtDuration, resultBadge, table, timeTag } from './layout.js';
-import { shortRev } from '../status/status.js';
+import { shortRev } from '../model/revision.js';
 
 /** Link to one build. */
 export function buildLink(b: Pick<Build, 'builder' | 'number'>, label?: string): Html {
   return html`<a href="${href('builders', b.builder, 'builds', b.number)}">${label ?? `${b.builder} #${b.number}`}</a>`;
 }
 
-export function revisionOf(b: Build): string | undefined {
-  return (b.properties.got_revision as string | undefined) ?? b.sourcestamp.revision;
-}
+/** The revision a build tested. */
+export const revisionOf = testedRevision;
 
 /** Test results, failed (and errored) first with their messages, then skipped, then passed, then counts. */
 export function testsSection(tests: TestCaseResult[]): Html {
@@ -35,7 +34,7 @@ ${rest.length ? html`<details><summary>${rest.length} other tests${rest.length >
 export function changesSection(changes: Change[]): Html {
   if (!changes.length) return html`<h2>Changes</h2><p class="none">No changes (a forced or timed build of the branch tip).</p>`;
   return html`<h2>Changes</h2>${changes.map(
-    (c) => html`<div class="change"><a href="${href('changes', c.id)}">change ${c.id}</a> <code>${shortRev(c.revision)}</code> by ${c.author} ${c.branch ? html`on <code>${c.branch}</code>` : ''} ${timeTag(c.when)}
+    (c) => html`<div class="change"><a href="${href('changes', c.id)}">change ${c.id}</a> <code>${shortRev(c.revision, 'HEAD')}</code> by ${c.author} ${c.branch ? html`on <code>${c.branch}</code>` : ''} ${timeTag(c.when)}
 <pre class="msg">${c.comments ?? ''}</pre></div>`,
   )}`;
 }

@@ -5,7 +5,7 @@ import { html, href } from './html.js';
 import { badge, buildDuration, buildWord, page, resultBadge, table, timeTag } from './layout.js';
 import { buildLink, revisionOf } from './build-parts.js';
 import { notFoundPage } from './errors.js';
-import { shortRev } from '../status/status.js';
+import { shortRev } from '../model/revision.js';
 
 const PER_PAGE = 50;
 
@@ -26,7 +26,7 @@ export async function builderPage(ctx: WebContext, name: string, query: URLSearc
   const now = ctx.now();
   const rows = builds.map(
     (b) =>
-      html`<tr><td>${buildLink(b, `#${b.number}`)}</td><td>${resultBadge(buildWord(b))}</td><td><code>${shortRev(revisionOf(b))}</code></td><td>${b.blamelist.join(', ')}</td><td>${buildDuration(b, now)}</td><td>${sets.get(b.buildsetId)?.reason ?? ''}</td><td>${timeTag(b.dispatchedAt)}</td></tr>`,
+      html`<tr><td>${buildLink(b, `#${b.number}`)}</td><td>${resultBadge(buildWord(b))}</td><td><code>${shortRev(revisionOf(b), 'HEAD')}</code></td><td>${b.blamelist.join(', ')}</td><td>${buildDuration(b, now)}</td><td>${sets.get(b.buildsetId)?.reason ?? ''}</td><td>${timeTag(b.dispatchedAt)}</td></tr>`,
   );
   const pendRows = pending.map(
     (r) =>

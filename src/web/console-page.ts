@@ -1,13 +1,13 @@
 import { latestBuildsOf } from '../data/web-reads.js';
 import { openProblems } from '../data/problems.js';
 import type { Build } from '../model/build.js';
-import { subjectLabel } from '../problems/model.js';
+import { subjectLabel } from '../model/problem.js';
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
 import { html, href, type Html } from './html.js';
 import { badge, buildWord, page, table } from './layout.js';
 import { revisionOf } from './build-parts.js';
-import { shortRev } from '../status/status.js';
+import { shortRev } from '../model/revision.js';
 
 /** Above this many builders the console shows each builder's latest build only (a page stays small). */
 export const GRID_MAX_BUILDERS = 60;
@@ -59,7 +59,7 @@ export async function consolePage(ctx: WebContext): Promise<PageReply> {
       revs.set(r, Math.max(revs.get(r) ?? 0, b.dispatchedAt));
     }
     const cols = [...revs].sort((a, b) => b[1] - a[1]).slice(0, COLUMNS).map(([r]) => r);
-    const head = html`<tr><th>builder</th>${cols.map((r) => html`<th><code>${shortRev(r === 'HEAD' ? undefined : r)}</code></th>`)}</tr>`;
+    const head = html`<tr><th>builder</th>${cols.map((r) => html`<th><code>${shortRev(r === 'HEAD' ? undefined : r, 'HEAD')}</code></th>`)}</tr>`;
     const body = groups.map(
       (g) => html`<tr><th colspan="${cols.length + 1}">${g.label}</th></tr>${g.rows.map((r) => {
         const list = latest.get(r.name) ?? [];
