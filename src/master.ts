@@ -237,7 +237,7 @@ export class Master {
     if (config.chat) await this.ensureChat();
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
     await this.hassler.start();
-    this.httpServer = await startWebhooks(config, this.store, this.log);
+    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, { tiers: this.tiers });
     this.retention.start();
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
