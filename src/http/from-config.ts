@@ -14,7 +14,7 @@ export async function startWebhooks(
   store: Store,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
-  web: { tiers?: TiersApi } = {},
+  web: { tiers?: TiersApi; health?: () => Promise<Record<string, unknown>> } = {},
 ): Promise<WebhookServer | undefined> {
   const http = config.http;
   if (!http) return undefined;
@@ -37,6 +37,7 @@ export async function startWebhooks(
     maxBodyBytes: http.maxBodyBytes,
     hooks,
     intake: async (items) => (await store.addChanges(items)).length,
+    ...(web.health ? { health: web.health } : {}),
     log: log.child({ part: 'http' }),
   });
   await server.start();
