@@ -87,6 +87,8 @@ export interface TestCaseResult {
   outcome: TestOutcome;
   durationMs?: number;
   message?: string;
+  /** The runner itself saw it fail and then pass on a rerun (Surefire's `<flakyFailure>`). */
+  flaky?: boolean;
 }
 
 export type BuildState = 'dispatched' | 'running' | 'finished';

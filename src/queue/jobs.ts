@@ -107,6 +107,7 @@ export const testCaseSchema = z.object({
   outcome: z.enum(['pass', 'fail', 'error', 'skip']),
   durationMs: z.number().nonnegative().optional(),
   message: z.string().max(8192).optional(),
+  flaky: z.boolean().optional(),
 });
 
 export const executorEventSchema = z.discriminatedUnion('type', [
