@@ -1,10 +1,11 @@
-import type { Build, TestCaseResult } from '../model/build.js';
+import { testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Result } from '../model/results.js';
-import type { ExecutorRecord } from '../data/records.js';
-import { subjectLabel, type Problem } from '../problems/model.js';
+import type { ExecutorRecord } from '../model/records.js';
+import { subjectLabel, type Problem } from '../model/problem.js';
+import { authorName } from '../status/status.js';
+import { shortRev } from '../model/revision.js';
 import { headline, isSummarised, problemUrl, wholeList, type Pointers } from '../problems/subject-text.js';
 import { qualifiedNames, type TestRef } from '../problems/test-names.js';
-import { authorName, shortRev } from '../status/status.js';
 import type { Transition } from './classify.js';
 import { failedSteps, isFailedTest } from './failure.js';
 
@@ -114,7 +115,7 @@ export function problemNews(p: Problem, event: ProblemNewsEvent, at?: Pointers):
     ...(counted ? { counted: headline(p), ...(at && !url ? { rest: wholeList(p.id, { botName: at.botName }) } : {}) } : {}),
     ...(url ? { url } : {}),
     builders: shortlist(p.builders.map((b) => b.builder)),
-    revision: clip(p.firstBadRevision.slice(0, 12)),
+    revision: clip(shortRev(p.firstBadRevision)),
     guilty: shortlist(p.guilty),
   };
 }
@@ -125,8 +126,7 @@ function testNames(failed: TestCaseResult[], all: TestRef[]): string[] {
 }
 
 function revisionOf(build: Build): string {
-  const got = build.properties.got_revision;
-  return clip(shortRev(typeof got === 'string' && got ? got : build.sourcestamp.revision));
+  return clip(shortRev(testedRevision(build), 'HEAD'));
 }
 
 /** One line without control characters (no IRC formatting or CTCP smuggled in), at most NAME_MAX characters. */

@@ -1,6 +1,7 @@
-import { formatSpan } from '../tiers/duration.js';
+import { formatSpan } from '../model/duration.js';
 import type { Tone } from './ladder.js';
-import type { Problem } from './model.js';
+import type { Problem } from '../model/problem.js';
+import { shortRev } from '../model/revision.js';
 import { headline, subjectsBlock, wholeList, isSummarised, type Pointers } from './subject-text.js';
 import { clipName } from './test-names.js';
 
@@ -63,7 +64,7 @@ function withNames(p: Problem, at: Pointers, subject: string, head: string, tail
 }
 
 export function commitText(c: Culprit): string {
-  const rev = c.revision.slice(0, 12);
+  const rev = shortRev(c.revision);
   const parts = [c.subject ? `"${clean(c.subject, 80)}"` : '', c.author ? `by ${clean(c.author, 60)}` : ''].filter(Boolean);
   return parts.length ? `${rev} (${parts.join(' ')})` : rev;
 }
@@ -86,7 +87,7 @@ export function reminder(p: Problem, c: ReminderContext): Message {
   let subject: string;
   switch (c.tone) {
     case 'gentle':
-      text = `Problem #${p.id}: ${what}. It passed before (${(p.lastGoodRevision ?? '?').slice(0, 12)}). ${ROLE[c.role]} ${how}`;
+      text = `Problem #${p.id}: ${what}. It passed before (${shortRev(p.lastGoodRevision)}). ${ROLE[c.role]} ${how}`;
       subject = `problem #${p.id}: ${whatFails(p)}`;
       break;
     case 'firm':

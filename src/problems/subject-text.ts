@@ -1,4 +1,4 @@
-import { subjectLabel, type Problem } from './model.js';
+import { subjectLabel, type Problem } from '../model/problem.js';
 import { clipName, countLine, groupingLine, listTests, type TestRef } from './test-names.js';
 
 /**

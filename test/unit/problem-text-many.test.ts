@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseJUnit } from '../../executor/junit.js';
 import { ended, mention, reminder, started } from '../../src/problems/hassle-text.js';
-import type { Problem } from '../../src/problems/model.js';
+import type { Problem } from '../../src/model/problem.js';
 import { problemNews } from '../../src/notify/news.js';
 import { render } from '../../src/notify/render.js';
 import { plainStyle } from '../../src/notify/style.js';
