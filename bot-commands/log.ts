@@ -12,7 +12,7 @@ export const logCommand: CommandSpec = {
     const [builder, num, stepArg] = args as [string, string | undefined, string | undefined];
     if (num !== undefined && !/^\d+$/.test(num)) throw new UsageError(`"${num}" is not a build number`);
     const build = num ? await api.build(builder, Number(num)) : await api.lastBuild(builder);
-    if (!build) throw new CommandError(num ? `${builder} has no build #${num}.` : `${builder} has no builds yet.`);
+    if (!build) throw new CommandError(num ? `${await api.missingBuild(builder, Number(num))}.` : `${builder} has no builds yet.`);
     let step: number | undefined;
     if (stepArg !== undefined) {
       step = /^\d+$/.test(stepArg) ? Number(stepArg) : build.steps.findIndex((s) => s.name === stepArg);
