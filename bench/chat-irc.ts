@@ -4,7 +4,7 @@
  * The bot's paced sender allows a burst of 4 lines, then 1 line/s, so questions are spaced 1.1 s
  * apart to time replies rather than the pacing.
  *
- *   node --import tsx bench/chat-irc.ts        (needs inspircd and atheme-services: `npm test` installs them)
+ *   npm run bench:chat-irc           (needs inspircd and atheme-services: `npm test` installs them)
  */
 import { startPrivateRedis } from '../src/demo/redis.js';
 import { IrcTransport } from '../src/chat/irc/irc-transport.js';

@@ -3,7 +3,7 @@
  * through the command router, with 1,000 builders and 10,000 then 100,000 builds of history, so
  * you can see whether it grows with history.
  *
- *   node --import tsx bench/chat.ts            (BENCH_BUILDERS, BENCH_CALLS to change sizes)
+ *   npm run bench:chat               (BENCH_BUILDERS, BENCH_CALLS to change sizes)
  *
  * It writes the records straight into a private Redis (or $REDIS_URL) under a fresh prefix, the way
  * the master's store lays them out, and asks through the same router IRC and Matrix use.

@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import { Store } from './data/store.js';
-import type { ConfigSummary } from './data/records.js';
+import type { ConfigSummary } from './model/records.js';
 import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';

@@ -1,6 +1,6 @@
 import type { Build } from '../model/build.js';
 import type { Change } from '../model/change.js';
-import type { ConfigSummary, ExecutorRecord } from '../data/records.js';
+import type { ConfigSummary, ExecutorRecord } from '../model/records.js';
 import type { BuilderStatus } from '../status/status.js';
 import type { NotifyEvent } from '../config/schema.js';
 import type { Audience } from '../notify/audience.js';

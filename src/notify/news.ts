@@ -1,9 +1,10 @@
 import { clipLine } from '../util/safe-text.js';
-import type { Build, TestCaseResult } from '../model/build.js';
+import { testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Result } from '../model/results.js';
-import type { ExecutorRecord } from '../data/records.js';
-import { subjectLabel, type Problem } from '../problems/model.js';
-import { authorName, shortRev } from '../status/status.js';
+import type { ExecutorRecord } from '../model/records.js';
+import { subjectLabel, type Problem } from '../model/problem.js';
+import { authorName } from '../status/status.js';
+import { shortRev } from '../model/revision.js';
 import type { Transition } from './classify.js';
 import { failedSteps, isFailedTest } from './failure.js';
 
@@ -103,7 +104,7 @@ export function problemNews(p: Problem, event: ProblemNewsEvent): News {
     event,
     subjects: shortlist(p.subjects.map(subjectLabel)),
     builders: shortlist(p.builders.map((b) => b.builder)),
-    revision: clip(p.firstBadRevision.slice(0, 12)),
+    revision: clip(shortRev(p.firstBadRevision)),
     guilty: shortlist(p.guilty),
   };
 }
@@ -116,8 +117,7 @@ function testNames(failed: TestCaseResult[]): string[] {
 }
 
 function revisionOf(build: Build): string {
-  const got = build.properties.got_revision;
-  return clip(shortRev(typeof got === 'string' && got ? got : build.sourcestamp.revision));
+  return clip(shortRev(testedRevision(build), 'HEAD'));
 }
 
 /** One line without control characters (no IRC formatting or CTCP smuggled in), at most NAME_MAX characters. */

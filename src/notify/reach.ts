@@ -3,7 +3,7 @@ import type { UsersConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { emailFor } from '../users/email.js';
 import type { Mail, Mailer } from '../users/mailer.js';
-import type { User } from '../users/user.js';
+import type { User } from '../model/user.js';
 
 /** What the reach needs of the chat bot (ChatService has it). */
 export interface ReachChat {

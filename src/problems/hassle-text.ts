@@ -1,7 +1,8 @@
 import { clipLine } from '../util/safe-text.js';
-import { formatSpan } from '../tiers/duration.js';
+import { formatSpan } from '../model/duration.js';
 import type { Tone } from './ladder.js';
-import { subjectLabel, type Problem } from './model.js';
+import { subjectLabel, type Problem } from '../model/problem.js';
+import { shortRev } from '../model/revision.js';
 
 /** The commit a Problem is blamed on, as far as bb knows it. */
 export interface Culprit {
@@ -41,7 +42,7 @@ export function whatFails(p: Problem): string {
 }
 
 export function commitText(c: Culprit): string {
-  const rev = c.revision.slice(0, 12);
+  const rev = shortRev(c.revision);
   const parts = [c.subject ? `"${clean(c.subject, 80)}"` : '', c.author ? `by ${clean(c.author, 60)}` : ''].filter(Boolean);
   return parts.length ? `${rev} (${parts.join(' ')})` : rev;
 }
@@ -64,7 +65,7 @@ export function reminder(p: Problem, c: ReminderContext): Message {
   let subject: string;
   switch (c.tone) {
     case 'gentle':
-      text = `Problem #${p.id}: ${what}. It passed before (${(p.lastGoodRevision ?? '?').slice(0, 12)}). ${ROLE[c.role]} ${how}`;
+      text = `Problem #${p.id}: ${what}. It passed before (${shortRev(p.lastGoodRevision)}). ${ROLE[c.role]} ${how}`;
       subject = `problem #${p.id}: ${whatFails(p)}`;
       break;
     case 'firm':

@@ -1,16 +1,17 @@
 import type { HassleConfig, MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { activeHassles, createHassle, getHassle, putHassle, recordHassle, remindersInDay, wasSent, hassleLog, type HassleEntry, type HassleState } from '../data/hassle.js';
+import { type HassleEntry, type HassleState } from '../model/hassle.js';
+import { activeHassles, createHassle, getHassle, putHassle, recordHassle, remindersInDay, wasSent, hassleLog } from '../data/hassle.js';
 import { getProblem, openProblems } from '../data/problems.js';
 import { getUser } from '../data/users.js';
 import type { Logger } from '../log.js';
 import type { Delivered, Reach } from '../notify/reach.js';
 import type { HassleTimer } from '../queue/master-queues.js';
-import type { User } from '../users/user.js';
+import type { User } from '../model/user.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { ended, mention, notMeNotice, reminder, started, type Culprit, type Role } from './hassle-text.js';
 import { dueAt, ladderFor, quietUntil, stepAt, type LadderStep } from './ladder.js';
-import type { Problem } from './model.js';
+import type { Problem } from '../model/problem.js';
 import { currentSheriff } from './sheriff-store.js';
 
 /** A reminder whose every send failed is tried again this much later, at most RETRIES more times. */

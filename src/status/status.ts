@@ -1,7 +1,8 @@
 import { echo } from '../util/safe-text.js';
 import type { Store } from '../data/store.js';
-import type { Build, BuildRequest } from '../model/build.js';
-import type { ExecutorRecord } from '../data/records.js';
+import { testedRevision, type Build, type BuildRequest } from '../model/build.js';
+import type { ExecutorRecord } from '../model/records.js';
+import { shortRev } from '../model/revision.js';
 
 export interface BuilderStatus {
   name: string;
@@ -50,10 +51,6 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   );
 }
 
-export function shortRev(rev: string | undefined): string {
-  if (!rev) return 'HEAD';
-  return /^[0-9a-f]{40,64}$/.test(rev) ? rev.slice(0, 10) : rev;
-}
 
 export function authorName(author: string): string {
   const m = /^(.*?)\s*<[^>]*>$/.exec(author);
@@ -61,7 +58,7 @@ export function authorName(author: string): string {
 }
 
 export function describeBuild(b: Build): string {
-  const rev = shortRev((b.properties.got_revision as string | undefined) ?? b.sourcestamp.revision);
+  const rev = shortRev(testedRevision(b), 'HEAD');
   const blame = b.blamelist.length ? ` by ${b.blamelist.map(authorName).join(', ')}` : '';
   if (b.state !== 'finished') {
     const step = b.currentStep !== undefined ? b.steps[b.currentStep]?.name : undefined;

@@ -1,5 +1,5 @@
 import { oneLine } from '../util/safe-text.js';
-import { EMAIL_RE, USER_NAME_RE } from './user.js';
+import { EMAIL_RE, USER_NAME_RE } from '../model/user.js';
 
 /** What a Change's author string says: git/hg `Full Name <email>`, or an svn/cvs user name. */
 export interface ParsedAuthor {

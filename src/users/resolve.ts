@@ -2,7 +2,7 @@ import { oneLine } from '../util/safe-text.js';
 import { getUser, putUser, userByIdentity } from '../data/users.js';
 import type { Store } from '../data/store.js';
 import { parseAuthor } from './author.js';
-import { withIdentity, type User } from './user.js';
+import { withIdentity, type User } from '../model/user.js';
 
 /**
  * The user behind a Change's author string: the one that already has this author string, else

@@ -4,7 +4,7 @@ import { render, renderFor } from '../../src/notify/render.js';
 import { plainStyle } from '../../src/notify/style.js';
 import { htmlStyle } from '../../src/notify/html-style.js';
 import { classifyProblem } from '../../src/notify/classify.js';
-import type { Problem } from '../../src/problems/model.js';
+import type { Problem } from '../../src/model/problem.js';
 
 function problem(extra: Partial<Problem> = {}): Problem {
   return {
