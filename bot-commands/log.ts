@@ -15,7 +15,7 @@ export const logCommand: CommandSpec = {
     const builders = (await api.config()).builders.map((b) => b.name);
     if (!builders.includes(builder)) throw new CommandError(`unknown builder "${echo(builder)}" (known: ${builders.join(', ')})`);
     const build = num ? await api.build(builder, Number(num)) : await api.lastBuild(builder);
-    if (!build) throw new CommandError(num ? `${builder} has no build #${num}.` : `${builder} has no builds yet.`);
+    if (!build) throw new CommandError(num ? `${await api.missingBuild(builder, Number(num))}.` : `${builder} has no builds yet.`);
     let step: number | undefined;
     if (stepArg !== undefined) {
       step = /^\d+$/.test(stepArg) ? Number(stepArg) : build.steps.findIndex((s) => s.name === stepArg);

@@ -46,7 +46,7 @@ export const watchCommand: CommandSpec = {
         said = `${builder} #${n} is ${build.state}; I'll ${here} how it ends.`;
       } else {
         const last = (await api.lastBuild(builder))?.number ?? 0;
-        if (n <= last) throw new CommandError(`${builder} has no build #${n}.`);
+        if (n <= last) throw new CommandError(`${await api.missingBuild(builder, n)}.`);
         watch = { ...base, number: n };
         said = `${builder} #${n} has not started yet; I'll ${here} how it ends.`;
       }

@@ -24,6 +24,8 @@ export interface WebhookServerOptions {
   /** Stores changes in the order given (one transaction); returns how many were new. */
   intake(items: Array<{ fields: ChangeFields; key?: string }>): Promise<number>;
   log: Logger;
+  /** The web pages (src/web): answers a request and returns true, or false when the path is not a page. */
+  pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 /** Answered, with what to log. */
@@ -83,6 +85,16 @@ export class WebhookServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const hook = path.startsWith('/change_hook/') ? path.slice('/change_hook/'.length) : undefined;
+    if (hook === undefined && path !== '/healthz' && this.opts.pages) {
+      try {
+        if (await this.opts.pages(req, res)) return;
+      } catch (err) {
+        this.opts.log.error({ err, path }, 'page failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+        return;
+      }
+    }
     let reply: Reply;
     try {
       reply = await this.route(req, path, hook);
