@@ -4,6 +4,7 @@
  * ambiguous), grouped by the file (or suite) they live in, and lists cut only between names, with
  * a count of what was left out. Pure: no I/O.
  */
+import { oneLine } from '../util/safe-text.js';
 
 /** A test as results name it: suite (class, module or file) and name. */
 export interface TestRef {
@@ -14,10 +15,9 @@ export interface TestRef {
 /** Longest single name shown; a longer one is cut (after a word where possible) and ends in `…`. */
 export const NAME_MAX = 80;
 
-/** One line without control characters, at most `max` characters; a cut is always marked with `…`. */
+/** One clean line (src/util/safe-text.ts), at most `max` characters; a cut falls after a word where it can and is always marked with `…`. */
 export function clipName(s: string, max = NAME_MAX): string {
-  // eslint-disable-next-line no-control-regex
-  const line = s.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
+  const line = oneLine(s.length > max * 4 + 64 ? s.slice(0, max * 4 + 64) : s);
   if (line.length <= max) return line;
   const head = line.slice(0, max - 1);
   const cut = Math.max(head.lastIndexOf(' '), head.lastIndexOf('.'), head.lastIndexOf('/'), head.lastIndexOf(':'));
