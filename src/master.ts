@@ -34,6 +34,7 @@ import { TierService } from './tiers/service.js';
 import { openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
 import { Reach } from './notify/reach.js';
+import { BackgroundPruning } from './process/pruning.js';
 
 export interface MasterOptions {
   config: MasterConfig;
@@ -72,6 +73,8 @@ export class Master {
   readonly hassler: Hassler;
   /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
   readonly tiers: TierService;
+  /** Retention: prunes old history in the background (src/data/prune.ts). */
+  readonly retention: BackgroundPruning;
   private readonly redis: Redis;
   private mailerInstance?: Mailer;
   private readonly pollers: GitPoller[] = [];
@@ -114,6 +117,7 @@ export class Master {
       log: this.log.child({ part: 'hassle' }),
       ...(opts.clock ? { now: opts.clock } : {}),
     });
+    this.retention = new BackgroundPruning(this.store, config.retention, this.log.child({ part: 'retention' }), opts.clock);
     this.tiers = new TierService({
       store: this.store,
       config,
@@ -234,6 +238,7 @@ export class Master {
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
     await this.hassler.start();
     this.httpServer = await startWebhooks(config, this.store, this.log, process.env, { tiers: this.tiers });
+    this.retention.start();
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
 
@@ -283,6 +288,7 @@ export class Master {
 
   async stop(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.retention.stop();
     await this.httpServer?.stop();
     await this.announcer?.stop();
     await this.hassler.stop();
@@ -317,6 +323,7 @@ function summarize(config: MasterConfig): ConfigSummary {
       ...('branch' in s && s.branch ? { branch: s.branch } : {}),
     })),
     executors: config.executors.map((e) => e.name),
+    retention: config.retention,
   };
 }
 

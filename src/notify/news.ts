@@ -1,3 +1,4 @@
+import { clipLine } from '../util/safe-text.js';
 import { testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Result } from '../model/results.js';
 import type { ExecutorRecord } from '../model/records.js';
@@ -121,7 +122,5 @@ function revisionOf(build: Build): string {
 
 /** One line without control characters (no IRC formatting or CTCP smuggled in), at most NAME_MAX characters. */
 export function clip(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = s.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
-  return line.length > NAME_MAX ? `${line.slice(0, NAME_MAX - 1)}…` : line;
+  return clipLine(s, NAME_MAX);
 }

@@ -1,3 +1,4 @@
+import { clipLine } from '../util/safe-text.js';
 import { formatSpan } from '../model/duration.js';
 import type { Tone } from './ladder.js';
 import { subjectLabel, type Problem } from '../model/problem.js';
@@ -31,11 +32,7 @@ export interface Message {
   text: string;
 }
 
-const clean = (s: string, max = 120) => {
-  // eslint-disable-next-line no-control-regex
-  const line = s.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-};
+const clean = (s: string, max = 120) => clipLine(s, max);
 
 export function whatFails(p: Problem): string {
   const names = p.subjects.map(subjectLabel).map((n) => clean(n, 80));
