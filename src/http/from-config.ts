@@ -15,7 +15,7 @@ export async function startWebhooks(
   store: Store,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
-  web: { tiers?: TiersApi; chat?: () => ChatHealth[] } = {},
+  web: { tiers?: TiersApi; chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {},
 ): Promise<WebhookServer | undefined> {
   const http = config.http;
   if (!http) return undefined;
@@ -30,7 +30,10 @@ export async function startWebhooks(
   }
   // The pages load only for a master that serves HTTP.
   const { webHandler } = await import('../web/index.js');
-  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), now: Date.now }, log.child({ part: 'web' }), web.chat ? { chat: web.chat } : {});
+  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), now: Date.now }, log.child({ part: 'web' }), {
+    ...(web.chat ? { chat: web.chat } : {}),
+    ...(web.health ? { health: web.health } : {}),
+  });
   const server = new WebhookServer({
     pages,
     host: http.host,
@@ -38,6 +41,7 @@ export async function startWebhooks(
     maxBodyBytes: http.maxBodyBytes,
     hooks,
     intake: async (items) => (await store.addChanges(items)).length,
+    ...(web.health ? { health: web.health } : {}),
     log: log.child({ part: 'http' }),
   });
   await server.start();

@@ -26,6 +26,8 @@ export interface WebhookServerOptions {
   log: Logger;
   /** The web pages (src/web): answers a request and returns true, or false when the path is not a page. */
   pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** More of `/healthz`'s body beside `ok: true` (the master: its guardrail warnings). */
+  health?: () => Promise<Record<string, unknown>>;
 }
 
 /** Answered, with what to log. */
@@ -122,7 +124,7 @@ export class WebhookServer {
   }
 
   private async route(req: IncomingMessage, path: string, hook: string | undefined): Promise<Reply> {
-    if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? new Reply(200, { ok: true }) : reject(405, 'use GET');
+    if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? new Reply(200, { ok: true, ...(await this.opts.health?.()) }) : reject(405, 'use GET');
     if (hook === undefined) return reject(404, 'not found');
     const handler = Object.hasOwn(WEBHOOKS, hook) ? WEBHOOKS[hook as WebhookKind] : undefined;
     const conf = handler ? this.opts.hooks.get(hook as WebhookKind) : undefined;

@@ -8,10 +8,10 @@ export interface ChatHealth {
 }
 
 /**
- * `/healthz`: Redis (a PING and its round trip) and each chat transport. 200 when Redis answers
+ * `/healthz`: Redis (a PING and its round trip), each chat transport, and what the master adds (`more`). 200 when Redis answers
  * and no transport says it is disconnected, else 503, with the details as JSON either way.
  */
-export async function healthReply(ctx: WebContext, chat: () => ChatHealth[]): Promise<PageReply> {
+export async function healthReply(ctx: WebContext, chat: () => ChatHealth[], more?: () => Promise<Record<string, unknown>>): Promise<PageReply> {
   let redis: { ok: boolean; ms?: number; error?: string };
   try {
     const ms = await Promise.race([
@@ -24,5 +24,7 @@ export async function healthReply(ctx: WebContext, chat: () => ChatHealth[]): Pr
   }
   const transports = chat();
   const ok = redis.ok && transports.every((t) => t.connected !== false);
-  return { status: ok ? 200 : 503, type: 'json', body: JSON.stringify({ ok, redis, chat: transports }) };
+  // The master's own report (guardrail warnings, the last retention pass) rides along.
+  const extra = more && redis.ok ? await more().catch((err: unknown) => ({ statusError: err instanceof Error ? err.message : String(err) })) : {};
+  return { status: ok ? 200 : 503, type: 'json', body: JSON.stringify({ ok, redis, chat: transports, ...extra }) };
 }

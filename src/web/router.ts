@@ -39,7 +39,7 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  * The web pages: answers a GET or HEAD it knows and returns true; returns false for a path that is
  * not a page (the caller answers it). Every page is server-rendered HTML that works without script.
  */
-export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[] } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const metrics = new WebMetrics(ctx);
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://bb.invalid');
@@ -61,7 +61,7 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
         if (b === 'bb.js') return sendStatic(res, 'text/javascript; charset=utf-8', JS, head), true;
       }
       if (a === 'events' && segs.length === 1) return pageEvents(ctx, req, res), true;
-      if (a === 'healthz' && segs.length === 1) return send(res, await healthReply(ctx, extras.chat ?? (() => [])), head), true;
+      if (a === 'healthz' && segs.length === 1) return send(res, await healthReply(ctx, extras.chat ?? (() => []), extras.health), head), true;
       if (a === 'metrics' && segs.length === 1) {
         const m = await metrics.text();
         res.writeHead(200, { 'content-type': m.type, 'cache-control': 'no-store' });
