@@ -1,3 +1,4 @@
+import { echo } from '../util/safe-text.js';
 import type { Store } from '../data/store.js';
 import { testedRevision, type Build, type BuildRequest } from '../model/build.js';
 import type { ExecutorRecord } from '../model/records.js';
@@ -9,9 +10,9 @@ export interface BuilderStatus {
   category?: string;
   executors: Array<{ name: string; state: ExecutorRecord['state'] | 'never seen' }>;
   pending: number;
-  /** Requests that collapsed into newer ones (ended SKIPPED), ever. */
+  /** Requests that collapsed into newer ones (ended SKIPPED), of those still stored (retention removes old ones). */
   collapsed?: number;
-  /** Requests cancelled or stopped because a newer BuildSet on their branch arrived (`cancelSuperseded`), ever. */
+  /** Requests cancelled or stopped because a newer BuildSet on their branch arrived (`cancelSuperseded`), of those still stored. */
   superseded?: number;
   /** The newest of those requests, newest first, each with `supersededBy` (the request that took its place). */
   supersededRequests?: BuildRequest[];
@@ -25,7 +26,7 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   if (!summary) throw new Error('no master has run with this Redis and prefix yet (start `bb master` first)');
   const builders = opts.builder ? summary.builders.filter((b) => b.name === opts.builder) : summary.builders;
   if (opts.builder && !builders.length) {
-    throw new Error(`unknown builder "${opts.builder}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
+    throw new Error(`unknown builder "${echo(opts.builder)}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
   }
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
   const active = await store.activeBuilds();
