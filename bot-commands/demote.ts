@@ -1,7 +1,7 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
 import { DURATION_HINT, formatDuration, parseDuration } from '../src/model/duration.js';
-import { TierError } from '../src/tiers/index.js';
+import { TierError } from '../src/chat/kit.js';
 
 /** Who said it: a verified account, else transport and nick. */
 export function who(m: ChatMessage): string {

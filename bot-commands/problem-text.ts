@@ -4,7 +4,7 @@ import { CommandError, UsageError } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
 import { subjectLabel, type Problem } from '../src/model/problem.js';
 import type { HassleEntry } from '../src/model/hassle.js';
-import { maskEmail } from '../src/users/email.js';
+import { maskEmail } from '../src/chat/kit.js';
 import { shortRev } from '../src/model/revision.js';
 
 /** Shared wording and argument checks of the Problem commands (not a command itself). */

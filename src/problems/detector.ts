@@ -1,6 +1,5 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { createProblem, getProblem, markProblemsDone, openProblems, problemByKey, problemsCursor, problemsDoneAbove, putProblem, setProblemsCursor, trimProblemsDone } from '../data/problems.js';
 import { isCountedBuild, testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
@@ -61,7 +60,7 @@ export class ProblemDetector {
 
   /** Sweeps the suspected Problems now (the minute timer, and tests that moved the clock). */
   async sweepSoon(): Promise<void> {
-    if (!(await openProblems(this.store)).some((p) => p.state === 'suspected')) return;
+    if (!(await this.store.problems.open()).some((p) => p.state === 'suspected')) return;
     this.sweepDue = true;
     this.kicker.kick();
     await this.kicker.settled();
@@ -92,9 +91,9 @@ export class ProblemDetector {
   }
 
   private async catchUp(): Promise<void> {
-    let cursor = await problemsCursor(this.store);
-    const last = Number((await this.store.redis.get(this.store.keys.seq('build'))) ?? 0);
-    const done = await problemsDoneAbove(this.store, cursor);
+    let cursor = await this.store.problems.cursor();
+    const last = await this.store.builds.lastId();
+    const done = await this.store.problems.doneAbove(cursor);
     let contiguous = true;
     for (let id = cursor + 1; id <= last; id++) {
       if (!done.has(id)) {
@@ -104,14 +103,14 @@ export class ProblemDetector {
           continue;
         }
         await this.handle(b);
-        if (!contiguous) await markProblemsDone(this.store, id);
+        if (!contiguous) await this.store.problems.markDone(id);
       }
       if (contiguous) {
         cursor = id;
-        await setProblemsCursor(this.store, cursor);
+        await this.store.problems.setCursor(cursor);
       }
     }
-    await trimProblemsDone(this.store, cursor);
+    await this.store.problems.trimDone(cursor);
   }
 
   private async handle(b: Build): Promise<void> {
@@ -129,13 +128,13 @@ export class ProblemDetector {
     const rev = testedRevision(b) ?? `build-${b.id}`;
     const fresh: ProblemSubject[] = [];
     for (const s of failures) {
-      const known = await problemByKey(this.store, problemKey(s, rev));
+      const known = await this.store.problems.byKey(problemKey(s, rev));
       if (!known) fresh.push(s);
       else if (!known.builders.some((x) => x.builder === b.builder)) {
         known.builders.push({ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) });
         // Those interested in this builder are interested in the Problem too, whichever builder found it first.
         known.interested = unique([...known.interested, ...(this.config.problems.interested[b.builder] ?? [])]);
-        await putProblem(this.store, known, 'problem.changed');
+        await this.store.problems.put(known, 'problem.changed');
       }
     }
     if (!fresh.length) return;
@@ -146,7 +145,7 @@ export class ProblemDetector {
     const responsible = unique([...found.guilty, ...ownersOf(this.config, found.files), ...(sheriff ? [sheriff] : [])]);
     const confirm = this.config.problems.confirm;
     const prevRev = testedRevision(prev);
-    let p = await createProblem(this.store, {
+    let p = await this.store.problems.create({
       key: problemKey(fresh[0]!, rev),
       state: confirm ? 'suspected' : 'confirmed',
       subjects: fresh,
@@ -174,20 +173,20 @@ export class ProblemDetector {
       collapse: false,
     });
     p = { ...p, confirmBuildsetId: buildset.id };
-    await putProblem(this.store, p);
+    await this.store.problems.put(p);
     this.log.info({ problem: p.id, builder: b.builder, buildset: buildset.id }, 'problem suspected; confirming by a rerun');
   }
 
   /** The confirming rerun ended: still failing confirms the Problem, passing makes it flaky. */
   private async confirm(id: number, b: Build, tests: TestCaseResult[]): Promise<void> {
-    const p = await getProblem(this.store, id);
+    const p = await this.store.problems.get(id);
     if (!p || p.state !== 'suspected') return;
     const byTest = verdicts(b, tests);
     const byStep = verdicts(b, []);
     const still = p.subjects.some((s) => (s.kind === 'test' ? byTest : byStep).get(subjectKey(s))?.verdict !== 'pass');
     const at = this.now();
-    if (still) await putProblem(this.store, { ...p, state: 'confirmed', confirmedAt: at }, 'problem.opened');
-    else await putProblem(this.store, { ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
+    if (still) await this.store.problems.put({ ...p, state: 'confirmed', confirmedAt: at }, 'problem.opened');
+    else await this.store.problems.put({ ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
   }
 
   /**
@@ -200,7 +199,7 @@ export class ProblemDetector {
    * suspected Problem whose builders pass its subjects meanwhile is resolved as usual by the build.
    */
   private async sweep(): Promise<void> {
-    for (const p of await openProblems(this.store)) {
+    for (const p of await this.store.problems.open()) {
       if (p.state !== 'suspected') continue;
       const v = await this.rerunVerdict(p);
       if (!v) continue;
@@ -208,9 +207,9 @@ export class ProblemDetector {
         await this.confirm(p.id, v.build, await this.store.getTests(v.build.id));
         continue;
       }
-      const now = await getProblem(this.store, p.id);
+      const now = await this.store.problems.get(p.id);
       if (now?.state !== 'suspected') continue;
-      await putProblem(this.store, { ...now, state: 'confirmed', confirmedAt: this.now() }, 'problem.opened');
+      await this.store.problems.put({ ...now, state: 'confirmed', confirmedAt: this.now() }, 'problem.opened');
       this.log.info({ problem: p.id, buildset: p.confirmBuildsetId, why: v.why }, 'problem confirmed without a verdict from its rerun: the original failure stands');
     }
   }
@@ -244,15 +243,15 @@ export class ProblemDetector {
   private async resolveWith(b: Build, tests: TestCaseResult[]): Promise<void> {
     const byTest = verdicts(b, tests);
     const byStep = verdicts(b, []);
-    for (const p of await openProblems(this.store)) {
+    for (const p of await this.store.problems.open()) {
       const entry = p.builders.find((x) => x.builder === b.builder && x.fixedAt === undefined && x.firstBadBuildId < b.id);
       if (!entry) continue;
       if (!p.subjects.every((s) => (s.kind === 'test' ? byTest : byStep).get(subjectKey(s))?.verdict === 'pass')) continue;
       const at = this.now();
       entry.fixedAt = at;
       entry.fixedByBuildId = b.id;
-      if (p.builders.every((x) => x.fixedAt !== undefined)) await putProblem(this.store, { ...p, state: 'resolved', resolvedAt: at }, 'problem.resolved');
-      else await putProblem(this.store, p, 'problem.changed');
+      if (p.builders.every((x) => x.fixedAt !== undefined)) await this.store.problems.put({ ...p, state: 'resolved', resolvedAt: at }, 'problem.resolved');
+      else await this.store.problems.put(p, 'problem.changed');
     }
   }
 }

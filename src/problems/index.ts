@@ -1,5 +1,4 @@
 import type { Store } from '../data/store.js';
-import { openProblems } from '../data/problems.js';
 import { summarize, type ProblemSummary } from '../model/problem.js';
 
 export type { Problem, ProblemState, ProblemSummary } from '../model/problem.js';
@@ -9,6 +8,6 @@ export type { Problem, ProblemState, ProblemSummary } from '../model/problem.js'
  * (tree status, demotion). Flaky and resolved Problems are left out.
  */
 export async function openProblemsOn(store: Store, builder: string): Promise<ProblemSummary[]> {
-  const all = await openProblems(store);
+  const all = await store.problems.open();
   return all.filter((p) => p.builders.some((b) => b.builder === builder && b.fixedAt === undefined)).map(summarize);
 }

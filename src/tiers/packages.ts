@@ -41,8 +41,7 @@ export class PackageGate {
       const h = await health(this.store, name, 'supported');
       if (h.state !== 'red') continue;
       const halt = { builder: name, ...(h.since !== undefined ? { since: h.since } : {}), ...(h.sinceRevision ? { revision: h.sinceRevision } : {}) };
-      const set = await this.store.redis.set(this.store.keys.packagesHalted, JSON.stringify(halt), 'NX');
-      return { kind: 'halted', ...halt, announce: set === 'OK' };
+      return { kind: 'halted', ...halt, announce: await this.store.tiers.haltPackages(halt) };
     }
     if (!trigger || trigger.builder === pkg || trigger.sourcestamp.patch) return { kind: 'none' };
     const rev = testedRevision(trigger);
@@ -55,8 +54,7 @@ export class PackageGate {
     }
     if (!vouchers.length) return { kind: 'none' };
     const record: PackageRecord = { revision: rev, vouchers, at: this.now(), buildsetId: 0 };
-    const made = await this.store.redis.hsetnx(this.store.keys.packagesMade, rev, JSON.stringify(record));
-    if (!made) return { kind: 'none' };
+    if (!(await this.store.tiers.claimPackage(record))) return { kind: 'none' };
     const { patch: _patch, ...stamp } = trigger.sourcestamp;
     const { buildset } = await this.store.createBuildSet({
       reason: `packages for ${showRev(rev)}: every supported builder passed (${vouchers.join(', ')})`,
@@ -72,12 +70,8 @@ export class PackageGate {
       collapse: false,
     });
     record.buildsetId = buildset.id;
-    await this.store.redis
-      .multi()
-      .hset(this.store.keys.packagesMade, rev, JSON.stringify(record))
-      .lpush(this.store.keys.packages, rev)
-      .exec();
-    const resumed = (await this.store.redis.del(this.store.keys.packagesHalted)) === 1;
+    await this.store.tiers.startedPackage(record);
+    const resumed = await this.store.tiers.resumePackages();
     return { kind: 'packaged', record, resumed };
   }
 
@@ -85,19 +79,15 @@ export class PackageGate {
   async packageFinished(build: Build): Promise<PackageRecord | null> {
     const rev = build.properties.packaged_revision;
     if (typeof rev !== 'string') return null;
-    const json = await this.store.redis.hget(this.store.keys.packagesMade, rev);
-    if (!json) return null;
-    const record = JSON.parse(json) as PackageRecord;
+    const record = await this.store.tiers.getPackage(rev);
+    if (!record) return null;
     record.build = { number: build.number, result: build.result ?? 'EXCEPTION', ...(build.finishedAt !== undefined ? { finishedAt: build.finishedAt } : {}) };
-    await this.store.redis.hset(this.store.keys.packagesMade, rev, JSON.stringify(record));
+    await this.store.tiers.putPackage(record);
     return record;
   }
 
   /** The last `n` packages started, newest first. */
   async list(n: number): Promise<PackageRecord[]> {
-    const revs = await this.store.redis.lrange(this.store.keys.packages, 0, Math.max(0, n - 1));
-    if (!revs.length) return [];
-    const rows = await this.store.redis.hmget(this.store.keys.packagesMade, ...revs);
-    return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as PackageRecord);
+    return this.store.tiers.recentPackages(n);
   }
 }

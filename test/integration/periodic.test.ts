@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
-import { readTimed } from '../../src/data/timed-state.js';
 
 const config = (period: number, branch = '') => `{
   redis: { prefix: 'PREFIX' },
@@ -48,7 +47,7 @@ describe('periodic scheduler', () => {
       return b.length ? b : null;
     });
     expect(build!.properties).toMatchObject({ is_periodic: true, scheduler: 'every' });
-    const clock = await readTimed(fx.store, 'every');
+    const clock = await fx.store.timed.read('every');
     expect(clock.spec).toBe('every 1s');
     expect(clock.next! - clock.lastFire!).toBe(1000);
   });
@@ -57,7 +56,7 @@ describe('periodic scheduler', () => {
     fx = await PipelineFixture.create('periodic-restart', config(2, 'stable'));
     await startMasterWith(fx);
     const [first] = await sets(fx, 1);
-    const t0 = (await readTimed(fx.store, 'every')).lastFire!;
+    const t0 = (await fx.store.timed.read('every')).lastFire!;
     expect(first!.sourcestamp.branch).toBe('stable');
     await fx.master!.stop();
     await sleep(t0 + 1000 - Date.now());
@@ -67,14 +66,14 @@ describe('periodic scheduler', () => {
     const [, second] = await sets(fx, 2);
     expect(second!.submittedAt - t0).toBeGreaterThanOrEqual(2000);
     expect(second!.submittedAt - t0).toBeLessThan(2400);
-    expect((await readTimed(fx.store, 'every')).lastFire).toBe(t0 + 2000);
+    expect((await fx.store.timed.read('every')).lastFire).toBe(t0 + 2000);
   });
 
   it('a master that was down past the deadline fires once at start, then a period later', async () => {
     fx = await PipelineFixture.create('periodic-overdue', config(1));
     await startMasterWith(fx);
     await sets(fx, 1);
-    const t0 = (await readTimed(fx.store, 'every')).lastFire!;
+    const t0 = (await fx.store.timed.read('every')).lastFire!;
     await fx.master!.stop();
     await sleep(t0 + 2300 - Date.now()); // missed the fires due at +1 s and +2 s
     const restart = Date.now();

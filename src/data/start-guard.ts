@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { Keys } from '../data/keys.js';
-import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts, type Guardrail } from '../data/guardrails.js';
+import { dbOf } from './db.js';
+import type { Store } from './store.js';
+import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts, type Guardrail } from './guardrails.js';
 
 /**
  * The guardrails a master checks before it writes anything (src/data/guardrails.ts): its Redis
@@ -9,7 +9,8 @@ import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts
  * throws GuardrailError or AnotherMasterError. Returns the lease (released by `master.stop()`) and
  * the warnings it started with.
  */
-export async function guardStart(redis: Redis, keys: Keys, allowEviction: boolean, log: Logger): Promise<{ lease: MasterLease; guardrails: Guardrail[] }> {
+export async function guardStart(store: Store, allowEviction: boolean, log: Logger): Promise<{ lease: MasterLease; guardrails: Guardrail[] }> {
+  const { redis, keys } = dbOf(store);
   const facts = await redisFacts(redis);
   const found = judgeRedis(facts, allowEviction);
   for (const g of found) (g.level === 'refuse' ? log.error : log.warn).call(log, { guardrail: g.check, redis: facts.version }, g.message);
