@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { authorName } from '../src/status/status.js';
 import { shortRev } from '../src/model/revision.js';
@@ -27,6 +28,6 @@ export const listCommand: CommandSpec = {
       if (!changes.length) return 'No changes yet.';
       return changes.map((c) => `${c.id}: ${shortRev(c.revision, 'HEAD')} on ${c.branch ?? '-'} by ${authorName(c.author)}: ${c.comments.split('\n')[0]}`);
     }
-    throw new UsageError(`I can list builders, executors or changes, not "${args[0]}"`);
+    throw new UsageError(`I can list builders, executors or changes, not "${echo(args[0] ?? '')}"`);
   },
 };

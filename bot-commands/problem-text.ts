@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import type { BotApi } from '../src/chat/api.js';
 import { CommandError, UsageError } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
@@ -58,7 +59,7 @@ export function historyLines(entries: HassleEntry[], max = 8, now = Date.now()):
 
 export function problemId(arg: string | undefined): number {
   const n = Number((arg ?? '').replace(/^#/, ''));
-  if (!arg || !Number.isInteger(n) || n <= 0) throw new UsageError(`"${arg ?? ''}" is not a problem number.`);
+  if (!arg || !Number.isInteger(n) || n <= 0) throw new UsageError(`"${echo(arg ?? '')}" is not a problem number.`);
   return n;
 }
 

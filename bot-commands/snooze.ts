@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { parseDuration } from '../src/model/duration.js';
 import { actor, mustGet, problemId } from './problem-text.js';
@@ -13,7 +14,7 @@ export const snoozeCommand: CommandSpec = {
   async run({ api, args, message }) {
     const id = problemId(args[0]);
     const ms = parseDuration(args[1]!);
-    if (ms === null || ms <= 0 || ms > 14 * 86_400_000) throw new UsageError(`"${args[1]}" is not a duration up to 2w (like 30m, 2h, 1d or 1w).`);
+    if (ms === null || ms <= 0 || ms > 14 * 86_400_000) throw new UsageError(`"${echo(args[1] ?? '')}" is not a duration up to 2w (like 30m, 2h, 1d or 1w).`);
     await mustGet(api, id);
     const p = await api.problems.snooze(id, await actor(api, message), ms);
     return `Problem ${id} snoozed until ${new Date(p.snoozedUntil!).toISOString()}.`;

@@ -18,6 +18,8 @@ export interface BotApi {
   status(builder?: string): Promise<BuilderStatus[]>;
   lastBuild(builder: string): Promise<Build | null>;
   build(builder: string, number: number): Promise<Build | null>;
+  /** Why a builder has no build with that number: pruned by retention, not yet, or never. */
+  missingBuild(builder: string, number: number): Promise<string>;
   executors(): Promise<ExecutorRecord[]>;
   recentChanges(n: number): Promise<Change[]>;
   /** Force a build; `owner` is who asked. Returns the BuildSet id. */

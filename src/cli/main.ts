@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   user: async () => (await import('./commands/user.js')).userCommand(),
   status: async () => (await import('./commands/status.js')).statusCommand(),
   logs: async () => (await import('./commands/logs.js')).logsCommand(),
+  prune: async () => (await import('./commands/prune.js')).pruneCommand(),
   'check-config': async () => (await import('./commands/check-config.js')).checkConfigCli(),
   demo: async () => (await import('./commands/demo.js')).demoCommand(),
 };

@@ -1,5 +1,6 @@
 import { DURATION_HINT, parseDuration } from '../model/duration.js';
 import { z } from 'zod';
+import { retentionSchema } from './retention.js';
 import { NAME_RE, type Change } from '../model/change.js';
 import { stepSpecSchema } from '../model/steps.js';
 
@@ -414,9 +415,17 @@ export const masterConfigSchema = z
         url: z.string().optional(),
         /** Every key bb writes starts with this. Default `bb`. */
         prefix: z.string().regex(/^[A-Za-z0-9_{}.-]+$/).default('bb'),
+        /**
+         * Start even when Redis may evict keys (a `maxmemory-policy` other than `noeviction`). Default
+         * false: an evicting Redis silently drops builds, queued jobs and chat state, so the master
+         * refuses to start on one unless this says the loss is accepted.
+         */
+        allowEviction: z.boolean().default(false),
       })
       .strict()
-      .default({ prefix: 'bb' }),
+      .default({ prefix: 'bb', allowEviction: false }),
+    /** History retention: how long builds, logs, changes and BuildSets are kept (src/config/retention.ts). On by default. */
+    retention: retentionSchema,
     /** Where the master keeps git mirrors for pollers. Default `.bb/master`. */
     basedir: z.string().default('.bb/master'),
     /** Seconds without a heartbeat before an executor counts as lost and its builds are retried. Default 15. */

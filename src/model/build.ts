@@ -120,6 +120,8 @@ export interface Build {
   /** Index of the running step, if any. */
   currentStep?: number;
   tests?: { total: number; failed: number; skipped: number };
+  /** When retention pruned its logs and test results (the record stays). */
+  logsPrunedAt?: number;
 }
 
 /** The revision a build tested: what the checkout reported (`got_revision`), else what was asked for. */

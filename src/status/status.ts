@@ -1,3 +1,4 @@
+import { echo } from '../util/safe-text.js';
 import type { Store } from '../data/store.js';
 import { testedRevision, type Build, type BuildRequest } from '../model/build.js';
 import type { ExecutorRecord } from '../model/records.js';
@@ -25,7 +26,7 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   if (!summary) throw new Error('no master has run with this Redis and prefix yet (start `bb master` first)');
   const builders = opts.builder ? summary.builders.filter((b) => b.name === opts.builder) : summary.builders;
   if (opts.builder && !builders.length) {
-    throw new Error(`unknown builder "${opts.builder}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
+    throw new Error(`unknown builder "${echo(opts.builder)}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
   }
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
   const active = await store.activeBuilds();
