@@ -72,6 +72,13 @@ describe('benchmarks at a tiny size', () => {
     expect(r.code).toBe(0);
   }, 240_000);
 
+  it('bench:retention: keys and memory with and without retention', async () => {
+    const r = await runBench('retention.js', { BENCH_BUILDS: '20', BENCH_BUILDERS: '2', BENCH_PRUNE_EVERY: '10' });
+    expect(r.out).toMatch(/retention soak: 20 builds over 2 builders/);
+    expect(r.out).toMatch(new RegExp(`^\\s+20\\s+${figure}\\s+${figure}\\s+${figure}\\s+${figure}$`, 'm'));
+    expect(r.code).toBe(0);
+  }, 120_000);
+
   it('bench:junit: a JUnit report parsed in a worker thread and on the main thread', async () => {
     const r = await runBench('junit.js', { BENCH_CASES: '300' });
     expect(r.out).toMatch(new RegExp(`worker thread: ${figure} ms in all; longest main-thread stall meanwhile ${figure} ms`));
