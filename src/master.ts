@@ -161,7 +161,7 @@ export class Master {
     this.users.start();
     this.problems.start();
     this.tiers.start();
-    this.registry.start();
+    await this.registry.start();
     this.distributor.start();
 
     this.queues.work<unknown>(QUEUES.changes, 32, async (job) => {

@@ -13,6 +13,8 @@ export interface ExecutorRecord {
   version: string;
   connectedAt: number;
   lastSeen: number;
+  /** When the accepted hello was sent (the executor's clock): only a newer hello replaces this session. */
+  helloSentAt?: number;
   /** Why it is lost or offline. */
   reason?: string;
 }
@@ -23,4 +25,14 @@ export interface ConfigSummary {
   builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
   schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
   executors: string[];
+}
+
+/** A process that claimed an executor's name and was refused: it takes no job. */
+export interface RefusedExecutor {
+  name: string;
+  session: string;
+  /** The host it named (unverified when its secret was wrong). */
+  hostname: string;
+  reason: string;
+  at: number;
 }
