@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import type { TestCaseResult, TestOutcome } from '../src/model/build.js';
+import { keepApart } from './test-names.js';
 
 /** Longest failure message kept per test (the job schema's limit). */
 export const MAX_TEST_MESSAGE = 8192;
@@ -8,12 +9,19 @@ export class TestResultsError extends Error {}
 
 type Node = Record<string, unknown>;
 
-const ARRAYS = new Set(['testsuites', 'testsuite', 'testcase', 'failure', 'error', 'skipped']);
+/** Elements that may repeat (Surefire's rerun elements too). */
+const ARRAYS = new Set(['testsuites', 'testsuite', 'testcase', 'failure', 'error', 'skipped', 'flakyFailure', 'flakyError', 'rerunFailure', 'rerunError']);
 
 /**
- * Test cases of a JUnit XML report: a `<testsuites>` or `<testsuite>` root, suites nested to any
- * depth. A case's suite is its `classname`, else the name of the suite around it. Outcome: error
- * if it has an `<error>`, fail with a `<failure>`, skip with `<skipped>`, pass otherwise.
+ * Test cases of a JUnit XML report (Ant/Maven Surefire, pytest, jest-junit, gotestsum and the
+ * like): a `<testsuites>` or `<testsuite>` root, suites nested to any depth. A case's suite is its
+ * `classname`, else the name of the nearest suite around it; its name is its `name`. Outcome:
+ * error with an `<error>`, fail with a `<failure>`, skip with `<skipped>`, pass otherwise; the
+ * message comes from the (first two) failures or errors. Surefire's rerun elements: a case
+ * with only `<flakyFailure>`/`<flakyError>` passed on a rerun (pass, `flaky: true`, the message
+ * says how); `<rerunFailure>`/`<rerunError>` beside a failure say the reruns failed too.
+ * Cases with the same suite and name (parameterised, or a name used twice) are kept apart as
+ * `name (2)`, `name (3)`, … in the order the report lists them.
  */
 export function parseJUnit(xml: string): TestCaseResult[] {
   const parser = new XMLParser({
@@ -22,6 +30,8 @@ export function parseJUnit(xml: string): TestCaseResult[] {
     parseAttributeValue: false,
     parseTagValue: false,
     textNodeName: '#text',
+    // Numeric references such as &#10; (pytest, gotestsum) in attributes too.
+    htmlEntities: true,
     isArray: (name) => ARRAYS.has(name),
   });
   const valid = XMLValidator.validate(xml);
@@ -36,7 +46,7 @@ export function parseJUnit(xml: string): TestCaseResult[] {
   if (roots.length === 0) throw new TestResultsError('no <testsuites> or <testsuite> element: not a JUnit report');
   const out: TestCaseResult[] = [];
   for (const root of roots) walk(root, '', out);
-  return out;
+  return keepApart(out);
 }
 
 function walk(node: Node, outerSuite: string, out: TestCaseResult[]): void {
@@ -59,15 +69,28 @@ function testCase(tc: Node, suite: string): TestCaseResult {
     const children = asNodes(tc[tag], true);
     if (children.length === 0) continue;
     result.outcome = outcome;
-    const message = describe(children[0]!);
+    const reruns = [...asNodes(tc.rerunFailure, true), ...asNodes(tc.rerunError, true)].length;
+    const message = [
+      ...children.slice(0, 2).map(describe),
+      children.length > 2 ? `(and ${children.length - 2} more)` : '',
+      reruns ? `failed ${reruns} rerun${reruns === 1 ? '' : 's'} too` : '',
+    ].filter(Boolean).join('\n');
     if (message) result.message = message.slice(0, MAX_TEST_MESSAGE);
-    break;
+    return result;
+  }
+  const flakes = [...asNodes(tc.flakyFailure, true), ...asNodes(tc.flakyError, true)];
+  if (flakes.length) {
+    result.flaky = true;
+    const first = describe(flakes[0]!);
+    result.message = `passed on a rerun after ${flakes.length} failed run${flakes.length === 1 ? '' : 's'}${first ? `: ${first}` : ''}`.slice(0, MAX_TEST_MESSAGE);
   }
   return result;
 }
 
 function describe(n: Node): string {
-  const parts = [attr(n, 'type'), attr(n, 'message'), text(n)].filter((p) => p.trim() !== '');
+  // Surefire puts a rerun's trace in a <stackTrace> child.
+  const trace = typeof n.stackTrace === 'string' ? n.stackTrace : n.stackTrace && typeof n.stackTrace === 'object' ? text(n.stackTrace as Node) : '';
+  const parts = [attr(n, 'type'), attr(n, 'message'), text(n), trace].filter((p) => p.trim() !== '');
   return parts.join(': ').trim();
 }
 

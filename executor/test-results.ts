@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { TestCaseResult } from '../src/model/build.js';
 import { parseJUnit } from './junit.js';
 import { parseTap } from './tap.js';
 import { resolveFromInside } from './paths.js';
+import { parseTestsOffThread } from './parse-off-thread.js';
 import type { StepContext } from './step-context.js';
 
 export interface TestSummary {
@@ -10,9 +11,13 @@ export interface TestSummary {
   failed: number;
 }
 
+/** Files at least this big are parsed in a worker thread (see parse-off-thread.ts). */
+export const OFF_THREAD_BYTES = 512 * 1024;
+
 /**
  * Read and parse a step's test results file (relative to the step's cwd, inside the work tree)
  * and report the cases. A missing or unreadable file is a warning in the step's log, not an error.
+ * A big file is parsed in a worker thread so the executor's event loop keeps running.
  */
 export async function collectTestResults(
   spec: { format: 'junit' | 'tap'; path: string },
@@ -20,10 +25,10 @@ export async function collectTestResults(
   ctx: StepContext,
 ): Promise<TestSummary | undefined> {
   let file: string;
-  let text: string;
+  let text: string | undefined;
   try {
     file = resolveFromInside(ctx.buildDir, cwd, spec.path, 'test results path');
-    text = await readFile(file, 'utf8');
+    if ((await stat(file)).size < OFF_THREAD_BYTES) text = await readFile(file, 'utf8');
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
     ctx.log('header', `warning: test results ${spec.path}: ${why}\n`);
@@ -31,7 +36,8 @@ export async function collectTestResults(
   }
   let tests: TestCaseResult[];
   try {
-    tests = spec.format === 'junit' ? parseJUnit(text) : parseTap(text, spec.path);
+    if (text === undefined) tests = await parseTestsOffThread(spec.format, file, spec.path);
+    else tests = spec.format === 'junit' ? parseJUnit(text) : parseTap(text, spec.path);
   } catch (err) {
     ctx.log('header', `warning: test results ${spec.path} could not be read as ${spec.format}: ${(err as Error).message}\n`);
     return undefined;

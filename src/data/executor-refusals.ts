@@ -1,4 +1,4 @@
-import type { RefusedExecutor } from './records.js';
+import type { RefusedExecutor } from '../model/records.js';
 import type { Store } from './store.js';
 
 /** Records the last refused process under an executor's name (for `bb status`), then publishes it. */

@@ -1,8 +1,6 @@
 import type { Build, TestCaseResult } from '../model/build.js';
-import { subjectKey, type ProblemSubject } from './model.js';
-
-/** Build results that say nothing about the code: such builds are never compared. */
-export const UNCOUNTED = new Set(['RETRY', 'CANCELLED', 'SKIPPED']);
+import { isFailing, isGood } from '../model/results.js';
+import { subjectKey, type ProblemSubject } from '../model/problem.js';
 
 export type Verdict = 'pass' | 'fail';
 
@@ -20,7 +18,7 @@ export function verdicts(build: Build, tests: TestCaseResult[]): Map<string, { s
   for (const s of build.steps) {
     if (s.state !== 'done' || !s.result) continue;
     const subject: ProblemSubject = { kind: 'step', suite: '', name: s.name };
-    const verdict: Verdict | null = s.result === 'SUCCESS' || s.result === 'WARNINGS' ? 'pass' : s.result === 'FAILURE' || s.result === 'EXCEPTION' ? 'fail' : null;
+    const verdict: Verdict | null = isGood(s.result) ? 'pass' : isFailing(s.result) ? 'fail' : null;
     if (verdict) out.set(subjectKey(subject), { subject, verdict });
   }
   return out;
@@ -45,8 +43,3 @@ function transitions(a: ReturnType<typeof verdicts>, b: ReturnType<typeof verdic
   return out;
 }
 
-/** The revision a build ran: what the checkout reported, else what was asked for. */
-export function revisionOf(build: Build): string | undefined {
-  const got = build.properties.got_revision;
-  return typeof got === 'string' && got ? got : build.sourcestamp.revision;
-}

@@ -1,13 +1,14 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { createProblem, getProblem, markProblemsDone, openProblems, problemByKey, problemsCursor, problemsDoneAbove, putProblem, setProblemsCursor, trimProblemsDone } from '../data/problems.js';
-import type { Build, TestCaseResult } from '../model/build.js';
+import { isCountedBuild, testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
-import { formatSpan } from '../tiers/duration.js';
+import { formatDuration } from '../model/duration.js';
 import { blame, ownersOf } from './blame.js';
-import { newFailures, revisionOf, UNCOUNTED, verdicts } from './compare.js';
-import { subjectKey, type Problem, type ProblemSubject } from './model.js';
+import { newFailures, verdicts } from './compare.js';
+import { isCounted } from '../model/results.js';
+import { subjectKey, type Problem, type ProblemSubject } from '../model/problem.js';
 import { currentSheriff } from './sheriff-store.js';
 
 /** Property a confirming rerun carries: the id of the Problem it confirms. */
@@ -115,17 +116,17 @@ export class ProblemDetector {
 
   private async handle(b: Build): Promise<void> {
     // A try build (a patch) says nothing about the tree.
-    if (!b.result || UNCOUNTED.has(b.result) || b.sourcestamp.patch) return;
+    if (!isCounted(b.result) || b.sourcestamp.patch) return;
     const tests = await this.store.getTests(b.id);
     const confirming = b.properties[CONFIRM_PROP];
     if (typeof confirming === 'number') return this.confirm(confirming, b, tests);
     await this.resolveWith(b, tests);
     const recent = (await this.store.lastBuilds(b.builder, 100)).filter((x) => x.number < b.number && x.properties[CONFIRM_PROP] === undefined && !x.sourcestamp.patch);
-    const prev = recent.find((x) => x.state === 'finished' && x.result && !UNCOUNTED.has(x.result));
+    const prev = recent.find((x) => isCountedBuild(x));
     if (!prev) return;
     const failures = newFailures(prev, await this.store.getTests(prev.id), b, tests);
     if (!failures.length) return;
-    const rev = revisionOf(b) ?? `build-${b.id}`;
+    const rev = testedRevision(b) ?? `build-${b.id}`;
     const fresh: ProblemSubject[] = [];
     for (const s of failures) {
       const known = await problemByKey(this.store, problemKey(s, rev));
@@ -144,7 +145,7 @@ export class ProblemDetector {
     const sheriff = await currentSheriff(this.store, this.config, at);
     const responsible = unique([...found.guilty, ...ownersOf(this.config, found.files), ...(sheriff ? [sheriff] : [])]);
     const confirm = this.config.problems.confirm;
-    const prevRev = revisionOf(prev);
+    const prevRev = testedRevision(prev);
     let p = await createProblem(this.store, {
       key: problemKey(fresh[0]!, rev),
       state: confirm ? 'suspected' : 'confirmed',
@@ -166,7 +167,7 @@ export class ProblemDetector {
     const { buildset } = await this.store.createBuildSet({
       reason: `confirm problem ${p.id}`,
       scheduler: 'problems',
-      sourcestamp: { ...b.sourcestamp, ...(revisionOf(b) ? { revision: revisionOf(b)! } : {}), changeIds: [] },
+      sourcestamp: { ...b.sourcestamp, ...(testedRevision(b) ? { revision: testedRevision(b)! } : {}), changeIds: [] },
       builders: [b.builder],
       properties: { ...stripRunProps(b.properties), [CONFIRM_PROP]: p.id },
       priority: 100,
@@ -221,12 +222,12 @@ export class ProblemDetector {
     if (!bs) return { why: `its confirming BuildSet ${p.confirmBuildsetId} is gone` };
     const requests = await this.store.getRequests(bs.requestIds);
     const builds = await this.store.getBuilds(requests.flatMap((r) => r.buildIds));
-    const counted = builds.filter((b) => b.state === 'finished' && b.result && !UNCOUNTED.has(b.result)).sort((a, b) => b.id - a.id)[0];
+    const counted = builds.filter((b) => isCountedBuild(b)).sort((a, b) => b.id - a.id)[0];
     if (counted) return { build: counted };
     if (bs.completeAt === undefined) {
       const limit = this.config.problems.confirmWithin;
       if (this.now() - p.openedAt < limit) return null;
-      return { why: `its confirming BuildSet ${bs.id} gave no verdict within ${formatSpan(limit)} (still waiting: is an executor for ${bs.builders.join(', ')} connected?)` };
+      return { why: `its confirming BuildSet ${bs.id} gave no verdict within ${formatDuration(limit)} (still waiting: is an executor for ${bs.builders.join(', ')} connected?)` };
     }
     const byId = new Map(builds.map((b) => [b.id, b]));
     const how = requests
@@ -257,7 +258,7 @@ export class ProblemDetector {
 }
 
 function lastGoodRev(prev: Build): { lastGoodRevision?: string } {
-  const r = revisionOf(prev);
+  const r = testedRevision(prev);
   return r ? { lastGoodRevision: r } : {};
 }
 

@@ -112,6 +112,7 @@ export const testCaseSchema = z.object({
   outcome: z.enum(['pass', 'fail', 'error', 'skip']),
   durationMs: z.number().nonnegative().optional(),
   message: z.string().max(8192).optional(),
+  flaky: z.boolean().optional(),
 });
 
 export const executorEventSchema = z.discriminatedUnion('type', [
@@ -154,6 +155,15 @@ export const executorEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('job-refused'), jobId: z.string(), reason: z.string() }),
 ]);
 export type ExecutorEvent = z.output<typeof executorEventSchema>;
+
+/** An executor event about one build (as opposed to the executor's own hello, heartbeat, …). */
+export type BuildEvent = Exclude<ExecutorEvent, { type: 'hello' | 'heartbeat' | 'stopping' | 'goodbye' | 'job-refused' }>;
+
+const CONTROL_EVENTS = new Set(['hello', 'heartbeat', 'stopping', 'goodbye', 'job-refused']);
+
+export function isBuildEvent(ev: ExecutorEvent): ev is BuildEvent {
+  return !CONTROL_EVENTS.has(ev.type);
+}
 
 /** What an executor puts on the executor-events queue: a batch of events, signed with its secret. */
 export const executorMessagePayloadSchema = z.object({

@@ -1,7 +1,9 @@
+import { echo } from '../util/safe-text.js';
 import type { Store } from '../data/store.js';
-import type { Build, BuildRequest } from '../model/build.js';
-import type { ExecutorRecord, RefusedExecutor } from '../data/records.js';
+import { testedRevision, type Build, type BuildRequest } from '../model/build.js';
+import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
 import { getRefusedExecutors } from '../data/executor-refusals.js';
+import { shortRev } from '../model/revision.js';
 
 export interface BuilderStatus {
   name: string;
@@ -25,7 +27,7 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   if (!summary) throw new Error('no master has run with this Redis and prefix yet (start `bb master` first)');
   const builders = opts.builder ? summary.builders.filter((b) => b.name === opts.builder) : summary.builders;
   if (opts.builder && !builders.length) {
-    throw new Error(`unknown builder "${opts.builder}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
+    throw new Error(`unknown builder "${echo(opts.builder)}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
   }
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
   const refused = await getRefusedExecutors(store, summary.executors);
@@ -54,10 +56,6 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   );
 }
 
-export function shortRev(rev: string | undefined): string {
-  if (!rev) return 'HEAD';
-  return /^[0-9a-f]{40,64}$/.test(rev) ? rev.slice(0, 10) : rev;
-}
 
 export function authorName(author: string): string {
   const m = /^(.*?)\s*<[^>]*>$/.exec(author);
@@ -65,7 +63,7 @@ export function authorName(author: string): string {
 }
 
 export function describeBuild(b: Build): string {
-  const rev = shortRev((b.properties.got_revision as string | undefined) ?? b.sourcestamp.revision);
+  const rev = shortRev(testedRevision(b), 'HEAD');
   const blame = b.blamelist.length ? ` by ${b.blamelist.map(authorName).join(', ')}` : '';
   if (b.state !== 'finished') {
     const step = b.currentStep !== undefined ? b.steps[b.currentStep]?.name : undefined;
