@@ -22,6 +22,9 @@ export type News =
       transition: Transition;
       steps: Shortlist;
       tests: Shortlist;
+      /** Of the failing tests: those the previous build did not run (added failing: no Problem), and those remembered as flaky. */
+      newTests?: Shortlist;
+      flakyTests?: Shortlist;
       revision: string;
       authors: Shortlist;
       /** Why it ended so, for RETRY, CANCELLED and EXCEPTION (e.g. "executor lost"). */
@@ -41,6 +44,9 @@ export type News =
       /** First bad revision, shortened. */
       revision: string;
       guilty: Shortlist;
+      /** resolved: the revision that fixed it (shortened) and its author, where known. */
+      fixedRevision?: string;
+      fixedBy?: string;
     };
 
 export type ProblemNewsEvent = 'opened' | 'flaky' | 'resolved';
@@ -58,7 +64,13 @@ export function buildUrl(titleUrl: string | undefined, builder: string, number: 
   return `${titleUrl.replace(/\/+$/, '')}/builders/${encodeURIComponent(builder)}/builds/${number}`;
 }
 
-export function finishedNews(build: Build, tests: TestCaseResult[], transition: Transition, titleUrl?: string): News {
+export function finishedNews(
+  build: Build,
+  tests: TestCaseResult[],
+  transition: Transition,
+  titleUrl?: string,
+  extra: { newTests?: TestCaseResult[]; flakyTests?: TestCaseResult[] } = {},
+): News {
   const result = build.result ?? 'EXCEPTION';
   const url = buildUrl(titleUrl, build.builder, build.number);
   return {
@@ -69,6 +81,8 @@ export function finishedNews(build: Build, tests: TestCaseResult[], transition: 
     transition,
     steps: shortlist(failedSteps(build)),
     tests: shortlist(testNames(tests.filter(isFailedTest))),
+    ...(extra.newTests?.length ? { newTests: shortlist(testNames(extra.newTests)) } : {}),
+    ...(extra.flakyTests?.length ? { flakyTests: shortlist(testNames(extra.flakyTests)) } : {}),
     revision: revisionOf(build),
     authors: shortlist(build.blamelist.map(authorName)),
     ...(build.text && result !== 'SUCCESS' && result !== 'WARNINGS' && result !== 'FAILURE' ? { reason: clip(build.text) } : {}),
@@ -104,6 +118,16 @@ export function problemNews(p: Problem, event: ProblemNewsEvent): News {
     builders: shortlist(p.builders.map((b) => b.builder)),
     revision: clip(p.firstBadRevision.slice(0, 12)),
     guilty: shortlist(p.guilty),
+    ...fixedBy(p),
+  };
+}
+
+/** The last fix of a Problem: the revision of the build that made it pass again, and its author. */
+export function fixedBy(p: Problem): { fixedRevision?: string; fixedBy?: string } {
+  const last = [...p.builders].filter((b) => b.fixedAt !== undefined).sort((a, b) => (b.fixedAt ?? 0) - (a.fixedAt ?? 0))[0];
+  return {
+    ...(last?.fixedRevision ? { fixedRevision: clip(last.fixedRevision.slice(0, 12)) } : {}),
+    ...(last?.fixedBy ? { fixedBy: clip(last.fixedBy) } : {}),
   };
 }
 

@@ -103,8 +103,15 @@ export function ended(p: Problem): Message {
   const names = p.subjects.map(subjectLabel).map((n) => clean(n, 80));
   return {
     subject: `[bb] fixed: problem #${p.id}, ${names.join(', ')} on ${p.builders.map((b) => b.builder).join(', ')}`,
-    text: `Problem #${p.id} is fixed${open}: ${names.join(', ')} ${names.length === 1 ? 'passes' : 'pass'} again on ${p.builders.map((b) => b.builder).join(', ')}. No more reminders about it.`,
+    text: `Problem #${p.id} is fixed${open}: ${names.join(', ')} ${names.length === 1 ? 'passes' : 'pass'} again on ${p.builders.map((b) => b.builder).join(', ')}${fixText(p)}. No more reminders about it.`,
   };
+}
+
+/** ` (fixed in 0123456789ab by Zooko Wilcox)`: the last fix's revision and author, where known. */
+function fixText(p: Problem): string {
+  const last = [...p.builders].filter((b) => b.fixedAt !== undefined).sort((a, b) => (b.fixedAt ?? 0) - (a.fixedAt ?? 0))[0];
+  if (!last?.fixedRevision) return '';
+  return ` (fixed in ${last.fixedRevision.slice(0, 12)}${last.fixedBy ? ` by ${clean(last.fixedBy, 80)}` : ''})`;
 }
 
 /** What the sheriff hears when someone says a Problem is not theirs. */
