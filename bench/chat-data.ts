@@ -7,7 +7,7 @@ import { MasterBotApi } from '../src/chat/master-api.js';
 import { CommandRouter } from '../src/chat/router.js';
 import { allCommands } from '../bot-commands/index.js';
 import { createLogger } from '../src/log.js';
-import type { MasterConfig } from '../src/config/schema.js';
+import { validateConfig } from '../src/config/validate.js';
 
 export const BUILDERS = Number(process.env.BENCH_BUILDERS ?? 1000);
 
@@ -52,7 +52,18 @@ export async function chatFixture(url: string): Promise<{ store: Store; redis: R
     schedulers: [{ name: 'force', type: 'force', builders }],
     executors: Array.from({ length: 10 }, (_, i) => `e${i}`),
   });
-  const config = { executors: Array.from({ length: 10 }, (_, i) => ({ name: `e${i}` })) } as unknown as MasterConfig;
+  // A config as the master has it (checked, defaults filled in), so the API sees every setting.
+  const executors = Array.from({ length: 10 }, (_, i) => `e${i}`);
+  const { config } = validateConfig(
+    {
+      title: 'bench',
+      redis: { prefix },
+      executors: executors.map((name) => ({ name, secret: 'bench-secret-0123456789' })),
+      builders: builders.map((name) => ({ name, executors: [`e${Number(name.slice(1)) % 10}`], steps: [{ type: 'shell', name: 'noop', command: 'true' }] })),
+      schedulers: [{ type: 'force', name: 'force', builders }],
+    },
+    { file: 'bench/chat-data.ts', baseDir: process.cwd() },
+  );
   const api = new MasterBotApi(store, config, 'bb', 'bench');
   // No per-user limit here: the benchmarks measure the reply path, not the limiter.
   const router = new CommandRouter(allCommands(), api, createLogger('bench', { level: 'silent' }), { deny: async () => null }, { max: 1e9, windowMs: 1 });

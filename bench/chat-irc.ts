@@ -4,7 +4,8 @@
  * The bot's paced sender allows a burst of 4 lines, then 1 line/s, so questions are spaced 1.1 s
  * apart to time replies rather than the pacing.
  *
- *   node --import tsx bench/chat-irc.ts        (needs inspircd and atheme-services: `npm test` installs them)
+ *   npm run bench:chat-irc           (needs inspircd and atheme-services: `npm test` installs them)
+ *   (BENCH_BUILDERS, BENCH_CALLS, BENCH_HISTORY change the sizes)
  */
 import { startPrivateRedis } from '../src/demo/redis.js';
 import { IrcTransport } from '../src/chat/irc/irc-transport.js';
@@ -15,11 +16,12 @@ import { connectHuman } from '../test/harness/irc-human.js';
 import { BUILDERS, chatFixture, deleteAll, fill, pct } from './chat-data.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 30);
+const HISTORY = Number(process.env.BENCH_HISTORY ?? 100_000);
 
 async function main(): Promise<void> {
   const server = process.env.REDIS_URL ? { url: process.env.REDIS_URL, stop: () => undefined } : await startPrivateRedis();
   const { store, redis, prefix, router } = await chatFixture(server.url);
-  await fill(store, redis, 0, 100_000);
+  await fill(store, redis, 0, HISTORY);
   const ircd = await startIrcd();
   const log = createLogger('bench', { level: 'silent' });
   const bot = new IrcTransport({ host: ircd.host, port: ircd.port, tls: false, nick: 'bb', channels: ['#bench'], log });
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 1100));
   }
   times.sort((a, b) => a - b);
-  console.log(`${BUILDERS} builders, 100000 builds; InspIRCd on loopback; ${CALLS} questions`);
+  console.log(`${BUILDERS} builders, ${HISTORY} builds; InspIRCd on loopback; ${CALLS} questions`);
   console.log(`status over IRC (said → reply seen): median ${pct(times, 50).toFixed(1)} ms, p95 ${pct(times, 95).toFixed(1)} ms, max ${times[times.length - 1]!.toFixed(1)} ms`);
   await human.quit();
   await bot.stop();

@@ -3,7 +3,7 @@
  * through the command router, with 1,000 builders and 10,000 then 100,000 builds of history, so
  * you can see whether it grows with history.
  *
- *   node --import tsx bench/chat.ts            (BENCH_BUILDERS, BENCH_CALLS to change sizes)
+ *   npm run bench:chat               (BENCH_BUILDERS, BENCH_CALLS, BENCH_HISTORY=10000,100000 to change sizes)
  *
  * It writes the records straight into a private Redis (or $REDIS_URL) under a fresh prefix, the way
  * the master's store lays them out, and asks through the same router IRC and Matrix use.
@@ -14,6 +14,7 @@ import type { ChatMessage } from '../src/chat/transport.js';
 import { BUILDERS, chatFixture, deleteAll, fill, pct } from './chat-data.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
+const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000').split(',').map(Number);
 
 async function measure(router: CommandRouter, label: string, text: (i: number) => string, calls: number): Promise<string> {
   const times: number[] = [];
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
   const { store, redis, prefix, router } = await chatFixture(server.url);
   console.log(`${BUILDERS} builders; ${CALLS} calls per figure; node ${process.version}`);
   let have = 0;
-  for (const history of [10_000, 100_000]) {
+  for (const history of HISTORY) {
     await fill(store, redis, have, history);
     have = history;
     console.log(`history: ${history} builds`);

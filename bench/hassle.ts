@@ -11,8 +11,7 @@
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { Redis } from 'ioredis';
@@ -22,8 +21,9 @@ import { Master } from '../src/master.js';
 import { createLogger } from '../src/log.js';
 import { createProblem } from '../src/data/problems.js';
 import { putUser } from '../src/data/users.js';
+import { PACKAGE_ROOT } from '../src/util/package-root.js';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const ROOT = PACKAGE_ROOT;
 const N = Number(process.env.BENCH_PROBLEMS ?? 1000);
 
 async function main(): Promise<void> {

@@ -11,15 +11,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Store } from '../src/data/store.js';
 import { BbClient } from '../src/queue/client.js';
 import { startPrivateRedis } from '../src/demo/redis.js';
+import { PACKAGE_ROOT } from '../src/util/package-root.js';
 
-const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const ROOT = PACKAGE_ROOT;
 const N_CHANGES = Number(process.env.BENCH_CHANGES ?? 5000);
 const N_BUILDSETS = Number(process.env.BENCH_BUILDSETS ?? 500);
 const N_LATENCY = Number(process.env.BENCH_LATENCY ?? 100);

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../src/chat/command.js';
 import { actor, mustGet, problemId } from './problem-text.js';
-import { formatSpan } from '../src/tiers/duration.js';
+import { formatDuration } from '../src/model/duration.js';
 
 /** `ack N [note]`: someone is on it; reminders pause. */
 export const ackCommand: CommandSpec = {
@@ -15,6 +15,6 @@ export const ackCommand: CommandSpec = {
     const who = await actor(api, message);
     const note = args.slice(1).join(' ');
     await api.problems.ack(id, who, note || undefined);
-    return `Problem ${id} acknowledged by ${who}${note ? `: ${note}` : ''}. Reminders pause for ${formatSpan(api.problems.ackPauseMs)}.`;
+    return `Problem ${id} acknowledged by ${who}${note ? `: ${note}` : ''}. Reminders pause for ${formatDuration(api.problems.ackPauseMs)}.`;
   },
 };

@@ -1,6 +1,7 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
-import { parseDuration, formatSpan, TierError } from '../src/tiers/index.js';
+import { DURATION_HINT, formatDuration, parseDuration } from '../src/model/duration.js';
+import { TierError } from '../src/tiers/index.js';
 
 /** Who said it: a verified account, else transport and nick. */
 export function who(m: ChatMessage): string {
@@ -11,7 +12,7 @@ export const demoteCommand: CommandSpec = {
   name: 'demote',
   usage: '<builder> [for <duration>] because <reason>',
   summary: 'make a supported builder unsupported (it stops holding packages back), for a while or until promoted',
-  help: 'Durations: 90s, 30m, 24h, 2d. The channel and the builder\'s owners are told; the demotion is recorded with who, why and when.',
+  help: 'Durations: 90s, 30m, 1h30m, 2d, 1w. The channel and the builder\'s owners are told; the demotion is recorded with who, why and when.',
   permission: 'dangerous',
   minArgs: 3,
   async run({ args, api, message }) {
@@ -19,7 +20,7 @@ export const demoteCommand: CommandSpec = {
     let forMs: number | undefined;
     if (rest[0] === 'for') {
       const d = rest[1] ? parseDuration(rest[1]) : null;
-      if (d === null || d <= 0) throw new UsageError(`"${rest[1] ?? ''}" is not a duration (90s, 30m, 24h, 2d)`);
+      if (d === null || d <= 0) throw new UsageError(`"${rest[1] ?? ''}" is not ${DURATION_HINT}`);
       forMs = d;
       rest.splice(0, 2);
     }
@@ -28,6 +29,6 @@ export const demoteCommand: CommandSpec = {
     await api.tiers.demote({ builder, by: who(message), reason, ...(forMs ? { forMs } : {}) }).catch((err: Error) => {
       throw err instanceof TierError ? new CommandError(`Cannot demote: ${err.message}.`) : err;
     });
-    return `${builder} is unsupported now${forMs ? ` for ${formatSpan(forMs)}` : ' until promoted'}: ${reason}`;
+    return `${builder} is unsupported now${forMs ? ` for ${formatDuration(forMs)}` : ' until promoted'}: ${reason}`;
   },
 };

@@ -1,5 +1,5 @@
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
-import { subjectLabel } from '../src/problems/model.js';
+import { subjectLabel } from '../src/model/problem.js';
 import { short, tests } from './problem-text.js';
 
 /**

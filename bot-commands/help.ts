@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import { CommandError, type CommandSpec } from '../src/chat/command.js';
 import { usage } from '../src/chat/router.js';
 
@@ -19,8 +20,8 @@ export function helpCommand(all: () => readonly CommandSpec[]): CommandSpec {
       }
       const wanted = args.join(' ').toLowerCase();
       const spec = specs.find((s) => s.name === wanted || s.aliases?.includes(wanted));
-      if (!spec) throw new CommandError(`No command "${args.join(' ')}". Commands: ${specs.map((s) => s.name).join(', ')}`);
-      const lines = [`${usage(spec)}: ${spec.summary}${spec.permission === 'dangerous' ? ' (needs permission)' : ''}`];
+      if (!spec) throw new CommandError(`No command "${echo(args.join(' '))}". Commands: ${specs.map((s) => s.name).join(', ')}`);
+      const lines = [`${usage(spec)}: ${spec.summary}${spec.permission === 'dangerous' ? ' (needs permission)' : spec.permission === 'channel' ? ' (in a channel: needs permission or channel operator)' : ''}`];
       if (spec.aliases?.length) lines.push(`also: ${spec.aliases.join(', ')}`);
       if (spec.help) lines.push(...spec.help.split('\n'));
       return lines;

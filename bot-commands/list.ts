@@ -1,5 +1,7 @@
+import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
-import { authorName, shortRev } from '../src/status/status.js';
+import { authorName } from '../src/status/status.js';
+import { shortRev } from '../src/model/revision.js';
 
 export const listCommand: CommandSpec = {
   name: 'list',
@@ -24,8 +26,8 @@ export const listCommand: CommandSpec = {
       if (!Number.isInteger(n) || n < 1 || n > 50) throw new UsageError('N is a number from 1 to 50');
       const changes = await api.recentChanges(n);
       if (!changes.length) return 'No changes yet.';
-      return changes.map((c) => `${c.id}: ${shortRev(c.revision)} on ${c.branch ?? '-'} by ${authorName(c.author)}: ${c.comments.split('\n')[0]}`);
+      return changes.map((c) => `${c.id}: ${shortRev(c.revision, 'HEAD')} on ${c.branch ?? '-'} by ${authorName(c.author)}: ${c.comments.split('\n')[0]}`);
     }
-    throw new UsageError(`I can list builders, executors or changes, not "${args[0]}"`);
+    throw new UsageError(`I can list builders, executors or changes, not "${echo(args[0] ?? '')}"`);
   },
 };

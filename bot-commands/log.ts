@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
 
 export const logCommand: CommandSpec = {
@@ -10,13 +11,15 @@ export const logCommand: CommandSpec = {
   maxArgs: 3,
   async run({ args, api }) {
     const [builder, num, stepArg] = args as [string, string | undefined, string | undefined];
-    if (num !== undefined && !/^\d+$/.test(num)) throw new UsageError(`"${num}" is not a build number`);
+    if (num !== undefined && !/^\d+$/.test(num)) throw new UsageError(`"${echo(num)}" is not a build number`);
+    const builders = (await api.config()).builders.map((b) => b.name);
+    if (!builders.includes(builder)) throw new CommandError(`unknown builder "${echo(builder)}" (known: ${builders.join(', ')})`);
     const build = num ? await api.build(builder, Number(num)) : await api.lastBuild(builder);
-    if (!build) throw new CommandError(num ? `${builder} has no build #${num}.` : `${builder} has no builds yet.`);
+    if (!build) throw new CommandError(num ? `${await api.missingBuild(builder, Number(num))}.` : `${builder} has no builds yet.`);
     let step: number | undefined;
     if (stepArg !== undefined) {
       step = /^\d+$/.test(stepArg) ? Number(stepArg) : build.steps.findIndex((s) => s.name === stepArg);
-      if (step < 0 || step >= build.steps.length) throw new CommandError(`${builder} #${build.number} has no step "${stepArg}" (steps: ${build.steps.map((s) => s.name).join(', ')}).`);
+      if (step < 0 || step >= build.steps.length) throw new CommandError(`${builder} #${build.number} has no step "${echo(stepArg)}" (steps: ${build.steps.map((s) => s.name).join(', ')}).`);
     }
     const tail = await api.logTail(build, step, 10);
     const head = `${builder} #${build.number} step ${build.steps[tail.step]?.name ?? tail.step} (last ${tail.lines.length} lines; full log: bb logs ${builder} ${build.number} ${tail.step}):`;

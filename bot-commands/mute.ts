@@ -7,7 +7,7 @@ export const muteCommand: CommandSpec = {
   aliases: ['shush'],
   usage: '',
   summary: 'stop announcements in this channel (in a DM: yours) until "unmute"; commands still work',
-  permission: 'anyone',
+  permission: 'channel',
   maxArgs: 0,
   async run({ api, message }) {
     const audience = audienceOf(message);

@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { NOTIFY_EVENTS, type NotifyEvent } from '../src/config/schema.js';
 import { audienceOf, type Audience } from '../src/notify/audience.js';
@@ -13,7 +14,8 @@ export const notifyCommand: CommandSpec = {
     `Events: ${NOTIFY_EVENTS.join(', ')} (or all).`,
     '"notify on" alone turns on failure and recovery; "notify off" alone turns everything off. A failure that repeats the previous one exactly is announced once.',
   ].join('\n'),
-  permission: 'anyone',
+  permission: 'channel',
+  readOnly: (args) => (args[0] ?? 'list').toLowerCase() === 'list',
   maxArgs: 12,
   async run({ args, api, message }) {
     const subs = api.subscriptions;
@@ -28,7 +30,7 @@ export const notifyCommand: CommandSpec = {
       if (watches.length) parts.push(`Watching: ${watches.map((w) => (w.number !== undefined ? `${w.builder} #${w.number}` : `${w.builder} (next build)`)).join(', ')}.`);
       return parts.join(' ');
     }
-    if (verb !== 'on' && verb !== 'off') throw new UsageError(`"${args[0]}" is not on, off or list`);
+    if (verb !== 'on' && verb !== 'off') throw new UsageError(`"${echo(args[0] ?? '')}" is not on, off or list`);
     const events = parseEvents(rest, subs.eventClasses);
     const now =
       verb === 'on'
@@ -45,7 +47,7 @@ function parseEvents(words: string[], valid: readonly NotifyEvent[]): NotifyEven
   for (const w of words.flatMap((x) => x.split(',')).filter(Boolean)) {
     if (w === 'all') valid.forEach((e) => out.add(e));
     else if ((valid as readonly string[]).includes(w)) out.add(w as NotifyEvent);
-    else throw new UsageError(`unknown event "${w}"; the events are ${valid.join(', ')} (or all)`);
+    else throw new UsageError(`unknown event "${echo(w)}"; the events are ${valid.join(', ')} (or all)`);
   }
   return [...out];
 }

@@ -1,14 +1,16 @@
+import { echo } from '../src/util/safe-text.js';
 import type { BotApi } from '../src/chat/api.js';
 import { CommandError, UsageError } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
-import { subjectLabel, type Problem } from '../src/problems/model.js';
-import type { HassleEntry } from '../src/data/hassle.js';
+import { subjectLabel, type Problem } from '../src/model/problem.js';
+import type { HassleEntry } from '../src/model/hassle.js';
 import { maskEmail } from '../src/users/email.js';
+import { shortRev } from '../src/model/revision.js';
 
 /** Shared wording and argument checks of the Problem commands (not a command itself). */
 
 export function short(rev: string | undefined): string {
-  return rev ? rev.slice(0, 12) : '?';
+  return shortRev(rev);
 }
 
 function ago(at: number, now = Date.now()): string {
@@ -57,7 +59,7 @@ export function historyLines(entries: HassleEntry[], max = 8, now = Date.now()):
 
 export function problemId(arg: string | undefined): number {
   const n = Number((arg ?? '').replace(/^#/, ''));
-  if (!arg || !Number.isInteger(n) || n <= 0) throw new UsageError(`"${arg ?? ''}" is not a problem number.`);
+  if (!arg || !Number.isInteger(n) || n <= 0) throw new UsageError(`"${echo(arg ?? '')}" is not a problem number.`);
   return n;
 }
 

@@ -6,7 +6,7 @@ export const unmuteCommand: CommandSpec = {
   name: 'unmute',
   usage: '',
   summary: 'resume announcements in this channel (in a DM: yours)',
-  permission: 'anyone',
+  permission: 'channel',
   maxArgs: 0,
   async run({ api, message }) {
     const audience = audienceOf(message);

@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { USER_NAME_RE } from '../src/chat/identity.js';
 import { describeQuietHours, describeTimeZone, parseSettingPairs } from '../src/users/settings.js';
@@ -43,5 +44,5 @@ export const userCommand: CommandSpec = {
 };
 
 function checkName(name: string): void {
-  if (!USER_NAME_RE.test(name)) throw new UsageError(`"${name}" is not a bb user name`);
+  if (!USER_NAME_RE.test(name)) throw new UsageError(`"${echo(name)}" is not a bb user name`);
 }

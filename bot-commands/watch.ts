@@ -1,3 +1,4 @@
+import { echo } from '../src/util/safe-text.js';
 import { CommandError, UsageError, type CommandSpec, type Reply } from '../src/chat/command.js';
 import type { BotApi } from '../src/chat/api.js';
 import type { Build } from '../src/model/build.js';
@@ -22,7 +23,7 @@ export const watchCommand: CommandSpec = {
     if (num !== undefined && !/^#?\d{1,9}$/.test(num)) throw new UsageError(`"${num}" is not a build number`);
     const cfg = await api.config();
     if (!cfg.builders.some((b) => b.name === builder)) {
-      throw new CommandError(`There is no builder "${builder}" (builders: ${cfg.builders.map((b) => b.name).join(', ')}).`);
+      throw new CommandError(`There is no builder "${echo(builder)}" (builders: ${cfg.builders.map((b) => b.name).join(', ')}).`);
     }
     const audience = audienceOf(message);
     const here = audience.kind === 'channel' ? 'say here' : 'tell you';
@@ -45,7 +46,7 @@ export const watchCommand: CommandSpec = {
         said = `${builder} #${n} is ${build.state}; I'll ${here} how it ends.`;
       } else {
         const last = (await api.lastBuild(builder))?.number ?? 0;
-        if (n <= last) throw new CommandError(`${builder} has no build #${n}.`);
+        if (n <= last) throw new CommandError(`${await api.missingBuild(builder, n)}.`);
         watch = { ...base, number: n };
         said = `${builder} #${n} has not started yet; I'll ${here} how it ends.`;
       }

@@ -12,17 +12,16 @@ const CHUNK = 500;
 /**
  * Parses a test results file in a worker thread, so a report of tens of thousands of cases does
  * not stop the executor's event loop (heartbeats, logs, other builds) while it is read. The worker
- * loads the TypeScript sources through tsx, as bin/bb.js does. A parse error rejects with a
+ * runs the compiled parse-worker.js beside this module (dist/), or, when this module is the
+ * TypeScript source (in-process tests), parse-worker.ts through tsx. A parse error rejects with a
  * `TestResultsError` carrying the parser's message.
  */
 export function parseTestsOffThread(format: 'junit' | 'tap', file: string, suite: string): Promise<TestCaseResult[]> {
-  const body = new URL('./parse-worker.ts', import.meta.url).href;
-  const boot = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(body)}); });`;
   const job: ParseJob = { format, file, suite, chunk: CHUNK };
   return new Promise((resolve, reject) => {
     const out: TestCaseResult[] = [];
     let finished = false;
-    const worker = new Worker(boot, { eval: true, workerData: job });
+    const worker = import.meta.url.endsWith('.js') ? new Worker(new URL('./parse-worker.js', import.meta.url), { workerData: job }) : tsxWorker(job);
     worker.on('message', (m: { tests?: TestCaseResult[]; done?: true; error?: string }) => {
       if (m.tests) for (const t of m.tests) out.push(t);
       else if (m.done) {
@@ -41,6 +40,13 @@ export function parseTestsOffThread(format: 'junit' | 'tap', file: string, suite
       if (!finished) reject(new Error(`the test results parser stopped (exit ${code}) before it finished`));
     });
   });
+}
+
+/** A worker that loads parse-worker.ts through tsx (this module runs as TypeScript source). */
+function tsxWorker(job: ParseJob): Worker {
+  const body = new URL('./parse-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsxApi())}).then((m) => { m.register(); return import(${JSON.stringify(body)}); });`;
+  return new Worker(boot, { eval: true, workerData: job });
 }
 
 /** URL of tsx's ESM register API (its package exports give require the .cjs twin beside it). */

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { relative } from 'node:path';
 import type { ShellStepSpec } from '../src/model/steps.js';
 import { interpolate, interpolateRecord, propertyText } from './interpolate.js';
 import { resolveInside } from './paths.js';
@@ -23,7 +24,8 @@ export async function runShell(step: ShellStepSpec, ctx: StepContext): Promise<S
 
   await mkdir(cwd, { recursive: true });
   ctx.log('header', `${typeof step.command === 'string' ? argv[2] : argv.map(quoteArg).join(' ')}\n`);
-  ctx.log('header', `in ${cwd}\n`);
+  // Relative: the executor's own paths are nobody's business in chat and on pages.
+  ctx.log('header', `in ${relative(ctx.buildDir, cwd) || '.'} (of the build directory)\n`);
   if (Object.keys(stepEnv).length > 0) ctx.log('header', `env: ${Object.keys(stepEnv).join(' ')}\n`);
   ctx.log('header', `timeout ${timeoutSec}s\n`);
 

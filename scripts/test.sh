@@ -35,7 +35,7 @@ finish() {
   local passed=$1 failed=$2 skipped=$3 code=$4
   local v
   for v in "${verdicts[@]}"; do say "FAILED: $v"; done
-  say "times: install ${t_install:-0} s, type check ${t_tsc:-0} s, vitest ${t_vitest:-0} s, total $(secs "$t_all" "$(now)") s"
+  say "times: install ${t_install:-0} s, type check ${t_tsc:-0} s, build ${t_build:-0} s, vitest ${t_vitest:-0} s, total $(secs "$t_all" "$(now)") s"
   if [ "$skipped" -gt 0 ]; then
     echo "$passed passed, $failed failed, $skipped skipped"
   else
@@ -76,7 +76,23 @@ else
 fi
 t_tsc=$(secs "$t" "$(now)")
 
-# 3. Tests. test/reporter.ts (named in vitest.config.ts) writes the counts to $BB_TEST_SUMMARY after
+# 3. Build: the tests that spawn `bb` processes (bin/bb.js) and the benchmarks' tiny runs use the
+#    compiled JavaScript in dist/, so it is made from the sources as they are now (incremental).
+t=$(now)
+say "build: tsc -p tsconfig.build.json (to dist/)"
+if node_modules/.bin/tsc -p tsconfig.build.json </dev/null >/dev/null; then
+  say "build: done"
+elif [ -f dist/src/cli/main.js ]; then
+  # The type check above already printed the errors; tsc still wrote the JavaScript.
+  say "build: tsc reported errors (see the type check); dist/ was still written"
+else
+  verdicts+=("build (tsc -p tsconfig.build.json wrote no dist/src/cli/main.js); no test ran")
+  finish 0 0 0 1
+fi
+export BB_TEST_BUILT=1
+t_build=$(secs "$t" "$(now)")
+
+# 4. Tests. test/reporter.ts (named in vitest.config.ts) writes the counts to $BB_TEST_SUMMARY after
 #    every test file and at the end of the run.
 summary="$(mktemp "${TMPDIR:-/tmp}/bb-test-summary.XXXXXX")"
 rm -f "$summary"

@@ -1,11 +1,10 @@
 import { ProblemDetector } from './problems/detector.js';
 import { join, resolve } from 'node:path';
-import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import { Store } from './data/store.js';
-import type { ConfigSummary } from './data/records.js';
+import type { ConfigSummary } from './model/records.js';
 import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
@@ -34,6 +33,10 @@ import { TierService } from './tiers/service.js';
 import { openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
 import { Reach } from './notify/reach.js';
+import { BackgroundPruning } from './process/pruning.js';
+import { guardStart } from './process/start-guard.js';
+import { masterStatus } from './status/master.js';
+import type { Guardrail, MasterLease } from './data/guardrails.js';
 
 export interface MasterOptions {
   config: MasterConfig;
@@ -72,10 +75,14 @@ export class Master {
   readonly hassler: Hassler;
   /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
   readonly tiers: TierService;
+  /** Retention: prunes old history in the background (src/data/prune.ts). */
+  readonly retention: BackgroundPruning;
   private readonly redis: Redis;
   private mailerInstance?: Mailer;
   private readonly pollers: GitPoller[] = [];
-  private heartbeat?: NodeJS.Timeout;
+  private lease?: MasterLease;
+  /** What the start-up guardrails warned about (README "State in Redis"); `bb status` and `/healthz` show them. */
+  guardrails: Guardrail[] = [];
   private chatService?: ChatService;
   private announcer?: Announcer;
   private chatReady?: Promise<ChatService>;
@@ -114,6 +121,7 @@ export class Master {
       log: this.log.child({ part: 'hassle' }),
       ...(opts.clock ? { now: opts.clock } : {}),
     });
+    this.retention = new BackgroundPruning(this.store, config.retention, this.log.child({ part: 'retention' }), opts.clock);
     this.tiers = new TierService({
       store: this.store,
       config,
@@ -153,6 +161,13 @@ export class Master {
     const { config } = this.opts;
     // A missing SMTP password (users.smtp.auth.pass from the environment) stops the start here, clearly.
     if (config.users.smtp) void this.mailer;
+    try {
+      ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.redis, this.store.keys, config.redis.allowEviction, this.log));
+    } catch (err) {
+      await this.queues.close().catch(() => undefined);
+      await this.redis.quit().catch(() => undefined);
+      throw err;
+    }
     await this.store.putConfigSummary(summarize(config));
     await this.schedulers.start();
     await this.timed.start();
@@ -224,16 +239,11 @@ export class Master {
       this.pollers.push(poller);
     }
 
-    const beat = () =>
-      this.redis
-        .set(this.store.keys.master, JSON.stringify({ pid: process.pid, host: hostname(), seen: Date.now() }), 'EX', 30)
-        .catch((err) => this.log.warn({ err }, 'master heartbeat failed'));
-    await beat();
-    this.heartbeat = setInterval(beat, 10_000);
     if (config.chat) await this.ensureChat();
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
     await this.hassler.start();
-    this.httpServer = await startWebhooks(config, this.store, this.log);
+    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, { tiers: this.tiers, health: async () => ({ ...(await masterStatus(this.store)) }) });
+    this.retention.start();
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
 
@@ -282,7 +292,7 @@ export class Master {
   }
 
   async stop(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.retention.stop();
     await this.httpServer?.stop();
     await this.announcer?.stop();
     await this.hassler.stop();
@@ -295,6 +305,7 @@ export class Master {
     this.registry.stop();
     this.distributor.stop();
     await this.queues.close();
+    await this.lease?.release();
     await this.redis.quit().catch(() => undefined);
     this.log.info('master stopped');
   }
@@ -317,6 +328,7 @@ function summarize(config: MasterConfig): ConfigSummary {
       ...('branch' in s && s.branch ? { branch: s.branch } : {}),
     })),
     executors: config.executors.map((e) => e.name),
+    retention: config.retention,
   };
 }
 

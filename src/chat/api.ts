@@ -1,6 +1,6 @@
 import type { Build } from '../model/build.js';
 import type { Change } from '../model/change.js';
-import type { ConfigSummary, ExecutorRecord } from '../data/records.js';
+import type { ConfigSummary, ExecutorRecord } from '../model/records.js';
 import type { BuilderStatus } from '../status/status.js';
 import type { NotifyEvent } from '../config/schema.js';
 import type { Audience } from '../notify/audience.js';
@@ -18,6 +18,8 @@ export interface BotApi {
   status(builder?: string): Promise<BuilderStatus[]>;
   lastBuild(builder: string): Promise<Build | null>;
   build(builder: string, number: number): Promise<Build | null>;
+  /** Why a builder has no build with that number: pruned by retention, not yet, or never. */
+  missingBuild(builder: string, number: number): Promise<string>;
   executors(): Promise<ExecutorRecord[]>;
   recentChanges(n: number): Promise<Change[]>;
   /** Force a build; `owner` is who asked. Returns the BuildSet id. */

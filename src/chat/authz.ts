@@ -31,16 +31,17 @@ export class ChatAuthorizer implements Authorizer {
     this.bbUsers = new Set(permissions.users.filter((u) => !u.includes(':') && !u.startsWith('@')));
   }
 
-  async deny(_spec: CommandSpec, m: ChatMessage): Promise<string | null> {
+  async deny(spec: CommandSpec, m: ChatMessage): Promise<string | null> {
     if (m.transport === 'shell' || this.permissions.everyone) return null;
     if (m.account && this.listed(m.transport, m.account)) return null;
     const claim = m.account && this.claimOf ? await this.claimOf(m) : null;
     if (claim?.verified && claim.account?.toLowerCase() === m.account?.toLowerCase() && this.bbUsers.has(claim.user)) return null;
     if (m.transport === 'irc' && (await this.isChannelOp(m.sender))) return null;
+    if (spec.permission === 'channel' && m.channel && (await this.isOperatorHere(m))) return null;
     if (claim && !claim.verified && this.bbUsers.has(claim.user)) {
       return `it needs permission: your claim to be ${claim.user} is not verified yet; say "verify CODE" with the code mailed to ${claim.user}, or "i am user ${claim.user}" for a new one`;
     }
-    return this.why(m);
+    return this.why(spec, m);
   }
 
   private listed(transport: TransportKind, account: string): boolean {
@@ -59,14 +60,25 @@ export class ChatAuthorizer implements Authorizer {
     return false;
   }
 
+  /** Operator (IRC) or moderator (Matrix power level) of the channel or room the message was said in. */
+  private async isOperatorHere(m: ChatMessage): Promise<boolean> {
+    const t = this.transport(m.transport);
+    if (!t?.isOperator || !m.channel) return false;
+    return t.isOperator(m.channel, m.sender).catch(() => false);
+  }
+
   /** Said after the router's `Sorry, <nick>, you may not <command>: `. */
-  private why(m: ChatMessage): string {
+  private why(spec: CommandSpec, m: ChatMessage): string {
     const needs = 'it needs permission';
-    const ops = m.transport === 'irc' && this.permissions.ircChannelOps.length ? `, or be a channel operator in ${this.permissions.ircChannelOps.join(' or ')}` : '';
+    const channelOps = m.transport === 'irc' ? this.permissions.ircChannelOps : [];
+    const here = spec.permission === 'channel' && m.channel && !channelOps.includes(m.channel) ? [m.channel] : [];
+    const opsIn = [...here, ...channelOps];
+    const ops = opsIn.length ? `, or be ${m.transport === 'matrix' ? 'a moderator' : 'a channel operator'} in ${opsIn.join(' or ')}` : '';
     if (m.transport === 'irc' && !m.account) {
       return `${needs}: log in to services (your nick is not identified), then ask an admin to add irc:<your account> to chat.permissions.users${ops}`;
     }
     const identity = m.transport === 'irc' ? `irc:${m.account}` : (m.account ?? m.sender);
-    return `${needs}: ask an admin to add ${identity} to chat.permissions.users${ops}`;
+    const claim = this.bbUsers.size ? `; or, if you are a bb user allowed to, say "i am user NAME", then "verify CODE" with the code I mail you` : '';
+    return `${needs}: ask an admin to add ${identity} to chat.permissions.users${ops}${claim}`;
   }
 }

@@ -1,4 +1,5 @@
-import { dropClaim, getClaim, putClaim, putVerifiedClaim, type ClaimantKey, type ClaimRecord } from '../data/claims.js';
+import { type ClaimantKey, type ClaimRecord } from '../model/claim.js';
+import { dropClaim, getClaim, putClaim, putVerifiedClaim } from '../data/claims.js';
 import type { Store } from '../data/store.js';
 import { getUser, putUser, userByIdentity, withUsersLock } from '../data/users.js';
 import { addAttempt, countClaim, dropPending, getPending, putPending } from '../data/verifications.js';
@@ -6,7 +7,7 @@ import type { UsersConfig } from '../config/schema.js';
 import { codeMatches, hashCode, newCode, newSalt } from '../users/codes.js';
 import { emailFor, maskEmail } from '../users/email.js';
 import type { Mailer } from '../users/mailer.js';
-import { withIdentity } from '../users/user.js';
+import { withIdentity } from '../model/user.js';
 import { USER_NAME_RE, type ClaimOutcome, type IdentityApi, type VerifyOutcome, type WhoAmI } from './identity.js';
 import type { ChatMessage } from './transport.js';
 

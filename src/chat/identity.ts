@@ -1,8 +1,8 @@
-import type { ClaimRecord } from '../data/claims.js';
+import type { ClaimRecord } from '../model/claim.js';
 import type { ChatMessage, TransportKind } from './transport.js';
 
 export type { ClaimRecord };
-export { USER_NAME_RE } from '../users/user.js';
+export { USER_NAME_RE } from '../model/user.js';
 
 /** What bb knows about the person behind a chat message. */
 export interface WhoAmI {

@@ -1,3 +1,4 @@
+import { logsPrunedNote, missingBuild } from '../data/retention.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Build } from '../model/build.js';
@@ -64,6 +65,10 @@ export class MasterBotApi implements BotApi {
     return this.store.buildByNumber(builder, number);
   }
 
+  missingBuild(builder: string, number: number) {
+    return missingBuild(this.store, builder, number);
+  }
+
   async executors() {
     return this.store.getExecutors(this.masterConfig.executors.map((e) => e.name));
   }
@@ -84,6 +89,8 @@ export class MasterBotApi implements BotApi {
       if (idx < 0) for (let i = build.steps.length - 1; i >= 0; i--) if (build.steps[i]!.state !== 'pending') { idx = i; break; }
       if (idx < 0) idx = 0;
     }
+    const pruned = logsPrunedNote(build);
+    if (pruned) return { step: idx, lines: [pruned] };
     const { chunks } = await this.store.readLog(build.id, idx);
     const all = chunks.map((c) => c.text).join('').split('\n');
     if (all[all.length - 1] === '') all.pop();

@@ -1,7 +1,8 @@
+import { echo, oneLine, safeHtml } from '../util/safe-text.js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { BotApi } from './api.js';
-import { CommandError, UsageError, type CommandSpec, type Reply } from './command.js';
+import { CommandError, UsageError, isReadOnly, type CommandSpec, type Reply } from './command.js';
 import { addressedText, distance, splitWords } from './parse.js';
 import { CommandRegistry } from './registry.js';
 import type { ChatMessage } from './transport.js';
@@ -44,6 +45,11 @@ export class CommandRouter {
    * message's transport (its IRC nick, when it differs from the bot's name).
    */
   async handle(message: ChatMessage, alsoCalled?: string): Promise<Reply | null> {
+    const reply = await this.answer(message, alsoCalled);
+    return reply && cleanReply(reply);
+  }
+
+  private async answer(message: ChatMessage, alsoCalled?: string): Promise<Reply | null> {
     const text = addressedText(message.text, this.api.botName, message.isDirect, alsoCalled ? [alsoCalled] : []);
     if (text === null) return null;
     const words = splitWords(text);
@@ -59,7 +65,7 @@ export class CommandRouter {
     if ((spec.minArgs !== undefined && args.length < spec.minArgs) || (spec.maxArgs !== undefined && args.length > spec.maxArgs)) {
       return { lines: [`Usage: ${usage(spec)}`] };
     }
-    if (spec.permission === 'dangerous') {
+    if (spec.permission === 'dangerous' || (spec.permission === 'channel' && !message.isDirect && !isReadOnly(spec, args))) {
       const why = await this.authorizer.deny(spec, message);
       if (why) return { lines: [`Sorry, ${message.sender}, you may not ${spec.name}: ${why}`] };
     }
@@ -86,11 +92,11 @@ export class CommandRouter {
       }
       const [name, inline] = w.slice(2).split('=', 2) as [string, string | undefined];
       const kind = spec.options?.[name];
-      if (!kind) return { args, options, bad: `unknown option --${name}` };
+      if (!kind) return { args, options, bad: `unknown option --${echo(name)}` };
       if (kind === 'flag') options[name] = true;
       else {
         const value = inline ?? words[++i];
-        if (value === undefined) return { args, options, bad: `--${name} needs a value` };
+        if (value === undefined) return { args, options, bad: `--${echo(name)} needs a value` };
         options[name] = value;
       }
     }
@@ -98,15 +104,17 @@ export class CommandRouter {
   }
 
   private unknown(words: string[]): string {
-    const said = words.slice(0, 2).join(' ').toLowerCase();
-    const first = words[0]!.toLowerCase();
+    // No command name is longer than NAME_CAP: a longer word cannot be near one, and comparing
+    // only its head keeps the distance cheap for any input length.
+    const said = words.slice(0, 2).join(' ').toLowerCase().slice(0, NAME_CAP);
+    const first = words[0]!.toLowerCase().slice(0, NAME_CAP);
     let best: { name: string; d: number } | undefined;
     for (const name of this.registry.names()) {
       const d = Math.min(distance(first, name), distance(said, name));
       if (!best || d < best.d) best = { name, d };
     }
     const hint = best && best.d <= Math.max(2, Math.floor(best.name.length / 3)) ? ` Did you mean "${best.name}"?` : '';
-    return `I don't know "${words[0]}".${hint} Say "${this.api.botName}: help" for the list.`;
+    return `I don't know "${echo(words[0]!)}".${hint} Say "${this.api.botName}: help" for the list.`;
   }
 
   /** Over the limit: the first message is told to slow down ('warn'), the rest of the flood is not answered ('quiet'). */
@@ -119,6 +127,19 @@ export class CommandRouter {
     if (times.length <= this.rate.max) return 'ok';
     return times.length === this.rate.max + 1 ? 'warn' : 'quiet';
   }
+}
+
+/** Longer than any command name plus its "did you mean" slack. */
+const NAME_CAP = 48;
+
+/**
+ * Every reply, whatever a command put in it, leaves as the lines the command meant: a CR, LF or
+ * other control character inside a line (from a commit author, a test name, what someone said)
+ * cannot start a line of its own or add IRC formatting or a bidirectional override.
+ */
+function cleanReply(reply: Reply): Reply {
+  const lines = reply.lines.map(oneLine).filter((l) => l !== '');
+  return reply.html === undefined ? { lines } : { lines, html: safeHtml(reply.html) };
 }
 
 export function usage(spec: CommandSpec): string {

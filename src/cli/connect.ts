@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
-import { Store } from '../data/store.js';
+import type { Store } from '../data/store.js';
+import { CliError } from './connect-error.js';
+
+export { CliError };
 
 export interface ConnOptions {
   redis?: string;
@@ -25,6 +27,8 @@ export function connPrefix(o: ConnOptions): string {
 /** A read-only view of the store for CLI commands. Fails fast when Redis is not there. */
 export async function openStore(o: ConnOptions): Promise<{ store: Store; close(): void }> {
   const url = connUrl(o);
+  // Loaded here, not at the top: commands that never open the store (sendchange) skip it.
+  const [{ Redis }, { Store }] = await Promise.all([import('ioredis'), import('../data/store.js')]);
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   try {
     await redis.connect();
@@ -32,14 +36,4 @@ export async function openStore(o: ConnOptions): Promise<{ store: Store; close()
     throw new CliError(`cannot reach Redis at ${url}: ${(err as Error).message} (set --redis or REDIS_URL)`);
   }
   return { store: new Store(redis, connPrefix(o)), close: () => redis.disconnect() };
-}
-
-/** An error the CLI prints as one line (no stack) before exiting with `code`. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
 }

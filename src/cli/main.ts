@@ -1,37 +1,48 @@
 import { Command, CommanderError } from 'commander';
-import { CliError } from './connect.js';
-import { masterCommand } from './commands/master.js';
-import { sendchangeCommand } from './commands/sendchange.js';
-import { forceCommand } from './commands/force.js';
-import { stopCommand } from './commands/stop.js';
-import { schedulerCommand } from './commands/scheduler.js';
-import { tryCommand } from './commands/try.js';
-import { statusCommand } from './commands/status.js';
-import { logsCommand } from './commands/logs.js';
-import { checkConfigCli } from './commands/check-config.js';
-import { executorCli } from './commands/executor.js';
-import { demoCommand } from './commands/demo.js';
-import { userCommand } from './commands/user.js';
-import { ConfigError } from '../config/load.js';
-import { InputError } from '../queue/client.js';
+import { CliError } from './connect-error.js';
+import { ConfigError } from '../config/errors.js';
+import { InputError } from '../queue/input-error.js';
 
 export { VERSION } from '../version.js';
 import { VERSION } from '../version.js';
 
-/** The `bb` program: one explicit list of subcommands. */
-export function program(): Command {
+/**
+ * Every subcommand, in the order `bb --help` lists them, each loaded only when it runs: `bb
+ * --version` loads none and `bb sendchange` only the queue client, never the master or chat.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  master: async () => (await import('./commands/master.js')).masterCommand(),
+  executor: async () => (await import('./commands/executor.js')).executorCli(),
+  sendchange: async () => (await import('./commands/sendchange.js')).sendchangeCommand(),
+  force: async () => (await import('./commands/force.js')).forceCommand(),
+  try: async () => (await import('./commands/try.js')).tryCommand(),
+  stop: async () => (await import('./commands/stop.js')).stopCommand(),
+  scheduler: async () => (await import('./commands/scheduler.js')).schedulerCommand(),
+  user: async () => (await import('./commands/user.js')).userCommand(),
+  status: async () => (await import('./commands/status.js')).statusCommand(),
+  logs: async () => (await import('./commands/logs.js')).logsCommand(),
+  prune: async () => (await import('./commands/prune.js')).pruneCommand(),
+  'check-config': async () => (await import('./commands/check-config.js')).checkConfigCli(),
+  demo: async () => (await import('./commands/demo.js')).demoCommand(),
+};
+
+/**
+ * The `bb` program with the subcommands `argv` needs: the named one when the first argument names
+ * one, none for `--version`, every one otherwise (help, or an unknown command to suggest against).
+ */
+export async function program(argv: string[] = []): Promise<Command> {
   const p = new Command('bb')
     .description('bb: continuous integration with a chat bot')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)');
-  for (const c of [masterCommand(), executorCli(), sendchangeCommand(), forceCommand(), tryCommand(), stopCommand(), schedulerCommand(), userCommand(), statusCommand(), logsCommand(), checkConfigCli(), demoCommand()]) {
-    p.addCommand(c);
-  }
+  const first = argv[2];
+  const names = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : first === '--version' || first === '-V' ? [] : Object.keys(COMMANDS);
+  for (const c of await Promise.all(names.map((n) => COMMANDS[n]!()))) p.addCommand(c);
   return p;
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const p = program();
+  const p = await program(argv);
   p.exitOverride();
   try {
     await p.parseAsync(argv);

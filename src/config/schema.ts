@@ -1,4 +1,6 @@
+import { DURATION_HINT, parseDuration } from '../model/duration.js';
 import { z } from 'zod';
+import { retentionSchema } from './retention.js';
 import { NAME_RE, type Change } from '../model/change.js';
 import { stepSpecSchema } from '../model/steps.js';
 
@@ -239,10 +241,8 @@ export const smtpSchema = z
   .strict()
   .transform((s) => ({ ...s, port: s.port ?? (s.secure ? 465 : 587), requireTLS: s.requireTLS ?? !LOOPBACK_HOSTS.has(s.host) }));
 
-/** `90s`, `30m`, `2h`, `1d` (or 0) → milliseconds, checked at load. */
-const durationMs = z
-  .union([z.literal(0), z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d)$/, 'a duration such as 0s, 90s, 30m, 2h or 1d')])
-  .transform((v) => (v === 0 ? 0 : Math.round(Number(/^[\d.]+/.exec(v)![0]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[v.trim().slice(-1) as 's' | 'm' | 'h' | 'd'])));
+/** `90s`, `30m`, `2h`, `1d`, `1w` (or 0) → milliseconds, checked at load (src/model/duration.ts). */
+const durationMs = z.union([z.literal(0), z.string().refine((v) => parseDuration(v) !== null, DURATION_HINT)]).transform((v) => (v === 0 ? 0 : parseDuration(v)!));
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 22:00');
 
@@ -415,9 +415,17 @@ export const masterConfigSchema = z
         url: z.string().optional(),
         /** Every key bb writes starts with this. Default `bb`. */
         prefix: z.string().regex(/^[A-Za-z0-9_{}.-]+$/).default('bb'),
+        /**
+         * Start even when Redis may evict keys (a `maxmemory-policy` other than `noeviction`). Default
+         * false: an evicting Redis silently drops builds, queued jobs and chat state, so the master
+         * refuses to start on one unless this says the loss is accepted.
+         */
+        allowEviction: z.boolean().default(false),
       })
       .strict()
-      .default({ prefix: 'bb' }),
+      .default({ prefix: 'bb', allowEviction: false }),
+    /** History retention: how long builds, logs, changes and BuildSets are kept (src/config/retention.ts). On by default. */
+    retention: retentionSchema,
     /** Where the master keeps git mirrors for pollers. Default `.bb/master`. */
     basedir: z.string().default('.bb/master'),
     /** Seconds without a heartbeat before an executor counts as lost and its builds are retried. Default 15. */
@@ -475,7 +483,7 @@ export const masterConfigSchema = z
     tiers: z
       .object({
         owners: z.record(z.string(), z.array(z.string())).default({}),
-        suggestDemotionAfter: z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'a duration such as 90s, 30m, 24h or 2d').optional(),
+        suggestDemotionAfter: z.string().refine((v) => parseDuration(v) !== null, DURATION_HINT).optional(),
       })
       .strict()
       .optional(),

@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
-import type { ExecutorRecord } from './records.js';
-import type { ClaimRecord } from './claims.js';
-import type { SchedulerSwitch } from './switch.js';
-import type { User } from '../users/user.js';
-import type { Problem } from '../problems/model.js';
+import type { ExecutorRecord } from '../model/records.js';
+import type { ClaimRecord } from '../model/claim.js';
+import type { SchedulerSwitch } from '../model/scheduler-switch.js';
+import type { User } from '../model/user.js';
+import type { Problem } from '../model/problem.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
 export interface DataEvents {

@@ -1,3 +1,4 @@
+import type { HassleEntry, HassleState } from '../model/hassle.js';
 import type { Store } from './store.js';
 
 /**
@@ -8,43 +9,6 @@ import type { Store } from './store.js';
  * - `hassle:<id>:log`: list of HassleEntry (JSON), oldest first: the audit `problem N` shows;
  * - `hassle:person:<user>`: sorted set of the times reminders reached that person (the daily cap).
  */
-
-/** A reminder to one person held back by their quiet hours. */
-export interface HeldReminder {
-  step: string;
-  user: string;
-  /** When their quiet hours end (epoch ms). */
-  at: number;
-}
-
-export interface HassleState {
-  problemId: number;
-  /** When the ladder started (the Problem confirmed), epoch ms. */
-  base: number;
-  /** Index of the next ladder step. */
-  next: number;
-  /** When the step before `next` ran. */
-  lastRunAt?: number;
-  held: HeldReminder[];
-  /** The interested were told the Problem started. */
-  startTold: boolean;
-  /** The Problem resolved or turned flaky (and the ending was told), or is gone: nothing more to do. */
-  ended?: boolean;
-}
-
-/** One line of the audit: a reminder sent (or why not). */
-export interface HassleEntry {
-  at: number;
-  /** `L1`… a level, `R1`… a repeat, `start`, `end`. */
-  step: string;
-  /** bb user, or a channel target for a mention. */
-  to: string;
-  /** How it went out: `irc`, `matrix`, `shell`, `email`, `channel`, or `none`. */
-  via: string;
-  /** `sent`, `held` (quiet hours), `superseded` (a held one a later level overtook), `paused` (ack/snooze), `capped`, `failed`, `undeliverable`. */
-  outcome: 'sent' | 'held' | 'superseded' | 'paused' | 'capped' | 'failed' | 'undeliverable';
-  note?: string;
-}
 
 const k = (store: Store) => ({
   one: (id: number) => `${store.keys.db}:hassle:${id}`,

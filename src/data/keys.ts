@@ -38,7 +38,12 @@
  * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
  * | db:poller:<name> | hash | branch → last emitted tip |
  * | db:config | string | summary of the running master's config (builders, executors, schedulers) for the CLI |
- * | db:master | string | the running master's heartbeat (pid, host, started, seen), with a TTL |
+ * | db:master | string | the running master's lease (src/data/guardrails.ts): `{token, pid, host, started, seen, warnings}` JSON with a 30 s expiry renewed every 10 s; a second master on the prefix refuses to start while it is held |
+ * | db:builder:<name>:pruned | string | highest build number of that builder pruned by retention (a missing build at or below it was pruned) |
+ * | db:builder:<name>:logs-pruned | string | retention's logs cursor: every build of that builder up to this number had its logs pruned or is in db:retention:logs-deferred |
+ * | db:retention:logs-deferred | zset | ids of builds whose logs were due but kept (an open Problem, not finished), looked at again each pass, score = id |
+ * | db:retention:pruned | hash | `changes`, `buildsets`: highest id pruned (a missing one at or below it was pruned) |
+ * | db:retention:last | string | the last retention pass: `{at, dryRun, counts}` JSON (`bb status`) |
  * | db:chat:claim:<transport>:<account\|nick>:<id> | string | ClaimRecord JSON: who a chat identity says it is (`i am user warner`); keyed by the verified account when there is one, else by nick; unverified until the verification flow confirms it |
  * | db:user:<name> | string | User JSON (src/users/user.ts): full name, emails, VCS author strings, IRC nick and services account, Matrix id, time zone, quiet hours |
  * | db:users | zset | bb user names, score 0 (listed by name) |
@@ -187,6 +192,35 @@ export class Keys {
   }
   get config(): string {
     return `${this.db}:config`;
+  }
+  /** Highest build number of a builder pruned by retention. */
+  builderPruned(builder: string): string {
+    return `${this.db}:builder:${builder}:pruned`;
+  }
+  /** Retention's logs cursor for a builder. */
+  builderLogsPruned(builder: string): string {
+    return `${this.db}:builder:${builder}:logs-pruned`;
+  }
+  /** SCAN pattern of every builder's builds zset. */
+  get builderBuildsPattern(): string {
+    return `${this.db}:builder:*:builds`;
+  }
+  /** The builder named in a key matched by `builderBuildsPattern`. */
+  builderOfBuildsKey(key: string): string {
+    return key.slice(`${this.db}:builder:`.length, -':builds'.length);
+  }
+  /** SCAN pattern of scheduler state (pending and taking lists, upstream cursors). */
+  get schedPattern(): string {
+    return `${this.db}:sched:*`;
+  }
+  get retentionDeferredLogs(): string {
+    return `${this.db}:retention:logs-deferred`;
+  }
+  get retentionPruned(): string {
+    return `${this.db}:retention:pruned`;
+  }
+  get retentionLast(): string {
+    return `${this.db}:retention:last`;
   }
   get master(): string {
     return `${this.db}:master`;

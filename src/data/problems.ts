@@ -1,4 +1,5 @@
-import type { Problem } from '../problems/model.js';
+import type { SheriffOverride } from '../model/problem.js';
+import type { Problem } from '../model/problem.js';
 import type { Store } from './store.js';
 
 /**
@@ -93,14 +94,6 @@ export async function markProblemsDone(store: Store, buildId: number): Promise<v
 /** Forgets handled ids at or below the cursor. */
 export async function trimProblemsDone(store: Store, cursor: number): Promise<void> {
   await store.redis.zremrangebyscore(k(store).done, '-inf', cursor);
-}
-
-export interface SheriffOverride {
-  user: string;
-  by: string;
-  at: number;
-  /** ISO week (e.g. 2026-W48) the override holds for. */
-  week: string;
 }
 
 export async function getSheriffOverride(store: Store): Promise<SheriffOverride | null> {

@@ -7,7 +7,7 @@ import { stepName, type StepSpec } from '../model/steps.js';
 import { Kicker, KeyedMutex } from '../util/mutex.js';
 import { DataBus } from './events.js';
 import { Keys, pendingMember, pendingScore } from './keys.js';
-import type { ConfigSummary, ExecutorRecord } from './records.js';
+import type { ConfigSummary, ExecutorRecord } from '../model/records.js';
 import type { ExecutorEvent } from '../queue/jobs.js';
 
 /** A build event as the store applies it: an executor's event without its build id and token. */

@@ -1,5 +1,5 @@
 import { KeyedMutex } from '../util/mutex.js';
-import { identitiesOf, identityField, type Identity, type User } from '../users/user.js';
+import { identitiesOf, identityField, type Identity, type User } from '../model/user.js';
 import type { Store } from './store.js';
 
 /** Refused user writes: an identity already belongs to someone else, a name is taken, … */

@@ -1,17 +1,5 @@
-import type { ClaimantKey } from './claims.js';
+import type { ClaimantKey, PendingVerification } from '../model/claim.js';
 import type { Store } from './store.js';
-
-/** A claim waiting for the code mailed to the claimed user. The code itself is never stored. */
-export interface PendingVerification {
-  user: string;
-  email: string;
-  salt: string;
-  hash: string;
-  /** Epoch ms after which the code no longer counts. */
-  expiresAt: number;
-  /** Wrong codes tried so far. */
-  attempts: number;
-}
 
 // The record outlives its code by a day, so "expired" can be told apart from "never asked".
 const GRACE_MS = 24 * 3600_000;

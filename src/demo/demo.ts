@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createLogger } from '../log.js';
 import { loadConfig } from '../config/load.js';
 import { Master } from '../master.js';
@@ -10,8 +9,10 @@ import { describeBuild, authorName } from '../status/status.js';
 import { startPrivateRedis } from './redis.js';
 import { SampleRepo, DEMO_STORY } from './sample-repo.js';
 import { runShell } from './shell.js';
+import { shortRev } from '../model/revision.js';
+import { PACKAGE_ROOT } from '../util/package-root.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const ROOT = PACKAGE_ROOT;
 
 export interface DemoOptions {
   storyIntervalSec: number;
@@ -65,7 +66,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
           const next = DEMO_STORY[step++];
           if (!next) return;
           const sha = repo.commit(next.author, next.files, next.message);
-          say(`* ${authorName(next.author)} committed ${sha.slice(0, 10)}: ${next.message}`);
+          say(`* ${authorName(next.author)} committed ${shortRev(sha)}: ${next.message}`);
         }, opts.storyIntervalSec * 1000)
       : undefined;
 
@@ -91,7 +92,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
 
 function tail(master: Master, say: (s: string) => void): void {
   const bus = master.store.bus;
-  bus.on('change.new', (c) => say(`change ${c.id}: ${c.revision?.slice(0, 10) ?? '-'} on ${c.branch ?? '-'} by ${authorName(c.author)}: ${c.comments.split('\n')[0]}`));
+  bus.on('change.new', (c) => say(`change ${c.id}: ${shortRev(c.revision, '-')} on ${c.branch ?? '-'} by ${authorName(c.author)}: ${c.comments.split('\n')[0]}`));
   bus.on('buildset.new', (bs) => say(`buildset ${bs.id} (${bs.reason}) for ${bs.builders.join(', ')}`));
   bus.on('build.started', (b) => say(`${b.builder} #${b.number} started on ${b.executor}`));
   bus.on('build.finished', (b) => say(`${b.builder} ${describeBuild(b)}`));

@@ -3,12 +3,19 @@ import type { MasterConfig } from '../config/schema.js';
 import { resolveHttpSecrets, type WebhookKind } from '../config/http-secrets.js';
 import type { Store } from '../data/store.js';
 import { WebhookServer } from './server.js';
+import type { TiersApi } from '../tiers/model.js';
 
 /**
  * Starts the HTTP side when the config has an `http` section: reads the webhook secrets (a
  * ConfigError if an environment variable went missing since the config was loaded) and listens.
  */
-export async function startWebhooks(config: MasterConfig, store: Store, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<WebhookServer | undefined> {
+export async function startWebhooks(
+  config: MasterConfig,
+  store: Store,
+  log: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  web: { tiers?: TiersApi; health?: () => Promise<Record<string, unknown>> } = {},
+): Promise<WebhookServer | undefined> {
   const http = config.http;
   if (!http) return undefined;
   const secrets = resolveHttpSecrets(config, env);
@@ -20,12 +27,17 @@ export async function startWebhooks(config: MasterConfig, store: Store, log: Log
     const p = project(kind);
     if (w[kind] && secret) hooks.set(kind, { secret, ...(p !== undefined ? { project: p } : {}) });
   }
+  // The pages load only for a master that serves HTTP.
+  const { webHandler } = await import('../web/index.js');
+  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), now: Date.now }, log.child({ part: 'web' }));
   const server = new WebhookServer({
+    pages,
     host: http.host,
     port: http.port,
     maxBodyBytes: http.maxBodyBytes,
     hooks,
     intake: async (items) => (await store.addChanges(items)).length,
+    ...(web.health ? { health: web.health } : {}),
     log: log.child({ part: 'http' }),
   });
   await server.start();

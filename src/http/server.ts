@@ -24,6 +24,10 @@ export interface WebhookServerOptions {
   /** Stores changes in the order given (one transaction); returns how many were new. */
   intake(items: Array<{ fields: ChangeFields; key?: string }>): Promise<number>;
   log: Logger;
+  /** The web pages (src/web): answers a request and returns true, or false when the path is not a page. */
+  pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** More of `/healthz`'s body beside `ok: true` (the master: its guardrail warnings). */
+  health?: () => Promise<Record<string, unknown>>;
 }
 
 /** Answered, with what to log. */
@@ -83,6 +87,16 @@ export class WebhookServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const hook = path.startsWith('/change_hook/') ? path.slice('/change_hook/'.length) : undefined;
+    if (hook === undefined && path !== '/healthz' && this.opts.pages) {
+      try {
+        if (await this.opts.pages(req, res)) return;
+      } catch (err) {
+        this.opts.log.error({ err, path }, 'page failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end('internal error');
+        return;
+      }
+    }
     let reply: Reply;
     try {
       reply = await this.route(req, path, hook);
@@ -109,7 +123,7 @@ export class WebhookServer {
   }
 
   private async route(req: IncomingMessage, path: string, hook: string | undefined): Promise<Reply> {
-    if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? new Reply(200, { ok: true }) : reject(405, 'use GET');
+    if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? new Reply(200, { ok: true, ...(await this.opts.health?.()) }) : reject(405, 'use GET');
     if (hook === undefined) return reject(404, 'not found');
     const handler = Object.hasOwn(WEBHOOKS, hook) ? WEBHOOKS[hook as WebhookKind] : undefined;
     const conf = handler ? this.opts.hooks.get(hook as WebhookKind) : undefined;

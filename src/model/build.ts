@@ -1,4 +1,4 @@
-import type { Result } from './results.js';
+import { isCounted, type Result } from './results.js';
 
 export interface Patch {
   /** The unified diff, as `git apply` takes it. */
@@ -133,4 +133,17 @@ export interface Build {
   /** Index of the running step, if any. */
   currentStep?: number;
   tests?: { total: number; failed: number; skipped: number };
+  /** When retention pruned its logs and test results (the record stays). */
+  logsPrunedAt?: number;
+}
+
+/** The revision a build tested: what the checkout reported (`got_revision`), else what was asked for. */
+export function testedRevision(build: Build): string | undefined {
+  const got = build.properties.got_revision;
+  return typeof got === 'string' && got ? got : build.sourcestamp.revision;
+}
+
+/** A finished build whose result is a verdict on the code (not retried, cancelled or skipped). */
+export function isCountedBuild(build: Build): boolean {
+  return build.state === 'finished' && isCounted(build.result);
 }

@@ -1,3 +1,4 @@
+import { oneLine } from '../util/safe-text.js';
 import { z } from 'zod';
 
 /** Names of branches, builders, executors, schedulers and projects bb accepts from outside. */
@@ -27,8 +28,9 @@ export const revisionSchema = z.string().regex(REVISION_RE, 'a revision is a hex
 
 /** What a change source hands to bb. */
 export const changeInputSchema = z.object({
-  author: z.string().min(1).max(500),
-  committer: z.string().max(500).optional(),
+  /** `Full Name <email>` or a user name; CR, LF and other control characters become spaces (see oneLine). */
+  author: z.string().max(500).transform(oneLine).pipe(z.string().min(1, 'an author is required')),
+  committer: z.string().max(500).transform(oneLine).optional(),
   files: z.array(z.string().max(4096)).max(100_000).default([]),
   comments: z.string().max(65_536).default(''),
   revision: revisionSchema.optional(),

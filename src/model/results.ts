@@ -28,3 +28,11 @@ export function isFailing(r: Result): boolean {
 export function isGood(r: Result): boolean {
   return r === 'SUCCESS' || r === 'WARNINGS';
 }
+
+/** Results that say nothing about the code (retried, cancelled, skipped): never counted as a verdict. */
+const UNCOUNTED: ReadonlySet<Result> = new Set<Result>(['RETRY', 'CANCELLED', 'SKIPPED']);
+
+/** A result that counts as a verdict on the code it ran (tiers, Problems, health). */
+export function isCounted(r: Result | undefined): r is Result {
+  return r !== undefined && !UNCOUNTED.has(r);
+}

@@ -2,9 +2,9 @@ import type { Logger } from '../log.js';
 import type { ChatOutbox } from '../chat/outbox.js';
 import type { MasterConfig, NotifyEvent } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import type { ExecutorRecord } from '../data/records.js';
+import type { ExecutorRecord } from '../model/records.js';
 import type { Build } from '../model/build.js';
-import type { Problem } from '../problems/model.js';
+import type { Problem } from '../model/problem.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { audienceKey, type Audience } from './audience.js';
 import { classifyProblem } from './classify.js';
@@ -87,7 +87,7 @@ export class Announcer {
 
   private async problem(p: Problem, event: ProblemNewsEvent): Promise<void> {
     const classes = classifyProblem(event, p);
-    if (classes.length) await this.deliver(problemNews(p, event), classes, []);
+    if (classes.length) await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, []);
   }
 
   private async finished(build: Build): Promise<void> {

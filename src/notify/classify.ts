@@ -1,6 +1,6 @@
 import type { NotifyEvent } from '../config/schema.js';
 import { isFailing, type Result } from '../model/results.js';
-import type { Problem } from '../problems/model.js';
+import type { Problem } from '../model/problem.js';
 import { sameFailure, type FailureSignature } from './failure.js';
 
 /** A finished build as far as announcing goes: its result and, when it failed, how. */

@@ -1,4 +1,5 @@
 import type { Result } from '../model/results.js';
+import { inline } from '../util/safe-text.js';
 import type { Style } from './style.js';
 
 const RESULT_COLOUR: Record<Result, string> = {
@@ -18,8 +19,8 @@ export function escapeHtml(s: string): string {
 
 /** Matrix's HTML subset (org.matrix.custom.html): bold, code, coloured result, links. */
 export const htmlStyle: Style = {
-  text: escapeHtml,
-  code: (s) => `<code>${escapeHtml(s)}</code>`,
+  text: (s) => escapeHtml(inline(s)),
+  code: (s) => `<code>${escapeHtml(inline(s))}</code>`,
   bold: (s) => `<b>${s}</b>`,
   result: (r) => {
     const colour = RESULT_COLOUR[r] ?? '#757575';

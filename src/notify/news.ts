@@ -1,8 +1,12 @@
-import type { Build, TestCaseResult } from '../model/build.js';
+import { clipLine } from '../util/safe-text.js';
+import { testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Result } from '../model/results.js';
-import type { ExecutorRecord } from '../data/records.js';
-import { subjectLabel, type Problem } from '../problems/model.js';
-import { authorName, shortRev } from '../status/status.js';
+import type { ExecutorRecord } from '../model/records.js';
+import { subjectLabel, type Problem } from '../model/problem.js';
+import { authorName } from '../status/status.js';
+import { shortRev } from '../model/revision.js';
+import { headline, isSummarised, problemUrl, wholeList, type Pointers } from '../problems/subject-text.js';
+import { qualifiedNames, type TestRef } from '../problems/test-names.js';
 import type { Transition } from './classify.js';
 import { failedSteps, isFailedTest } from './failure.js';
 
@@ -38,8 +42,14 @@ export type News =
       id: number;
       /** opened: confirmed (or opened without a rerun); flaky: passed on its confirming rerun; resolved: passes again everywhere. */
       event: ProblemNewsEvent;
-      /** The failing tests (`suite.name`) or steps (`step name`). */
+      /** The failing tests (`suite.name`) or steps (`step name`), when few. */
       subjects: Shortlist;
+      /** Instead of names, when many: `46 tests in test_parse.py and 5 more files`. */
+      counted?: string;
+      /** Where the whole list is, when names were left out. */
+      rest?: string;
+      /** The Problem's page. */
+      url?: string;
       builders: Shortlist;
       /** First bad revision, shortened. */
       revision: string;
@@ -80,9 +90,9 @@ export function finishedNews(
     result,
     transition,
     steps: shortlist(failedSteps(build)),
-    tests: shortlist(testNames(tests.filter(isFailedTest))),
-    ...(extra.newTests?.length ? { newTests: shortlist(testNames(extra.newTests)) } : {}),
-    ...(extra.flakyTests?.length ? { flakyTests: shortlist(testNames(extra.flakyTests)) } : {}),
+    tests: shortlist(testNames(tests.filter(isFailedTest), tests)),
+    ...(extra.newTests?.length ? { newTests: shortlist(testNames(extra.newTests, tests)) } : {}),
+    ...(extra.flakyTests?.length ? { flakyTests: shortlist(testNames(extra.flakyTests, tests)) } : {}),
     revision: revisionOf(build),
     authors: shortlist(build.blamelist.map(authorName)),
     ...(build.text && result !== 'SUCCESS' && result !== 'WARNINGS' && result !== 'FAILURE' ? { reason: clip(build.text) } : {}),
@@ -109,14 +119,18 @@ export function executorNews(rec: ExecutorRecord, why?: string): News {
 }
 
 /** A Problem's news: what fails (or failed, or passes again), where, since which revision, who is guilty. */
-export function problemNews(p: Problem, event: ProblemNewsEvent): News {
+export function problemNews(p: Problem, event: ProblemNewsEvent, at?: Pointers): News {
+  const counted = isSummarised(p);
+  const url = problemUrl(at?.titleUrl, p.id);
   return {
     kind: 'problem',
     id: p.id,
     event,
-    subjects: shortlist(p.subjects.map(subjectLabel)),
+    subjects: counted ? shortlist([]) : shortlist(p.subjects.map(subjectLabel)),
+    ...(counted ? { counted: headline(p), ...(at && !url ? { rest: wholeList(p.id, { botName: at.botName }) } : {}) } : {}),
+    ...(url ? { url } : {}),
     builders: shortlist(p.builders.map((b) => b.builder)),
-    revision: clip(p.firstBadRevision.slice(0, 12)),
+    revision: clip(shortRev(p.firstBadRevision)),
     guilty: shortlist(p.guilty),
     ...fixedBy(p),
   };
@@ -126,26 +140,21 @@ export function problemNews(p: Problem, event: ProblemNewsEvent): News {
 export function fixedBy(p: Problem): { fixedRevision?: string; fixedBy?: string } {
   const last = [...p.builders].filter((b) => b.fixedAt !== undefined).sort((a, b) => (b.fixedAt ?? 0) - (a.fixedAt ?? 0))[0];
   return {
-    ...(last?.fixedRevision ? { fixedRevision: clip(last.fixedRevision.slice(0, 12)) } : {}),
+    ...(last?.fixedRevision ? { fixedRevision: clip(shortRev(last.fixedRevision)) } : {}),
     ...(last?.fixedBy ? { fixedBy: clip(last.fixedBy) } : {}),
   };
 }
 
-/** Failing tests by name; a name that several suites share gets its suite in front. */
-function testNames(failed: TestCaseResult[]): string[] {
-  const count = new Map<string, number>();
-  for (const t of failed) count.set(t.name, (count.get(t.name) ?? 0) + 1);
-  return failed.map((t) => ((count.get(t.name) ?? 0) > 1 && t.suite ? `${t.suite}: ${t.name}` : t.name));
+/** Failing tests by name; a name that tests of other suites in the build share gets as much of its suite as tells them apart. */
+function testNames(failed: TestCaseResult[], all: TestRef[]): string[] {
+  return qualifiedNames(failed, all);
 }
 
 function revisionOf(build: Build): string {
-  const got = build.properties.got_revision;
-  return clip(shortRev(typeof got === 'string' && got ? got : build.sourcestamp.revision));
+  return clip(shortRev(testedRevision(build), 'HEAD'));
 }
 
 /** One line without control characters (no IRC formatting or CTCP smuggled in), at most NAME_MAX characters. */
 export function clip(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const line = s.replace(/\s+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
-  return line.length > NAME_MAX ? `${line.slice(0, NAME_MAX - 1)}…` : line;
+  return clipLine(s, NAME_MAX);
 }

@@ -1,4 +1,5 @@
 import type { Result } from '../model/results.js';
+import { inline } from '../util/safe-text.js';
 
 /**
  * How one medium shows the parts of an announcement. `text`, `code` and `link` receive untrusted
@@ -14,8 +15,8 @@ export interface Style {
 
 /** Plain text: what shells and IRC (without colours) show. */
 export const plainStyle: Style = {
-  text: (s) => s,
-  code: (s) => s,
+  text: inline,
+  code: inline,
   bold: (s) => s,
   result: (r) => r,
   link: (url) => url,

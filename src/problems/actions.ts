@@ -1,12 +1,12 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { getProblem, putProblem, recentProblems, openProblems, setSheriffOverride } from '../data/problems.js';
-import type { Problem } from './model.js';
-import { hassleLog, type HassleEntry } from '../data/hassle.js';
+import type { Problem, ProblemSubject } from '../model/problem.js';
+import { type HassleEntry } from '../model/hassle.js';
+import { hassleLog } from '../data/hassle.js';
 import { currentSheriff } from './sheriff-store.js';
 import { isoWeek } from './sheriff.js';
 import { FlakyMemory, type FlakyRecord } from './flaky.js';
-import type { ProblemSubject } from './model.js';
 
 /** A refusal with a message fit for chat. */
 export class ProblemActionError extends Error {}
@@ -114,12 +114,4 @@ export class StoredProblems implements ProblemsApi {
     const at = this.now();
     await setSheriffOverride(this.store, { user, by, at, week: isoWeek(at).label });
   }
-}
-
-/** `2h`, `30m`, `1d`, `90s` → ms; null when not a duration. */
-export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(text.trim());
-  if (!m) return null;
-  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
-  return Math.round(Number(m[1]) * unit);
 }

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { withUsersLock } from '../data/users.js';
-import type { Build } from '../model/build.js';
+import { testedRevision, type Build } from '../model/build.js';
 import { GitMirror } from '../changes/git-mirror.js';
 import { SHA_RE } from '../changes/commit-log.js';
 import { resolveAuthor } from '../users/resolve.js';
 import { compileGlob } from '../schedulers/match.js';
-import { revisionOf } from './compare.js';
+import { shortRev } from '../model/revision.js';
 
 export interface Blame {
   /** bb user names, in the order their changes came. */
@@ -32,8 +32,8 @@ export async function blame(store: Store, config: MasterConfig, mirrorsDir: stri
     return { guilty, files: [...new Set(changes.flatMap((c) => c.files))], note: `changes ${ids.join(', ')}` };
   }
   const bad = badBuilds[badBuilds.length - 1];
-  const from = lastGood ? revisionOf(lastGood) : undefined;
-  const to = bad ? revisionOf(bad) : undefined;
+  const from = lastGood ? testedRevision(lastGood) : undefined;
+  const to = bad ? testedRevision(bad) : undefined;
   if (!bad || !from || !to || !SHA_RE.test(from) || !SHA_RE.test(to)) return { guilty: [], files: [], note: 'no changes, and no revisions to read history between' };
   const repo = config.repositories.find((r) => r.url === bad.sourcestamp.repository);
   const dir = repo && mirrorsDir ? join(mirrorsDir, repo.name) : undefined;
@@ -43,7 +43,7 @@ export async function blame(store: Store, config: MasterConfig, mirrorsDir: stri
     if (!(await mirror.hasCommit(to).catch(() => false)) && bad.sourcestamp.branch) await mirror.fetch([bad.sourcestamp.branch]);
     const commits = await mirror.log([to], [from], 500);
     const guilty = await usersOf(store, commits.map((c) => c.author));
-    return { guilty, files: [...new Set(commits.flatMap((c) => c.files))], note: `git log ${from.slice(0, 12)}..${to.slice(0, 12)}` };
+    return { guilty, files: [...new Set(commits.flatMap((c) => c.files))], note: `git log ${shortRev(from)}..${shortRev(to)}` };
   } catch (err) {
     return { guilty: [], files: [], note: `could not read history: ${(err as Error).message}` };
   }

@@ -1,8 +1,6 @@
 import { REVISION_NOT_FOUND, type Build, type TestCaseResult } from '../model/build.js';
-import { subjectKey, type ProblemSubject } from './model.js';
-
-/** Build results that say nothing about the code: such builds are never compared. */
-export const UNCOUNTED = new Set(['RETRY', 'CANCELLED', 'SKIPPED']);
+import { isCounted, isFailing, isGood } from '../model/results.js';
+import { subjectKey, type ProblemSubject } from '../model/problem.js';
 
 export type Verdict = 'pass' | 'fail';
 
@@ -20,7 +18,7 @@ export function verdicts(build: Build, tests: TestCaseResult[]): Map<string, { s
   for (const s of build.steps) {
     if (s.state !== 'done' || !s.result) continue;
     const subject: ProblemSubject = { kind: 'step', suite: '', name: s.name };
-    const verdict: Verdict | null = s.result === 'SUCCESS' || s.result === 'WARNINGS' ? 'pass' : s.result === 'FAILURE' || s.result === 'EXCEPTION' ? 'fail' : null;
+    const verdict: Verdict | null = isGood(s.result) ? 'pass' : isFailing(s.result) ? 'fail' : null;
     if (verdict) out.set(subjectKey(subject), { subject, verdict });
   }
   return out;
@@ -58,7 +56,7 @@ export function newFailingTests(beforeTests: TestCaseResult[], nowTests: TestCas
  * not a hand-picked revision, not a revision that does not exist.
  */
 export function speaksForHistory(b: Build): boolean {
-  if (!b.result || UNCOUNTED.has(b.result) || b.sourcestamp.patch || b.sourcestamp.pinned) return false;
+  if (!isCounted(b.result) || b.sourcestamp.patch || b.sourcestamp.pinned) return false;
   return !(b.result === 'EXCEPTION' && b.steps.some((s) => s.text?.startsWith(REVISION_NOT_FOUND)));
 }
 
@@ -73,8 +71,3 @@ function transitions(a: ReturnType<typeof verdicts>, b: ReturnType<typeof verdic
   return out;
 }
 
-/** The revision a build ran: what the checkout reported, else what was asked for. */
-export function revisionOf(build: Build): string | undefined {
-  const got = build.properties.got_revision;
-  return typeof got === 'string' && got ? got : build.sourcestamp.revision;
-}

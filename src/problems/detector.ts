@@ -1,14 +1,14 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { createProblem, getProblem, markProblemsDone, openProblems, problemByKey, problemsCursor, problemsDoneAbove, putProblem, setProblemsCursor, trimProblemsDone } from '../data/problems.js';
-import type { Build, TestCaseResult } from '../model/build.js';
+import { isCountedBuild, testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
-import { formatSpan } from '../tiers/duration.js';
+import { formatDuration } from '../model/duration.js';
 import { blame, ownersOf } from './blame.js';
-import { newFailures, revisionOf, sameSource, speaksForHistory, UNCOUNTED, verdicts } from './compare.js';
+import { newFailures, sameSource, speaksForHistory, verdicts } from './compare.js';
 import { FlakyMemory, flakyField, isFlaky, rerunsFor } from './flaky.js';
-import { isOpen, subjectKey, type Problem, type ProblemSubject } from './model.js';
+import { isOpen, subjectKey, type Problem, type ProblemSubject } from '../model/problem.js';
 import { currentSheriff } from './sheriff-store.js';
 
 /** Property a confirming rerun carries: the id of the Problem it confirms. */
@@ -133,7 +133,7 @@ export class ProblemDetector {
     const failures = failing.filter((s) => !isFlaky(memory.get(flakyField(b.sourcestamp, s))));
     if (failing.length > failures.length) this.log.info({ builder: b.builder, build: b.id, flaky: failing.length - failures.length }, 'failures of tests remembered as flaky: no problem');
     if (!failures.length) return;
-    const rev = revisionOf(b) ?? `build-${b.id}`;
+    const rev = testedRevision(b) ?? `build-${b.id}`;
     const source = { repository: b.sourcestamp.repository, project: b.sourcestamp.project };
     const fresh: ProblemSubject[] = [];
     for (const s of failures) {
@@ -157,7 +157,7 @@ export class ProblemDetector {
     const responsible = unique([...found.guilty, ...ownersOf(this.config, found.files), ...builderOwners, ...(sheriff ? [sheriff] : [])]);
     const confirm = this.config.problems.confirm;
     const reruns = Math.max(...fresh.map((s) => rerunsFor(memory.get(flakyField(source, s)), this.config.problems.flaky)));
-    const prevRev = revisionOf(prev);
+    const prevRev = testedRevision(prev);
     let p = await createProblem(this.store, {
       key: problemKey(source, fresh[0]!, rev),
       ...source,
@@ -186,7 +186,7 @@ export class ProblemDetector {
     const { buildset } = await this.store.createBuildSet({
       reason: `confirm problem ${p.id}`,
       scheduler: 'problems',
-      sourcestamp: { ...b.sourcestamp, ...(revisionOf(b) ? { revision: revisionOf(b)! } : {}), changeIds: [] },
+      sourcestamp: { ...b.sourcestamp, ...(testedRevision(b) ? { revision: testedRevision(b)! } : {}), changeIds: [] },
       builders: [b.builder],
       properties: { ...stripRunProps(b.properties), [CONFIRM_PROP]: p.id },
       priority: 100,
@@ -259,12 +259,12 @@ export class ProblemDetector {
     if (!bs) return { why: `its confirming BuildSet ${p.confirmBuildsetId} is gone` };
     const requests = await this.store.getRequests(bs.requestIds);
     const builds = await this.store.getBuilds(requests.flatMap((r) => r.buildIds));
-    const counted = builds.filter((b) => b.state === 'finished' && b.result && !UNCOUNTED.has(b.result)).sort((a, b) => b.id - a.id)[0];
+    const counted = builds.filter((b) => isCountedBuild(b)).sort((a, b) => b.id - a.id)[0];
     if (counted) return { build: counted };
     if (bs.completeAt === undefined) {
       const limit = this.config.problems.confirmWithin;
       if (this.now() - p.openedAt < limit) return null;
-      return { why: `its confirming BuildSet ${bs.id} gave no verdict within ${formatSpan(limit)} (still waiting: is an executor for ${bs.builders.join(', ')} connected?)` };
+      return { why: `its confirming BuildSet ${bs.id} gave no verdict within ${formatDuration(limit)} (still waiting: is an executor for ${bs.builders.join(', ')} connected?)` };
     }
     const byId = new Map(builds.map((b) => [b.id, b]));
     const how = requests
@@ -292,7 +292,7 @@ export class ProblemDetector {
       const at = this.now();
       entry.fixedAt = at;
       entry.fixedByBuildId = b.id;
-      const rev = revisionOf(b);
+      const rev = testedRevision(b);
       if (rev) entry.fixedRevision = rev;
       const by = await this.fixer(b, entry.firstBadBuildId);
       if (by) entry.fixedBy = by;
@@ -307,7 +307,7 @@ export class ProblemDetector {
    */
   private async fixer(fix: Build, badBuildId: number): Promise<string | undefined> {
     const changes = await this.store.getChanges(fix.sourcestamp.changeIds);
-    const rev = revisionOf(fix);
+    const rev = testedRevision(fix);
     const c = changes.find((x) => x.revision === rev) ?? changes[changes.length - 1];
     if (c?.author) return c.author.replace(/\s*<[^>]*>\s*$/, '');
     const bad = await this.store.getBuild(badBuildId);
@@ -318,7 +318,7 @@ export class ProblemDetector {
 }
 
 function lastGoodRev(prev: Build): { lastGoodRevision?: string } {
-  const r = revisionOf(prev);
+  const r = testedRevision(prev);
   return r ? { lastGoodRevision: r } : {};
 }
 

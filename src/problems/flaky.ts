@@ -2,7 +2,7 @@ import type { Store } from '../data/store.js';
 import { allFlakyRecords, flakyRecords, putFlakyRecords } from '../data/flaky.js';
 import type { Build, TestCaseResult } from '../model/build.js';
 import { verdicts } from './compare.js';
-import { subjectKey, type ProblemSubject } from './model.js';
+import { subjectKey, type ProblemSubject } from '../model/problem.js';
 
 /** What bb remembers of one subject (test, or step) on one builder, once it has failed there. */
 export interface FlakyRecord {

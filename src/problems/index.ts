@@ -1,8 +1,8 @@
 import type { Store } from '../data/store.js';
 import { openProblems } from '../data/problems.js';
-import { summarize, type ProblemSummary } from './model.js';
+import { summarize, type ProblemSummary } from '../model/problem.js';
 
-export type { Problem, ProblemState, ProblemSummary } from './model.js';
+export type { Problem, ProblemState, ProblemSummary } from '../model/problem.js';
 
 /**
  * Open Problems (suspected or confirmed) seen on `builder`, oldest first. Read by the tiers code

@@ -1,10 +1,12 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
-import type { ExecutorRecord } from '../data/records.js';
+import type { ExecutorRecord } from '../model/records.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { MasterQueues } from '../queue/master-queues.js';
 import {
   executorMessagePayloadSchema,
+  isBuildEvent,
+  type BuildEvent,
   signedExecutorMessageSchema,
   type ExecutorEvent,
   type ExecutorMessagePayload,
@@ -208,13 +210,3 @@ export class ExecutorRegistry {
     return recs.filter((r) => r.state === 'connected');
   }
 }
-
-type BuildEvent = Exclude<ExecutorEvent, { type: 'hello' | 'heartbeat' | 'stopping' | 'goodbye' | 'job-refused' }>;
-
-const CONTROL_EVENTS = new Set(['hello', 'heartbeat', 'stopping', 'goodbye', 'job-refused']);
-
-function isBuildEvent(ev: ExecutorEvent): ev is BuildEvent {
-  return !CONTROL_EVENTS.has(ev.type);
-}
-
-export type { BuildEvent };

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { disabledSchedulers, switchScheduler } from '../data/switch.js';
-import type { TimedState } from '../data/timed-state.js';
+import type { TimedState } from '../model/timed.js';
 
 /** `bb scheduler list|enable|disable`, through the control queue. */
 export const schedulerRequestSchema = z.discriminatedUnion('action', [

@@ -6,6 +6,7 @@ import type { MasterQueues } from '../queue/master-queues.js';
 import { Kicker } from '../util/mutex.js';
 import { followsBranch, sameBranch } from './collapse.js';
 import { stopBuild, StopError } from './stop.js';
+import { shortRev } from '../model/revision.js';
 
 interface Entry {
   request: BuildRequest;
@@ -99,7 +100,7 @@ export class Superseder {
 
   private async supersede(builder: string, newest: Entry, older: Entry[]): Promise<void> {
     const ss = newest.buildset.sourcestamp;
-    const text = `superseded by buildset ${newest.buildset.id}${ss.branch ? ` on ${ss.branch}` : ''}${ss.revision ? ` at ${ss.revision.slice(0, 12)}` : ''}`;
+    const text = `superseded by buildset ${newest.buildset.id}${ss.branch ? ` on ${ss.branch}` : ''}${ss.revision ? ` at ${shortRev(ss.revision)}` : ''}`;
     const log = this.log.child({ builder, supersededBy: newest.request.id, buildsetId: newest.buildset.id });
     const pending = older.filter((e) => !e.build).map((e) => e.request.id);
     const cancelled = new Set((await this.store.cancelPending(pending, newest.request.id, text)).map((r) => r.id));

@@ -1,6 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
-import type { BuildEvent } from './executors.js';
+import type { BuildEvent } from '../queue/jobs.js';
 
 /**
  * Applies an executor's build events to the store: consecutive events for the same build (one

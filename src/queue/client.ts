@@ -2,8 +2,9 @@ import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import { changeInputSchema, type ChangeInput } from '../model/change.js';
 import { JOB_VERSION, QUEUES } from './jobs.js';
+import { InputError } from './input-error.js';
 
-export class InputError extends Error {}
+export { InputError };
 
 /**
  * What `bb sendchange`, `bb force` and other clients use to talk to a master through its queues.

@@ -151,6 +151,15 @@ export const executorEventSchema = z.discriminatedUnion('type', [
 ]);
 export type ExecutorEvent = z.output<typeof executorEventSchema>;
 
+/** An executor event about one build (as opposed to the executor's own hello, heartbeat, …). */
+export type BuildEvent = Exclude<ExecutorEvent, { type: 'hello' | 'heartbeat' | 'stopping' | 'goodbye' | 'job-refused' }>;
+
+const CONTROL_EVENTS = new Set(['hello', 'heartbeat', 'stopping', 'goodbye', 'job-refused']);
+
+export function isBuildEvent(ev: ExecutorEvent): ev is BuildEvent {
+  return !CONTROL_EVENTS.has(ev.type);
+}
+
 /** What an executor puts on the executor-events queue: a batch of events, signed with its secret. */
 export const executorMessagePayloadSchema = z.object({
   v: z.literal(JOB_VERSION),

@@ -1,7 +1,7 @@
 import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
 import type { SourceStamp } from '../model/build.js';
 import type { Change } from '../model/change.js';
-import type { TimedState } from '../data/timed-state.js';
+import type { TimedState } from '../model/timed.js';
 import { cronExpression, nextNightly } from './cron.js';
 import { matchesFilter } from './match.js';
 

@@ -1,6 +1,8 @@
+import { echo } from '../util/safe-text.js';
 import type { Store } from '../data/store.js';
-import type { Build, BuildRequest } from '../model/build.js';
-import type { ExecutorRecord } from '../data/records.js';
+import { testedRevision, type Build, type BuildRequest } from '../model/build.js';
+import type { ExecutorRecord } from '../model/records.js';
+import { shortRev } from '../model/revision.js';
 
 export interface BuilderStatus {
   name: string;
@@ -24,7 +26,7 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   if (!summary) throw new Error('no master has run with this Redis and prefix yet (start `bb master` first)');
   const builders = opts.builder ? summary.builders.filter((b) => b.name === opts.builder) : summary.builders;
   if (opts.builder && !builders.length) {
-    throw new Error(`unknown builder "${opts.builder}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
+    throw new Error(`unknown builder "${echo(opts.builder)}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
   }
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
   const active = await store.activeBuilds();
@@ -49,10 +51,6 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   );
 }
 
-export function shortRev(rev: string | undefined): string {
-  if (!rev) return 'HEAD';
-  return /^[0-9a-f]{40,64}$/.test(rev) ? rev.slice(0, 10) : rev;
-}
 
 export function authorName(author: string): string {
   const m = /^(.*?)\s*<[^>]*>$/.exec(author);
@@ -60,7 +58,7 @@ export function authorName(author: string): string {
 }
 
 export function describeBuild(b: Build): string {
-  const rev = shortRev((b.properties.got_revision as string | undefined) ?? b.sourcestamp.revision);
+  const rev = shortRev(testedRevision(b), 'HEAD');
   const blame = b.blamelist.length ? ` by ${b.blamelist.map(authorName).join(', ')}` : '';
   if (b.state !== 'finished') {
     const step = b.currentStep !== undefined ? b.steps[b.currentStep]?.name : undefined;

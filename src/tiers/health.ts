@@ -1,22 +1,15 @@
 import type { Store } from '../data/store.js';
-import type { Build } from '../model/build.js';
+import { isCountedBuild, testedRevision, type Build } from '../model/build.js';
 import { isGood } from '../model/results.js';
-import type { BuilderHealth, Tier } from './model.js';
+import type { BuilderHealth, Tier } from '../model/tier.js';
 
-/** The revision a build tested: what the checkout got, else what was asked for. */
-export function buildRevision(b: Build): string | undefined {
-  const got = b.properties.got_revision;
-  return typeof got === 'string' && got ? got : b.sourcestamp.revision;
-}
-
-const NOT_A_VERDICT = new Set(['RETRY', 'CANCELLED', 'SKIPPED']);
 
 /**
  * Finished builds of a builder that say something about the code, newest first (among the last
  * `n`): retried, cancelled and skipped builds are left out, and so are try builds (a patch).
  */
 export async function finishedBuilds(store: Store, builder: string, n = 50): Promise<Build[]> {
-  return (await store.lastBuilds(builder, n)).filter((b) => b.state === 'finished' && b.result !== undefined && !NOT_A_VERDICT.has(b.result) && !b.sourcestamp.patch);
+  return (await store.lastBuilds(builder, n)).filter((b) => isCountedBuild(b) && !b.sourcestamp.patch);
 }
 
 /** Green or red now, and since when (the first build of the current streak). */
@@ -30,7 +23,7 @@ export async function health(store: Store, builder: string, tier: Tier): Promise
     if (isGood(b.result!) !== good) break;
     first = b;
   }
-  const rev = buildRevision(first);
+  const rev = testedRevision(first);
   return {
     builder,
     tier,

@@ -1,4 +1,5 @@
 export { TierService, type TierServiceOptions } from './service.js';
-export { TierError, noProblems, type TiersApi, type ProblemsSource, type Tier, type TierOverride, type BuilderHealth, type PackageRecord, type TreeState } from './model.js';
-export { parseDuration, formatSpan } from './duration.js';
+export { TierError, noProblems, type TiersApi, type ProblemsSource } from './model.js';
+export type { Tier, TierOverride, BuilderHealth, PackageRecord, TreeState } from '../model/tier.js';
+export { parseDuration, formatDuration, formatSpan } from '../model/duration.js';
 export { showRev } from './packages.js';

@@ -1,6 +1,6 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import type { Tier, TierOverride } from './model.js';
+import type { Tier, TierOverride } from '../model/tier.js';
 
 /**
  * Run-time tiers: the config's tier of each builder, overridden by `demote`/`promote` records in

@@ -1,13 +1,14 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import type { Build } from '../model/build.js';
+import { testedRevision, type Build } from '../model/build.js';
 import { isGood } from '../model/results.js';
-import { buildRevision, finishedBuilds, health } from './health.js';
-import type { PackageRecord, Tier } from './model.js';
+import { finishedBuilds, health } from './health.js';
+import type { PackageRecord, Tier } from '../model/tier.js';
+import { shortRev } from '../model/revision.js';
 
-/** `r1234` for revision numbers, the first 12 characters of a commit id. */
+/** `r1234` for revision numbers, a short commit id (src/model/revision.ts) otherwise. */
 export function showRev(rev: string): string {
-  return /^\d+$/.test(rev) ? `r${rev}` : rev.slice(0, 12);
+  return /^\d+$/.test(rev) ? `r${rev}` : shortRev(rev);
 }
 
 export type GateOutcome =
@@ -44,11 +45,11 @@ export class PackageGate {
       return { kind: 'halted', ...halt, announce: set === 'OK' };
     }
     if (!trigger || trigger.builder === pkg || trigger.sourcestamp.patch) return { kind: 'none' };
-    const rev = buildRevision(trigger);
+    const rev = testedRevision(trigger);
     if (!rev) return { kind: 'none' };
     const vouchers: string[] = [];
     for (const name of gating) {
-      const good = (await finishedBuilds(this.store, name)).find((b) => !b.sourcestamp.patch && buildRevision(b) === rev && isGood(b.result!));
+      const good = (await finishedBuilds(this.store, name)).find((b) => !b.sourcestamp.patch && testedRevision(b) === rev && isGood(b.result!));
       if (!good) return { kind: 'none' };
       vouchers.push(`${name}#${good.number}`);
     }

@@ -4,9 +4,10 @@ import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Logger } from '../log.js';
 import type { Build } from '../model/build.js';
-import { formatSpan, parseDuration } from './duration.js';
+import { formatDuration, formatSpan, parseDuration } from '../model/duration.js';
 import { health } from './health.js';
-import { noProblems, TierError, type BuilderHealth, type PackageRecord, type ProblemsSource, type Tier, type TierOverride, type TiersApi, type TreeState } from './model.js';
+import { type BuilderHealth, type PackageRecord, type Tier, type TierOverride, type TreeState } from '../model/tier.js';
+import { noProblems, TierError, type ProblemsSource, type TiersApi } from './model.js';
 import { TierOverrides } from './overrides.js';
 import { PackageGate, showRev, type GateOutcome } from './packages.js';
 import { Tree } from './tree.js';
@@ -100,7 +101,7 @@ export class TierService implements TiersApi {
     if (tier === 'unsupported') throw new TierError(`${req.builder} is unsupported already`);
     const o: TierOverride = { builder: req.builder, tier: 'unsupported', by: req.by, reason: req.reason, at: this.now(), ...(req.forMs ? { until: this.now() + req.forMs } : {}) };
     await this.overrides.set(o);
-    const span = req.forMs ? ` for ${formatSpan(req.forMs)}` : '';
+    const span = req.forMs ? ` for ${formatDuration(req.forMs)}` : '';
     this.enqueue(async () => {
       await this.say(`${req.builder} demoted to unsupported by ${req.by}${span}: ${req.reason}. It no longer holds packages back.`, req.builder);
       await this.armExpiry();

@@ -1,5 +1,6 @@
 import type { Store } from '../data/store.js';
-import type { ProblemsSource, Tier, TreeState } from './model.js';
+import type { Tier, TreeState } from '../model/tier.js';
+import type { ProblemsSource } from './model.js';
 import { showRev } from './packages.js';
 
 interface Closed {

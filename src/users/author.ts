@@ -1,4 +1,5 @@
-import { EMAIL_RE, USER_NAME_RE } from './user.js';
+import { oneLine } from '../util/safe-text.js';
+import { EMAIL_RE, USER_NAME_RE } from '../model/user.js';
 
 /** What a Change's author string says: git/hg `Full Name <email>`, or an svn/cvs user name. */
 export interface ParsedAuthor {
@@ -9,7 +10,7 @@ export interface ParsedAuthor {
 }
 
 export function parseAuthor(author: string): ParsedAuthor {
-  const a = author.trim();
+  const a = oneLine(author);
   const m = /^(.*?)\s*<([^<>]*)>\s*$/.exec(a);
   if (m) {
     const fullName = m[1]!.trim();

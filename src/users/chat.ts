@@ -6,7 +6,7 @@ import type { ChatMessage } from '../chat/transport.js';
 import { userControl, UserControlError, type UserRequest } from './control.js';
 import { emailFor } from './email.js';
 import type { SettingDefaults, SettingsChange } from './settings.js';
-import type { User } from './user.js';
+import type { User } from '../model/user.js';
 
 /** The speaker's own bb user, or why bb cannot tell who they are (a sentence for chat). */
 export type Speaker = { ok: true; user: User } | { ok: false; problem: string };

@@ -3,7 +3,7 @@ import { voidClaimsTo } from '../data/claims.js';
 import type { Store } from '../data/store.js';
 import { getUser, listUsers, putUser, removeUser, userByIdentity, UserConflictError, withUsersLock } from '../data/users.js';
 import { checkQuietHours, checkTimeZone, SettingError } from './settings.js';
-import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type QuietHours, type User } from './user.js';
+import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type QuietHours, type User } from '../model/user.js';
 
 /** A `bb user` request refused, with the reason for the person who asked. */
 export class UserControlError extends Error {}

@@ -1,6 +1,6 @@
 import type { UsersConfig } from '../config/schema.js';
 import { parseAuthor } from './author.js';
-import type { User } from './user.js';
+import type { User } from '../model/user.js';
 
 /**
  * The address bb mails a user at: the user's own email attribute (the first), else the address in

@@ -1,7 +1,8 @@
+import { oneLine } from '../util/safe-text.js';
 import { getUser, putUser, userByIdentity } from '../data/users.js';
 import type { Store } from '../data/store.js';
 import { parseAuthor } from './author.js';
-import { withIdentity, type User } from './user.js';
+import { withIdentity, type User } from '../model/user.js';
 
 /**
  * The user behind a Change's author string: the one that already has this author string, else
@@ -9,7 +10,9 @@ import { withIdentity, type User } from './user.js';
  * after the address's local part (`warner`, then `warner-2`, … when taken). Null when the string
  * yields no usable name. Call inside withUsersLock.
  */
-export async function resolveAuthor(store: Store, author: string, now = Date.now()): Promise<User | null> {
+export async function resolveAuthor(store: Store, rawAuthor: string, now = Date.now()): Promise<User | null> {
+  // Changes stored before authors were cleaned at intake may still hold control characters.
+  const author = oneLine(rawAuthor);
   const known = await userByIdentity(store, { kind: 'author', value: author });
   if (known) return known;
   const parsed = parseAuthor(author);

@@ -1,4 +1,4 @@
-import type { QuietHours } from './user.js';
+import type { QuietHours } from '../model/user.js';
 
 /**
  * Checks of the settings people give for themselves or others (`bb user add|set`, `my …` and

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/log.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { StoreBuilds } from '../harness/store-builds.js';
-import type { ExecutorRecord } from '../../src/data/records.js';
+import type { ExecutorRecord } from '../../src/model/records.js';
 
 const log = createLogger('test', { level: 'silent' });
 const DEV = parseAudienceKey('shell:#dev')!;

@@ -122,7 +122,7 @@ describe('the chat bot on IRC, from the master config', () => {
       'Sorry, anon, you may not force build: it needs permission: log in to services (your nick is not identified), then ask an admin to add irc:<your account> to chat.permissions.users, or be a channel operator in #ops',
     );
     expect(await ask(zooko, '#dev', 'bb: force build linux', /forced|Sorry, zooko/)).toBe(
-      'Sorry, zooko, you may not force build: it needs permission: ask an admin to add irc:zooko to chat.permissions.users, or be a channel operator in #ops',
+      'Sorry, zooko, you may not force build: it needs permission: ask an admin to add irc:zooko to chat.permissions.users, or be a channel operator in #ops; or, if you are a bb user allowed to, say "i am user NAME", then "verify CODE" with the code I mail you',
     );
     expect(await buildsets()).toBe(1);
 

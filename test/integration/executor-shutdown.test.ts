@@ -142,12 +142,12 @@ async function fakeMasterOn(url: string, name: string): Promise<FakeMaster> {
 }
 
 describe('bb executor command', () => {
-  const main = join(import.meta.dirname, '../../executor/main.ts');
+  const main = join(import.meta.dirname, '../../dist/executor/main.js');
 
   it('exits 2 with a clear message when no secret is given', async () => {
     const env = { ...process.env };
     delete env.BB_EXECUTOR_SECRET;
-    const r = await run(['--import', 'tsx', main, '--name', 'x'], env);
+    const r = await run([main, '--name', 'x'], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no secret');
   });
@@ -156,7 +156,7 @@ describe('bb executor command', () => {
     const master = await fakeMasterOn((await import('../harness/redis.js').then((h) => h.testRedis())).url, 'ex-cli');
     const basedir = mkdtempSync(join(tmpdir(), 'bb-executor-'));
     cleanups.push(() => cleanupDir(basedir));
-    const child = spawn(process.execPath, ['--import', 'tsx', main, '--name', 'ex-cli', '--redis', master.url, '--prefix', master.prefix, '--basedir', basedir, '--slots', '3', '--builders', 'a,b'], {
+    const child = spawn(process.execPath, [main, '--name', 'ex-cli', '--redis', master.url, '--prefix', master.prefix, '--basedir', basedir, '--slots', '3', '--builders', 'a,b'], {
       env: { ...process.env, BB_EXECUTOR_SECRET: SECRET, BB_LOG_LEVEL: 'silent' },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

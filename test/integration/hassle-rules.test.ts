@@ -5,7 +5,7 @@ import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import { createProblem, getProblem } from '../../src/data/problems.js';
 import { hassleLog } from '../../src/data/hassle.js';
 import { putUser } from '../../src/data/users.js';
-import type { Problem } from '../../src/problems/model.js';
+import type { Problem } from '../../src/model/problem.js';
 import { StoredProblems } from '../../src/problems/actions.js';
 import { waitFor } from '../harness/bb.js';
 

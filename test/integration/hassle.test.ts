@@ -10,7 +10,7 @@ import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/sm
 import { getProblem } from '../../src/data/problems.js';
 import { getHassle, hassleLog } from '../../src/data/hassle.js';
 import { getUser } from '../../src/data/users.js';
-import type { Problem } from '../../src/problems/model.js';
+import type { Problem } from '../../src/model/problem.js';
 
 const BOT_SASL = 'bot-sasl-password';
 const BOT_MX_PASSWORD = 'bot-matrix-password';

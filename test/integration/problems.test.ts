@@ -6,7 +6,7 @@ import { makeRepo, type TestRepo } from '../harness/git.js';
 import { join } from 'node:path';
 import { createProblem, getProblem, problemsCursor, recentProblems, setProblemsCursor } from '../../src/data/problems.js';
 import { ProblemDetector } from '../../src/problems/detector.js';
-import type { Problem } from '../../src/problems/model.js';
+import type { Problem } from '../../src/model/problem.js';
 import { openProblemsOn } from '../../src/problems/index.js';
 import { putVerifiedClaim } from '../../src/data/claims.js';
 import { Redis } from 'ioredis';

@@ -10,7 +10,7 @@ import { ChatAuthorizer } from '../../src/chat/authz.js';
 import { allCommands } from '../../bot-commands/index.js';
 import { getUser, listUsers, userByIdentity } from '../../src/data/users.js';
 import type { ChatMessage } from '../../src/chat/transport.js';
-import type { User } from '../../src/users/user.js';
+import type { User } from '../../src/model/user.js';
 
 let smtp: TestSmtp;
 beforeAll(async () => {

@@ -133,7 +133,7 @@ describe('webhooks', () => {
     });
     expect((await httpRequest(port, 'GET', '/change_hook/github')).status).toBe(405);
     expect((await httpRequest(port, 'POST', '/change_hook/bitbucket', { body: '{}' })).status).toBe(404);
-    expect((await httpRequest(port, 'GET', '/nothing')).status).toBe(404);
+    expect((await httpRequest(port, 'POST', '/nothing', { body: '{}' })).status).toBe(404);
 
     expect(await fx.store.lastChangeId()).toBe(0);
     expect(await allBuildSets(fx)).toEqual([]);

@@ -3,7 +3,7 @@ import { masterConfigSchema } from '../../src/config/schema.js';
 import { dueAt, inQuietHours, ladderFor, quietUntil, stepAt, toneOf } from '../../src/problems/ladder.js';
 import { ircActive, matrixActive } from '../../src/notify/reach.js';
 import { mention, reminder } from '../../src/problems/hassle-text.js';
-import type { Problem } from '../../src/problems/model.js';
+import type { Problem } from '../../src/model/problem.js';
 
 const base = { executors: [{ name: 'a', secret: 'x'.repeat(24) }], builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 's', command: 'true' }] }] };
 const hassleOf = (hassle: unknown) => masterConfigSchema.parse({ ...base, problems: { hassle } }).problems.hassle;

@@ -4,7 +4,7 @@ import { render, renderFor } from '../../src/notify/render.js';
 import { plainStyle } from '../../src/notify/style.js';
 import { htmlStyle } from '../../src/notify/html-style.js';
 import { classifyProblem } from '../../src/notify/classify.js';
-import type { Problem } from '../../src/problems/model.js';
+import type { Problem } from '../../src/model/problem.js';
 
 function problem(extra: Partial<Problem> = {}): Problem {
   return {
@@ -49,15 +49,15 @@ describe('problem announcements', () => {
       guilty: [],
       firstBadRevision: 'build-9',
     });
-    expect(render(problemNews(p, 'opened'), plainStyle)).toBe('problem #3 opened: step lint, s.a, s.b +1 more fail on linux, mac since build-9 | nobody blamed');
-    expect(render(problemNews(p, 'resolved'), plainStyle)).toBe('problem #3 resolved: step lint, s.a, s.b +1 more pass again on linux, mac');
+    expect(render(problemNews(p, 'opened'), plainStyle)).toBe('problem #3 opened: 3 tests in s and step lint fail on linux, mac since build-9 | nobody blamed');
+    expect(render(problemNews(p, 'resolved'), plainStyle)).toBe('problem #3 resolved: 3 tests in s and step lint pass again on linux, mac');
   });
 
   it('escapes everything from the Problem for Matrix and strips control characters', () => {
     const p = problem({ subjects: [{ kind: 'test', suite: '<script>', name: 'x&y' }], builders: [{ builder: 'l"nux', firstBadBuildId: 1, firstBadNumber: 1 }], guilty: ['Eve\r\nPRIVMSG #x :owned\x01<b>'] });
     const { text, html } = renderFor(problemNews(p, 'opened'), 'matrix');
-    expect(text).toBe('problem #3 opened: <script>.x&y fails on l"nux since 0123456789ab | guilty Eve PRIVMSG #x :owned<b>');
-    expect(html).toBe('<b>problem #3</b> opened: <code>&lt;script&gt;.x&amp;y</code> fails on l&quot;nux since <code>0123456789ab</code> | guilty Eve PRIVMSG #x :owned&lt;b&gt;');
+    expect(text).toBe('problem #3 opened: <script>.x&y fails on l"nux since 0123456789ab | guilty Eve PRIVMSG #x :owned <b>');
+    expect(html).toBe('<b>problem #3</b> opened: <code>&lt;script&gt;.x&amp;y</code> fails on l&quot;nux since <code>0123456789ab</code> | guilty Eve PRIVMSG #x :owned &lt;b&gt;');
     expect(render(problemNews(p, 'opened'), htmlStyle)).not.toMatch(/<script>|<b>E/);
     expect(renderFor(problemNews(p, 'opened'), 'irc').text).not.toMatch(/[\r\n\x01]/);
   });

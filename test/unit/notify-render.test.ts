@@ -5,7 +5,7 @@ import { render, renderFor } from '../../src/notify/render.js';
 import { plainStyle } from '../../src/notify/style.js';
 import { htmlStyle, escapeHtml } from '../../src/notify/html-style.js';
 import { ircColourStyle } from '../../src/notify/irc-style.js';
-import type { ExecutorRecord } from '../../src/data/records.js';
+import type { ExecutorRecord } from '../../src/model/records.js';
 
 function build(extra: Partial<Build> = {}): Build {
   return {
@@ -24,23 +24,23 @@ describe('announcement text', () => {
   it('says builder, number, result, failing steps and tests, revision, blamelist and link', () => {
     const news = finishedNews(build(), failing('test_a', 'test_b'), 'broke', 'https://ci.example.org/');
     expect(render(news, plainStyle)).toBe(
-      'linux #12: FAILURE (new failure) in test; failed tests: test_a, test_b | 0123456789 by Brian Warner, Zooko | https://ci.example.org/builders/linux/builds/12',
+      'linux #12: FAILURE (new failure) in test; failed tests: test_a, test_b | 0123456789ab by Brian Warner, Zooko | https://ci.example.org/builders/linux/builds/12',
     );
   });
 
   it('lists the first few and counts the rest', () => {
     const news = finishedNews(build({ blamelist: ['a', 'b', 'c', 'd', 'e'] }), failing('t1', 't2', 't3', 't4', 't5'), 'failing differently');
-    expect(render(news, plainStyle)).toBe('linux #12: FAILURE (failing differently) in test; failed tests: t1, t2, t3 +2 more | 0123456789 by a, b, c +2 more');
+    expect(render(news, plainStyle)).toBe('linux #12: FAILURE (failing differently) in test; failed tests: t1, t2, t3 +2 more | 0123456789ab by a, b, c +2 more');
     expect(shortlist(['x'.repeat(200)]).shown[0]).toHaveLength(80);
   });
 
   it('a test name shared by two suites gets its suite', () => {
     const tests: TestCaseResult[] = [{ suite: 'unit', name: 'works', outcome: 'fail' }, { suite: 'e2e', name: 'works', outcome: 'error' }, { suite: 'e2e', name: 'other', outcome: 'pass' }];
-    expect(render(finishedNews(build(), tests, 'first'), plainStyle)).toContain('failed tests: unit: works, e2e: works |');
+    expect(render(finishedNews(build(), tests, 'first'), plainStyle)).toContain('failed tests: unit.works, e2e.works |');
   });
 
   it('recovery, still failing, retry with its reason, got_revision over the source stamp', () => {
-    expect(render(finishedNews(build({ result: 'SUCCESS', steps: [] }), [], 'fixed'), plainStyle)).toMatch(/^linux #12: SUCCESS \(fixed\) \| 0123456789 by/);
+    expect(render(finishedNews(build({ result: 'SUCCESS', steps: [] }), [], 'fixed'), plainStyle)).toMatch(/^linux #12: SUCCESS \(fixed\) \| 0123456789ab by/);
     expect(render(finishedNews(build(), [], 'still failing'), plainStyle)).toMatch(/FAILURE \(still failing\) in test/);
     const retry = finishedNews(build({ result: 'RETRY', text: 'executor lost', steps: [], blamelist: [], properties: { got_revision: 'feedbeef' } }), [], 'uncounted');
     expect(render(retry, plainStyle)).toBe('linux #12: RETRY (executor lost) | feedbeef');
@@ -55,7 +55,7 @@ describe('announcement text', () => {
 
   it('started and executor news', () => {
     const b = build({ state: 'running', result: undefined, blamelist: ['Zooko <z@x>'] });
-    expect(render(startedNews(b, 'https://ci'), plainStyle)).toBe('linux #12 started on a | 0123456789 by Zooko | https://ci/builders/linux/builds/12');
+    expect(render(startedNews(b, 'https://ci'), plainStyle)).toBe('linux #12 started on a | 0123456789ab by Zooko | https://ci/builders/linux/builds/12');
     const rec = { name: 'a', state: 'connected', hostname: 'box1', version: '0.1.0' } as ExecutorRecord;
     expect(render(executorNews(rec), plainStyle)).toBe('executor a connected (box1, 0.1.0)');
     expect(render(executorNews({ ...rec, state: 'lost' }, 'no heartbeat for 15 s'), plainStyle)).toBe('executor a lost (no heartbeat for 15 s)');
@@ -97,7 +97,7 @@ describe('Matrix HTML', () => {
     expect(text).toMatch(/^linux #12: FAILURE/);
     expect(html).toBe(
       '<b>linux</b> #12: <font color="#c62828" data-mx-color="#c62828"><b>FAILURE</b></font> (new failure) in <code>test</code>; failed tests: <code>test_a</code>' +
-        ' | <code>0123456789</code> by Brian Warner, Zooko | <a href="https://ci/builders/linux/builds/12">https://ci/builders/linux/builds/12</a>',
+        ' | <code>0123456789ab</code> by Brian Warner, Zooko | <a href="https://ci/builders/linux/builds/12">https://ci/builders/linux/builds/12</a>',
     );
   });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Build, TestCaseResult } from '../../src/model/build.js';
-import { newFailures, revisionOf } from '../../src/problems/compare.js';
+import { newFailures } from '../../src/problems/compare.js';
+import { testedRevision as revisionOf } from '../../src/model/build.js';
 import { isoWeek, sheriffOnDuty } from '../../src/problems/sheriff.js';
-import { parseDuration } from '../../src/problems/actions.js';
+import { parseDuration } from '../../src/model/duration.js';
 
 const build = (steps: Array<[string, Build['result']]>, props: Record<string, unknown> = {}): Build =>
   ({

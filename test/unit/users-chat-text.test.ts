@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskAuthor, userLines } from '../../bot-commands/user-text.js';
-import type { User } from '../../src/users/user.js';
+import type { User } from '../../src/model/user.js';
 
 const user = (u: Partial<User>): User => ({ name: 'warner', emails: [], authors: [], createdAt: 0, ...u });
 

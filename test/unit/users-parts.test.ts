@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseAuthor } from '../../src/users/author.js';
 import { emailFor, maskEmail } from '../../src/users/email.js';
-import { parseIdentity, type User } from '../../src/users/user.js';
+import { parseIdentity, type User } from '../../src/model/user.js';
 import { codeMatches, hashCode, newCode, newSalt } from '../../src/users/codes.js';
 import { usersSchema } from '../../src/config/schema.js';
 import { ChatAuthorizer } from '../../src/chat/authz.js';
 import type { CommandSpec } from '../../src/chat/command.js';
 import type { ChatMessage } from '../../src/chat/transport.js';
-import type { ClaimRecord } from '../../src/data/claims.js';
+import type { ClaimRecord } from '../../src/model/claim.js';
 
 const user = (u: Partial<User>): User => ({ name: 'warner', emails: [], authors: [], createdAt: 0, ...u });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkQuietHours, checkTimeZone, clockIn, describeQuietHours, describeTimeZone, isOff, parseClock, parseQuietHours, parseQuietSetting, parseSettingPairs, SettingError } from '../../src/users/settings.js';
-import { withPreferredEmails, type User } from '../../src/users/user.js';
+import { withPreferredEmails, type User } from '../../src/model/user.js';
 import { userRequestSchema } from '../../src/users/control.js';
 
 const user = (u: Partial<User>): User => ({ name: 'warner', emails: [], authors: [], createdAt: 0, ...u });

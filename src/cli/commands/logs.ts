@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { Store } from '../../data/store.js';
+import { logsPrunedNote, missingBuild } from '../../data/retention.js';
 import { addConnOptions, CliError, openStore, type ConnOptions } from '../connect.js';
 
 export function logsCommand(): Command {
@@ -22,7 +23,12 @@ export function logsCommand(): Command {
 
 export async function printLogs(store: Store, builder: string, number: number, step: string | undefined, follow: boolean, out: (s: string) => void): Promise<void> {
   let build = await store.buildByNumber(builder, number);
-  if (!build) throw new CliError(`no build ${builder} #${number}`);
+  if (!build) throw new CliError(await missingBuild(store, builder, number));
+  const pruned = logsPrunedNote(build);
+  if (pruned) {
+    out(`${pruned}\n`);
+    return;
+  }
   const pick = (names: string[]): number[] => {
     if (step === undefined) return names.map((_, i) => i);
     const idx = /^\d+$/.test(step) ? Number(step) : names.indexOf(step);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { BbClient } from '../../queue/client.js';
-import type { User } from '../../users/user.js';
+import type { User } from '../../model/user.js';
 import type { UserReply } from '../../users/control.js';
 import { describeQuietHours, formatQuietHours, parseQuietSetting, SettingError } from '../../users/settings.js';
 import { addConnOptions, CliError, connPrefix, connUrl, type ConnOptions } from '../connect.js';

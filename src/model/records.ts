@@ -1,3 +1,5 @@
+import type { RetentionConfig } from './retention.js';
+
 /** The master's record of one executor. */
 export interface ExecutorRecord {
   name: string;
@@ -23,4 +25,6 @@ export interface ConfigSummary {
   builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
   schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
   executors: string[];
+  /** The retention policy (`bb prune` applies it; `false`: keep everything). Absent from masters before retention. */
+  retention?: RetentionConfig;
 }

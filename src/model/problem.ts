@@ -102,3 +102,11 @@ export function summarize(p: Problem): ProblemSummary {
     state: p.state,
   };
 }
+
+export interface SheriffOverride {
+  user: string;
+  by: string;
+  at: number;
+  /** ISO week (e.g. 2026-W48) the override holds for. */
+  week: string;
+}

@@ -1,0 +1,47 @@
+import type { Store } from './store.js';
+import type { Build } from '../model/build.js';
+
+/** Reads the web pages need beyond the Store's own: several builders at once, logs in pages. */
+
+/** The newest `k` builds of each builder (newest first), in two round trips for any number of builders. */
+export async function latestBuildsOf(store: Store, builders: string[], k: number): Promise<Map<string, Build[]>> {
+  const out = new Map<string, Build[]>(builders.map((b) => [b, []]));
+  if (!builders.length || k < 1) return out;
+  const pipe = store.redis.pipeline();
+  for (const b of builders) pipe.zrevrange(store.keys.builderBuilds(b), 0, k - 1);
+  const res = (await pipe.exec()) ?? [];
+  const ids = res.flatMap(([, v]) => ((v as string[] | null) ?? []).map(Number));
+  for (const build of await store.getBuilds(ids)) out.get(build.builder)?.push(build);
+  return out;
+}
+
+/** Builds of a builder newest first, `offset` from the newest, and how many it has in all. */
+export async function buildsPage(store: Store, builder: string, offset: number, n: number): Promise<{ builds: Build[]; total: number }> {
+  const [ids, total] = await Promise.all([
+    store.redis.zrevrange(store.keys.builderBuilds(builder), offset, offset + n - 1),
+    store.redis.zcard(store.keys.builderBuilds(builder)),
+  ]);
+  return { builds: await store.getBuilds(ids.map(Number)), total };
+}
+
+/** How many chunks one step's log has. */
+export async function logChunkCount(store: Store, buildId: number, step: number): Promise<number> {
+  return store.redis.llen(store.keys.log(buildId, step));
+}
+
+/** Up to `count` log chunks of one step from index `from`: a page, never the whole log. */
+export async function readLogPage(store: Store, buildId: number, step: number, from: number, count: number): Promise<Array<{ stream: string; text: string }>> {
+  if (count < 1) return [];
+  const raw = await store.redis.lrange(store.keys.log(buildId, step), from, from + count - 1);
+  return raw.map((r) => {
+    const tab = r.indexOf('\t');
+    return { stream: r.slice(0, tab), text: r.slice(tab + 1) };
+  });
+}
+
+/** Milliseconds of one Redis round trip (PING), for /healthz and /metrics. */
+export async function redisRoundTrip(store: Store): Promise<number> {
+  const t = performance.now();
+  await store.redis.ping();
+  return performance.now() - t;
+}

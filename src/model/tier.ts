@@ -1,0 +1,46 @@
+/** Run-time tiers, packages and the tree. Pure types. */
+
+export type Tier = 'supported' | 'unsupported';
+
+/** A run-time change of a builder's tier (`demote`, `promote`); absent means the config's tier. */
+export interface TierOverride {
+  builder: string;
+  tier: Tier;
+  by: string;
+  reason?: string;
+  at: number;
+  /** Epoch ms when a demotion ends by itself (the builder is promoted back). */
+  until?: number;
+}
+
+/** Whether a builder's latest finished build is good, and since when it has been so. */
+export interface BuilderHealth {
+  builder: string;
+  tier: Tier;
+  override?: TierOverride;
+  /** `none`: no finished build yet. */
+  state: 'green' | 'red' | 'none';
+  /** When the current streak began (finish time of its first build). */
+  since?: number;
+  /** Revision of the first build of a red streak. */
+  sinceRevision?: string;
+}
+
+/** A package made (or being made) for a revision, and the builds that vouched for it. */
+export interface PackageRecord {
+  revision: string;
+  /** `builder#number` of each supported builder's good build of the revision. */
+  vouchers: string[];
+  at: number;
+  buildsetId: number;
+  /** The package build, once it has ended. */
+  build?: { number: number; result: string; finishedAt?: number };
+}
+
+export interface TreeState {
+  open: boolean;
+  /** Why it is closed: the admin's reason, and open Problems on supported builders. */
+  reasons: string[];
+  /** Who can open it: the admin who closed it, the guilty of the Problems. */
+  responsible: string[];
+}

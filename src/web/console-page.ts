@@ -1,0 +1,96 @@
+import { latestBuildsOf } from '../data/web-reads.js';
+import { openProblems } from '../data/problems.js';
+import type { Build } from '../model/build.js';
+import { subjectLabel } from '../model/problem.js';
+import type { WebContext, PageReply } from './context.js';
+import { ok } from './context.js';
+import { html, href, type Html } from './html.js';
+import { badge, buildWord, page, table } from './layout.js';
+import { revisionOf } from './build-parts.js';
+import { shortRev } from '../model/revision.js';
+
+/** Above this many builders the console shows each builder's latest build only (a page stays small). */
+export const GRID_MAX_BUILDERS = 60;
+const COLUMNS = 8;
+
+export interface BuilderRow {
+  name: string;
+  tier: 'supported' | 'unsupported';
+  category: string;
+}
+
+/** Builders grouped by category, then tier, in config order within a group. */
+export function groupBuilders(rows: BuilderRow[]): Array<{ label: string; rows: BuilderRow[] }> {
+  const groups = new Map<string, BuilderRow[]>();
+  for (const r of rows) {
+    const label = `${r.category || 'uncategorised'} · ${r.tier}`;
+    (groups.get(label) ?? groups.set(label, []).get(label)!).push(r);
+  }
+  return [...groups].map(([label, rows]) => ({ label, rows }));
+}
+
+const SHORT: Record<string, string> = { SUCCESS: 'ok', FAILURE: 'fail', WARNINGS: 'warn', EXCEPTION: 'exc', RETRY: 'retry', CANCELLED: 'cancel', SKIPPED: 'skip', running: 'run', dispatched: 'start' };
+
+function cell(b: Build | undefined): Html {
+  if (!b) return html`<td></td>`;
+  const w = buildWord(b);
+  return html`<td><a class="r-${w}" href="${href('builders', b.builder, 'builds', b.number)}" title="${b.builder} #${b.number} ${w}">#${b.number} ${SHORT[w] ?? w}</a></td>`;
+}
+
+/** `/`: builders × latest revisions (or latest build per builder when there are many), tree, Problems, executors. */
+export async function consolePage(ctx: WebContext): Promise<PageReply> {
+  const { store, config } = ctx;
+  const tiers = ctx.tiers ? new Map((await ctx.tiers.list()).map((h) => [h.builder, h.tier])) : new Map<string, string>();
+  const rows: BuilderRow[] = config.builders.map((b) => ({ name: b.name, tier: (tiers.get(b.name) as BuilderRow['tier']) ?? b.tier, category: b.category ?? '' }));
+  const grid = rows.length <= GRID_MAX_BUILDERS;
+  const [latest, problems, execs, tree] = await Promise.all([
+    latestBuildsOf(store, rows.map((r) => r.name), grid ? COLUMNS * 2 : 1),
+    openProblems(store),
+    store.getExecutors(config.executors.map((e) => e.name)),
+    ctx.tiers?.tree(),
+  ]);
+  let board: Html;
+  const groups = groupBuilders(rows);
+  if (grid) {
+    // Columns: the newest revisions built by any builder, newest first.
+    const revs = new Map<string, number>();
+    for (const list of latest.values()) for (const b of list) {
+      const r = revisionOf(b) ?? 'HEAD';
+      revs.set(r, Math.max(revs.get(r) ?? 0, b.dispatchedAt));
+    }
+    const cols = [...revs].sort((a, b) => b[1] - a[1]).slice(0, COLUMNS).map(([r]) => r);
+    const head = html`<tr><th>builder</th>${cols.map((r) => html`<th><code>${shortRev(r === 'HEAD' ? undefined : r, 'HEAD')}</code></th>`)}</tr>`;
+    const body = groups.map(
+      (g) => html`<tr><th colspan="${cols.length + 1}">${g.label}</th></tr>${g.rows.map((r) => {
+        const list = latest.get(r.name) ?? [];
+        return html`<tr><td><a href="${href('builders', r.name)}">${r.name}</a></td>${cols.map((c) => cell(list.find((b) => (revisionOf(b) ?? 'HEAD') === c)))}</tr>`;
+      })}`,
+    );
+    board = html`<table class="grid"><thead>${head}</thead><tbody>${body}</tbody></table>`;
+  } else {
+    board = html`${groups.map(
+      (g) => html`<h3>${g.label}</h3><div class="tiles">${g.rows.map((r) => {
+        const b = latest.get(r.name)?.[0];
+        const w = b ? buildWord(b) : 'pending';
+        return html`<a class="r-${w}" href="${b ? href('builders', r.name, 'builds', b.number) : href('builders', r.name)}">${r.name} ${SHORT[w] ?? w}</a>`;
+      })}</div>`,
+    )}`;
+  }
+  const treeHtml = tree
+    ? html`<p>Tree: ${tree.open ? badge('SUCCESS', 'open') : html`${badge('FAILURE', 'closed')} ${tree.reasons.join('; ')}`} · <a href="/tree">details</a></p>`
+    : '';
+  const probRows = problems.map(
+    (p) =>
+      html`<tr><td><a href="${href('problems', p.id)}">${p.id}</a></td><td>${p.state}</td><td>${p.subjects.map(subjectLabel).join(', ')}</td><td>${p.builders.map((x) => x.builder).join(', ')}</td><td>${p.guilty.join(', ')}</td><td>${p.acks.length ? `acked by ${p.acks.map((a) => a.user).join(', ')}` : p.snoozedUntil && p.snoozedUntil > ctx.now() ? 'snoozed' : 'not acked'}</td></tr>`,
+  );
+  const execRows = config.executors.map((e) => {
+    const rec = execs.find((x) => x.name === e.name);
+    const st = rec?.state ?? 'never seen';
+    return html`<tr><td>${e.name}</td><td>${badge(st === 'connected' ? 'SUCCESS' : st === 'stopping' ? 'WARNINGS' : 'FAILURE', st)}</td><td>${rec?.hostname ?? ''}</td><td>${rec?.reason ?? ''}</td></tr>`;
+  });
+  const body = html`<h1>${config.title}</h1>${treeHtml}
+<h2>Builders</h2>${board}
+<h2>Open Problems</h2>${table(['#', 'state', 'failing', 'builders', 'guilty', 'ack'], probRows)}
+<h2>Executors</h2>${table(['executor', 'state', 'host', 'why'], execRows)}`;
+  return ok(page({ title: 'console', site: config.title, live: '/events' }, body));
+}

@@ -1,0 +1,21 @@
+import type { Store } from '../data/store.js';
+import type { MasterConfig } from '../config/schema.js';
+import type { TiersApi } from '../tiers/model.js';
+
+/** What the pages read from: the data layer, the config, and the master's tiers service. */
+export interface WebContext {
+  store: Store;
+  config: MasterConfig;
+  /** The master's run-time tiers (tree, packages); absent: the pages show the config's tiers. */
+  tiers?: TiersApi;
+  now(): number;
+}
+
+/** A page's answer: HTML (or JSON, or text) and its status. */
+export interface PageReply {
+  status: number;
+  type: 'html' | 'json' | 'text';
+  body: string;
+}
+
+export const ok = (body: string): PageReply => ({ status: 200, type: 'html', body });

@@ -1,0 +1,2 @@
+export { webHandler, CSP } from './router.js';
+export type { WebContext } from './context.js';

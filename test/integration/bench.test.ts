@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../harness/bb.js';
+import { testRedis } from '../harness/redis.js';
+
+/**
+ * Every benchmark, at a tiny size, as `npm run bench*` runs it (the compiled dist/bench/*.js), so
+ * none can rot unnoticed. Each must finish and print its figures; how fast it is is never asserted.
+ */
+function runBench(file: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/bench', file)], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (out += t));
+    child.on('exit', (code) => resolve({ code, out }));
+  });
+}
+
+const figure = '\\d+(\\.\\d+)?';
+
+describe('benchmarks at a tiny size', () => {
+  it('bench (pipeline): change intake, build throughput, change → build started, master RSS', async () => {
+    const { url } = await testRedis();
+    const r = await runBench('pipeline.js', { REDIS_URL: url, BENCH_CHANGES: '20', BENCH_BUILDSETS: '3', BENCH_LATENCY: '2', BENCH_EXECUTORS: '1', BENCH_SLOTS: '2' });
+    expect(r.out).toMatch(new RegExp(`master RSS idle: ${figure} MiB`));
+    expect(r.out).toMatch(new RegExp(`change intake: 20 changes in ${figure} s = ${figure} changes/s`));
+    expect(r.out).toMatch(new RegExp(`build throughput: 12 builds .* = ${figure} builds/s; not SUCCESS: 0`));
+    expect(r.out).toMatch(new RegExp(`change → build started: median ${figure} ms, p95 ${figure} ms`));
+    expect(r.out).toMatch(new RegExp(`master RSS now: ${figure} MiB, peak \\(VmHWM\\): ${figure} MiB`));
+    expect(r.code).toBe(0);
+  }, 240_000);
+
+  it('bench:chat: status and last through the router', async () => {
+    const { url } = await testRedis();
+    const r = await runBench('chat.js', { REDIS_URL: url, BENCH_BUILDERS: '10', BENCH_CALLS: '5', BENCH_HISTORY: '50,100' });
+    expect(r.out).toMatch(/history: 100 builds/);
+    expect(r.out).toMatch(new RegExp(`status <builder>: median ${figure} ms, p95 ${figure} ms`));
+    expect(r.out).toMatch(new RegExp(`last <builder>\\s*: median ${figure} ms`));
+    expect(r.out).toMatch(new RegExp(`status \\(all\\)\\s*: median ${figure} ms`));
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('bench:chat-irc: status said on a real InspIRCd, reply seen', async () => {
+    const { url } = await testRedis();
+    const r = await runBench('chat-irc.js', { REDIS_URL: url, BENCH_BUILDERS: '10', BENCH_CALLS: '2', BENCH_HISTORY: '50' });
+    expect(r.out).toMatch(new RegExp(`status over IRC \\(said → reply seen\\): median ${figure} ms, p95 ${figure} ms`));
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('bench:hassle: reminders through a real SMTP server', async () => {
+    const { url } = await testRedis();
+    const r = await runBench('hassle.js', { REDIS_URL: url, BENCH_PROBLEMS: '5' });
+    expect(r.out).toMatch(new RegExp(`level 1 at master start \\(catch-up\\): 5 emails in ${figure} s = ${figure} reminders/s`));
+    expect(r.out).toMatch(new RegExp(`level 2 after the clock moved 31 min: 5 emails in ${figure} s`));
+    expect(r.out).toMatch(/emails total 10 \(expected 10\)/);
+    expect(r.code).toBe(0);
+  }, 120_000);
+
+  it('bench:junit: a JUnit report parsed in a worker thread and on the main thread', async () => {
+    const r = await runBench('junit.js', { BENCH_CASES: '300' });
+    expect(r.out).toMatch(new RegExp(`worker thread: ${figure} ms in all; longest main-thread stall meanwhile ${figure} ms`));
+    expect(r.out).toMatch(new RegExp(`on the main thread: ${figure} ms blocked`));
+    expect(r.code).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,185 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { Store } from '../../src/data/store.js';
+import { Pruner } from '../../src/data/prune.js';
+import { missingBuild, wasPruned } from '../../src/data/retention.js';
+import { createProblem } from '../../src/data/problems.js';
+import { retentionSchema, type RetentionPolicy } from '../../src/config/retention.js';
+import { printLogs } from '../../src/cli/commands/logs.js';
+import { HistoryWriter } from '../harness/history.js';
+import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { ROOT } from '../harness/bb.js';
+
+const run = promisify(execFile);
+
+const DAY = 86_400_000;
+
+/** A store on the shared test Redis with a clock the test moves. */
+async function setup(label: string) {
+  const url = (await testRedis()).url;
+  const prefix = freshPrefix(label);
+  const redis = new Redis(url);
+  const clock = { t: Date.UTC(2025, 0, 1) };
+  const store = new Store(redis, prefix, () => clock.t);
+  opened.push({ url, prefix, redis });
+  return { url, prefix, redis, clock, store, history: new HistoryWriter(store, { chunks: 2, tests: 2 }) };
+}
+
+const opened: Array<{ url: string; prefix: string; redis: Redis }> = [];
+afterEach(async () => {
+  for (const o of opened.splice(0)) {
+    o.redis.disconnect();
+    await deletePrefix(o.url, o.prefix);
+  }
+});
+
+function policy(raw: unknown): RetentionPolicy {
+  const p = retentionSchema.parse(raw);
+  if (!p) throw new Error('retention off');
+  return p;
+}
+
+async function allKeys(redis: Redis, prefix: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    for (const k of keys) out.set(k, (await redis.dumpBuffer(k))?.toString('hex') ?? '');
+  } while (cursor !== '0');
+  return out;
+}
+
+describe('retention', () => {
+  it('a dry run lists what would go and deletes nothing; the real run removes exactly that, reads say pruned, numbers are not reused', async () => {
+    const { redis, prefix, clock, store, history } = await setup('ret-dry');
+    for (let i = 0; i < 10; i++) {
+      await history.build('linux');
+      clock.t += DAY;
+    }
+    await history.handledUpTo(10, 10);
+    clock.t += 30 * DAY;
+    const rules = policy({ builds: { maxAge: '20d', keepLast: 3 }, logs: { maxAge: '5d', keepLast: 2 }, changes: { maxAge: '20d', keepLast: 4 }, buildsets: { maxAge: '20d', keepLast: 5 }, slice: 3 });
+    const before = await allKeys(redis, prefix);
+    const dry = await new Pruner(store, rules, () => clock.t).run({ dryRun: true });
+    expect(await allKeys(redis, prefix)).toEqual(before);
+    expect(dry.pruned).toEqual({ builds: 7, logs: 1, buildsets: 5, changes: 6 });
+    expect(dry.ranges.builds).toEqual({ linux: [1, 7] });
+    expect(dry.ranges.logs).toEqual({ linux: [8, 8] });
+    expect(dry.requests).toBe(5);
+
+    const done = await new Pruner(store, rules, () => clock.t).run();
+    expect(done.pruned).toEqual(dry.pruned);
+    expect(done.keys).toBe(dry.keys);
+    expect(await redis.dbsize()).toBeGreaterThan(0);
+    expect((await store.lastBuilds('linux', 20)).map((b) => b.number)).toEqual([10, 9, 8]);
+    expect(await store.buildByNumber('linux', 3)).toBeNull();
+    expect(await missingBuild(store, 'linux', 3)).toBe('build linux #3 was pruned (retention.builds)');
+    expect(await missingBuild(store, 'linux', 11)).toBe('no build linux #11 (the last is #10)');
+    expect(await wasPruned(store, 'changes', 6)).toBe(true);
+    expect(await wasPruned(store, 'changes', 7)).toBe(false);
+    expect(await store.getChange(6)).toBeNull();
+    expect(await store.getChange(7)).not.toBeNull();
+    expect(await store.getBuildSet(5)).toBeNull();
+    expect(await store.getRequest(5)).toBeNull();
+    expect(await store.getBuildSet(6)).not.toBeNull();
+    // Build 8's logs went, its record stayed; 9 and 10 keep theirs.
+    const b8 = (await store.buildByNumber('linux', 8))!;
+    expect(b8.logsPrunedAt).toBe(clock.t);
+    expect((await store.readLog(b8.id, 0)).chunks).toEqual([]);
+    expect((await store.getTests(b8.id))).toEqual([]);
+    expect((await store.readLog(9, 0)).chunks.length).toBe(2);
+    let out = '';
+    await printLogs(store, 'linux', 8, undefined, false, (s) => (out += s));
+    expect(out).toBe(`logs of linux #8 were pruned on ${new Date(clock.t).toISOString().slice(0, 10)} (retention.logs)\n`);
+    await expect(printLogs(store, 'linux', 2, undefined, false, () => undefined)).rejects.toThrow('build linux #2 was pruned (retention.builds)');
+    // A second pass finds nothing more; counters go on.
+    const again = await new Pruner(store, rules, () => clock.t).run();
+    expect(again.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0 });
+    const next = await history.build('linux');
+    expect(next.number).toBe(11);
+    expect(next.id).toBe(11);
+    expect((await store.getChange(11))?.id).toBe(11);
+  });
+
+  it('never prunes what a running build, an open Problem, a package record, a pending request or an unhandled change needs', async () => {
+    const { redis, clock, store, history } = await setup('ret-keep');
+    const running = await history.build('linux', false); // #1, never finishes
+    const builds = [];
+    for (let i = 0; i < 8; i++) builds.push(await history.build('linux')); // #2..#9
+    const pending = await history.pending('windows'); // buildset 10, change 10
+    for (let i = 0; i < 3; i++) builds.push(await history.build('linux')); // #10..#12, changes 11..13
+    await history.handledUpTo(12, 11); // change 13 unclassified; build 12 not yet seen by the Problem detector
+    const [b2, b3, b4, b5] = builds as [typeof running, typeof running, typeof running, typeof running];
+    await createProblem(store, {
+      key: 'test|tap|case 0@x', state: 'confirmed', subjects: [{ kind: 'test', suite: 'tap', name: 'case 0' }],
+      builders: [{ builder: 'linux', firstBadBuildId: b3.id, firstBadNumber: b3.number, lastGoodBuildId: b2.id }],
+      firstBadRevision: 'x', openedAt: clock.t, guilty: [], responsible: [], interested: [], notMe: [], acks: [], watchers: [],
+    });
+    // A resolved Problem protects nothing.
+    await createProblem(store, {
+      key: 'test|tap|case 1@y', state: 'resolved', subjects: [{ kind: 'test', suite: 'tap', name: 'case 1' }],
+      builders: [{ builder: 'linux', firstBadBuildId: builds[5]!.id, firstBadNumber: builds[5]!.number }],
+      firstBadRevision: 'y', openedAt: clock.t, guilty: [], responsible: [], interested: [], notMe: [], acks: [], watchers: [],
+    });
+    await redis.hset(store.keys.packagesMade, 'rev4', JSON.stringify({ revision: 'rev4', vouchers: [`linux#${b4.number}`], at: clock.t, buildsetId: b5.buildsetId }));
+    clock.t += 400 * DAY;
+    const rules = policy({ builds: { maxAge: '1d', keepLast: 0 }, logs: { maxAge: '1d', keepLast: 0 }, changes: { maxAge: '1d', keepLast: 0 }, buildsets: { maxAge: '1d', keepLast: 0 }, slice: 2 });
+    const report = await new Pruner(store, rules, () => clock.t).run();
+    const left = (await store.lastBuilds('linux', 50)).map((b) => b.number).sort((a, b) => a - b);
+    // #1 running, #2 last good and #3 first bad of the open Problem, #4 vouches for a package, #5 is
+    // the package BuildSet's build, #12 is not yet handled by the Problem detector.
+    expect(left).toEqual([running.number, b2.number, b3.number, b4.number, b5.number, 12]);
+    expect((await store.readLog(b3.id, 0)).chunks.length).toBe(2);
+    expect((await store.readLog(running.id, 0)).chunks.length).toBe(2);
+    expect((await store.getBuild(b4.id))?.logsPrunedAt).toBe(clock.t);
+    expect(await store.getBuildSet(b5.buildsetId)).not.toBeNull();
+    expect(await store.getBuildSet(running.buildsetId)).not.toBeNull();
+    expect(await store.getBuildSet(b3.buildsetId)).not.toBeNull();
+    expect((await store.getRequest((await store.getBuildSet(pending.buildsetId))!.requestIds[0]!))?.state).toBe('pending');
+    expect(await store.getChange(pending.changeId)).not.toBeNull();
+    expect(await store.getChange(13)).not.toBeNull();
+    expect(await store.getChange(running.sourcestamp.changeIds[0]!)).not.toBeNull();
+    expect(await store.getChange(b3.sourcestamp.changeIds[0]!)).not.toBeNull();
+    expect(await store.getChange(builds[6]!.sourcestamp.changeIds[0]!)).toBeNull();
+    expect(report.kept.builds).toBeGreaterThanOrEqual(5);
+    // The running build's logs were deferred; once it finishes (and is old) they go.
+    expect(await redis.zrange(store.keys.retentionDeferredLogs, 0, -1)).toContain(String(running.id));
+    await store.finishBuild(running.id, running.token, 'SUCCESS');
+    clock.t += 2 * DAY;
+    await new Pruner(store, policy({ builds: false, logs: { maxAge: '1d', keepLast: 0 }, changes: false, buildsets: false }), () => clock.t).run();
+    expect((await store.getBuild(running.id))?.logsPrunedAt).toBe(clock.t);
+    expect(await redis.zrange(store.keys.retentionDeferredLogs, 0, -1)).not.toContain(String(running.id));
+  });
+
+  it('prunes a long history in small slices to the end; keepLast holds however old', async () => {
+    const { clock, store, history } = await setup('ret-slices');
+    for (let i = 0; i < 30; i++) await history.build(i % 2 ? 'linux' : 'windows');
+    await history.handledUpTo(30, 30);
+    clock.t += 100 * DAY;
+    const report = await new Pruner(store, policy({ builds: { maxAge: '1d', keepLast: 4 }, logs: false, changes: { maxAge: '1d', keepLast: 2 }, buildsets: { maxAge: '1d', keepLast: 2 }, slice: 1 }), () => clock.t).run({ pauseMs: 1 });
+    expect(report.pruned).toEqual({ builds: 22, logs: 0, buildsets: 28, changes: 28 });
+    expect((await store.lastBuilds('linux', 50)).length).toBe(4);
+    expect((await store.lastBuilds('windows', 50)).length).toBe(4);
+  });
+
+  it('bb prune --dry-run and bb prune use the policy the master published', async () => {
+    const { url, prefix, clock, store, history } = await setup('ret-cli');
+    for (let i = 0; i < 5; i++) await history.build('linux');
+    await history.handledUpTo(5, 5);
+    await store.putConfigSummary({ title: 'bb', builders: [{ name: 'linux', executors: ['a'], tier: 'supported' }], schedulers: [], executors: ['a'], retention: policy({ builds: { maxAge: '1d', keepLast: 2 }, logs: { maxAge: '1d', keepLast: 1 } }) });
+    const env = { REDIS_URL: url, BB_PREFIX: prefix };
+    const dry = await run(process.execPath, ['bin/bb.js', 'prune', '--dry-run'], { cwd: ROOT, env });
+    expect(dry.stdout).toContain('dry run: nothing was deleted');
+    expect(dry.stdout).toContain('builds: 3 would go (linux #1-3)');
+    expect(dry.stdout).toContain('logs of builds: 1 would go (linux #4)');
+    expect((await store.lastBuilds('linux', 10)).length).toBe(5);
+    const real = await run(process.execPath, ['bin/bb.js', 'prune'], { cwd: ROOT, env });
+    expect(real.stdout).toContain('builds: 3 pruned (linux #1-3)');
+    expect((await store.lastBuilds('linux', 10)).length).toBe(2);
+    const logs = await run(process.execPath, ['bin/bb.js', 'logs', 'linux', '1'], { cwd: ROOT, env }).catch((e: { stderr: string }) => e);
+    expect(logs.stderr).toContain('build linux #1 was pruned (retention.builds)');
+  });
+});

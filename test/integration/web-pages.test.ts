@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { get } from 'node:http';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { waitFor } from '../harness/bb.js';
+import type { Build } from '../../src/model/build.js';
+
+const config = `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  title: 'webtest',
+  titleUrl: 'https://ci.example.org',
+  http: { host: '127.0.0.1', port: 0 },
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [
+    { name: 'linux', executors: ['a'], category: 'os', steps: [
+      { type: 'shell', name: 'compile', command: 'printf "\\\\033[31mred <b>bold</b>\\\\033[0m plain\\\\nwarner@example.org wrote\\\\nno newline at end"' },
+      { type: 'shell', name: 'test', command: 'cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
+    ] },
+  ],
+  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }, { type: 'force', name: 'force', builders: ['linux'] }],
+  problems: { confirm: false },
+}`;
+
+function fetchText(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    }).on('error', reject);
+  });
+}
+
+describe('web pages against a real master and executor', () => {
+  let fx: PipelineFixture;
+  afterEach(async () => fx?.close());
+
+  it('the build page shows steps, coloured escaped logs, the failing test first, changes without emails; raw log; console; change; buildset', async () => {
+    fx = await PipelineFixture.create('web', config);
+    mkdirSync(join(fx.dir, 'master'), { recursive: true });
+    writeFileSync(join(fx.dir, 'master', 'results.tap'), 'TAP version 13\n1..2\nok 1 - passes\nnot ok 2 - <img src=x onerror=alert(1)>\n');
+    const master = await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    const finished: Build[] = [];
+    fx.store.bus.on('build.finished', (b) => finished.push(b));
+    await fx.client.sendChange({ author: 'Eve <eve@example.org>', comments: '<script>alert(1)</script> fix', revision: 'abc123', branch: 'main' });
+    await waitFor('the build to finish', () => finished.length > 0, 60_000);
+    const port = master.http!.address!.port;
+
+    const page = await fetchText(port, '/builders/linux/builds/1');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.body).toContain('<span class="res r-FAILURE">FAILURE</span>');
+    expect(page.body).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(page.body).not.toContain('<img src=x');
+    expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; fix');
+    expect(page.body).not.toContain('eve@example.org');
+    expect(page.body).toContain('eve@…');
+    expect(page.body).toContain('<span class="f1">red &lt;b&gt;bold&lt;/b&gt;</span> plain');
+    expect(page.body).toContain('id="s0L3"');
+    expect(page.body).not.toContain('warner@example.org');
+
+    const rawLog = await fetchText(port, '/builders/linux/builds/1/steps/compile/log.txt');
+    expect(rawLog.status).toBe(200);
+    expect(rawLog.body).toContain('\x1b[31mred <b>bold</b>');
+    expect(rawLog.body).toContain('warner@… wrote\nno newline at end');
+
+    const log = await fetchText(port, '/builders/linux/builds/1/steps/0/log?q=plain');
+    expect(log.body).toContain('2 lines containing');
+
+    const home = await fetchText(port, '/');
+    expect(home.body).toContain('href="/builders/linux/builds/1"');
+    expect(home.body).toContain('#1 fail');
+    expect((await fetchText(port, '/builders/linux')).body).toContain('Builds (1)');
+    expect((await fetchText(port, '/changes/1')).body).toContain('&lt;script&gt;');
+    expect((await fetchText(port, '/buildsets/1')).body).toContain('BuildSet 1');
+    expect((await fetchText(port, '/builders/nope/builds/3')).status).toBe(404);
+    expect((await fetchText(port, '/static/bb.js')).status).toBe(200);
+    expect((await fetchText(port, '/healthz')).body).toContain('ok');
+  }, 120_000);
+
+  it('Problems board and page, tiers, tree, packages, and the JSON API (paginated, no emails, no tokens)', async () => {
+    fx = await PipelineFixture.create('webprob', config);
+    mkdirSync(join(fx.dir, 'master'), { recursive: true });
+    const tap = (fail: boolean) => writeFileSync(join(fx.dir, 'master', 'results.tap'), `TAP version 13\n1..1\n${fail ? 'not ok' : 'ok'} 1 - t_flappy\n`);
+    const master = await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    const finished: Build[] = [];
+    fx.store.bus.on('build.finished', (b) => finished.push(b));
+    const build = async (fail: boolean, rev: string) => {
+      tap(fail);
+      const before = finished.length;
+      await fx.client.sendChange({ author: `Dev ${rev} <dev${rev}@example.org>`, comments: `change ${rev}`, revision: rev, branch: 'main' });
+      await waitFor(`build of ${rev}`, () => finished.length > before, 60_000);
+    };
+    await build(false, 'aaa111');
+    await build(true, 'bbb222');
+    await waitFor('a Problem', async () => (await fetchText(master.http!.address!.port, '/api/problems')).body.includes('t_flappy'), 30_000);
+    const port = master.http!.address!.port;
+    // The ladder's first level (a DM to the guilty, who has no chat here) is logged at once.
+    await waitFor('the first reminder logged', async () => JSON.parse((await fetchText(port, '/api/problems/1')).body).log.length > 0, 30_000);
+
+    const board = await fetchText(port, '/problems');
+    expect(board.status).toBe(200);
+    expect(board.body).toContain('tap.t_flappy');
+    expect(board.body).toContain('href="/problems/1"');
+    expect(board.body).toMatch(/<td>devbbb222<br><span class="mute">responsible:<\/span> devbbb222<\/td>/);
+    expect(board.body).toMatch(/L2 <time [^>]*>[^<]*<\/time> to devbbb222 by dm, channel/);
+    expect(board.body).toContain('not acked');
+    const one = await fetchText(port, '/problems/1');
+    expect(one.body).toContain('Problem 1');
+    expect(one.body).toContain('<code>aaa111</code>..<code>bbb222</code>');
+    expect(one.body).toContain('Reminder log');
+    expect((await fetchText(port, '/problems/99')).status).toBe(404);
+
+    const tiers = await fetchText(port, '/tiers');
+    expect(tiers.body).toContain('supported');
+    const tree = await fetchText(port, '/tree');
+    expect(tree.body).toMatch(/Tree <span class="res r-FAILURE">closed<\/span>/);
+    expect((await fetchText(port, '/packages')).status).toBe(200);
+
+    const list = JSON.parse((await fetchText(port, '/api/builders/linux/builds?limit=1')).body);
+    expect(list).toMatchObject({ total: 2, offset: 0, limit: 1 });
+    expect(list.builds).toHaveLength(1);
+    expect(list.builds[0].number).toBe(2);
+    expect(list.builds[0].token).toBeUndefined();
+    const older = JSON.parse((await fetchText(port, '/api/builders/linux/builds?limit=1&offset=1')).body);
+    expect(older.builds[0].number).toBe(1);
+    const detail = await fetchText(port, '/api/builders/linux/builds/2');
+    expect(detail.headers['content-type']).toContain('application/json');
+    expect(detail.body).not.toContain('@example.org');
+    expect(JSON.parse(detail.body).tests[0]).toMatchObject({ name: 't_flappy', outcome: 'fail' });
+    const log = JSON.parse((await fetchText(port, '/api/builders/linux/builds/2/steps/compile/log?limit=2')).body);
+    expect(log).toMatchObject({ step: 0, name: 'compile', start: 1, more: true, next: 3 });
+    expect(log.lines).toHaveLength(2);
+    const prob = JSON.parse((await fetchText(port, '/api/problems/1')).body);
+    expect(prob.problem.subjects[0].name).toBe('t_flappy');
+    expect(prob.next).toBeDefined();
+    expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree.open).toBe(false);
+    expect((await fetchText(port, '/api/nothing')).status).toBe(404);
+  }, 180_000);
+});
