@@ -242,9 +242,23 @@ export class Master {
     if (config.chat) await this.ensureChat();
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
     await this.hassler.start();
-    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, { tiers: this.tiers, health: async () => ({ ...(await masterStatus(this.store)) }) });
+    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, {
+      tiers: this.tiers,
+      chat: () => this.chatHealth(),
+      health: async () => ({ ...(await masterStatus(this.store)) }),
+    });
     this.retention.start();
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** Each chat transport and whether it is connected (null: it cannot tell), for /healthz. */
+  private chatHealth(): Array<{ transport: string; connected: boolean | null }> {
+    const chat = this.chatService;
+    if (!chat) return [];
+    return (['irc', 'matrix', 'shell'] as const).flatMap((kind) => {
+      const t = chat.transport(kind) as { isConnected?: boolean } | undefined;
+      return t ? [{ transport: kind, connected: typeof t.isConnected === 'boolean' ? t.isConnected : null }] : [];
+    });
   }
 
   /** Stop one build (chat and the control queue). */

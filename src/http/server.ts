@@ -41,7 +41,8 @@ class Reply {
 const reject = (status: number, error: string) => new Reply(status, { error });
 
 /**
- * The master's HTTP side: `POST /change_hook/{github,gitlab,generic}` and `GET /healthz`. A request
+ * The master's HTTP side: `POST /change_hook/{github,gitlab,generic}`, and the web pages (`pages`, which also answer
+ * `/healthz` and `/metrics`; without them `GET /healthz` answers `{ok: true}`). A request
  * must prove it comes from the configured service (a signature or token, checked in constant time)
  * before its payload is read; valid changes are checked like `bb sendchange`'s and stored in
  * commit order. Every refusal is logged with a fixed message and the reason beside it, and
@@ -87,7 +88,7 @@ export class WebhookServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const hook = path.startsWith('/change_hook/') ? path.slice('/change_hook/'.length) : undefined;
-    if (hook === undefined && path !== '/healthz' && this.opts.pages) {
+    if (hook === undefined && this.opts.pages) {
       try {
         if (await this.opts.pages(req, res)) return;
       } catch (err) {

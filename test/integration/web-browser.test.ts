@@ -151,6 +151,8 @@ describe('web pages in Chromium', () => {
       await screenshot(page, name);
     }
     expect(await page.locator('body').innerText()).toBeTruthy();
+    const health = await page.goto(base + '/healthz');
+    expect(JSON.parse(await health!.text())).toMatchObject({ ok: true, redis: { ok: true }, chat: [{ transport: 'irc', connected: true }] });
     const phone = await openPage(browser, { width: 390 });
     await phone.page.goto(base + '/');
     const wide = await phone.page.evaluate('document.documentElement.scrollWidth');

@@ -141,5 +141,20 @@ describe('web pages against a real master and executor', () => {
     expect(prob.next).toBeDefined();
     expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree.open).toBe(false);
     expect((await fetchText(port, '/api/nothing')).status).toBe(404);
+
+    const metrics = await fetchText(port, '/metrics');
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toContain('bb_builds_finished_total{builder="linux",result="SUCCESS"} 1');
+    expect(metrics.body).toContain('bb_builds_finished_total{builder="linux",result="FAILURE"} 1');
+    expect(metrics.body).toContain('bb_builds_started_total{builder="linux"} 2');
+    expect(metrics.body).toContain('bb_changes_received_total{source="sendchange"} 2');
+    expect(metrics.body).toContain('bb_build_duration_seconds_count{builder="linux"} 2');
+    expect(metrics.body).toContain('bb_pending_requests{builder="linux"} 0');
+    expect(metrics.body).toContain('bb_executors_connected 1');
+    expect(metrics.body).toContain('bb_problems_total{event="opened"} 1');
+    expect(metrics.body).toMatch(/bb_redis_roundtrip_seconds \d/);
+    const health = await fetchText(port, '/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ ok: true, redis: { ok: true }, chat: [] });
   }, 180_000);
 });
