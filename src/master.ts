@@ -328,6 +328,7 @@ export class Master {
 function summarize(config: MasterConfig): ConfigSummary {
   return {
     title: config.title,
+    ...(config.titleUrl ? { titleUrl: config.titleUrl } : {}),
     builders: config.builders.map((b) => ({
       name: b.name,
       executors: b.executors,

@@ -22,6 +22,8 @@ export interface ExecutorRecord {
 /** What the running master publishes about its config, for the CLI and chat. */
 export interface ConfigSummary {
   title: string;
+  /** The public web address links are made from (the config's `titleUrl`), if any. */
+  titleUrl?: string;
   builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
   schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
   executors: string[];
