@@ -22,6 +22,10 @@ export interface ExecutorRecord {
 /** What the running master publishes about its config, for the CLI and chat. */
 export interface ConfigSummary {
   title: string;
+  /** The web pages' base address (`titleUrl`), for links. */
+  titleUrl?: string;
+  /** The chat bot's name, for the commands messages suggest. */
+  botName?: string;
   builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
   schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
   executors: string[];
