@@ -144,13 +144,15 @@ describe('web pages in Chromium', () => {
 
   it('the main pages render (screenshots kept), on a phone too', async () => {
     const { page, errors } = await openPage(browser);
-    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset']] as const) {
+    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/problems', 'problems'], ['/tiers', 'tiers'], ['/tree', 'tree']] as const) {
       const res = await page.goto(base + path);
       expect(res?.status(), path).toBe(200);
       expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
       await screenshot(page, name);
     }
     expect(await page.locator('body').innerText()).toBeTruthy();
+    const health = await page.goto(base + '/healthz');
+    expect(JSON.parse(await health!.text())).toMatchObject({ ok: true, redis: { ok: true }, chat: [{ transport: 'irc', connected: true }] });
     const phone = await openPage(browser, { width: 390 });
     await phone.page.goto(base + '/');
     const wide = await phone.page.evaluate('document.documentElement.scrollWidth');
