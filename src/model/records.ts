@@ -22,7 +22,7 @@ export interface ExecutorRecord {
 /** What the running master publishes about its config, for the CLI and chat. */
 export interface ConfigSummary {
   title: string;
-  /** The web pages' base address (`titleUrl`), for links. */
+  /** The public web address links are made from (the config's `titleUrl`), if any. */
   titleUrl?: string;
   /** The chat bot's name, for the commands messages suggest. */
   botName?: string;

@@ -68,6 +68,12 @@ export function buildUrl(titleUrl: string | undefined, builder: string, number: 
   return `${titleUrl.replace(/\/+$/, '')}/builders/${encodeURIComponent(builder)}/builds/${number}`;
 }
 
+/** `<titleUrl>/builders/<builder>/builds/<number>/steps/<step>/log`: one step's whole log on the web. */
+export function stepLogUrl(titleUrl: string | undefined, builder: string, number: number, step: number): string | undefined {
+  const build = buildUrl(titleUrl, builder, number);
+  return build && `${build}/steps/${step}/log`;
+}
+
 export function finishedNews(build: Build, tests: TestCaseResult[], transition: Transition, titleUrl?: string): News {
   const result = build.result ?? 'EXCEPTION';
   const url = buildUrl(titleUrl, build.builder, build.number);

@@ -10,9 +10,9 @@ export interface BuilderStatus {
   category?: string;
   executors: Array<{ name: string; state: ExecutorRecord['state'] | 'never seen' }>;
   pending: number;
-  /** Requests that collapsed into newer ones (ended SKIPPED), ever. */
+  /** Requests that collapsed into newer ones (ended SKIPPED), of those still stored (retention removes old ones). */
   collapsed?: number;
-  /** Requests cancelled or stopped because a newer BuildSet on their branch arrived (`cancelSuperseded`), ever. */
+  /** Requests cancelled or stopped because a newer BuildSet on their branch arrived (`cancelSuperseded`), of those still stored. */
   superseded?: number;
   /** The newest of those requests, newest first, each with `supersededBy` (the request that took its place). */
   supersededRequests?: BuildRequest[];
