@@ -48,6 +48,8 @@ export function makeExecutorCommand(): Command {
     if (!NAME_RE.test(o.name)) cmd.error(`bb executor: --name "${o.name}" is not valid (letters, digits, . _ -)`, { exitCode: 2 });
     const secret = readSecret(cmd, o.secretFile);
     const logger = createLogger('executor');
+    let onReplaced = () => {};
+    const replaced = new Promise<void>((r) => (onReplaced = r));
     const handle = await startExecutor({
       name: o.name,
       secret,
@@ -57,8 +59,14 @@ export function makeExecutorCommand(): Command {
       slots: o.slots,
       ...(o.builders ? { builders: o.builders } : {}),
       logger,
+      onReplaced: (by) => {
+        logger.error({ newSession: by.session, newHost: by.hostname }, 'stopping: the master accepted a newer process under this executor name');
+        process.exitCode = 3;
+        onReplaced();
+      },
     });
     await new Promise<void>((done) => {
+      void replaced.then(() => handle.stop({ handBack: true })).then(done, done);
       let signals = 0;
       const onSignal = (sig: NodeJS.Signals) => {
         signals += 1;

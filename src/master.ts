@@ -176,7 +176,7 @@ export class Master {
     this.users.start();
     this.problems.start();
     this.tiers.start();
-    this.registry.start();
+    await this.registry.start();
     this.distributor.start();
 
     this.queues.work<unknown>(QUEUES.changes, 32, async (job) => {

@@ -430,6 +430,12 @@ export const masterConfigSchema = z
     basedir: z.string().default('.bb/master'),
     /** Seconds without a heartbeat before an executor counts as lost and its builds are retried. Default 15. */
     executorTimeout: z.number().positive().max(3600).default(15),
+    /**
+     * Seconds a dispatched build may wait for its executor to start it; after that its job is
+     * taken back and the build is retried (so a process that takes jobs and never runs them
+     * wedges no builder). Default 60.
+     */
+    startTimeout: z.number().positive().max(86_400).default(60),
     /** Properties of every build. Default `{}`. */
     properties: z.record(z.string(), z.unknown()).default({}),
     /** The build machines' processes the master accepts. At least one. */

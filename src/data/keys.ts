@@ -34,6 +34,7 @@
  * | db:executor:<name> | string | executor record JSON (session, state, slots, last seen) |
  * | db:executor:<name>:builds | set | ids of builds the executor holds |
  * | db:executor:<name>:busy | set | builders with a build on the executor (one at a time: they share a work tree) |
+ * | db:executor:<name>:refused | string | the last process refused under that name (wrong secret, or replaced by a newer one) JSON |
  * | db:log:<buildId>:<step> | list | log chunks `<stream>\t<text>` in order |
  * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
  * | db:poller:<name> | hash | branch → last emitted tip |
@@ -175,6 +176,9 @@ export class Keys {
   }
   executor(name: string): string {
     return `${this.db}:executor:${name}`;
+  }
+  executorRefused(name: string): string {
+    return `${this.db}:executor:${name}:refused`;
   }
   executorBuilds(name: string): string {
     return `${this.db}:executor:${name}:builds`;

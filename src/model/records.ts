@@ -15,6 +15,8 @@ export interface ExecutorRecord {
   version: string;
   connectedAt: number;
   lastSeen: number;
+  /** When the accepted hello was sent (the executor's clock): only a newer hello replaces this session. */
+  helloSentAt?: number;
   /** Why it is lost or offline. */
   reason?: string;
 }
@@ -31,4 +33,14 @@ export interface ConfigSummary {
   executors: string[];
   /** The retention policy (`bb prune` applies it; `false`: keep everything). Absent from masters before retention. */
   retention?: RetentionConfig;
+}
+
+/** A process that claimed an executor's name and was refused: it takes no job. */
+export interface RefusedExecutor {
+  name: string;
+  session: string;
+  /** The host it named (unverified when its secret was wrong). */
+  hostname: string;
+  reason: string;
+  at: number;
 }

@@ -33,7 +33,7 @@ export type News =
       url?: string;
     }
   | { kind: 'started'; builder: string; number: number; executor: string; revision: string; authors: Shortlist; url?: string }
-  | { kind: 'executor'; name: string; state: 'connected' | 'lost'; detail?: string }
+  | { kind: 'executor'; name: string; state: 'connected' | 'lost' | 'refused a process'; detail?: string }
   | {
       kind: 'problem';
       id: number;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupDir, startRedisServer, type RedisServerHandle } from '../harness/redis.js';
 import { HANDED_BACK_TEXT } from '../../executor/build.js';
-import { alive, fakeMaster, logText, rig, SECRET, type FakeMaster, type Rig } from './executor-fixture.js';
+import { alive, fakeMaster, logText, rig, SECRET, type FakeMaster, type Rig, waitAccepted } from './executor-fixture.js';
 
 const rigs: Rig[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -100,6 +100,7 @@ describe('executor and Redis', () => {
       heartbeatMs: 200, killGraceMs: 300, logger: createLogger('t', { level: 'silent' }),
     });
     cleanups.push(() => executor.stop({ handBack: true }));
+    await waitAccepted(executor);
     const { payload } = await master.dispatch({ steps: [{ type: 'shell', command: 'echo before; sleep 0.5; echo after' }] });
     await master.waitFor((e) => e.type === 'log' && e.buildId === payload.buildId && e.text.includes('before'));
     await server.stop('SIGKILL');
