@@ -509,6 +509,20 @@ export const masterConfigSchema = z
         confirm: z.boolean().default(true),
         /** A confirming rerun with no verdict this long after the failure (no executor free, say) confirms the Problem. Default 2h. */
         confirmWithin: durationMs.prefault('2h'),
+        /**
+         * The flaky memory (README "Flaky tests"). `clearAfter`: passing runs in a row after which a
+         * test is no longer remembered as flaky (default 20). `window`: runs per test and builder its
+         * flip rate is counted over (default 30). `historyReruns`: confirming reruns, all of which must
+         * fail, for a test with a flaky history (default 3; one otherwise).
+         */
+        flaky: z
+          .object({
+            clearAfter: z.number().int().min(1).max(10_000).default(20),
+            window: z.number().int().min(2).max(500).default(30),
+            historyReruns: z.number().int().min(1).max(10).default(3),
+          })
+          .strict()
+          .prefault({}),
         /** The hassler: who is reminded, how, and how often, until a Problem is fixed (README "The hassler"). */
         hassle: hassleSchema.prefault({}),
       })
