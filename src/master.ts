@@ -330,6 +330,7 @@ function summarize(config: MasterConfig): ConfigSummary {
   return {
     title: config.title,
     ...(config.titleUrl ? { titleUrl: config.titleUrl } : {}),
+    ...(config.chat ? { botName: config.chat.botName } : {}),
     builders: config.builders.map((b) => ({
       name: b.name,
       executors: b.executors,

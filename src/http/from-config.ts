@@ -39,6 +39,7 @@ export async function startWebhooks(
     host: http.host,
     port: http.port,
     maxBodyBytes: http.maxBodyBytes,
+    replayWindowSec: http.replayWindow,
     hooks,
     intake: async (items) => (await store.addChanges(items)).length,
     ...(web.health ? { health: web.health } : {}),
