@@ -127,7 +127,7 @@ async function renderBench(): Promise<void> {
     const problems = { openOn: (b: string) => openProblemsOn(store, b), openAll: () => openProblemsByBuilder(store) };
     const tiers = new TierService({ store, config, problems });
     const pages = webHandler({ store, config, tiers, tierInfo: () => tiers.overrides.tiers(), now: Date.now }, quiet);
-    const http = new WebhookServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, hooks: new Map(), intake: async () => 0, log: quiet, pages });
+    const http = new WebhookServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, replayWindowSec: 3600, hooks: new Map(), intake: async () => 0, log: quiet, pages });
     const { port } = await http.start();
     const perBuilder = Math.max(1, Math.floor(BUILDS / names.length));
     const home = await timed(port, () => '/', RUNS);
