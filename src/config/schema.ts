@@ -456,6 +456,13 @@ export const masterConfigSchema = z
         port: z.number().int().min(0).max(65535),
         /** Largest request body accepted, in bytes. Default 1 MiB. */
         maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+        /**
+         * Seconds during which a push already stored is not stored again. A push is known by what
+         * its signature covers (repository, branch, before..after, revisions, and GitHub's push time),
+         * not by the unsigned delivery id, so a captured request replayed with a new or no delivery
+         * id adds nothing. Default 7 days.
+         */
+        replayWindow: z.number().int().positive().max(365 * 86_400).default(7 * 86_400),
         webhooks: z
           .object({
             /** GitHub push events, verified by X-Hub-Signature-256 (HMAC-SHA256 with this secret). */

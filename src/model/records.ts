@@ -26,6 +26,8 @@ export interface ConfigSummary {
   title: string;
   /** The public web address links are made from (the config's `titleUrl`), if any. */
   titleUrl?: string;
+  /** The chat bot's name, for the commands messages suggest. */
+  botName?: string;
   builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
   schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
   executors: string[];

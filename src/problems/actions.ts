@@ -1,6 +1,6 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { getProblem, putProblem, recentProblems, openProblems, setSheriffOverride } from '../data/problems.js';
+import { firstBadTests, getProblem, putProblem, recentProblems, openProblems, setSheriffOverride } from '../data/problems.js';
 import type { Problem, ProblemSubject } from '../model/problem.js';
 import { type HassleEntry } from '../model/hassle.js';
 import { hassleLog } from '../data/hassle.js';
@@ -30,6 +30,10 @@ export interface ProblemsApi {
   sheriff(): Promise<{ user: string | null; rotation: string[]; week: string }>;
   /** The reminders the hassler sent about a Problem (and why some were not), oldest first. */
   history(id: number): Promise<HassleEntry[]>;
+  /** Every test of the Problem's first failing build, to tell same-named tests apart. */
+  buildTests(p: Problem): Promise<Array<{ suite: string; name: string }>>;
+  /** The web pages' base address, when configured (links to `/problems/<id>`). */
+  readonly titleUrl: string | undefined;
   /** How long `ack` pauses reminders (ms). */
   readonly ackPauseMs: number;
   setSheriff(user: string, by: string): Promise<void>;
@@ -99,6 +103,14 @@ export class StoredProblems implements ProblemsApi {
 
   history(id: number): Promise<HassleEntry[]> {
     return hassleLog(this.store, id);
+  }
+
+  buildTests(p: Problem) {
+    return firstBadTests(this.store, p);
+  }
+
+  get titleUrl(): string | undefined {
+    return this.config.titleUrl;
   }
 
   get ackPauseMs(): number {

@@ -170,6 +170,43 @@ describe('bb executor command', () => {
   });
 });
 
+describe('bb executor --hand-back-after (the systemd unit\'s graceful stop)', () => {
+  const main = join(import.meta.dirname, '../../dist/executor/main.js');
+  const start = async (name: string, graceSeconds: number) => {
+    const master = await fakeMasterOn((await import('../harness/redis.js').then((h) => h.testRedis())).url, name);
+    const basedir = mkdtempSync(join(tmpdir(), 'bb-executor-'));
+    cleanups.push(() => cleanupDir(basedir));
+    const child = spawn(process.execPath, [main, '--name', name, '--redis', master.url, '--prefix', master.prefix, '--basedir', basedir, '--hand-back-after', String(graceSeconds)], {
+      env: { ...process.env, BB_EXECUTOR_SECRET: SECRET, BB_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    cleanups.push(() => void child.kill('SIGKILL'));
+    await master.waitFor((e) => e.type === 'hello', 20_000);
+    return { master, child, exited };
+  };
+
+  it('a build that ends within the grace period finishes; then the executor exits 0', async () => {
+    const { master, child, exited } = await start('ex-grace-ok', 120);
+    const { payload } = await master.dispatch({ steps: [{ type: 'shell', command: 'sleep 1; echo done' }] });
+    await master.waitFor((e) => e.type === 'step-started' && e.buildId === payload.buildId, 20_000);
+    child.kill('SIGTERM');
+    expect(await master.finished(payload.buildId, 30_000)).toMatchObject({ result: 'SUCCESS' });
+    expect(await exited).toBe(0);
+    expect(await master.waitFor((e) => e.type === 'goodbye', 5000)).toMatchObject({ reason: 'shut down' });
+  });
+
+  it('a build still running when the grace period ends is handed back as RETRY', async () => {
+    const { master, child, exited } = await start('ex-grace-over', 1);
+    const { payload } = await master.dispatch({ steps: [{ type: 'shell', command: 'sleep 1000' }] });
+    await master.waitFor((e) => e.type === 'step-started' && e.buildId === payload.buildId, 20_000);
+    child.kill('SIGTERM');
+    expect(await master.finished(payload.buildId, 30_000)).toMatchObject({ result: 'RETRY', text: HANDED_BACK_TEXT });
+    expect(await exited).toBe(0);
+    expect(await master.waitFor((e) => e.type === 'goodbye', 5000)).toMatchObject({ reason: 'handed back' });
+  });
+});
+
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
