@@ -150,7 +150,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     await waitFor('problem 1 resolved', async () => (await getProblem(fx.store, 1))?.state === 'resolved', 40_000);
     const fixed = await newMail('meejah@example.org', 1);
     expect(fixed.subject).toBe('[bb] fixed: problem #1, 46 tests in test_syntax.py and 5 more files on py312');
-    expect(fixed.text).toMatch(/^Problem #1 is fixed after .*: 46 tests in test_syntax\.py and 5 more files pass again on py312\. No more reminders about it\.\n\n46 tests in 6 files \(30 in test_syntax\.py/);
+    expect(fixed.text).toMatch(/^Problem #1 is fixed after .*: 46 tests in test_syntax\.py and 5 more files pass again on py312 \(fixed in [0-9a-f]{12} by Brian Warner\)\. No more reminders about it\.\n\n46 tests in 6 files \(30 in test_syntax\.py/);
     expect(fixed.text.split('\n').filter((l) => l.startsWith('  '))).toHaveLength(46);
     // warner, who was reminded, hears it by DM in a few lines ending with where the list is.
     const done = await warner.waitFor((m) => m.nick === 'bb' && m.target === 'brian' && /^Problem #1 is fixed/.test(m.text), 20_000);
