@@ -17,7 +17,7 @@ export function attachRouter(transport: ChatTransport, router: CommandRouter, lo
         const reply = await router.handle(message, transport.botName);
         if (!reply || !reply.lines.length) return;
         const text = reply.lines.join('\n');
-        const opts = reply.html ? { html: reply.html } : {};
+        const opts = { ...(reply.html ? { html: reply.html } : {}), ...(reply.moreHint ? { moreHint: reply.moreHint } : {}) };
         if (message.isDirect) await transport.sendDirect(message.replyTo, text, opts);
         else await transport.send(message.replyTo, text, opts);
       })
