@@ -2,7 +2,8 @@
 # Installs what bb's tests need, and nothing when it is all there already (a second run takes about
 # a second). Called by scripts/test.sh (`npm test`); safe to run by hand.
 #
-#   1. Debian packages whose programs the tests start: redis-server, inspircd, atheme-services, git
+#   1. Debian packages whose programs the tests start: redis-server, inspircd, atheme-services, git,
+#      chromium (the web pages' browser tests drive it with playwright-core)
 #      (`apt-get update` once, then `apt-get install -y --no-install-recommends`; as root, or through
 #      sudo; otherwise it prints the command to run and exits 1).
 #   2. node_modules: `npm ci` when node_modules is missing or older than package-lock.json.
@@ -40,6 +41,7 @@ DEBIAN_NEEDS=(
   "inspircd inspircd"
   "atheme-services atheme-services"
   "git git"
+  "chromium chromium"
 )
 
 have_program() {

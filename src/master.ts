@@ -1,6 +1,5 @@
 import { ProblemDetector } from './problems/detector.js';
 import { join, resolve } from 'node:path';
-import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
@@ -35,6 +34,9 @@ import { openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
+import { guardStart } from './process/start-guard.js';
+import { masterStatus } from './status/master.js';
+import type { Guardrail, MasterLease } from './data/guardrails.js';
 
 export interface MasterOptions {
   config: MasterConfig;
@@ -78,7 +80,9 @@ export class Master {
   private readonly redis: Redis;
   private mailerInstance?: Mailer;
   private readonly pollers: GitPoller[] = [];
-  private heartbeat?: NodeJS.Timeout;
+  private lease?: MasterLease;
+  /** What the start-up guardrails warned about (README "State in Redis"); `bb status` and `/healthz` show them. */
+  guardrails: Guardrail[] = [];
   private chatService?: ChatService;
   private announcer?: Announcer;
   private chatReady?: Promise<ChatService>;
@@ -157,6 +161,13 @@ export class Master {
     const { config } = this.opts;
     // A missing SMTP password (users.smtp.auth.pass from the environment) stops the start here, clearly.
     if (config.users.smtp) void this.mailer;
+    try {
+      ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.redis, this.store.keys, config.redis.allowEviction, this.log));
+    } catch (err) {
+      await this.queues.close().catch(() => undefined);
+      await this.redis.quit().catch(() => undefined);
+      throw err;
+    }
     await this.store.putConfigSummary(summarize(config));
     await this.schedulers.start();
     await this.timed.start();
@@ -228,18 +239,26 @@ export class Master {
       this.pollers.push(poller);
     }
 
-    const beat = () =>
-      this.redis
-        .set(this.store.keys.master, JSON.stringify({ pid: process.pid, host: hostname(), seen: Date.now() }), 'EX', 30)
-        .catch((err) => this.log.warn({ err }, 'master heartbeat failed'));
-    await beat();
-    this.heartbeat = setInterval(beat, 10_000);
     if (config.chat) await this.ensureChat();
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
     await this.hassler.start();
-    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, { tiers: this.tiers });
+    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, {
+      tiers: this.tiers,
+      chat: () => this.chatHealth(),
+      health: async () => ({ ...(await masterStatus(this.store)) }),
+    });
     this.retention.start();
     this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** Each chat transport and whether it is connected (null: it cannot tell), for /healthz. */
+  private chatHealth(): Array<{ transport: string; connected: boolean | null }> {
+    const chat = this.chatService;
+    if (!chat) return [];
+    return (['irc', 'matrix', 'shell'] as const).flatMap((kind) => {
+      const t = chat.transport(kind) as { isConnected?: boolean } | undefined;
+      return t ? [{ transport: kind, connected: typeof t.isConnected === 'boolean' ? t.isConnected : null }] : [];
+    });
   }
 
   /** Stop one build (chat and the control queue). */
@@ -287,7 +306,6 @@ export class Master {
   }
 
   async stop(): Promise<void> {
-    if (this.heartbeat) clearInterval(this.heartbeat);
     await this.retention.stop();
     await this.httpServer?.stop();
     await this.announcer?.stop();
@@ -301,6 +319,7 @@ export class Master {
     this.registry.stop();
     this.distributor.stop();
     await this.queues.close();
+    await this.lease?.release();
     await this.redis.quit().catch(() => undefined);
     this.log.info('master stopped');
   }

@@ -26,6 +26,8 @@ export interface WebhookServerOptions {
   log: Logger;
   /** The web pages (src/web): answers a request and returns true, or false when the path is not a page. */
   pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** More of `/healthz`'s body beside `ok: true` (the master: its guardrail warnings). */
+  health?: () => Promise<Record<string, unknown>>;
 }
 
 /** Answered, with what to log. */
@@ -39,7 +41,8 @@ class Reply {
 const reject = (status: number, error: string) => new Reply(status, { error });
 
 /**
- * The master's HTTP side: `POST /change_hook/{github,gitlab,generic}` and `GET /healthz`. A request
+ * The master's HTTP side: `POST /change_hook/{github,gitlab,generic}`, and the web pages (`pages`, which also answer
+ * `/healthz` and `/metrics`; without them `GET /healthz` answers `{ok: true}`). A request
  * must prove it comes from the configured service (a signature or token, checked in constant time)
  * before its payload is read; valid changes are checked like `bb sendchange`'s and stored in
  * commit order. Every refusal is logged with a fixed message and the reason beside it, and
@@ -85,7 +88,7 @@ export class WebhookServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const hook = path.startsWith('/change_hook/') ? path.slice('/change_hook/'.length) : undefined;
-    if (hook === undefined && path !== '/healthz' && this.opts.pages) {
+    if (hook === undefined && this.opts.pages) {
       try {
         if (await this.opts.pages(req, res)) return;
       } catch (err) {
@@ -121,7 +124,7 @@ export class WebhookServer {
   }
 
   private async route(req: IncomingMessage, path: string, hook: string | undefined): Promise<Reply> {
-    if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? new Reply(200, { ok: true }) : reject(405, 'use GET');
+    if (path === '/healthz') return req.method === 'GET' || req.method === 'HEAD' ? new Reply(200, { ok: true, ...(await this.opts.health?.()) }) : reject(405, 'use GET');
     if (hook === undefined) return reject(404, 'not found');
     const handler = Object.hasOwn(WEBHOOKS, hook) ? WEBHOOKS[hook as WebhookKind] : undefined;
     const conf = handler ? this.opts.hooks.get(hook as WebhookKind) : undefined;

@@ -87,7 +87,7 @@ export class Announcer {
 
   private async problem(p: Problem, event: ProblemNewsEvent): Promise<void> {
     const classes = classifyProblem(event, p);
-    if (classes.length) await this.deliver(problemNews(p, event), classes, []);
+    if (classes.length) await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, []);
   }
 
   private async finished(build: Build): Promise<void> {

@@ -5,6 +5,8 @@ import type { ExecutorRecord } from '../model/records.js';
 import { subjectLabel, type Problem } from '../model/problem.js';
 import { authorName } from '../status/status.js';
 import { shortRev } from '../model/revision.js';
+import { headline, isSummarised, problemUrl, wholeList, type Pointers } from '../problems/subject-text.js';
+import { qualifiedNames, type TestRef } from '../problems/test-names.js';
 import type { Transition } from './classify.js';
 import { failedSteps, isFailedTest } from './failure.js';
 
@@ -37,8 +39,14 @@ export type News =
       id: number;
       /** opened: confirmed (or opened without a rerun); flaky: passed on its confirming rerun; resolved: passes again everywhere. */
       event: ProblemNewsEvent;
-      /** The failing tests (`suite.name`) or steps (`step name`). */
+      /** The failing tests (`suite.name`) or steps (`step name`), when few. */
       subjects: Shortlist;
+      /** Instead of names, when many: `46 tests in test_parse.py and 5 more files`. */
+      counted?: string;
+      /** Where the whole list is, when names were left out. */
+      rest?: string;
+      /** The Problem's page. */
+      url?: string;
       builders: Shortlist;
       /** First bad revision, shortened. */
       revision: string;
@@ -70,7 +78,7 @@ export function finishedNews(build: Build, tests: TestCaseResult[], transition: 
     result,
     transition,
     steps: shortlist(failedSteps(build)),
-    tests: shortlist(testNames(tests.filter(isFailedTest))),
+    tests: shortlist(testNames(tests.filter(isFailedTest), tests)),
     revision: revisionOf(build),
     authors: shortlist(build.blamelist.map(authorName)),
     ...(build.text && result !== 'SUCCESS' && result !== 'WARNINGS' && result !== 'FAILURE' ? { reason: clip(build.text) } : {}),
@@ -97,23 +105,25 @@ export function executorNews(rec: ExecutorRecord, why?: string): News {
 }
 
 /** A Problem's news: what fails (or failed, or passes again), where, since which revision, who is guilty. */
-export function problemNews(p: Problem, event: ProblemNewsEvent): News {
+export function problemNews(p: Problem, event: ProblemNewsEvent, at?: Pointers): News {
+  const counted = isSummarised(p);
+  const url = problemUrl(at?.titleUrl, p.id);
   return {
     kind: 'problem',
     id: p.id,
     event,
-    subjects: shortlist(p.subjects.map(subjectLabel)),
+    subjects: counted ? shortlist([]) : shortlist(p.subjects.map(subjectLabel)),
+    ...(counted ? { counted: headline(p), ...(at && !url ? { rest: wholeList(p.id, { botName: at.botName }) } : {}) } : {}),
+    ...(url ? { url } : {}),
     builders: shortlist(p.builders.map((b) => b.builder)),
     revision: clip(shortRev(p.firstBadRevision)),
     guilty: shortlist(p.guilty),
   };
 }
 
-/** Failing tests by name; a name that several suites share gets its suite in front. */
-function testNames(failed: TestCaseResult[]): string[] {
-  const count = new Map<string, number>();
-  for (const t of failed) count.set(t.name, (count.get(t.name) ?? 0) + 1);
-  return failed.map((t) => ((count.get(t.name) ?? 0) > 1 && t.suite ? `${t.suite}: ${t.name}` : t.name));
+/** Failing tests by name; a name that tests of other suites in the build share gets as much of its suite as tells them apart. */
+function testNames(failed: TestCaseResult[], all: TestRef[]): string[] {
+  return qualifiedNames(failed, all);
 }
 
 function revisionOf(build: Build): string {

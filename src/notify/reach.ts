@@ -87,7 +87,7 @@ export class Reach {
    * Sends to `user`: by chat DM where they are active when `chat`, and by email when `email` or
    * when no DM went out. Returns every attempt.
    */
-  async person(user: User, msg: { subject: string; text: string }, how: { chat: boolean; email: boolean }): Promise<Delivered[]> {
+  async person(user: User, msg: { subject: string; text: string; body?: string }, how: { chat: boolean; email: boolean }): Promise<Delivered[]> {
     const out: Delivered[] = [];
     if (how.chat) {
       const chat = this.o.chat();
@@ -109,11 +109,11 @@ export class Reach {
     return out;
   }
 
-  private async mail(user: User, msg: { subject: string; text: string }, why?: string): Promise<Delivered> {
+  private async mail(user: User, msg: { subject: string; text: string; body?: string }, why?: string): Promise<Delivered> {
     const to = emailFor(user, this.o.users);
     if (!to) return { via: 'none', to: user.name, ok: false, note: `no email address${why ? ` (${why})` : ''}` };
     if (!this.o.mailer) return { via: 'none', to, ok: false, note: `no SMTP configured (users.smtp)${why ? `; ${why}` : ''}` };
-    const mail: Mail = { to, subject: msg.subject, text: `${msg.text}\n\n-- \nbb, the build bot. You get this because ${why ?? 'the reminder goes by email'}.` };
+    const mail: Mail = { to, subject: msg.subject, text: `${msg.body ?? msg.text}\n\n-- \nbb, the build bot. You get this because ${why ?? 'the reminder goes by email'}.` };
     try {
       await this.o.mailer.send(mail);
       return { via: 'email', to, ok: true, ...(why ? { note: why } : {}) };

@@ -41,13 +41,20 @@ export function render(news: News, style: Style): string {
 /**
  * `problem #3 opened: a.b fails on linux, mac since 0123456789ab | guilty warner`,
  * `problem #3 is flaky: a.b failed on linux at 0123456789ab (passed on a rerun of the same revision; nobody is hassled)`,
- * `problem #3 resolved: a.b passes again on linux, mac`.
+ * `problem #3 resolved: a.b passes again on linux, mac`;
+ * with many tests, a count instead of names and where the whole list is:
+ * `problem #3 opened: 46 tests in test_parse.py and 5 more files fail on linux since 0123456789ab | guilty warner | <link>`.
  */
 function problemLine(news: Extract<News, { kind: 'problem' }>, style: Style): string {
   const head = style.bold(`problem #${news.id}`);
-  const what = list(news.subjects, style);
-  const one = news.subjects.shown.length + news.subjects.more <= 1;
+  const what = news.counted ? style.text(news.counted) : list(news.subjects, style);
+  const one = !news.counted && news.subjects.shown.length + news.subjects.more <= 1;
   const where = names(news.builders, style);
+  const tail = [...(news.rest ? [style.text(news.rest)] : []), ...(news.url ? [style.link(news.url)] : [])];
+  return [problemHead(news, style, head, what, one, where), ...tail].join(style.text(' | '));
+}
+
+function problemHead(news: Extract<News, { kind: 'problem' }>, style: Style, head: string, what: string, one: boolean, where: string): string {
   switch (news.event) {
     case 'opened': {
       const guilty = news.guilty.shown.length ? `guilty ${names(news.guilty, style)}` : 'nobody blamed';

@@ -1,8 +1,9 @@
-import { clipLine } from '../util/safe-text.js';
 import { formatSpan } from '../model/duration.js';
 import type { Tone } from './ladder.js';
-import { subjectLabel, type Problem } from '../model/problem.js';
+import type { Problem } from '../model/problem.js';
 import { shortRev } from '../model/revision.js';
+import { headline, subjectsBlock, wholeList, isSummarised, type Pointers } from './subject-text.js';
+import { clipName } from './test-names.js';
 
 /** The commit a Problem is blamed on, as far as bb knows it. */
 export interface Culprit {
@@ -24,21 +25,42 @@ export interface ReminderContext {
   /** How long the Problem has been open. */
   openFor: number;
   culprit: Culprit;
+  /** The web pages' base address, for links to the Problem's page. */
+  titleUrl?: string | undefined;
 }
 
-/** A message in plain text, with a subject for email. */
+/** A message: `text` for chat (a few lines), `subject` and `body` (longer, defaults to `text`) for email. */
 export interface Message {
   subject: string;
   text: string;
+  body?: string;
 }
 
-const clean = (s: string, max = 120) => clipLine(s, max);
+/** Names listed in a chat message and in an email body, in characters. */
+const CHAT_LIST_MAX = 260;
+const MAIL_LIST_MAX = 2500;
+/** Longest email subject. */
+const SUBJECT_MAX = 150;
+
+const clean = (s: string, max = 120) => clipName(s, max);
 
 export function whatFails(p: Problem): string {
-  const names = p.subjects.map(subjectLabel).map((n) => clean(n, 80));
-  const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
-  const builders = p.builders.map((b) => b.builder).join(', ');
-  return `${shown} ${names.length === 1 ? 'fails' : 'fail'} on ${builders}`;
+  return `${headline(p)} ${p.subjects.length === 1 ? 'fails' : 'fail'} on ${builderList(p)}`;
+}
+
+/** The builders, at most three named. */
+export function builderList(p: Problem): string {
+  const names = p.builders.map((b) => clipName(b.builder, 40));
+  return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+}
+
+/** A chat message and an email of the same news: one head line, then the names that fit in each. */
+function withNames(p: Problem, at: Pointers, subject: string, head: string, tail = ''): Message {
+  const chat = subjectsBlock(p, at, CHAT_LIST_MAX);
+  const mail = subjectsBlock(p, at, MAIL_LIST_MAX, true);
+  const text = [head + tail, ...chat].join('\n');
+  const body = mail.length ? [head + tail, '', ...mail].join('\n') : head + tail;
+  return { subject: clipName(subject, SUBJECT_MAX), text, body };
 }
 
 export function commitText(c: Culprit): string {
@@ -77,39 +99,46 @@ export function reminder(p: Problem, c: ReminderContext): Message {
       subject = `URGENT, open ${open}: problem #${p.id}, ${whatFails(p)}`;
       break;
   }
-  return { subject: `[bb] ${subject}${c.count ? ` (reminder ${c.count + 1})` : ''}`, text };
+  const count = c.count ? ` (reminder ${c.count + 1})` : '';
+  const msg = withNames(p, { botName: c.botName, titleUrl: c.titleUrl }, `[bb] ${clipName(subject, SUBJECT_MAX - count.length - 5)}${count}`, text);
+  return msg;
 }
 
-/** A mention in a channel: the people named, then the reminder. */
+/** A mention in a channel: the people named, then the reminder; with many tests, where they are listed. */
 export function mention(p: Problem, names: string[], c: Omit<ReminderContext, 'role' | 'count'>): string {
   const what = `${whatFails(p)} since ${commitText(c.culprit)}`;
   const lead = names.length ? `${names.join(', ')}: ` : '';
   const open = formatSpan(c.openFor);
   const head = c.tone === 'urgent' ? `URGENT: problem #${p.id} has been open for ${open}` : c.tone === 'firm' ? `problem #${p.id} is still open after ${open}` : `problem #${p.id}`;
-  return `${lead}${head}: ${what}. Say "${c.botName}: ack ${p.id}" when you are on it.`;
+  const more = isSummarised(p) ? `\n${capital(wholeList(p.id, c))}.` : '';
+  return `${lead}${head}: ${what}. Say "${c.botName}: ack ${p.id}" when you are on it.${more}`;
 }
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** What the interested hear when a Problem starts. */
-export function started(p: Problem, culprit: Culprit): Message {
+export function started(p: Problem, culprit: Culprit, at: Pointers = { botName: 'bb' }): Message {
   const guilty = p.guilty.length ? `; guilty: ${p.guilty.join(', ')}` : '; nobody found to blame';
-  return { subject: `[bb] problem #${p.id} opened: ${whatFails(p)}`, text: `Problem #${p.id} opened: ${whatFails(p)} since ${commitText(culprit)}${guilty}.` };
+  return withNames(p, at, `[bb] problem #${p.id} opened: ${whatFails(p)}`, `Problem #${p.id} opened: ${whatFails(p)} since ${commitText(culprit)}${guilty}.`);
 }
 
-/** What the interested (and everyone reminded) hear when it ends. */
-export function ended(p: Problem): Message {
+/** What the interested (and everyone reminded) hear when it ends: one short subject, the names that fit below. */
+export function ended(p: Problem, at: Pointers = { botName: 'bb' }): Message {
   const open = p.resolvedAt ? ` after ${formatSpan(p.resolvedAt - (p.confirmedAt ?? p.openedAt))}` : '';
-  const names = p.subjects.map(subjectLabel).map((n) => clean(n, 80));
-  return {
-    subject: `[bb] fixed: problem #${p.id}, ${names.join(', ')} on ${p.builders.map((b) => b.builder).join(', ')}`,
-    text: `Problem #${p.id} is fixed${open}: ${names.join(', ')} ${names.length === 1 ? 'passes' : 'pass'} again on ${p.builders.map((b) => b.builder).join(', ')}. No more reminders about it.`,
-  };
+  const what = headline(p);
+  return withNames(
+    p,
+    at,
+    `[bb] fixed: problem #${p.id}, ${what} on ${builderList(p)}`,
+    `Problem #${p.id} is fixed${open}: ${what} ${p.subjects.length === 1 ? 'passes' : 'pass'} again on ${builderList(p)}. No more reminders about it.`,
+  );
 }
 
 /** What the sheriff hears when someone says a Problem is not theirs. */
 export function notMeNotice(p: Problem, user: string, reason: string | undefined, botName: string): Message {
   const left = p.guilty.length ? `Still blamed: ${p.guilty.join(', ')}.` : 'Nobody is blamed now.';
   return {
-    subject: `[bb] problem #${p.id}: ${user} says it is not theirs`,
+    subject: clipName(`[bb] problem #${p.id}: ${user} says it is not theirs`, SUBJECT_MAX),
     text: `${user} says problem #${p.id} (${whatFails(p)}) is not theirs${reason ? `: "${clean(reason, 200)}"` : ''}. ${left} As sheriff, please see who broke it: "${botName}: problem ${p.id}".`,
   };
 }

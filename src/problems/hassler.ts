@@ -59,6 +59,11 @@ export class Hassler {
     this.h = o.config.problems.hassle;
   }
 
+  /** The bot's name and the web address, for where the whole list of tests can be read. */
+  private pointers(): { botName: string; titleUrl?: string | undefined } {
+    return { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', titleUrl: this.o.config.titleUrl };
+  }
+
   private now(): number {
     return (this.o.now ?? Date.now)();
   }
@@ -139,7 +144,7 @@ export class Hassler {
     if (p.state === 'resolved' || p.state === 'flaky') return this.end(p, s);
     if (p.state !== 'confirmed') return;
     if (!s.startTold) {
-      await this.tellInterested(p, 'start', started(p, await this.culprit(p)));
+      await this.tellInterested(p, 'start', started(p, await this.culprit(p), this.pointers()));
       s.startTold = true;
       await putHassle(store, s);
     }
@@ -201,14 +206,14 @@ export class Hassler {
   private async end(p: Problem, s: HassleState): Promise<void> {
     if (p.state === 'resolved' && s.startTold) {
       const reminded = new Set((await hassleLog(this.o.store, p.id)).filter((e) => e.outcome === 'sent' && e.via !== 'channel' && !e.to.includes(':')).map((e) => e.to));
-      await this.tellInterested(p, 'end', ended(p), [...reminded]);
+      await this.tellInterested(p, 'end', ended(p, this.pointers()), [...reminded]);
     }
     await putHassle(this.o.store, { ...s, held: [], ended: true });
     await this.o.queues.cancelHassle(p.id);
     this.o.log.info({ problem: p.id, state: p.state }, 'hassle over');
   }
 
-  private async tellInterested(p: Problem, step: 'start' | 'end', msg: { subject: string; text: string }, also: string[] = []): Promise<void> {
+  private async tellInterested(p: Problem, step: 'start' | 'end', msg: { subject: string; text: string; body?: string }, also: string[] = []): Promise<void> {
     const names = [...new Set([...p.interested, ...p.watchers, ...also])];
     for (const name of names) {
       const marker = `${step}|${name}`;
@@ -264,7 +269,7 @@ export class Hassler {
         continue;
       }
       const count = new Set(log.filter((e) => e.to === name && e.outcome === 'sent' && /^[LR]/.test(e.step)).map((e) => e.step)).size;
-      const msg = reminder(p, { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, role, count, openFor: now - s.base, culprit });
+      const msg = reminder(p, { ...this.pointers(), tone: step.tone, role, count, openFor: now - s.base, culprit });
       const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') });
       // A failed send (the mail server or chat down) is tried again later, up to RETRIES times.
       const tries = log.filter((e) => e.step === step.key && e.to === name && e.outcome === 'failed').length;
@@ -290,7 +295,7 @@ export class Hassler {
       const marker = `${step.key}|#|${target}`;
       if (await wasSent(this.o.store, p.id, marker)) continue;
       const kind = target.slice(0, target.indexOf(':')) as 'irc' | 'matrix' | 'shell';
-      const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { botName: this.o.botName ?? this.o.config.chat?.botName ?? 'bb', tone: step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
+      const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { ...this.pointers(), tone: step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
       const [d] = await this.o.reach.channels([target], text);
       await recordHassle(this.o.store, p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
     }

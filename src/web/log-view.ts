@@ -9,6 +9,8 @@ const BATCH = 500;
 
 export interface LogLine {
   n: number;
+  /** The line as written (escape sequences included). */
+  text: string;
   html: string;
   err: boolean;
 }
@@ -39,7 +41,7 @@ export async function logWindow(store: Store, buildId: number, step: number, sta
   const take = (text: string, err: boolean): boolean => {
     if (n >= start && (!needle || stripAnsi(text).toLowerCase().includes(needle))) {
       if (lines.length >= max) return false;
-      lines.push({ n, html: ansiLine(text, state), err });
+      lines.push({ n, text, html: ansiLine(text, state), err });
     } else if (n < start && text.includes('\x1b')) ansiLine(text, state);
     n += 1;
     return true;

@@ -13,6 +13,8 @@ import { buildEvents, pageEvents } from './live.js';
 import { buildsetPage, changePage } from './change-page.js';
 import { badRequestPage, notFoundPage } from './errors.js';
 import { extraRoute } from './routes-extra.js';
+import { healthReply, type ChatHealth } from './health.js';
+import { WebMetrics } from './metrics.js';
 
 /** Pages send this policy: only same-origin styles, script and EventSource; no inline anything, no frames. */
 export const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -37,7 +39,8 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  * The web pages: answers a GET or HEAD it knows and returns true; returns false for a path that is
  * not a page (the caller answers it). Every page is server-rendered HTML that works without script.
  */
-export function webHandler(ctx: WebContext, log: Logger): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+  const metrics = new WebMetrics(ctx);
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://bb.invalid');
     let segs: string[];
@@ -58,6 +61,13 @@ export function webHandler(ctx: WebContext, log: Logger): (req: IncomingMessage,
         if (b === 'bb.js') return sendStatic(res, 'text/javascript; charset=utf-8', JS, head), true;
       }
       if (a === 'events' && segs.length === 1) return pageEvents(ctx, req, res), true;
+      if (a === 'healthz' && segs.length === 1) return send(res, await healthReply(ctx, extras.chat ?? (() => []), extras.health), head), true;
+      if (a === 'metrics' && segs.length === 1) {
+        const m = await metrics.text();
+        res.writeHead(200, { 'content-type': m.type, 'cache-control': 'no-store' });
+        res.end(head ? undefined : m.body);
+        return true;
+      }
       if (a === 'builders' && b !== undefined) {
         if (segs.length === 2) return send(res, await builderPage(ctx, b, url.searchParams), head), true;
         const n = int(d);
@@ -82,7 +92,7 @@ export function webHandler(ctx: WebContext, log: Logger): (req: IncomingMessage,
       if (a === 'buildsets' && id !== undefined && segs.length === 2) return send(res, await buildsetPage(ctx, id), head), true;
       const extra = await extraRoute(ctx, segs, url.searchParams);
       if (extra) return send(res, extra, head), true;
-      if (a === 'change_hook' || a === 'healthz' || a === 'metrics') return false;
+      if (a === 'change_hook') return false;
       send(res, notFoundPage(ctx, `Nothing is served at ${url.pathname}.`), head);
       return true;
     } catch (err) {

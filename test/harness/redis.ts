@@ -42,16 +42,19 @@ export interface RedisServerHandle {
   restart(): Promise<void>;
 }
 
-/** Start a private redis-server with AOF on, as production runs it. */
-export async function startRedisServer(): Promise<RedisServerHandle> {
+/**
+ * Start a private redis-server with AOF on, as production runs it. `settings` override that
+ * (the guardrail tests: `{ appendonly: 'no' }`, `{ 'maxmemory-policy': 'allkeys-lru' }`).
+ */
+export async function startRedisServer(settings: Record<string, string> = {}): Promise<RedisServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bb-redis-'));
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes',
-        '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--logfile', join(dir, 'redis.log')],
+      Object.entries({ port: String(port), bind: '127.0.0.1', dir, save: '', appendonly: 'yes', appendfsync: 'always', 'maxmemory-policy': 'noeviction', logfile: join(dir, 'redis.log'), ...settings })
+        .flatMap(([k, v]) => [`--${k}`, v]),
       { stdio: 'ignore' },
     );
     children.add(child);

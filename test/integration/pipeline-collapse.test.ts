@@ -89,7 +89,7 @@ describe('collapsing requests', () => {
     expect(text).toContain('0 pending, 2 collapsed');
     expect(text).toMatch(/#1 SUCCESS at aaaa0003 by Brian Warner, Zooko, Daira \(\+2 collapsed\)/);
     expect(text).toContain('request 2 (buildset 2) SKIPPED: collapsed into request 3');
-    const [json] = JSON.parse((await run(process.execPath, ['bin/bb.js', 'status', 'linux', '--json'], { cwd: ROOT, env })).stdout);
+    const [json] = JSON.parse((await run(process.execPath, ['bin/bb.js', 'status', 'linux', '--json'], { cwd: ROOT, env })).stdout).builders;
     expect(json.collapsed).toBe(2);
     expect(json.supersededRequests.map((r: { id: number; supersededBy: number }) => [r.id, r.supersededBy])).toEqual([[2, 3], [1, 3]]);
     expect(json.last[0].collapsedRequestIds).toEqual([1, 2]);

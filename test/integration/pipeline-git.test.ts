@@ -72,7 +72,8 @@ describe('commits to builds', () => {
     expect(status.stdout).toContain('linux [supported]');
     expect(status.stdout).toMatch(new RegExp(`#1 SUCCESS at ${tip.slice(0, 12)} by Brian Warner, Zooko Wilcox`));
     const json = JSON.parse((await run(process.execPath, ['bin/bb.js', 'status', '--json'], { cwd: ROOT, env })).stdout);
-    expect(json[0].last[0].result).toBe('SUCCESS');
+    expect(json.builders[0].last[0].result).toBe('SUCCESS');
+    expect(json.master.pid).toBe(process.pid);
     const logs = await run(process.execPath, ['bin/bb.js', 'logs', 'linux', '1', 'build'], { cwd: ROOT, env });
     expect(logs.stdout).toContain(`built ${tip}`);
   });

@@ -81,4 +81,80 @@ describe('web pages against a real master and executor', () => {
     expect((await fetchText(port, '/static/bb.js')).status).toBe(200);
     expect((await fetchText(port, '/healthz')).body).toContain('ok');
   }, 120_000);
+
+  it('Problems board and page, tiers, tree, packages, and the JSON API (paginated, no emails, no tokens)', async () => {
+    fx = await PipelineFixture.create('webprob', config);
+    mkdirSync(join(fx.dir, 'master'), { recursive: true });
+    const tap = (fail: boolean) => writeFileSync(join(fx.dir, 'master', 'results.tap'), `TAP version 13\n1..1\n${fail ? 'not ok' : 'ok'} 1 - t_flappy\n`);
+    const master = await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    const finished: Build[] = [];
+    fx.store.bus.on('build.finished', (b) => finished.push(b));
+    const build = async (fail: boolean, rev: string) => {
+      tap(fail);
+      const before = finished.length;
+      await fx.client.sendChange({ author: `Dev ${rev} <dev${rev}@example.org>`, comments: `change ${rev}`, revision: rev, branch: 'main' });
+      await waitFor(`build of ${rev}`, () => finished.length > before, 60_000);
+    };
+    await build(false, 'aaa111');
+    await build(true, 'bbb222');
+    await waitFor('a Problem', async () => (await fetchText(master.http!.address!.port, '/api/problems')).body.includes('t_flappy'), 30_000);
+    const port = master.http!.address!.port;
+    // The ladder's first level (a DM to the guilty, who has no chat here) is logged at once.
+    await waitFor('the first reminder logged', async () => JSON.parse((await fetchText(port, '/api/problems/1')).body).log.length > 0, 30_000);
+
+    const board = await fetchText(port, '/problems');
+    expect(board.status).toBe(200);
+    expect(board.body).toContain('tap.t_flappy');
+    expect(board.body).toContain('href="/problems/1"');
+    expect(board.body).toMatch(/<td>devbbb222<br><span class="mute">responsible:<\/span> devbbb222<\/td>/);
+    expect(board.body).toMatch(/L2 <time [^>]*>[^<]*<\/time> to devbbb222 by dm, channel/);
+    expect(board.body).toContain('not acked');
+    const one = await fetchText(port, '/problems/1');
+    expect(one.body).toContain('Problem 1');
+    expect(one.body).toContain('<code>aaa111</code>..<code>bbb222</code>');
+    expect(one.body).toContain('Reminder log');
+    expect((await fetchText(port, '/problems/99')).status).toBe(404);
+
+    const tiers = await fetchText(port, '/tiers');
+    expect(tiers.body).toContain('supported');
+    const tree = await fetchText(port, '/tree');
+    expect(tree.body).toMatch(/Tree <span class="res r-FAILURE">closed<\/span>/);
+    expect((await fetchText(port, '/packages')).status).toBe(200);
+
+    const list = JSON.parse((await fetchText(port, '/api/builders/linux/builds?limit=1')).body);
+    expect(list).toMatchObject({ total: 2, offset: 0, limit: 1 });
+    expect(list.builds).toHaveLength(1);
+    expect(list.builds[0].number).toBe(2);
+    expect(list.builds[0].token).toBeUndefined();
+    const older = JSON.parse((await fetchText(port, '/api/builders/linux/builds?limit=1&offset=1')).body);
+    expect(older.builds[0].number).toBe(1);
+    const detail = await fetchText(port, '/api/builders/linux/builds/2');
+    expect(detail.headers['content-type']).toContain('application/json');
+    expect(detail.body).not.toContain('@example.org');
+    expect(JSON.parse(detail.body).tests[0]).toMatchObject({ name: 't_flappy', outcome: 'fail' });
+    const log = JSON.parse((await fetchText(port, '/api/builders/linux/builds/2/steps/compile/log?limit=2')).body);
+    expect(log).toMatchObject({ step: 0, name: 'compile', start: 1, more: true, next: 3 });
+    expect(log.lines).toHaveLength(2);
+    const prob = JSON.parse((await fetchText(port, '/api/problems/1')).body);
+    expect(prob.problem.subjects[0].name).toBe('t_flappy');
+    expect(prob.next).toBeDefined();
+    expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree.open).toBe(false);
+    expect((await fetchText(port, '/api/nothing')).status).toBe(404);
+
+    const metrics = await fetchText(port, '/metrics');
+    expect(metrics.headers['content-type']).toContain('text/plain');
+    expect(metrics.body).toContain('bb_builds_finished_total{builder="linux",result="SUCCESS"} 1');
+    expect(metrics.body).toContain('bb_builds_finished_total{builder="linux",result="FAILURE"} 1');
+    expect(metrics.body).toContain('bb_builds_started_total{builder="linux"} 2');
+    expect(metrics.body).toContain('bb_changes_received_total{source="sendchange"} 2');
+    expect(metrics.body).toContain('bb_build_duration_seconds_count{builder="linux"} 2');
+    expect(metrics.body).toContain('bb_pending_requests{builder="linux"} 0');
+    expect(metrics.body).toContain('bb_executors_connected 1');
+    expect(metrics.body).toContain('bb_problems_total{event="opened"} 1');
+    expect(metrics.body).toMatch(/bb_redis_roundtrip_seconds \d/);
+    const health = await fetchText(port, '/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ ok: true, redis: { ok: true }, chat: [] });
+  }, 180_000);
 });

@@ -29,6 +29,26 @@ describe('splitText', () => {
     expect(lines.join('')).toBe(text);
   });
 
+  it('never breaks inside a quoted command or a URL', () => {
+    const reminder = 'Problem #1: sample.net.reconnects fails on linux since abcdef012345 ("Make reconnects faster" by Brian Warner). Your change is among those blamed. When you are on it say "bb: ack 1"; if it is not yours, "bb: not me 1".';
+    for (let max = 60; max <= 240; max++) {
+      const lines = splitText(reminder, max);
+      for (const l of lines) {
+        expect(bytes(l)).toBeLessThanOrEqual(max);
+        expect(l.match(/"/g)?.length ?? 0).toSatisfy((n: number) => n % 2 === 0);
+      }
+      expect(lines.join(' ')).toBe(reminder);
+    }
+    const url = 'All 46 tests: https://ci.example.org/problems/12?view=tests&page=2 or "bb: problem 12 tests" by DM';
+    for (let max = 52; max <= 100; max++) {
+      const lines = splitText(url, max);
+      expect(lines.join(' ')).toBe(url);
+      expect(lines).toContainEqual(expect.stringContaining('https://ci.example.org/problems/12?view=tests&page=2'));
+    }
+    // A URL longer than a line is cut where it must.
+    expect(splitText(`see https://x.org/${'a'.repeat(80)}`, 40).join('')).toBe(`seehttps://x.org/${'a'.repeat(80)}`);
+  });
+
   it('cuts a word longer than a line where it must', () => {
     const lines = splitText('x'.repeat(100), 30);
     expect(lines.map((l) => l.length)).toEqual([30, 30, 30, 10]);

@@ -49,8 +49,8 @@ describe('problem announcements', () => {
       guilty: [],
       firstBadRevision: 'build-9',
     });
-    expect(render(problemNews(p, 'opened'), plainStyle)).toBe('problem #3 opened: step lint, s.a, s.b +1 more fail on linux, mac since build-9 | nobody blamed');
-    expect(render(problemNews(p, 'resolved'), plainStyle)).toBe('problem #3 resolved: step lint, s.a, s.b +1 more pass again on linux, mac');
+    expect(render(problemNews(p, 'opened'), plainStyle)).toBe('problem #3 opened: 3 tests in s and step lint fail on linux, mac since build-9 | nobody blamed');
+    expect(render(problemNews(p, 'resolved'), plainStyle)).toBe('problem #3 resolved: 3 tests in s and step lint pass again on linux, mac');
   });
 
   it('escapes everything from the Problem for Matrix and strips control characters', () => {

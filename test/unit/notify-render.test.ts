@@ -36,7 +36,7 @@ describe('announcement text', () => {
 
   it('a test name shared by two suites gets its suite', () => {
     const tests: TestCaseResult[] = [{ suite: 'unit', name: 'works', outcome: 'fail' }, { suite: 'e2e', name: 'works', outcome: 'error' }, { suite: 'e2e', name: 'other', outcome: 'pass' }];
-    expect(render(finishedNews(build(), tests, 'first'), plainStyle)).toContain('failed tests: unit: works, e2e: works |');
+    expect(render(finishedNews(build(), tests, 'first'), plainStyle)).toContain('failed tests: unit.works, e2e.works |');
   });
 
   it('recovery, still failing, retry with its reason, got_revision over the source stamp', () => {

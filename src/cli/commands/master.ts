@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { Master } from '../../master.js';
+import { AnotherMasterError, GuardrailError } from '../../data/guardrails.js';
+import { CliError } from '../connect-error.js';
 
 export function masterCommand(): Command {
   return new Command('master')
@@ -17,7 +19,10 @@ export function masterCommand(): Command {
         baseDir: dirname(resolve(o.config)),
         ...clockFromEnv(process.env),
       });
-      await master.start();
+      await master.start().catch((err: unknown) => {
+        if (err instanceof GuardrailError || err instanceof AnotherMasterError) throw new CliError(err.message);
+        throw err;
+      });
       await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGINT', stop);

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
+import { startIrcd, type TestIrcd } from '../harness/ircd.js';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { waitFor } from '../harness/bb.js';
+import { launchBrowser, openPage, screenshot } from '../harness/browser.js';
+import { freePort } from '../../src/util/net.js';
+import type { Build } from '../../src/model/build.js';
+
+/**
+ * The web pages in headless Chromium (Debian's), against a real master, Redis, executor and IRC
+ * network: the link of a real announcement, a live log, hostile commit messages and test names.
+ */
+
+let ircd: TestIrcd;
+let fx: PipelineFixture;
+let dev: IrcHuman;
+let browser: Browser;
+let base: string;
+const finished: Build[] = [];
+
+const XSS_TEST = `<img src=x onerror="window.__xss='img'"> and <script>window.__xss='script'</script>`;
+
+function config(ircPort: number, webPort: number): string {
+  return `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  title: 'bb browser test',
+  titleUrl: 'http://127.0.0.1:${webPort}',
+  http: { host: '127.0.0.1', port: ${webPort} },
+  executors: [{ name: 'a', secret: '${SECRET_A}', maxBuilds: 2 }],
+  builders: [
+    { name: 'linux', executors: ['a'], category: 'os', steps: [
+      { type: 'shell', name: 'compile', command: 'printf "\\\\033[32mcompiled\\\\033[0m ok\\\\n"' },
+      { type: 'shell', name: 'test', command: 'cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
+    ] },
+    { name: 'slow', executors: ['a'], category: 'os', steps: [
+      { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i"; sleep 0.2; done; echo done' },
+    ] },
+  ],
+  schedulers: [
+    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] },
+    { type: 'force', name: 'force', builders: ['linux', 'slow'] },
+  ],
+  chat: {
+    botName: 'bb',
+    irc: { host: '127.0.0.1', port: ${ircPort}, tls: false, nick: 'bb', channels: ['#dev'] },
+    announce: [{ target: 'irc:#dev', events: ['failure'] }],
+  },
+  problems: { confirm: false },
+}`;
+}
+
+beforeAll(async () => {
+  ircd = await startIrcd();
+  dev = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'dev', channels: ['#dev'] });
+  const webPort = await freePort();
+  base = `http://127.0.0.1:${webPort}`;
+  fx = await PipelineFixture.create('webbrowser', config(ircd.port, webPort));
+  mkdirSync(join(fx.dir, 'master'), { recursive: true });
+  await fx.startMaster();
+  fx.store.bus.on('build.finished', (b) => finished.push(b));
+  await fx.startExecutor('a', SECRET_A, 2);
+  await waitFor('executor a', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+  await waitFor('the bot in #dev', async () => / 353 .*[ :@]bb(\s|$)/.test(await dev.command('NAMES #dev', / 353 /)), 15_000, 200);
+  browser = await launchBrowser();
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dev?.quit().catch(() => undefined);
+  await fx?.close();
+  await ircd?.stop();
+});
+
+describe('web pages in Chromium', () => {
+  it('a failing build announced on IRC links to a page that shows the failing test; hostile text runs nothing', async () => {
+    writeFileSync(join(fx.dir, 'master', 'results.tap'), `TAP version 13\n1..2\nok 1 - passes\nnot ok 2 - ${XSS_TEST}\n`);
+    const from = dev.seen.length;
+    await fx.client.sendChange({
+      author: 'Mallory <mallory@example.org>',
+      comments: `<script>window.__xss='msg'</script> <img src=x onerror="window.__xss='msgimg'"> <a href="javascript:window.__xss='href'">click</a> javascript:alert(1)`,
+      revision: 'deadbeef01',
+      branch: 'main',
+    });
+    const said = await dev.waitFor((m) => m.nick === 'bb' && m.target === '#dev' && /linux #\d+: FAILURE/.test(m.text), 60_000, from);
+    const url = /(http:\/\/\S+\/builders\/linux\/builds\/\d+)/.exec(said.text)?.[1];
+    expect(url, said.text).toBeDefined();
+
+    const { page, errors, dialogs } = await openPage(browser);
+    await page.goto(url!);
+    const failed = page.locator('table.tests.failed tr.t-fail');
+    await failed.first().waitFor();
+    expect(await failed.count()).toBe(1);
+    expect(await failed.first().innerText()).toContain(`<img src=x onerror="window.__xss='img'">`);
+    expect(await page.locator('h1').innerText()).toMatch(/linux #\d+ FAILURE/);
+    // The commit message is shown as text; no script ran, no link to javascript: exists, no email in full.
+    expect(await page.locator('.change .msg').innerText()).toContain(`<script>window.__xss='msg'</script>`);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.content()).not.toContain('mallory@example.org');
+    expect(dialogs).toEqual([]);
+    await screenshot(page, 'build-failed');
+
+    // Line links: #s0L1 highlights the line; the step's own log page takes a range.
+    await page.goto(`${url}/steps/compile/log#L1-L1`);
+    await expect.poll(() => page.locator('.ll.hl').count()).toBe(1);
+    expect(await page.locator('.ll .f2').innerText()).toBe('compiled');
+
+    await page.goto(`${base}/changes/1`);
+    expect(await page.locator('.msg').innerText()).toContain('<script>');
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('a running build’s log grows on the open page without a reload, and the page ends with the result', async () => {
+    const before = finished.length;
+    await fx.client.control({ v: 1, type: 'force', builders: ['slow'], owner: 'test' });
+    const build = await waitFor('the slow build to print', async () => {
+      const b = (await fx.store.lastBuilds('slow', 1))[0];
+      return b && (await fx.store.readLog(b.id, 0)).chunks.some((c) => c.text.includes('tick 2')) ? b : null;
+    }, 60_000);
+    const { page, dialogs } = await openPage(browser, { colorScheme: 'dark' });
+    await page.goto(`${base}/builders/slow/builds/${build.number}`);
+    await page.evaluate('window.__same = 1');
+    const lines = page.locator('#log-0 .ll');
+    const first = await lines.count();
+    await expect.poll(() => lines.count(), { timeout: 30_000 }).toBeGreaterThan(first + 3);
+    expect(await page.evaluate('window.__same')).toBe(1);
+    await screenshot(page, 'build-running-dark');
+    writeFileSync(join(fx.dir, 'master', 'stop-slow'), '');
+    await waitFor('the slow build to finish', () => finished.length > before, 30_000);
+    await expect.poll(() => page.locator('h1 .res').innerText(), { timeout: 30_000 }).toBe('SUCCESS');
+    const text = await page.locator('#log-0 .log').textContent();
+    expect(text).toMatch(/tick 1[\s\S]*tick 3[\s\S]*done/);
+    expect(dialogs).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('the main pages render (screenshots kept), on a phone too', async () => {
+    const { page, errors } = await openPage(browser);
+    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/problems', 'problems'], ['/tiers', 'tiers'], ['/tree', 'tree']] as const) {
+      const res = await page.goto(base + path);
+      expect(res?.status(), path).toBe(200);
+      expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
+      await screenshot(page, name);
+    }
+    expect(await page.locator('body').innerText()).toBeTruthy();
+    const health = await page.goto(base + '/healthz');
+    expect(JSON.parse(await health!.text())).toMatchObject({ ok: true, redis: { ok: true }, chat: [{ transport: 'irc', connected: true }] });
+    const phone = await openPage(browser, { width: 390 });
+    await phone.page.goto(base + '/');
+    const wide = await phone.page.evaluate('document.documentElement.scrollWidth');
+    expect(wide).toBeLessThanOrEqual(400);
+    await screenshot(phone.page, 'console-phone');
+    expect(errors).toEqual([]);
+    await page.context().close();
+    await phone.page.context().close();
+  }, 60_000);
+});
