@@ -19,7 +19,7 @@ export function attachRouter(transport: ChatTransport, router: CommandRouter, lo
         if (!reply || !reply.lines.length) return;
         const text = reply.lines.join('\n');
         // A reply is addressed to the person who asked: on Matrix they are mentioned (and notified).
-        const opts = { ...(reply.html ? { html: reply.html } : {}), mentions: [message.sender] };
+        const opts = { ...(reply.html ? { html: reply.html } : {}), ...(reply.moreHint ? { moreHint: reply.moreHint } : {}), mentions: [message.sender] };
         if (message.isDirect) await transport.sendDirect(message.replyTo, text, opts);
         else await transport.send(message.replyTo, text, opts);
       })

@@ -1,11 +1,16 @@
 import { statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { require as tsxRequire } from 'tsx/cjs/api';
 import { ConfigError, displayFile } from './errors.js';
 
 /**
- * Imports a TypeScript config module, whether or not this process runs under tsx, and returns its
- * default export. Everything that stops that (no file, the module throws, no default export) is a
+ * Imports a TypeScript config module (the process itself runs compiled JavaScript) and returns its
+ * default export. tsx compiles just that module and what it imports, in this thread: its CommonJS
+ * loader costs a third of the time and half the memory of its ESM loader, which keeps a loader
+ * thread for the rest of the process. A module only ESM can run (top-level await) goes through the
+ * ESM loader instead. Everything that stops that (no file, the module throws, no default export) is a
  * ConfigError about the file as a whole.
  */
 export async function importConfigModule(file: string): Promise<unknown> {
@@ -20,13 +25,35 @@ export async function importConfigModule(file: string): Promise<unknown> {
 
   let mod: Record<string, unknown>;
   try {
-    mod = (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+    mod = await importTs(file);
   } catch (err) {
     throw fail(`loading the module failed: ${describeThrown(err, file)}`);
   }
   const value = defaultExport(mod);
   if (value === undefined) throw fail('the module has no default export; end it with "export default defineConfig({...})"');
   return value;
+}
+
+/**
+ * The config through tsx's CommonJS loader, evaluated afresh each time (a reload must see the file
+ * as it is now): the modules this load added to the require cache, other than packages, are
+ * dropped from it again.
+ */
+async function importTs(file: string): Promise<Record<string, unknown>> {
+  const cache = createRequire(import.meta.url).cache;
+  const before = new Set(Object.keys(cache));
+  try {
+    return tsxRequire(file, import.meta.url) as Record<string, unknown>;
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code !== 'ERR_REQUIRE_ASYNC_MODULE' && code !== 'ERR_REQUIRE_ESM') throw err;
+  } finally {
+    for (const key of Object.keys(cache)) {
+      if (!before.has(key) && !key.includes(`${sep}node_modules${sep}`)) delete cache[key];
+    }
+  }
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
 }
 
 /**

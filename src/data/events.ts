@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
-import type { ExecutorRecord } from '../model/records.js';
+import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
 import type { ClaimRecord } from '../model/claim.js';
 import type { SchedulerSwitch } from '../model/scheduler-switch.js';
 import type { User } from '../model/user.js';
@@ -24,6 +24,8 @@ export interface DataEvents {
   'buildset.complete': [BuildSet];
   'executor.connected': [ExecutorRecord];
   'executor.lost': [ExecutorRecord, string];
+  /** A process under an executor's name was refused (wrong secret, or replaced by a newer process). */
+  'executor.refused': [RefusedExecutor];
   /** Someone said `i am user <name>` in chat. */
   'user.claimed': [ClaimRecord];
   /** A user record was created or changed (from a Change's author, `bb user`, a verified claim). */

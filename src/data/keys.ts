@@ -34,6 +34,7 @@
  * | db:executor:<name> | string | executor record JSON (session, state, slots, last seen) |
  * | db:executor:<name>:builds | set | ids of builds the executor holds |
  * | db:executor:<name>:busy | set | builders with a build on the executor (one at a time: they share a work tree) |
+ * | db:executor:<name>:refused | string | the last process refused under that name (wrong secret, or replaced by a newer one) JSON |
  * | db:log:<buildId>:<step> | list | log chunks `<stream>\t<text>` in order |
  * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
  * | db:poller:<name> | hash | branch → last emitted tip |
@@ -58,7 +59,9 @@
  * | db:problem:<id> | string | Problem JSON (src/problems/model.ts): state, subjects, builders, revisions, guilty/responsible/interested, acks, not-me, snooze, watchers |
  * | db:problems | zset | every Problem id, score = id |
  * | db:problems:open | zset | ids of suspected or confirmed Problems, score = id |
- * | db:problem-key:<key> | string | Problem id for `<subject>@<first bad revision>` (one Problem across builders) |
+ * | db:problem-key:<key> | string | Problem id for `<repository>|<project>|<subject>@<first bad revision>` (one Problem across builders) |
+ * | db:problems:flaky:<builder> | hash | flaky memory: `<repository>|<project>|<subject>` → `{runs, flakySince, episodes, passStreak, …}` JSON, for subjects that ever failed there |
+ * | db:problems:flaky-builders | set | builders that have a flaky memory hash |
  * | db:problems:cursor | string | highest build id whose finish the Problem detector has handled |
  * | db:problems:done | zset | build ids above the cursor already handled (they finished before an older build did), score = id |
  * | db:problems:sheriff | string | `{user, by, at, week}` JSON: the sheriff set from chat for that ISO week |
@@ -177,6 +180,9 @@ export class Keys {
   }
   executor(name: string): string {
     return `${this.db}:executor:${name}`;
+  }
+  executorRefused(name: string): string {
+    return `${this.db}:executor:${name}:refused`;
   }
   executorBuilds(name: string): string {
     return `${this.db}:executor:${name}:builds`;

@@ -20,6 +20,13 @@ const k = (store: Store) => ({
   sheriff: `${store.keys.db}:problems:sheriff`,
 });
 
+/** The tests of a Problem's first failing build (on its first builder), by suite and name: what its test names are told apart within. */
+export async function firstBadTests(store: Store, p: Problem): Promise<Array<{ suite: string; name: string }>> {
+  const first = p.builders[0];
+  if (!first) return [];
+  return (await store.getTests(first.firstBadBuildId)).map((t) => ({ suite: t.suite, name: t.name }));
+}
+
 export async function getProblem(store: Store, id: number): Promise<Problem | null> {
   const raw = await store.redis.get(k(store).one(id));
   return raw ? (JSON.parse(raw) as Problem) : null;

@@ -48,6 +48,8 @@ const MAX_LOG_CHUNKS = 20_000;
 interface PendingChange {
   fields: ChangeFields;
   key?: string;
+  /** How long `key` keeps a second copy out, in seconds. Default 30 days. */
+  keyTtlSec?: number;
 }
 
 interface ChangeBatch {
@@ -100,8 +102,8 @@ export class Store {
    * Store several changes in the order given, in one transaction (a webhook's push). An item whose
    * `key` was stored before is skipped (a redelivered webhook), so the result may be shorter.
    */
-  async addChanges(items: Array<{ fields: ChangeFields; key?: string }>): Promise<Change[]> {
-    return this.enqueueChanges(items.map(({ fields, key }) => ({ fields, ...(key ? { key } : {}) })));
+  async addChanges(items: Array<{ fields: ChangeFields; key?: string; keyTtlSec?: number }>): Promise<Change[]> {
+    return this.enqueueChanges(items.map(({ fields, key, keyTtlSec }) => ({ fields, ...(key ? { key } : {}), ...(keyTtlSec ? { keyTtlSec } : {}) })));
   }
 
   private enqueueChanges(items: PendingChange[], tips?: PollerTips): Promise<Change[]> {
@@ -141,12 +143,12 @@ export class Store {
         const receivedAt = this.now();
         const m = this.redis.multi();
         const stored = fresh.map((items) =>
-          items.map(({ fields, key }) => {
+          items.map(({ fields, key, keyTtlSec }) => {
             id += 1;
             const change: Change = { ...fields, id, when: fields.when ?? receivedAt, receivedAt };
             m.set(this.keys.change(id), JSON.stringify(change));
             m.zadd(this.keys.changes, id, String(id));
-            if (key) m.set(this.keys.changeKey(key), String(id), 'EX', 30 * 24 * 3600);
+            if (key) m.set(this.keys.changeKey(key), String(id), 'EX', keyTtlSec ?? 30 * 24 * 3600);
             return change;
           }),
         );
@@ -547,8 +549,12 @@ export class Store {
           case 'tests': {
             if (ev.tests.length) m.rpush(this.keys.tests(buildId), ...ev.tests.map((t) => JSON.stringify(t)));
             const prev = next.tests ?? { total: 0, failed: 0, skipped: 0 };
+            const failedHere = ev.tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length;
+            // The step that reported them keeps its own count: its failure is explained by its tests.
+            const steps = next.steps.map((s, i) => (i === ev.step ? { ...s, tests: { total: (s.tests?.total ?? 0) + ev.tests.length, failed: (s.tests?.failed ?? 0) + failedHere } } : s));
             next = {
               ...next,
+              steps,
               tests: {
                 total: prev.total + ev.tests.length,
                 failed: prev.failed + ev.tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length,

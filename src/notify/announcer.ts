@@ -53,6 +53,11 @@ export class Announcer {
       bus.on('build.finished', (b) => this.enqueue('build.finished', () => this.finished(b))),
       bus.on('executor.connected', (e) => this.enqueue('executor.connected', () => this.executor(e))),
       bus.on('executor.lost', (e, why) => this.enqueue('executor.lost', () => this.executor(e, why))),
+      bus.on('executor.refused', (r) =>
+        this.enqueue('executor.refused', () =>
+          this.deliver({ kind: 'executor', name: r.name, state: 'refused a process', detail: `on ${r.hostname}, session ${r.session}: ${r.reason}` }, ['executor'], []),
+        ),
+      ),
       bus.on('problem.opened', (p) => this.enqueue('problem.opened', () => this.problem(p, 'opened'))),
       bus.on('problem.flaky', (p) => this.enqueue('problem.flaky', () => this.problem(p, 'flaky'))),
       bus.on('problem.resolved', (p) => this.enqueue('problem.resolved', () => this.problem(p, 'resolved'))),

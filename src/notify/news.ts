@@ -26,6 +26,9 @@ export type News =
       transition: Transition;
       steps: Shortlist;
       tests: Shortlist;
+      /** Of the failing tests: those the previous build did not run (added failing: no Problem), and those remembered as flaky. */
+      newTests?: Shortlist;
+      flakyTests?: Shortlist;
       revision: string;
       authors: Shortlist;
       /** Why it ended so, for RETRY, CANCELLED and EXCEPTION (e.g. "executor lost"). */
@@ -33,7 +36,7 @@ export type News =
       url?: string;
     }
   | { kind: 'started'; builder: string; number: number; executor: string; revision: string; authors: Shortlist; url?: string }
-  | { kind: 'executor'; name: string; state: 'connected' | 'lost'; detail?: string }
+  | { kind: 'executor'; name: string; state: 'connected' | 'lost' | 'refused a process'; detail?: string }
   | {
       kind: 'problem';
       id: number;
@@ -51,6 +54,9 @@ export type News =
       /** First bad revision, shortened. */
       revision: string;
       guilty: Shortlist;
+      /** resolved: the revision that fixed it (shortened) and its author, where known. */
+      fixedRevision?: string;
+      fixedBy?: string;
     };
 
 export type ProblemNewsEvent = 'opened' | 'flaky' | 'resolved';
@@ -68,7 +74,19 @@ export function buildUrl(titleUrl: string | undefined, builder: string, number: 
   return `${titleUrl.replace(/\/+$/, '')}/builders/${encodeURIComponent(builder)}/builds/${number}`;
 }
 
-export function finishedNews(build: Build, tests: TestCaseResult[], transition: Transition, titleUrl?: string): News {
+/** `<titleUrl>/builders/<builder>/builds/<number>/steps/<step>/log`: one step's whole log on the web. */
+export function stepLogUrl(titleUrl: string | undefined, builder: string, number: number, step: number): string | undefined {
+  const build = buildUrl(titleUrl, builder, number);
+  return build && `${build}/steps/${step}/log`;
+}
+
+export function finishedNews(
+  build: Build,
+  tests: TestCaseResult[],
+  transition: Transition,
+  titleUrl?: string,
+  extra: { newTests?: TestCaseResult[]; flakyTests?: TestCaseResult[] } = {},
+): News {
   const result = build.result ?? 'EXCEPTION';
   const url = buildUrl(titleUrl, build.builder, build.number);
   return {
@@ -79,6 +97,8 @@ export function finishedNews(build: Build, tests: TestCaseResult[], transition: 
     transition,
     steps: shortlist(failedSteps(build)),
     tests: shortlist(testNames(tests.filter(isFailedTest), tests)),
+    ...(extra.newTests?.length ? { newTests: shortlist(testNames(extra.newTests, tests)) } : {}),
+    ...(extra.flakyTests?.length ? { flakyTests: shortlist(testNames(extra.flakyTests, tests)) } : {}),
     revision: revisionOf(build),
     authors: shortlist(build.blamelist.map(authorName)),
     ...(build.text && result !== 'SUCCESS' && result !== 'WARNINGS' && result !== 'FAILURE' ? { reason: clip(build.text) } : {}),
@@ -118,6 +138,16 @@ export function problemNews(p: Problem, event: ProblemNewsEvent, at?: Pointers):
     builders: shortlist(p.builders.map((b) => b.builder)),
     revision: clip(shortRev(p.firstBadRevision)),
     guilty: shortlist(p.guilty),
+    ...fixedBy(p),
+  };
+}
+
+/** The last fix of a Problem: the revision of the build that made it pass again, and its author. */
+export function fixedBy(p: Problem): { fixedRevision?: string; fixedBy?: string } {
+  const last = [...p.builders].filter((b) => b.fixedAt !== undefined).sort((a, b) => (b.fixedAt ?? 0) - (a.fixedAt ?? 0))[0];
+  return {
+    ...(last?.fixedRevision ? { fixedRevision: clip(shortRev(last.fixedRevision)) } : {}),
+    ...(last?.fixedBy ? { fixedBy: clip(last.fixedBy) } : {}),
   };
 }
 

@@ -329,6 +329,12 @@ export class Hassler {
     };
     const owners = p.responsible.filter((u) => !p.guilty.includes(u) && u !== sheriff);
     if (to.includes('guilty')) add(p.guilty, 'guilty');
+    // Nobody blamed (no changes, infrastructure, or all said `not me`): what the guilty would hear
+    // goes to the sheriff and the builders' owners instead, never to nobody.
+    if (to.includes('guilty') && !p.guilty.length) {
+      if (sheriff) add([sheriff], 'sheriff');
+      add(p.builders.flatMap((b) => this.o.config.tiers?.owners[b.builder] ?? []), 'owner');
+    }
     if (to.includes('sheriff') && sheriff) add([sheriff], 'sheriff');
     if (to.includes('owners')) add(owners, 'owner');
     if (to.includes('responsible')) {

@@ -1,10 +1,11 @@
 import { freePort } from '../../src/util/net.js';
+import { PACKAGE_ROOT } from '../../src/util/package-root.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 /**
  * A real Synapse homeserver for the Matrix integration tests: one per test file (start it in
@@ -34,7 +35,7 @@ export interface TestMatrixUser {
   deviceId: string;
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = PACKAGE_ROOT;
 export const SYNAPSE_PYTHON = join(ROOT, '.cache/synapse-venv/bin/python');
 const SERVER_NAME = 'localhost';
 const START_TIMEOUT_MS = 90_000;
