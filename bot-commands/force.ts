@@ -7,11 +7,11 @@ import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.
 export const forceCommand: CommandSpec = {
   name: 'force build',
   aliases: ['force'],
-  usage: '[builder|scheduler|branch] [branch] [--revision R] [--reason "why"]',
+  usage: '[builder|scheduler|branch] [branch] [--repository NAME] [--revision R] [--reason "why"]',
   summary: 'start a build now',
-  help: 'A builder name builds that builder (on the branch given next, or the default). A scheduler name builds its branch on its builders. A branch name builds that branch on the builders its schedulers feed.',
+  help: 'A builder name builds that builder (on the branch given next, or the default). A scheduler name builds its branch on its builders. A branch name builds that branch on the builders its schedulers feed. The repository is the one the builders\' schedulers build, or --repository NAME.',
   permission: 'dangerous',
-  options: { revision: 'value', reason: 'value' },
+  options: { revision: 'value', reason: 'value', repository: 'value' },
   maxArgs: 2,
   async run({ args, options, api, message }) {
     const cfg = await api.config();
@@ -48,6 +48,7 @@ export const forceCommand: CommandSpec = {
     builders = builders.filter((b) => forceable.has(b));
     const id = await api.force({
       builders,
+      ...(typeof options.repository === 'string' ? { repository: options.repository } : {}),
       ...(branch ? { branch } : {}),
       ...(typeof options.revision === 'string' ? { revision: options.revision } : {}),
       ...(typeof options.reason === 'string' ? { reason: options.reason } : {}),

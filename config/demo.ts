@@ -9,9 +9,15 @@ import { defineConfig } from '../src/config/define.js';
  * Both follow `main` with a two-second tree-stable timer, and both can be forced from chat.
  * Environment: BB_DEMO_REPO (the sample repository; default `.bb-demo/sample`) and
  * BB_DEMO_SECRET (the executor's shared secret, at least 16 characters; `bb demo` makes one up).
+ * The web pages are served on 127.0.0.1:BB_DEMO_PORT (default 8010; `bb demo` picks a free port when
+ * that one is taken) and announcements link there.
  */
+const port = Number(process.env.BB_DEMO_PORT ?? 8010);
+
 export default defineConfig({
   title: 'bb demo',
+  titleUrl: `http://127.0.0.1:${port}`,
+  http: { host: '127.0.0.1', port },
   repositories: [
     {
       name: 'sample',

@@ -95,7 +95,7 @@ export async function runBuild(job: BuildJobPayload, rc: BuildRunContext): Promi
       res = stop ? { result: 'CANCELLED', text: 'stopped' } : res.result === 'RETRY' ? res : { result: 'RETRY', text: 'interrupted by executor shutdown' };
     }
     emit({ type: 'step-finished', ...ref, step: index, result: res.result, ...(res.text ? { text: res.text } : {}) });
-    outcome.add(name, res.result, flags);
+    outcome.add(name, res.result, flags, res.text);
     if (haltsBuild(res.result, flags)) halted = true;
   }
 

@@ -3,6 +3,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CheckoutStepSpec } from '../src/model/steps.js';
+import { REVISION_NOT_FOUND } from '../src/model/build.js';
 import { checkoutPlan, isFullSha, type CheckoutPlan } from './git-args.js';
 import { applyPatch } from './patch.js';
 import { DEFAULT_TIMEOUT_SEC, StepException, type StepContext, type StepOutcome } from './step-context.js';
@@ -59,7 +60,8 @@ async function checkout(step: CheckoutStepSpec, plan: CheckoutPlan, ctx: StepCon
     sha = (await git.revparse(revArgs)).trim();
   } catch {
     if (signal.aborted) throw signal.reason;
-    throw new StepException(`${ctx.job.sourcestamp.revision ? 'revision' : 'ref'} ${plan.target} not found in ${plan.repository} after fetching`);
+    if (ctx.job.sourcestamp.revision) throw new StepException(`${REVISION_NOT_FOUND}: ${plan.target} is not in ${plan.repository} after fetching`);
+    throw new StepException(`ref ${plan.target} not found in ${plan.repository} after fetching`);
   }
   if (!isFullSha(sha)) throw new StepException(`rev-parse gave ${JSON.stringify(sha)}, not a commit id`);
   ctx.log('stdout', `${sha}\n`);

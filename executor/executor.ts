@@ -12,6 +12,8 @@ import { executorRedis, throttled } from './redis.js';
 import { executorVersion } from './version.js';
 import { JobProcessor } from './job-processor.js';
 import { delay, withTimeout } from './timing.js';
+import { SessionGate } from './session-gate.js';
+import type { SessionRecord } from '../src/queue/session.js';
 
 export interface ExecutorOptions {
   name: string;
@@ -31,6 +33,11 @@ export interface ExecutorOptions {
   killGraceMs?: number;
   /** Event batching window. Default 100. */
   flushMs?: number;
+  /**
+   * Called once when the master accepted another process under this name after this one: this
+   * process has stopped taking jobs and is stopping (its running builds are handed back).
+   */
+  onReplaced?(by: SessionRecord): void;
 }
 
 export interface ExecutorHandle {
@@ -39,6 +46,8 @@ export interface ExecutorHandle {
   readonly session: string;
   /** Build ids running now. */
   running(): number[];
+  /** Whether the master has accepted this process (it takes jobs only then). */
+  accepted(): boolean;
   /**
    * Stop taking jobs, let running builds finish, say goodbye, close. With `handBack`, running
    * builds are killed instead and reported as RETRY. Calling again with handBack while a plain
@@ -63,19 +72,48 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   queue.on('error', (err) => warnOnce(`q:${err.message}`) && log.warn({ err: err.message }, 'event queue error'));
   const sender = new EventSender(queue, { executor: o.name, secret: o.secret, session, log, ...(o.flushMs ? { flushMs: o.flushMs } : {}) });
 
-  sender.push({
-    type: 'hello',
-    ...(o.builders ? { builders: o.builders } : {}),
-    slots: o.slots,
-    heartbeatMs: o.heartbeatMs ?? 2000,
-    version: executorVersion(),
-    hostname: hostname(),
-    running: [],
-  });
-  void sender.flush();
+  const jobs = new JobProcessor({ executor: o.name, secret: o.secret, session, basedir, killGraceMs: o.killGraceMs ?? 5000, sender, log });
+  const hello = () => {
+    sender.push({
+      type: 'hello',
+      ...(o.builders ? { builders: o.builders } : {}),
+      slots: o.slots,
+      heartbeatMs: o.heartbeatMs ?? 2000,
+      version: executorVersion(),
+      hostname: hostname(),
+      running: jobs.runningIds(),
+    });
+    void sender.flush();
+  };
+  hello();
 
-  const jobs = new JobProcessor({ executor: o.name, secret: o.secret, basedir, killGraceMs: o.killGraceMs ?? 5000, sender, log });
-  const worker = new Worker(executorQueueName(o.name), jobs.process, { connection: consumer, prefix: o.prefix, concurrency: o.slots });
+  // The job worker starts only once the master has vouched for this process (see SessionGate).
+  const worker = new Worker(executorQueueName(o.name), jobs.process, { connection: consumer, prefix: o.prefix, concurrency: o.slots, autorun: false });
+  let running = false;
+  let handle: ExecutorHandle | undefined;
+  const gate = new SessionGate({
+    redis: producer,
+    prefix: o.prefix,
+    executor: o.name,
+    secret: o.secret,
+    session,
+    log,
+    hello,
+    open() {
+      if (!running) {
+        running = true;
+        worker.run().catch((err: unknown) => log.error({ err }, 'job worker failed'));
+      } else worker.resume();
+    },
+    close() {
+      if (running) worker.pause(true).catch(() => undefined);
+    },
+    replaced(by) {
+      o.onReplaced?.(by);
+      void handle?.stop({ handBack: true });
+    },
+  });
+  gate.start();
   // Stop requests get a worker (and connection) of their own, so they arrive while every slot is busy.
   const controlConn = executorRedis(o.redisUrl, log, 'control');
   const control = new Worker(executorControlQueueName(o.name), controlProcessor({ executor: o.name, secret: o.secret, jobs, log }), {
@@ -92,6 +130,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   log.info({ slots: o.slots, basedir, session }, 'executor started');
 
   const shutdown = async () => {
+    gate.stop();
     const closing = worker.close();
     void control.close();
     // A worker cut off from Redis may never finish closing; once the builds are done, stop waiting.
@@ -109,10 +148,11 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   };
   let stopping: Promise<void> | undefined;
 
-  return {
+  handle = {
     name: o.name,
     session,
     running: () => jobs.runningIds(),
+    accepted: () => gate.accepted,
     stop(opts = {}) {
       // Tell the master first, so it offers no new job while this executor drains or hands back.
       if (!stopping || opts.handBack) {
@@ -124,4 +164,5 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
       return stopping;
     },
   };
+  return handle;
 }

@@ -10,6 +10,7 @@ import { checkBuildJob } from './verify-job.js';
 export interface JobProcessorOptions {
   executor: string;
   secret: string;
+  session: string;
   basedir: string;
   killGraceMs: number;
   sender: EventSender;
@@ -32,7 +33,7 @@ export class JobProcessor {
 
   readonly process = async (job: Job): Promise<{ result: Result }> => {
     const { o } = this;
-    const check = checkBuildJob(job.data, { secret: o.secret, executor: o.executor, now: Date.now(), alreadyRun: (id) => this.seen.has(id) });
+    const check = checkBuildJob(job.data, { secret: o.secret, executor: o.executor, session: o.session, now: Date.now(), alreadyRun: (id) => this.seen.has(id) });
     if (!check.ok) {
       o.log.warn({ jobId: job.id, reason: check.reason }, 'job refused');
       o.sender.push({ type: 'job-refused', jobId: String(job.id ?? ''), reason: check.reason });

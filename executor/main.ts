@@ -14,11 +14,18 @@ interface ExecutorCliOptions {
   slots: number;
   builders?: string[];
   handBackOnStop?: boolean;
+  handBackAfter?: number;
 }
 
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < 1 || n > 256) throw new InvalidArgumentError('expected a whole number from 1 to 256');
+  return n;
+}
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 86_400) throw new InvalidArgumentError('expected a whole number of seconds from 0 to 86400');
   return n;
 }
 
@@ -31,7 +38,8 @@ function nameList(value: string): string[] {
 
 /**
  * `bb executor`: run builds for a master. SIGTERM/SIGINT stops taking jobs and waits for running
- * builds (a second signal, or --hand-back-on-stop, kills them and hands them back as RETRY).
+ * builds (a second signal, --hand-back-on-stop, or --hand-back-after once that long has passed,
+ * kills them and hands them back as RETRY).
  */
 export function makeExecutorCommand(): Command {
   const cmd = new Command('executor')
@@ -43,11 +51,14 @@ export function makeExecutorCommand(): Command {
     .option('--basedir <dir>', 'where work trees live (default ./executor-<name>)')
     .option('--slots <n>', 'builds to run at once', positiveInt, 1)
     .option('--builders <list>', 'comma-separated builders this executor offers to run', nameList)
-    .option('--hand-back-on-stop', 'on SIGTERM/SIGINT, kill running builds and hand them back as RETRY');
+    .option('--hand-back-on-stop', 'on SIGTERM/SIGINT, kill running builds and hand them back as RETRY')
+    .option('--hand-back-after <seconds>', 'on SIGTERM/SIGINT, let running builds finish for this long, then hand back the rest as RETRY', seconds);
   cmd.action(async (o: ExecutorCliOptions) => {
     if (!NAME_RE.test(o.name)) cmd.error(`bb executor: --name "${o.name}" is not valid (letters, digits, . _ -)`, { exitCode: 2 });
     const secret = readSecret(cmd, o.secretFile);
     const logger = createLogger('executor');
+    let onReplaced = () => {};
+    const replaced = new Promise<void>((r) => (onReplaced = r));
     const handle = await startExecutor({
       name: o.name,
       secret,
@@ -57,17 +68,40 @@ export function makeExecutorCommand(): Command {
       slots: o.slots,
       ...(o.builders ? { builders: o.builders } : {}),
       logger,
+      onReplaced: (by) => {
+        logger.error({ newSession: by.session, newHost: by.hostname }, 'stopping: the master accepted a newer process under this executor name');
+        process.exitCode = 3;
+        onReplaced();
+      },
     });
     await new Promise<void>((done) => {
+      void replaced.then(() => handle.stop({ handBack: true })).then(done, done);
       let signals = 0;
+      let grace: NodeJS.Timeout | undefined;
+      const stop = (handBack: boolean) =>
+        void handle.stop({ handBack }).then(
+          () => {
+            clearTimeout(grace);
+            done();
+          },
+          (err: unknown) => {
+            logger.error({ err }, 'executor did not stop cleanly');
+            clearTimeout(grace);
+            done();
+          },
+        );
       const onSignal = (sig: NodeJS.Signals) => {
         signals += 1;
-        const handBack = Boolean(o.handBackOnStop) || signals > 1;
-        logger.info({ signal: sig, handBack, running: handle.running() }, handBack ? 'stopping: handing running builds back' : 'stopping: waiting for running builds (signal again to hand them back)');
-        void handle.stop({ handBack }).then(done, (err: unknown) => {
-          logger.error({ err }, 'executor did not stop cleanly');
-          done();
-        });
+        const handBack = Boolean(o.handBackOnStop) || signals > 1 || o.handBackAfter === 0;
+        const waiting = o.handBackAfter === undefined ? 'signal again to hand them back' : `handing them back after ${o.handBackAfter} s`;
+        logger.info({ signal: sig, handBack, running: handle.running() }, handBack ? 'stopping: handing running builds back' : `stopping: waiting for running builds (${waiting})`);
+        if (!handBack && signals === 1 && o.handBackAfter !== undefined) {
+          grace = setTimeout(() => {
+            logger.info({ running: handle.running() }, 'stopping: grace period over, handing running builds back');
+            stop(true);
+          }, o.handBackAfter * 1000);
+        }
+        stop(handBack);
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);

@@ -39,15 +39,20 @@ export class BuildOutcome {
   result: Result = 'SUCCESS';
   private readonly blamed: string[] = [];
 
-  add(stepName: string, stepResult: Result, flags: StepFlags): void {
+  /** Text of the first step that raised an exception. */
+  private exceptionText?: string;
+
+  add(stepName: string, stepResult: Result, flags: StepFlags, stepText?: string): void {
     const c = stepContribution(stepResult, flags);
     if (c !== 'SUCCESS') this.blamed.push(stepName);
+    if (stepResult === 'EXCEPTION' && stepText && this.exceptionText === undefined) this.exceptionText = stepText;
     this.result = worst(this.result, c);
   }
 
-  /** A short summary for build-finished, such as "failed compile, test". */
+  /** A short summary for build-finished, such as "failed compile, test" or "exception checkout: revision not found: …". */
   text(): string {
     if (this.result === 'SUCCESS') return 'build successful';
+    if (this.result === 'EXCEPTION' && this.exceptionText) return `exception ${this.blamed.join(', ')}: ${this.exceptionText}`;
     const word: Partial<Record<Result, string>> = { WARNINGS: 'warnings', FAILURE: 'failed', EXCEPTION: 'exception' };
     return `${word[this.result] ?? this.result.toLowerCase()} ${this.blamed.join(', ')}`.trim();
   }

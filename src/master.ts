@@ -30,7 +30,7 @@ import { UsersFromChanges } from './users/from-changes.js';
 import { userControl, UserControlError } from './users/control.js';
 import { smtpMailer, type Mail, type Mailer } from './users/mailer.js';
 import { TierService } from './tiers/service.js';
-import { openProblemsOn } from './problems/index.js';
+import { openProblemsByBuilder, openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
@@ -125,7 +125,7 @@ export class Master {
       config,
       log: this.log.child({ part: 'tiers' }),
       outbox: () => this.chatService,
-      problems: { openOn: (builder) => openProblemsOn(this.store, builder) },
+      problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
     });
   }
 
@@ -174,7 +174,7 @@ export class Master {
     this.users.start();
     this.problems.start();
     this.tiers.start();
-    this.registry.start();
+    await this.registry.start();
     this.distributor.start();
 
     this.queues.work<unknown>(QUEUES.changes, 32, async (job) => {
@@ -242,6 +242,7 @@ export class Master {
     await this.hassler.start();
     this.httpServer = await startWebhooks(config, this.store, this.log, process.env, {
       tiers: this.tiers,
+      tierInfo: () => this.tiers.overrides.tiers(),
       chat: () => this.chatHealth(),
       health: async () => ({ ...(await masterStatus(this.store)) }),
     });
@@ -326,6 +327,8 @@ export class Master {
 function summarize(config: MasterConfig): ConfigSummary {
   return {
     title: config.title,
+    ...(config.titleUrl ? { titleUrl: config.titleUrl } : {}),
+    ...(config.chat ? { botName: config.chat.botName } : {}),
     builders: config.builders.map((b) => ({
       name: b.name,
       executors: b.executors,

@@ -23,7 +23,7 @@ export interface BotApi {
   executors(): Promise<ExecutorRecord[]>;
   recentChanges(n: number): Promise<Change[]>;
   /** Force a build; `owner` is who asked. Returns the BuildSet id. */
-  force(req: { builders: string[]; branch?: string; revision?: string; reason?: string; owner: string }): Promise<number>;
+  force(req: { builders: string[]; repository?: string; branch?: string; revision?: string; reason?: string; owner: string }): Promise<number>;
   /** Last `lines` lines of a step's log (default: the last step that ran). */
   logTail(build: Build, step: number | undefined, lines: number): Promise<{ step: number; lines: string[] }>;
   /** Stop one build (its running build when `number` is left out). Throws with a message for chat. */

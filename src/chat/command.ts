@@ -23,6 +23,8 @@ export interface CommandContext {
 export interface Reply {
   lines: string[];
   html?: string;
+  /** Where the rest can be read when a transport cuts the reply (`… 3 more lines: <moreHint>`). */
+  moreHint?: string;
 }
 
 /**

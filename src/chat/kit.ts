@@ -5,6 +5,9 @@
  * so anything new a command needs is added here, on purpose.
  */
 export { NOTIFY_EVENTS, type NotifyEvent } from '../config/schema.js';
+export { stepLogUrl } from '../notify/news.js';
+export { details, historyLines, oneLine, short, testPage } from '../problems/describe.js';
+export { headline } from '../problems/subject-text.js';
 export { audienceOf, describeAudience, type Audience } from '../notify/audience.js';
 export type { Watch } from '../notify/watches.js';
 export { StopError } from '../process/stop.js';

@@ -77,7 +77,7 @@ export class MasterBotApi implements BotApi {
     return this.store.recentChanges(n);
   }
 
-  async force(req: { builders: string[]; branch?: string; revision?: string; reason?: string; owner: string }) {
+  async force(req: { builders: string[]; repository?: string; branch?: string; revision?: string; reason?: string; owner: string }) {
     const res = await forceBuild(this.store, this.masterConfig, { v: 1, type: 'force', ...req, properties: {} });
     return res.buildsetId;
   }

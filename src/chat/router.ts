@@ -71,7 +71,10 @@ export class CommandRouter {
     }
     try {
       const out = await spec.run({ args, options, message, api: this.api, spec });
-      return typeof out === 'string' ? { lines: [out] } : Array.isArray(out) ? { lines: out } : out;
+      const reply = typeof out === 'string' ? { lines: [out] } : Array.isArray(out) ? { lines: out } : out;
+      // A channel reply is cut shorter than a DM: a cut one says how to get it whole.
+      if (!reply.moreHint && !message.isDirect) reply.moreHint = `say "${clipHint(text)}" to me by DM for all of it`;
+      return reply;
     } catch (err) {
       if (err instanceof UsageError) return { lines: [`${err.message ? `${err.message}. ` : ''}Usage: ${usage(spec)}`] };
       if (err instanceof CommandError) return { lines: [err.message] };
@@ -139,7 +142,12 @@ const NAME_CAP = 48;
  */
 function cleanReply(reply: Reply): Reply {
   const lines = reply.lines.map(oneLine).filter((l) => l !== '');
-  return reply.html === undefined ? { lines } : { lines, html: safeHtml(reply.html) };
+  return { lines, ...(reply.html === undefined ? {} : { html: safeHtml(reply.html) }), ...(reply.moreHint ? { moreHint: oneLine(reply.moreHint) } : {}) };
+}
+
+function clipHint(text: string): string {
+  const one = text.replace(/\s+/g, ' ').trim();
+  return one.length > 60 ? `${one.slice(0, 59)}…` : one;
 }
 
 export function usage(spec: CommandSpec): string {

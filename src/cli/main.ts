@@ -20,6 +20,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   scheduler: async () => (await import('./commands/scheduler.js')).schedulerCommand(),
   user: async () => (await import('./commands/user.js')).userCommand(),
   status: async () => (await import('./commands/status.js')).statusCommand(),
+  problems: async () => (await import('./commands/problems.js')).problemsCommand(),
+  problem: async () => (await import('./commands/problems.js')).problemCommand(),
   logs: async () => (await import('./commands/logs.js')).logsCommand(),
   prune: async () => (await import('./commands/prune.js')).pruneCommand(),
   'check-config': async () => (await import('./commands/check-config.js')).checkConfigCli(),

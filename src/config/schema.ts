@@ -241,6 +241,12 @@ export const masterConfigSchema = z
     basedir: z.string().default('.bb/master'),
     /** Seconds without a heartbeat before an executor counts as lost and its builds are retried. Default 15. */
     executorTimeout: z.number().positive().max(3600).default(15),
+    /**
+     * Seconds a dispatched build may wait for its executor to start it; after that its job is
+     * taken back and the build is retried (so a process that takes jobs and never runs them
+     * wedges no builder). Default 60.
+     */
+    startTimeout: z.number().positive().max(86_400).default(60),
     /** Properties of every build. Default `{}`. */
     properties: z.record(z.string(), z.unknown()).default({}),
     /** The build machines' processes the master accepts. At least one. */
@@ -261,6 +267,13 @@ export const masterConfigSchema = z
         port: z.number().int().min(0).max(65535),
         /** Largest request body accepted, in bytes. Default 1 MiB. */
         maxBodyBytes: z.number().int().positive().default(1024 * 1024),
+        /**
+         * Seconds during which a push already stored is not stored again. A push is known by what
+         * its signature covers (repository, branch, before..after, revisions, and GitHub's push time),
+         * not by the unsigned delivery id, so a captured request replayed with a new or no delivery
+         * id adds nothing. Default 7 days.
+         */
+        replayWindow: z.number().int().positive().max(365 * 86_400).default(7 * 86_400),
         webhooks: z
           .object({
             /** GitHub push events, verified by X-Hub-Signature-256 (HMAC-SHA256 with this secret). */
@@ -314,6 +327,20 @@ export const masterConfigSchema = z
         confirm: z.boolean().default(true),
         /** A confirming rerun with no verdict this long after the failure (no executor free, say) confirms the Problem. Default 2h. */
         confirmWithin: durationMs.prefault('2h'),
+        /**
+         * The flaky memory (README "Flaky tests"). `clearAfter`: passing runs in a row after which a
+         * test is no longer remembered as flaky (default 20). `window`: runs per test and builder its
+         * flip rate is counted over (default 30). `historyReruns`: confirming reruns, all of which must
+         * fail, for a test with a flaky history (default 3; one otherwise).
+         */
+        flaky: z
+          .object({
+            clearAfter: z.number().int().min(1).max(10_000).default(20),
+            window: z.number().int().min(2).max(500).default(30),
+            historyReruns: z.number().int().min(1).max(10).default(3),
+          })
+          .strict()
+          .prefault({}),
         /** The hassler: who is reminded, how, and how often, until a Problem is fixed (README "The hassler"). */
         hassle: hassleSchema.prefault({}),
       })

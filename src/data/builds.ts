@@ -206,8 +206,12 @@ export class BuildsRepo {
           case 'tests': {
             this.parts.tests.append(m, buildId, ev.tests);
             const prev = next.tests ?? { total: 0, failed: 0, skipped: 0 };
+            const failedHere = ev.tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length;
+            // The step that reported them keeps its own count: its failure is explained by its tests.
+            const steps = next.steps.map((s, i) => (i === ev.step ? { ...s, tests: { total: (s.tests?.total ?? 0) + ev.tests.length, failed: (s.tests?.failed ?? 0) + failedHere } } : s));
             next = {
               ...next,
+              steps,
               tests: {
                 total: prev.total + ev.tests.length,
                 failed: prev.failed + ev.tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length,

@@ -11,6 +11,8 @@ export interface PollerTips {
 interface PendingChange {
   fields: ChangeFields;
   key?: string;
+  /** How long `key` keeps a second copy out, in seconds. Default 30 days. */
+  keyTtlSec?: number;
 }
 
 interface ChangeBatch {
@@ -51,8 +53,8 @@ export class ChangesRepo {
    * Store several changes in the order given, in one transaction (a webhook's push). An item whose
    * `key` was stored before is skipped (a redelivered webhook), so the result may be shorter.
    */
-  async addChanges(items: Array<{ fields: ChangeFields; key?: string }>): Promise<Change[]> {
-    return this.enqueueChanges(items.map(({ fields, key }) => ({ fields, ...(key ? { key } : {}) })));
+  async addChanges(items: Array<{ fields: ChangeFields; key?: string; keyTtlSec?: number }>): Promise<Change[]> {
+    return this.enqueueChanges(items.map(({ fields, key, keyTtlSec }) => ({ fields, ...(key ? { key } : {}), ...(keyTtlSec ? { keyTtlSec } : {}) })));
   }
 
   private enqueueChanges(items: PendingChange[], tips?: PollerTips): Promise<Change[]> {
@@ -92,12 +94,12 @@ export class ChangesRepo {
         const receivedAt = this.db.now();
         const m = this.db.redis.multi();
         const stored = fresh.map((items) =>
-          items.map(({ fields, key }) => {
+          items.map(({ fields, key, keyTtlSec }) => {
             id += 1;
             const change: Change = { ...fields, id, when: fields.when ?? receivedAt, receivedAt };
             m.set(this.db.keys.change(id), JSON.stringify(change));
             m.zadd(this.db.keys.changes, id, String(id));
-            if (key) m.set(this.db.keys.changeKey(key), String(id), 'EX', 30 * 24 * 3600);
+            if (key) m.set(this.db.keys.changeKey(key), String(id), 'EX', keyTtlSec ?? 30 * 24 * 3600);
             return change;
           }),
         );

@@ -1,10 +1,11 @@
 import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
-import type { ExecutorRecord } from '../model/records.js';
+import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
 import type { ClaimRecord } from '../model/claim.js';
 import type { SchedulerSwitch } from '../model/scheduler-switch.js';
 import type { User } from '../model/user.js';
+import type { HassleEntry } from '../model/hassle.js';
 import type { Problem } from '../model/problem.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
@@ -24,6 +25,8 @@ export interface DataEvents {
   'buildset.complete': [BuildSet];
   'executor.connected': [ExecutorRecord];
   'executor.lost': [ExecutorRecord, string];
+  /** A process under an executor's name was refused (wrong secret, or replaced by a newer process). */
+  'executor.refused': [RefusedExecutor];
   /** Someone said `i am user <name>` in chat. */
   'user.claimed': [ClaimRecord];
   /** A user record was created or changed (from a Change's author, `bb user`, a verified claim). */
@@ -42,6 +45,8 @@ export interface DataEvents {
   'problem.resolved': [Problem];
   /** Someone acked, snoozed, said `not me`, or watched a Problem. */
   'problem.changed': [Problem];
+  /** A line of a Problem's reminder log was written (a reminder sent, held, paused, capped or failed). */
+  'hassle.recorded': [number, HassleEntry];
 }
 
 export class DataBus {

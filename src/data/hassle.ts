@@ -48,6 +48,7 @@ export class HassleRepo {
     if (marker) m.sadd(keys.sent(id), marker);
     if (person) m.zadd(keys.person(person), entry.at, `${id}|${entry.step}|${entry.via}|${entry.at}`).zremrangebyscore(keys.person(person), '-inf', entry.at - 86_400_000);
     await m.exec();
+    this.db.bus.emit('hassle.recorded', id, entry);
   }
 
   async log(id: number): Promise<HassleEntry[]> {

@@ -33,6 +33,7 @@
  * | db:executor:<name> | string | executor record JSON (session, state, slots, last seen) |
  * | db:executor:<name>:builds | set | ids of builds the executor holds |
  * | db:executor:<name>:busy | set | builders with a build on the executor (one at a time: they share a work tree) |
+ * | db:executor:<name>:refused | string | the last process refused under that name (wrong secret, or replaced by a newer one) JSON |
  * | db:log:<buildId>:<step> | list | log chunks `<stream>\t<text>` in order |
  * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
  * | db:poller:<name> | hash | branch → last emitted tip |
@@ -57,7 +58,9 @@
  * | db:problem:<id> | string | Problem JSON (src/problems/model.ts): state, subjects, builders, revisions, guilty/responsible/interested, acks, not-me, snooze, watchers |
  * | db:problems | zset | every Problem id, score = id |
  * | db:problems:open | zset | ids of suspected or confirmed Problems, score = id |
- * | db:problem-key:<key> | string | Problem id for `<subject>@<first bad revision>` (one Problem across builders) |
+ * | db:problem-key:<key> | string | Problem id for `<repository>|<project>|<subject>@<first bad revision>` (one Problem across builders) |
+ * | db:problems:flaky:<builder> | hash | flaky memory: `<repository>|<project>|<subject>` → `{runs, flakySince, episodes, passStreak, …}` JSON, for subjects that ever failed there |
+ * | db:problems:flaky-builders | set | builders that have a flaky memory hash |
  * | db:problems:cursor | string | highest build id whose finish the Problem detector has handled |
  * | db:problems:done | zset | build ids above the cursor already handled (they finished before an older build did), score = id |
  * | db:problems:sheriff | string | `{user, by, at, week}` JSON: the sheriff set from chat for that ISO week |
@@ -73,6 +76,8 @@
  * | db:packages:made | hash | revision → PackageRecord JSON (vouching builds, time, BuildSet, package build); HSETNX makes one per revision |
  * | db:packages:halted | string | `{builder, since, revision}` JSON while packages are halted by a red supported builder (announced once; deleted when they resume) |
  * | db:tree | string | `{by, reason, at}` JSON while an admin has closed the tree (`tree close`) |
+ * | db:chat:outbox:<transport> | list | OutboxEntry JSON (src/data/outbox.ts): announcements, reminders and DMs said on that transport, oldest first; the head is removed once delivered (or summarised) |
+ * | db:chat:dm-room:<transport> | hash | user → the DM room (Matrix room id) bb talks to them in: reused across restarts and outages |
  */
 export class Keys {
   readonly db: string;
@@ -172,6 +177,9 @@ export class Keys {
   executor(name: string): string {
     return `${this.db}:executor:${name}`;
   }
+  executorRefused(name: string): string {
+    return `${this.db}:executor:${name}:refused`;
+  }
   executorBuilds(name: string): string {
     return `${this.db}:executor:${name}:builds`;
   }
@@ -231,6 +239,14 @@ export class Keys {
   get chatClaimPattern(): string {
     return `${this.db}:chat:claim:*`;
   }
+  /** What is still to be said on one chat transport, oldest first. */
+  chatOutbox(transport: string): string {
+    return `${this.db}:chat:outbox:${transport}`;
+  }
+  /** user → DM room on one chat transport. */
+  chatDmRoom(transport: string): string {
+    return `${this.db}:chat:dm-room:${transport}`;
+  }
   /** A claim waiting for its mailed code. */
   chatVerify(transport: string, kind: 'account' | 'nick', id: string): string {
     return `${this.db}:chat:verify:${transport}:${kind}:${id}`;
@@ -266,6 +282,11 @@ export class Keys {
       done: `${db}:problems:done`,
       sheriff: `${db}:problems:sheriff`,
     };
+  }
+  /** The flaky memory's keys (src/data/flaky.ts). */
+  get flaky() {
+    const db = this.db;
+    return { builder: (builder: string) => `${db}:problems:flaky:${builder}`, builders: `${db}:problems:flaky-builders` };
   }
   /** The hassler's keys (src/data/hassle.ts). */
   get hassle() {

@@ -1,6 +1,5 @@
 import type { ConfigSummary } from '../model/records.js';
 import type { Db } from './db.js';
-import { currentMaster, type LeaseHolder } from './guardrails.js';
 
 /** What the running master publishes about itself: its config summary (db:config) and its lease (db:master, written by guardrails.ts). */
 export class MasterStateRepo {
@@ -12,10 +11,5 @@ export class MasterStateRepo {
 
   async configSummary(): Promise<ConfigSummary | null> {
     return this.db.getJson<ConfigSummary>(this.db.keys.config);
-  }
-
-  /** The master holding this prefix's lease (src/data/guardrails.ts), if one runs. */
-  current(): Promise<LeaseHolder | null> {
-    return currentMaster(this.db.redis, this.db.keys);
   }
 }

@@ -1,7 +1,6 @@
 import type { Logger } from '../log.js';
-import { dbOf } from './db.js';
-import type { Store } from './store.js';
-import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts, type Guardrail } from './guardrails.js';
+import type { Store } from '../data/store.js';
+import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts, type Guardrail } from '../data/guardrails.js';
 
 /**
  * The guardrails a master checks before it writes anything (src/data/guardrails.ts): its Redis
@@ -10,13 +9,12 @@ import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts
  * the warnings it started with.
  */
 export async function guardStart(store: Store, allowEviction: boolean, log: Logger): Promise<{ lease: MasterLease; guardrails: Guardrail[] }> {
-  const { redis, keys } = dbOf(store);
-  const facts = await redisFacts(redis);
+  const facts = await redisFacts(store);
   const found = judgeRedis(facts, allowEviction);
   for (const g of found) (g.level === 'refuse' ? log.error : log.warn).call(log, { guardrail: g.check, redis: facts.version }, g.message);
   const refused = found.filter((g) => g.level === 'refuse');
   if (refused.length) throw new GuardrailError(refused);
-  const lease = new MasterLease(redis, keys, {
+  const lease = new MasterLease(store, {
     onLost: (by) => log.error({ guardrail: 'master', holder: by && { host: by.host, pid: by.pid } }, by ? `another master (host ${by.host}, pid ${by.pid}) took this prefix's lease: two masters are running` : "this master's lease lapsed (Redis unreachable?); taken again"),
   });
   try {

@@ -103,7 +103,7 @@ export class Store {
   addPolledChanges(list: ChangeFields[], tips: PollerTips): Promise<Change[]> {
     return this.changes.addPolledChanges(list, tips);
   }
-  addChanges(items: Array<{ fields: ChangeFields; key?: string }>): Promise<Change[]> {
+  addChanges(items: Array<{ fields: ChangeFields; key?: string; keyTtlSec?: number }>): Promise<Change[]> {
     return this.changes.addChanges(items);
   }
   getChange(id: number): Promise<Change | null> {

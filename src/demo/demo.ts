@@ -11,6 +11,7 @@ import { SampleRepo, DEMO_STORY } from './sample-repo.js';
 import { runShell } from './shell.js';
 import { shortRev } from '../model/revision.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
+import { freePort, portFree } from '../util/net.js';
 
 const ROOT = PACKAGE_ROOT;
 
@@ -35,6 +36,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   say(`sample repository: ${repo.dir}`);
   process.env.BB_DEMO_REPO = repo.dir;
   process.env.BB_DEMO_SECRET ??= randomBytes(24).toString('hex');
+  // The web pages: 8010 unless taken (or BB_DEMO_PORT says otherwise); links are made from that address.
+  process.env.BB_DEMO_PORT ??= String((await portFree(8010)) ? 8010 : await freePort());
   const loaded = await loadConfig(join(ROOT, 'config', 'demo.ts'));
   const config = { ...loaded.config, redis: { ...loaded.config.redis, prefix: `${loaded.config.redis.prefix}-${randomBytes(3).toString('hex')}` } };
   rmSync(join(work, 'master'), { recursive: true, force: true });
@@ -58,6 +61,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     ),
   );
   say(`master and ${executors.length} executor running; builders: ${config.builders.map((b) => b.name).join(', ')}`);
+  if (master.http?.address) say(`web pages: http://127.0.0.1:${master.http.address.port}/`);
 
   let step = 0;
   const story =

@@ -4,7 +4,7 @@ import { resolveHttpSecrets, type WebhookKind } from '../config/http-secrets.js'
 import type { Store } from '../data/store.js';
 import { WebhookServer } from './server.js';
 import type { TiersApi } from '../tiers/model.js';
-import type { ChatHealth } from '../web/index.js';
+import type { ChatHealth, WebContext } from '../web/index.js';
 
 /**
  * Starts the HTTP side when the config has an `http` section: reads the webhook secrets (a
@@ -15,7 +15,7 @@ export async function startWebhooks(
   store: Store,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
-  web: { tiers?: TiersApi; chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {},
+  web: { tiers?: TiersApi; tierInfo?: WebContext['tierInfo']; chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {},
 ): Promise<WebhookServer | undefined> {
   const http = config.http;
   if (!http) return undefined;
@@ -30,7 +30,7 @@ export async function startWebhooks(
   }
   // The pages load only for a master that serves HTTP.
   const { webHandler } = await import('../web/index.js');
-  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), now: Date.now }, log.child({ part: 'web' }), {
+  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), ...(web.tierInfo ? { tierInfo: web.tierInfo } : {}), now: Date.now }, log.child({ part: 'web' }), {
     ...(web.chat ? { chat: web.chat } : {}),
     ...(web.health ? { health: web.health } : {}),
   });
@@ -39,6 +39,7 @@ export async function startWebhooks(
     host: http.host,
     port: http.port,
     maxBodyBytes: http.maxBodyBytes,
+    replayWindowSec: http.replayWindow,
     hooks,
     intake: async (items) => (await store.addChanges(items)).length,
     ...(web.health ? { health: web.health } : {}),

@@ -17,7 +17,7 @@ export const generic: WebhookHandler = {
   parse(headers, raw) {
     const p = payload(bodySchema, parseJson(raw.toString('utf8')));
     const changes = p.changes.map((c) => ({ ...c, source: 'webhook:generic' }) as ChangeInput);
-    const delivery = header(headers, 'x-bb-delivery');
-    return { kind: 'changes', changes, ...(delivery ? { delivery } : {}) };
+    // The signature covers the whole body: the same body is the same request, whatever X-BB-Delivery says.
+    return { kind: 'changes', changes, identity: raw.toString('utf8') };
   },
 };

@@ -5,10 +5,11 @@ import { checkSignature } from './verify.js';
 
 const pushSchema = z.object({
   ref: z.string(),
+  before: z.string().optional(),
   after: z.string().optional(),
   deleted: z.boolean().optional(),
   commits: z.array(pushCommitSchema).nullish(),
-  repository: z.object({ clone_url: z.string().optional(), html_url: z.string().optional() }),
+  repository: z.object({ clone_url: z.string().optional(), html_url: z.string().optional(), pushed_at: z.union([z.number(), z.string()]).nullish() }),
 });
 
 /** The body as GitHub sends it: JSON, or a form with the JSON in `payload` (the hook's other content type). */
@@ -40,7 +41,8 @@ export const github: WebhookHandler = {
     if (p.deleted) return { kind: 'ignored', status: 202, reason: 'branch deleted' };
     const repository = p.repository.clone_url ?? p.repository.html_url ?? '';
     const changes = commitChanges(tipLast(p.commits ?? [], p.after), { branch, repository, project: opts.project ?? '', source: 'webhook:github', at: 'commits' });
-    const delivery = header(headers, 'x-github-delivery');
-    return { kind: 'changes', changes, ...(delivery ? { delivery } : {}) };
+    // GitHub's push time tells a real second push of the same before..after (a branch moved back and forth) from a replay.
+    const identity = JSON.stringify([repository, branch, p.before ?? null, p.after ?? null, p.repository.pushed_at ?? null]);
+    return { kind: 'changes', changes, identity };
   },
 };

@@ -7,6 +7,7 @@ const url = z.string().nullish();
 const pushSchema = z.object({
   object_kind: z.literal('push'),
   ref: z.string(),
+  before: z.string().optional(),
   after: z.string().optional(),
   checkout_sha: z.string().nullish(),
   commits: z.array(pushCommitSchema).nullish(),
@@ -34,7 +35,7 @@ export const gitlab: WebhookHandler = {
     const repository = p.project?.git_http_url ?? p.repository?.git_http_url ?? p.project?.web_url ?? p.repository?.homepage ?? '';
     const tip = p.checkout_sha ?? p.after;
     const changes = commitChanges(tipLast(p.commits ?? [], tip), { branch, repository, project: opts.project ?? '', source: 'webhook:gitlab', at: 'commits' });
-    const delivery = header(headers, 'x-gitlab-event-uuid') ?? header(headers, 'idempotency-key');
-    return { kind: 'changes', changes, ...(delivery ? { delivery } : {}) };
+    const identity = JSON.stringify([repository, branch, p.before ?? null, p.after ?? null]);
+    return { kind: 'changes', changes, identity };
   },
 };

@@ -5,8 +5,12 @@ import type { Proof } from './verify.js';
 
 /** What a webhook request amounts to. */
 export type HookOutcome =
-  /** Changes to store, in commit order. `delivery` identifies the request, so a redelivery stores nothing twice. */
-  | { kind: 'changes'; changes: ChangeInput[]; delivery?: string }
+  /**
+   * Changes to store, in commit order. `identity` names the push by what its signature (GitLab: its
+   * token-carrying body) covers: repository, branch, before..after and, where the service sends
+   * it, the push time; a request with the same identity within the replay window stores nothing.
+   */
+  | { kind: 'changes'; changes: ChangeInput[]; identity: string }
   /** Nothing to do: a ping (200) or an event or ref bb does not build (202). */
   | { kind: 'ignored'; status: 200 | 202; reason: string };
 

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { WebhookKind } from '../config/http-secrets.js';
 import { changeInputSchema, type ChangeFields } from '../model/change.js';
@@ -19,10 +19,12 @@ export interface WebhookServerOptions {
   /** 0 picks a free port (tests). */
   port: number;
   maxBodyBytes: number;
+  /** How long a stored push keeps a replay of it out, in seconds. */
+  replayWindowSec: number;
   /** The configured webhooks, each with its secret (GitLab: its token) and the project its changes get. */
   hooks: ReadonlyMap<WebhookKind, { secret: string; project?: string }>;
   /** Stores changes in the order given (one transaction); returns how many were new. */
-  intake(items: Array<{ fields: ChangeFields; key?: string }>): Promise<number>;
+  intake(items: Array<{ fields: ChangeFields; key?: string; keyTtlSec?: number }>): Promise<number>;
   log: Logger;
   /** The web pages (src/web): answers a request and returns true, or false when the path is not a page. */
   pages?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -143,14 +145,16 @@ export class WebhookServer {
     try {
       const outcome = handler.parse(req.headers, body, conf.project !== undefined ? { project: conf.project } : {});
       if (outcome.kind === 'ignored') return new Reply(outcome.status, { changes: 0, ignored: outcome.reason });
+      const pushId = createHash('sha256').update(outcome.identity).digest('hex').slice(0, 40);
       const items = outcome.changes.map((input, i) => {
         const parsed = changeInputSchema.safeParse(input);
         if (!parsed.success) {
           const issue = parsed.error.issues[0]!;
           throw new HookError(400, `change ${i}: ${issue.path.join('.') || 'change'}: ${issue.message}`);
         }
-        const key = outcome.delivery ? `hook|${hook}|${outcome.delivery.slice(0, 200)}|${i}` : undefined;
-        return { fields: parsed.data, ...(key ? { key } : {}) };
+        // Known by what was signed, never by the unsigned delivery id: a replay with a new id adds nothing.
+        const key = `hook|${hook}|${pushId}|${i}|${(parsed.data.revision ?? '').slice(0, 100)}`;
+        return { fields: parsed.data, key, keyTtlSec: this.opts.replayWindowSec };
       });
       const stored = items.length ? await this.opts.intake(items) : 0;
       return new Reply(202, { changes: stored, ...(stored < items.length ? { duplicates: items.length - stored } : {}) });

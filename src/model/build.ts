@@ -18,6 +18,11 @@ export interface SourceStamp {
   patch?: Patch;
   /** The Changes this source stamp contains, oldest first. */
   changeIds: number[];
+  /**
+   * A revision someone picked by hand (`force --revision`, `try --revision`): its builds say
+   * nothing about the branch's history, so they never open or resolve Problems.
+   */
+  pinned?: boolean;
 }
 
 export interface BuildSet {
@@ -76,7 +81,15 @@ export interface StepState {
   finishedAt?: number;
   /** A short summary such as "exit 1" or "3 tests failed". */
   text?: string;
+  /** Test cases this step reported, and how many of them failed (or erred). */
+  tests?: { total: number; failed: number };
 }
+
+/**
+ * How the checkout step's text begins when the revision asked for does not exist (the step, and
+ * so the build, ends EXCEPTION). Such a build says nothing about the code: no Problem comes of it.
+ */
+export const REVISION_NOT_FOUND = 'revision not found';
 
 export type TestOutcome = 'pass' | 'fail' | 'error' | 'skip';
 

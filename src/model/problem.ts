@@ -22,6 +22,9 @@ export interface ProblemBuilder {
   /** Passes again here. */
   fixedAt?: number;
   fixedByBuildId?: number;
+  /** The revision of that build, and the author of its change (or of the commits since the last failing build). */
+  fixedRevision?: string;
+  fixedBy?: string;
 }
 
 export interface ProblemNote {
@@ -32,8 +35,11 @@ export interface ProblemNote {
 
 export interface Problem {
   id: number;
-  /** Identity: subject key + first bad revision. */
+  /** Identity: repository, project, subject key and first bad revision (see `problemKey`). */
   key: string;
+  /** Repository URL and project of the builds it was found in (absent on Problems stored before they were kept). */
+  repository?: string;
+  project?: string;
   state: ProblemState;
   subjects: ProblemSubject[];
   builders: ProblemBuilder[];
@@ -43,8 +49,13 @@ export interface Problem {
   confirmedAt?: number;
   resolvedAt?: number;
   flakyAt?: number;
-  /** BuildSet of the confirming rerun. */
+  /** BuildSet of the (latest) confirming rerun. */
   confirmBuildsetId?: number;
+  /** Confirming reruns it gets, all of which must fail (more for subjects with a flaky history), and how many ended. */
+  confirmRuns?: number;
+  confirmsDone?: number;
+  /** Subjects a confirming rerun passed: found flaky and taken off this Problem. */
+  flakySubjects?: ProblemSubject[];
   guilty: string[];
   responsible: string[];
   interested: string[];
@@ -98,4 +109,20 @@ export interface SheriffOverride {
   at: number;
   /** ISO week (e.g. 2026-W48) the override holds for. */
   week: string;
+}
+
+/** What bb remembers of one subject (test, or step) on one builder, once it has failed there. */
+export interface FlakyRecord {
+  subject: ProblemSubject;
+  /** Verdicts of its last runs, oldest first (`p` pass, `f` fail), at most `window` of them. */
+  runs: string;
+  /** Passing runs in a row, up to now. */
+  passStreak: number;
+  /** Set while it is remembered as flaky: since when. */
+  flakySince?: number;
+  /** How many times it was found flaky (a confirming rerun passed, or the runner said so). */
+  episodes: number;
+  /** Who last turned the flag off by hand (`flaky <test> off`), and when. */
+  offBy?: string;
+  offAt?: number;
 }

@@ -15,6 +15,8 @@ export interface ExecutorRecord {
   version: string;
   connectedAt: number;
   lastSeen: number;
+  /** When the accepted hello was sent (the executor's clock): only a newer hello replaces this session. */
+  helloSentAt?: number;
   /** Why it is lost or offline. */
   reason?: string;
 }
@@ -22,9 +24,23 @@ export interface ExecutorRecord {
 /** What the running master publishes about its config, for the CLI and chat. */
 export interface ConfigSummary {
   title: string;
+  /** The public web address links are made from (the config's `titleUrl`), if any. */
+  titleUrl?: string;
+  /** The chat bot's name, for the commands messages suggest. */
+  botName?: string;
   builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
   schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
   executors: string[];
   /** The retention policy (`bb prune` applies it; `false`: keep everything). Absent from masters before retention. */
   retention?: RetentionConfig;
+}
+
+/** A process that claimed an executor's name and was refused: it takes no job. */
+export interface RefusedExecutor {
+  name: string;
+  session: string;
+  /** The host it named (unverified when its secret was wrong). */
+  hostname: string;
+  reason: string;
+  at: number;
 }

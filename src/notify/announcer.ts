@@ -53,6 +53,11 @@ export class Announcer {
       bus.on('build.finished', (b) => this.enqueue('build.finished', () => this.finished(b))),
       bus.on('executor.connected', (e) => this.enqueue('executor.connected', () => this.executor(e))),
       bus.on('executor.lost', (e, why) => this.enqueue('executor.lost', () => this.executor(e, why))),
+      bus.on('executor.refused', (r) =>
+        this.enqueue('executor.refused', () =>
+          this.deliver({ kind: 'executor', name: r.name, state: 'refused a process', detail: `on ${r.hostname}, session ${r.session}: ${r.reason}` }, ['executor'], []),
+        ),
+      ),
       bus.on('problem.opened', (p) => this.enqueue('problem.opened', () => this.problem(p, 'opened'))),
       bus.on('problem.flaky', (p) => this.enqueue('problem.flaky', () => this.problem(p, 'flaky'))),
       bus.on('problem.resolved', (p) => this.enqueue('problem.resolved', () => this.problem(p, 'resolved'))),
@@ -122,8 +127,23 @@ export class Announcer {
 
   private async send(a: Audience, news: News): Promise<void> {
     const { text, html } = renderFor(news, a.transport, { ircColours: this.opts.ircColours ?? false });
-    if (a.kind === 'channel') await this.opts.outbox.send(`${a.transport}:${a.channel}`, text, html);
-    else await this.opts.outbox.sendDirect(a.transport, a.user, text, html);
+    const opts = { ...(html !== undefined ? { html } : {}), tally: tallyOf(news) };
+    if (a.kind === 'channel') await this.opts.outbox.send(`${a.transport}:${a.channel}`, text, opts);
+    else await this.opts.outbox.sendDirect(a.transport, a.user, text, opts);
+  }
+}
+
+/** What a summary of a backlog counts an announcement as: `FAILURE`, `problem opened`, `executor lost`. */
+function tallyOf(news: News): string {
+  switch (news.kind) {
+    case 'finished':
+      return news.result;
+    case 'started':
+      return 'started';
+    case 'executor':
+      return `executor ${news.state}`;
+    case 'problem':
+      return `problem ${news.event}`;
   }
 }
 

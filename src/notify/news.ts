@@ -6,7 +6,7 @@ import { subjectLabel, type Problem } from '../model/problem.js';
 import { authorName } from '../status/status.js';
 import { shortRev } from '../model/revision.js';
 import { headline, isSummarised, problemUrl, wholeList, type Pointers } from '../problems/subject-text.js';
-import { qualifiedNames, type TestRef } from '../problems/test-names.js';
+import { countLine, qualifiedNames, type TestRef } from '../problems/test-names.js';
 import type { Transition } from './classify.js';
 import { failedSteps, isFailedTest } from './failure.js';
 
@@ -26,6 +26,11 @@ export type News =
       transition: Transition;
       steps: Shortlist;
       tests: Shortlist;
+      /** Instead of names when more than LIST_MAX tests failed: `46 tests in test_parse.py and 5 more files`. */
+      testsCounted?: string;
+      /** Of the failing tests: those the previous build did not run (added failing: no Problem), and those remembered as flaky. */
+      newTests?: Shortlist;
+      flakyTests?: Shortlist;
       revision: string;
       authors: Shortlist;
       /** Why it ended so, for RETRY, CANCELLED and EXCEPTION (e.g. "executor lost"). */
@@ -33,7 +38,7 @@ export type News =
       url?: string;
     }
   | { kind: 'started'; builder: string; number: number; executor: string; revision: string; authors: Shortlist; url?: string }
-  | { kind: 'executor'; name: string; state: 'connected' | 'lost'; detail?: string }
+  | { kind: 'executor'; name: string; state: 'connected' | 'lost' | 'refused a process'; detail?: string }
   | {
       kind: 'problem';
       id: number;
@@ -51,6 +56,9 @@ export type News =
       /** First bad revision, shortened. */
       revision: string;
       guilty: Shortlist;
+      /** resolved: the revision that fixed it (shortened) and its author, where known. */
+      fixedRevision?: string;
+      fixedBy?: string;
     };
 
 export type ProblemNewsEvent = 'opened' | 'flaky' | 'resolved';
@@ -68,9 +76,23 @@ export function buildUrl(titleUrl: string | undefined, builder: string, number: 
   return `${titleUrl.replace(/\/+$/, '')}/builders/${encodeURIComponent(builder)}/builds/${number}`;
 }
 
-export function finishedNews(build: Build, tests: TestCaseResult[], transition: Transition, titleUrl?: string): News {
+/** `<titleUrl>/builders/<builder>/builds/<number>/steps/<step>/log`: one step's whole log on the web. */
+export function stepLogUrl(titleUrl: string | undefined, builder: string, number: number, step: number): string | undefined {
+  const build = buildUrl(titleUrl, builder, number);
+  return build && `${build}/steps/${step}/log`;
+}
+
+export function finishedNews(
+  build: Build,
+  tests: TestCaseResult[],
+  transition: Transition,
+  titleUrl?: string,
+  extra: { newTests?: TestCaseResult[]; flakyTests?: TestCaseResult[] } = {},
+): News {
   const result = build.result ?? 'EXCEPTION';
   const url = buildUrl(titleUrl, build.builder, build.number);
+  const failed = tests.filter(isFailedTest);
+  const counted = failed.length > LIST_MAX;
   return {
     kind: 'finished',
     builder: build.builder,
@@ -78,7 +100,10 @@ export function finishedNews(build: Build, tests: TestCaseResult[], transition: 
     result,
     transition,
     steps: shortlist(failedSteps(build)),
-    tests: shortlist(testNames(tests.filter(isFailedTest), tests)),
+    tests: counted ? shortlist([]) : shortlist(testNames(failed, tests)),
+    ...(counted ? { testsCounted: countLine(failed) } : {}),
+    ...(extra.newTests?.length ? { newTests: shortlist(testNames(extra.newTests, tests)) } : {}),
+    ...(extra.flakyTests?.length ? { flakyTests: shortlist(testNames(extra.flakyTests, tests)) } : {}),
     revision: revisionOf(build),
     authors: shortlist(build.blamelist.map(authorName)),
     ...(build.text && result !== 'SUCCESS' && result !== 'WARNINGS' && result !== 'FAILURE' ? { reason: clip(build.text) } : {}),
@@ -118,6 +143,16 @@ export function problemNews(p: Problem, event: ProblemNewsEvent, at?: Pointers):
     builders: shortlist(p.builders.map((b) => b.builder)),
     revision: clip(shortRev(p.firstBadRevision)),
     guilty: shortlist(p.guilty),
+    ...fixedBy(p),
+  };
+}
+
+/** The last fix of a Problem: the revision of the build that made it pass again, and its author. */
+export function fixedBy(p: Problem): { fixedRevision?: string; fixedBy?: string } {
+  const last = [...p.builders].filter((b) => b.fixedAt !== undefined).sort((a, b) => (b.fixedAt ?? 0) - (a.fixedAt ?? 0))[0];
+  return {
+    ...(last?.fixedRevision ? { fixedRevision: clip(shortRev(last.fixedRevision)) } : {}),
+    ...(last?.fixedBy ? { fixedBy: clip(last.fixedBy) } : {}),
   };
 }
 

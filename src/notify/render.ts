@@ -27,6 +27,9 @@ export function render(news: News, style: Style): string {
       if (news.reason) head += ` (${t(news.reason)})`;
       if (news.steps.shown.length) head += ` in ${list(news.steps, style)}`;
       if (news.tests.shown.length) head += `; failed tests: ${list(news.tests, style)}`;
+      if (news.testsCounted) head += `; ${t(news.testsCounted)} failed`;
+      if (news.newTests?.shown.length) head += `; new failing tests: ${list(news.newTests, style)}`;
+      if (news.flakyTests?.shown.length) head += `; flaky: ${list(news.flakyTests, style)}`;
       return sections(style, head, source(news.revision, news.authors, style), news.url);
     }
     case 'started':
@@ -62,8 +65,10 @@ function problemHead(news: Extract<News, { kind: 'problem' }>, style: Style, hea
     }
     case 'flaky':
       return `${head} is flaky: ${what} failed on ${where} at ${style.code(news.revision)} (passed on a rerun of the same revision; nobody is hassled)`;
-    case 'resolved':
-      return `${head} resolved: ${what} ${one ? 'passes' : 'pass'} again on ${where}`;
+    case 'resolved': {
+      const fix = news.fixedRevision ? ` (fixed in ${style.code(news.fixedRevision)}${news.fixedBy ? ` by ${style.text(news.fixedBy)}` : ''})` : '';
+      return `${head} resolved: ${what} ${one ? 'passes' : 'pass'} again on ${where}${fix}`;
+    }
   }
 }
 

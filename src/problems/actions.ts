@@ -1,9 +1,11 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import type { Problem } from '../model/problem.js';
+import { firstBadTests } from './index.js';
+import type { Problem, ProblemSubject } from '../model/problem.js';
 import { type HassleEntry } from '../model/hassle.js';
 import { currentSheriff } from './sheriff-store.js';
 import { isoWeek } from './sheriff.js';
+import { FlakyMemory, type FlakyRecord } from './flaky.js';
 
 /** A refusal with a message fit for chat. */
 export class ProblemActionError extends Error {}
@@ -15,6 +17,10 @@ export interface ProblemsApi {
   get(id: number): Promise<Problem | null>;
   /** Flaky Problems, newest first. */
   flaky(): Promise<Problem[]>;
+  /** Tests (and steps) remembered as flaky, per builder, with their flip rate over the window. */
+  flakyTests(): Promise<Array<{ builder: string; record: FlakyRecord; flipRate: number }>>;
+  /** `flaky <test> off`: no longer remembered as flaky anywhere; returns what was turned off. */
+  flakyOff(label: string, by: string): Promise<Array<{ builder: string; subject: ProblemSubject }>>;
   ack(id: number, user: string, note?: string): Promise<Problem>;
   /** Takes `user` off the guilty (and responsible) list, recording why. */
   notMe(id: number, user: string, reason?: string): Promise<Problem>;
@@ -23,6 +29,10 @@ export interface ProblemsApi {
   sheriff(): Promise<{ user: string | null; rotation: string[]; week: string }>;
   /** The reminders the hassler sent about a Problem (and why some were not), oldest first. */
   history(id: number): Promise<HassleEntry[]>;
+  /** Every test of the Problem's first failing build, to tell same-named tests apart. */
+  buildTests(p: Problem): Promise<Array<{ suite: string; name: string }>>;
+  /** The web pages' base address, when configured (links to `/problems/<id>`). */
+  readonly titleUrl: string | undefined;
   /** How long `ack` pauses reminders (ms). */
   readonly ackPauseMs: number;
   setSheriff(user: string, by: string): Promise<void>;
@@ -46,6 +56,18 @@ export class StoredProblems implements ProblemsApi {
 
   async flaky(): Promise<Problem[]> {
     return (await this.store.problems.recent(500)).filter((p) => p.state === 'flaky');
+  }
+
+  private memory(): FlakyMemory {
+    return new FlakyMemory(this.store, this.config.problems.flaky, this.now);
+  }
+
+  flakyTests() {
+    return this.memory().list();
+  }
+
+  flakyOff(label: string, by: string) {
+    return this.memory().off(label, by);
   }
 
   private async change(id: number, fn: (p: Problem) => Problem): Promise<Problem> {
@@ -80,6 +102,14 @@ export class StoredProblems implements ProblemsApi {
 
   history(id: number): Promise<HassleEntry[]> {
     return this.store.hassle.log(id);
+  }
+
+  buildTests(p: Problem) {
+    return firstBadTests(this.store, p);
+  }
+
+  get titleUrl(): string | undefined {
+    return this.config.titleUrl;
   }
 
   get ackPauseMs(): number {

@@ -1,5 +1,5 @@
-import type { Build, TestCaseResult } from '../model/build.js';
-import { isFailing, isGood } from '../model/results.js';
+import { REVISION_NOT_FOUND, type Build, type TestCaseResult } from '../model/build.js';
+import { isCounted, isFailing, isGood } from '../model/results.js';
 import { subjectKey, type ProblemSubject } from '../model/problem.js';
 
 export type Verdict = 'pass' | 'fail';
@@ -34,7 +34,35 @@ export function newFailures(before: Build, beforeTests: TestCaseResult[], now: B
     const byTests = transitions(verdicts(before, beforeTests), verdicts(now, nowTests));
     if (byTests.length) return byTests;
   }
-  return transitions(verdicts(before, []), verdicts(now, []));
+  // A step whose failing tests explain its failure is judged by those tests alone: when none of
+  // them passed before (new tests added failing), that is no regression of the step either.
+  const explained = new Set(now.steps.filter((s) => (s.tests?.failed ?? 0) > 0).map((s) => subjectKey({ kind: 'step', suite: '', name: s.name })));
+  return transitions(verdicts(before, []), verdicts(now, [])).filter((s) => !explained.has(subjectKey(s)));
+}
+
+/**
+ * Tests failing in `now` that the builder had not run in `before` (added failing, test-first):
+ * not regressions (no Problem), but said once in the build's announcement. Empty when `before`
+ * reported no tests at all (nothing to tell new tests from).
+ */
+export function newFailingTests(beforeTests: TestCaseResult[], nowTests: TestCaseResult[]): TestCaseResult[] {
+  if (!beforeTests.length) return [];
+  const seen = new Set(beforeTests.map((t) => `${t.suite}\u0000${t.name}`));
+  return nowTests.filter((t) => (t.outcome === 'fail' || t.outcome === 'error') && !seen.has(`${t.suite}\u0000${t.name}`));
+}
+
+/**
+ * Whether a build says anything about its branch's history: a counted result, not a try (patch),
+ * not a hand-picked revision, not a revision that does not exist.
+ */
+export function speaksForHistory(b: Build): boolean {
+  if (!isCounted(b.result) || b.sourcestamp.patch || b.sourcestamp.pinned) return false;
+  return !(b.result === 'EXCEPTION' && b.steps.some((s) => s.text?.startsWith(REVISION_NOT_FOUND)));
+}
+
+/** Whether two builds come from the same repository and project. */
+export function sameSource(a: Build, b: Build): boolean {
+  return a.sourcestamp.repository === b.sourcestamp.repository && a.sourcestamp.project === b.sourcestamp.project;
 }
 
 function transitions(a: ReturnType<typeof verdicts>, b: ReturnType<typeof verdicts>): ProblemSubject[] {

@@ -5,17 +5,17 @@ import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
 import { formatDuration } from '../model/duration.js';
 import { blame, ownersOf } from './blame.js';
-import { newFailures, verdicts } from './compare.js';
-import { isCounted } from '../model/results.js';
-import { subjectKey, type Problem, type ProblemSubject } from '../model/problem.js';
+import { newFailures, sameSource, speaksForHistory, verdicts } from './compare.js';
+import { FlakyMemory, flakyField, isFlaky, rerunsFor } from './flaky.js';
+import { isOpen, subjectKey, type Problem, type ProblemSubject } from '../model/problem.js';
 import { currentSheriff } from './sheriff-store.js';
 
 /** Property a confirming rerun carries: the id of the Problem it confirms. */
 export const CONFIRM_PROP = 'confirm_problem';
 
-/** Stored key of one subject failing from one revision on. */
-export function problemKey(s: ProblemSubject, revision: string): string {
-  return `${subjectKey(s)}@${revision}`;
+/** Stored key of one subject failing from one revision on, in one repository and project. */
+export function problemKey(source: { repository: string; project: string }, s: ProblemSubject, revision: string): string {
+  return `${source.repository}|${source.project}|${subjectKey(s)}@${revision}`;
 }
 
 /**
@@ -32,6 +32,7 @@ export class ProblemDetector {
   /** A sweep of suspected Problems is due (at start, and after a BuildSet completed). */
   private sweepDue = true;
   private timer?: NodeJS.Timeout;
+  private readonly flaky: FlakyMemory;
 
   constructor(
     private readonly store: Store,
@@ -41,6 +42,7 @@ export class ProblemDetector {
     private readonly mirrorsDir?: string,
     private readonly now: () => number = Date.now,
   ) {
+    this.flaky = new FlakyMemory(store, config.problems.flaky, now);
     this.kicker = new Kicker(() => this.pass(), (err) => this.log.error({ err }, 'problem detection failed'));
   }
 
@@ -114,22 +116,29 @@ export class ProblemDetector {
   }
 
   private async handle(b: Build): Promise<void> {
-    // A try build (a patch) says nothing about the tree.
-    if (!isCounted(b.result) || b.sourcestamp.patch) return;
+    // A try build (a patch), a hand-picked revision or one that does not exist says nothing about the history.
+    if (!speaksForHistory(b)) return;
     const tests = await this.store.getTests(b.id);
+    const memory = await this.flaky.record(b, tests);
     const confirming = b.properties[CONFIRM_PROP];
     if (typeof confirming === 'number') return this.confirm(confirming, b, tests);
     await this.resolveWith(b, tests);
-    const recent = (await this.store.lastBuilds(b.builder, 100)).filter((x) => x.number < b.number && x.properties[CONFIRM_PROP] === undefined && !x.sourcestamp.patch);
-    const prev = recent.find((x) => isCountedBuild(x));
+    // Compared with the builder's last build of the same repository and project (reruns, tries and hand-picked revisions left out).
+    const recent = (await this.store.lastBuilds(b.builder, 100)).filter((x) => x.number < b.number && x.properties[CONFIRM_PROP] === undefined && sameSource(x, b) && !x.sourcestamp.patch && !x.sourcestamp.pinned);
+    const prev = recent.find((x) => x.state === 'finished' && speaksForHistory(x));
     if (!prev) return;
-    const failures = newFailures(prev, await this.store.getTests(prev.id), b, tests);
+    const failing = newFailures(prev, await this.store.getTests(prev.id), b, tests);
+    // A subject remembered as flaky on this builder is reported as flaky (the announcement), never a Problem.
+    const failures = failing.filter((s) => !isFlaky(memory.get(flakyField(b.sourcestamp, s))));
+    if (failing.length > failures.length) this.log.info({ builder: b.builder, build: b.id, flaky: failing.length - failures.length }, 'failures of tests remembered as flaky: no problem');
     if (!failures.length) return;
     const rev = testedRevision(b) ?? `build-${b.id}`;
+    const source = { repository: b.sourcestamp.repository, project: b.sourcestamp.project };
     const fresh: ProblemSubject[] = [];
     for (const s of failures) {
-      const known = await this.store.problems.byKey(problemKey(s, rev));
-      if (!known) fresh.push(s);
+      const known = await this.store.problems.byKey(problemKey(source, s, rev));
+      // A resolved (or flaky) Problem with the same identity does not take new failures: a new one opens.
+      if (!known || !isOpen(known)) fresh.push(s);
       else if (!known.builders.some((x) => x.builder === b.builder)) {
         known.builders.push({ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) });
         // Those interested in this builder are interested in the Problem too, whichever builder found it first.
@@ -142,11 +151,16 @@ export class ProblemDetector {
     const found = await blame(this.store, this.config, this.mirrorsDir, prev, [...between, b]);
     const at = this.now();
     const sheriff = await currentSheriff(this.store, this.config, at);
-    const responsible = unique([...found.guilty, ...ownersOf(this.config, found.files), ...(sheriff ? [sheriff] : [])]);
+    // Nobody blamed (no changes, infrastructure): the builder's owners answer for it beside the sheriff.
+    const builderOwners = found.guilty.length ? [] : (this.config.tiers?.owners[b.builder] ?? []);
+    const responsible = unique([...found.guilty, ...ownersOf(this.config, found.files), ...builderOwners, ...(sheriff ? [sheriff] : [])]);
     const confirm = this.config.problems.confirm;
+    const reruns = Math.max(...fresh.map((s) => rerunsFor(memory.get(flakyField(source, s)), this.config.problems.flaky)));
     const prevRev = testedRevision(prev);
     let p = await this.store.problems.create({
-      key: problemKey(fresh[0]!, rev),
+      key: problemKey(source, fresh[0]!, rev),
+      ...source,
+      ...(confirm ? { confirmRuns: reruns, confirmsDone: 0 } : {}),
       state: confirm ? 'suspected' : 'confirmed',
       subjects: fresh,
       builders: [{ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) }],
@@ -161,8 +175,13 @@ export class ProblemDetector {
       acks: [],
       watchers: [],
       blameNote: found.note,
-    }, confirm ? undefined : 'problem.opened', fresh.slice(1).map((s) => problemKey(s, rev)));
+    }, confirm ? undefined : 'problem.opened', fresh.slice(1).map((s) => problemKey(source, s, rev)));
     if (!confirm) return;
+    await this.rerun(p, b);
+  }
+
+  /** Starts a confirming rerun of the Problem's failing build `b` at the same revision. */
+  private async rerun(p: Problem, b: Build): Promise<void> {
     const { buildset } = await this.store.createBuildSet({
       reason: `confirm problem ${p.id}`,
       scheduler: 'problems',
@@ -172,21 +191,39 @@ export class ProblemDetector {
       priority: 100,
       collapse: false,
     });
-    p = { ...p, confirmBuildsetId: buildset.id };
-    await this.store.problems.put(p);
-    this.log.info({ problem: p.id, builder: b.builder, buildset: buildset.id }, 'problem suspected; confirming by a rerun');
+    const now = (await this.store.problems.get(p.id)) ?? p;
+    await this.store.problems.put({ ...now, confirmBuildsetId: buildset.id });
+    this.log.info({ problem: p.id, builder: b.builder, buildset: buildset.id, rerun: (p.confirmsDone ?? 0) + 1, of: p.confirmRuns ?? 1 }, 'problem suspected; confirming by a rerun');
   }
 
-  /** The confirming rerun ended: still failing confirms the Problem, passing makes it flaky. */
+  /**
+   * A confirming rerun ended. Subjects it passes are flaky (remembered so on the builder) and leave
+   * the Problem; when none is left the Problem is flaky. While some still fail and reruns are left
+   * (a subject with a flaky history gets several), another rerun starts; after the last one the
+   * Problem is confirmed with the subjects that failed every time.
+   */
   private async confirm(id: number, b: Build, tests: TestCaseResult[]): Promise<void> {
     const p = await this.store.problems.get(id);
-    if (!p || p.state !== 'suspected') return;
+    // Only the latest rerun counts, once (the sweep may have judged it before the cursor got to it).
+    if (!p || p.state !== 'suspected' || (p.confirmBuildsetId !== undefined && b.buildsetId !== p.confirmBuildsetId)) return;
     const byTest = verdicts(b, tests);
     const byStep = verdicts(b, []);
-    const still = p.subjects.some((s) => (s.kind === 'test' ? byTest : byStep).get(subjectKey(s))?.verdict !== 'pass');
+    const passing = p.subjects.filter((s) => (s.kind === 'test' ? byTest : byStep).get(subjectKey(s))?.verdict === 'pass');
+    const still = p.subjects.filter((s) => !passing.includes(s));
     const at = this.now();
-    if (still) await this.store.problems.put({ ...p, state: 'confirmed', confirmedAt: at }, 'problem.opened');
-    else await this.store.problems.put({ ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
+    await this.flaky.found(b.builder, b.sourcestamp, passing);
+    if (!still.length) {
+      await this.store.problems.put({ ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
+      return;
+    }
+    const done = (p.confirmsDone ?? 0) + 1;
+    const next: Problem = { ...p, subjects: still, confirmsDone: done, ...(passing.length ? { flakySubjects: [...(p.flakySubjects ?? []), ...passing] } : {}) };
+    if (done < (p.confirmRuns ?? 1)) {
+      await this.store.problems.put(next);
+      await this.rerun(next, b);
+      return;
+    }
+    await this.store.problems.put({ ...next, state: 'confirmed', confirmedAt: at }, 'problem.opened');
   }
 
   /**
@@ -239,20 +276,43 @@ export class ProblemDetector {
     return { why: `its confirming BuildSet ${bs.id} ended ${bs.result ?? 'without a result'} with no counted build${how ? `: ${how}` : ''}` };
   }
 
-  /** Marks open Problems fixed on this builder when every subject passes; resolved when fixed everywhere. */
+  /**
+   * Marks open Problems of the build's repository and project fixed on this builder when every
+   * subject passes (naming the fixing revision and its author); resolved when fixed everywhere.
+   */
   private async resolveWith(b: Build, tests: TestCaseResult[]): Promise<void> {
     const byTest = verdicts(b, tests);
     const byStep = verdicts(b, []);
     for (const p of await this.store.problems.open()) {
+      if (p.repository !== undefined && (p.repository !== b.sourcestamp.repository || (p.project ?? '') !== b.sourcestamp.project)) continue;
       const entry = p.builders.find((x) => x.builder === b.builder && x.fixedAt === undefined && x.firstBadBuildId < b.id);
       if (!entry) continue;
       if (!p.subjects.every((s) => (s.kind === 'test' ? byTest : byStep).get(subjectKey(s))?.verdict === 'pass')) continue;
       const at = this.now();
       entry.fixedAt = at;
       entry.fixedByBuildId = b.id;
+      const rev = testedRevision(b);
+      if (rev) entry.fixedRevision = rev;
+      const by = await this.fixer(b, entry.firstBadBuildId);
+      if (by) entry.fixedBy = by;
       if (p.builders.every((x) => x.fixedAt !== undefined)) await this.store.problems.put({ ...p, state: 'resolved', resolvedAt: at }, 'problem.resolved');
       else await this.store.problems.put(p, 'problem.changed');
     }
+  }
+
+  /**
+   * Who fixed it: the author of the fixing build's change at its revision (else its newest change);
+   * without changes (a forced or timed build), the authors in the history since the failing build.
+   */
+  private async fixer(fix: Build, badBuildId: number): Promise<string | undefined> {
+    const changes = await this.store.getChanges(fix.sourcestamp.changeIds);
+    const rev = testedRevision(fix);
+    const c = changes.find((x) => x.revision === rev) ?? changes[changes.length - 1];
+    if (c?.author) return c.author.replace(/\s*<[^>]*>\s*$/, '');
+    const bad = await this.store.getBuild(badBuildId);
+    if (!bad) return undefined;
+    const found = await blame(this.store, this.config, this.mirrorsDir, bad, [fix]).catch(() => null);
+    return found?.guilty.length ? found.guilty.join(', ') : undefined;
   }
 }
 

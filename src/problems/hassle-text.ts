@@ -130,8 +130,15 @@ export function ended(p: Problem, at: Pointers = { botName: 'bb' }): Message {
     p,
     at,
     `[bb] fixed: problem #${p.id}, ${what} on ${builderList(p)}`,
-    `Problem #${p.id} is fixed${open}: ${what} ${p.subjects.length === 1 ? 'passes' : 'pass'} again on ${builderList(p)}. No more reminders about it.`,
+    `Problem #${p.id} is fixed${open}: ${what} ${p.subjects.length === 1 ? 'passes' : 'pass'} again on ${builderList(p)}${fixText(p)}. No more reminders about it.`,
   );
+}
+
+/** ` (fixed in 0123456789ab by Zooko Wilcox)`: the last fix's revision and author, where known. */
+function fixText(p: Problem): string {
+  const last = [...p.builders].filter((b) => b.fixedAt !== undefined).sort((a, b) => (b.fixedAt ?? 0) - (a.fixedAt ?? 0))[0];
+  if (!last?.fixedRevision) return '';
+  return ` (fixed in ${last.fixedRevision.slice(0, 12)}${last.fixedBy ? ` by ${clean(last.fixedBy, 80)}` : ''})`;
 }
 
 /** What the sheriff hears when someone says a Problem is not theirs. */

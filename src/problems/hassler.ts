@@ -293,7 +293,7 @@ export class Hassler {
       if (await this.o.store.hassle.wasSent(p.id, marker)) continue;
       const kind = target.slice(0, target.indexOf(':')) as 'irc' | 'matrix' | 'shell';
       const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { ...this.pointers(), tone: step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
-      const [d] = await this.o.reach.channels([target], text);
+      const [d] = await this.o.reach.channels([target], text, users.flatMap((u) => (u.matrixId ? [u.matrixId] : [])));
       await this.o.store.hassle.record(p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
     }
   }
@@ -326,6 +326,12 @@ export class Hassler {
     };
     const owners = p.responsible.filter((u) => !p.guilty.includes(u) && u !== sheriff);
     if (to.includes('guilty')) add(p.guilty, 'guilty');
+    // Nobody blamed (no changes, infrastructure, or all said `not me`): what the guilty would hear
+    // goes to the sheriff and the builders' owners instead, never to nobody.
+    if (to.includes('guilty') && !p.guilty.length) {
+      if (sheriff) add([sheriff], 'sheriff');
+      add(p.builders.flatMap((b) => this.o.config.tiers?.owners[b.builder] ?? []), 'owner');
+    }
     if (to.includes('sheriff') && sheriff) add([sheriff], 'sheriff');
     if (to.includes('owners')) add(owners, 'owner');
     if (to.includes('responsible')) {

@@ -68,6 +68,7 @@ export class Distributor {
     const [load, busy] = await Promise.all([this.store.executorLoad(names), this.store.executorBusy(names)]);
     const free = new Map(executors.map((e) => [e.name, e.slots - (load.get(e.name) ?? 0)]));
     const offers = new Map(executors.map((e) => [e.name, e.builders]));
+    const sessions = new Map(executors.map((e) => [e.name, e.session]));
 
     // An executor runs one build of a builder at a time (they share its work tree).
     const eligible = (builder: string): string[] => {
@@ -107,7 +108,7 @@ export class Distributor {
         free.set(best, (free.get(best) ?? 0) - 1);
         if (!busy.has(best)) busy.set(best, new Set());
         busy.get(best)!.add(builder);
-        await this.send(build, cfg, best);
+        await this.send(build, cfg, best, sessions.get(best) ?? '');
       }
       // Refresh this builder's head, or drop it when no executor can take it now.
       heads.delete(builder);
@@ -137,7 +138,7 @@ export class Distributor {
     return head ? collapsePlan(head, entries) : null;
   }
 
-  private async send(build: Build, cfg: BuilderConfig, best: string): Promise<void> {
+  private async send(build: Build, cfg: BuilderConfig, best: string, session: string): Promise<void> {
     const log = this.log.child({ buildId: build.id, builder: build.builder, number: build.number, requestId: build.requestId, executor: best });
     try {
       const now = Date.now();
@@ -146,6 +147,7 @@ export class Distributor {
           buildId: build.id,
           token: build.token,
           executor: best,
+          session,
           builder: build.builder,
           number: build.number,
           workdir: cfg.workdir ?? cfg.name,

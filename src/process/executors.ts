@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
+import { putRefusedExecutor } from '../data/executor-refusals.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { MasterQueues } from '../queue/master-queues.js';
 import {
@@ -19,13 +20,27 @@ import type { BuildTracker } from './tracker.js';
  * lost when its heartbeats stop (its builds end as RETRY and go back in line), offline on goodbye.
  * A message whose signature does not verify under the executor's configured secret is dropped:
  * an executor without valid credentials is never registered and so never receives a job.
+ *
+ * Freshness: within the current session, only messages with a higher seq than any seen count (a
+ * replayed message changes nothing); a new session is accepted only from a hello sent within
+ * HELLO_MAX_AGE_MS of now and after the current session's hello, so a replayed hello of any age
+ * changes nothing either. An accepted hello is answered with a signed session record (see
+ * src/queue/session.ts): only the process it names takes jobs. A refused process (wrong secret,
+ * or a live process replaced by a newer one) is logged, recorded for `bb status` and announced.
  */
-/** How often an executor's last-seen time is written. */
-const TOUCH_EVERY_MS = 500;
+/** A hello older than this (by the master's clock) does not start a session. */
+export const HELLO_MAX_AGE_MS = 5 * 60_000;
 
 export class ExecutorRegistry {
   private watchdog?: NodeJS.Timeout;
   private graceUntil = 0;
+  private startedAt = 0;
+  /** Highest seq seen per executor, for its current session (also stored in its record). */
+  private readonly lastSeq = new Map<string, { session: string; seq: number }>();
+  /** `<executor>/<session>` of processes already reported as refused. */
+  private readonly reported = new Set<string>();
+  /** Host named by each session's hello, to say which process is which. */
+  private readonly hosts = new Map<string, string>();
 
   constructor(
     private readonly store: Store,
@@ -37,9 +52,13 @@ export class ExecutorRegistry {
     private readonly now: () => number = Date.now,
   ) {}
 
-  start(): void {
+  async start(): Promise<void> {
+    // Every executor proves its secret to this master anew: without this, a process whose secret
+    // the new config no longer has would still read the old record as its own.
+    await this.queues.clearSessions(this.config.executors.map((e) => e.name));
     // Messages queued while the master was down arrive first; give executors one timeout to be heard.
-    this.graceUntil = this.now() + this.config.executorTimeout * 1000;
+    this.startedAt = this.now();
+    this.graceUntil = this.startedAt + this.config.executorTimeout * 1000;
     const every = Math.min(1000, (this.config.executorTimeout * 1000) / 4);
     this.watchdog = setInterval(() => void this.checkTimeouts().catch((err) => this.log.error({ err }, 'executor watchdog failed')), every);
   }
@@ -63,16 +82,54 @@ export class ExecutorRegistry {
     const msg = payload.data;
     const secret = this.secrets.get(msg.executor);
     if (!secret || !verify(outer.data.payload, outer.data.sig, secret)) {
-      this.log.warn({ executor: msg.executor, known: Boolean(secret) }, 'executor authentication failed');
+      this.log.warn({ executor: msg.executor, session: msg.session, known: Boolean(secret) }, 'executor authentication failed');
+      if (secret) await this.refuse(msg, 'its messages do not verify under the secret configured for this executor (a stale secret file, or an old process left running?)');
       return false;
     }
-    await this.apply(msg);
+    return this.apply(msg);
+  }
+
+  /** Log, record and announce (once per process) a process refused under an executor's name. */
+  private async refuse(msg: ExecutorMessagePayload, reason: string): Promise<void> {
+    const key = `${msg.executor}/${msg.session}`;
+    if (this.reported.has(key)) return;
+    if (this.reported.size > 1000) this.reported.clear();
+    this.reported.add(key);
+    const hello = msg.events.find((e) => e.type === 'hello');
+    const hostname = hello?.type === 'hello' ? hello.hostname : (this.hosts.get(msg.session) ?? 'unknown host');
+    this.log.error({ executor: msg.executor, session: msg.session, hostname, reason }, 'executor process refused');
+    await putRefusedExecutor(this.store, { name: msg.executor, session: msg.session, hostname, reason, at: this.now() });
+  }
+
+  /** Whether a message is fresh: a higher seq in the current session, or a recent, newer hello. */
+  private fresh(msg: ExecutorMessagePayload, rec: ExecutorRecord | null, log: Logger): boolean {
+    if (rec && rec.session === msg.session) {
+      const seen = this.lastSeq.get(msg.executor);
+      const last = Math.max(rec.seq, seen?.session === msg.session ? seen.seq : -1);
+      if (msg.seq <= last) {
+        log.warn({ seq: msg.seq, last }, 'replayed or repeated executor message ignored');
+        return false;
+      }
+      return true;
+    }
+    if (!msg.events.some((e) => e.type === 'hello')) return true;
+    const age = this.now() - msg.sentAt;
+    if (Math.abs(age) > HELLO_MAX_AGE_MS) {
+      log.warn({ ageMs: age }, 'hello outside the time window ignored (replayed, or this host\'s clock is off)');
+      return false;
+    }
+    if (rec && msg.sentAt <= (rec.helloSentAt ?? 0)) {
+      log.warn({ sentAt: msg.sentAt, current: rec.session }, 'hello older than the current session\'s ignored');
+      return false;
+    }
     return true;
   }
 
-  private async apply(msg: ExecutorMessagePayload): Promise<void> {
+  private async apply(msg: ExecutorMessagePayload): Promise<boolean> {
     const log = this.log.child({ executor: msg.executor, session: msg.session });
     let rec = await this.store.getExecutor(msg.executor);
+    if (!this.fresh(msg, rec, log)) return false;
+    if (rec && rec.session === msg.session) this.lastSeq.set(msg.executor, { session: msg.session, seq: msg.seq });
     let builds: BuildEvent[] = [];
     const flushBuilds = async () => {
       if (builds.length) await this.tracker.handle(msg.executor, builds);
@@ -97,7 +154,13 @@ export class ExecutorRegistry {
         rec = await this.hello(msg, ev, rec, log);
         continue;
       }
-      if (!rec || rec.session !== msg.session) continue;
+      if (!rec || rec.session !== msg.session) {
+        // A process that is still talking after a newer one was accepted under its name.
+        if (rec && ev.type !== 'job-refused' && msg.sentAt > (rec.helloSentAt ?? Infinity) && this.hosts.has(msg.session)) {
+          await this.refuse(msg, `replaced by a newer process on ${rec.hostname} (session ${rec.session}); it was told to stop`);
+        }
+        continue;
+      }
       if (ev.type === 'goodbye') {
         const prev = rec.state;
         rec = { ...rec, state: 'offline', lastSeen: this.now(), reason: ev.reason ?? 'shut down' };
@@ -129,11 +192,12 @@ export class ExecutorRegistry {
       }
     }
     await flushBuilds();
-    if (rec && rec.session === msg.session && this.now() - rec.lastSeen >= TOUCH_EVERY_MS) {
-      // Seen recently enough is all the watchdog needs; writing it on every message would cost a write each.
-      rec = { ...rec, lastSeen: this.now(), seq: Math.max(rec.seq, msg.seq) };
+    if (rec && rec.session === msg.session && rec.seq < msg.seq) {
+      // The seq is stored with every message, so a master restart keeps refusing replays.
+      rec = { ...rec, lastSeen: this.now(), seq: msg.seq };
       await this.store.touchExecutor(rec);
     }
+    return true;
   }
 
   private async hello(
@@ -142,16 +206,20 @@ export class ExecutorRegistry {
     prev: ExecutorRecord | null,
     log: Logger,
   ): Promise<ExecutorRecord> {
-    if (prev && prev.session !== msg.session) {
-      // The executor restarted: whatever it was running died with the old process.
-      await this.retryBuildsOf(msg.executor, 'executor restarted');
-    }
+    const restarted = Boolean(prev && prev.session !== msg.session);
+    // The executor restarted: jobs waiting for the old process go now, before the new record lets
+    // the distributor hand out new ones; its running builds are retried once the record is written.
+    if (restarted) await this.dropJobs(msg.executor);
     const cfg = this.config.executors.find((e) => e.name === msg.executor);
+    this.hosts.set(msg.session, ev.hostname);
+    if (this.hosts.size > 1000) this.hosts.delete(this.hosts.keys().next().value!);
+    this.lastSeq.set(msg.executor, { session: msg.session, seq: msg.seq });
     const rec: ExecutorRecord = {
       name: msg.executor,
       state: 'connected',
       session: msg.session,
       seq: msg.seq,
+      helloSentAt: msg.sentAt,
       slots: Math.min(ev.slots, cfg?.maxBuilds ?? ev.slots),
       ...(ev.builders ? { builders: ev.builders } : {}),
       hostname: ev.hostname,
@@ -160,6 +228,8 @@ export class ExecutorRegistry {
       lastSeen: this.now(),
     };
     await this.store.putExecutor(rec, prev?.session === msg.session ? prev.state : undefined);
+    await this.queues.putSession({ executor: msg.executor, session: msg.session, hostname: ev.hostname, acceptedAt: this.now() }, this.secrets.get(msg.executor) ?? '');
+    if (restarted) await this.finishBuildsOf(msg.executor, 'executor restarted');
     log.info({ slots: rec.slots, hostname: rec.hostname }, 'executor connected');
     if (ev.heartbeatMs && this.config.executorTimeout * 1000 < 3 * ev.heartbeatMs) {
       // A timeout this close to the heartbeat declares healthy executors lost and retries their builds.
@@ -175,15 +245,24 @@ export class ExecutorRegistry {
     if (!m) return;
     const build = await this.store.getBuild(Number(m[1]));
     if (build && build.executor === executor && build.state !== 'finished') {
-      await this.store.finishBuild(build.id, null, 'EXCEPTION', `refused by executor ${executor}: ${reason}`);
+      // A job given to the process before a restart is refused by the new one: run it again.
+      const stale = reason.startsWith('job is for session');
+      await this.store.finishBuild(build.id, null, stale ? 'RETRY' : 'EXCEPTION', `refused by executor ${executor}: ${reason}`);
     }
   }
 
   /** End every build an executor holds as RETRY; their requests go back in line. */
   async retryBuildsOf(executor: string, reason: string): Promise<void> {
-    // Jobs still waiting for it go too; if that fails, its builds must still be retried (their
-    // tokens make a late start harmless).
+    await this.dropJobs(executor);
+    await this.finishBuildsOf(executor, reason);
+  }
+
+  private async dropJobs(executor: string): Promise<void> {
+    // If this fails, its builds must still be retried (their tokens make a late start harmless).
     await this.queues.dropExecutorJobs(executor).catch((err) => this.log.warn({ err, executor }, 'could not drop a lost executor\'s queued jobs'));
+  }
+
+  private async finishBuildsOf(executor: string, reason: string): Promise<void> {
     for (const id of await this.store.executorBuildIds(executor)) {
       const b = await this.store.finishBuild(id, null, 'RETRY', reason);
       if (b) this.log.warn({ buildId: b.id, builder: b.builder, number: b.number, executor, reason }, 'build will be retried');
@@ -192,6 +271,8 @@ export class ExecutorRegistry {
 
   private async checkTimeouts(): Promise<void> {
     const now = this.now();
+    // A build-started sent while this master was down is read within startTimeout of its start.
+    if (now >= this.startedAt + this.config.startTimeout * 1000) await this.checkUnstarted(now);
     if (now < this.graceUntil) return;
     const limit = this.config.executorTimeout * 1000;
     const recs = await this.store.getExecutors(this.config.executors.map((e) => e.name));
@@ -201,6 +282,18 @@ export class ExecutorRegistry {
       await this.store.putExecutor(lost, rec.state);
       this.log.warn({ executor: rec.name, lastSeen: rec.lastSeen }, 'executor lost');
       await this.retryBuildsOf(rec.name, 'executor lost');
+    }
+  }
+
+  /** Builds dispatched longer than startTimeout ago and not started: take the job back, retry. */
+  private async checkUnstarted(now: number): Promise<void> {
+    const limit = this.config.startTimeout * 1000;
+    for (const b of await this.store.activeBuilds()) {
+      if (b.state !== 'dispatched' || now - b.dispatchedAt <= limit) continue;
+      const withdrawn = await this.queues.withdraw(b.executor, b.id).catch(() => false);
+      const text = `not started within ${this.config.startTimeout} s by executor ${b.executor}`;
+      const done = await this.store.finishBuild(b.id, null, 'RETRY', text);
+      if (done) this.log.warn({ buildId: b.id, builder: b.builder, number: b.number, executor: b.executor, withdrawn }, 'dispatched build not started; it will be retried');
     }
   }
 

@@ -1,4 +1,4 @@
-import { requestedStamp } from './requested-stamp.js';
+import { RepositoryChoiceError, requestedStamp } from './requested-stamp.js';
 import { z } from 'zod';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
@@ -10,6 +10,8 @@ export const forceRequestSchema = z.object({
   v: z.literal(1),
   type: z.literal('force'),
   builders: z.array(z.string()).min(1),
+  /** A configured repository's name or URL. Default: the repository the builders' schedulers build (see `repositoryFor`). */
+  repository: z.string().min(1).max(500).optional(),
   branch: branchSchema.optional(),
   revision: revisionSchema.optional(),
   reason: z.string().max(500).optional(),
@@ -50,10 +52,17 @@ export async function forceBuild(store: Store, config: MasterConfig, input: unkn
   const notAllowed = req.builders.filter((b) => !sched.builders.includes(b));
   if (notAllowed.length) throw new ForceError(`force scheduler "${sched.name}" does not list ${notAllowed.join(', ')}`);
   if (!(await store.schedulers.isEnabled(sched.name))) throw new ForceError(`force scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
+  let sourcestamp;
+  try {
+    sourcestamp = requestedStamp(config, req);
+  } catch (err) {
+    if (err instanceof RepositoryChoiceError) throw new ForceError(err.message);
+    throw err;
+  }
   const { buildset } = await store.createBuildSet({
     reason: `forced by ${req.owner}${req.reason ? `: ${req.reason}` : ''}`,
     scheduler: sched.name,
-    sourcestamp: requestedStamp(config, req),
+    sourcestamp,
     builders: req.builders,
     properties: { ...config.properties, ...sched.properties, ...req.properties, owner: req.owner },
     priority: (builder) => priorityFor(sched.priority, builder, []) + 10,

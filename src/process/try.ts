@@ -1,4 +1,4 @@
-import { requestedStamp } from './requested-stamp.js';
+import { RepositoryChoiceError, requestedStamp } from './requested-stamp.js';
 import { z } from 'zod';
 import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
@@ -15,7 +15,9 @@ export const tryRequestSchema = z.object({
   v: z.literal(1),
   type: z.literal('try'),
   builders: z.array(z.string()).min(1).max(100),
-  /** Default: the first branch of the first repository. */
+  /** A configured repository's name or URL. Default: the repository the builders' schedulers build. */
+  repository: z.string().min(1).max(500).optional(),
+  /** Default: the first branch of the repository. */
   branch: branchSchema.optional(),
   /** Default: the tip of the branch when the build starts. */
   revision: revisionSchema.optional(),
@@ -85,10 +87,17 @@ export async function submitTry(store: Store, config: MasterConfig, input: unkno
   if (!allows(sched)) throw new TryError(`"${req.owner}" may not submit try builds to "${sched.name}": ask for "${req.owner}" to be added to its allowedUsers`);
   if (!(await store.schedulers.isEnabled(sched.name))) throw new TryError(`try scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
 
+  let sourcestamp;
+  try {
+    sourcestamp = requestedStamp(config, req);
+  } catch (err) {
+    if (err instanceof RepositoryChoiceError) throw new TryError(err.message);
+    throw err;
+  }
   const { buildset } = await store.createBuildSet({
     reason: `try by ${req.owner}${req.reason ? `: ${req.reason}` : ''}`,
     scheduler: sched.name,
-    sourcestamp: requestedStamp(config, req),
+    sourcestamp,
     builders: req.builders,
     properties: { ...config.properties, ...sched.properties, ...req.properties, owner: req.owner },
     priority: (builder) => priorityFor(sched.priority, builder, []),

@@ -62,6 +62,11 @@ export const buildJobPayloadSchema = z.object({
   /** Proves later events belong to this attempt; the master ignores events without it. */
   token: z.string().min(16),
   executor: z.string(),
+  /**
+   * The executor session (process) the master gave this job to: any other process, including the
+   * same executor restarted, refuses it, so a job replayed to a restarted executor never runs.
+   */
+  session: z.string().min(8),
   builder: z.string(),
   number: z.number().int().positive(),
   /** Directory name under the executor's base dir where this builder's work tree lives. */

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
 import { sign } from './signing.js';
+import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -194,6 +195,16 @@ export class MasterQueues {
       this.controlQueues.set(payload.executor, q);
     }
     await q.add('stop', { payload: full, sig: sign(full, secret) }, { removeOnComplete: 100, removeOnFail: 100 });
+  }
+
+  /** Vouch for one executor process (see session.ts): it takes jobs once it reads this. */
+  async putSession(rec: Omit<SessionRecord, 'v' | 'type'>, secret: string): Promise<void> {
+    await this.producer.set(sessionKey(this.prefix, rec.executor), signSessionRecord(rec, secret));
+  }
+
+  /** Withdraw every vouching: each executor must say hello again and prove its secret to this master. */
+  async clearSessions(executors: string[]): Promise<void> {
+    if (executors.length) await this.producer.del(...executors.map((e) => sessionKey(this.prefix, e)));
   }
 
   /** Drop every job waiting for a lost executor: its builds are retried elsewhere. */

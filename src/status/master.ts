@@ -1,5 +1,5 @@
 import type { Store } from '../data/store.js';
-import type { Guardrail } from '../data/guardrails.js';
+import { currentMaster, type Guardrail } from '../data/guardrails.js';
 import { lastPrune } from '../data/retention.js';
 
 /** The running master, what its start-up guardrails said, and the last retention pass. */
@@ -10,7 +10,7 @@ export interface MasterStatus {
 }
 
 export async function masterStatus(store: Store): Promise<MasterStatus> {
-  const holder = await store.master.current();
+  const holder = await currentMaster(store);
   return {
     master: holder && { host: holder.host, pid: holder.pid, started: holder.started, seen: holder.seen },
     guardrails: holder?.warnings ?? [],

@@ -1,14 +1,15 @@
 import { echo } from '../util/safe-text.js';
 import type { Store } from '../data/store.js';
 import { testedRevision, type Build, type BuildRequest } from '../model/build.js';
-import type { ExecutorRecord } from '../model/records.js';
+import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
+import { getRefusedExecutors } from '../data/executor-refusals.js';
 import { shortRev } from '../model/revision.js';
 
 export interface BuilderStatus {
   name: string;
   tier: 'supported' | 'unsupported';
   category?: string;
-  executors: Array<{ name: string; state: ExecutorRecord['state'] | 'never seen' }>;
+  executors: Array<{ name: string; state: ExecutorRecord['state'] | 'never seen'; refused?: RefusedExecutor }>;
   pending: number;
   /** Requests that collapsed into newer ones (ended SKIPPED), of those still stored (retention removes old ones). */
   collapsed?: number;
@@ -29,6 +30,7 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
     throw new Error(`unknown builder "${echo(opts.builder)}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
   }
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
+  const refused = await getRefusedExecutors(store, summary.executors);
   const active = await store.activeBuilds();
   const pending = await store.pendingByBuilder(builders.map((b) => b.name));
   const superseded = await store.supersededCounts(builders.map((b) => b.name));
@@ -39,7 +41,10 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
         name: b.name,
         tier: b.tier,
         ...(b.category ? { category: b.category } : {}),
-        executors: b.executors.map((name) => ({ name, state: execs.get(name)?.state ?? ('never seen' as const) })),
+        executors: b.executors.map((name) => {
+          const r = refused.get(name);
+          return { name, state: execs.get(name)?.state ?? ('never seen' as const), ...(r ? { refused: r } : {}) };
+        }),
         pending: pending.get(b.name) ?? 0,
         collapsed: gone.collapsed,
         superseded: gone.superseded,
@@ -70,6 +75,11 @@ export function describeBuild(b: Build): string {
   return `#${b.number} ${b.result}${failed.length ? ` in ${failed.join(', ')}` : ''}${tests} at ${rev}${blame}${collapsed}${b.text && b.result === 'RETRY' ? ` (${b.text})` : ''}`;
 }
 
+/** The last process refused under an executor's name. */
+export function describeRefused(r: RefusedExecutor): string {
+  return `executor ${r.name}: refused a process on ${r.hostname} (session ${r.session}) at ${new Date(r.at).toISOString()}: ${r.reason}`;
+}
+
 /** One request that ended without a build of its own, or was stopped for a newer one. */
 export function describeSuperseded(r: BuildRequest): string {
   const how = r.result === 'SKIPPED' ? 'collapsed into' : 'superseded by';
@@ -82,6 +92,7 @@ export function formatStatus(list: BuilderStatus[]): string {
     const execs = s.executors.map((e) => `${e.name} ${e.state}`).join(', ');
     const gone = [s.collapsed ? `${s.collapsed} collapsed` : '', s.superseded ? `${s.superseded} superseded` : ''].filter(Boolean);
     lines.push(`${s.name} [${s.tier}] executors: ${execs}; ${s.pending} pending${gone.length ? `, ${gone.join(', ')}` : ''}`);
+    for (const e of s.executors) if (e.refused) lines.push(`  ${describeRefused(e.refused)}`);
     for (const b of s.running) lines.push(`  running ${describeBuild(b)}`);
     for (const b of s.last) lines.push(`  ${describeBuild(b)}`);
     for (const r of s.supersededRequests ?? []) lines.push(`  ${describeSuperseded(r)}`);

@@ -2,6 +2,8 @@ import type { BuilderHealth, PackageRecord, Tier, TierOverride, TreeState } from
 /** Open Problems on a builder, as the tree needs them (src/problems `openProblemsOn`, injected). */
 export interface ProblemsSource {
   openOn(builder: string): Promise<Array<{ id: number; tests: string[]; guilty: string[]; firstBadRevision: string }>>;
+  /** Every builder's open Problems in one read (the tree with many builders); else `openOn` per builder. */
+  openAll?(): Promise<Map<string, Array<{ id: number; tests: string[]; guilty: string[]; firstBadRevision: string }>>>;
 }
 
 /** No Problems known: the default when no Problems code is wired. */

@@ -18,9 +18,10 @@ export class Tree {
       reasons.push(`closed by ${c.by}: ${c.reason}`);
       responsible.add(c.by);
     }
+    const all = this.problems.openAll ? await this.problems.openAll() : undefined;
     for (const [builder, tier] of tiers) {
       if (tier !== 'supported') continue;
-      for (const p of await this.problems.openOn(builder)) {
+      for (const p of all ? (all.get(builder) ?? []) : await this.problems.openOn(builder)) {
         reasons.push(`problem #${p.id} on ${builder} since ${showRev(p.firstBadRevision)}${p.tests.length ? ` (${p.tests.slice(0, 3).join(', ')})` : ''}`);
         for (const g of p.guilty) responsible.add(g);
       }

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { SmtpConfig } from '../config/schema.js';
 
 /** One message bb sends. */
@@ -16,10 +16,11 @@ export interface Mailer {
 /**
  * Mail through the configured SMTP server, over a small pool of connections (the one place bb uses
  * nodemailer). STARTTLS is required unless `requireTLS: false` (the default for a loopback host);
- * certificates are verified unless `rejectUnauthorized: false`.
+ * certificates are verified unless `rejectUnauthorized: false`. A missing password throws here;
+ * nodemailer itself loads with the first message, so a master that never mails never loads it.
  */
 export function smtpMailer(smtp: SmtpConfig, env: NodeJS.ProcessEnv = process.env): Mailer {
-  const transport = nodemailer.createTransport({
+  const options = {
     pool: true,
     maxConnections: 2,
     host: smtp.host,
@@ -31,13 +32,18 @@ export function smtpMailer(smtp: SmtpConfig, env: NodeJS.ProcessEnv = process.en
     greetingTimeout: 15_000,
     socketTimeout: 60_000,
     ...(smtp.auth ? { auth: { user: smtp.auth.user, pass: secretValue(smtp.auth.pass, env) } } : {}),
-  });
+  };
+  let transport: Promise<Transporter> | undefined;
+  let closed = false;
   return {
     async send(mail) {
-      await transport.sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text });
+      if (closed) throw new Error('the mailer is closed');
+      transport ??= import('nodemailer').then((m) => m.default.createTransport(options));
+      await (await transport).sendMail({ from: smtp.from, to: mail.to, subject: mail.subject, text: mail.text });
     },
     close() {
-      transport.close();
+      closed = true;
+      void transport?.then((t) => t.close(), () => undefined);
     },
   };
 }

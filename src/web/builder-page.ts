@@ -19,7 +19,7 @@ export async function builderPage(ctx: WebContext, name: string, query: URLSearc
     buildsPage(store, name, (pageNo - 1) * PER_PAGE, PER_PAGE),
     store.pendingOf(name, 100),
     store.getExecutors(conf.executors),
-    ctx.tiers ? ctx.tiers.list().then((l) => l.find((h) => h.builder === name)) : Promise.resolve(undefined),
+    ctx.tierInfo ? ctx.tierInfo().then((t) => ({ tier: t.tiers.get(name), override: t.live.get(name) })) : Promise.resolve(undefined),
   ]);
   const pending = await store.getRequests(pendingIds);
   const sets = new Map((await store.getBuildSets([...new Set([...builds.map((b) => b.buildsetId), ...pending.map((r) => r.buildsetId)])])).map((s) => [s.id, s]));

@@ -39,7 +39,7 @@ function cell(b: Build | undefined): Html {
 /** `/`: builders × latest revisions (or latest build per builder when there are many), tree, Problems, executors. */
 export async function consolePage(ctx: WebContext): Promise<PageReply> {
   const { store, config } = ctx;
-  const tiers = ctx.tiers ? new Map((await ctx.tiers.list()).map((h) => [h.builder, h.tier])) : new Map<string, string>();
+  const tiers: Map<string, string> = ctx.tierInfo ? (await ctx.tierInfo()).tiers : new Map();
   const rows: BuilderRow[] = config.builders.map((b) => ({ name: b.name, tier: (tiers.get(b.name) as BuilderRow['tier']) ?? b.tier, category: b.category ?? '' }));
   const grid = rows.length <= GRID_MAX_BUILDERS;
   const [latest, problems, execs, tree] = await Promise.all([

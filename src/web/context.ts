@@ -1,6 +1,7 @@
 import type { Store } from '../data/store.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { TiersApi } from '../tiers/model.js';
+import type { Tier, TierOverride } from '../model/tier.js';
 
 /** What the pages read from: the data layer, the config, and the master's tiers service. */
 export interface WebContext {
@@ -8,6 +9,8 @@ export interface WebContext {
   config: MasterConfig;
   /** The master's run-time tiers (tree, packages); absent: the pages show the config's tiers. */
   tiers?: TiersApi;
+  /** Builder → tier now and the live demotions/promotions, in one read (the master's tier overrides). */
+  tierInfo?: () => Promise<{ tiers: Map<string, Tier>; live: Map<string, TierOverride> }>;
   now(): number;
 }
 

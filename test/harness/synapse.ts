@@ -1,10 +1,11 @@
 import { freePort } from '../../src/util/net.js';
+import { PACKAGE_ROOT } from '../../src/util/package-root.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
 /**
  * A real Synapse homeserver for the Matrix integration tests: one per test file (start it in
@@ -21,6 +22,9 @@ export interface TestSynapse {
   registerUser(localpart: string, password: string, admin?: boolean): Promise<TestMatrixUser>;
   /** Stops Synapse and starts it again on the same port and database (for reconnect tests). */
   restart(): Promise<void>;
+  /** Kills the homeserver, keeping its data (an outage); `start` brings it back. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
   /** Kills this Synapse (only its own process) and removes its temp dir. */
   stop(): Promise<void>;
 }
@@ -31,7 +35,7 @@ export interface TestMatrixUser {
   deviceId: string;
 }
 
-const ROOT = resolve(import.meta.dirname, '../..');
+const ROOT = PACKAGE_ROOT;
 export const SYNAPSE_PYTHON = join(ROOT, '.cache/synapse-venv/bin/python');
 const SERVER_NAME = 'localhost';
 const START_TIMEOUT_MS = 90_000;
@@ -61,6 +65,12 @@ export async function startSynapse(): Promise<TestSynapse> {
     registerUser: (localpart, password, admin = false) => registerUser(url, secret, localpart, password, admin),
     async restart() {
       await kill(child);
+      child = await run(url, configPath, dir);
+    },
+    async kill() {
+      await kill(child);
+    },
+    async start() {
       child = await run(url, configPath, dir);
     },
     async stop() {

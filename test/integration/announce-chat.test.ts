@@ -75,7 +75,8 @@ describe('announcements with a real master, executor and chat commands', () => {
     await chat.build('test_a');
     expect(dev()).toHaveLength(1);
     await chat.build('test_a', 'test_b');
-    expect(dev()[1]).toBe('linux #3: FAILURE (failing differently) in test; failed tests: test_a, test_b | HEAD | https://ci.example.org/builders/linux/builds/3');
+    // test_b was not run by #2: it is named once as a new failing test (no Problem comes of it).
+    expect(dev()[1]).toBe('linux #3: FAILURE (failing differently) in test; failed tests: test_a, test_b; new failing tests: test_b | HEAD | https://ci.example.org/builders/linux/builds/3');
     await chat.build();
     expect(dev()[2]).toBe('linux #4: SUCCESS (fixed) | HEAD | https://ci.example.org/builders/linux/builds/4');
 
@@ -112,7 +113,7 @@ describe('announcements with a real master, executor and chat commands', () => {
     expect(outbox.to('dm:shell:warner')).toEqual(['linux #8: SUCCESS (fixed) | HEAD | https://ci.example.org/builders/linux/builds/8']);
     expect(await chat.say('bb: unmute', /Unmuted/)).toBeTruthy();
     await chat.build('test_d');
-    expect(dev()[4]).toMatch(/^linux #9: FAILURE \(new failure\) in test; failed tests: test_d \|/);
+    expect(dev()[4]).toMatch(/^linux #9: FAILURE \(new failure\) in test; failed tests: test_d; new failing tests: test_d \|/);
     await chat.stop();
   });
 });

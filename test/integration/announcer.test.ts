@@ -10,6 +10,7 @@ import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { StoreBuilds } from '../harness/store-builds.js';
 import type { ExecutorRecord } from '../../src/model/records.js';
+import { putRefusedExecutor } from '../../src/data/executor-refusals.js';
 
 const log = createLogger('test', { level: 'silent' });
 const DEV = parseAudienceKey('shell:#dev')!;
@@ -175,11 +176,13 @@ describe('the announcer, on the real store', () => {
     const rec: ExecutorRecord = { name: 'a', state: 'connected', session: 's', seq: 0, slots: 1, hostname: 'box<1>', version: '0.1.0', connectedAt: 0, lastSeen: 0 };
     await m.store.putExecutor(rec);
     await m.store.putExecutor({ ...rec, state: 'lost', reason: 'no heartbeat' }, 'connected');
+    await putRefusedExecutor(m.store, { name: 'a', session: 'bad1', hostname: 'old-box', reason: 'wrong secret', at: 0 });
     await m.builds.start('linux');
     await m.announcer.idle();
     expect(outbox.sent.map((s) => s.text)).toEqual([
       'executor a connected (box<1>, 0.1.0)',
       'executor a lost (no heartbeat)',
+      'executor a refused a process (on old-box, session bad1: wrong secret)',
       expect.stringMatching(/^linux #1 started on a \| 00001000 by Brian Warner \| https:\/\/ci.example.org\/builders\/linux\/builds\/1$/),
     ]);
     expect(outbox.sent[0]!.html).toBe('executor <b>a</b> connected (box&lt;1&gt;, 0.1.0)');

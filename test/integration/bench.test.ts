@@ -62,6 +62,23 @@ describe('benchmarks at a tiny size', () => {
     expect(r.code).toBe(0);
   }, 120_000);
 
+  it('bench:runtime: bb --version, bb sendchange, master start to ready and idle RSS without and with chat', async () => {
+    const { url } = await testRedis();
+    const r = await runBench('runtime.js', { REDIS_URL: url, BENCH_RUNS: '1', BENCH_STARTS: '1', BENCH_IDLE_MS: '0', BENCH_CHAT: 'irc' });
+    expect(r.out).toMatch(new RegExp(`bb --version: median ${figure} ms, max RSS median ${figure} MiB`));
+    expect(r.out).toMatch(new RegExp(`master without chat: start to ready median ${figure} ms .*; RSS idle after 0 s: ${figure} MiB`));
+    expect(r.out).toMatch(new RegExp(`bb sendchange: median ${figure} ms to exit, ${figure} ms until the master stored the change; max RSS median ${figure} MiB`));
+    expect(r.out).toMatch(new RegExp(`master with chat \\(irc\\): start to ready median ${figure} ms .*; RSS idle after 0 s: ${figure} MiB`));
+    expect(r.code).toBe(0);
+  }, 240_000);
+
+  it('bench:retention: keys and memory with and without retention', async () => {
+    const r = await runBench('retention.js', { BENCH_BUILDS: '20', BENCH_BUILDERS: '2', BENCH_PRUNE_EVERY: '10' });
+    expect(r.out).toMatch(/retention soak: 20 builds over 2 builders/);
+    expect(r.out).toMatch(new RegExp(`^\\s+20\\s+${figure}\\s+${figure}\\s+${figure}\\s+${figure}$`, 'm'));
+    expect(r.code).toBe(0);
+  }, 120_000);
+
   it('bench:junit: a JUnit report parsed in a worker thread and on the main thread', async () => {
     const r = await runBench('junit.js', { BENCH_CASES: '300' });
     expect(r.out).toMatch(new RegExp(`worker thread: ${figure} ms in all; longest main-thread stall meanwhile ${figure} ms`));

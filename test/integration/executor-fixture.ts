@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { cleanupDir, deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { executorQueueName, executorMessagePayloadSchema, QUEUES, type BuildJobPayload, type ExecutorEvent, type ExecutorMessagePayload } from '../../src/queue/jobs.js';
 import { sign, verify } from '../../src/queue/signing.js';
+import { sessionKey, signSessionRecord } from '../../src/queue/session.js';
 import type { StepSpecInput } from '../../src/model/steps.js';
 import { makeRepo, type TestRepo } from '../harness/git.js';
 import { startExecutor, type ExecutorHandle, type ExecutorOptions } from '../../executor/executor.js';
@@ -51,6 +52,7 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
   const messages: ExecutorMessagePayload[] = [];
   const waiters = new Set<() => void>();
   let badSignatures = 0;
+  let session = '';
   const worker = new Worker(
     QUEUES.executorEvents,
     async (job: Job) => {
@@ -59,7 +61,14 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
         badSignatures += 1;
         return;
       }
-      messages.push(executorMessagePayloadSchema.parse(data.payload));
+      const msg = executorMessagePayloadSchema.parse(data.payload);
+      messages.push(msg);
+      const hello = msg.events.find((e) => e.type === 'hello');
+      if (hello?.type === 'hello' && msg.executor === executor) {
+        // Vouch for the process, as the master does: only then does it take jobs.
+        session = msg.session;
+        await conn.set(sessionKey(prefix, executor), signSessionRecord({ executor, session, hostname: hello.hostname, acceptedAt: Date.now() }, SECRET));
+      }
       for (const w of waiters) w();
     },
     { connection: workerConn, prefix, concurrency: 1 },
@@ -83,6 +92,7 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
         buildId: newBuildId(),
         token: randomBytes(12).toString('hex'),
         executor,
+        session,
         builder: 'b1',
         number: 1,
         workdir: 'b1',
@@ -161,6 +171,8 @@ export async function rig(name = `ex-${randomBytes(3).toString('hex')}`, extra: 
     logger: createLogger('executor-test', { level: process.env.BB_LOG_LEVEL ?? 'silent' }),
     ...extra,
   });
+  // Jobs are bound to the session the master accepted: wait for that, as a master would.
+  if (!extra.secret || extra.secret === SECRET) await waitAccepted(executor);
   let closed = false;
   return {
     master,
@@ -217,4 +229,13 @@ export function useRigs(): { setup: typeof rig; repo(): TestRepo } {
       return r;
     },
   };
+}
+
+/** Waits until the master (real or fake) has accepted the executor process, so it takes jobs. */
+export async function waitAccepted(executor: ExecutorHandle, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!executor.accepted()) {
+    if (Date.now() > until) throw new Error(`executor ${executor.name} was not accepted within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

@@ -27,6 +27,18 @@ describe('executor jobs and steps', () => {
     expect(Date.now() - t0).toBeLessThan(1900);
   });
 
+  it('a revision that does not exist ends the build as EXCEPTION, "revision not found"', async () => {
+    const { master } = await setup();
+    const src = repo();
+    src.commit('Alice <a@x>', { 'f': '1' });
+    const { payload } = await master.dispatch({
+      sourcestamp: { repository: src.dir, branch: 'main', revision: 'deadbeef'.repeat(5), project: 'p' },
+      steps: [{ type: 'checkout' }, { type: 'shell', command: 'true' }],
+    });
+    expect(await master.finished(payload.buildId)).toMatchObject({ result: 'EXCEPTION', text: expect.stringMatching(/^exception checkout: revision not found: deadbeef/) });
+    expect(master.buildEvents(payload.buildId).filter((e) => e.type === 'step-finished')[0]).toMatchObject({ result: 'EXCEPTION', text: expect.stringMatching(/^revision not found: deadbeef.* is not in /) });
+  });
+
   it.each(['--upload-pack=touch MARKER', '-x'])('refuses the branch %j without running git', async (branch) => {
     const { master, basedir, scratch } = await setup();
     const src = repo();
@@ -36,7 +48,7 @@ describe('executor jobs and steps', () => {
       sourcestamp: { repository: src.dir, branch: branch.replace('MARKER', marker), project: 'p' },
       steps: [{ type: 'checkout' }, { type: 'shell', command: `touch ${marker}` }],
     });
-    expect(await master.finished(payload.buildId)).toMatchObject({ result: 'EXCEPTION', text: 'exception checkout' });
+    expect(await master.finished(payload.buildId)).toMatchObject({ result: 'EXCEPTION', text: expect.stringMatching(/^exception checkout: refusing branch name/) });
     const evs = master.buildEvents(payload.buildId);
     expect(evs.filter((e) => e.type === 'step-finished')).toMatchObject([
       { step: 0, result: 'EXCEPTION', text: expect.stringContaining('refusing branch name') },

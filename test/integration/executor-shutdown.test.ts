@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupDir, startRedisServer, type RedisServerHandle } from '../harness/redis.js';
 import { HANDED_BACK_TEXT } from '../../executor/build.js';
-import { alive, fakeMaster, logText, rig, SECRET, type FakeMaster, type Rig } from './executor-fixture.js';
+import { alive, fakeMaster, logText, rig, SECRET, type FakeMaster, type Rig, waitAccepted } from './executor-fixture.js';
 
 const rigs: Rig[] = [];
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -100,6 +100,7 @@ describe('executor and Redis', () => {
       heartbeatMs: 200, killGraceMs: 300, logger: createLogger('t', { level: 'silent' }),
     });
     cleanups.push(() => executor.stop({ handBack: true }));
+    await waitAccepted(executor);
     const { payload } = await master.dispatch({ steps: [{ type: 'shell', command: 'echo before; sleep 0.5; echo after' }] });
     await master.waitFor((e) => e.type === 'log' && e.buildId === payload.buildId && e.text.includes('before'));
     await server.stop('SIGKILL');
@@ -166,6 +167,43 @@ describe('bb executor command', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(await master.waitFor((e) => e.type === 'goodbye', 5000)).toMatchObject({ reason: 'shut down' });
+  });
+});
+
+describe('bb executor --hand-back-after (the systemd unit\'s graceful stop)', () => {
+  const main = join(import.meta.dirname, '../../dist/executor/main.js');
+  const start = async (name: string, graceSeconds: number) => {
+    const master = await fakeMasterOn((await import('../harness/redis.js').then((h) => h.testRedis())).url, name);
+    const basedir = mkdtempSync(join(tmpdir(), 'bb-executor-'));
+    cleanups.push(() => cleanupDir(basedir));
+    const child = spawn(process.execPath, [main, '--name', name, '--redis', master.url, '--prefix', master.prefix, '--basedir', basedir, '--hand-back-after', String(graceSeconds)], {
+      env: { ...process.env, BB_EXECUTOR_SECRET: SECRET, BB_LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    cleanups.push(() => void child.kill('SIGKILL'));
+    await master.waitFor((e) => e.type === 'hello', 20_000);
+    return { master, child, exited };
+  };
+
+  it('a build that ends within the grace period finishes; then the executor exits 0', async () => {
+    const { master, child, exited } = await start('ex-grace-ok', 120);
+    const { payload } = await master.dispatch({ steps: [{ type: 'shell', command: 'sleep 1; echo done' }] });
+    await master.waitFor((e) => e.type === 'step-started' && e.buildId === payload.buildId, 20_000);
+    child.kill('SIGTERM');
+    expect(await master.finished(payload.buildId, 30_000)).toMatchObject({ result: 'SUCCESS' });
+    expect(await exited).toBe(0);
+    expect(await master.waitFor((e) => e.type === 'goodbye', 5000)).toMatchObject({ reason: 'shut down' });
+  });
+
+  it('a build still running when the grace period ends is handed back as RETRY', async () => {
+    const { master, child, exited } = await start('ex-grace-over', 1);
+    const { payload } = await master.dispatch({ steps: [{ type: 'shell', command: 'sleep 1000' }] });
+    await master.waitFor((e) => e.type === 'step-started' && e.buildId === payload.buildId, 20_000);
+    child.kill('SIGTERM');
+    expect(await master.finished(payload.buildId, 30_000)).toMatchObject({ result: 'RETRY', text: HANDED_BACK_TEXT });
+    expect(await exited).toBe(0);
+    expect(await master.waitFor((e) => e.type === 'goodbye', 5000)).toMatchObject({ reason: 'handed back' });
   });
 });
 

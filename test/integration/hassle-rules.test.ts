@@ -193,4 +193,23 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     expect(mails()).toHaveLength(1);
     expect((await fx.store.hassle.log(p1.id)).filter((e) => e.outcome === 'sent')).toHaveLength(1);
   }, 60_000);
+
+  it('a Problem with nobody blamed goes to the sheriff and the builder owners, never to nobody', async () => {
+    fx = await PipelineFixture.create('hassle-nobody', rulesConfig(`{
+    hassle: { ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], quietHours: false },
+    sheriff: ['zooko'],
+  }`).replace("problems: {", "tiers: { owners: { linux: ['meejah'] } },\n  problems: {"));
+    const master = await fx.startMaster();
+    const tag = fx.prefix;
+    await fx.store.users.put({ name: 'zooko', emails: [`zooko-${tag}@example.org`], authors: [], createdAt: 0 });
+    await fx.store.users.put({ name: 'meejah', emails: [`meejah-${tag}@example.org`], authors: [], createdAt: 0 });
+    const p = await fx.store.problems.create({
+      key: 'step||test@nobody', state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }],
+      builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }], firstBadRevision: 'nobody1',
+      openedAt: Date.now(), confirmedAt: Date.now(), guilty: [], responsible: [], interested: [], notMe: [], acks: [], watchers: [],
+    }, 'problem.opened');
+    await master.hassler.idle();
+    await waitFor('both reminded', async () => (smtp.messages.filter((m) => m.to.includes(`zooko-${tag}@example.org`) || m.to.includes(`meejah-${tag}@example.org`)).length >= 2 ? true : null));
+    expect((await fx.store.hassle.log(p.id)).filter((e) => e.outcome === 'sent').map((e) => e.to).sort()).toEqual(['meejah', 'zooko']);
+  });
 });

@@ -108,6 +108,8 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     await warnerMx.join(invite);
     const dmMx = await waitFor('the Matrix DM', async () => (await warnerMx.messages(invite, 20)).find((e) => e.sender === botMx && /^Problem #1:/.test(String(e.content.body))), 20_000);
     expect(String(dmMx.content.body)).toMatch(named);
+    // A reminder is addressed to him: m.text with a mention, so his client notifies him (a notice would not).
+    expect(dmMx.content).toMatchObject({ msgtype: 'm.text', 'm.mentions': { user_ids: [warnerMx.userId] } });
     // meejah (interested in linux, not on chat) is told by email that it started; warner got no email.
     expect((await newMail('meejah@example.org', 0)).subject).toBe('[bb] problem #1 opened: sample.net.reconnects fails on linux');
     expect(mailsTo('warner@example.org')).toHaveLength(0);
@@ -153,10 +155,10 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     expect(audit).toMatch(/^L3 .*: sent by email to zooko \(z\*\*\*@example\.org\)$/m);
 
     // The fix lands: resolved, meejah and warner told, and no reminder ever after.
-    repo.commit('Brian Warner <warner@example.org>', { 'results.xml': junit() }, 'Revert reconnects change');
+    const fix = repo.commit('Brian Warner <warner@example.org>', { 'results.xml': junit() }, 'Revert reconnects change');
     await waitFor('problem 1 resolved', async () => (await fx.store.problems.get(1))?.state === 'resolved', 40_000);
     expect((await newMail('meejah@example.org', 1)).subject).toBe('[bb] fixed: problem #1, sample.net.reconnects on linux');
-    expect((await newMail('warner@example.org', 2)).text).toMatch(/^Problem #1 is fixed after 5h 1m: sample\.net\.reconnects passes again on linux\. No more reminders about it\./);
+    expect((await newMail('warner@example.org', 2)).text).toMatch(new RegExp(`^Problem #1 is fixed after 5h 1m: sample\\.net\\.reconnects passes again on linux \\(fixed in ${fix.slice(0, 12)} by Brian Warner\\)\\. No more reminders about it\\.`));
     await waitFor('the ladder ended', async () => (await fx.store.hassle.get(1))?.ended === true);
     const counts = () => [mailsTo('warner@example.org').length, mailsTo('zooko@example.org').length, mailsTo('meejah@example.org').length];
     const settled = counts();

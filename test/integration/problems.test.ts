@@ -364,7 +364,7 @@ describe('the sweep of suspected problems, on the real store without executors',
     await announcer.idle();
     expect(await store.problems.get(3)).toMatchObject({ state: 'flaky', flakyAt: expect.any(Number) });
     expect(outbox.to('shell:#ops').slice(1)).toEqual([
-      'problem #2 resolved: tap.t2 passes again on linux',
+      'problem #2 resolved: tap.t2 passes again on linux (fixed in 00001004 by Brian Warner)',
       'problem #3 is flaky: tap.t3 failed on linux at 00001005 (passed on a rerun of the same revision; nobody is hassled)',
     ]);
     await again.stop();

@@ -111,6 +111,14 @@ describe('web pages in Chromium', () => {
     await expect.poll(() => page.locator('.ll.hl').count()).toBe(1);
     expect(await page.locator('.ll .f2').innerText()).toBe('compiled');
 
+    // `log linux` (asked in private: a channel reply is capped to 5 lines) ends with the link to the whole log.
+    const asked = dev.seen.length;
+    dev.say('bb', 'log linux');
+    const logReply = await dev.waitFor((m) => m.nick === 'bb' && /^full log: /.test(m.text), 15_000, asked);
+    expect(logReply.text).toBe(`full log: ${url}/steps/1/log`);
+    await page.goto(logReply.text.slice('full log: '.length));
+    expect(await page.locator('h1').innerText()).toMatch(/linux #\d+ step test FAILURE/);
+
     await page.goto(`${base}/changes/1`);
     expect(await page.locator('.msg').innerText()).toContain('<script>');
     expect(await page.evaluate('window.__xss')).toBeUndefined();

@@ -77,6 +77,27 @@ describe('webhooks', () => {
     // GitHub redelivers with the same X-GitHub-Delivery: nothing is stored twice.
     expect(await send(port, 'github', push)).toMatchObject({ status: 202, json: { changes: 0, duplicates: 3 } });
     expect(await fx.store.lastChangeId()).toBe(3);
+
+    // A captured signed push replayed with a new delivery id, or none, adds nothing either.
+    const newId = { ...push, headers: { ...push.headers, 'X-GitHub-Delivery': 'aaaaaaaa-0000-4000-8000-000000000001' } };
+    expect(await send(port, 'github', newId)).toMatchObject({ status: 202, json: { changes: 0, duplicates: 3 } });
+    const { 'X-GitHub-Delivery': _gone, ...noIdHeaders } = push.headers as Record<string, string>;
+    expect(await send(port, 'github', { ...push, headers: noIdHeaders })).toMatchObject({ status: 202, json: { changes: 0, duplicates: 3 } });
+    expect(await fx.store.lastChangeId()).toBe(3);
+
+    // A real force-push moves the branch back (no new commits), then forward to the same tip again:
+    // a new push (GitHub's pushed_at differs), so its commits are seen again.
+    const body = push.body as { before: string; after: string; repository: { pushed_at: number } };
+    const back = await send(port, 'github', { ...newId, headers: { ...push.headers, 'X-GitHub-Delivery': 'back' } }, (b) => {
+      Object.assign(b, { before: body.after, after: body.before, commits: [], head_commit: null });
+      (b.repository as { pushed_at: number }).pushed_at = body.repository.pushed_at + 60;
+    });
+    expect(back).toMatchObject({ status: 202, json: { changes: 0 } });
+    const forward = await send(port, 'github', { ...push, headers: { ...push.headers, 'X-GitHub-Delivery': 'forward' } }, (b) => {
+      (b.repository as { pushed_at: number }).pushed_at = body.repository.pushed_at + 120;
+    });
+    expect(forward).toMatchObject({ status: 202, json: { changes: 3 } });
+    expect(await fx.store.lastChangeId()).toBe(6);
   });
 
   it('refuses what it must, logs each refusal, and creates nothing', async () => {
@@ -175,10 +196,10 @@ describe('webhooks', () => {
     fx = await PipelineFixture.create('hook-generic', config);
     const master = await startMasterWith(fx);
     const port = master.http!.address!.port;
-    const post = (body: unknown, sig?: string) => {
+    const post = (body: unknown, sig?: string, delivery = 'deploy-42') => {
       const text = JSON.stringify(body);
       return httpRequest(port, 'POST', '/change_hook/generic', {
-        headers: { 'content-type': 'application/json', 'X-BB-Signature': sig ?? signature(GENERIC_SECRET, text), 'X-BB-Delivery': 'deploy-42' },
+        headers: { 'content-type': 'application/json', 'X-BB-Signature': sig ?? signature(GENERIC_SECRET, text), 'X-BB-Delivery': delivery },
         body: text,
       });
     };
@@ -196,6 +217,8 @@ describe('webhooks', () => {
 
     expect(await post(good)).toMatchObject({ status: 202, json: { changes: 2 } });
     expect(await post(good)).toMatchObject({ status: 202, json: { changes: 0, duplicates: 2 } });
+    // The same signed body under another delivery id is the same request.
+    expect(await post(good, undefined, 'deploy-43')).toMatchObject({ status: 202, json: { changes: 0, duplicates: 2 } });
     const changes = await fx.store.getChanges([1, 2]);
     expect(changes.map((c) => [c.revision, c.source])).toEqual([
       ['aaaa1111', 'webhook:generic'],

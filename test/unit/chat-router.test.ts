@@ -71,6 +71,9 @@ describe('command router', () => {
     expect(await router().handle(msg('nice weather'))).toBeNull();
     expect((await router().handle(msg('bb: echo words hi')))?.lines).toEqual(['hi']);
     expect((await router().handle(msg('say hi', { isDirect: true, channel: null })))?.lines).toEqual(['hi']);
+    // A channel reply that a transport cuts says how to get all of it; a DM has room for more.
+    expect((await router().handle(msg('bb: echo words hi')))?.moreHint).toBe('say "echo words hi" to me by DM for all of it');
+    expect((await router().handle(msg('say hi', { isDirect: true, channel: null })))?.moreHint).toBeUndefined();
   });
   it('parses options and flags', async () => {
     expect((await router().handle(msg('bb: say hi --loud --times 2')))?.lines).toEqual(['HIHI']);

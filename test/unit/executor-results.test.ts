@@ -42,6 +42,9 @@ describe('executor result combination', () => {
     expect(o.result).toBe('EXCEPTION');
     expect(o.text()).toBe('exception lint, test, upload');
     expect(new BuildOutcome().text()).toBe('build successful');
+    const ex = new BuildOutcome();
+    ex.add('checkout', 'EXCEPTION', flunk, 'revision not found: abc is not in /r after fetching');
+    expect(ex.text()).toBe('exception checkout: revision not found: abc is not in /r after fetching');
   });
 
   it('uses the model defaults: checkout halts, shell does not', () => {

@@ -11,6 +11,7 @@ function payload(over: Record<string, unknown> = {}) {
     buildId: 42,
     token: 'tok-0123456789abcdef',
     executor: 'ex1',
+    session: 'sess-0001',
     builder: 'linux',
     number: 3,
     workdir: 'linux',
@@ -23,7 +24,7 @@ function payload(over: Record<string, unknown> = {}) {
   };
 }
 
-const opts = { secret, executor: 'ex1', now, alreadyRun: () => false };
+const opts = { secret, executor: 'ex1', session: 'sess-0001', now, alreadyRun: () => false };
 
 describe('executor job verification', () => {
   it('accepts a signed job for this executor and fills schema defaults', () => {
@@ -49,9 +50,11 @@ describe('executor job verification', () => {
     expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid job payload: steps/) });
   });
 
-  it('refuses jobs for another executor, expired jobs and repeated build ids', () => {
+  it('refuses jobs for another executor or session, expired jobs and repeated build ids', () => {
     const other = payload({ executor: 'ex2' });
     expect(checkBuildJob({ payload: other, sig: sign(other, secret) }, opts)).toMatchObject({ ok: false, reason: expect.stringContaining('"ex2"') });
+    const earlier = payload({ session: 'sess-before-restart' });
+    expect(checkBuildJob({ payload: earlier, sig: sign(earlier, secret) }, opts)).toMatchObject({ ok: false, reason: expect.stringContaining('session sess-before-restart') });
     const old = payload({ expiresAt: now - 5000 });
     expect(checkBuildJob({ payload: old, sig: sign(old, secret) }, opts)).toMatchObject({ ok: false, reason: 'job expired 5s ago' });
     const p = payload();

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { parseJUnit } from '../../executor/junit.js';
 import { ended, mention, reminder, started } from '../../src/problems/hassle-text.js';
 import type { Problem } from '../../src/model/problem.js';
-import { problemNews } from '../../src/notify/news.js';
+import { finishedNews, problemNews } from '../../src/notify/news.js';
 import { render } from '../../src/notify/render.js';
 import { plainStyle } from '../../src/notify/style.js';
+import { testPage } from '../../src/problems/describe.js';
 import { headline, subjectsBlock } from '../../src/problems/subject-text.js';
 import { allTests, clipName, countLine, fileOf, groupingLine, listTests, qualifiedNames } from '../../src/problems/test-names.js';
 
@@ -113,6 +114,25 @@ describe('test names when many fail', () => {
     );
     expect(render(problemNews(problem(), 'resolved', { botName: 'bb' }), plainStyle)).toBe(
       'problem #1 resolved: 46 tests in test_syntax.py and 5 more files pass again on py312 | the whole list: "bb problem 1 --tests" on the command line, "bb: problem 1 tests" by DM',
+    );
+  });
+
+  it('pages the whole list, each page saying how to get the next', () => {
+    const p = problem();
+    const first = testPage(p, 1, 2, 'bb', results);
+    expect(first[0]).toBe('Problem 1: 46 tests in 6 files (30 in test_syntax.py, 8 in test_parse.py, 3 in test_extensions.py, 3 more files); page 1 of 4:');
+    expect(first.at(-1)).toBe('Next: "bb: problem 1 tests 2" (page 2 of 4).');
+    const pages = [1, 2, 3, 4].map((n) => testPage(p, n, 2, 'bb', results));
+    expect(pages[3]!.at(-1)).not.toMatch(/^Next/);
+    const names = pages.flatMap((pg) => pg.slice(1).filter((l) => !l.startsWith('Next'))).join(', ').split(/, |: /).map((n) => n.trim());
+    expect(names.filter((n) => n && !/\(\d+\)$/.test(n))).toHaveLength(46);
+    expect(testPage(p, 9, 2, 'bb')).toEqual(['Problem 1 has 4 pages of tests; say "bb: problem 1 tests 4".']);
+  });
+
+  it('a finished build with 46 failing tests gives a count and the biggest file, not three names and "+43 more"', () => {
+    const build = { id: 5, builder: 'py312', number: 5, result: 'FAILURE', steps: [{ name: 'test', result: 'FAILURE' }], blamelist: ['Brian Warner <warner@example.org>'], properties: {}, sourcestamp: { revision: 'abcdef0123456789abcdef0123456789abcdef01' } } as never;
+    expect(render(finishedNews(build, results, 'broke', 'https://ci.example.org'), plainStyle)).toBe(
+      'py312 #5: FAILURE (new failure) in test; 46 tests in test_syntax.py and 5 more files failed | abcdef012345 by Brian Warner | https://ci.example.org/builders/py312/builds/5',
     );
   });
 });

@@ -39,7 +39,10 @@ describe('push payloads', () => {
       'b7c8d9e0f1a2b3c4d5e6f708192a3b4c5d6e7f80',
       'c9a1f0e2d3b4c5a6978877665544332211aabbcc',
     ]);
-    expect(out).toMatchObject({ delivery: '6f1c2a40-3b4e-11f0-8e2d-5a1b9c7d0e21' });
+    // Known by what was signed, not by the delivery id.
+    expect(out).toMatchObject({
+      identity: JSON.stringify(['https://github.com/acme/widget.git', 'main', '4b0e9d1c7f3a2e6b8d5c0a9f1e2d3c4b5a6f7e8d', 'c9a1f0e2d3b4c5a6978877665544332211aabbcc', 1776686601]),
+    });
   });
 
   it('ignores branch deletions and non-branch refs; a push without commits makes no changes', () => {
@@ -55,7 +58,10 @@ describe('push payloads', () => {
   it('GitLab: events other than push are ignored; the project URL names the repository', () => {
     const f = hookFixture('gitlab-push');
     const out = gitlab.parse(lower(f.headers), Buffer.from(JSON.stringify(f.body)), { project: 'widget' });
-    expect(out).toMatchObject({ kind: 'changes', delivery: '3b9e4c1d-7f2a-4e8b-9c6d-5a4b3c2d1e0f' });
+    expect(out).toMatchObject({
+      kind: 'changes',
+      identity: JSON.stringify(['https://gitlab.example.com/acme/widget.git', 'main', '95790bf891e76fee5e1747ab589903a6a1f80f22', 'da1560886d4f094c3e6c9ef40349f7d38b5d27d7']),
+    });
     expect(out.kind === 'changes' && out.changes[0]).toMatchObject({ repository: 'https://gitlab.example.com/acme/widget.git', project: 'widget', when: Date.parse('2026-04-21T09:15:02+00:00') });
     expect(gitlab.parse({ 'x-gitlab-event': 'Issue Hook' }, Buffer.from('{"object_kind":"issue"}'), {})).toMatchObject({
       kind: 'ignored',

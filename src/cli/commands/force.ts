@@ -9,7 +9,8 @@ export function forceCommand(): Command {
     new Command('force')
       .description('force a build of one or more builders')
       .argument('<builders...>', 'builder names')
-      .option('-b, --branch <branch>', 'branch to build (default: the first branch of the first repository)')
+      .option('--repository <name>', "repository to build, by name or URL (default: the one the builders' schedulers build)")
+      .option('-b, --branch <branch>', 'branch to build (default: the first branch of the repository)')
       .option('-r, --revision <rev>', 'revision to build (default: the tip of the branch)')
       .option('--reason <text>', 'why, shown with the build')
       .option('-p, --property <k=v>', 'a build property (repeat for more)', collect, [])
@@ -22,6 +23,7 @@ export function forceCommand(): Command {
         v: 1,
         type: 'force',
         builders,
+        ...(o.repository ? { repository: o.repository } : {}),
         ...(o.branch ? { branch: o.branch } : {}),
         ...(o.revision ? { revision: o.revision } : {}),
         ...(o.reason ? { reason: o.reason } : {}),

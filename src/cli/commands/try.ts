@@ -12,6 +12,7 @@ import { collect, parseProperties } from '../options.js';
 
 interface TryOptions extends ConnOptions {
   builder: string[];
+  repository?: string;
   branch?: string;
   revision?: string;
   patch?: string;
@@ -39,7 +40,8 @@ export function tryCommand(): Command {
     new Command('try')
       .description('build a patch (git diff output) on builders without committing it')
       .option('--builder <name>', 'builder to run (repeat for more; at least one)', collect, [])
-      .option('-b, --branch <branch>', 'branch to apply the patch to (default: the first branch of the first repository)')
+      .option('--repository <name>', "repository to build, by name or URL (default: the one the builders' schedulers build)")
+      .option('-b, --branch <branch>', 'branch to apply the patch to (default: the first branch of the repository)')
       .option('-r, --revision <rev>', 'revision to apply the patch to (default: the tip of the branch)')
       .option('--patch <file>', 'the patch file; "-" reads standard input (default: standard input when it is not a terminal)')
       .option('-p, --level <n>', 'leading path components to strip, as for `git apply -p`', level, 1)
@@ -62,6 +64,7 @@ export function tryCommand(): Command {
         v: 1,
         type: 'try',
         builders: o.builder,
+        ...(o.repository ? { repository: o.repository } : {}),
         ...(o.branch ? { branch: o.branch } : {}),
         ...(o.revision ? { revision: o.revision } : {}),
         patch: { body, level: o.level },

@@ -1,0 +1,217 @@
+/**
+ * The web pages at scale: BENCH_BUILDERS builders (default 1,000) with BENCH_BUILDS builds of
+ * history (default 100,000) written through the store's real write path, served by the master's
+ * HTTP server with the pages. Prints p50/p95 of `/` and of build pages (HTTP request to last byte,
+ * server-side rendering included), the page weight of `/` (HTML + CSS + JS), the first screen of a
+ * BENCH_LOG_LINES-line log (default 200,000), and the live-log latency: a real master and executor
+ * run a step that prints its clock every 20 ms; an SSE client (as the build page's script) takes
+ * each line's arrival time minus the time printed in it.
+ *
+ *   npm run bench:web
+ *   BENCH_BUILDERS=100 BENCH_BUILDS=5000 BENCH_RUNS=50 npm run bench:web
+ */
+import { Redis } from 'ioredis';
+import { get } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPrivateRedis } from '../src/demo/redis.js';
+import { Store } from '../src/data/store.js';
+import { validateConfig } from '../src/config/validate.js';
+import { createLogger } from '../src/log.js';
+import { WebhookServer } from '../src/http/server.js';
+import { webHandler } from '../src/web/index.js';
+import { TierService } from '../src/tiers/service.js';
+import { openProblemsByBuilder, openProblemsOn } from '../src/problems/index.js';
+import { Master } from '../src/master.js';
+import { startExecutor } from '../executor/executor.js';
+import { BbClient } from '../src/queue/client.js';
+import { HistoryWriter } from '../test/harness/history.js';
+import { PAGE_LINES } from '../src/web/log-page.js';
+import { STEP_LINES } from '../src/web/build-page.js';
+
+const BUILDERS = Number(process.env.BENCH_BUILDERS ?? 1000);
+const BUILDS = Number(process.env.BENCH_BUILDS ?? 100_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 200);
+const LOG_LINES = Number(process.env.BENCH_LOG_LINES ?? 200_000);
+const LIVE_LINES = Number(process.env.BENCH_LIVE_LINES ?? 200);
+const SECRET = 'bench-web-secret-0123456789';
+const quiet = createLogger('bench', { level: 'silent' });
+
+function fetch(port: number, path: string): Promise<{ ms: number; bytes: number; status: number }> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
+      let bytes = 0;
+      res.on('data', (c: Buffer) => (bytes += c.length));
+      res.on('end', () => resolve({ ms: performance.now() - t, bytes, status: res.statusCode ?? 0 }));
+    }).on('error', reject);
+  });
+}
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+}
+
+const f1 = (n: number) => n.toFixed(1);
+
+async function timed(port: number, paths: () => string, runs: number): Promise<{ p50: number; p95: number; bytes: number; cpu: number }> {
+  for (let i = 0; i < Math.min(10, runs); i++) await fetch(port, paths());
+  const ms: number[] = [];
+  let bytes = 0;
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < runs; i++) {
+    const r = await fetch(port, paths());
+    if (r.status !== 200) throw new Error(`GET ${paths()} answered ${r.status}`);
+    ms.push(r.ms);
+    bytes = r.bytes;
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return { p50: pct(ms, 50), p95: pct(ms, 95), bytes, cpu: (cpu.user + cpu.system) / 1000 / runs };
+}
+
+function configFor(builders: string[], extra: Record<string, unknown> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'bb-bench-web-'));
+  const raw = {
+    title: 'bench',
+    titleUrl: 'http://127.0.0.1',
+    redis: { prefix: 'bench' },
+    basedir: join(dir, 'master'),
+    executors: [{ name: 'a', secret: SECRET }],
+    builders: builders.map((name, i) => ({ name, executors: ['a'], category: `group-${i % 10}`, tier: i % 5 ? 'supported' : 'unsupported', steps: [{ type: 'shell', name: 'test', command: 'true' }] })),
+    schedulers: [{ type: 'force', name: 'force', builders }],
+    http: { host: '127.0.0.1', port: 0 },
+    ...extra,
+  };
+  return { dir, ...validateConfig(raw, { file: 'bench', baseDir: dir }) };
+}
+
+async function history(store: Store, names: string[]): Promise<void> {
+  const writer = new HistoryWriter(store, { chunks: 10, tests: 20 });
+  let i = 0;
+  const t = Date.now();
+  const worker = async () => {
+    while (i < BUILDS) {
+      const n = i++;
+      await writer.build(names[n % names.length]!);
+      if ((n + 1) % 10_000 === 0) console.log(`  ${n + 1} builds written (${f1((Date.now() - t) / 1000)} s)`);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  console.log(`history: ${BUILDS} builds on ${names.length} builders written in ${f1((Date.now() - t) / 1000)} s`);
+}
+
+/** A build whose first step has a LOG_LINES-line log, in chunks of 100 lines (as an executor batches). */
+async function bigLog(store: Store, builder: string): Promise<number> {
+  const writer = new HistoryWriter(store, { chunks: 0, tests: 0 });
+  const b = await writer.build(builder, false);
+  const perChunk = 100;
+  for (let line = 0; line < LOG_LINES; ) {
+    const events = [];
+    for (let k = 0; k < 100 && line < LOG_LINES; k++) {
+      let text = '';
+      for (let j = 0; j < perChunk && line < LOG_LINES; j++, line++) text += `\x1b[32mline ${line + 1}\x1b[0m of a long log ${'x'.repeat(40)}\n`;
+      events.push({ type: 'log' as const, step: 0, stream: 'stdout' as const, text });
+    }
+    await store.applyBuildEvents(b.id, b.token, events);
+  }
+  await store.applyBuildEvents(b.id, b.token, [{ type: 'build-finished', result: 'SUCCESS' }]);
+  return b.number;
+}
+
+async function renderBench(): Promise<void> {
+  const server = await startPrivateRedis();
+  const redis = new Redis(server.url);
+  try {
+    const names = Array.from({ length: BUILDERS }, (_, i) => `builder-${String(i).padStart(4, '0')}`);
+    const { config } = configFor(names);
+    const store = new Store(redis, 'bench');
+    await history(store, names);
+    const problems = { openOn: (b: string) => openProblemsOn(store, b), openAll: () => openProblemsByBuilder(store) };
+    const tiers = new TierService({ store, config, problems });
+    const pages = webHandler({ store, config, tiers, tierInfo: () => tiers.overrides.tiers(), now: Date.now }, quiet);
+    const http = new WebhookServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, replayWindowSec: 3600, hooks: new Map(), intake: async () => 0, log: quiet, pages });
+    const { port } = await http.start();
+    const perBuilder = Math.max(1, Math.floor(BUILDS / names.length));
+    const home = await timed(port, () => '/', RUNS);
+    const css = await fetch(port, '/static/bb.css');
+    const js = await fetch(port, '/static/bb.js');
+    const build = await timed(port, () => `/builders/${names[Math.floor(Math.random() * names.length)]}/builds/${1 + Math.floor(Math.random() * perBuilder)}`, RUNS);
+    console.log(`GET /                     p50 ${f1(home.p50)} ms  p95 ${f1(home.p95)} ms  (${RUNS} requests, ${BUILDERS} builders; ${f1(home.cpu)} ms CPU each in this process)`);
+    console.log(`page weight of /          ${f1((home.bytes + css.bytes + js.bytes) / 1024)} KB (HTML ${f1(home.bytes / 1024)} + CSS ${f1(css.bytes / 1024)} + JS ${f1(js.bytes / 1024)}), uncompressed`);
+    console.log(`GET a build page          p50 ${f1(build.p50)} ms  p95 ${f1(build.p95)} ms  (${RUNS} random builds of ${BUILDS}; ${f1(build.cpu)} ms CPU each)`);
+    const n = await bigLog(store, names[0]!);
+    const first = await timed(port, () => `/builders/${names[0]}/builds/${n}/steps/0/log`, Math.min(RUNS, 20));
+    const page = await timed(port, () => `/builders/${names[0]}/builds/${n}`, Math.min(RUNS, 20));
+    console.log(`${LOG_LINES}-line log: first screen (${PAGE_LINES} lines) p50 ${f1(first.p50)} ms, ${f1(first.bytes / 1024)} KB; its build page (${STEP_LINES} lines of it) p50 ${f1(page.p50)} ms`);
+    await http.stop();
+  } finally {
+    await redis.quit();
+    server.stop();
+  }
+}
+
+/** A real master and executor; the step prints its clock every 20 ms once the SSE client is connected. */
+async function liveBench(): Promise<void> {
+  const server = await startPrivateRedis();
+  const dir = mkdtempSync(join(tmpdir(), 'bb-bench-live-'));
+  const go = join(dir, 'go');
+  const cmd = `while [ ! -f ${go} ]; do sleep 0.02; done; i=0; while [ $i -lt ${LIVE_LINES} ]; do i=$((i+1)); echo "t $(date +%s%3N)"; sleep 0.02; done`;
+  const { config, secrets } = configFor(['live'], {});
+  config.builders[0]!.steps = [{ ...config.builders[0]!.steps[0]!, command: cmd } as (typeof config.builders)[0]['steps'][0]];
+  const master = new Master({ config, secrets, redisUrl: server.url, logger: quiet, baseDir: dir });
+  await master.start();
+  const exec = await startExecutor({ name: 'a', secret: SECRET, redisUrl: server.url, prefix: 'bench', basedir: join(dir, 'exec'), slots: 1, logger: quiet });
+  const client = new BbClient(server.url, 'bench');
+  try {
+    await client.control({ v: 1, type: 'force', builders: ['live'], owner: 'bench' });
+    let build;
+    while (!(build = (await master.store.lastBuilds('live', 1))[0]) || build.state !== 'running') await new Promise((r) => setTimeout(r, 20));
+    const port = master.http!.address!.port;
+    const lat: number[] = [];
+    const sse: number[] = [];
+    // When the master stored each line (its data event), to split the latency into executor+queue and store→SSE.
+    const storedAt = new Map<string, number>();
+    master.store.bus.on('build.log', (_b, _s, text) => {
+      for (const m of text.matchAll(/^t (\d{13})$/gm)) storedAt.set(m[1]!, Date.now());
+    });
+    await new Promise<void>((resolve, reject) => {
+      const req = get({ host: '127.0.0.1', port, path: `/builders/live/builds/${build.number}/events?s=0:0:1` }, (res) => {
+        let buf = '';
+        writeFileSync(go, '');
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          const now = Date.now();
+          buf += c;
+          let i;
+          while ((i = buf.indexOf('\n\n')) >= 0) {
+            const ev = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            if (ev.startsWith('event: end')) return (req.destroy(), resolve());
+            if (!ev.startsWith('event: log')) continue;
+            const data = JSON.parse(ev.slice(ev.indexOf('data: ') + 6)) as { lines: Array<[number, string]> };
+            for (const [, html] of data.lines) {
+              const m = /^t (\d{13})$/.exec(html);
+              if (!m) continue;
+              lat.push(now - Number(m[1]));
+              const at = storedAt.get(m[1]!);
+              if (at !== undefined) sse.push(now - at);
+            }
+          }
+        });
+      });
+      req.on('error', reject);
+    });
+    console.log(`live log line, printed → on the SSE client: p50 ${f1(pct(lat, 50))} ms  p95 ${f1(pct(lat, 95))} ms  (${lat.length} lines; executor flushes every 100 ms)`);
+    console.log(`live log line, stored by the master → on the SSE client: p50 ${f1(pct(sse, 50))} ms  p95 ${f1(pct(sse, 95))} ms`);
+  } finally {
+    await exec.stop();
+    await master.stop();
+    await client.close();
+    server.stop();
+  }
+}
+
+await renderBench();
+await liveBench();

@@ -1,0 +1,187 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { recordingLogger, startMasterWith } from '../harness/master-with.js';
+import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
+import { executorQueueName, QUEUES } from '../../src/queue/jobs.js';
+import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
+import type { Build } from '../../src/model/build.js';
+
+const run = promisify(execFile);
+
+const config = (steps: string, extra = '') => `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executorTimeout: 60,
+  ${extra}
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [{ name: 'linux', executors: ['a'], steps: ${steps} }],
+  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+}`;
+
+/** Each build appends a line to this file: how often a build really ran. */
+const countRuns = "[{ type: 'shell', name: 'work', command: 'echo run >> BASEDIR-runs; echo done' }]";
+
+describe('trust between the master and executors', () => {
+  let fx: PipelineFixture;
+  const procs: Proc[] = [];
+  const conns: Redis[] = [];
+  afterEach(async () => {
+    for (const p of procs.splice(0)) await p.kill('SIGKILL');
+    for (const c of conns.splice(0)) c.disconnect();
+    await fx?.close();
+  });
+
+  let spawned = 0;
+  const spawnExec = (secret: string, label = 'a') => {
+    // Each process logs to a file of its own.
+    const logDir = join(fx.dir, `logs-${++spawned}`);
+    mkdirSync(logDir);
+    const p = spawnExecutor({ name: 'a', secret, redisUrl: fx.redisUrl, prefix: fx.prefix, basedir: join(fx.dir, `exec-${label}`) }, logDir);
+    procs.push(p);
+    return p;
+  };
+  const redis = () => {
+    const c = new Redis(fx.redisUrl);
+    conns.push(c);
+    return c;
+  };
+  const force = () => fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
+  const finished = (n: number, timeoutMs = 60_000) =>
+    waitFor(`${n} finished builds`, async () => {
+      const builds = await fx.builds('linux');
+      return builds.filter((b) => b.state === 'finished').length >= n ? builds : null;
+    }, timeoutMs);
+  const runs = () => (existsSync(join(fx.dir, 'master-runs')) ? readFileSync(join(fx.dir, 'master-runs'), 'utf8').split('\n').filter(Boolean).length : 0);
+
+  it('a process with a wrong secret under a real name takes no job; it is reported in the log and in bb status', async () => {
+    fx = await PipelineFixture.create('wrongsecret', config(countRuns));
+    const { logger, lines } = recordingLogger();
+    await startMasterWith(fx, { logger });
+    spawnExec(SECRET_A, 'good');
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    const stale = spawnExec('a-stale-secret-0123456789', 'stale');
+    await waitFor('the stale process to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'));
+    // Both processes are up and listening; every build must still go to the one with the secret.
+    for (let i = 0; i < 6; i++) await force();
+    const builds = await finished(6);
+    expect(builds.map((b) => b.result)).toEqual(Array(6).fill('SUCCESS'));
+    expect(runs()).toBe(6);
+    expect(stale.log()).not.toContain('build accepted');
+    await waitFor('the stale process to say why it takes no job', () => stale.log().includes('the master has not accepted this executor'), 30_000);
+
+    const refused = (await getRefusedExecutors(fx.store, ['a'])).get('a')!;
+    expect(refused.reason).toContain('do not verify under the secret');
+    expect(lines.some((l) => l.msg === 'executor process refused' && l.session === refused.session)).toBe(true);
+    const env = { ...process.env, REDIS_URL: fx.redisUrl, BB_PREFIX: fx.prefix };
+    const text = (await run(process.execPath, ['bin/bb.js', 'status', 'linux'], { cwd: ROOT, env })).stdout;
+    expect(text).toContain(`executor a: refused a process on `);
+    expect(text).toContain(`(session ${refused.session})`);
+  }, 120_000);
+
+  it('of two live processes with the secret the newer one is accepted, the older one stops and is reported', async () => {
+    fx = await PipelineFixture.create('twolive', config(countRuns));
+    await fx.startMaster();
+    const older = spawnExec(SECRET_A, 'older');
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    const first = (await fx.store.getExecutor('a'))!.session;
+    spawnExec(SECRET_A, 'newer');
+    await waitFor('the newer process to be accepted', async () => {
+      const rec = await fx.store.getExecutor('a');
+      return rec && rec.session !== first && rec.state === 'connected';
+    });
+    expect(await older.exited).toBe(3);
+    expect(older.log()).toContain('another process under this executor name was accepted by the master after this one');
+    const refused = await waitFor('the older process to be reported', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'));
+    expect(refused).toMatchObject({ session: first, reason: expect.stringContaining('replaced by a newer process') });
+    await force();
+    expect((await finished(1)).map((b) => b.result)).toEqual(['SUCCESS']);
+  }, 120_000);
+
+  it('a replayed signed hello, of the current or an earlier session, changes nothing', async () => {
+    fx = await PipelineFixture.create('replay', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
+    const events = new Queue(QUEUES.executorEvents, { connection: redis(), prefix: fx.prefix });
+    // Capture each process's signed hello from Redis before any master reads it.
+    const hellos = async () => (await events.getWaiting()).filter((j) => JSON.stringify(j.data).includes('"hello"')).map((j) => j.data as unknown);
+    const p1 = spawnExec(SECRET_A, 'p1');
+    const [hello1] = await waitFor('the first hello in Redis', async () => ((await hellos()).length === 1 ? hellos() : null));
+    await p1.kill('SIGKILL');
+    spawnExec(SECRET_A, 'p2');
+    const both = await waitFor('the second hello in Redis', async () => ((await hellos()).length >= 2 ? hellos() : null));
+    const hello2 = both.find((h) => JSON.stringify(h) !== JSON.stringify(hello1));
+    await fx.startMaster();
+    const session2 = (hello2 as { payload: { session: string } }).payload.session;
+    await waitFor('the second process to be current', async () => {
+      const rec = await fx.store.getExecutor('a');
+      return rec?.session === session2 && rec.state === 'connected';
+    });
+    await force();
+    const running = await waitFor('the build to run', async () => ((await fx.builds('linux'))[0]?.state === 'running' ? (await fx.builds('linux'))[0] : null));
+
+    for (const h of [hello1, hello2, hello1]) await events.add('msg', h, { removeOnComplete: true, removeOnFail: 1000 });
+    await waitFor('the replays to be read', async () => {
+      const c = await events.getJobCounts('waiting', 'active', 'delayed');
+      return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
+    });
+    const rec = (await fx.store.getExecutor('a'))!;
+    expect(rec).toMatchObject({ session: session2, state: 'connected' });
+    expect((await fx.store.getBuild(running.id))!.state).toBe('running');
+
+    writeFileSync(join(fx.dir, 'master-go'), '');
+    const builds = await finished(1);
+    expect(builds.map((b: Build) => [b.result, b.executor])).toEqual([['SUCCESS', 'a']]);
+  }, 120_000);
+
+  it('a signed build job replayed to the restarted executor does not run again', async () => {
+    fx = await PipelineFixture.create('jobreplay', config(countRuns));
+    await fx.startMaster();
+    const p1 = spawnExec(SECRET_A, 'p1');
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    // Hold the process still so its job waits in Redis, where it is captured.
+    p1.child.kill('SIGSTOP');
+    await force();
+    const jobs = new Queue(executorQueueName('a'), { connection: redis(), prefix: fx.prefix });
+    const [job] = await waitFor('the job in Redis', async () => {
+      const waiting = await jobs.getWaiting();
+      return waiting.length ? waiting : null;
+    });
+    const captured = job!.data as unknown;
+    p1.child.kill('SIGCONT');
+    expect((await finished(1)).map((b) => b.result)).toEqual(['SUCCESS']);
+    expect(runs()).toBe(1);
+
+    await p1.kill('SIGTERM');
+    const p2 = spawnExec(SECRET_A, 'p1');
+    await waitFor('the restarted executor to be accepted', () => p2.log().includes('the master accepted this executor'), 30_000);
+    const replay = await jobs.add('build', captured, { jobId: 'replayed-job', removeOnComplete: false, removeOnFail: false, attempts: 1 });
+    const failedReason = await waitFor('the replayed job to be refused', async () => {
+      const j = await jobs.getJob(String(replay.id));
+      return j && (await j.getState()) === 'failed' ? j.failedReason : null;
+    }, 30_000);
+    expect(failedReason).toContain('refused: job is for session');
+    expect(runs()).toBe(1);
+  }, 120_000);
+
+  it('a build its executor does not start in time goes back in line and runs later', async () => {
+    fx = await PipelineFixture.create('unstarted', config(countRuns, 'startTimeout: 2,'));
+    await fx.startMaster();
+    const p = spawnExec(SECRET_A, 'p');
+    await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
+    // A process that holds the name and takes nothing (stopped; within the 60 s heartbeat timeout).
+    p.child.kill('SIGSTOP');
+    await force();
+    const retried = await waitFor('the unstarted build to be retried', async () => {
+      const [b] = await fx.builds('linux');
+      return b?.state === 'finished' ? b : null;
+    }, 30_000);
+    expect(retried).toMatchObject({ result: 'RETRY', text: 'not started within 2 s by executor a' });
+    p.child.kill('SIGCONT');
+    await waitFor('a later build to succeed', async () => (await fx.builds('linux')).find((b) => b.result === 'SUCCESS'), 60_000);
+    expect(await fx.store.pendingCount(['linux'])).toBe(0);
+  }, 120_000);
+});

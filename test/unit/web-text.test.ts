@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { ansiLine, stripAnsi, type AnsiState } from '../../src/web/ansi.js';
+import { escape, href, html, maskEmails, raw } from '../../src/web/html.js';
+import { parseCursors } from '../../src/web/live.js';
+import { groupBuilders } from '../../src/web/console-page.js';
+
+describe('web: escaping', () => {
+  it('escapes every interpolated value, keeps markup made by html or raw, joins arrays', () => {
+    const evil = `<script>alert(1)</script><img src=x onerror="a()"> 'q' & "d"`;
+    expect(html`<p title="${evil}">${evil}</p>`.text).toBe(
+      '<p title="&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;a()&quot;&gt; &#39;q&#39; &amp; &quot;d&quot;">&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=&quot;a()&quot;&gt; &#39;q&#39; &amp; &quot;d&quot;</p>',
+    );
+    expect(html`<ul>${['<a>', html`<li>ok</li>`]}</ul>`.text).toBe('<ul>&lt;a&gt;<li>ok</li></ul>');
+    expect(html`${raw('<b>')}${null}${undefined}${false}${0}`.text).toBe('<b>0');
+  });
+
+  it('shortens email addresses to their local part', () => {
+    expect(maskEmails('Brian Warner <warner@lothar.com>, b.w+ci@mail.example.org; not@an')).toBe('Brian Warner <warner@…>, b.w+ci@…; not@an');
+    expect(escape('a <x@y.io>')).toBe('a &lt;x@…&gt;');
+  });
+
+  it('makes paths from encoded segments', () => {
+    expect(href('builders', 'a b/c', 'builds', 3)).toBe('/builders/a%20b%2Fc/builds/3');
+    expect(href('builders', 'javascript:alert(1)')).toBe('/builders/javascript%3Aalert(1)');
+  });
+});
+
+describe('web: ANSI colours', () => {
+  it('turns SGR codes into classes, carries the state to the next line, escapes the text', () => {
+    const st: AnsiState = {};
+    expect(ansiLine('\x1b[1;31mred <b>\x1b[0m plain', st)).toBe('<span class="f1 ab">red &lt;b&gt;</span> plain');
+    expect(ansiLine('\x1b[32mgreen', st)).toBe('<span class="f2">green</span>');
+    expect(ansiLine('still', st)).toBe('<span class="f2">still</span>');
+    expect(ansiLine('\x1b[39m\x1b[44mon blue\x1b[49m', st)).toBe('<span class="b4">on blue</span>');
+    expect(ansiLine('\x1b[38;5;9mbright\x1b[38;5;200m\x1b[38;2;1;2;3mtrue\x1b[0m', {})).toBe('<span class="f9">bright</span><span class="f9">true</span>');
+    expect(ansiLine('\x1b[93mx\x1b[0m', {})).toBe('<span class="f11">x</span>');
+  });
+
+  it('drops other escape sequences and control characters; a carriage return rewrites the line', () => {
+    expect(ansiLine('\x1b[2K\x1b[1Gab\x07c\x1b]0;title\x07d', {})).toBe('abcd');
+    expect(ansiLine('10%\r50%\r100%', {})).toBe('100%');
+    expect(stripAnsi('\x1b[31mred\x1b[0m')).toBe('red');
+  });
+});
+
+describe('web: small parts', () => {
+  it('parses live cursors and ignores what is not one', () => {
+    expect(parseCursors('0:12:40,1:0:1,9:1:1,x,2:a:3', 3).map((c) => [c.step, c.chunk, c.line])).toEqual([
+      [0, 12, 40],
+      [1, 0, 1],
+    ]);
+    expect(parseCursors(null, 3)).toEqual([]);
+  });
+
+  it('groups builders by category then tier, in config order', () => {
+    const g = groupBuilders([
+      { name: 'a', tier: 'supported', category: 'os' },
+      { name: 'b', tier: 'unsupported', category: 'os' },
+      { name: 'c', tier: 'supported', category: 'os' },
+      { name: 'd', tier: 'supported', category: '' },
+    ]);
+    expect(g.map((x) => [x.label, x.rows.map((r) => r.name)])).toEqual([
+      ['os · supported', ['a', 'c']],
+      ['os · unsupported', ['b']],
+      ['uncategorised · supported', ['d']],
+    ]);
+  });
+});
