@@ -175,6 +175,7 @@ describe('retention', () => {
     expect(dry.stdout).toContain('dry run: nothing was deleted');
     expect(dry.stdout).toContain('builds: 3 would go (linux #1-3)');
     expect(dry.stdout).toContain('logs of builds: 1 would go (linux #4)');
+    expect(dry.stdout).toContain('redis keys: 15 would be deleted'); // 3 builds with 2 logs and tests each, 2 logs and tests of #4
     expect((await store.lastBuilds('linux', 10)).length).toBe(5);
     const real = await run(process.execPath, ['bin/bb.js', 'prune'], { cwd: ROOT, env });
     expect(real.stdout).toContain('builds: 3 pruned (linux #1-3)');
