@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
-import { Pruner } from '../../src/data/prune.js';
+import { Pruner, PruneStopped } from '../../src/data/prune.js';
 import { missingBuild, wasPruned } from '../../src/data/retention.js';
 import { createProblem } from '../../src/data/problems.js';
 import { retentionSchema, type RetentionPolicy } from '../../src/config/retention.js';
@@ -163,6 +163,24 @@ describe('retention', () => {
     expect(report.pruned).toEqual({ builds: 20, logs: 0, buildsets: 28, changes: 28 });
     expect((await store.lastBuilds('linux', 50)).length).toBe(5);
     expect((await store.lastBuilds('windows', 50)).length).toBe(5);
+  });
+
+  it('a pass stopped between slices (the master stopping) leaves a consistent store; the next pass finishes', async () => {
+    const { redis, clock, store, history } = await setup('ret-stop');
+    for (let i = 0; i < 12; i++) await history.build('linux');
+    await history.handledUpTo(12, 12);
+    clock.t += 100 * DAY;
+    const rules = policy({ builds: { maxAge: '1d', keepLast: 5 }, logs: false, changes: false, buildsets: false, slice: 2 });
+    let slices = 0;
+    const err = await new Pruner(store, rules, () => clock.t).run({ stopped: () => ++slices >= 2 }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PruneStopped);
+    const left = (await store.lastBuilds('linux', 50)).map((b) => b.number).sort((a, b) => a - b);
+    expect(left).toEqual([5, 6, 7, 8, 9, 10, 11, 12]); // two slices of two went
+    expect(await redis.get(store.keys.builderPruned('linux'))).toBe('4');
+    expect(await redis.exists(store.keys.log(3, 0), store.keys.tests(3), store.keys.build(3))).toBe(0);
+    const rest = await new Pruner(store, rules, () => clock.t).run();
+    expect(rest.pruned.builds).toBe(3);
+    expect((await store.lastBuilds('linux', 50)).length).toBe(5);
   });
 
   it('bb prune --dry-run and bb prune use the policy the master published', async () => {
