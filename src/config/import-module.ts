@@ -13,7 +13,7 @@ import { ConfigError, displayFile } from './errors.js';
  * ESM loader instead. Everything that stops that (no file, the module throws, no default export) is a
  * ConfigError about the file as a whole.
  */
-export async function importConfigModule(file: string): Promise<unknown> {
+export async function importConfigModule(file: string, opts: { settleMs?: number } = {}): Promise<unknown> {
   const fail = (message: string) => new ConfigError(file, [{ path: '', message }]);
   let isFile: boolean;
   try {
@@ -29,9 +29,37 @@ export async function importConfigModule(file: string): Promise<unknown> {
   } catch (err) {
     throw fail(`loading the module failed: ${describeThrown(err, file)}`);
   }
-  const value = defaultExport(mod);
+  let value = defaultExport(mod);
   if (value === undefined) throw fail('the module has no default export; end it with "export default defineConfig({...})"');
+  if (isThenable(value)) value = await settle(value, opts.settleMs ?? settleMsFromEnv(), fail, file);
+  // Settled: what a promise resolves to is never itself a promise, so no caller's await waits again.
   return value;
+}
+
+/** How long a default export that is a promise may take: $BB_CONFIG_TIMEOUT seconds, default 30. */
+function settleMsFromEnv(): number {
+  const s = Number(process.env.BB_CONFIG_TIMEOUT);
+  return Number.isFinite(s) && s > 0 ? s * 1000 : 30_000;
+}
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** A default export that is a promise: its value, or a ConfigError when it rejects or never settles. */
+async function settle(p: PromiseLike<unknown>, ms: number, fail: (m: string) => ConfigError, file: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(fail(`the default export is a promise that did not settle within ${ms / 1000} s; export the config object itself, or make the promise resolve (BB_CONFIG_TIMEOUT=seconds allows longer)`)), ms);
+  });
+  try {
+    return await Promise.race([Promise.resolve(p), timeout]);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw fail(`the default export is a promise that rejected: ${describeThrown(err, file)}`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -69,14 +97,9 @@ function defaultExport(mod: Record<string, unknown>): unknown {
 }
 
 /** The thrown error's message, and where in the config file it was thrown when the stack shows it. */
-function describeThrown(err: unknown, file: string): string {
-  if (!(err instanceof Error)) return String(err);
-  // esbuild's syntax errors span lines; a problem is one line.
-  const message = (err.message || err.name)
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .join(' ');
+export function describeThrown(err: unknown, file: string): string {
+  if (!(err instanceof Error)) return oneLine(String(err));
+  const message = oneLine(err.message || err.name);
   const url = pathToFileURL(file).href;
   const frame = (err.stack ?? '')
     .split('\n')
@@ -84,4 +107,15 @@ function describeThrown(err: unknown, file: string): string {
     .find((line) => line.includes(url) || line.includes(file));
   const where = frame ? /:(\d+):(\d+)\)?\s*$/.exec(frame) : null;
   return where ? `${message} (at ${displayFile(file)}:${where[1]}:${where[2]})` : message;
+}
+
+/** esbuild's syntax errors span lines and loaders may name a module by a long data: URL; a problem is one short line. */
+function oneLine(text: string): string {
+  const line = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/data:[^\s)'"]{40,}/g, 'data:…');
+  return line.length > 500 ? `${line.slice(0, 499)}…` : line;
 }

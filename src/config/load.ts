@@ -1,5 +1,6 @@
 import { dirname, resolve } from 'node:path';
-import { importConfigModule } from './import-module.js';
+import { describeThrown, importConfigModule } from './import-module.js';
+import { ConfigError } from './errors.js';
 import type { MasterConfig } from './schema.js';
 import { validateConfig } from './validate.js';
 
@@ -22,6 +23,12 @@ export interface LoadedConfig {
 export async function loadConfig(path: string): Promise<LoadedConfig> {
   const file = resolve(path);
   const raw = await importConfigModule(file);
-  const { config, secrets } = validateConfig(raw, { file, baseDir: dirname(file) });
-  return { path: file, config, secrets };
+  try {
+    const { config, secrets } = validateConfig(raw, { file, baseDir: dirname(file) });
+    return { path: file, config, secrets };
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    // A getter that throws, a proxy that refuses: the config cannot even be read.
+    throw new ConfigError(file, [{ path: '', message: `reading the config failed: ${describeThrown(err, file)}` }]);
+  }
 }

@@ -10,10 +10,11 @@ import { checkSteps } from './steps.js';
 import { checkTimedSchedulers } from './timed.js';
 import { checkUsers } from './users.js';
 import { checkPackages } from './packages.js';
+import { checkProperties } from './properties.js';
 import type { Check } from './types.js';
 
 /** The checks that span more than one option, run after the schema (secrets are read separately). */
-export const CROSS_CHECKS: readonly Check[] = [checkUniqueNames, checkReferences, checkSteps, checkBranches, checkGlobs, checkChat, checkDependents, checkTimedSchedulers, (c) => checkUsers(c), checkPackages];
+export const CROSS_CHECKS: readonly Check[] = [checkUniqueNames, checkReferences, checkSteps, checkBranches, checkGlobs, checkChat, checkDependents, checkTimedSchedulers, (c) => checkUsers(c), checkPackages, checkProperties];
 
 export function crossCheck(config: RawRecord): LocatedProblem[] {
   return CROSS_CHECKS.flatMap((check) => check(config));
