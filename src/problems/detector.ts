@@ -33,7 +33,7 @@ export class ProblemDetector {
   /** A sweep of suspected Problems is due (at start, and after a BuildSet completed). */
   private sweepDue = true;
   private timer?: NodeJS.Timeout;
-  private readonly flaky: FlakyMemory;
+  private flaky: FlakyMemory;
 
   constructor(
     private readonly store: Store,
@@ -45,6 +45,11 @@ export class ProblemDetector {
   ) {
     this.flaky = new FlakyMemory(store, config.problems.flaky, now);
     this.kicker = new Kicker(() => this.pass(), (err) => this.log.error({ err }, 'problem detection failed'));
+  }
+
+  /** The config was replaced in place (`bb reconfig`): take its flaky-test settings. */
+  refresh(): void {
+    this.flaky = new FlakyMemory(this.store, this.config.problems.flaky, this.now);
   }
 
   start(): void {
