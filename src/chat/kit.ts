@@ -6,6 +6,7 @@
  */
 export { NOTIFY_EVENTS, type NotifyEvent } from '../config/schema.js';
 export { stepLogUrl } from '../notify/news.js';
+export { formatTarget } from './target.js';
 export { details, historyLines, oneLine, short, testPage } from '../problems/describe.js';
 export { headline } from '../problems/subject-text.js';
 export { audienceOf, describeAudience, type Audience } from '../notify/audience.js';

@@ -4,6 +4,8 @@ import type { Db } from './db.js';
 /** While packages are halted by a red supported builder. */
 export interface PackagesHalt {
   builder: string;
+  /** Every supported builder red while halted (older records name only `builder`). */
+  builders?: string[];
   since?: number;
   revision?: string;
 }
@@ -48,9 +50,18 @@ export class TiersRepo {
 
   // ---- packages -----------------------------------------------------------------------------
 
-  /** Halts packages; true when they were not halted before (announce once). */
-  async haltPackages(halt: PackagesHalt): Promise<boolean> {
-    return (await this.db.redis.set(this.db.keys.packagesHalted, JSON.stringify(halt), 'NX')) === 'OK';
+  async packagesHalt(): Promise<PackagesHalt | null> {
+    return this.db.getJson<PackagesHalt>(this.db.keys.packagesHalted);
+  }
+
+  /** Halts packages (`replace`: over an earlier halt); true when this call wrote it (announce once). */
+  async haltPackages(halt: PackagesHalt, replace: boolean): Promise<boolean> {
+    const key = this.db.keys.packagesHalted;
+    return (replace ? await this.db.redis.set(key, JSON.stringify(halt)) : await this.db.redis.set(key, JSON.stringify(halt), 'NX')) === 'OK';
+  }
+
+  async hasPackage(revision: string): Promise<boolean> {
+    return (await this.db.redis.hexists(this.db.keys.packagesMade, revision)) === 1;
   }
 
   /** Resumes packages; true when they were halted. */
