@@ -1,4 +1,5 @@
 import type { BuilderHealth, PackageRecord, Tier, TierOverride, TreeState } from '../model/tier.js';
+import { ActionError } from '../actions/error.js';
 /** Open Problems on a builder, as the tree needs them (src/problems `openProblemsOn`, injected). */
 export interface ProblemsSource {
   openOn(builder: string): Promise<Array<{ id: number; tests: string[]; guilty: string[]; firstBadRevision: string }>>;
@@ -26,4 +27,4 @@ export interface TiersApi {
   openTree(by: string, heardIn?: string): Promise<boolean>;
 }
 
-export class TierError extends Error {}
+export class TierError extends ActionError {}
