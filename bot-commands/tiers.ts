@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../src/chat/command.js';
-import { formatDuration, formatSpan, showRev, type BuilderHealth } from '../src/tiers/index.js';
+import { formatDuration, formatSpan } from '../src/model/duration.js';
+import { showRev, type BuilderHealth } from '../src/chat/kit.js';
 
 function line(h: BuilderHealth, now: number): string {
   const state = h.state === 'none' ? 'no builds yet' : `${h.state}${h.since !== undefined ? ` for ${formatSpan(now - h.since)}` : ''}${h.state === 'red' && h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}`;

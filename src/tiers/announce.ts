@@ -3,7 +3,6 @@ import { parseTarget } from '../chat/target.js';
 import type { MasterConfig } from '../config/schema.js';
 import { pushOutbox } from '../data/outbox.js';
 import type { Store } from '../data/store.js';
-import { getUser } from '../data/users.js';
 import type { Logger } from '../log.js';
 import { audienceKey } from '../notify/audience.js';
 import type { Reach } from '../notify/reach.js';
@@ -40,7 +39,7 @@ export class TierAnnouncer {
   /** The channels subscribed to the `tiers` class now. */
   async channels(): Promise<string[]> {
     if (this.fixed) return this.fixed;
-    const subs = new SubscriptionStore(this.store.redis, this.store.keys.db, this.config.chat?.announce ?? []);
+    const subs = new SubscriptionStore(this.store.subscriptions, this.config.chat?.announce ?? []);
     return (await subs.audiences()).filter((a) => a.audience.kind === 'channel' && a.events.includes('tiers')).map((a) => audienceKey(a.audience));
   }
 
@@ -66,7 +65,7 @@ export class TierAnnouncer {
 
   /** An owner hears it where they are: a DM where they are active on chat, otherwise email. */
   private async tell(name: string, text: string, builder: string): Promise<void> {
-    const u = await getUser(this.store, name);
+    const u = await this.store.users.get(name);
     if (!u) return;
     const reach = this.reach?.();
     if (reach) {

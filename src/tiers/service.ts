@@ -216,9 +216,7 @@ export class TierService implements TiersApi {
       if (tier !== 'supported' || name === this.gate.builder) continue;
       const h = await health(this.opts.store, name, tier);
       if (h.state !== 'red' || h.since === undefined || this.now() - h.since < after) continue;
-      const key = this.opts.store.keys.tierSuggested;
-      if ((await this.opts.store.redis.hget(key, name)) === String(h.since)) continue;
-      await this.opts.store.redis.hset(key, name, String(h.since));
+      if (!(await this.opts.store.tiers.noteSuggested(name, h.since))) continue;
       await this.say(`${name} has been red for ${formatSpan(this.now() - h.since)}${h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}; if it cannot be fixed soon: demote ${name} because <reason>`, name);
     }
   }

@@ -134,7 +134,7 @@ describe('tiers and packages, with real executors and Redis', () => {
     const again = await t.fx.startMaster();
     const h = (await again.tiers.list()).find((x) => x.builder === 'windows');
     expect(h).toMatchObject({ tier: 'supported' });
-    expect(await t.fx.store.redis.hget(t.fx.store.keys.tierOverrides, 'windows')).toBeNull();
+    expect(await t.fx.redis.hget(t.fx.keys.tierOverrides, 'windows')).toBeNull();
   });
 
   it('chat: tiers, packages and tree for anyone; demote, promote and tree close/open need permission', async () => {
