@@ -1,11 +1,10 @@
 import { ProblemDetector } from './problems/detector.js';
 import { join, resolve } from 'node:path';
-import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
-import { Store } from './data/store.js';
-import type { ConfigSummary } from './model/records.js';
-import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
+import type { Store } from './data/store.js';
+import { connectStore } from './data/connect.js';
+import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
@@ -20,10 +19,12 @@ import { stopBuild, StopError } from './process/stop.js';
 import { submitTry, TryError } from './process/try.js';
 import { Superseder } from './process/supersede.js';
 import { DependentSchedulers } from './schedulers/dependent.js';
-import { GitPoller } from './changes/gitpoller.js';
-import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
+import type { GitPoller } from './changes/gitpoller.js';
+import { startPollers, summarize } from './master-parts.js';
 import { startAnnouncer, type Announcer } from './notify/announcer.js';
 import type { ChatService } from './chat/service.js';
+import type { MasterChatDeps } from './chat/master-chat.js';
+import { Reconfigurer, type ReconfigHost, type ReconfigOutcome } from './master-reconfig.js';
 import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
@@ -34,7 +35,7 @@ import { openProblemsByBuilder, openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
-import { guardStart } from './process/start-guard.js';
+import { guardStart } from './data/start-guard.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail, MasterLease } from './data/guardrails.js';
 
@@ -50,6 +51,8 @@ export interface MasterOptions {
   chatTuning?: ChatTuning;
   /** The clock periodic and nightly schedulers read (epoch ms). Default `Date.now`; tests move a fake one. */
   clock?: () => number;
+  /** The config module, read again by `reload()` (`bb reconfig`, SIGHUP). */
+  configFile?: string;
 }
 
 /**
@@ -76,10 +79,9 @@ export class Master {
   /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
   readonly tiers: TierService;
   /** Retention: prunes old history in the background (src/data/prune.ts). */
-  readonly retention: BackgroundPruning;
-  private readonly redis: Redis;
+  retention: BackgroundPruning;
   private mailerInstance?: Mailer;
-  private readonly pollers: GitPoller[] = [];
+  private pollers: GitPoller[] = [];
   private lease?: MasterLease;
   /** What the start-up guardrails warned about (README "State in Redis"); `bb status` and `/healthz` show them. */
   guardrails: Guardrail[] = [];
@@ -87,13 +89,13 @@ export class Master {
   private announcer?: Announcer;
   private chatReady?: Promise<ChatService>;
   private httpServer?: WebhookServer;
+  private readonly reconfigurer = new Reconfigurer(() => this.reconfigHost());
 
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
     this.log = opts.logger ?? createLogger('bb-master');
     const url = opts.redisUrl ?? config.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    this.redis = redisConnection(url, false);
-    this.store = new Store(this.redis, config.redis.prefix);
+    this.store = connectStore(url, config.redis.prefix);
     this.queues = new MasterQueues(url, config.redis.prefix, this.log);
     const tracker = new BuildTracker(this.store, this.log);
     this.registry = new ExecutorRegistry(this.store, this.queues, config, opts.secrets, tracker, this.log);
@@ -106,18 +108,11 @@ export class Master {
     this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }));
     const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
     this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors, opts.clock);
-    const mailer = { send: (m: Mail) => this.needMailer().send(m), close: () => undefined };
     this.hassler = new Hassler({
       store: this.store,
       config,
       queues: this.queues,
-      reach: new Reach({
-        chat: () => this.chatService,
-        ...(config.users.smtp ? { mailer } : {}),
-        users: config.users,
-        idleAfterMs: config.problems.hassle.idleAfter,
-        log: this.log.child({ part: 'hassle' }),
-      }),
+      reach: this.makeReach(),
       log: this.log.child({ part: 'hassle' }),
       ...(opts.clock ? { now: opts.clock } : {}),
     });
@@ -127,8 +122,94 @@ export class Master {
       config,
       log: this.log.child({ part: 'tiers' }),
       outbox: () => this.chatService,
+      reach: () => this.tiersReach,
       problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
     });
+  }
+
+  private tiersReachMade?: Reach;
+  /** How builder owners hear of demotions and promotions: the same reach as reminders. */
+  private get tiersReach(): Reach {
+    return (this.tiersReachMade ??= this.makeReach());
+  }
+
+  /** How reminders reach people (chat, or mail through `users.smtp`), from the config as it is now. */
+  private makeReach(): Reach {
+    const { config } = this.opts;
+    const mailer = { send: (m: Mail) => this.needMailer().send(m), close: () => undefined };
+    return new Reach({
+      chat: () => this.chatService,
+      ...(config.users.smtp ? { mailer } : {}),
+      users: config.users,
+      idleAfterMs: config.problems.hassle.idleAfter,
+      log: this.log.child({ part: 'hassle' }),
+    });
+  }
+
+  /** Reads the config file again and applies it (`bb reconfig`, SIGHUP); see src/master-reconfig.ts. */
+  reload(): Promise<ReconfigOutcome> {
+    return this.reconfigurer.reload(this.opts.configFile);
+  }
+
+  /** Applies a checked config to the running master, in place (src/master-reconfig.ts). */
+  reconfigure(next: { config: MasterConfig; secrets: Map<string, string> }): Promise<ReconfigOutcome> {
+    return this.reconfigurer.apply(next);
+  }
+
+  /** What src/master-reconfig.ts reaches of the master. */
+  private reconfigHost(): ReconfigHost {
+    return {
+      config: this.opts.config,
+      secrets: this.opts.secrets,
+      log: this.log,
+      refresh: async (smtpChanged) => {
+        if (smtpChanged) {
+          this.mailerInstance?.close();
+          this.mailerInstance = undefined;
+        }
+        await this.store.putConfigSummary(summarize(this.opts.config));
+        this.schedulers.refresh();
+        await this.timed.refresh();
+        await this.dependents.refresh();
+        this.superseder.refresh();
+        this.distributor.refresh();
+        this.problems.refresh();
+        this.hassler.refresh(this.makeReach());
+        this.tiersReachMade = undefined;
+      },
+      retention: {
+        restart: async () => {
+          await this.retention.stop();
+          this.retention = new BackgroundPruning(this.store, this.opts.config.retention, this.log.child({ part: 'retention' }), this.opts.clock);
+          this.retention.start();
+        },
+      },
+      pollers: {
+        restart: async () => {
+          await Promise.all(this.pollers.map((p) => p.stop()));
+          this.pollers = startPollers(this.opts.config, this.store, this.log, this.opts.baseDir ?? process.cwd());
+        },
+      },
+      http: { restart: () => this.restartHttp() },
+      chat: {
+        service: () => this.chatService,
+        start: async () => void (await this.ensureChat()),
+        stop: async () => {
+          await this.announcer?.stop();
+          await this.chatService?.stop();
+          this.announcer = undefined;
+          this.chatService = undefined;
+          this.chatReady = undefined;
+        },
+        reconfigure: async (service) => {
+          const { masterBotApi } = await import('./chat/master-chat.js');
+          const remade = await service.reconfigure(this.opts.config.chat!, masterBotApi(this.chatDeps(), this.opts.config.chat!));
+          await this.announcer?.stop();
+          this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: service, log: this.log.child({ part: 'announcer' }) });
+          return remade;
+        },
+      },
+    };
   }
 
   /** The pooled SMTP transport of `users.smtp`, made on first use; undefined without one. */
@@ -165,7 +246,7 @@ export class Master {
       ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
-      await this.redis.quit().catch(() => undefined);
+      await this.store.close();
       throw err;
     }
     await this.store.putConfigSummary(summarize(config));
@@ -210,6 +291,7 @@ export class Master {
             job.data,
           );
         }
+        if (job.data?.type === 'reconfig') return await this.reload();
         if (job.data?.type === 'try') return await submitTry(this.store, config, job.data);
         if (job.data?.type === 'user') return await userControl(this.store, job.data);
         return await forceBuild(this.store, config, job.data);
@@ -219,37 +301,25 @@ export class Master {
       }
     });
 
-    const base = this.opts.baseDir ?? process.cwd();
-    for (const repo of config.repositories) {
-      if (repo.pollInterval <= 0) continue;
-      const poller = new GitPoller({
-        name: repo.name,
-        url: repo.url,
-        branches: repo.branches,
-        project: repo.project,
-        mirrorDir: join(resolve(base, config.basedir), 'mirrors', repo.name),
-        state: { load: () => this.store.pollerTips(repo.name) },
-        emit: async (changes, tips) => {
-          await this.store.addPolledChanges(changes.map((c) => changeInputToFields(c)), { poller: repo.name, tips });
-        },
-        logger: this.log.child({ poller: repo.name }),
-        baseDir: base,
-      });
-      poller.start(repo.pollInterval * 1000);
-      this.pollers.push(poller);
-    }
+    this.pollers = startPollers(config, this.store, this.log, this.opts.baseDir ?? process.cwd());
 
     if (config.chat) await this.ensureChat();
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
     await this.hassler.start();
-    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, {
+    await this.restartHttp();
+    this.retention.start();
+    this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** Starts the webhooks and web pages of `config.http` (stopping a running server first). */
+  private async restartHttp(): Promise<void> {
+    await this.httpServer?.stop();
+    this.httpServer = await startWebhooks(this.opts.config, this.store, this.log, process.env, {
       tiers: this.tiers,
       tierInfo: () => this.tiers.overrides.tiers(),
       chat: () => this.chatHealth(),
       health: async () => ({ ...(await masterStatus(this.store)) }),
     });
-    this.retention.start();
-    this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
 
   /** Each chat transport and whether it is connected (null: it cannot tell), for /healthz. */
@@ -288,7 +358,11 @@ export class Master {
   /** The chat modules (irc-framework, matrix-bot-sdk) load only when a master has chat. */
   private async makeChat(): Promise<ChatService> {
     const { masterChat } = await import('./chat/master-chat.js');
-    return masterChat({
+    return masterChat(this.chatDeps());
+  }
+
+  private chatDeps(): MasterChatDeps {
+    return {
       store: this.store,
       config: this.opts.config,
       log: this.log,
@@ -298,7 +372,7 @@ export class Master {
       ...(this.opts.clock ? { now: this.opts.clock } : {}),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
-    });
+    };
   }
 
   /** Poll every repository now (tests and `bb poll`). */
@@ -321,34 +395,7 @@ export class Master {
     this.distributor.stop();
     await this.queues.close();
     await this.lease?.release();
-    await this.redis.quit().catch(() => undefined);
+    await this.store.close();
     this.log.info('master stopped');
   }
-}
-
-function summarize(config: MasterConfig): ConfigSummary {
-  return {
-    title: config.title,
-    ...(config.titleUrl ? { titleUrl: config.titleUrl } : {}),
-    ...(config.chat ? { botName: config.chat.botName } : {}),
-    builders: config.builders.map((b) => ({
-      name: b.name,
-      executors: b.executors,
-      tier: b.tier,
-      ...(b.category ? { category: b.category } : {}),
-      ...(b.description ? { description: b.description } : {}),
-    })),
-    schedulers: config.schedulers.map((s) => ({
-      name: s.name,
-      type: s.type,
-      builders: s.builders,
-      ...('branch' in s && s.branch ? { branch: s.branch } : {}),
-    })),
-    executors: config.executors.map((e) => e.name),
-    retention: config.retention,
-  };
-}
-
-function changeInputToFields(c: ChangeInput): ChangeFields {
-  return changeInputSchema.parse(c);
 }
