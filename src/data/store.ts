@@ -1,7 +1,7 @@
 import type { Redis, ChainableCommander } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { Change, ChangeFields } from '../model/change.js';
-import type { Build, BuildRequest, BuildSet, SourceStamp, StepState, TestCaseResult } from '../model/build.js';
+import { sourceProperties, type Build, type BuildRequest, type BuildSet, type SourceStamp, type StepState, type TestCaseResult } from '../model/build.js';
 import { isFailing, worstOf, type Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
 import { Kicker, KeyedMutex } from '../util/mutex.js';
@@ -355,7 +355,7 @@ export class Store {
         sourcestamp: skip.length ? { ...bs.sourcestamp, changeIds } : bs.sourcestamp,
         blamelist,
         ...(skip.length ? { collapsedRequestIds: skip.map((r) => r.id) } : {}),
-        properties: { ...properties, ...bs.properties, buildnumber: number, builder: req.builder, executor, scheduler: bs.scheduler },
+        properties: { ...properties, ...bs.properties, ...sourceProperties(bs), buildnumber: number, builder: req.builder, executor, scheduler: bs.scheduler },
         steps: steps.map((s, i): StepState => ({ name: stepName(s, i), state: 'pending' })),
       };
       const updated: BuildRequest = { ...req, state: 'claimed', buildIds: [...req.buildIds, buildId] };
@@ -734,3 +734,4 @@ export class Store {
     return raw === null ? null : (JSON.parse(raw) as T);
   }
 }
+
