@@ -27,6 +27,8 @@ import { Master } from '../src/master.js';
 import { startExecutor } from '../executor/executor.js';
 import { BbClient } from '../src/queue/client.js';
 import { HistoryWriter } from '../test/harness/history.js';
+import { PAGE_LINES } from '../src/web/log-page.js';
+import { STEP_LINES } from '../src/web/build-page.js';
 
 const BUILDERS = Number(process.env.BENCH_BUILDERS ?? 1000);
 const BUILDS = Number(process.env.BENCH_BUILDS ?? 100_000);
@@ -54,17 +56,19 @@ function pct(xs: number[], p: number): number {
 
 const f1 = (n: number) => n.toFixed(1);
 
-async function timed(port: number, paths: () => string, runs: number): Promise<{ p50: number; p95: number; bytes: number }> {
+async function timed(port: number, paths: () => string, runs: number): Promise<{ p50: number; p95: number; bytes: number; cpu: number }> {
   for (let i = 0; i < Math.min(10, runs); i++) await fetch(port, paths());
   const ms: number[] = [];
   let bytes = 0;
+  const cpu0 = process.cpuUsage();
   for (let i = 0; i < runs; i++) {
     const r = await fetch(port, paths());
     if (r.status !== 200) throw new Error(`GET ${paths()} answered ${r.status}`);
     ms.push(r.ms);
     bytes = r.bytes;
   }
-  return { p50: pct(ms, 50), p95: pct(ms, 95), bytes };
+  const cpu = process.cpuUsage(cpu0);
+  return { p50: pct(ms, 50), p95: pct(ms, 95), bytes, cpu: (cpu.user + cpu.system) / 1000 / runs };
 }
 
 function configFor(builders: string[], extra: Record<string, unknown> = {}) {
@@ -134,15 +138,13 @@ async function renderBench(): Promise<void> {
     const css = await fetch(port, '/static/bb.css');
     const js = await fetch(port, '/static/bb.js');
     const build = await timed(port, () => `/builders/${names[Math.floor(Math.random() * names.length)]}/builds/${1 + Math.floor(Math.random() * perBuilder)}`, RUNS);
-    console.log(`GET /                     p50 ${f1(home.p50)} ms  p95 ${f1(home.p95)} ms  (${RUNS} requests, ${BUILDERS} builders)`);
+    console.log(`GET /                     p50 ${f1(home.p50)} ms  p95 ${f1(home.p95)} ms  (${RUNS} requests, ${BUILDERS} builders; ${f1(home.cpu)} ms CPU each in this process)`);
     console.log(`page weight of /          ${f1((home.bytes + css.bytes + js.bytes) / 1024)} KB (HTML ${f1(home.bytes / 1024)} + CSS ${f1(css.bytes / 1024)} + JS ${f1(js.bytes / 1024)}), uncompressed`);
-    console.log(`GET a build page          p50 ${f1(build.p50)} ms  p95 ${f1(build.p95)} ms  (${RUNS} random builds of ${BUILDS})`);
+    console.log(`GET a build page          p50 ${f1(build.p50)} ms  p95 ${f1(build.p95)} ms  (${RUNS} random builds of ${BUILDS}; ${f1(build.cpu)} ms CPU each)`);
     const n = await bigLog(store, names[0]!);
-    const heap0 = process.memoryUsage().heapUsed;
     const first = await timed(port, () => `/builders/${names[0]}/builds/${n}/steps/0/log`, Math.min(RUNS, 20));
     const page = await timed(port, () => `/builders/${names[0]}/builds/${n}`, Math.min(RUNS, 20));
-    const heap = (process.memoryUsage().heapUsed - heap0) / 1024 / 1024;
-    console.log(`${LOG_LINES}-line log: first screen (5,000 lines) p50 ${f1(first.p50)} ms, ${f1(first.bytes / 1024)} KB; its build page (1,000 lines) p50 ${f1(page.p50)} ms; heap grew ${f1(heap)} MiB`);
+    console.log(`${LOG_LINES}-line log: first screen (${PAGE_LINES} lines) p50 ${f1(first.p50)} ms, ${f1(first.bytes / 1024)} KB; its build page (${STEP_LINES} lines of it) p50 ${f1(page.p50)} ms`);
     await http.stop();
   } finally {
     await redis.quit();
@@ -168,6 +170,12 @@ async function liveBench(): Promise<void> {
     while (!(build = (await master.store.lastBuilds('live', 1))[0]) || build.state !== 'running') await new Promise((r) => setTimeout(r, 20));
     const port = master.http!.address!.port;
     const lat: number[] = [];
+    const sse: number[] = [];
+    // When the master stored each line (its data event), to split the latency into executor+queue and store→SSE.
+    const storedAt = new Map<string, number>();
+    master.store.bus.on('build.log', (_b, _s, text) => {
+      for (const m of text.matchAll(/^t (\d{13})$/gm)) storedAt.set(m[1]!, Date.now());
+    });
     await new Promise<void>((resolve, reject) => {
       const req = get({ host: '127.0.0.1', port, path: `/builders/live/builds/${build.number}/events?s=0:0:1` }, (res) => {
         let buf = '';
@@ -185,7 +193,10 @@ async function liveBench(): Promise<void> {
             const data = JSON.parse(ev.slice(ev.indexOf('data: ') + 6)) as { lines: Array<[number, string]> };
             for (const [, html] of data.lines) {
               const m = /^t (\d{13})$/.exec(html);
-              if (m) lat.push(now - Number(m[1]));
+              if (!m) continue;
+              lat.push(now - Number(m[1]));
+              const at = storedAt.get(m[1]!);
+              if (at !== undefined) sse.push(now - at);
             }
           }
         });
@@ -193,6 +204,7 @@ async function liveBench(): Promise<void> {
       req.on('error', reject);
     });
     console.log(`live log line, printed → on the SSE client: p50 ${f1(pct(lat, 50))} ms  p95 ${f1(pct(lat, 95))} ms  (${lat.length} lines; executor flushes every 100 ms)`);
+    console.log(`live log line, stored by the master → on the SSE client: p50 ${f1(pct(sse, 50))} ms  p95 ${f1(pct(sse, 95))} ms`);
   } finally {
     await exec.stop();
     await master.stop();

@@ -5,6 +5,7 @@ import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
 import type { ClaimRecord } from '../model/claim.js';
 import type { SchedulerSwitch } from '../model/scheduler-switch.js';
 import type { User } from '../model/user.js';
+import type { HassleEntry } from '../model/hassle.js';
 import type { Problem } from '../model/problem.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
@@ -44,6 +45,8 @@ export interface DataEvents {
   'problem.resolved': [Problem];
   /** Someone acked, snoozed, said `not me`, or watched a Problem. */
   'problem.changed': [Problem];
+  /** A line of a Problem's reminder log was written (a reminder sent, held, paused, capped or failed). */
+  'hassle.recorded': [number, HassleEntry];
 }
 
 export class DataBus {

@@ -54,6 +54,7 @@ export async function recordHassle(store: Store, id: number, entry: HassleEntry,
   if (marker) m.sadd(keys.sent(id), marker);
   if (person) m.zadd(keys.person(person), entry.at, `${id}|${entry.step}|${entry.via}|${entry.at}`).zremrangebyscore(keys.person(person), '-inf', entry.at - 86_400_000);
   await m.exec();
+  store.bus.emit('hassle.recorded', id, entry);
 }
 
 export async function hassleLog(store: Store, id: number): Promise<HassleEntry[]> {

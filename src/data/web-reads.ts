@@ -3,15 +3,32 @@ import type { Build } from '../model/build.js';
 
 /** Reads the web pages need beyond the Store's own: several builders at once, logs in pages. */
 
-/** The newest `k` builds of each builder (newest first), in two round trips for any number of builders. */
+/**
+ * For each builder (KEYS: its builds zset), the records of its newest ARGV[2] builds (ARGV[1]: the
+ * build key prefix): one round trip for any number of builders, run inside Redis.
+ */
+const LATEST_SCRIPT = `
+local out = {}
+local k = tonumber(ARGV[2])
+for i, key in ipairs(KEYS) do
+  local ids = redis.call('ZREVRANGE', key, 0, k - 1)
+  for _, id in ipairs(ids) do
+    local rec = redis.call('GET', ARGV[1] .. id)
+    if rec then out[#out + 1] = rec end
+  end
+end
+return out`;
+
+/** The newest `k` builds of each builder (newest first), in one round trip for any number of builders. */
 export async function latestBuildsOf(store: Store, builders: string[], k: number): Promise<Map<string, Build[]>> {
   const out = new Map<string, Build[]>(builders.map((b) => [b, []]));
   if (!builders.length || k < 1) return out;
-  const pipe = store.redis.pipeline();
-  for (const b of builders) pipe.zrevrange(store.keys.builderBuilds(b), 0, k - 1);
-  const res = (await pipe.exec()) ?? [];
-  const ids = res.flatMap(([, v]) => ((v as string[] | null) ?? []).map(Number));
-  for (const build of await store.getBuilds(ids)) out.get(build.builder)?.push(build);
+  const prefix = store.keys.build(0).slice(0, -1);
+  const raw = (await store.redis.eval(LATEST_SCRIPT, builders.length, ...builders.map((b) => store.keys.builderBuilds(b)), prefix, String(k))) as string[];
+  for (const r of raw) {
+    const build = JSON.parse(r) as Build;
+    out.get(build.builder)?.push(build);
+  }
   return out;
 }
 

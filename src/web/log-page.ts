@@ -7,7 +7,7 @@ import { buildPath, stepLogPath } from './build-page.js';
 import { notFoundPage } from './errors.js';
 
 /** Lines per screen of a step's own log page. */
-export const PAGE_LINES = 5000;
+export const PAGE_LINES = 2000;
 
 /** The step's index from its number or its name. */
 export function stepIndex(steps: Array<{ name: string }>, key: string): number | undefined {

@@ -25,6 +25,7 @@ export class WebMetrics {
       registers: r,
     });
     const changes = new Counter({ name: 'bb_changes_received_total', help: 'Changes stored, by source (poller, webhook, sendchange).', labelNames: ['source'], registers: r });
+    const reminders = new Counter({ name: 'bb_reminders_total', help: 'Hassle reminders by how they went (irc, matrix, shell, email, channel, none) and outcome (sent, held, failed, ...).', labelNames: ['via', 'outcome'], registers: r });
     const problems = new Counter({ name: 'bb_problems_total', help: 'Problems opened, turned flaky or resolved.', labelNames: ['event'], registers: r });
     new Gauge({
       name: 'bb_pending_requests',
@@ -69,6 +70,7 @@ export class WebMetrics {
       }),
       store.bus.on('change.new', (c) => changes.inc({ source: c.source || 'unknown' })),
       store.bus.on('problem.opened', () => problems.inc({ event: 'opened' })),
+      store.bus.on('hassle.recorded', (_id, e) => reminders.inc({ via: e.via, outcome: e.outcome })),
       store.bus.on('problem.flaky', () => problems.inc({ event: 'flaky' })),
       store.bus.on('problem.resolved', () => problems.inc({ event: 'resolved' })),
     );

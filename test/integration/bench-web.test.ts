@@ -13,10 +13,11 @@ describe('bench:web (a tiny run)', () => {
       env: { ...process.env, BENCH_BUILDERS: '12', BENCH_BUILDS: '120', BENCH_RUNS: '5', BENCH_LOG_LINES: '3000', BENCH_LIVE_LINES: '10' },
     });
     expect(stdout).toMatch(/^history: 120 builds on 12 builders written in [\d.]+ s$/m);
-    expect(stdout).toMatch(/^GET \/ +p50 [\d.]+ ms {2}p95 [\d.]+ ms {2}\(5 requests, 12 builders\)$/m);
+    expect(stdout).toMatch(/^GET \/ +p50 [\d.]+ ms {2}p95 [\d.]+ ms {2}\(5 requests, 12 builders; [\d.]+ ms CPU each in this process\)$/m);
     expect(stdout).toMatch(/^page weight of \/ +[\d.]+ KB \(HTML [\d.]+ \+ CSS [\d.]+ \+ JS [\d.]+\), uncompressed$/m);
     expect(stdout).toMatch(/^GET a build page +p50 [\d.]+ ms {2}p95 [\d.]+ ms/m);
-    expect(stdout).toMatch(/^3000-line log: first screen \(5,000 lines\) p50 [\d.]+ ms/m);
+    expect(stdout).toMatch(/^3000-line log: first screen \(2000 lines\) p50 [\d.]+ ms/m);
     expect(stdout).toMatch(/^live log line, printed → on the SSE client: p50 [\d.]+ ms {2}p95 [\d.]+ ms {2}\(10 lines;/m);
+    expect(stdout).toMatch(/^live log line, stored by the master → on the SSE client: p50 [\d.]+ ms {2}p95 [\d.]+ ms$/m);
   }, 120_000);
 });

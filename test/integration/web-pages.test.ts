@@ -152,6 +152,7 @@ describe('web pages against a real master and executor', () => {
     expect(metrics.body).toContain('bb_pending_requests{builder="linux"} 0');
     expect(metrics.body).toContain('bb_executors_connected 1');
     expect(metrics.body).toContain('bb_problems_total{event="opened"} 1');
+    expect(metrics.body).toMatch(/bb_reminders_total\{via="none",outcome="(failed|undeliverable)"\} [1-9]/);
     expect(metrics.body).toMatch(/bb_redis_roundtrip_seconds \d/);
     const health = await fetchText(port, '/healthz');
     expect(health.status).toBe(200);
