@@ -6,7 +6,7 @@ import type { MasterConfig } from './config/schema.js';
 import { Store } from './data/store.js';
 import type { ConfigSummary } from './model/records.js';
 import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
-import { QUEUES, changeJobSchema } from './queue/jobs.js';
+import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
 import { schedulerControl, SchedulerSwitchError } from './process/scheduler-switch.js';
@@ -195,9 +195,15 @@ export class Master {
       const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
       return { buildsetId };
     });
+    // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
+    for (const e of config.executors) {
+      this.queues.work<unknown>(executorEventsQueueName(e.name), 1, async (job) => {
+        await this.registry.handle(job.data, e.name);
+      });
+    }
     this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
       try {
         if (job.data?.type === 'stop') {

@@ -68,7 +68,8 @@ export class ExecutorRegistry {
   }
 
   /** One message from the executor-events queue. Returns false when it was rejected. */
-  async handle(data: unknown): Promise<boolean> {
+  /** `from`: the executor whose own queue the message came from; a message naming another is dropped. */
+  async handle(data: unknown, from?: string): Promise<boolean> {
     const outer = signedExecutorMessageSchema.safeParse(data);
     if (!outer.success) {
       this.log.warn({ issues: outer.error.issues.slice(0, 3) }, 'malformed executor message');
@@ -80,6 +81,10 @@ export class ExecutorRegistry {
       return false;
     }
     const msg = payload.data;
+    if (from !== undefined && msg.executor !== from) {
+      this.log.warn({ executor: from, claimed: msg.executor }, 'executor message on another executor\'s queue dropped');
+      return false;
+    }
     const secret = this.secrets.get(msg.executor);
     if (!secret || !verify(outer.data.payload, outer.data.sig, secret)) {
       this.log.warn({ executor: msg.executor, session: msg.session, known: Boolean(secret) }, 'executor authentication failed');

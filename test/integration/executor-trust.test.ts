@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { recordingLogger, startMasterWith } from '../harness/master-with.js';
 import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
-import { executorQueueName, QUEUES } from '../../src/queue/jobs.js';
+import { executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
 import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
 import type { Build } from '../../src/model/build.js';
 
@@ -105,7 +105,7 @@ describe('trust between the master and executors', () => {
 
   it('a replayed signed hello, of the current or an earlier session, changes nothing', async () => {
     fx = await PipelineFixture.create('replay', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
-    const events = new Queue(QUEUES.executorEvents, { connection: redis(), prefix: fx.prefix });
+    const events = new Queue(executorEventsQueueName('a'), { connection: redis(), prefix: fx.prefix });
     // Capture each process's signed hello from Redis before any master reads it.
     const hellos = async () => (await events.getWaiting()).filter((j) => JSON.stringify(j.data).includes('"hello"')).map((j) => j.data as unknown);
     const p1 = spawnExec(SECRET_A, 'p1');
