@@ -134,11 +134,13 @@ async function renderBench(): Promise<void> {
     const http = new WebhookServer({ host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, replayWindowSec: 3600, hooks: new Map(), intake: async () => 0, log: quiet, pages });
     const { port } = await http.start();
     const perBuilder = Math.max(1, Math.floor(BUILDS / names.length));
-    const home = await timed(port, () => '/', RUNS);
+    const home = await timed(port, () => '/?fresh', RUNS);
+    const shared = await timed(port, () => '/', RUNS);
     const css = await fetch(port, '/static/bb.css');
     const js = await fetch(port, '/static/bb.js');
     const build = await timed(port, () => `/builders/${names[Math.floor(Math.random() * names.length)]}/builds/${1 + Math.floor(Math.random() * perBuilder)}`, RUNS);
     console.log(`GET /                     p50 ${f1(home.p50)} ms  p95 ${f1(home.p95)} ms  (${RUNS} requests, ${BUILDERS} builders; ${f1(home.cpu)} ms CPU each in this process)`);
+    console.log(`GET / shared by viewers   p50 ${f1(shared.p50)} ms  p95 ${f1(shared.p95)} ms  (rendered once until the data changes)`);
     console.log(`page weight of /          ${f1((home.bytes + css.bytes + js.bytes) / 1024)} KB (HTML ${f1(home.bytes / 1024)} + CSS ${f1(css.bytes / 1024)} + JS ${f1(js.bytes / 1024)}), uncompressed`);
     console.log(`GET a build page          p50 ${f1(build.p50)} ms  p95 ${f1(build.p95)} ms  (${RUNS} random builds of ${BUILDS}; ${f1(build.cpu)} ms CPU each)`);
     const n = await bigLog(store, names[0]!);

@@ -162,7 +162,7 @@ export class Master {
     // A missing SMTP password (users.smtp.auth.pass from the environment) stops the start here, clearly.
     if (config.users.smtp) void this.mailer;
     try {
-      ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.redis, this.store.keys, config.redis.allowEviction, this.log));
+      ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
       await this.redis.quit().catch(() => undefined);

@@ -5,7 +5,8 @@ import type { ChatTransport } from './transport.js';
 
 /**
  * Connects a transport to the router: each message is routed and its reply sent where it came
- * from. Messages of one conversation are answered in the order they were said. The bot answers
+ * from, addressed to the person who asked (a Matrix mention, which notifies them). Messages of
+ * one conversation are answered in the order they were said. The bot answers
  * to its own name and to the transport's (an IRC nick that differs from it).
  */
 export function attachRouter(transport: ChatTransport, router: CommandRouter, log: Logger): void {
@@ -17,7 +18,8 @@ export function attachRouter(transport: ChatTransport, router: CommandRouter, lo
         const reply = await router.handle(message, transport.botName);
         if (!reply || !reply.lines.length) return;
         const text = reply.lines.join('\n');
-        const opts = { ...(reply.html ? { html: reply.html } : {}), ...(reply.moreHint ? { moreHint: reply.moreHint } : {}) };
+        // A reply is addressed to the person who asked: on Matrix they are mentioned (and notified).
+        const opts = { ...(reply.html ? { html: reply.html } : {}), ...(reply.moreHint ? { moreHint: reply.moreHint } : {}), mentions: [message.sender] };
         if (message.isDirect) await transport.sendDirect(message.replyTo, text, opts);
         else await transport.send(message.replyTo, text, opts);
       })

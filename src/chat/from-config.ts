@@ -2,7 +2,9 @@ import { join, resolve } from 'node:path';
 import type { ChatSecrets } from '../config/chat-secrets.js';
 import type { ChatConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import type { BacklogRules } from './backlog.js';
 import type { BackoffOptions } from './irc/backoff.js';
+import type { DrainTuning } from './outbox-drain.js';
 import type { IrcTransportOptions } from './irc/options.js';
 import type { MatrixTransportOptions } from './matrix/options.js';
 
@@ -18,6 +20,10 @@ export interface ChatTuning {
   matrix?: Partial<MatrixTransportOptions>;
   /** Retries of a transport whose start failed (Matrix). Default 5 s doubling to 5 min. */
   startRetry?: BackoffOptions;
+  /** When outbox entries count as late and how a backlog is summarised (src/chat/backlog.ts). */
+  backlog?: Partial<BacklogRules>;
+  /** Retry pacing of the outbox. */
+  drain?: DrainTuning;
 }
 
 export interface PathsAndLog {

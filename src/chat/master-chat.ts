@@ -37,6 +37,7 @@ export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?
     baseDir: d.baseDir,
     stateDir: resolve(d.baseDir, d.config.basedir),
     version: VERSION,
+    store: d.store,
     ...(d.tuning ? { tuning: d.tuning } : {}),
   });
 }

@@ -10,7 +10,11 @@ import { ircOptions, matrixOptions, type ChatTuning } from './from-config.js';
 import { IrcTransport } from './irc/irc-transport.js';
 import { keepStarting } from './keep-starting.js';
 import { MatrixTransport } from './matrix/matrix-transport.js';
-import type { ChatOutbox } from './outbox.js';
+import type { ChatOutbox, OutboxOptions } from './outbox.js';
+import { OutboxDrain } from './outbox-drain.js';
+import { DEFAULT_BACKLOG } from './backlog.js';
+import { pushOutbox, type OutboxEntry } from '../data/outbox.js';
+import type { Store } from '../data/store.js';
 import { CommandRouter } from './router.js';
 import { formatTarget, parseTarget } from './target.js';
 import type { ChatTransport, TransportKind } from './transport.js';
@@ -32,6 +36,8 @@ export interface ChatServiceOptions {
   tuning?: ChatTuning;
   /** Default: every command in bot-commands/. */
   commands?: CommandSpec[];
+  /** Where the outbox lives (Redis); without it, announcements are sent straight away or not at all. */
+  store?: Store;
 }
 
 /**
@@ -48,6 +54,7 @@ export class ChatService implements ChatOutbox {
   /** When each person last said something the bot saw, by `kind:account` and `kind:nick:<nick>` (lower case on IRC). */
   private readonly spoke = new Map<string, { nick: string; at: number }>();
   private running = false;
+  private readonly drains = new Map<TransportKind, OutboxDrain>();
 
   constructor(private readonly o: ChatServiceOptions) {
     const { config } = o;
@@ -87,22 +94,42 @@ export class ChatService implements ChatOutbox {
     if (this.running) return;
     this.running = true;
     await Promise.all([...this.transports.values()].map((t) => this.startOne(t)));
+    // What was left to say when the last master stopped goes out now.
+    for (const d of this.drains.values()) d.kick();
     this.o.log.info({ transports: [...this.transports.keys()] }, 'chat started');
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    for (const d of this.drains.values()) d.stop();
     for (const r of this.retries.splice(0)) r.cancel();
     await Promise.all([...this.transports.values()].map((t) => t.stop().catch((err) => this.o.log.warn({ err, transport: t.kind }, 'chat transport stop failed'))));
   }
 
-  async send(target: string, text: string, html?: string): Promise<void> {
+  async send(target: string, text: string, opts: OutboxOptions = {}): Promise<void> {
     const { transport, where } = parseTarget(target);
-    await this.need(transport).send(where, text, html ? { html } : {});
+    await this.post(transport, { to: where, direct: false, text, ...opts });
   }
 
-  async sendDirect(transport: TransportKind, user: string, text: string, html?: string): Promise<void> {
-    await this.need(transport).sendDirect(user, text, html ? { html } : {});
+  async sendDirect(transport: TransportKind, user: string, text: string, opts: OutboxOptions = {}): Promise<void> {
+    await this.post(transport, { to: user, direct: true, text, ...opts });
+  }
+
+  /** Resolves once every outbox is empty or waiting for its network (tests). */
+  async outboxSettled(): Promise<void> {
+    await Promise.all([...this.drains.values()].map((d) => d.settled()));
+  }
+
+  /** Into the transport's outbox in Redis (said from there), or straight out when there is no store. */
+  private async post(kind: TransportKind, m: Omit<OutboxEntry, 'v' | 'at'>): Promise<void> {
+    const t = this.need(kind);
+    const drain = this.drains.get(kind);
+    if (!drain || !this.o.store) {
+      const opts = { ...(m.html ? { html: m.html } : {}), ...(m.mentions?.length ? { mentions: m.mentions } : {}) };
+      return m.direct ? t.sendDirect(m.to, m.text, opts) : t.send(m.to, m.text, opts);
+    }
+    await pushOutbox(this.o.store, kind, { v: 1, at: Date.now(), ...m });
+    drain.kick();
   }
 
   /**
@@ -129,6 +156,10 @@ export class ChatService implements ChatOutbox {
       this.spoke.set(spokeKey(m.transport, `nick:${m.sender}`), seen);
     });
     attachRouter(transport, this.router, this.o.log.child({ chat: transport.kind }));
+    if (this.o.store) {
+      const rules = { ...DEFAULT_BACKLOG, ...this.o.tuning?.backlog };
+      this.drains.set(transport.kind, new OutboxDrain(this.o.store, transport, this.o.log.child({ chat: transport.kind, part: 'outbox' }), rules, this.o.tuning?.drain));
+    }
   }
 
   private async startOne(transport: ChatTransport): Promise<void> {

@@ -42,6 +42,11 @@ export interface SendOptions {
    * last line as `… N more lines: <hint>`.
    */
   moreHint?: string;
+  /**
+   * Matrix ids the message is addressed to: on Matrix it goes as `m.text` with `m.mentions` and
+   * a mention pill, so their client notifies them (notices never do). Other transports ignore it.
+   */
+  mentions?: string[];
 }
 
 /** What every chat transport (IRC, Matrix, shell) offers the bot. */
@@ -56,6 +61,13 @@ export interface ChatTransport {
   send(target: string, text: string, opts?: SendOptions): Promise<void>;
   /** Send privately to a user. */
   sendDirect(user: string, text: string, opts?: Omit<SendOptions, 'notice'>): Promise<void>;
+  /** Connected and able to send now; the outbox waits while this is false. Default: always. */
+  ready?(): boolean;
+  /**
+   * The DM room with `user` (found or made), where the transport has rooms (Matrix). The outbox
+   * stores it and reuses it, so restarts and outages never open a second one.
+   */
+  directRoom?(user: string): Promise<string>;
   /** Seconds the user has been idle, or null if unknown. */
   idleSeconds?(user: string): Promise<number | null>;
   /** What the network says of the user now (IRC WHOIS, Matrix presence); null when it cannot tell. */

@@ -10,7 +10,7 @@ const age = z
 
 /**
  * One kind of history: a record goes once it is older than `maxAge` AND is not among the newest
- * `keepLast` (per builder for builds and logs, overall for changes and BuildSets). `false` keeps
+ * `keepLast` (per builder for builds and logs, at least 5 there; overall for changes and BuildSets). `false` keeps
  * that kind forever.
  */
 function resource(maxAge: string, keepLast: number) {

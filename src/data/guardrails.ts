@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
+import type { Store } from './store.js';
 
 /**
  * Guardrails checked when a master starts (README "State in Redis"): the Redis it is given must
@@ -29,7 +30,8 @@ export interface RedisFacts {
   maxmemory: number;
 }
 
-export async function redisFacts(redis: Redis): Promise<RedisFacts> {
+export async function redisFacts(store: Store): Promise<RedisFacts> {
+  const { redis } = store;
   const info = parseInfo(await redis.info());
   let save: string | null = null;
   try {
@@ -133,11 +135,16 @@ export class MasterLease {
   private holder?: LeaseHolder;
   private timer?: NodeJS.Timeout;
 
+  private readonly redis: Redis;
+  private readonly keys: Keys;
+
   constructor(
-    private readonly redis: Redis,
-    private readonly keys: Keys,
+    store: Store,
     private readonly opts: { ttlSeconds?: number; everyMs?: number; onLost?: (by: LeaseHolder | null) => void } = {},
-  ) {}
+  ) {
+    this.redis = store.redis;
+    this.keys = store.keys;
+  }
 
   private get ttl(): number {
     return this.opts.ttlSeconds ?? 30;
@@ -185,7 +192,8 @@ export class MasterLease {
 }
 
 /** The lease's holder as `bb status` and `/healthz` show it, or null when no master holds it. */
-export async function currentMaster(redis: Redis, keys: Keys): Promise<LeaseHolder | null> {
+export async function currentMaster(store: Store): Promise<LeaseHolder | null> {
+  const { redis, keys } = store;
   const raw = await redis.get(keys.master);
   if (!raw) return null;
   const h = JSON.parse(raw) as Partial<LeaseHolder>;

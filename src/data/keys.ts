@@ -79,6 +79,8 @@
  * | db:packages:made | hash | revision → PackageRecord JSON (vouching builds, time, BuildSet, package build); HSETNX makes one per revision |
  * | db:packages:halted | string | `{builder, since, revision}` JSON while packages are halted by a red supported builder (announced once; deleted when they resume) |
  * | db:tree | string | `{by, reason, at}` JSON while an admin has closed the tree (`tree close`) |
+ * | db:chat:outbox:<transport> | list | OutboxEntry JSON (src/data/outbox.ts): announcements, reminders and DMs said on that transport, oldest first; the head is removed once delivered (or summarised) |
+ * | db:chat:dm-room:<transport> | hash | user → the DM room (Matrix room id) bb talks to them in: reused across restarts and outages |
  */
 export class Keys {
   readonly db: string;
@@ -234,6 +236,14 @@ export class Keys {
   /** `kind` says whether `id` is a verified account (IRC services account, Matrix id) or a bare nick. */
   chatClaim(transport: string, kind: 'account' | 'nick', id: string): string {
     return `${this.db}:chat:claim:${transport}:${kind}:${id}`;
+  }
+  /** What is still to be said on one chat transport, oldest first. */
+  chatOutbox(transport: string): string {
+    return `${this.db}:chat:outbox:${transport}`;
+  }
+  /** user → DM room on one chat transport. */
+  chatDmRoom(transport: string): string {
+    return `${this.db}:chat:dm-room:${transport}`;
   }
   /** A claim waiting for its mailed code. */
   chatVerify(transport: string, kind: 'account' | 'nick', id: string): string {

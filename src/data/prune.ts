@@ -99,7 +99,7 @@ export class Pruner {
     const { redis, keys } = this.store;
     const zkey = keys.builderBuilds(builder);
     const cutoff = this.now() - rule.maxAge;
-    let limit = (await redis.zcard(zkey)) - rule.keepLast;
+    let limit = (await redis.zcard(zkey)) - perBuilder(rule);
     let offset = 0;
     let highest = Number((await redis.get(keys.builderPruned(builder))) ?? 0);
     while (offset < limit) {
@@ -159,7 +159,7 @@ export class Pruner {
       for (const b of builds) {
         if (run.gone.has(b.id)) continue;
         const rank = await redis.zrevrank(keys.builderBuilds(b.builder), String(b.id));
-        if (b.logsPrunedAt || (rank !== null && rank < rule.keepLast) || b.state !== 'finished' || run.keep.builds.has(b.id) || buildTime(b) > cutoff) {
+        if (b.logsPrunedAt || (rank !== null && rank < perBuilder(rule)) || b.state !== 'finished' || run.keep.builds.has(b.id) || buildTime(b) > cutoff) {
           if (!b.logsPrunedAt) run.report.kept.logs += 1;
           continue;
         }
@@ -174,7 +174,7 @@ export class Pruner {
   private async pruneLogs(run: Pass, builder: string, rule: RetentionRule): Promise<void> {
     const { redis, keys } = this.store;
     const zkey = keys.builderBuilds(builder);
-    const limit = (await redis.zcard(zkey)) - rule.keepLast;
+    const limit = (await redis.zcard(zkey)) - perBuilder(rule);
     if (limit <= 0) return;
     const upper = Number((await redis.zrange(zkey, limit - 1, limit - 1, 'WITHSCORES'))[1]);
     const cutoff = this.now() - rule.maxAge;
@@ -313,6 +313,16 @@ interface Pass {
   report: PruneReport;
   dry: boolean;
   pause: () => Promise<void>;
+}
+
+/**
+ * Builds (and logs) kept per builder: `keepLast`, and never fewer than the newest
+ * MIN_PER_BUILDER, which the Problem detector compares each new build with.
+ */
+export const MIN_PER_BUILDER = 5;
+
+function perBuilder(rule: RetentionRule): number {
+  return Math.max(rule.keepLast, MIN_PER_BUILDER);
 }
 
 /** When a build counts as made, for its age. */

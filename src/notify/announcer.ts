@@ -127,8 +127,23 @@ export class Announcer {
 
   private async send(a: Audience, news: News): Promise<void> {
     const { text, html } = renderFor(news, a.transport, { ircColours: this.opts.ircColours ?? false });
-    if (a.kind === 'channel') await this.opts.outbox.send(`${a.transport}:${a.channel}`, text, html);
-    else await this.opts.outbox.sendDirect(a.transport, a.user, text, html);
+    const opts = { ...(html !== undefined ? { html } : {}), tally: tallyOf(news) };
+    if (a.kind === 'channel') await this.opts.outbox.send(`${a.transport}:${a.channel}`, text, opts);
+    else await this.opts.outbox.sendDirect(a.transport, a.user, text, opts);
+  }
+}
+
+/** What a summary of a backlog counts an announcement as: `FAILURE`, `problem opened`, `executor lost`. */
+function tallyOf(news: News): string {
+  switch (news.kind) {
+    case 'finished':
+      return news.result;
+    case 'started':
+      return 'started';
+    case 'executor':
+      return `executor ${news.state}`;
+    case 'problem':
+      return `problem ${news.event}`;
   }
 }
 

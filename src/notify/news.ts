@@ -6,7 +6,7 @@ import { subjectLabel, type Problem } from '../model/problem.js';
 import { authorName } from '../status/status.js';
 import { shortRev } from '../model/revision.js';
 import { headline, isSummarised, problemUrl, wholeList, type Pointers } from '../problems/subject-text.js';
-import { qualifiedNames, type TestRef } from '../problems/test-names.js';
+import { countLine, qualifiedNames, type TestRef } from '../problems/test-names.js';
 import type { Transition } from './classify.js';
 import { failedSteps, isFailedTest } from './failure.js';
 
@@ -26,6 +26,8 @@ export type News =
       transition: Transition;
       steps: Shortlist;
       tests: Shortlist;
+      /** Instead of names when more than LIST_MAX tests failed: `46 tests in test_parse.py and 5 more files`. */
+      testsCounted?: string;
       /** Of the failing tests: those the previous build did not run (added failing: no Problem), and those remembered as flaky. */
       newTests?: Shortlist;
       flakyTests?: Shortlist;
@@ -89,6 +91,8 @@ export function finishedNews(
 ): News {
   const result = build.result ?? 'EXCEPTION';
   const url = buildUrl(titleUrl, build.builder, build.number);
+  const failed = tests.filter(isFailedTest);
+  const counted = failed.length > LIST_MAX;
   return {
     kind: 'finished',
     builder: build.builder,
@@ -96,7 +100,8 @@ export function finishedNews(
     result,
     transition,
     steps: shortlist(failedSteps(build)),
-    tests: shortlist(testNames(tests.filter(isFailedTest), tests)),
+    tests: counted ? shortlist([]) : shortlist(testNames(failed, tests)),
+    ...(counted ? { testsCounted: countLine(failed) } : {}),
     ...(extra.newTests?.length ? { newTests: shortlist(testNames(extra.newTests, tests)) } : {}),
     ...(extra.flakyTests?.length ? { flakyTests: shortlist(testNames(extra.flakyTests, tests)) } : {}),
     revision: revisionOf(build),

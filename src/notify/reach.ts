@@ -1,3 +1,4 @@
+import type { OutboxOptions } from '../chat/outbox.js';
 import type { ChatTransport, Presence, TransportKind } from '../chat/transport.js';
 import type { UsersConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -9,8 +10,8 @@ import type { User } from '../model/user.js';
 export interface ReachChat {
   transport(kind: TransportKind): ChatTransport | undefined;
   lastSpoke(kind: TransportKind, who: string): { nick: string; at: number } | undefined;
-  send(target: string, text: string, html?: string): Promise<void>;
-  sendDirect(transport: TransportKind, user: string, text: string, html?: string): Promise<void>;
+  send(target: string, text: string, opts?: OutboxOptions): Promise<void>;
+  sendDirect(transport: TransportKind, user: string, text: string, opts?: OutboxOptions): Promise<void>;
 }
 
 /** One attempt to reach someone: where it went and whether it went. */
@@ -95,7 +96,7 @@ export class Reach {
       this.o.log.debug({ user: user.name, endpoints }, 'reaching on chat');
       for (const e of endpoints) {
         try {
-          await chat!.sendDirect(e.kind, e.to, msg.text);
+          await chat!.sendDirect(e.kind, e.to, msg.text, { tally: 'reminders', ...(e.kind === 'matrix' ? { mentions: [e.to] } : {}) });
           out.push({ via: e.kind, to: e.to, ok: true, note: e.why });
         } catch (err) {
           out.push({ via: e.kind, to: e.to, ok: false, note: `DM failed: ${(err as Error).message}` });
@@ -123,8 +124,8 @@ export class Reach {
     }
   }
 
-  /** Says `text` in each channel target (`irc:#dev`). */
-  async channels(targets: string[], text: string): Promise<Delivered[]> {
+  /** Says `text` in each channel target (`irc:#dev`); on Matrix it mentions `mentions` (Matrix ids), so they are notified. */
+  async channels(targets: string[], text: string, mentions: string[] = []): Promise<Delivered[]> {
     const chat = this.o.chat();
     const out: Delivered[] = [];
     for (const t of targets) {
@@ -133,7 +134,7 @@ export class Reach {
         continue;
       }
       try {
-        await chat.send(t, text);
+        await chat.send(t, text, { tally: 'reminders', ...(t.startsWith('matrix:') && mentions.length ? { mentions } : {}) });
         out.push({ via: t.slice(0, t.indexOf(':')) as TransportKind, to: t, ok: true });
       } catch (err) {
         out.push({ via: 'none', to: t, ok: false, note: (err as Error).message });

@@ -27,6 +27,7 @@ export function render(news: News, style: Style): string {
       if (news.reason) head += ` (${t(news.reason)})`;
       if (news.steps.shown.length) head += ` in ${list(news.steps, style)}`;
       if (news.tests.shown.length) head += `; failed tests: ${list(news.tests, style)}`;
+      if (news.testsCounted) head += `; ${t(news.testsCounted)} failed`;
       if (news.newTests?.shown.length) head += `; new failing tests: ${list(news.newTests, style)}`;
       if (news.flakyTests?.shown.length) head += `; flaky: ${list(news.flakyTests, style)}`;
       return sections(style, head, source(news.revision, news.authors, style), news.url);

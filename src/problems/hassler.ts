@@ -296,7 +296,7 @@ export class Hassler {
       if (await wasSent(this.o.store, p.id, marker)) continue;
       const kind = target.slice(0, target.indexOf(':')) as 'irc' | 'matrix' | 'shell';
       const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { ...this.pointers(), tone: step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
-      const [d] = await this.o.reach.channels([target], text);
+      const [d] = await this.o.reach.channels([target], text, users.flatMap((u) => (u.matrixId ? [u.matrixId] : [])));
       await recordHassle(this.o.store, p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
     }
   }

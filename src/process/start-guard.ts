@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import type { Keys } from '../data/keys.js';
+import type { Store } from '../data/store.js';
 import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts, type Guardrail } from '../data/guardrails.js';
 
 /**
@@ -9,13 +8,13 @@ import { AnotherMasterError, GuardrailError, judgeRedis, MasterLease, redisFacts
  * throws GuardrailError or AnotherMasterError. Returns the lease (released by `master.stop()`) and
  * the warnings it started with.
  */
-export async function guardStart(redis: Redis, keys: Keys, allowEviction: boolean, log: Logger): Promise<{ lease: MasterLease; guardrails: Guardrail[] }> {
-  const facts = await redisFacts(redis);
+export async function guardStart(store: Store, allowEviction: boolean, log: Logger): Promise<{ lease: MasterLease; guardrails: Guardrail[] }> {
+  const facts = await redisFacts(store);
   const found = judgeRedis(facts, allowEviction);
   for (const g of found) (g.level === 'refuse' ? log.error : log.warn).call(log, { guardrail: g.check, redis: facts.version }, g.message);
   const refused = found.filter((g) => g.level === 'refuse');
   if (refused.length) throw new GuardrailError(refused);
-  const lease = new MasterLease(redis, keys, {
+  const lease = new MasterLease(store, {
     onLost: (by) => log.error({ guardrail: 'master', holder: by && { host: by.host, pid: by.pid } }, by ? `another master (host ${by.host}, pid ${by.pid}) took this prefix's lease: two masters are running` : "this master's lease lapsed (Redis unreachable?); taken again"),
   });
   try {

@@ -10,7 +10,7 @@ export interface MasterStatus {
 }
 
 export async function masterStatus(store: Store): Promise<MasterStatus> {
-  const holder = await currentMaster(store.redis, store.keys);
+  const holder = await currentMaster(store);
   return {
     master: holder && { host: holder.host, pid: holder.pid, started: holder.started, seen: holder.seen },
     guardrails: holder?.warnings ?? [],

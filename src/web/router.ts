@@ -15,6 +15,7 @@ import { badRequestPage, notFoundPage } from './errors.js';
 import { extraRoute } from './routes-extra.js';
 import { healthReply, type ChatHealth } from './health.js';
 import { WebMetrics } from './metrics.js';
+import { RenderCache } from './render-cache.js';
 
 /** Pages send this policy: only same-origin styles, script and EventSource; no inline anything, no frames. */
 export const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -41,6 +42,8 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  */
 export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const metrics = new WebMetrics(ctx);
+  // The console is shared by every viewer until the data changes; `?fresh` renders it anew (benchmarks).
+  const console_ = new RenderCache(ctx.store.bus, () => consolePage(ctx));
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://bb.invalid');
     let segs: string[];
@@ -55,7 +58,7 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
     if (req.method !== 'GET' && !head) return false;
     try {
       const [a, b, c, d, e, f, g] = segs;
-      if (segs.length === 1 && a === '') return send(res, await consolePage(ctx), head), true;
+      if (segs.length === 1 && a === '') return send(res, url.searchParams.has('fresh') ? await consolePage(ctx) : await console_.get(), head), true;
       if (a === 'static' && segs.length === 2) {
         if (b === 'bb.css') return sendStatic(res, 'text/css; charset=utf-8', CSS, head), true;
         if (b === 'bb.js') return sendStatic(res, 'text/javascript; charset=utf-8', JS, head), true;

@@ -1,4 +1,4 @@
-import type { ChatOutbox } from '../../src/chat/outbox.js';
+import type { ChatOutbox, OutboxOptions } from '../../src/chat/outbox.js';
 
 export interface Sent {
   /** `irc:#dev`, or `dm:<transport>:<user>` for a direct message. */
@@ -11,12 +11,12 @@ export interface Sent {
 export class RecordingOutbox implements ChatOutbox {
   readonly sent: Sent[] = [];
 
-  async send(target: string, text: string, html?: string): Promise<void> {
-    this.sent.push({ to: target, text, ...(html !== undefined ? { html } : {}) });
+  async send(target: string, text: string, opts: OutboxOptions = {}): Promise<void> {
+    this.sent.push({ to: target, text, ...(opts.html !== undefined ? { html: opts.html } : {}) });
   }
 
-  async sendDirect(transport: 'irc' | 'matrix' | 'shell', user: string, text: string, html?: string): Promise<void> {
-    this.sent.push({ to: `dm:${transport}:${user}`, text, ...(html !== undefined ? { html } : {}) });
+  async sendDirect(transport: 'irc' | 'matrix' | 'shell', user: string, text: string, opts: OutboxOptions = {}): Promise<void> {
+    this.sent.push({ to: `dm:${transport}:${user}`, text, ...(opts.html !== undefined ? { html: opts.html } : {}) });
   }
 
   targets(): string[] {

@@ -22,6 +22,9 @@ export interface TestSynapse {
   registerUser(localpart: string, password: string, admin?: boolean): Promise<TestMatrixUser>;
   /** Stops Synapse and starts it again on the same port and database (for reconnect tests). */
   restart(): Promise<void>;
+  /** Kills the homeserver, keeping its data (an outage); `start` brings it back. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
   /** Kills this Synapse (only its own process) and removes its temp dir. */
   stop(): Promise<void>;
 }
@@ -62,6 +65,12 @@ export async function startSynapse(): Promise<TestSynapse> {
     registerUser: (localpart, password, admin = false) => registerUser(url, secret, localpart, password, admin),
     async restart() {
       await kill(child);
+      child = await run(url, configPath, dir);
+    },
+    async kill() {
+      await kill(child);
+    },
+    async start() {
       child = await run(url, configPath, dir);
     },
     async stop() {

@@ -23,8 +23,8 @@ let dir: string;
 /** The smallest outbox over one Matrix transport: `matrix:<room>` targets and DMs. */
 function matrixOutbox(t: MatrixTransport): ChatOutbox {
   return {
-    send: (target, text, html) => t.send(target.replace(/^matrix:/, ''), text, html !== undefined ? { html } : {}),
-    sendDirect: (_kind, user, text, html) => t.sendDirect(user, text, html !== undefined ? { html } : {}),
+    send: (target, text, opts = {}) => t.send(target.replace(/^matrix:/, ''), text, opts.html !== undefined ? { html: opts.html } : {}),
+    sendDirect: (_kind, user, text, opts = {}) => t.sendDirect(user, text, opts.html !== undefined ? { html: opts.html } : {}),
     targets: () => [],
   };
 }

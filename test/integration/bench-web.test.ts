@@ -14,6 +14,7 @@ describe('bench:web (a tiny run)', () => {
     });
     expect(stdout).toMatch(/^history: 120 builds on 12 builders written in [\d.]+ s$/m);
     expect(stdout).toMatch(/^GET \/ +p50 [\d.]+ ms {2}p95 [\d.]+ ms {2}\(5 requests, 12 builders; [\d.]+ ms CPU each in this process\)$/m);
+    expect(stdout).toMatch(/^GET \/ shared by viewers +p50 [\d.]+ ms {2}p95 [\d.]+ ms/m);
     expect(stdout).toMatch(/^page weight of \/ +[\d.]+ KB \(HTML [\d.]+ \+ CSS [\d.]+ \+ JS [\d.]+\), uncompressed$/m);
     expect(stdout).toMatch(/^GET a build page +p50 [\d.]+ ms {2}p95 [\d.]+ ms/m);
     expect(stdout).toMatch(/^3000-line log: first screen \(2000 lines\) p50 [\d.]+ ms/m);

@@ -136,7 +136,7 @@ describe('the chat bot on Matrix, from the master config', () => {
   it('sends announcements through its outbox and lists its rooms', async () => {
     const chat = fx.master!.chat!;
     expect(chat.targets()).toEqual(expect.arrayContaining(['matrix:#builds:localhost', `matrix:${room}`]));
-    await chat.send('matrix:#builds:localhost', 'linux #9 FAILURE', '<b>linux #9</b> FAILURE');
+    await chat.send('matrix:#builds:localhost', 'linux #9 FAILURE', { html: '<b>linux #9</b> FAILURE' });
     const notice = await waitFor('the announcement', async () => (await alice.messages(room)).find((e) => e.sender === botId && e.content.body === 'linux #9 FAILURE'));
     expect(notice.content).toMatchObject({ msgtype: 'm.notice', formatted_body: '<b>linux #9</b> FAILURE' });
   });

@@ -61,13 +61,16 @@ describe('guardrails at master start', () => {
     await m.start();
     masters.push(m);
     expect(lines.find((l) => l.guardrail === 'persistence')?.msg).toMatch(/Redis has no persistence \(appendonly no and no RDB save points\)/);
+    await m.retention.runNow(); // the background pass, now: nothing is old enough
     const env = { ...process.env, REDIS_URL: url, BB_PREFIX: prefix };
     const text = (await run(process.execPath, ['bin/bb.js', 'status'], { cwd: ROOT, env })).stdout;
     expect(text).toContain(`master: ${hostname()} pid ${process.pid}`);
     expect(text).toMatch(/warning: Redis has no persistence/);
+    expect(text).toMatch(/retention: last pass \S+ pruned 0 builds, logs of 0, 0 buildsets, 0 changes/);
     const json = JSON.parse((await run(process.execPath, ['bin/bb.js', 'status', '--json'], { cwd: ROOT, env })).stdout);
     expect(json.guardrails.map((g: { check: string }) => g.check)).toEqual(['persistence']);
     expect(json.master.pid).toBe(process.pid);
+    expect(json.lastPrune.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0 });
     expect(json.builders[0].name).toBe('linux');
     const health = await httpRequest(m.http!.address!.port, 'GET', '/healthz');
     expect(health.status).toBe(200);

@@ -111,6 +111,8 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     await warnerMx.join(invite);
     const dmMx = await waitFor('the Matrix DM', async () => (await warnerMx.messages(invite, 20)).find((e) => e.sender === botMx && /^Problem #1:/.test(String(e.content.body))), 20_000);
     expect(String(dmMx.content.body)).toMatch(named);
+    // A reminder is addressed to him: m.text with a mention, so his client notifies him (a notice would not).
+    expect(dmMx.content).toMatchObject({ msgtype: 'm.text', 'm.mentions': { user_ids: [warnerMx.userId] } });
     // meejah (interested in linux, not on chat) is told by email that it started; warner got no email.
     expect((await newMail('meejah@example.org', 0)).subject).toBe('[bb] problem #1 opened: sample.net.reconnects fails on linux');
     expect(mailsTo('warner@example.org')).toHaveLength(0);

@@ -56,7 +56,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
   schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['py312'] }],
   chat: {
     irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: '${BOT_SASL}' } }, channels: ['#dev'], throttle: { burst: 20, intervalMs: 100 } },
-    announce: [{ target: 'irc:#dev', events: ['problem'] }],
+    announce: [{ target: 'irc:#dev', events: ['problem', 'failure'] }],
   },
   users: {
     smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' },
@@ -82,7 +82,9 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     const p = await waitFor('problem 1', async () => ((await getProblem(fx.store, 1))?.state === 'confirmed' ? getProblem(fx.store, 1) : null), 40_000);
     expect(p.subjects).toHaveLength(46);
 
-    // The channel hears a count and the page's address, on one line.
+    // The channel hears a count and the biggest file, and the pages' addresses, one line each.
+    const failed = await warner.waitFor((m) => m.target === '#dev' && /^py312 #\d+: FAILURE/.test(m.text), 20_000);
+    expect(failed.text).toMatch(new RegExp(`^py312 #(\\d+): FAILURE \\(new failure\\) in test; 46 tests in test_syntax\\.py and 5 more files failed \\| ${bad.slice(0, 12)} by Brian Warner \\| https://ci\\.example\\.org/builders/py312/builds/\\1$`));
     const announced = await warner.waitFor((m) => m.target === '#dev' && /problem #1 opened/.test(m.text), 20_000);
     expect(announced.text).toBe(`problem #1 opened: 46 tests in test_syntax.py and 5 more files fail on py312 since ${bad.slice(0, 12)} | guilty warner | https://ci.example.org/problems/1`);
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
-import { Pruner } from '../../src/data/prune.js';
+import { Pruner, PruneStopped } from '../../src/data/prune.js';
 import { missingBuild, wasPruned } from '../../src/data/retention.js';
 import { createProblem } from '../../src/data/problems.js';
 import { retentionSchema, type RetentionPolicy } from '../../src/config/retention.js';
@@ -55,53 +55,53 @@ async function allKeys(redis: Redis, prefix: string): Promise<Map<string, string
 describe('retention', () => {
   it('a dry run lists what would go and deletes nothing; the real run removes exactly that, reads say pruned, numbers are not reused', async () => {
     const { redis, prefix, clock, store, history } = await setup('ret-dry');
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 20; i++) {
       await history.build('linux');
       clock.t += DAY;
     }
-    await history.handledUpTo(10, 10);
+    await history.handledUpTo(20, 20);
     clock.t += 30 * DAY;
-    const rules = policy({ builds: { maxAge: '20d', keepLast: 3 }, logs: { maxAge: '5d', keepLast: 2 }, changes: { maxAge: '20d', keepLast: 4 }, buildsets: { maxAge: '20d', keepLast: 5 }, slice: 3 });
+    const rules = policy({ builds: { maxAge: '20d', keepLast: 8 }, logs: { maxAge: '5d', keepLast: 5 }, changes: { maxAge: '20d', keepLast: 4 }, buildsets: { maxAge: '20d', keepLast: 5 }, slice: 3 });
     const before = await allKeys(redis, prefix);
     const dry = await new Pruner(store, rules, () => clock.t).run({ dryRun: true });
     expect(await allKeys(redis, prefix)).toEqual(before);
-    expect(dry.pruned).toEqual({ builds: 7, logs: 1, buildsets: 5, changes: 6 });
-    expect(dry.ranges.builds).toEqual({ linux: [1, 7] });
-    expect(dry.ranges.logs).toEqual({ linux: [8, 8] });
-    expect(dry.requests).toBe(5);
+    expect(dry.pruned).toEqual({ builds: 12, logs: 3, buildsets: 15, changes: 16 });
+    expect(dry.ranges.builds).toEqual({ linux: [1, 12] });
+    expect(dry.ranges.logs).toEqual({ linux: [13, 15] });
+    expect(dry.requests).toBe(15);
 
     const done = await new Pruner(store, rules, () => clock.t).run();
     expect(done.pruned).toEqual(dry.pruned);
     expect(done.keys).toBe(dry.keys);
     expect(await redis.dbsize()).toBeGreaterThan(0);
-    expect((await store.lastBuilds('linux', 20)).map((b) => b.number)).toEqual([10, 9, 8]);
+    expect((await store.lastBuilds('linux', 30)).map((b) => b.number)).toEqual([20, 19, 18, 17, 16, 15, 14, 13]);
     expect(await store.buildByNumber('linux', 3)).toBeNull();
     expect(await missingBuild(store, 'linux', 3)).toBe('build linux #3 was pruned (retention.builds)');
-    expect(await missingBuild(store, 'linux', 11)).toBe('no build linux #11 (the last is #10)');
-    expect(await wasPruned(store, 'changes', 6)).toBe(true);
-    expect(await wasPruned(store, 'changes', 7)).toBe(false);
-    expect(await store.getChange(6)).toBeNull();
-    expect(await store.getChange(7)).not.toBeNull();
-    expect(await store.getBuildSet(5)).toBeNull();
-    expect(await store.getRequest(5)).toBeNull();
-    expect(await store.getBuildSet(6)).not.toBeNull();
-    // Build 8's logs went, its record stayed; 9 and 10 keep theirs.
-    const b8 = (await store.buildByNumber('linux', 8))!;
-    expect(b8.logsPrunedAt).toBe(clock.t);
-    expect((await store.readLog(b8.id, 0)).chunks).toEqual([]);
-    expect((await store.getTests(b8.id))).toEqual([]);
-    expect((await store.readLog(9, 0)).chunks.length).toBe(2);
+    expect(await missingBuild(store, 'linux', 21)).toBe('no build linux #21 (the last is #20)');
+    expect(await wasPruned(store, 'changes', 16)).toBe(true);
+    expect(await wasPruned(store, 'changes', 17)).toBe(false);
+    expect(await store.getChange(16)).toBeNull();
+    expect(await store.getChange(17)).not.toBeNull();
+    expect(await store.getBuildSet(15)).toBeNull();
+    expect(await store.getRequest(15)).toBeNull();
+    expect(await store.getBuildSet(16)).not.toBeNull();
+    // Build 13's logs went, its record stayed; 16 to 20 keep theirs.
+    const b13 = (await store.buildByNumber('linux', 13))!;
+    expect(b13.logsPrunedAt).toBe(clock.t);
+    expect((await store.readLog(b13.id, 0)).chunks).toEqual([]);
+    expect((await store.getTests(b13.id))).toEqual([]);
+    expect((await store.readLog(16, 0)).chunks.length).toBe(2);
     let out = '';
-    await printLogs(store, 'linux', 8, undefined, false, (s) => (out += s));
-    expect(out).toBe(`logs of linux #8 were pruned on ${new Date(clock.t).toISOString().slice(0, 10)} (retention.logs)\n`);
+    await printLogs(store, 'linux', 13, undefined, false, (s) => (out += s));
+    expect(out).toBe(`logs of linux #13 were pruned on ${new Date(clock.t).toISOString().slice(0, 10)} (retention.logs)\n`);
     await expect(printLogs(store, 'linux', 2, undefined, false, () => undefined)).rejects.toThrow('build linux #2 was pruned (retention.builds)');
     // A second pass finds nothing more; counters go on.
     const again = await new Pruner(store, rules, () => clock.t).run();
     expect(again.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0 });
     const next = await history.build('linux');
-    expect(next.number).toBe(11);
-    expect(next.id).toBe(11);
-    expect((await store.getChange(11))?.id).toBe(11);
+    expect(next.number).toBe(21);
+    expect(next.id).toBe(21);
+    expect((await store.getChange(21))?.id).toBe(21);
   });
 
   it('never prunes what a running build, an open Problem, a package record, a pending request or an unhandled change needs', async () => {
@@ -130,8 +130,8 @@ describe('retention', () => {
     const report = await new Pruner(store, rules, () => clock.t).run();
     const left = (await store.lastBuilds('linux', 50)).map((b) => b.number).sort((a, b) => a - b);
     // #1 running, #2 last good and #3 first bad of the open Problem, #4 vouches for a package, #5 is
-    // the package BuildSet's build, #12 is not yet handled by the Problem detector.
-    expect(left).toEqual([running.number, b2.number, b3.number, b4.number, b5.number, 12]);
+    // the package BuildSet's build; #8 to #12 are the newest five, kept whatever keepLast says.
+    expect(left).toEqual([running.number, b2.number, b3.number, b4.number, b5.number, 8, 9, 10, 11, 12]);
     expect((await store.readLog(b3.id, 0)).chunks.length).toBe(2);
     expect((await store.readLog(running.id, 0)).chunks.length).toBe(2);
     expect((await store.getBuild(b4.id))?.logsPrunedAt).toBe(clock.t);
@@ -154,31 +154,50 @@ describe('retention', () => {
     expect(await redis.zrange(store.keys.retentionDeferredLogs, 0, -1)).not.toContain(String(running.id));
   });
 
-  it('prunes a long history in small slices to the end; keepLast holds however old', async () => {
+  it('prunes a long history in small slices to the end; keepLast (at least 5 per builder) holds however old', async () => {
     const { clock, store, history } = await setup('ret-slices');
     for (let i = 0; i < 30; i++) await history.build(i % 2 ? 'linux' : 'windows');
     await history.handledUpTo(30, 30);
     clock.t += 100 * DAY;
-    const report = await new Pruner(store, policy({ builds: { maxAge: '1d', keepLast: 4 }, logs: false, changes: { maxAge: '1d', keepLast: 2 }, buildsets: { maxAge: '1d', keepLast: 2 }, slice: 1 }), () => clock.t).run({ pauseMs: 1 });
-    expect(report.pruned).toEqual({ builds: 22, logs: 0, buildsets: 28, changes: 28 });
-    expect((await store.lastBuilds('linux', 50)).length).toBe(4);
-    expect((await store.lastBuilds('windows', 50)).length).toBe(4);
+    const report = await new Pruner(store, policy({ builds: { maxAge: '1d', keepLast: 2 }, logs: false, changes: { maxAge: '1d', keepLast: 2 }, buildsets: { maxAge: '1d', keepLast: 2 }, slice: 1 }), () => clock.t).run({ pauseMs: 1 });
+    expect(report.pruned).toEqual({ builds: 20, logs: 0, buildsets: 28, changes: 28 });
+    expect((await store.lastBuilds('linux', 50)).length).toBe(5);
+    expect((await store.lastBuilds('windows', 50)).length).toBe(5);
+  });
+
+  it('a pass stopped between slices (the master stopping) leaves a consistent store; the next pass finishes', async () => {
+    const { redis, clock, store, history } = await setup('ret-stop');
+    for (let i = 0; i < 12; i++) await history.build('linux');
+    await history.handledUpTo(12, 12);
+    clock.t += 100 * DAY;
+    const rules = policy({ builds: { maxAge: '1d', keepLast: 5 }, logs: false, changes: false, buildsets: false, slice: 2 });
+    let slices = 0;
+    const err = await new Pruner(store, rules, () => clock.t).run({ stopped: () => ++slices >= 2 }).then(() => null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(PruneStopped);
+    const left = (await store.lastBuilds('linux', 50)).map((b) => b.number).sort((a, b) => a - b);
+    expect(left).toEqual([5, 6, 7, 8, 9, 10, 11, 12]); // two slices of two went
+    expect(await redis.get(store.keys.builderPruned('linux'))).toBe('4');
+    expect(await redis.exists(store.keys.log(3, 0), store.keys.tests(3), store.keys.build(3))).toBe(0);
+    const rest = await new Pruner(store, rules, () => clock.t).run();
+    expect(rest.pruned.builds).toBe(3);
+    expect((await store.lastBuilds('linux', 50)).length).toBe(5);
   });
 
   it('bb prune --dry-run and bb prune use the policy the master published', async () => {
     const { url, prefix, clock, store, history } = await setup('ret-cli');
-    for (let i = 0; i < 5; i++) await history.build('linux');
-    await history.handledUpTo(5, 5);
-    await store.putConfigSummary({ title: 'bb', builders: [{ name: 'linux', executors: ['a'], tier: 'supported' }], schedulers: [], executors: ['a'], retention: policy({ builds: { maxAge: '1d', keepLast: 2 }, logs: { maxAge: '1d', keepLast: 1 } }) });
+    for (let i = 0; i < 10; i++) await history.build('linux');
+    await history.handledUpTo(10, 10);
+    await store.putConfigSummary({ title: 'bb', builders: [{ name: 'linux', executors: ['a'], tier: 'supported' }], schedulers: [], executors: ['a'], retention: policy({ builds: { maxAge: '1d', keepLast: 7 }, logs: { maxAge: '1d', keepLast: 5 } }) });
     const env = { REDIS_URL: url, BB_PREFIX: prefix };
     const dry = await run(process.execPath, ['bin/bb.js', 'prune', '--dry-run'], { cwd: ROOT, env });
     expect(dry.stdout).toContain('dry run: nothing was deleted');
     expect(dry.stdout).toContain('builds: 3 would go (linux #1-3)');
-    expect(dry.stdout).toContain('logs of builds: 1 would go (linux #4)');
-    expect((await store.lastBuilds('linux', 10)).length).toBe(5);
+    expect(dry.stdout).toContain('logs of builds: 2 would go (linux #4-5)');
+    expect(dry.stdout).toContain('redis keys: 18 would be deleted'); // 3 builds with 2 logs and tests each, 2 logs and tests of #4 and #5
+    expect((await store.lastBuilds('linux', 20)).length).toBe(10);
     const real = await run(process.execPath, ['bin/bb.js', 'prune'], { cwd: ROOT, env });
     expect(real.stdout).toContain('builds: 3 pruned (linux #1-3)');
-    expect((await store.lastBuilds('linux', 10)).length).toBe(2);
+    expect((await store.lastBuilds('linux', 20)).length).toBe(7);
     const logs = await run(process.execPath, ['bin/bb.js', 'logs', 'linux', '1'], { cwd: ROOT, env }).catch((e: { stderr: string }) => e);
     expect(logs.stderr).toContain('build linux #1 was pruned (retention.builds)');
   });

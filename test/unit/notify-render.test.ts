@@ -30,7 +30,8 @@ describe('announcement text', () => {
 
   it('lists the first few and counts the rest', () => {
     const news = finishedNews(build({ blamelist: ['a', 'b', 'c', 'd', 'e'] }), failing('t1', 't2', 't3', 't4', 't5'), 'failing differently');
-    expect(render(news, plainStyle)).toBe('linux #12: FAILURE (failing differently) in test; failed tests: t1, t2, t3 +2 more | 0123456789ab by a, b, c +2 more');
+    expect(render(news, plainStyle)).toBe('linux #12: FAILURE (failing differently) in test; 5 tests in tap failed | 0123456789ab by a, b, c +2 more');
+    expect(render(finishedNews(build(), failing('t1', 't2', 't3'), 'broke'), plainStyle)).toContain('; failed tests: t1, t2, t3 |');
     expect(shortlist(['x'.repeat(200)]).shown[0]).toHaveLength(80);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJUnit } from '../../executor/junit.js';
 import { ended, mention, reminder, started } from '../../src/problems/hassle-text.js';
 import type { Problem } from '../../src/model/problem.js';
-import { problemNews } from '../../src/notify/news.js';
+import { finishedNews, problemNews } from '../../src/notify/news.js';
 import { render } from '../../src/notify/render.js';
 import { plainStyle } from '../../src/notify/style.js';
 import { testPage } from '../../src/problems/describe.js';
@@ -127,5 +127,12 @@ describe('test names when many fail', () => {
     const names = pages.flatMap((pg) => pg.slice(1).filter((l) => !l.startsWith('Next'))).join(', ').split(/, |: /).map((n) => n.trim());
     expect(names.filter((n) => n && !/\(\d+\)$/.test(n))).toHaveLength(46);
     expect(testPage(p, 9, 2, 'bb')).toEqual(['Problem 1 has 4 pages of tests; say "bb: problem 1 tests 4".']);
+  });
+
+  it('a finished build with 46 failing tests gives a count and the biggest file, not three names and "+43 more"', () => {
+    const build = { id: 5, builder: 'py312', number: 5, result: 'FAILURE', steps: [{ name: 'test', result: 'FAILURE' }], blamelist: ['Brian Warner <warner@example.org>'], properties: {}, sourcestamp: { revision: 'abcdef0123456789abcdef0123456789abcdef01' } } as never;
+    expect(render(finishedNews(build, results, 'broke', 'https://ci.example.org'), plainStyle)).toBe(
+      'py312 #5: FAILURE (new failure) in test; 46 tests in test_syntax.py and 5 more files failed | abcdef012345 by Brian Warner | https://ci.example.org/builders/py312/builds/5',
+    );
   });
 });

@@ -69,6 +69,11 @@ export class IrcTransport implements ChatTransport {
     return this.registered;
   }
 
+  /** Registered with the server (the outbox waits otherwise). */
+  ready(): boolean {
+    return this.registered;
+  }
+
   onMessage(handler: (m: ChatMessage) => void): void {
     this.handlers.push(handler);
   }

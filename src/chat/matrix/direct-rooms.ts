@@ -55,8 +55,12 @@ export class DirectRooms {
     try {
       await this.client.joinRoom(roomId);
       return true;
-    } catch {
-      return false;
+    } catch (err) {
+      // Only the homeserver's refusal makes the room stale; a network failure (the homeserver is
+      // down) is thrown, so that an outage never leads to a second DM room.
+      const status = (err as { statusCode?: unknown }).statusCode;
+      if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) return false;
+      throw err;
     }
   }
 

@@ -7,7 +7,7 @@ import { DirectRooms } from './direct-rooms.js';
 import { EncryptionGuard } from './encryption.js';
 import { incomingText } from './incoming.js';
 import type { MatrixTransportOptions } from './options.js';
-import { capNotice } from './outgoing.js';
+import { capNotice, messageContent } from './outgoing.js';
 import { isRoomOperator } from './power.js';
 import { idleSecondsOf, presenceOf } from './presence.js';
 import { retryRateLimited } from './rate-limit.js';
@@ -134,16 +134,30 @@ export class MatrixTransport implements ChatTransport {
     await this.outbox.catch(() => undefined);
   }
 
-  /** Sends a notice (bots do not send `m.text`) to a room ID or alias. */
+  /**
+   * Sends to a room ID or alias: a notice (which no client notifies about) when it is addressed to
+   * nobody; with `mentions`, `m.text` with `m.mentions` and a mention pill, so those people are
+   * notified under Matrix's default push rules.
+   */
   async send(target: string, text: string, opts: SendOptions = {}): Promise<void> {
     const s = this.started();
     const roomId = await this.rooms.roomIdOf(s.client, target);
+    await this.sendTo(s, roomId, text, opts, false);
+  }
+
+  /** Started (the outbox waits otherwise; a send that fails meanwhile is retried). */
+  ready(): boolean {
+    return this.session !== undefined;
+  }
+
+  /** The DM room with `user`, found in `m.direct` or made and the user invited. */
+  async directRoom(user: string): Promise<string> {
+    return this.started().direct.roomFor(user);
+  }
+
+  private async sendTo(s: Session, roomId: string, text: string, opts: SendOptions, direct: boolean): Promise<void> {
     const notice = capNotice(text, opts.html, this.opts.maxMessageChars, opts.moreHint);
-    const content: Record<string, string> = { msgtype: 'm.notice', body: notice.text };
-    if (notice.html !== undefined) {
-      content.format = 'org.matrix.custom.html';
-      content.formatted_body = notice.html;
-    }
+    const content = messageContent(notice, opts.mentions ?? [], direct);
     const sent = this.outbox.then(() => retryRateLimited(() => s.client.sendMessage(roomId, content)));
     this.outbox = sent.catch(() => undefined);
     await sent;
@@ -153,7 +167,8 @@ export class MatrixTransport implements ChatTransport {
   async sendDirect(user: string, text: string, opts: Omit<SendOptions, 'notice'> = {}): Promise<void> {
     const s = this.started();
     const roomId = user.startsWith('!') ? user : await s.direct.roomFor(user);
-    await this.send(roomId, text, opts);
+    const mentions = opts.mentions ?? (user.startsWith('@') ? [user] : []);
+    await this.sendTo(s, roomId, text, { ...opts, mentions }, true);
   }
 
   async idleSeconds(user: string): Promise<number | null> {
