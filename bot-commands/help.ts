@@ -10,6 +10,7 @@ export function helpCommand(all: () => readonly CommandSpec[]): CommandSpec {
     usage: '[command]',
     summary: 'list the commands, or explain one',
     permission: 'anyone',
+  readOnly: true,
     maxArgs: 3,
     async run({ args, api }) {
       const specs = all();

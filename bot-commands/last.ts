@@ -6,6 +6,7 @@ export const lastCommand: CommandSpec = {
   usage: '[builder]',
   summary: 'the last finished build of a builder (of every builder when none is named)',
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 1,
   async run({ args, api }) {
     const list = await api.status(args[0]).catch((err: Error) => {

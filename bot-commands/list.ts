@@ -8,6 +8,7 @@ export const listCommand: CommandSpec = {
   usage: 'builders|executors|changes [N]',
   summary: 'list builders, executors, or the last N changes',
   permission: 'anyone',
+  readOnly: true,
   minArgs: 1,
   maxArgs: 2,
   async run({ args, api }) {

@@ -8,6 +8,7 @@ export const logCommand: CommandSpec = {
   usage: '<builder> [number] [step]',
   summary: "the last lines of a build's log",
   permission: 'anyone',
+  readOnly: true,
   minArgs: 1,
   maxArgs: 3,
   async run({ args, api }) {

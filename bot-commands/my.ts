@@ -13,6 +13,7 @@ export const myCommand: CommandSpec = {
   summary: 'your own settings as a verified bb user: time zone and quiet hours',
   help: 'For whoever has verified which bb user they are ("i am user NAME", then "verify CODE"). "my timezone Europe/Berlin" takes an IANA time zone; "my quiet hours 22:00-07:00" are read in your time zone and may run past midnight (bb does not remind you then); "off" means none at all, "default" puts back bb\'s; "my settings" shows what bb has.',
   permission: 'anyone',
+  readOnly: (args) => (args[0] ?? 'settings').toLowerCase() === 'settings',
   minArgs: 1,
   async run({ args, message, api }) {
     const [what, ...rest] = args.map((a) => a.toLowerCase());

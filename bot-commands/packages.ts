@@ -6,6 +6,7 @@ export const packagesCommand: CommandSpec = {
   usage: '[N]',
   summary: 'the last N packages (default 5): revision and the supported builds that vouched for it',
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 1,
   async run({ args, api }) {
     const n = args[0] === undefined ? 5 : Number(args[0]);

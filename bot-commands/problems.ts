@@ -12,6 +12,7 @@ export const problemsCommand: CommandSpec = {
   usage: '',
   summary: 'open problems: what broke, where, since which revision, who is guilty',
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 0,
   async run({ api }) {
     const open = await api.problems.open();
@@ -29,6 +30,7 @@ export const problemCommand: CommandSpec = {
   summary: 'one problem in full: state, builders, tests, revision range, guilty and responsible, acks, reminders sent; "tests" lists every test, a page at a time',
   help: 'problem 12 shows what fails (a count by file and the first names), where, since when, who is blamed and the reminders sent. problem 12 tests lists every failing test by file, 15 lines a page by DM (problem 12 tests 2 for the next page), 3 in a channel.',
   permission: 'anyone',
+  readOnly: true,
   minArgs: 1,
   maxArgs: 3,
   async run({ api, args, message }) {

@@ -8,6 +8,7 @@ export const sheriffCommand: CommandSpec = {
   usage: '',
   summary: 'who is the sheriff on duty this week',
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 0,
   async run({ api }) {
     const s = await api.problems.sheriff();

@@ -6,6 +6,7 @@ export const statusCommand: CommandSpec = {
   usage: '[builder|all]',
   summary: "a builder's executors, running build and last result (all builders when none is named)",
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 1,
   async run({ args, api }) {
     const which = args[0] && args[0] !== 'all' ? args[0] : undefined;

@@ -13,6 +13,7 @@ export const tiersCommand: CommandSpec = {
   usage: '',
   summary: 'builders by tier (supported, unsupported), green or red and for how long',
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 0,
   async run({ api }) {
     const list = await api.tiers.list();

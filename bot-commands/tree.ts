@@ -6,6 +6,7 @@ export const treeCommand: CommandSpec = {
   usage: '',
   summary: 'is the tree open? Closed while a supported builder has an open Problem or an admin closed it',
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 0,
   async run({ api }) {
     const t = await api.tiers.tree();

@@ -5,6 +5,7 @@ export const versionCommand: CommandSpec = {
   usage: '',
   summary: "bb's version",
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 0,
   async run({ api }) {
     return `bb ${api.version}`;

@@ -8,6 +8,7 @@ export const whoamiCommand: CommandSpec = {
   usage: '',
   summary: 'what bb knows about you: nick or id, verified account, claimed bb user',
   permission: 'anyone',
+  readOnly: true,
   maxArgs: 0,
   async run({ message, api }) {
     const me = await api.identity.whoami(message);

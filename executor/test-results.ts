@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { TestCaseResult } from '../src/model/build.js';
 import { parseJUnit } from './junit.js';
-import { parseTap } from './tap.js';
 import { resolveFromInside } from './paths.js';
 import { parseTestsOffThread } from './parse-off-thread.js';
 import type { StepContext } from './step-context.js';
@@ -37,7 +36,8 @@ export async function collectTestResults(
   let tests: TestCaseResult[];
   try {
     if (text === undefined) tests = await parseTestsOffThread(spec.format, file, spec.path);
-    else tests = spec.format === 'junit' ? parseJUnit(text) : parseTap(text, spec.path);
+    // tap-parser (and the YAML parser it brings) loads with the first TAP file, not with every executor.
+    else tests = spec.format === 'junit' ? parseJUnit(text) : (await import('./tap.js')).parseTap(text, spec.path);
   } catch (err) {
     ctx.log('header', `warning: test results ${spec.path} could not be read as ${spec.format}: ${(err as Error).message}\n`);
     return undefined;

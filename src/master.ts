@@ -4,7 +4,6 @@ import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import { Store } from './data/store.js';
-import type { ConfigSummary } from './model/records.js';
 import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
@@ -20,10 +19,12 @@ import { stopBuild, StopError } from './process/stop.js';
 import { submitTry, TryError } from './process/try.js';
 import { Superseder } from './process/supersede.js';
 import { DependentSchedulers } from './schedulers/dependent.js';
-import { GitPoller } from './changes/gitpoller.js';
-import { changeInputSchema, type ChangeFields, type ChangeInput } from './model/change.js';
+import type { GitPoller } from './changes/gitpoller.js';
+import { startPollers, summarize } from './master-parts.js';
 import { startAnnouncer, type Announcer } from './notify/announcer.js';
 import type { ChatService } from './chat/service.js';
+import type { MasterChatDeps } from './chat/master-chat.js';
+import { Reconfigurer, type ReconfigHost, type ReconfigOutcome } from './master-reconfig.js';
 import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
@@ -50,6 +51,8 @@ export interface MasterOptions {
   chatTuning?: ChatTuning;
   /** The clock periodic and nightly schedulers read (epoch ms). Default `Date.now`; tests move a fake one. */
   clock?: () => number;
+  /** The config module, read again by `reload()` (`bb reconfig`, SIGHUP). */
+  configFile?: string;
 }
 
 /**
@@ -76,10 +79,10 @@ export class Master {
   /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
   readonly tiers: TierService;
   /** Retention: prunes old history in the background (src/data/prune.ts). */
-  readonly retention: BackgroundPruning;
+  retention: BackgroundPruning;
   private readonly redis: Redis;
   private mailerInstance?: Mailer;
-  private readonly pollers: GitPoller[] = [];
+  private pollers: GitPoller[] = [];
   private lease?: MasterLease;
   /** What the start-up guardrails warned about (README "State in Redis"); `bb status` and `/healthz` show them. */
   guardrails: Guardrail[] = [];
@@ -87,6 +90,7 @@ export class Master {
   private announcer?: Announcer;
   private chatReady?: Promise<ChatService>;
   private httpServer?: WebhookServer;
+  private readonly reconfigurer = new Reconfigurer(() => this.reconfigHost());
 
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
@@ -106,18 +110,11 @@ export class Master {
     this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }));
     const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
     this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors, opts.clock);
-    const mailer = { send: (m: Mail) => this.needMailer().send(m), close: () => undefined };
     this.hassler = new Hassler({
       store: this.store,
       config,
       queues: this.queues,
-      reach: new Reach({
-        chat: () => this.chatService,
-        ...(config.users.smtp ? { mailer } : {}),
-        users: config.users,
-        idleAfterMs: config.problems.hassle.idleAfter,
-        log: this.log.child({ part: 'hassle' }),
-      }),
+      reach: this.makeReach(),
       log: this.log.child({ part: 'hassle' }),
       ...(opts.clock ? { now: opts.clock } : {}),
     });
@@ -129,6 +126,101 @@ export class Master {
       outbox: () => this.chatService,
       problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
     });
+  }
+
+  /** How reminders reach people (chat, or mail through `users.smtp`), from the config as it is now. */
+  private makeReach(): Reach {
+    const { config } = this.opts;
+    const mailer = { send: (m: Mail) => this.needMailer().send(m), close: () => undefined };
+    return new Reach({
+      chat: () => this.chatService,
+      ...(config.users.smtp ? { mailer } : {}),
+      users: config.users,
+      idleAfterMs: config.problems.hassle.idleAfter,
+      log: this.log.child({ part: 'hassle' }),
+    });
+  }
+
+  /** Reads the config file again and applies it (`bb reconfig`, SIGHUP); see src/master-reconfig.ts. */
+  reload(): Promise<ReconfigOutcome> {
+    return this.reconfigurer.reload(this.opts.configFile);
+  }
+
+  /** Applies a checked config to the running master, in place (src/master-reconfig.ts). */
+  reconfigure(next: { config: MasterConfig; secrets: Map<string, string> }): Promise<ReconfigOutcome> {
+    return this.reconfigurer.apply(next);
+  }
+
+  private readonly heard = new Set<string>();
+
+  /** A worker on each configured executor's own events queue (executors added by a reload too). */
+  private listenToExecutors(): void {
+    for (const { name } of this.opts.config.executors) {
+      if (this.heard.has(name)) continue;
+      this.heard.add(name);
+      this.queues.work<unknown>(executorEventsQueueName(name), 1, async (job) => {
+        await this.registry.handle(job.data, name);
+      });
+    }
+  }
+
+  /** What src/master-reconfig.ts reaches of the master. */
+  private reconfigHost(): ReconfigHost {
+    return {
+      config: this.opts.config,
+      secrets: this.opts.secrets,
+      log: this.log,
+      refresh: async (smtpChanged) => {
+        if (smtpChanged) {
+          this.mailerInstance?.close();
+          this.mailerInstance = undefined;
+        }
+        await this.store.putConfigSummary(summarize(this.opts.config));
+        this.schedulers.refresh();
+        await this.timed.refresh();
+        await this.dependents.refresh();
+        this.superseder.refresh();
+        this.distributor.refresh();
+        // Secrets may have changed: every executor proves itself again, and new ones are listened to.
+        await this.registry.reaccept();
+        this.listenToExecutors();
+        this.problems.refresh();
+        this.hassler.refresh(this.makeReach());
+      },
+      retention: {
+        restart: async () => {
+          await this.retention.stop();
+          this.retention = new BackgroundPruning(this.store, this.opts.config.retention, this.log.child({ part: 'retention' }), this.opts.clock);
+          this.retention.start();
+        },
+      },
+      pollers: {
+        restart: async () => {
+          await Promise.all(this.pollers.map((p) => p.stop()));
+          this.pollers = startPollers(this.opts.config, this.store, this.log, this.opts.baseDir ?? process.cwd());
+        },
+      },
+      http: { restart: () => this.restartHttp() },
+      chat: {
+        service: () => this.chatService,
+        start: async () => void (await this.ensureChat()),
+        stop: async () => {
+          await this.announcer?.stop();
+          await this.chatService?.stop();
+          this.announcer = undefined;
+          this.chatService = undefined;
+          this.chatReady = undefined;
+        },
+        reconfigure: async (service) => {
+          const { masterBotApi } = await import('./chat/master-chat.js');
+          const remade = await service.reconfigure(this.opts.config.chat!, masterBotApi(this.chatDeps(), this.opts.config.chat!));
+          await this.announcer?.stop();
+          this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: service, log: this.log.child({ part: 'announcer' }) });
+          this.tiers.announceVia(service, [...new Set((this.opts.config.chat?.announce ?? []).map((a) => a.target))]);
+          return remade;
+        },
+      },
+    };
   }
 
   /** The pooled SMTP transport of `users.smtp`, made on first use; undefined without one. */
@@ -199,11 +291,7 @@ export class Master {
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
-    for (const e of config.executors) {
-      this.queues.work<unknown>(executorEventsQueueName(e.name), 1, async (job) => {
-        await this.registry.handle(job.data, e.name);
-      });
-    }
+    this.listenToExecutors();
     this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
       try {
         if (job.data?.type === 'stop') {
@@ -216,6 +304,7 @@ export class Master {
             job.data,
           );
         }
+        if (job.data?.type === 'reconfig') return await this.reload();
         if (job.data?.type === 'try') return await submitTry(this.store, config, job.data);
         if (job.data?.type === 'user') return await userControl(this.store, job.data);
         return await forceBuild(this.store, config, job.data);
@@ -225,37 +314,25 @@ export class Master {
       }
     });
 
-    const base = this.opts.baseDir ?? process.cwd();
-    for (const repo of config.repositories) {
-      if (repo.pollInterval <= 0) continue;
-      const poller = new GitPoller({
-        name: repo.name,
-        url: repo.url,
-        branches: repo.branches,
-        project: repo.project,
-        mirrorDir: join(resolve(base, config.basedir), 'mirrors', repo.name),
-        state: { load: () => this.store.pollerTips(repo.name) },
-        emit: async (changes, tips) => {
-          await this.store.addPolledChanges(changes.map((c) => changeInputToFields(c)), { poller: repo.name, tips });
-        },
-        logger: this.log.child({ poller: repo.name }),
-        baseDir: base,
-      });
-      poller.start(repo.pollInterval * 1000);
-      this.pollers.push(poller);
-    }
+    this.pollers = startPollers(config, this.store, this.log, this.opts.baseDir ?? process.cwd());
 
     if (config.chat) await this.ensureChat();
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
     await this.hassler.start();
-    this.httpServer = await startWebhooks(config, this.store, this.log, process.env, {
+    await this.restartHttp();
+    this.retention.start();
+    this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** Starts the webhooks and web pages of `config.http` (stopping a running server first). */
+  private async restartHttp(): Promise<void> {
+    await this.httpServer?.stop();
+    this.httpServer = await startWebhooks(this.opts.config, this.store, this.log, process.env, {
       tiers: this.tiers,
       tierInfo: () => this.tiers.overrides.tiers(),
       chat: () => this.chatHealth(),
       health: async () => ({ ...(await masterStatus(this.store)) }),
     });
-    this.retention.start();
-    this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
 
   /** Each chat transport and whether it is connected (null: it cannot tell), for /healthz. */
@@ -294,7 +371,11 @@ export class Master {
   /** The chat modules (irc-framework, matrix-bot-sdk) load only when a master has chat. */
   private async makeChat(): Promise<ChatService> {
     const { masterChat } = await import('./chat/master-chat.js');
-    return masterChat({
+    return masterChat(this.chatDeps());
+  }
+
+  private chatDeps(): MasterChatDeps {
+    return {
       store: this.store,
       config: this.opts.config,
       log: this.log,
@@ -304,7 +385,7 @@ export class Master {
       ...(this.opts.clock ? { now: this.opts.clock } : {}),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
-    });
+    };
   }
 
   /** Poll every repository now (tests and `bb poll`). */
@@ -330,31 +411,4 @@ export class Master {
     await this.redis.quit().catch(() => undefined);
     this.log.info('master stopped');
   }
-}
-
-function summarize(config: MasterConfig): ConfigSummary {
-  return {
-    title: config.title,
-    ...(config.titleUrl ? { titleUrl: config.titleUrl } : {}),
-    ...(config.chat ? { botName: config.chat.botName } : {}),
-    builders: config.builders.map((b) => ({
-      name: b.name,
-      executors: b.executors,
-      tier: b.tier,
-      ...(b.category ? { category: b.category } : {}),
-      ...(b.description ? { description: b.description } : {}),
-    })),
-    schedulers: config.schedulers.map((s) => ({
-      name: s.name,
-      type: s.type,
-      builders: s.builders,
-      ...('branch' in s && s.branch ? { branch: s.branch } : {}),
-    })),
-    executors: config.executors.map((e) => e.name),
-    retention: config.retention,
-  };
-}
-
-function changeInputToFields(c: ChangeInput): ChangeFields {
-  return changeInputSchema.parse(c);
 }

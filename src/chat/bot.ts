@@ -9,7 +9,7 @@ import type { ChatTransport } from './transport.js';
  * one conversation are answered in the order they were said. The bot answers
  * to its own name and to the transport's (an IRC nick that differs from it).
  */
-export function attachRouter(transport: ChatTransport, router: CommandRouter, log: Logger): void {
+export function attachRouter(transport: ChatTransport, router: Pick<CommandRouter, 'handle'>, log: Logger): void {
   const order = new KeyedMutex();
   transport.onMessage((message) => {
     const conversation = `${message.isDirect ? 'dm' : 'ch'}:${message.replyTo}`;

@@ -29,7 +29,7 @@ export interface MasterChatDeps {
 
 /** The master's chat bot on `config.chat`, or on the defaults (no networks) when only code adds transports. */
 export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?? chatSchema.parse({})): ChatService {
-  const api = new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, { ...(d.mailer ? { mailer: d.mailer } : {}), ...(d.now ? { now: d.now } : {}) }, d.tiers);
+  const api = masterBotApi(d, chat);
   return new ChatService({
     config: chat,
     api,
@@ -40,4 +40,9 @@ export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?
     store: d.store,
     ...(d.tuning ? { tuning: d.tuning } : {}),
   });
+}
+
+/** What chat commands read and do, on the master's store and config (made again on reconfig). */
+export function masterBotApi(d: MasterChatDeps, chat: ChatConfig): MasterBotApi {
+  return new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, { ...(d.mailer ? { mailer: d.mailer } : {}), ...(d.now ? { now: d.now } : {}) }, d.tiers);
 }

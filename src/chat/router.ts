@@ -5,6 +5,7 @@ import type { BotApi } from './api.js';
 import { CommandError, UsageError, isReadOnly, type CommandSpec, type Reply } from './command.js';
 import { addressedText, distance, splitWords } from './parse.js';
 import { CommandRegistry } from './registry.js';
+import { clock } from './backlog.js';
 import type { ChatMessage } from './transport.js';
 
 export interface Authorizer {
@@ -65,6 +66,9 @@ export class CommandRouter {
     if ((spec.minArgs !== undefined && args.length < spec.minArgs) || (spec.maxArgs !== undefined && args.length > spec.maxArgs)) {
       return { lines: [`Usage: ${usage(spec)}`] };
     }
+    if (message.late && !isReadOnly(spec, args)) {
+      return { lines: [`${message.sender}: I was away when you said "${echo(words.join(' '))}" (${clock(message.saidAt ?? this.now(), this.now())}); say it again if you still want it.`] };
+    }
     if (spec.permission === 'dangerous' || (spec.permission === 'channel' && !message.isDirect && !isReadOnly(spec, args))) {
       const why = await this.authorizer.deny(spec, message);
       if (why) return { lines: [`Sorry, ${message.sender}, you may not ${spec.name}: ${why}`] };
@@ -74,7 +78,7 @@ export class CommandRouter {
       const reply = typeof out === 'string' ? { lines: [out] } : Array.isArray(out) ? { lines: out } : out;
       // A channel reply is cut shorter than a DM: a cut one says how to get it whole.
       if (!reply.moreHint && !message.isDirect) reply.moreHint = `say "${clipHint(text)}" to me by DM for all of it`;
-      return reply;
+      return message.late ? lateReply(reply, message.saidAt ?? this.now(), this.now()) : reply;
     } catch (err) {
       if (err instanceof UsageError) return { lines: [`${err.message ? `${err.message}. ` : ''}Usage: ${usage(spec)}`] };
       if (err instanceof CommandError) return { lines: [err.message] };
@@ -123,13 +127,20 @@ export class CommandRouter {
   /** Over the limit: the first message is told to slow down ('warn'), the rest of the flood is not answered ('quiet'). */
   private limited(message: ChatMessage): 'ok' | 'warn' | 'quiet' {
     const who = `${message.transport}:${message.account ?? message.sender}`;
-    const now = this.now();
-    const times = (this.recent.get(who) ?? []).filter((t) => now - t < this.rate.windowMs);
-    times.push(now);
+    // Counted from when it was said: a backlog said over an hour is not a flood when it arrives at once.
+    const said = Math.min(message.saidAt ?? this.now(), this.now());
+    const times = (this.recent.get(who) ?? []).filter((t) => t <= said && said - t < this.rate.windowMs);
+    times.push(said);
     this.recent.set(who, times);
     if (times.length <= this.rate.max) return 'ok';
     return times.length === this.rate.max + 1 ? 'warn' : 'quiet';
   }
+}
+
+/** A read-only command said while bb was away: answered, saying when it was asked. */
+function lateReply(reply: Reply, saidAt: number, now: number): Reply {
+  const [first = '', ...rest] = reply.lines;
+  return { ...reply, lines: [`[asked ${clock(saidAt, now)}, while I was away] ${first}`, ...rest] };
 }
 
 /** Longer than any command name plus its "did you mean" slack. */

@@ -1,5 +1,5 @@
 import { allCommands } from '../../bot-commands/index.js';
-import { resolveChatSecrets } from '../config/chat-secrets.js';
+import { resolveChatSecrets, type ChatSecrets } from '../config/chat-secrets.js';
 import type { ChatConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { BotApi } from './api.js';
@@ -46,7 +46,10 @@ export interface ChatServiceOptions {
  * and `chat.permissions`. Also the outbox announcements go through.
  */
 export class ChatService implements ChatOutbox {
-  readonly router: CommandRouter;
+  /** Replaced by `reconfigure`; transports reach it through `this`, so they always use the current one. */
+  router: CommandRouter;
+  private config: ChatConfig;
+  private secrets: ChatSecrets;
   private readonly transports = new Map<TransportKind, ChatTransport>();
   /** Channels and rooms, as `kind:where`: configured, joined, or spoken in. */
   private readonly known = new Set<string>();
@@ -57,22 +60,67 @@ export class ChatService implements ChatOutbox {
   private readonly drains = new Map<TransportKind, OutboxDrain>();
 
   constructor(private readonly o: ChatServiceOptions) {
-    const { config } = o;
-    const authorizer = new ChatAuthorizer(config.permissions, (kind) => this.transports.get(kind), async (m) => (await o.api.identity.whoami(m)).claim);
-    this.router = new CommandRouter(o.commands ?? allCommands(), o.api, o.log, authorizer, { max: config.rateLimit, windowMs: 60_000 });
-    const secrets = resolveChatSecrets(config, o.env);
-    const paths = { baseDir: o.baseDir, stateDir: o.stateDir, log: o.log, version: o.version };
-    if (config.irc) {
-      const irc = new IrcTransport(ircOptions(config.irc, secrets, { ...paths, log: o.log.child({ chat: 'irc' }) }, o.tuning?.irc));
-      irc.onStatus((s) => {
-        if (s.kind === 'joined') this.known.add(formatTarget('irc', s.channel));
-      });
-      this.register(irc, config.irc.channels.map((c) => (typeof c === 'string' ? c : c.name)));
+    this.config = o.config;
+    this.router = this.makeRouter(o.config, o.api);
+    this.secrets = resolveChatSecrets(o.config, o.env);
+    if (o.config.irc) this.addIrc(o.config.irc);
+    if (o.config.matrix) this.addMatrix(o.config.matrix);
+  }
+
+  /**
+   * A new `chat` section (`bb reconfig`): permissions, rate limit and what commands read change at
+   * once; a transport (IRC, Matrix) is stopped and made again only when its own settings (or
+   * secrets) changed, so an unchanged one stays connected. Returns the transports remade.
+   */
+  async reconfigure(config: ChatConfig, api: BotApi): Promise<TransportKind[]> {
+    const secrets = resolveChatSecrets(config, this.o.env);
+    const before = { config: this.config, secrets: this.secrets };
+    this.config = config;
+    this.secrets = secrets;
+    this.router = this.makeRouter(config, api);
+    const remade: TransportKind[] = [];
+    for (const kind of ['irc', 'matrix'] as const) {
+      if (transportSettings(kind, before.config, before.secrets) === transportSettings(kind, config, secrets)) continue;
+      remade.push(kind);
+      const old = this.transports.get(kind);
+      if (old) {
+        this.transports.delete(kind);
+        this.drains.get(kind)?.stop();
+        this.drains.delete(kind);
+        for (const t of [...this.known]) if (parseTarget(t).transport === kind) this.known.delete(t);
+        await old.stop().catch((err) => this.o.log.warn({ err, transport: kind }, 'chat transport stop failed'));
+      }
+      if (kind === 'irc' && config.irc) this.addIrc(config.irc);
+      if (kind === 'matrix' && config.matrix) this.addMatrix(config.matrix);
+      const made = this.transports.get(kind);
+      if (made && this.running) {
+        await this.startOne(made);
+        // What waits in its outbox goes out on the new connection.
+        this.drains.get(kind)?.kick();
+      }
     }
-    if (config.matrix) {
-      const matrix = new MatrixTransport(matrixOptions(config.matrix, config.botName, secrets, { ...paths, log: o.log.child({ chat: 'matrix' }) }, o.tuning?.matrix));
-      this.register(matrix, config.matrix.rooms);
-    }
+    return remade;
+  }
+
+  private makeRouter(config: ChatConfig, api: BotApi): CommandRouter {
+    const authorizer = new ChatAuthorizer(config.permissions, (kind) => this.transports.get(kind), async (m) => (await api.identity.whoami(m)).claim);
+    return new CommandRouter(this.o.commands ?? allCommands(), api, this.o.log, authorizer, { max: config.rateLimit, windowMs: 60_000 });
+  }
+
+  private paths(kind: TransportKind) {
+    return { baseDir: this.o.baseDir, stateDir: this.o.stateDir, version: this.o.version, log: this.o.log.child({ chat: kind }) };
+  }
+
+  private addIrc(irc: NonNullable<ChatConfig['irc']>): void {
+    const t = new IrcTransport(ircOptions(irc, this.secrets, this.paths('irc'), this.o.tuning?.irc));
+    t.onStatus((s) => {
+      if (s.kind === 'joined') this.known.add(formatTarget('irc', s.channel));
+    });
+    this.register(t, irc.channels.map((c) => (typeof c === 'string' ? c : c.name)));
+  }
+
+  private addMatrix(matrix: NonNullable<ChatConfig['matrix']>): void {
+    this.register(new MatrixTransport(matrixOptions(matrix, this.config.botName, this.secrets, this.paths('matrix'), this.o.tuning?.matrix)), matrix.rooms);
   }
 
   /** The transport of one kind, when there is one. */
@@ -155,7 +203,7 @@ export class ChatService implements ChatOutbox {
       if (m.account) this.spoke.set(spokeKey(m.transport, m.account), seen);
       this.spoke.set(spokeKey(m.transport, `nick:${m.sender}`), seen);
     });
-    attachRouter(transport, this.router, this.o.log.child({ chat: transport.kind }));
+    attachRouter(transport, { handle: (m, name) => this.router.handle(m, name) }, this.o.log.child({ chat: transport.kind }));
     if (this.o.store) {
       const rules = { ...DEFAULT_BACKLOG, ...this.o.tuning?.backlog };
       this.drains.set(transport.kind, new OutboxDrain(this.o.store, transport, this.o.log.child({ chat: transport.kind, part: 'outbox' }), rules, this.o.tuning?.drain));
@@ -171,6 +219,14 @@ export class ChatService implements ChatOutbox {
     if (!t) throw new Error(`no ${kind} chat transport is configured`);
     return t;
   }
+}
+
+/** What a transport is made from: its config section, the bot's name (Matrix) and its secrets. */
+function transportSettings(kind: 'irc' | 'matrix', config: ChatConfig, secrets: ChatSecrets): string {
+  const section = kind === 'irc' ? config.irc : config.matrix;
+  if (!section) return '';
+  const own = [...secrets].filter(([k]) => k.startsWith(`${kind}.`)).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([section, kind === 'matrix' ? config.botName : null, own]);
 }
 
 function spokeKey(kind: TransportKind, who: string): string {

@@ -29,6 +29,13 @@ export interface ChatMessage {
   account: string | null;
   text: string;
   isDirect: boolean;
+  /** When the person said it (ms since the epoch), where the network tells (Matrix); else when it arrived. */
+  saidAt?: number;
+  /**
+   * Said while bb was away (stopped, or cut off from the homeserver) and delivered on its return:
+   * read-only commands are run, others are asked to be said again.
+   */
+  late?: boolean;
 }
 
 /** How a reply is sent. Transports ignore what they cannot show. */

@@ -33,7 +33,7 @@ export class ProblemDetector {
   /** A sweep of suspected Problems is due (at start, and after a BuildSet completed). */
   private sweepDue = true;
   private timer?: NodeJS.Timeout;
-  private readonly flaky: FlakyMemory;
+  private flaky: FlakyMemory;
 
   constructor(
     private readonly store: Store,
@@ -45,6 +45,11 @@ export class ProblemDetector {
   ) {
     this.flaky = new FlakyMemory(store, config.problems.flaky, now);
     this.kicker = new Kicker(() => this.pass(), (err) => this.log.error({ err }, 'problem detection failed'));
+  }
+
+  /** The config was replaced in place (`bb reconfig`): take its flaky-test settings. */
+  refresh(): void {
+    this.flaky = new FlakyMemory(this.store, this.config.problems.flaky, this.now);
   }
 
   start(): void {
@@ -137,7 +142,7 @@ export class ProblemDetector {
     const source = { repository: b.sourcestamp.repository, project: b.sourcestamp.project };
     const fresh: ProblemSubject[] = [];
     for (const s of failures) {
-      const known = await problemByKey(this.store, problemKey(source, s, rev));
+      const known = (await problemByKey(this.store, problemKey(source, s, rev))) ?? (await this.legacy(s, rev));
       // A resolved (or flaky) Problem with the same identity does not take new failures: a new one opens.
       if (!known || !isOpen(known)) fresh.push(s);
       else if (!known.builders.some((x) => x.builder === b.builder)) {
@@ -179,6 +184,12 @@ export class ProblemDetector {
     }, confirm ? undefined : 'problem.opened', fresh.slice(1).map((s) => problemKey(source, s, rev)));
     if (!confirm) return;
     await this.rerun(p, b);
+  }
+
+  /** An open Problem stored before identities named the repository (key `<subject>@<revision>`): it still takes its other builders. */
+  private async legacy(s: ProblemSubject, rev: string): Promise<Problem | null> {
+    const p = await problemByKey(this.store, `${subjectKey(s)}@${rev}`);
+    return p && p.repository === undefined && isOpen(p) ? p : null;
   }
 
   /** Starts a confirming rerun of the Problem's failing build `b` at the same revision. */

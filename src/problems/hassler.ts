@@ -47,7 +47,7 @@ export interface HasslerOptions {
  */
 export class Hassler {
   private readonly lock = new KeyedMutex();
-  private readonly h: HassleConfig;
+  private h: HassleConfig;
   private offs: Array<() => void> = [];
   private stopped = false;
   private readonly pending = new Set<Promise<void>>();
@@ -57,6 +57,15 @@ export class Hassler {
 
   constructor(private readonly o: HasslerOptions) {
     this.h = o.config.problems.hassle;
+  }
+
+  /**
+   * The config was replaced in place (`bb reconfig`): take its ladder settings and how people are
+   * reached. Ladders stored in Redis and their wake-ups carry on.
+   */
+  refresh(reach: Reach): void {
+    this.h = this.o.config.problems.hassle;
+    this.o.reach = reach;
   }
 
   /** The bot's name and the web address, for where the whole list of tests can be read. */

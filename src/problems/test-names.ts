@@ -65,16 +65,35 @@ export function qualifiedNames(tests: TestRef[], universe: Iterable<TestRef> = t
   };
   for (const t of universe) add(t);
   for (const t of tests) add(t);
-  return tests.map((t) => {
-    const suites = [...(suitesOf.get(t.name) ?? [])];
-    if (suites.length <= 1) return t.name;
-    const most = parts(t.suite).length;
-    for (let k = 1; k < most; k++) {
-      const mine = suffix(t.suite, k);
-      if (suites.every((s) => s === t.suite || suffix(s, k) !== mine)) return join(mine, t.name);
+  // Per shared name: each suite's shortest suffix that no other suite with that name ends in.
+  const labels = new Map<string, Map<string, string>>();
+  const labelFor = (name: string, suite: string): string => {
+    let bySuite = labels.get(name);
+    if (!bySuite) labels.set(name, (bySuite = shortestSuffixes([...suitesOf.get(name)!])));
+    return join(bySuite.get(suite) ?? suite, name);
+  };
+  return tests.map((t) => ((suitesOf.get(t.name)?.size ?? 0) <= 1 ? t.name : labelFor(t.name, t.suite)));
+}
+
+/** For each suite, its fewest trailing parts that no other suite of the list ends in (the whole suite if none). */
+function shortestSuffixes(suites: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  let left = suites;
+  for (let k = 1; left.length; k++) {
+    const count = new Map<string, number>();
+    for (const s of suites) {
+      const key = suffix(s, k);
+      count.set(key, (count.get(key) ?? 0) + 1);
     }
-    return join(t.suite, t.name);
-  });
+    const still: string[] = [];
+    for (const s of left) {
+      const mine = suffix(s, k);
+      if (count.get(mine) === 1 || k >= parts(s).length) out.set(s, k >= parts(s).length ? s : mine);
+      else still.push(s);
+    }
+    left = still;
+  }
+  return out;
 }
 
 /** Where a test lives, for grouping: its file when the suite shows one, else the suite itself. */

@@ -22,7 +22,7 @@ const JOB_TTL_MS = 10 * 60_000;
  */
 export class Distributor {
   private readonly kicker: Kicker;
-  private readonly builders: Map<string, BuilderConfig>;
+  private builders: Map<string, BuilderConfig>;
   private readonly warned = new Set<string>();
   private timer?: NodeJS.Timeout;
 
@@ -51,6 +51,12 @@ export class Distributor {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+  }
+
+  /** The config was replaced in place (`bb reconfig`): take its builders (steps, executors, priorities). */
+  refresh(): void {
+    this.builders = new Map(this.config.builders.map((b) => [b.name, b]));
+    this.kicker.kick();
   }
 
   kick(): void {

@@ -53,14 +53,20 @@ export class ExecutorRegistry {
   ) {}
 
   async start(): Promise<void> {
-    // Every executor proves its secret to this master anew: without this, a process whose secret
-    // the new config no longer has would still read the old record as its own.
-    await this.queues.clearSessions(this.config.executors.map((e) => e.name));
+    await this.reaccept();
     // Messages queued while the master was down arrive first; give executors one timeout to be heard.
     this.startedAt = this.now();
     this.graceUntil = this.startedAt + this.config.executorTimeout * 1000;
     const every = Math.min(1000, (this.config.executorTimeout * 1000) / 4);
     this.watchdog = setInterval(() => void this.checkTimeouts().catch((err) => this.log.error({ err }, 'executor watchdog failed')), every);
+  }
+
+  /**
+   * Every executor proves its secret to this master anew (at start and on a config reload): without
+   * this, a process whose secret the config no longer has would still read the old record as its own.
+   */
+  async reaccept(): Promise<void> {
+    await this.queues.clearSessions(this.config.executors.map((e) => e.name));
   }
 
   stop(): void {

@@ -26,7 +26,7 @@ interface Entry {
  */
 export class Superseder {
   private readonly kicker: Kicker;
-  private readonly builders: string[];
+  private builders: string[];
   /** Builders to sweep, each with the newest BuildSet that reached it since the last sweep. */
   private readonly dirty = new Map<string, Entry | undefined>();
 
@@ -42,16 +42,21 @@ export class Superseder {
   }
 
   start(): void {
-    if (!this.builders.length) return;
-    const watched = new Set(this.builders);
     this.store.bus.on('buildset.new', (buildset, requests) => {
       for (const request of requests) {
-        if (!watched.has(request.builder)) continue;
+        if (!this.builders.includes(request.builder)) continue;
         const prev = this.dirty.get(request.builder);
         if (!prev || prev.buildset.id < buildset.id) this.dirty.set(request.builder, { request, buildset });
       }
       if (this.dirty.size) this.kicker.kick();
     });
+    for (const b of this.builders) this.dirty.set(b, undefined);
+    this.kicker.kick();
+  }
+
+  /** The config was replaced in place (`bb reconfig`): watch its builders with cancelSuperseded, sweeping each once. */
+  refresh(): void {
+    this.builders = this.config.builders.filter((b) => b.cancelSuperseded).map((b) => b.name);
     for (const b of this.builders) this.dirty.set(b, undefined);
     this.kicker.kick();
   }

@@ -24,7 +24,7 @@ const BATCH = 500;
  * for the first time starts at the newest BuildSet (it does not rebuild history).
  */
 export class DependentSchedulers {
-  private readonly schedulers: DependentConfig[];
+  private schedulers: DependentConfig[];
   private readonly kicker: Kicker;
 
   constructor(
@@ -37,11 +37,20 @@ export class DependentSchedulers {
   }
 
   async start(): Promise<void> {
-    if (!this.schedulers.length) return;
-    const upstreams = new Set(this.schedulers.map((s) => s.upstream));
     this.store.bus.on('buildset.complete', (bs) => {
-      if (upstreams.has(bs.scheduler)) this.kicker.kick();
+      if (this.schedulers.some((s) => s.upstream === bs.scheduler)) this.kicker.kick();
     });
+    await this.begin();
+  }
+
+  /** The config was replaced in place (`bb reconfig`): take its dependent schedulers; a new one starts now. */
+  async refresh(): Promise<void> {
+    this.schedulers = this.config.schedulers.filter((s): s is DependentConfig => s.type === 'dependent');
+    await this.begin();
+  }
+
+  private async begin(): Promise<void> {
+    if (!this.schedulers.length) return;
     const last = await this.store.lastBuildSetId();
     for (const s of this.schedulers) {
       // First start of this scheduler: begin now. NX keeps an existing cursor.

@@ -32,8 +32,8 @@ const EARLY_MS = 1000;
  * The clock is injectable: tests set it and call `rearm()`.
  */
 export class TimedSchedulers implements ChangeClassifier {
-  private readonly schedulers: TimedConfig[];
-  private readonly nightlies: NightlyConfig[];
+  private schedulers: TimedConfig[];
+  private nightlies: NightlyConfig[];
   private readonly lock = new KeyedMutex();
 
   constructor(
@@ -49,6 +49,16 @@ export class TimedSchedulers implements ChangeClassifier {
 
   /** Finish fires a crash interrupted, then arm every scheduler's wake-up from its stored deadline. */
   async start(): Promise<void> {
+    await this.rearm();
+  }
+
+  /**
+   * The config was replaced in place (`bb reconfig`): take its periodic and nightly schedulers and
+   * arm them. An unchanged one keeps its stored deadline; a changed timing starts a new one.
+   */
+  async refresh(): Promise<void> {
+    this.schedulers = this.config.schedulers.filter(isTimed);
+    this.nightlies = this.schedulers.filter((s): s is NightlyConfig => s.type === 'nightly');
     await this.rearm();
   }
 

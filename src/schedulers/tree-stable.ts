@@ -33,7 +33,7 @@ export interface ChangeClassifier {
  */
 export class ChangeSchedulers {
   private readonly kicker: Kicker;
-  private readonly schedulers: ChangeSchedulerConfig[];
+  private schedulers: ChangeSchedulerConfig[];
   private readonly classifiers: ChangeClassifier[] = [];
 
   constructor(
@@ -50,6 +50,15 @@ export class ChangeSchedulers {
   async start(): Promise<void> {
     this.store.bus.on('change.new', () => this.kicker.kick());
     await this.rearmTimers();
+    this.kicker.kick();
+  }
+
+  /**
+   * The config was replaced in place (`bb reconfig`): take its single- and any-branch schedulers.
+   * Timers already armed keep their deadlines; one for a scheduler now gone is dropped when it fires.
+   */
+  refresh(): void {
+    this.schedulers = this.config.schedulers.filter((s): s is ChangeSchedulerConfig => s.type === 'single-branch' || s.type === 'any-branch');
     this.kicker.kick();
   }
 

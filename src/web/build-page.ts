@@ -4,7 +4,7 @@ import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
 import { html, href, type Html } from './html.js';
 import { buildWord, fmtDuration, page, resultBadge } from './layout.js';
-import { logBlock, logWindow } from './log-view.js';
+import { countLines, logBlock, logWindow } from './log-view.js';
 import { buildLink, changesSection, propertiesSection, relationsSection, revisionOf, summaryTable, testsSection } from './build-parts.js';
 import { notFoundPage } from './errors.js';
 
@@ -29,12 +29,19 @@ function stepWord(s: StepState): string {
 }
 
 async function stepLog(ctx: WebContext, b: Build, i: number, s: StepState): Promise<Html> {
-  const w = await logWindow(ctx.store, b.id, i, 1, STEP_LINES);
+  let w = await logWindow(ctx.store, b.id, i, 1, STEP_LINES);
   const live = b.state !== 'finished';
   const failed = s.result !== undefined && s.result !== 'SUCCESS' && s.result !== 'SKIPPED';
+  // A failed step's long log: its end is where the failure is, so the page shows the last lines.
+  let tail = false;
+  if (failed && w.more && !live) {
+    const total = await countLines(ctx.store, b.id, i);
+    w = await logWindow(ctx.store, b.id, i, Math.max(1, total - STEP_LINES + 1), STEP_LINES);
+    tail = true;
+  }
   const open = failed || s.state === 'running' || (live && s.state === 'pending' && b.currentStep === undefined);
   const block = logBlock(w, { prefix: `s${i}`, ...(live ? { live: { step: i } } : {}) });
-  return html`<details id="log-${i}"${open ? ' open' : ''}><summary>${s.name}: ${w.lines.length ? `${w.more ? `first ${w.lines.length}` : w.lines.length} lines` : 'no output'}
+  return html`<details id="log-${i}"${open ? ' open' : ''}><summary>${s.name}: ${w.lines.length ? `${tail ? `last ${w.lines.length}` : w.more ? `first ${w.lines.length}` : w.lines.length} lines` : 'no output'}
  · <a href="${stepLogPath(b, i)}">full log</a> · <a href="${stepLogPath(b, i, true)}">log.txt</a></summary>${block}</details>`;
 }
 

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Build } from '../model/build.js';
-import type { DataEvents } from '../data/events.js';
 import { readLogPage } from '../data/web-reads.js';
 import { ansiLine, type AnsiState } from './ansi.js';
 import type { WebContext } from './context.js';
+import type { LiveHub } from './live-hub.js';
 
 /** Live updates by Server-Sent Events, fed by the data layer's events in this master. */
 
@@ -112,10 +112,10 @@ function kick(ctx: WebContext, buildId: number, c: Cursor, send: (e: string, d: 
 }
 
 /** `/builders/<b>/builds/<n>/events?s=…`: a running build's log lines and step results; `end` when it finishes. */
-export async function buildEvents(ctx: WebContext, req: IncomingMessage, res: ServerResponse, build: Build, query: URLSearchParams): Promise<void> {
+export async function buildEvents(ctx: WebContext, hub: LiveHub, req: IncomingMessage, res: ServerResponse, build: Build, query: URLSearchParams): Promise<void> {
   const cursors = parseCursors(query.get('s'), build.steps.length);
-  const offs: Array<() => void> = [];
-  const send = openStream(req, res, () => offs.forEach((o) => o()));
+  let off = () => {};
+  const send = openStream(req, res, () => off());
   const byStep = new Map(cursors.map((c) => [c.step, c]));
   const fail = (err: unknown) => {
     send('error', { message: 'live log read failed' });
@@ -126,24 +126,21 @@ export async function buildEvents(ctx: WebContext, req: IncomingMessage, res: Se
     return { step: i, word: s?.result ?? (s?.state === 'done' ? 'SUCCESS' : (s?.state ?? 'pending')), text: s?.text ?? '' };
   };
   // Subscribe first, then catch up: nothing written in between is missed.
-  offs.push(
-    ctx.store.bus.on('build.log', (b: DataEvents['build.log'][0], step) => {
-      const c = b.id === build.id ? byStep.get(step) : undefined;
+  off = hub.addBuild(build.id, {
+    log: (step) => {
+      const c = byStep.get(step);
       if (c) kick(ctx, build.id, c, send).catch(fail);
-    }),
-    ctx.store.bus.on('build.step', (b, step) => {
-      if (b.id === build.id) send('step', stepWord(b, step));
-    }),
-    ctx.store.bus.on('build.finished', (b) => {
-      if (b.id !== build.id) return;
+    },
+    step: (b, step) => send('step', stepWord(b, step)),
+    finished: (b) => {
       void Promise.all(cursors.map((c) => kick(ctx, build.id, c, send)))
         .then(() => {
           send('end', { result: b.result });
           res.end();
         })
         .catch(fail);
-    }),
-  );
+    },
+  });
   try {
     for (const c of cursors) await rebuildPartial(ctx, build.id, c);
     await Promise.all(cursors.map((c) => kick(ctx, build.id, c, send)));
@@ -158,21 +155,9 @@ export async function buildEvents(ctx: WebContext, req: IncomingMessage, res: Se
   }
 }
 
-const PAGE_EVENTS = ['build.new', 'build.started', 'build.step', 'build.finished', 'executor.connected', 'executor.lost', 'problem.opened', 'problem.resolved', 'problem.changed', 'problem.flaky', 'request.pending'] as const;
-
 /** `/events`: tells an open console, builder or Problems page to fetch itself again (at most once a second). */
-export function pageEvents(ctx: WebContext, req: IncomingMessage, res: ServerResponse): void {
-  const offs: Array<() => void> = [];
-  let timer: NodeJS.Timeout | undefined;
-  const send = openStream(req, res, () => {
-    offs.forEach((o) => o());
-    if (timer) clearTimeout(timer);
-  });
-  const changed = () => {
-    timer ??= setTimeout(() => {
-      timer = undefined;
-      send('refresh', {});
-    }, 1000);
-  };
-  for (const e of PAGE_EVENTS) offs.push(ctx.store.bus.on(e, changed));
+export function pageEvents(hub: LiveHub, req: IncomingMessage, res: ServerResponse): void {
+  let off = () => {};
+  const send = openStream(req, res, () => off());
+  off = hub.addPage(() => send('refresh', {}));
 }

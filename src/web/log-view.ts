@@ -72,6 +72,22 @@ export async function logWindow(store: Store, buildId: number, step: number, sta
   return { lines, more: false, chunk, line: partial ? n - 1 : n };
 }
 
+/** How many lines a step's log has (an open last line counts), counted a page of chunks at a time. */
+export async function countLines(store: Store, buildId: number, step: number): Promise<number> {
+  let n = 0;
+  let open = false;
+  for (let from = 0; ; from += BATCH) {
+    const chunks = await readLogPage(store, buildId, step, from, BATCH);
+    for (const c of chunks) {
+      if (!c.text) continue;
+      for (let i = c.text.indexOf('\n'); i >= 0; i = c.text.indexOf('\n', i + 1)) n += 1;
+      open = !c.text.endsWith('\n');
+    }
+    if (chunks.length < BATCH) break;
+  }
+  return n + (open ? 1 : 0);
+}
+
 /** One log line as markup; `prefix` keeps ids unique where several steps share a page (`s2`). */
 export function lineHtml(l: LogLine, prefix = ''): string {
   const id = `${prefix}L${l.n}`;

@@ -1,8 +1,6 @@
 import type { DataBus } from '../data/events.js';
 import type { PageReply } from './context.js';
-
-/** The data events after which a cached page is stale. */
-const STALE_ON = ['build.new', 'build.started', 'build.step', 'build.finished', 'executor.connected', 'executor.lost', 'problem.opened', 'problem.resolved', 'problem.changed', 'problem.flaky', 'request.pending'] as const;
+import { PAGE_EVENTS as STALE_ON } from './live-hub.js';
 
 /**
  * One rendered page shared by every viewer until the data changes (or `maxAgeMs` passes): an open

@@ -16,6 +16,7 @@ import { extraRoute } from './routes-extra.js';
 import { healthReply, type ChatHealth } from './health.js';
 import { WebMetrics } from './metrics.js';
 import { RenderCache } from './render-cache.js';
+import { LiveHub } from './live-hub.js';
 
 /** Pages send this policy: only same-origin styles, script and EventSource; no inline anything, no frames. */
 export const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -44,6 +45,11 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
   const metrics = new WebMetrics(ctx);
   // The console is shared by every viewer until the data changes; `?fresh` renders it anew (benchmarks).
   const console_ = new RenderCache(ctx.store.bus, () => consolePage(ctx));
+  const hub = new LiveHub(ctx.store.bus);
+  const busy = (res: ServerResponse) => {
+    res.writeHead(503, { ...SECURITY, 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' });
+    res.end(`too many live pages open (${hub.max}); reload later`);
+  };
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://bb.invalid');
     let segs: string[];
@@ -63,7 +69,7 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
         if (b === 'bb.css') return sendStatic(res, 'text/css; charset=utf-8', CSS, head), true;
         if (b === 'bb.js') return sendStatic(res, 'text/javascript; charset=utf-8', JS, head), true;
       }
-      if (a === 'events' && segs.length === 1) return pageEvents(ctx, req, res), true;
+      if (a === 'events' && segs.length === 1) return hub.full ? busy(res) : pageEvents(hub, req, res), true;
       if (a === 'healthz' && segs.length === 1) return send(res, await healthReply(ctx, extras.chat ?? (() => []), extras.health), head), true;
       if (a === 'metrics' && segs.length === 1) {
         const m = await metrics.text();
@@ -78,7 +84,7 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
           if (segs.length === 4) return send(res, await buildPage(ctx, b, n), head), true;
           const build = await ctx.store.buildByNumber(b, n);
           if (!build) return send(res, notFoundPage(ctx, `${b} has no build #${n}.`), head), true;
-          if (segs.length === 5 && e === 'events') return await buildEvents(ctx, req, res, build, url.searchParams), true;
+          if (segs.length === 5 && e === 'events') return hub.full ? busy(res) : await buildEvents(ctx, hub, req, res, build, url.searchParams), true;
           if (segs.length === 7 && e === 'steps' && f !== undefined && (g === 'log' || g === 'log.txt')) {
             if (g === 'log') return send(res, await logPage(ctx, b, n, f, url.searchParams), head), true;
             const step = stepIndex(build.steps, f);

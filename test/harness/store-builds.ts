@@ -10,6 +10,8 @@ export interface BuildPlan {
   failSteps?: string[];
   /** Failing test names (suite `tap`); passing ones are added beside them. */
   failTests?: string[];
+  /** More passing test names. Every name a build of the builder reported before passes too, unless failing: a suite keeps its tests. */
+  passTests?: string[];
   authors?: string[];
   text?: string;
 }
@@ -22,6 +24,8 @@ const STEPS = ['compile', 'test'].map((name) => stepSpecSchema.parse({ type: 'sh
  */
 export class StoreBuilds {
   private rev = 0x1000;
+  /** Test names each builder has reported. */
+  private readonly seen = new Map<string, Set<string>>();
 
   constructor(private readonly store: Store) {}
 
@@ -39,10 +43,16 @@ export class StoreBuilds {
     return {
       build,
       finish: async (plan) => {
+        const seen = this.seen.get(builder) ?? new Set<string>();
+        this.seen.set(builder, seen);
+        for (const name of plan.passTests ?? []) seen.add(name);
+        const failing = new Set(plan.failTests ?? []);
         const tests: TestCaseResult[] = [
-          ...(plan.failTests ?? []).map((name) => ({ suite: 'tap', name, outcome: 'fail' as const })),
+          ...[...failing].map((name) => ({ suite: 'tap', name, outcome: 'fail' as const })),
+          ...[...seen].filter((name) => !failing.has(name)).map((name) => ({ suite: 'tap', name, outcome: 'pass' as const })),
           { suite: 'tap', name: 'always passes', outcome: 'pass' },
         ];
+        for (const name of failing) seen.add(name);
         const done = await this.store.applyBuildEvents(build.id, build.token, [
           ...STEPS.flatMap((s, step) => [
             { type: 'step-started' as const, step, name: s.name! },

@@ -64,7 +64,7 @@ describe('the announcer, on the real store', () => {
       await m.announcer.idle();
       return outbox.to('shell:#dev');
     };
-    expect(await step({ result: 'SUCCESS' })).toEqual([]);
+    expect(await step({ result: 'SUCCESS', passTests: ['test_a', 'test_b'] })).toEqual([]);
     expect(await step({ result: 'FAILURE', failSteps: ['test'], failTests: ['test_a'] })).toEqual([
       'linux #2: FAILURE (new failure) in test; failed tests: test_a | 00001001 by Brian Warner | https://ci.example.org/builders/linux/builds/2',
     ]);

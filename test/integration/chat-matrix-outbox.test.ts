@@ -125,4 +125,18 @@ describe('the Matrix outbox', () => {
     await waitFor('the DM in the same room', async () => fromBot(await alice.messages(dm), /Problem #3:/), 30_000);
     expect(await alice.pendingInvites()).toEqual([]);
   });
+
+  it('answers what was said while it was stopped: read-only commands are run, others are to be said again', async () => {
+    const buildsets = async () => Number((await fx.store.redis.get(fx.store.keys.seq('buildset'))) ?? 0);
+    const sets = await buildsets();
+    await fx.master!.stop();
+    await alice.say(room, 'bb: status linux');
+    await alice.say(room, 'bb: force build linux');
+    await fx.startMaster({ chatTuning: tuning });
+    const status = await waitFor('the late status', async () => fromBot(await alice.messages(room), /while I was away\] linux:/), 30_000);
+    expect(String(status.content.body)).toMatch(/^\[asked \d\d:\d\d UTC, while I was away\] linux: idle; /);
+    const force = await waitFor('the late force', async () => fromBot(await alice.messages(room), /I was away when you said/), 30_000);
+    expect(String(force.content.body)).toMatch(new RegExp(`^${alice.userId}: I was away when you said "force build linux" \\(\\d\\d:\\d\\d UTC\\); say it again if you still want it\\.$`));
+    expect(await buildsets()).toBe(sets);
+  });
 });

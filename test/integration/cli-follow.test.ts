@@ -42,7 +42,7 @@ describe('the command line while a build runs', () => {
     const code = await exited;
     expect(code).toBe(0);
     // The step's header (command, directory, timeout), its output as it came, its exit, then the result.
-    expect(out).toMatch(/^for i in 1 2 3 4 5 6; do echo line\$i; sleep 0.7; done\nin \S+\/linux\/build\ntimeout 1200s\n/);
+    expect(out).toMatch(/^for i in 1 2 3 4 5 6; do echo line\$i; sleep 0.7; done\nin \. \(of the build directory\)\ntimeout 1200s\n/);
     expect(out).toMatch(/line1\nline2\nline3\nline4\nline5\nline6\nexit 0\n--- linux #1: SUCCESS ---\n$/);
     // It streamed: output arrived in several pieces over the build, not all at the end.
     expect(seenAt.length).toBeGreaterThan(2);

@@ -71,7 +71,7 @@ describe('bb loads only what the command needs', () => {
   it('bb --help still lists every command', async () => {
     const r = await runBb(['--help']);
     expect(r.code).toBe(0);
-    for (const name of ['master', 'executor', 'sendchange', 'force', 'try', 'stop', 'scheduler', 'user', 'status', 'logs', 'prune', 'check-config', 'demo']) {
+    for (const name of ['master', 'executor', 'sendchange', 'force', 'try', 'stop', 'scheduler', 'user', 'status', 'logs', 'prune', 'reconfig', 'check-config', 'demo']) {
       expect(r.stdout).toMatch(new RegExp(`^\\s+${name}\\b`, 'm'));
     }
   });

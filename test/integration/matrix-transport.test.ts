@@ -131,6 +131,8 @@ describe('MatrixTransport against a real Synapse', () => {
       account: alice.userId,
       text: 'bb: status linux',
       isDirect: false,
+      saidAt: expect.any(Number),
+      late: false,
     });
   });
 
@@ -223,7 +225,7 @@ describe('MatrixTransport against a real Synapse', () => {
     expect(await transport.isOperator(channel, carol.userId)).toBe(true);
   });
 
-  it('resumes after a restart from its sync token and DM map, replaying nothing', async () => {
+  it('resumes after a restart from its sync token and DM map; what was said meanwhile comes marked late', async () => {
     const devices = await botDevices();
     const before = JSON.parse(readFileSync(storageFile, 'utf8')) as { syncToken?: string };
     expect(before.syncToken).toBeTruthy();
@@ -234,7 +236,10 @@ describe('MatrixTransport against a real Synapse', () => {
     await startTransport({ rooms: ['#ops:localhost'], invites: { users: [alice.userId], rooms: ['#mallory-ci:localhost'] } });
     await alice.say(channel, 'bb: after restart');
     await received('bb: after restart');
-    expect(inbox.map((m) => m.text)).toEqual(['bb: after restart']);
+    expect(inbox.map((m) => [m.text, m.late])).toEqual([
+      ['bb: said while the bot was away', true],
+      ['bb: after restart', false],
+    ]);
 
     // The DM map came back from the homeserver: no second room for carol.
     const roomsBefore = await botRooms();

@@ -46,10 +46,13 @@ describe('nightly scheduler', () => {
     const fired = (name: string, iso: string) => waitFor(`${name} to fire at ${iso}`, async () => (await readTimed(fx.store, name)).lastFire === Date.parse(iso) || null);
     const setsOf = async (name: string) => (await allBuildSets(fx)).filter((b) => b.scheduler === name);
 
-    // Night 1 (02:59:58.8 in Berlin, UTC+1): nothing changed.
-    setClock('2026-01-15T01:59:58.800Z');
+    // Night 1 (02:59:59.5 in Berlin, UTC+1): nothing changed. The master starts a minute before, so
+    // however long its start takes the night is still ahead; then the clock moves on and it re-arms.
+    setClock('2026-01-15T01:59:00Z');
     const master = await startMasterWith(fx, { clock });
     expect((await readTimed(fx.store, 'nightly')).next).toBe(Date.parse('2026-01-15T02:00:00Z'));
+    setClock('2026-01-15T01:59:59.500Z');
+    await master.timed.rearm();
     await fired('nightly', '2026-01-15T02:00:00Z');
     await fired('always', '2026-01-15T02:00:00Z');
     await waitFor('the unconditional nightly', async () => (await setsOf('always')).length === 1 || null);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
-import { getProblem, recentProblems } from '../../src/data/problems.js';
+import { createProblem, getProblem, recentProblems } from '../../src/data/problems.js';
 import { masterConfigSchema } from '../../src/config/schema.js';
 import { stepSpecSchema } from '../../src/model/steps.js';
 import { changeInputSchema } from '../../src/model/change.js';
@@ -19,6 +19,7 @@ const REPO_B = '/srv/git/sample-fork.git';
 interface Run {
   tests?: Record<string, 'pass' | 'fail'>;
   repository?: string;
+  builder?: string;
   /** A revision picked by hand (force --revision). */
   pinned?: boolean;
   /** Authors of the build's change; none: a build without changes. */
@@ -52,7 +53,7 @@ describe('what a Problem is about, and when one opens', () => {
     const config = masterConfigSchema.parse({
       redis: { prefix },
       executors: [{ name: 'a', secret: 'x'.repeat(16) }],
-      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+      builders: ['linux', 'mac'].map((name) => ({ name, executors: ['a'], steps: [{ type: 'shell', command: 'true' }] })),
       chat: { announce: [{ target: 'shell:#ops', events: ['problem', 'finished'] }] },
       problems: { confirm: false, sheriff: ['zooko'] },
       tiers: { owners: { linux: ['meejah'] } },
@@ -73,7 +74,7 @@ describe('what a Problem is about, and when one opens', () => {
       const author = r.author === undefined ? 'Brian Warner <warner@example.org>' : r.author;
       const change = author ? await store.addChange(changeInputSchema.parse({ author, revision, branch: 'main', repository: r.repository ?? REPO_A })) : null;
       const { requests } = await store.createBuildSet({
-        reason: 'test', scheduler: r.pinned ? 'force' : 'trunk', builders: ['linux'], properties: {}, priority: 0,
+        reason: 'test', scheduler: r.pinned ? 'force' : 'trunk', builders: [r.builder ?? 'linux'], properties: {}, priority: 0,
         sourcestamp: { repository: r.repository ?? REPO_A, branch: 'main', revision, project: '', changeIds: change ? [change.id] : [], ...(r.pinned ? { pinned: true } : {}) },
       });
       const b = (await store.claimRequest(requests[0]!.id, 'a', steps, {}))!;
@@ -160,5 +161,18 @@ describe('what a Problem is about, and when one opens', () => {
     await run({ tests: { t1: 'pass' }, author: null });
     await run({ tests: { t1: 'fail' }, author: null });
     expect(await getProblem(store, 1)).toMatchObject({ state: 'confirmed', guilty: [], responsible: ['meejah', 'zooko'] });
+  });
+
+  it('an open Problem stored before identities named the repository still takes the same failure on another builder', async () => {
+    const { store, run } = await setup();
+    const old = await createProblem(store, {
+      key: 'test|tap|t1@cccc0002', state: 'confirmed', subjects: [{ kind: 'test', suite: 'tap', name: 't1' }],
+      builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }], firstBadRevision: 'cccc0002',
+      openedAt: Date.now(), confirmedAt: Date.now(), guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
+    }, 'problem.opened');
+    await run({ builder: 'mac', tests: { t1: 'pass' }, revision: 'cccc0001' });
+    await run({ builder: 'mac', tests: { t1: 'fail' }, revision: 'cccc0002' });
+    expect((await getProblem(store, old.id))?.builders.map((b) => b.builder)).toEqual(['linux', 'mac']);
+    expect(await recentProblems(store, 10)).toHaveLength(1);
   });
 });

@@ -35,7 +35,7 @@ function config(ircPort: number, webPort: number): string {
   builders: [
     { name: 'linux', executors: ['a'], category: 'os', steps: [
       { type: 'shell', name: 'compile', command: 'printf "\\\\033[32mcompiled\\\\033[0m ok\\\\n"' },
-      { type: 'shell', name: 'test', command: 'cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
+      { type: 'shell', name: 'test', command: 'echo "<img src=x onerror=window.__xss=7>" && cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
     ] },
     { name: 'slow', executors: ['a'], category: 'os', steps: [
       { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i"; sleep 0.2; done; echo done' },
@@ -102,6 +102,7 @@ describe('web pages in Chromium', () => {
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await page.locator('a[href^="javascript:"]').count()).toBe(0);
     expect(await page.locator('img').count()).toBe(0);
+    expect(await page.locator('#log-1 .log').textContent()).toContain('<img src=x onerror=window.__xss=7>');
     expect(await page.content()).not.toContain('mallory@example.org');
     expect(dialogs).toEqual([]);
     await screenshot(page, 'build-failed');
@@ -150,8 +151,26 @@ describe('web pages in Chromium', () => {
     await page.context().close();
   }, 120_000);
 
-  it('the main pages render (screenshots kept), on a phone too', async () => {
+  it('the main pages render (screenshots kept), on a phone too; a Problem shows its blame and next reminder', async () => {
+    // linux passes, then fails: a Problem with its guilty and its ladder.
+    for (const fail of [false, true]) {
+      writeFileSync(join(fx.dir, 'master', 'results.tap'), `TAP version 13\n1..1\n${fail ? 'not ok' : 'ok'} 1 - t_net\n`);
+      const before = finished.length;
+      await fx.client.sendChange({ author: `Zooko <zooko@example.org>`, comments: fail ? 'net: break it' : 'net: fine', revision: fail ? 'cafe0002' : 'cafe0001', branch: 'main' });
+      await waitFor('the linux build', () => finished.length > before, 60_000);
+    }
     const { page, errors } = await openPage(browser);
+    await page.goto(base + '/problems');
+    await page.locator('a[href="/problems/1"]').first().click();
+    await expect.poll(() => page.locator('h1').innerText()).toMatch(/^Problem 1 /);
+    expect(await page.locator('table.kv').innerText()).toMatch(/guilty\s+zooko/);
+    expect(await page.locator('table.kv').innerText()).toMatch(/last good\.\.first bad\s+cafe0001\.\.cafe0002/);
+    expect(await page.locator('table.kv').innerText()).toMatch(/next reminder\s+L\d/);
+    await screenshot(page, 'problem');
+    // The failing build links to its Problem.
+    await page.locator('table.kv a[href^="/builders/linux/builds/"]').first().click();
+    await expect.poll(() => page.locator('h1').innerText()).toMatch(/^linux #\d+ FAILURE/);
+    expect(await page.locator('a[href="/problems/1"]').innerText()).toBe('Problem 1');
     for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/problems', 'problems'], ['/tiers', 'tiers'], ['/tree', 'tree']] as const) {
       const res = await page.goto(base + path);
       expect(res?.status(), path).toBe(200);
@@ -169,5 +188,5 @@ describe('web pages in Chromium', () => {
     expect(errors).toEqual([]);
     await page.context().close();
     await phone.page.context().close();
-  }, 60_000);
+  }, 150_000);
 });

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
-import { logWindow } from '../../src/web/log-view.js';
+import { countLines, logWindow } from '../../src/web/log-view.js';
+import { buildPage } from '../../src/web/build-page.js';
+import { logPage } from '../../src/web/log-page.js';
+import type { MasterConfig } from '../../src/config/schema.js';
 import { HistoryWriter } from '../harness/history.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 
@@ -34,6 +37,7 @@ describe('web: log windows', () => {
     ]);
     // The open line is line 4; live text continues it, after the 4 chunks read.
     expect(all).toMatchObject({ more: false, chunk: 4, line: 4 });
+    expect(await countLines(store, b.id, 0)).toBe(4);
 
     const page = await logWindow(store, b.id, 0, 2, 2);
     expect(page.lines.map((l) => l.n)).toEqual([2, 3]);
@@ -71,5 +75,19 @@ describe('web: log windows', () => {
     expect(calls).toEqual([500]);
     const later = await logWindow(store, b.id, 0, 15001, 10);
     expect(later.lines.map((l) => l.text)).toEqual(Array.from({ length: 10 }, (_, i) => `line ${15001 + i}`));
+    expect(await countLines(store, b.id, 0)).toBe(20000);
+
+    // Failed, the build page shows the end of the long log, where the failure is; the log page's last screen too.
+    await store.applyBuildEvents(b.id, b.token, [{ type: 'step-finished', step: 0, result: 'FAILURE' }, { type: 'build-finished', result: 'FAILURE' }]);
+    const ctx = { store, config: { title: 'logs' } as MasterConfig, now: Date.now };
+    const page = (await buildPage(ctx, 'linux', b.number)).body;
+    expect(page).toContain('compile: last 1000 lines');
+    expect(page).toContain('id="s0L19001"');
+    expect(page).toContain('id="s0L20000"');
+    expect(page).not.toContain('id="s0L19000"');
+    const last = (await logPage(ctx, 'linux', b.number, '0', new URLSearchParams('start=last'))).body;
+    expect(last).toContain('id="L18001"');
+    expect(last).toContain('id="L20000"');
+    expect(last).not.toContain('id="L18000"');
   });
 });

@@ -135,4 +135,13 @@ describe('test names when many fail', () => {
       'py312 #5: FAILURE (new failure) in test; 46 tests in test_syntax.py and 5 more files failed | abcdef012345 by Brian Warner | https://ci.example.org/builders/py312/builds/5',
     );
   });
+
+  it('tells thousands of same-named tests apart (one pass per suffix length, not per pair)', () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ suite: `pkg${i % 100}.mod${i % 7}.Case${Math.floor(i / 700)}`, name: 'test_it' }));
+    const unique = [...new Map(many.map((t) => [t.suite, t])).values()];
+    const names = qualifiedNames(unique);
+    expect(new Set(names).size).toBe(unique.length);
+    expect(names[0]).toBe('pkg0.mod0.Case0.test_it');
+    expect(qualifiedNames([{ suite: 'a.X', name: 'n' }, { suite: 'b.Y', name: 'n' }])).toEqual(['X.n', 'Y.n']);
+  });
 });

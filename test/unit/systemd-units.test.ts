@@ -34,6 +34,10 @@ describe('example systemd units', () => {
     });
   }
 
+  it('systemctl reload bb-master sends the master SIGHUP (bb reconfig)', () => {
+    expect(unit('bb-master.service').get('ExecReload')).toBe('/bin/kill -HUP $MAINPID');
+  });
+
   it('the executor unit gives the hand-back grace period room before systemd kills', () => {
     const u = unit('bb-executor@.service');
     const grace = Number(/--hand-back-after (\d+)/.exec(u.get('ExecStart')!)?.[1]);

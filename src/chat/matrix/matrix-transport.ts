@@ -21,6 +21,11 @@ const SYNC_FILTER = {
   room: { ephemeral: { not_types: ['*'] }, timeline: { limit: 50 } },
 };
 
+/** What was said while bb was away is answered when it is at most this old. */
+const AWAY_ANSWER_MS = 24 * 3600_000;
+/** A message that reaches bb this long after it was said (the homeserver was out of reach) counts as said while away. */
+const LATE_MS = 60_000;
+
 /** One connection's state; a stopped transport can start again with a fresh one. */
 interface Session {
   client: MatrixClient;
@@ -31,6 +36,8 @@ interface Session {
   running: boolean;
   /** False during the first sync after start: what it brings was said while the bot was away. */
   caughtUp: boolean;
+  /** Started from a stored sync token: the catch-up holds what was said since bb last listened. */
+  resumed: boolean;
   cancelCatchUp?: () => void;
   /** Rooms whose messages are read: joined before start, or whose join the sync has shown. */
   live: Set<string>;
@@ -42,9 +49,11 @@ interface Session {
  * in the rooms it is in (DMs included), answers with notices (HTML when given), accepts invites only
  * as `invites` allows, and leaves encrypted rooms with a notice saying why.
  *
- * Nothing said before the bot was there is acted on: the first sync after start (fetched without
- * waiting) holds what was said while it was away and is skipped, and in a room joined later only
- * messages after the join count. start() resolves once that catch-up is done. The sync token is
+ * Nothing said before the bot was there is acted on: on a first start (no stored sync token) the
+ * first sync is skipped, and in a room joined later only messages after the join count. After a
+ * restart, the first sync (fetched without waiting) holds what was said while bb was away: those
+ * messages (up to a day old) are handed on marked `late`, as are any that arrive over a minute
+ * after they were said, so the router can answer them (src/chat/router.ts). start() resolves once that catch-up is done. The sync token is
  * stored, so a restart resumes where it stopped instead of syncing everything again; after a
  * network failure the SDK's sync loop retries (5-15 s apart) and nothing said meanwhile is lost.
  *
@@ -101,6 +110,7 @@ export class MatrixTransport implements ChatTransport {
       encryption: new EncryptionGuard(client, this.log),
       running: true,
       caughtUp: false,
+      resumed: storage.getSyncToken() !== null,
       live: new Set(),
     };
     this.session = s;
@@ -234,7 +244,13 @@ export class MatrixTransport implements ChatTransport {
   }
 
   private onMessageEvent(s: Session, roomId: string, ev: unknown): void {
-    if (!s.running || !s.caughtUp || s.encryption.has(roomId)) return;
+    if (!s.running || s.encryption.has(roomId)) return;
+    const saidAt = Number((ev as { origin_server_ts?: unknown }).origin_server_ts) || Date.now();
+    // The catch-up sync holds what was said while bb was away: answered when bb has been in the
+    // room before (a stored sync token) and it is not older than a day; never on a first start.
+    if (!s.caughtUp && (!s.resumed || Date.now() - saidAt > AWAY_ANSWER_MS)) return;
+    // Decided now: the catch-up is over by the time the queued message is handed on.
+    const late = !s.caughtUp || Date.now() - saidAt > LATE_MS;
     if (!s.live.has(roomId)) {
       // History from before the join, or a join the sync's timeline skipped (too many events).
       this.refreshLive(s);
@@ -255,6 +271,8 @@ export class MatrixTransport implements ChatTransport {
           account: sender,
           text,
           isDirect,
+          saidAt,
+          late,
         };
         for (const handler of this.handlers) handler(message);
       })

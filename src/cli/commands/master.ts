@@ -17,14 +17,19 @@ export function masterCommand(): Command {
         secrets: loaded.secrets,
         ...(o.redis ? { redisUrl: o.redis } : {}),
         baseDir: dirname(resolve(o.config)),
+        configFile: resolve(o.config),
         ...clockFromEnv(process.env),
       });
       await master.start().catch((err: unknown) => {
         if (err instanceof GuardrailError || err instanceof AnotherMasterError) throw new CliError(err.message);
         throw err;
       });
+      // SIGHUP: read the config file again (as `bb reconfig`); the outcome goes to the log and chat.
+      const reload = () => void master.reload().catch((err: unknown) => console.error(`bb: reload failed: ${String(err)}`));
+      process.on('SIGHUP', reload);
       await new Promise<void>((done) => {
         const stop = () => {
+          process.off('SIGHUP', reload);
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           void master.stop().then(done, done);
