@@ -1,7 +1,13 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
+import { formatTarget } from '../src/chat/kit.js';
 import { DURATION_HINT, formatDuration, parseDuration } from '../src/model/duration.js';
-import { TierError } from '../src/tiers/index.js';
+import { TierError } from '../src/chat/kit.js';
+
+/** The chat target (`irc:#dev`) a channel message was said in; undefined for a DM. */
+export function heardIn(m: ChatMessage): string | undefined {
+  return m.channel ? formatTarget(m.transport, m.channel) : undefined;
+}
 
 /** Who said it: a verified account, else transport and nick. */
 export function who(m: ChatMessage): string {
@@ -26,9 +32,9 @@ export const demoteCommand: CommandSpec = {
     }
     if (rest[0] !== 'because' || rest.length < 2) throw new UsageError('say why: ... because <reason>');
     const reason = rest.slice(1).join(' ');
-    await api.tiers.demote({ builder, by: who(message), reason, ...(forMs ? { forMs } : {}) }).catch((err: Error) => {
+    await api.tiers.demote({ builder, by: who(message), reason, ...(forMs ? { forMs } : {}), heardIn: heardIn(message) }).catch((err: Error) => {
       throw err instanceof TierError ? new CommandError(`Cannot demote: ${err.message}.`) : err;
     });
-    return `${builder} is unsupported now${forMs ? ` for ${formatDuration(forMs)}` : ' until promoted'}: ${reason}`;
+    return `${builder} is unsupported now${forMs ? ` for ${formatDuration(forMs)}` : ' until promoted'}: ${reason}. It no longer holds packages back.`;
   },
 };

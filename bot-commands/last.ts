@@ -1,5 +1,5 @@
 import { CommandError, type CommandSpec } from '../src/chat/command.js';
-import { describeBuild } from '../src/status/status.js';
+import { describeBuild } from '../src/chat/kit.js';
 
 export const lastCommand: CommandSpec = {
   name: 'last',

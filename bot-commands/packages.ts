@@ -1,5 +1,5 @@
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
-import { showRev } from '../src/tiers/index.js';
+import { showRev } from '../src/chat/kit.js';
 
 export const packagesCommand: CommandSpec = {
   name: 'packages',

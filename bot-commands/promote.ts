@@ -1,6 +1,6 @@
 import { CommandError, type CommandSpec } from '../src/chat/command.js';
-import { TierError } from '../src/tiers/index.js';
-import { who } from './demote.js';
+import { TierError } from '../src/chat/kit.js';
+import { heardIn, who } from './demote.js';
 
 export const promoteCommand: CommandSpec = {
   name: 'promote',
@@ -11,7 +11,7 @@ export const promoteCommand: CommandSpec = {
   maxArgs: 1,
   async run({ args, api, message }) {
     const builder = args[0]!;
-    await api.tiers.promote({ builder, by: who(message) }).catch((err: Error) => {
+    await api.tiers.promote({ builder, by: who(message), heardIn: heardIn(message) }).catch((err: Error) => {
       throw err instanceof TierError ? new CommandError(`Cannot promote: ${err.message}.`) : err;
     });
     return `${builder} is supported now; it gates packages again.`;

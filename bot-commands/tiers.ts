@@ -1,10 +1,11 @@
 import type { CommandSpec } from '../src/chat/command.js';
-import { formatSpan, showRev, type BuilderHealth } from '../src/tiers/index.js';
+import { formatDuration, formatSpan } from '../src/model/duration.js';
+import { showRev, type BuilderHealth } from '../src/chat/kit.js';
 
 function line(h: BuilderHealth, now: number): string {
   const state = h.state === 'none' ? 'no builds yet' : `${h.state}${h.since !== undefined ? ` for ${formatSpan(now - h.since)}` : ''}${h.state === 'red' && h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}`;
   const o = h.override;
-  const why = o ? ` — ${o.tier === 'unsupported' ? 'demoted' : 'promoted'} by ${o.by}${o.reason ? `: ${o.reason}` : ''}${o.until ? ` (until ${formatSpan(o.until - now)} from now)` : ''}` : '';
+  const why = o ? ` — ${o.tier === 'unsupported' ? 'demoted' : 'promoted'} by ${o.by}${o.reason ? `: ${o.reason}` : ''}${o.until ? ` (until ${formatDuration(Math.ceil(Math.max(0, o.until - now) / 1000) * 1000)} from now)` : ''}` : '';
   return `  ${h.builder}: ${state}${why}`;
 }
 

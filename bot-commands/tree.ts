@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../src/chat/command.js';
-import { who } from './demote.js';
+import { heardIn, who } from './demote.js';
 
 export const treeCommand: CommandSpec = {
   name: 'tree',
@@ -23,7 +23,7 @@ export const treeCloseCommand: CommandSpec = {
   minArgs: 1,
   async run({ args, api, message }) {
     const reason = args.join(' ');
-    await api.tiers.closeTree(who(message), reason);
+    await api.tiers.closeTree(who(message), reason, heardIn(message));
     return `The tree is closed: ${reason}`;
   },
 };
@@ -35,9 +35,10 @@ export const treeOpenCommand: CommandSpec = {
   permission: 'dangerous',
   maxArgs: 0,
   async run({ api, message }) {
-    const was = await api.tiers.openTree(who(message));
+    const was = await api.tiers.openTree(who(message), heardIn(message));
     const t = await api.tiers.tree();
-    const head = was ? 'The tree is no longer closed by hand.' : 'Nobody had closed the tree by hand.';
-    return t.open ? `${head} It is open.` : `${head} It stays closed: ${t.reasons.join('; ')}.`;
+    if (t.open) return was ? 'The tree is open.' : 'Nobody had closed the tree by hand; it is open.';
+    const head = was ? 'Your hand closure is lifted, but the tree stays closed' : 'Nobody had closed the tree by hand; it stays closed';
+    return `${head}: ${t.reasons.join('; ')}.`;
   },
 };

@@ -1,10 +1,10 @@
 import { ProblemDetector } from './problems/detector.js';
 import { join, resolve } from 'node:path';
-import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
-import { Store } from './data/store.js';
-import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
+import type { Store } from './data/store.js';
+import { connectStore } from './data/connect.js';
+import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
@@ -35,7 +35,7 @@ import { openProblemsByBuilder, openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
-import { guardStart } from './process/start-guard.js';
+import { guardStart } from './data/start-guard.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail, MasterLease } from './data/guardrails.js';
 
@@ -80,7 +80,6 @@ export class Master {
   readonly tiers: TierService;
   /** Retention: prunes old history in the background (src/data/prune.ts). */
   retention: BackgroundPruning;
-  private readonly redis: Redis;
   private mailerInstance?: Mailer;
   private pollers: GitPoller[] = [];
   private lease?: MasterLease;
@@ -96,8 +95,7 @@ export class Master {
     const { config } = opts;
     this.log = opts.logger ?? createLogger('bb-master');
     const url = opts.redisUrl ?? config.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    this.redis = redisConnection(url, false);
-    this.store = new Store(this.redis, config.redis.prefix);
+    this.store = connectStore(url, config.redis.prefix);
     this.queues = new MasterQueues(url, config.redis.prefix, this.log);
     const tracker = new BuildTracker(this.store, this.log);
     this.registry = new ExecutorRegistry(this.store, this.queues, config, opts.secrets, tracker, this.log);
@@ -257,7 +255,7 @@ export class Master {
       ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
-      await this.redis.quit().catch(() => undefined);
+      await this.store.close();
       throw err;
     }
     await this.store.putConfigSummary(summarize(config));
@@ -408,7 +406,7 @@ export class Master {
     this.distributor.stop();
     await this.queues.close();
     await this.lease?.release();
-    await this.redis.quit().catch(() => undefined);
+    await this.store.close();
     this.log.info('master stopped');
   }
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { disabledSchedulers, switchScheduler } from '../data/switch.js';
 import type { TimedState } from '../model/timed.js';
 
 /** `bb scheduler list|enable|disable`, through the control queue. */
@@ -63,13 +62,13 @@ export async function schedulerControl(ctx: SchedulerSwitchContext, input: unkno
   const s = ctx.config.schedulers.find((x) => x.name === req.name);
   if (!s) throw new SchedulerSwitchError(`unknown scheduler "${req.name}" (known: ${ctx.config.schedulers.map((x) => x.name).join(', ') || 'none'})`);
   const enabled = req.action === 'enable';
-  const changed = await switchScheduler(ctx.store, { scheduler: s.name, enabled, by: req.owner, at: Date.now(), ...(req.reason ? { reason: req.reason } : {}) });
+  const changed = await ctx.store.schedulers.switch({ scheduler: s.name, enabled, by: req.owner, at: Date.now(), ...(req.reason ? { reason: req.reason } : {}) });
   if (changed && enabled) await ctx.resumed(s.name);
   return { scheduler: s.name, enabled, changed };
 }
 
 async function list(ctx: SchedulerSwitchContext): Promise<SchedulerInfo[]> {
-  const [off, clocks] = await Promise.all([disabledSchedulers(ctx.store), ctx.timedStates()]);
+  const [off, clocks] = await Promise.all([ctx.store.schedulers.disabled(), ctx.timedStates()]);
   return ctx.config.schedulers.map((s) => {
     const d = off.get(s.name);
     const c = clocks.get(s.name);

@@ -1,5 +1,4 @@
 import { RepositoryChoiceError, requestedStamp } from './requested-stamp.js';
-import { isSchedulerEnabled } from '../data/switch.js';
 import { z } from 'zod';
 import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
@@ -86,7 +85,7 @@ export async function submitTry(store: Store, config: MasterConfig, input: unkno
     sched = listing.find(allows) ?? listing[0]!;
   }
   if (!allows(sched)) throw new TryError(`"${req.owner}" may not submit try builds to "${sched.name}": ask for "${req.owner}" to be added to its allowedUsers`);
-  if (!(await isSchedulerEnabled(store, sched.name))) throw new TryError(`try scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
+  if (!(await store.schedulers.isEnabled(sched.name))) throw new TryError(`try scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
 
   let sourcestamp;
   try {

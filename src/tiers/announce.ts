@@ -1,7 +1,6 @@
 import type { ChatOutbox } from '../chat/outbox.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { getUser } from '../data/users.js';
 import type { Logger } from '../log.js';
 
 /**
@@ -24,15 +23,16 @@ export class TierAnnouncer {
     this.channels = channels;
   }
 
-  async say(text: string, builder?: string): Promise<void> {
+  /** `skip`: a channel that heard it already (the command's reply there). */
+  async say(text: string, builder?: string, skip?: string): Promise<void> {
     this.log?.info({ text }, 'tiers');
     const outbox = this.outbox?.();
     if (!outbox) return;
     const owners = builder ? (this.config.tiers?.owners[builder] ?? []) : [];
     const line = owners.length ? `${text} (owners: ${owners.join(', ')})` : text;
-    for (const ch of this.channels) await outbox.send(ch, line).catch((err) => this.log?.warn({ err, ch }, 'tiers: not sent'));
+    for (const ch of this.channels.filter((c) => c !== skip)) await outbox.send(ch, line).catch((err) => this.log?.warn({ err, ch }, 'tiers: not sent'));
     for (const name of owners) {
-      const u = await getUser(this.store, name);
+      const u = await this.store.users.get(name);
       if (u?.ircNick) await outbox.sendDirect('irc', u.ircNick, text).catch(() => undefined);
       if (u?.matrixId) await outbox.sendDirect('matrix', u.matrixId, text).catch(() => undefined);
     }

@@ -13,13 +13,17 @@ export const noProblems: ProblemsSource = { openOn: async () => [] };
 export interface TiersApi {
   list(): Promise<BuilderHealth[]>;
   /** Throws a TierError with a message for chat (unknown builder, already unsupported). */
-  demote(req: { builder: string; by: string; reason: string; forMs?: number }): Promise<TierOverride>;
-  promote(req: { builder: string; by: string }): Promise<Tier>;
+  /**
+   * `heardIn`: the chat target (`irc:#dev`) where the command was said; its reply already tells
+   * that channel, so the announcement skips it (one line there, not two).
+   */
+  demote(req: { builder: string; by: string; reason: string; forMs?: number; heardIn?: string }): Promise<TierOverride>;
+  promote(req: { builder: string; by: string; heardIn?: string }): Promise<Tier>;
   packages(n: number): Promise<PackageRecord[]>;
   tree(): Promise<TreeState>;
-  closeTree(by: string, reason: string): Promise<void>;
+  closeTree(by: string, reason: string, heardIn?: string): Promise<void>;
   /** False when no admin had closed it. */
-  openTree(by: string): Promise<boolean>;
+  openTree(by: string, heardIn?: string): Promise<boolean>;
 }
 
 export class TierError extends Error {}

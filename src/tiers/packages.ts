@@ -13,7 +13,15 @@ export function showRev(rev: string): string {
 
 export type GateOutcome =
   | { kind: 'none' }
-  | { kind: 'halted'; builder: string; since?: number; revision?: string; announce: boolean }
+  | {
+      kind: 'halted';
+      builder: string;
+      since?: number;
+      revision?: string;
+      /** Every supported builder red now (the first is `builder`). */
+      reds: Array<{ builder: string; since?: number; revision?: string }>;
+      announce: boolean;
+    }
   | { kind: 'packaged'; record: PackageRecord; resumed: boolean };
 
 /**
@@ -32,32 +40,37 @@ export class PackageGate {
     return this.config.packages?.builder;
   }
 
-  /** Decides after `trigger` finished (or, without one, after a tier changed: halts only). */
+  /**
+   * Decides after `trigger` finished, or, without one (the set of supported builders changed:
+   * demote, promote, expiry, config at start), re-evaluates the latest revisions and packages the
+   * newest one that every builder supported now passed, unless it (or a newer one) is packaged.
+   */
   async evaluate(tiers: Map<string, Tier>, trigger?: Build): Promise<GateOutcome> {
     const pkg = this.builder;
     if (!pkg) return { kind: 'none' };
     const gating = [...tiers].filter(([name, t]) => t === 'supported' && name !== pkg).map(([name]) => name);
+    const red: Array<{ builder: string; since?: number; revision?: string }> = [];
     for (const name of gating) {
       const h = await health(this.store, name, 'supported');
-      if (h.state !== 'red') continue;
-      const halt = { builder: name, ...(h.since !== undefined ? { since: h.since } : {}), ...(h.sinceRevision ? { revision: h.sinceRevision } : {}) };
-      const set = await this.store.redis.set(this.store.keys.packagesHalted, JSON.stringify(halt), 'NX');
-      return { kind: 'halted', ...halt, announce: set === 'OK' };
+      if (h.state === 'red') red.push({ builder: name, ...(h.since !== undefined ? { since: h.since } : {}), ...(h.sinceRevision ? { revision: h.sinceRevision } : {}) });
     }
-    if (!trigger || trigger.builder === pkg || trigger.sourcestamp.patch) return { kind: 'none' };
-    const rev = testedRevision(trigger);
-    if (!rev) return { kind: 'none' };
-    const vouchers: string[] = [];
-    for (const name of gating) {
-      const good = (await finishedBuilds(this.store, name)).find((b) => !b.sourcestamp.patch && testedRevision(b) === rev && isGood(b.result!));
-      if (!good) return { kind: 'none' };
-      vouchers.push(`${name}#${good.number}`);
+    if (red.length) {
+      // Said once per halt, and again only when another supported builder turns red meanwhile
+      // (the line then names every red one).
+      const before = await this.store.tiers.packagesHalt();
+      const had = before ? (before.builders ?? [before.builder]) : [];
+      const fresh = red.some((r) => !had.includes(r.builder));
+      const halt = { ...red[0]!, builders: [...new Set([...had, ...red.map((r) => r.builder)])] };
+      const announce = fresh && (await this.store.tiers.haltPackages(halt, !!before));
+      return { kind: 'halted', ...red[0]!, reds: red, announce };
     }
-    if (!vouchers.length) return { kind: 'none' };
+    if (!gating.length) return { kind: 'none' };
+    const found = trigger ? await this.vouch(gating, trigger) : await this.newestQualifying(gating);
+    if (!found) return { kind: 'none' };
+    const { rev, vouchers, from } = found;
     const record: PackageRecord = { revision: rev, vouchers, at: this.now(), buildsetId: 0 };
-    const made = await this.store.redis.hsetnx(this.store.keys.packagesMade, rev, JSON.stringify(record));
-    if (!made) return { kind: 'none' };
-    const { patch: _patch, ...stamp } = trigger.sourcestamp;
+    if (!(await this.store.tiers.claimPackage(record))) return { kind: 'none' };
+    const { patch: _patch, ...stamp } = from.sourcestamp;
     const { buildset } = await this.store.createBuildSet({
       reason: `packages for ${showRev(rev)}: every supported builder passed (${vouchers.join(', ')})`,
       scheduler: 'packages',
@@ -72,32 +85,68 @@ export class PackageGate {
       collapse: false,
     });
     record.buildsetId = buildset.id;
-    await this.store.redis
-      .multi()
-      .hset(this.store.keys.packagesMade, rev, JSON.stringify(record))
-      .lpush(this.store.keys.packages, rev)
-      .exec();
-    const resumed = (await this.store.redis.del(this.store.keys.packagesHalted)) === 1;
+    await this.store.tiers.startedPackage(record);
+    const resumed = await this.store.tiers.resumePackages();
     return { kind: 'packaged', record, resumed };
+  }
+
+  /** The revision `trigger` tested, if every gating builder passed it (and it is not a try build). */
+  private async vouch(gating: string[], trigger: Build): Promise<{ rev: string; vouchers: string[]; from: Build } | null> {
+    if (trigger.builder === this.builder || trigger.sourcestamp.patch) return null;
+    const rev = testedRevision(trigger);
+    if (!rev) return null;
+    const builds = new Map(await Promise.all(gating.map(async (name) => [name, await finishedBuilds(this.store, name)] as const)));
+    return this.vouchFor(gating, builds, rev, trigger);
+  }
+
+  private vouchFor(gating: string[], builds: Map<string, Build[]>, rev: string, from: Build) {
+    const vouchers: string[] = [];
+    for (const name of gating) {
+      const good = builds.get(name)!.find((b) => testedRevision(b) === rev && isGood(b.result!));
+      if (!good) return null;
+      vouchers.push(`${name}#${good.number}`);
+    }
+    return { rev, vouchers, from };
+  }
+
+  /**
+   * The newest revision among the gating builders' recent builds that every one of them passed;
+   * null when none did, or when it or a newer revision (built after it) is already packaged.
+   */
+  private async newestQualifying(gating: string[]): Promise<{ rev: string; vouchers: string[]; from: Build } | null> {
+    const builds = new Map(await Promise.all(gating.map(async (name) => [name, await finishedBuilds(this.store, name)] as const)));
+    // Candidates newest first: by when the revision was first asked for, then by when it finished.
+    const seen = new Map<string, Build>();
+    for (const list of builds.values()) {
+      for (const b of list) {
+        const rev = testedRevision(b);
+        if (!rev || !isGood(b.result!)) continue;
+        const had = seen.get(rev);
+        if (!had || (b.finishedAt ?? 0) > (had.finishedAt ?? 0)) seen.set(rev, b);
+      }
+    }
+    const order = [...seen].sort((a, b) => (b[1].finishedAt ?? 0) - (a[1].finishedAt ?? 0));
+    for (const [rev, from] of order) {
+      if (await this.store.tiers.hasPackage(rev)) return null;
+      const v = this.vouchFor(gating, builds, rev, from);
+      if (v) return v;
+    }
+    return null;
   }
 
   /** Notes how the package build of a revision ended. */
   async packageFinished(build: Build): Promise<PackageRecord | null> {
     const rev = build.properties.packaged_revision;
     if (typeof rev !== 'string') return null;
-    const json = await this.store.redis.hget(this.store.keys.packagesMade, rev);
-    if (!json) return null;
-    const record = JSON.parse(json) as PackageRecord;
+    const record = await this.store.tiers.getPackage(rev);
+    if (!record) return null;
     record.build = { number: build.number, result: build.result ?? 'EXCEPTION', ...(build.finishedAt !== undefined ? { finishedAt: build.finishedAt } : {}) };
-    await this.store.redis.hset(this.store.keys.packagesMade, rev, JSON.stringify(record));
+    await this.store.tiers.putPackage(record);
     return record;
   }
 
   /** The last `n` packages started, newest first. */
   async list(n: number): Promise<PackageRecord[]> {
-    const revs = await this.store.redis.lrange(this.store.keys.packages, 0, Math.max(0, n - 1));
-    if (!revs.length) return [];
-    const rows = await this.store.redis.hmget(this.store.keys.packagesMade, ...revs);
-    return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as PackageRecord);
+    return this.store.tiers.recentPackages(n);
   }
 }

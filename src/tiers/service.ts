@@ -94,35 +94,42 @@ export class TierService implements TiersApi {
     );
   }
 
-  async demote(req: { builder: string; by: string; reason: string; forMs?: number }): Promise<TierOverride> {
+  async demote(req: { builder: string; by: string; reason: string; forMs?: number; heardIn?: string }): Promise<TierOverride> {
     const { tiers } = await this.currentTiers();
     const tier = tiers.get(req.builder);
     if (!tier) throw new TierError(`no builder "${req.builder}" (known: ${[...tiers.keys()].join(', ')})`);
+    this.refusePackagesBuilder(req.builder);
     if (tier === 'unsupported') throw new TierError(`${req.builder} is unsupported already`);
     const o: TierOverride = { builder: req.builder, tier: 'unsupported', by: req.by, reason: req.reason, at: this.now(), ...(req.forMs ? { until: this.now() + req.forMs } : {}) };
     await this.overrides.set(o);
     const span = req.forMs ? ` for ${formatDuration(req.forMs)}` : '';
     this.enqueue(async () => {
-      await this.say(`${req.builder} demoted to unsupported by ${req.by}${span}: ${req.reason}. It no longer holds packages back.`, req.builder);
+      await this.say(`${req.builder} demoted to unsupported by ${req.by}${span}: ${req.reason}. It no longer holds packages back.`, req.builder, req.heardIn);
       await this.armExpiry();
       await this.check();
     });
     return o;
   }
 
-  async promote(req: { builder: string; by: string }): Promise<Tier> {
+  async promote(req: { builder: string; by: string; heardIn?: string }): Promise<Tier> {
     const { tiers, live } = await this.currentTiers();
     const tier = tiers.get(req.builder);
     if (!tier) throw new TierError(`no builder "${req.builder}" (known: ${[...tiers.keys()].join(', ')})`);
+    this.refusePackagesBuilder(req.builder);
     if (tier === 'supported') throw new TierError(`${req.builder} is supported already`);
     if (this.overrides.configTier(req.builder) === 'supported' && live.has(req.builder)) await this.overrides.clear(req.builder);
     else await this.overrides.set({ builder: req.builder, tier: 'supported', by: req.by, at: this.now() });
     this.enqueue(async () => {
-      await this.say(`${req.builder} promoted to supported by ${req.by}. It gates packages again.`, req.builder);
+      await this.say(`${req.builder} promoted to supported by ${req.by}. It gates packages again.`, req.builder, req.heardIn);
       await this.armExpiry();
       await this.check();
     });
     return 'supported';
+  }
+
+  /** The packages builder makes the packages; it never gates them, so its tier means nothing. */
+  private refusePackagesBuilder(builder: string): void {
+    if (builder === this.gate.builder) throw new TierError(`${builder} is the packages builder: it makes the packages and never gates them, so it has no tier to change`);
   }
 
   packages(n: number): Promise<PackageRecord[]> {
@@ -133,14 +140,18 @@ export class TierService implements TiersApi {
     return this.tree_.state((await this.currentTiers()).tiers);
   }
 
-  async closeTree(by: string, reason: string): Promise<void> {
+  async closeTree(by: string, reason: string, heardIn?: string): Promise<void> {
     await this.tree_.close(by, reason, this.now());
-    this.enqueue(() => this.say(`The tree is closed by ${by}: ${reason}`));
+    this.enqueue(() => this.say(`The tree is closed by ${by}: ${reason}`, undefined, heardIn));
   }
 
-  async openTree(by: string): Promise<boolean> {
+  async openTree(by: string, heardIn?: string): Promise<boolean> {
     const was = await this.tree_.open();
-    if (was) this.enqueue(() => this.say(`The tree is opened by ${by}.`));
+    if (was) {
+      const t = await this.tree();
+      const text = t.open ? `The tree is opened by ${by}.` : `${by} lifted the hand closure, but the tree stays closed: ${t.reasons.join('; ')}.`;
+      this.enqueue(() => this.say(text, undefined, heardIn));
+    }
     return was;
   }
 
@@ -178,9 +189,13 @@ export class TierService implements TiersApi {
 
   private async report(o: GateOutcome): Promise<void> {
     if (o.kind === 'halted' && o.announce) {
-      const problems = await (this.opts.problems ?? noProblems).openOn(o.builder).catch(() => []);
-      const which = problems.length ? ` (${problems.map((p) => `Problem ${p.id}`).join(', ')})` : '';
-      await this.say(`packages halted: supported builder ${o.builder} red since ${o.revision ? showRev(o.revision) : 'its last build'}${which}`);
+      const parts: string[] = [];
+      for (const r of o.reds) {
+        const problems = await (this.opts.problems ?? noProblems).openOn(r.builder).catch(() => []);
+        const which = problems.length ? ` (${problems.map((p) => `Problem ${p.id}`).join(', ')})` : '';
+        parts.push(`${r.builder} red since ${r.revision ? showRev(r.revision) : 'its last build'}${which}`);
+      }
+      await this.say(`packages halted: supported builder${o.reds.length > 1 ? 's' : ''} ${parts.join(', ')}`);
     } else if (o.kind === 'packaged' && o.resumed) {
       await this.say(`packages resumed at ${showRev(o.record.revision)}`);
     }
@@ -198,9 +213,7 @@ export class TierService implements TiersApi {
       if (tier !== 'supported' || name === this.gate.builder) continue;
       const h = await health(this.opts.store, name, tier);
       if (h.state !== 'red' || h.since === undefined || this.now() - h.since < after) continue;
-      const key = this.opts.store.keys.tierSuggested;
-      if ((await this.opts.store.redis.hget(key, name)) === String(h.since)) continue;
-      await this.opts.store.redis.hset(key, name, String(h.since));
+      if (!(await this.opts.store.tiers.noteSuggested(name, h.since))) continue;
       await this.say(`${name} has been red for ${formatSpan(this.now() - h.since)}${h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}; if it cannot be fixed soon: demote ${name} because <reason>`, name);
     }
   }
@@ -222,7 +235,7 @@ export class TierService implements TiersApi {
     await this.armExpiry();
   }
 
-  private say(text: string, builder?: string): Promise<void> {
-    return this.news.say(text, builder);
+  private say(text: string, builder?: string, skip?: string): Promise<void> {
+    return this.news.say(text, builder, skip);
   }
 }

@@ -79,29 +79,50 @@ describe('tiers and packages, with real executors and Redis', () => {
     expect(await t.packagedRevisions()).toEqual(['1002', '1001']);
     expect(t.channel().filter((l) => l.startsWith('packages halted'))).toEqual(['packages halted: supported builder mac red since r1003']);
 
-    // Demoted, mac no longer holds packages back: they resume at the next revision the rest pass.
+    // Demoted, mac no longer holds packages back: the revision that waited for it (r1004, green
+    // on every builder still supported) is packaged at once, not only the next commit.
     await t.master.tiers.demote({ builder: 'mac', by: 'warner', reason: 'its Python broke' });
-    await t.round('1005', ['mac']);
-    expect(await t.packagedRevisions()).toEqual(['1005', '1002', '1001']);
-    expect(t.channel().filter((l) => l.startsWith('packages resumed'))).toEqual(['packages resumed at r1005']);
+    await t.master.tiers.idle();
+    expect(await t.packagedRevisions()).toEqual(['1004', '1002', '1001']);
+    expect(t.channel().filter((l) => l.startsWith('packages resumed'))).toEqual(['packages resumed at r1004']);
     expect(t.channel()).toContain('mac demoted to unsupported by warner: its Python broke. It no longer holds packages back. (owners: warner)');
+    await t.round('1005', ['mac']);
+    expect(await t.packagedRevisions()).toEqual(['1005', '1004', '1002', '1001']);
+    // Said again, the set of supported builders unchanged: nothing older is packaged.
+    await t.master.tiers.demote({ builder: 'windows', by: 'warner', reason: 'x', forMs: 60_000 });
+    await t.master.tiers.promote({ builder: 'windows', by: 'warner' });
+    await t.master.tiers.idle();
+    expect(await t.packagedRevisions()).toEqual(['1005', '1004', '1002', '1001']);
 
-    // Promoted, it gates again: it is still red, so packages halt again.
+    // Promoted, it gates again: it is still red, so packages halt at once.
     await t.master.tiers.promote({ builder: 'mac', by: 'warner' });
+    await t.master.tiers.idle();
+    expect(t.channel().filter((l) => l.startsWith('packages halted'))).toHaveLength(2);
     await t.round('1006', ['mac']);
-    expect(await t.packagedRevisions()).toEqual(['1005', '1002', '1001']);
+    expect(await t.packagedRevisions()).toEqual(['1005', '1004', '1002', '1001']);
     expect(t.channel().filter((l) => l.startsWith('packages halted'))).toHaveLength(2);
 
-    // A demotion for one second ends by itself.
+    // The packages builder never gates: demote and promote refuse it, saying why.
+    await expect(t.master.tiers.promote({ builder: 'package', by: 'warner' })).rejects.toThrow(/package is the packages builder: it makes the packages and never gates them/);
+    await expect(t.master.tiers.demote({ builder: 'package', by: 'warner', reason: 'x' })).rejects.toThrow(/never gates them/);
+
+    // A demotion for one second ends by itself; while it lasts, r1006 (which waited for mac) is packaged.
     await t.master.tiers.demote({ builder: 'mac', by: 'warner', reason: 'flaky disk', forMs: 1000 });
     await waitFor('the demotion to expire', () => t.channel().some((l) => l.startsWith('mac promoted back to supported')), 5000);
+    await t.master.tiers.idle();
+    expect(await t.packagedRevisions()).toEqual(['1006', '1005', '1004', '1002', '1001']);
     const mac = (await t.master.tiers.list()).find((h) => h.builder === 'mac');
     expect(mac).toMatchObject({ tier: 'supported', state: 'red' });
     expect(mac!.override).toBeUndefined();
     // Green everywhere again: packages resume.
     await t.round('1007');
     await waitFor('package for r1007', async () => ((await t.packagedRevisions())[0] === '1007' ? true : null));
-    expect(t.channel().filter((l) => l.startsWith('packages resumed'))).toEqual(['packages resumed at r1005', 'packages resumed at r1007']);
+    expect(t.channel().filter((l) => l.startsWith('packages resumed'))).toEqual(['packages resumed at r1004', 'packages resumed at r1006', 'packages resumed at r1007']);
+
+    // Two supported builders red together: the halted line names both.
+    await t.round('1008', ['mac', 'windows']);
+    const halted = t.channel().filter((l) => l.startsWith('packages halted'));
+    expect(halted.at(-1)).toMatch(/^packages halted: supported builders (mac red since r1008, windows red since r1008|windows red since r1008, mac red since r1008)$/);
   });
 
   it('an expired demotion also ends across a restart (stored in Redis, checked at start)', async () => {
@@ -113,12 +134,13 @@ describe('tiers and packages, with real executors and Redis', () => {
     const again = await t.fx.startMaster();
     const h = (await again.tiers.list()).find((x) => x.builder === 'windows');
     expect(h).toMatchObject({ tier: 'supported' });
-    expect(await t.fx.store.redis.hget(t.fx.store.keys.tierOverrides, 'windows')).toBeNull();
+    expect(await t.fx.redis.hget(t.fx.keys.tierOverrides, 'windows')).toBeNull();
   });
 
   it('chat: tiers, packages and tree for anyone; demote, promote and tree close/open need permission', async () => {
     const t = await setup('tierschat');
     fx = t.fx;
+    t.master.tiers.announceVia(t.outbox, ['shell:#dev', 'shell:#release']);
     const api = new MasterBotApi(t.fx.store, t.master.config, 'bb', '0.1.0', undefined, {}, t.master.tiers);
     const input = new PassThrough();
     const output = new PassThrough();
@@ -153,9 +175,13 @@ describe('tiers and packages, with real executors and Redis', () => {
     expect(await say('bb: tree', /tree is/)).toContain('The tree is open.');
     expect(await say('bb: tree close "release freeze"', /closed/)).toContain('The tree is closed: release freeze');
     expect(await say('bb: tree', /tree is/)).toMatch(/The tree is closed: closed by shell:warner: release freeze\.[\s\S]*Responsible: shell:warner\./);
-    expect(await say('bb: tree open', /open/)).toContain('The tree is no longer closed by hand. It is open.');
+    expect(await say('bb: tree open', /open/)).toContain('The tree is open.');
+    expect(await say('bb: promote package', /Cannot/)).toContain('Cannot promote: package is the packages builder: it makes the packages and never gates them');
     await t.master.tiers.idle();
-    expect(t.channel()).toEqual([
+    // Said in the announce channel itself: the reply is the one line there; the announcement
+    // went to the other channels and to the owners only.
+    expect(t.channel()).toEqual([]);
+    expect(t.outbox.to('shell:#release')).toEqual([
       'mac demoted to unsupported by shell:warner for 2h: its Python broke. It no longer holds packages back. (owners: warner)',
       'mac promoted to supported by shell:warner. It gates packages again. (owners: warner)',
       'freebsd promoted to supported by shell:warner. It gates packages again.',
@@ -184,6 +210,16 @@ describe('tiers and packages, with real executors and Redis', () => {
     const tiers = new TierService({ store: t.fx.store, config: t.master.config, problems });
     expect(await tiers.tree()).toEqual({ open: false, reasons: ['problem #7 on linux since r3001 (test_upload)'], responsible: ['alice'] });
     // The same Problem on an unsupported builder does not close the tree.
+    // Opening a tree closed by hand while the Problem keeps it closed says one true thing.
+    const outbox = new RecordingOutbox();
+    tiers.announceVia(outbox, ['shell:#dev']);
+    await tiers.closeTree('warner', 'freeze');
+    expect(await tiers.openTree('warner')).toBe(true);
+    await tiers.idle();
+    expect(outbox.to('shell:#dev')).toEqual([
+      'The tree is closed by warner: freeze',
+      'warner lifted the hand closure, but the tree stays closed: problem #7 on linux since r3001 (test_upload).',
+    ]);
     await tiers.demote({ builder: 'linux', by: 'warner', reason: 'known' });
     expect(await tiers.tree()).toEqual({ open: true, reasons: [], responsible: [] });
     await tiers.stop();

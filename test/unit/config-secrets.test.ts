@@ -59,6 +59,17 @@ describe('check-config', () => {
     expect(c.err).toEqual([]);
   });
 
+  it('says that the packages builder never gates when it is configured supported (and not when unsupported)', async () => {
+    const body = (tier: string) =>
+      `export default defineConfig({ executors: [{ name: 'e', secret: '${SECRET}' }], builders: [{ name: 'linux', executors: ['e'], steps: [{ type: 'checkout' }] }, { name: 'package', ${tier} executors: ['e'], steps: [{ type: 'checkout' }] }], packages: { builder: 'package' } });`;
+    const c = capture();
+    expect(await checkConfigCommand(writeModule(body("tier: 'supported',")), c.io)).toBe(0);
+    expect(c.out[1]).toBe(`note: builder "package" is the packages builder and has tier 'supported' (the default): the packages builder never gates packages, whatever its tier; say tier: 'unsupported' to make that plain`);
+    const d = capture();
+    expect(await checkConfigCommand(writeModule(body("tier: 'unsupported',")), d.io)).toBe(0);
+    expect(d.out).toHaveLength(1);
+  });
+
   it('prints every problem and returns 1 for a bad one', async () => {
     const c = capture();
     const path = writeModule(`export default defineConfig({ executors: [{ name: 'a' }], builders: [{ name: 'b', executors: ['x'], steps: [] }] });`);
