@@ -122,8 +122,15 @@ export class Master {
       config,
       log: this.log.child({ part: 'tiers' }),
       outbox: () => this.chatService,
+      reach: () => this.tiersReach,
       problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
     });
+  }
+
+  private tiersReachMade?: Reach;
+  /** How builder owners hear of demotions and promotions: the same reach as reminders. */
+  private get tiersReach(): Reach {
+    return (this.tiersReachMade ??= this.makeReach());
   }
 
   /** How reminders reach people (chat, or mail through `users.smtp`), from the config as it is now. */
@@ -184,6 +191,7 @@ export class Master {
         this.listenToExecutors();
         this.problems.refresh();
         this.hassler.refresh(this.makeReach());
+        this.tiersReachMade = undefined;
       },
       retention: {
         restart: async () => {
@@ -214,7 +222,6 @@ export class Master {
           const remade = await service.reconfigure(this.opts.config.chat!, masterBotApi(this.chatDeps(), this.opts.config.chat!));
           await this.announcer?.stop();
           this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: service, log: this.log.child({ part: 'announcer' }) });
-          this.tiers.announceVia(service, [...new Set((this.opts.config.chat?.announce ?? []).map((a) => a.target))]);
           return remade;
         },
       },
