@@ -5,7 +5,7 @@ import type { MasterConfig } from './config/schema.js';
 import type { Store } from './data/store.js';
 import { connectStore } from './data/connect.js';
 import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
-import { QUEUES, changeJobSchema } from './queue/jobs.js';
+import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
 import { startWebhooks } from './http/from-config.js';
@@ -120,8 +120,15 @@ export class Master {
       config,
       log: this.log.child({ part: 'tiers' }),
       outbox: () => this.chatService,
+      reach: () => this.tiersReach,
       problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
     });
+  }
+
+  private tiersReachMade?: Reach;
+  /** How builder owners hear of demotions and promotions: the same reach as reminders. */
+  private get tiersReach(): Reach {
+    return (this.tiersReachMade ??= this.makeReach());
   }
 
   /** How reminders reach people (chat, or mail through `users.smtp`), from the config as it is now. */
@@ -147,6 +154,19 @@ export class Master {
     return this.reconfigurer.apply(next);
   }
 
+  private readonly heard = new Set<string>();
+
+  /** A worker on each configured executor's own events queue (executors added by a reload too). */
+  private listenToExecutors(): void {
+    for (const { name } of this.opts.config.executors) {
+      if (this.heard.has(name)) continue;
+      this.heard.add(name);
+      this.queues.work<unknown>(executorEventsQueueName(name), 1, async (job) => {
+        await this.registry.handle(job.data, name);
+      });
+    }
+  }
+
   /** What src/master-reconfig.ts reaches of the master. */
   private reconfigHost(): ReconfigHost {
     return {
@@ -164,8 +184,12 @@ export class Master {
         await this.dependents.refresh();
         this.superseder.refresh();
         this.distributor.refresh();
+        // Secrets may have changed: every executor proves itself again, and new ones are listened to.
+        await this.registry.reaccept();
+        this.listenToExecutors();
         this.problems.refresh();
         this.hassler.refresh(this.makeReach());
+        this.tiersReachMade = undefined;
       },
       retention: {
         restart: async () => {
@@ -196,7 +220,6 @@ export class Master {
           const remade = await service.reconfigure(this.opts.config.chat!, masterBotApi(this.chatDeps(), this.opts.config.chat!));
           await this.announcer?.stop();
           this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: service, log: this.log.child({ part: 'announcer' }) });
-          this.tiers.announceVia(service, [...new Set((this.opts.config.chat?.announce ?? []).map((a) => a.target))]);
           return remade;
         },
       },
@@ -267,9 +290,11 @@ export class Master {
       const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
       return { buildsetId };
     });
+    // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
+    this.listenToExecutors();
     this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
       // Reloading the config is the master's own business; everything else is a user action (src/actions).
       if (job.data?.type === 'reconfig') return await this.reload();

@@ -86,7 +86,7 @@ export const matrixChatSchema = z
   })
   .strict();
 
-export const NOTIFY_EVENTS = ['started', 'finished', 'success', 'failure', 'warnings', 'exception', 'problem', 'recovery', 'worse', 'better', 'executor'] as const;
+export const NOTIFY_EVENTS = ['started', 'finished', 'success', 'failure', 'warnings', 'exception', 'problem', 'recovery', 'worse', 'better', 'executor', 'tiers'] as const;
 
 export const chatSchema = z
   .object({
@@ -113,7 +113,7 @@ export const chatSchema = z
     /**
      * Announcements before anyone says `notify`: targets are `irc:#channel`, `matrix:!room:server`
      * (or an alias). Events: started, finished, success, failure, warnings, exception, problem,
-     * recovery, worse, better, executor. Default: none. `notify on|off` in chat changes them, and the
+     * recovery, worse, better, executor, tiers (halted, resumed, demoted, promoted, suggestion, tree). Default: none. `notify on|off` in chat changes them, and the
      * changes survive restarts.
      */
     announce: z.array(z.object({ target: z.string().regex(/^(irc|matrix|shell):./), events: z.array(z.enum(NOTIFY_EVENTS)).min(1) }).strict()).default([]),

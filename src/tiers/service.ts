@@ -3,6 +3,7 @@ import { TierAnnouncer } from './announce.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Logger } from '../log.js';
+import type { Reach } from '../notify/reach.js';
 import type { Build } from '../model/build.js';
 import { formatDuration, formatSpan, parseDuration } from '../model/duration.js';
 import { health } from './health.js';
@@ -18,8 +19,10 @@ export interface TierServiceOptions {
   log?: Logger;
   /** Where channel messages go: the master's chat (`master.chat`); none means they are only logged. */
   outbox?: () => ChatOutbox | undefined;
-  /** Channels told; default the targets of `chat.announce`. */
+  /** Channels told; default the channels subscribed to the `tiers` announcement class. */
   channels?: string[];
+  /** How owners are reached (DM where active, else email); without it, DMs by their nick or Matrix id. */
+  reach?: () => Reach | undefined;
   problems?: ProblemsSource;
   now?: () => number;
 }
@@ -46,7 +49,7 @@ export class TierService implements TiersApi {
     this.overrides = new TierOverrides(opts.store, opts.config, this.now);
     this.gate = new PackageGate(opts.store, opts.config, this.now);
     this.tree_ = new Tree(opts.store, opts.problems ?? noProblems);
-    this.news = new TierAnnouncer(opts.store, opts.config, opts.outbox, opts.channels, opts.log);
+    this.news = new TierAnnouncer(opts.store, opts.config, opts.outbox, opts.channels, opts.log, opts.reach);
   }
 
   /** Sends channel messages through `outbox` to `channels` from now on (tests, the demo). */
