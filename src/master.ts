@@ -5,7 +5,7 @@ import type { MasterConfig } from './config/schema.js';
 import type { Store } from './data/store.js';
 import { connectStore } from './data/connect.js';
 import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
-import { QUEUES, changeJobSchema } from './queue/jobs.js';
+import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
 import { schedulerControl, SchedulerSwitchError } from './process/scheduler-switch.js';
@@ -156,6 +156,19 @@ export class Master {
     return this.reconfigurer.apply(next);
   }
 
+  private readonly heard = new Set<string>();
+
+  /** A worker on each configured executor's own events queue (executors added by a reload too). */
+  private listenToExecutors(): void {
+    for (const { name } of this.opts.config.executors) {
+      if (this.heard.has(name)) continue;
+      this.heard.add(name);
+      this.queues.work<unknown>(executorEventsQueueName(name), 1, async (job) => {
+        await this.registry.handle(job.data, name);
+      });
+    }
+  }
+
   /** What src/master-reconfig.ts reaches of the master. */
   private reconfigHost(): ReconfigHost {
     return {
@@ -173,6 +186,9 @@ export class Master {
         await this.dependents.refresh();
         this.superseder.refresh();
         this.distributor.refresh();
+        // Secrets may have changed: every executor proves itself again, and new ones are listened to.
+        await this.registry.reaccept();
+        this.listenToExecutors();
         this.problems.refresh();
         this.hassler.refresh(this.makeReach());
         this.tiersReachMade = undefined;
@@ -276,9 +292,11 @@ export class Master {
       const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
       return { buildsetId };
     });
+    // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
+    this.listenToExecutors();
     this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
       try {
         if (job.data?.type === 'stop') {

@@ -28,6 +28,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   logs: async () => (await import('./commands/logs.js')).logsCommand(),
   prune: async () => (await import('./commands/prune.js')).pruneCommand(),
   reconfig: async () => (await import('./commands/reconfig.js')).reconfigCommand(),
+  'redis-acl': async () => (await import('./commands/redis-acl.js')).redisAclCommand(),
   'check-config': async () => (await import('./commands/check-config.js')).checkConfigCli(),
   demo: async () => (await import('./commands/demo.js')).demoCommand(),
 };
