@@ -13,7 +13,7 @@ export { audienceOf, describeAudience, type Audience } from '../notify/audience.
 export type { Watch } from '../notify/watches.js';
 export { StopError } from '../process/stop.js';
 export { authorName, describeBuild, describeLast } from '../status/status.js';
-export { showRev, TierError, type BuilderHealth } from '../tiers/index.js';
+export { fullTierLines, packageLines, showRev, TierError, tierSummary, waitingLine, type BuilderHealth } from '../tiers/index.js';
 export { UserControlError } from '../users/control.js';
 export { maskEmail } from '../users/email.js';
 export {
