@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Store } from '../src/data/store.js';
+import { Keys } from '../src/data/keys.js';
 import type { Build } from '../src/model/build.js';
 import { MasterBotApi } from '../src/chat/master-api.js';
 import { CommandRouter } from '../src/chat/router.js';
@@ -16,6 +17,8 @@ export function pct(sorted: number[], p: number): number {
 }
 
 export async function fill(store: Store, redis: Redis, from: number, to: number): Promise<void> {
+  // Written straight into Redis (a long history in seconds), with the store's key names.
+  const keys = new Keys(store.prefix);
   // Builds 1..N spread over the builders: builder i gets numbers 1, 2, … in order.
   const perBuilder = new Map<string, number>();
   for (let start = from; start < to; start += 5000) {
@@ -33,8 +36,8 @@ export async function fill(store: Store, redis: Redis, from: number, to: number)
         steps: [{ name: 'checkout', state: 'done', result: 'SUCCESS' }, { name: 'test', state: 'done', result: failed ? 'FAILURE' : 'SUCCESS' }],
         ...(failed ? { tests: { total: 100, failed: 2, skipped: 0 } } : {}),
       };
-      m.set(store.keys.build(id), JSON.stringify(b));
-      m.zadd(store.keys.builderBuilds(builder), number, String(id));
+      m.set(keys.build(id), JSON.stringify(b));
+      m.zadd(keys.builderBuilds(builder), number, String(id));
     }
     await m.exec();
   }

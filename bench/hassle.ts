@@ -19,8 +19,6 @@ import { startPrivateRedis } from '../src/demo/redis.js';
 import { loadConfig } from '../src/config/load.js';
 import { Master } from '../src/master.js';
 import { createLogger } from '../src/log.js';
-import { createProblem } from '../src/data/problems.js';
-import { putUser } from '../src/data/users.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
 
 const ROOT = PACKAGE_ROOT;
@@ -67,8 +65,8 @@ export default defineConfig({
   // N confirmed Problems, each blaming its own user, written before the master starts (as after a restart).
   const store = master.store;
   for (let i = 1; i <= N; i++) {
-    await putUser(store, { name: `dev${i}`, emails: [`dev${i}@example.org`], authors: [], createdAt: 0 });
-    await createProblem(store, {
+    await store.users.put({ name: `dev${i}`, emails: [`dev${i}@example.org`], authors: [], createdAt: 0 });
+    await store.problems.create({
       key: `test|suite|t${i}@rev${i}`, state: 'confirmed', subjects: [{ kind: 'test', suite: 'suite', name: `t${i}` }],
       builders: [{ builder: 'linux', firstBadBuildId: i, firstBadNumber: i }], firstBadRevision: `rev${i}`,
       openedAt: clock, confirmedAt: clock, guilty: [`dev${i}`], responsible: [`dev${i}`], interested: [], notMe: [], acks: [], watchers: [],

@@ -150,7 +150,7 @@ async function main(): Promise<void> {
 
   // 3. Latency: change sent → build started, with idle executors, one at a time.
   {
-    await until('idle', async () => (await store.activeBuilds()).length === 0 && (await store.pendingCount()) === 0);
+    await until('idle', async () => (await store.activeBuilds()).length === 0 && (await store.pendingCount(['b1', 'b2', 'b3', 'b4', 'lat'])) === 0);
     const lat: number[] = [];
     for (let i = 0; i < N_LATENCY; i++) {
       const have = (await store.lastBuilds('lat', 1))[0]?.number ?? 0;

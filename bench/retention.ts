@@ -60,7 +60,7 @@ async function soak(label: string, policy: RetentionPolicy | false): Promise<Row
       await Promise.all(Array.from({ length: Math.min(BUILDERS, 8) }, () => next()));
       if (pruner) {
         // What the schedulers, the user matcher and the Problem detector would have handled by now.
-        await history.handledUpTo(await store.lastChangeId(), Number((await redis.get(store.keys.seq('build'))) ?? 0));
+        await history.handledUpTo(await store.lastChangeId(), await store.builds.lastId());
         const r = await pruner.run();
         pruned = { builds: pruned.builds + r.pruned.builds, logs: pruned.logs + r.pruned.logs, buildsets: pruned.buildsets + r.pruned.buildsets, changes: pruned.changes + r.pruned.changes };
       }

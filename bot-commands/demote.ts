@@ -1,8 +1,8 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
-import { formatTarget } from '../src/chat/target.js';
+import { formatTarget } from '../src/chat/kit.js';
 import { DURATION_HINT, formatDuration, parseDuration } from '../src/model/duration.js';
-import { TierError } from '../src/tiers/index.js';
+import { TierError } from '../src/chat/kit.js';
 
 /** The chat target (`irc:#dev`) a channel message was said in; undefined for a DM. */
 export function heardIn(m: ChatMessage): string | undefined {

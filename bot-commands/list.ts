@@ -1,6 +1,6 @@
 import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
-import { authorName } from '../src/status/status.js';
+import { authorName } from '../src/chat/kit.js';
 import { shortRev } from '../src/model/revision.js';
 
 export const listCommand: CommandSpec = {

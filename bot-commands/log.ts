@@ -1,6 +1,6 @@
 import { echo } from '../src/util/safe-text.js';
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
-import { stepLogUrl } from '../src/notify/news.js';
+import { stepLogUrl } from '../src/chat/kit.js';
 
 export const logCommand: CommandSpec = {
   name: 'log',

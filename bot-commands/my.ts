@@ -1,6 +1,5 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
-import { maskEmail } from '../src/users/email.js';
-import { checkTimeZone, clockIn, describeQuietHours, describeTimeZone, formatQuietHours, parseQuietSetting, type SettingsChange } from '../src/users/settings.js';
+import { maskEmail, checkTimeZone, clockIn, describeQuietHours, describeTimeZone, formatQuietHours, parseQuietSetting, type SettingsChange } from '../src/chat/kit.js';
 import { refusalsToChat, setting } from './user-text.js';
 
 /**

@@ -1,7 +1,6 @@
 import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
-import { NOTIFY_EVENTS, type NotifyEvent } from '../src/config/schema.js';
-import { audienceOf, type Audience } from '../src/notify/audience.js';
+import { NOTIFY_EVENTS, type NotifyEvent, audienceOf, type Audience } from '../src/chat/kit.js';
 
 const DEFAULT_ON: NotifyEvent[] = ['failure', 'recovery'];
 

@@ -3,11 +3,11 @@ import type { BotApi } from '../src/chat/api.js';
 import { CommandError, UsageError } from '../src/chat/command.js';
 import type { ChatMessage } from '../src/chat/transport.js';
 import type { Problem } from '../src/model/problem.js';
-import { headline } from '../src/problems/subject-text.js';
+import { headline } from '../src/chat/kit.js';
 
 /** Shared wording and argument checks of the Problem commands (not a command itself). */
 
-export { details, historyLines, oneLine, short } from '../src/problems/describe.js';
+export { details, historyLines, oneLine, short } from '../src/chat/kit.js';
 
 /** What fails, in one short line: a few names, or a count and the biggest file. */
 export function tests(p: Problem): string {

@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../src/chat/command.js';
 import { UsageError } from '../src/chat/command.js';
-import { testPage } from '../src/problems/describe.js';
+import { testPage } from '../src/chat/kit.js';
 import { details, historyLines, mustGet, oneLine, problemId } from './problem-text.js';
 
 /** Lines of names per page of `problem N tests`: a DM holds 20 lines, a channel reply 5. */

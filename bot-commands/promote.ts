@@ -1,5 +1,5 @@
 import { CommandError, type CommandSpec } from '../src/chat/command.js';
-import { TierError } from '../src/tiers/index.js';
+import { TierError } from '../src/chat/kit.js';
 import { heardIn, who } from './demote.js';
 
 export const promoteCommand: CommandSpec = {

@@ -1,5 +1,5 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
-import { StopError } from '../src/process/stop.js';
+import { StopError } from '../src/chat/kit.js';
 
 export const stopCommand: CommandSpec = {
   name: 'stop build',

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../src/chat/command.js';
-import { audienceOf, describeAudience } from '../src/notify/audience.js';
+import { audienceOf, describeAudience } from '../src/chat/kit.js';
 
 /** `unmute`: announcements resume as subscribed. */
 export const unmuteCommand: CommandSpec = {

@@ -1,7 +1,5 @@
 import { CommandError, UsageError } from '../src/chat/command.js';
-import { UserControlError } from '../src/users/control.js';
-import { maskEmail } from '../src/users/email.js';
-import { describeQuietHours, describeTimeZone, SettingError, type SettingDefaults } from '../src/users/settings.js';
+import { UserControlError, maskEmail, describeQuietHours, describeTimeZone, SettingError, type SettingDefaults } from '../src/chat/kit.js';
 import type { User } from '../src/model/user.js';
 
 /** Shared wording of the user commands `my` and `user` (not a command itself). */

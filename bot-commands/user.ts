@@ -1,7 +1,7 @@
 import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { USER_NAME_RE } from '../src/chat/identity.js';
-import { describeQuietHours, describeTimeZone, parseSettingPairs } from '../src/users/settings.js';
+import { describeQuietHours, describeTimeZone, parseSettingPairs } from '../src/chat/kit.js';
 import { refusalsToChat, setting, userLines } from './user-text.js';
 
 /**

@@ -2,8 +2,7 @@ import { echo } from '../src/util/safe-text.js';
 import { CommandError, UsageError, type CommandSpec, type Reply } from '../src/chat/command.js';
 import type { BotApi } from '../src/chat/api.js';
 import type { Build } from '../src/model/build.js';
-import { audienceOf } from '../src/notify/audience.js';
-import type { Watch } from '../src/notify/watches.js';
+import { audienceOf, type Watch } from '../src/chat/kit.js';
 
 const MAX_WATCHES = 20;
 

@@ -75,7 +75,7 @@ export default defineConfig({
   ],
   // The demo's chat is the terminal shell (channel #bb); it hears about failures, fixes and Problems.
   chat: {
-    announce: [{ target: 'shell:#bb', events: ['failure', 'recovery', 'problem'] }],
+    announce: [{ target: 'shell:#bb', events: ['failure', 'recovery', 'problem', 'tiers'] }],
   },
   // The demo has no mail server and its authors are not on chat, so its hassler names the guilty
   // in #bb: at once, then firmer after two minutes, then every five (at most three times).

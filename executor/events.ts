@@ -50,7 +50,9 @@ export class EventSender {
     }
     if (ev.type === 'log') this.pushLog(ev);
     else this.append(ev, estimate([ev]));
-    if (this.bufferedBytes >= MAX_MESSAGE_BYTES) void this.flush();
+    // A build's start goes out at once: the master shows it started (bench: change → build started)
+    // without waiting out the batch window; the build's later events are batched as before.
+    if (this.bufferedBytes >= MAX_MESSAGE_BYTES || ev.type === 'build-started') void this.flush();
     else this.schedule();
   }
 

@@ -1,22 +1,20 @@
 import { ProblemDetector } from './problems/detector.js';
 import { join, resolve } from 'node:path';
-import type { Redis } from 'ioredis';
 import { createLogger, type Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
-import { Store } from './data/store.js';
-import { MasterQueues, redisConnection, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
-import { QUEUES, changeJobSchema } from './queue/jobs.js';
+import type { Store } from './data/store.js';
+import { connectStore } from './data/connect.js';
+import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
+import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
-import { schedulerControl, SchedulerSwitchError } from './process/scheduler-switch.js';
 import { startWebhooks } from './http/from-config.js';
 import type { WebhookServer } from './http/server.js';
 import { ExecutorRegistry } from './process/executors.js';
 import { BuildTracker } from './process/tracker.js';
 import { Distributor } from './process/distributor.js';
-import { forceBuild, ForceError } from './process/force.js';
-import { stopBuild, StopError } from './process/stop.js';
-import { submitTry, TryError } from './process/try.js';
+import { stopBuild } from './process/stop.js';
+import { runControl, type ActionContext } from './actions/registry.js';
 import { Superseder } from './process/supersede.js';
 import { DependentSchedulers } from './schedulers/dependent.js';
 import type { GitPoller } from './changes/gitpoller.js';
@@ -28,14 +26,14 @@ import { Reconfigurer, type ReconfigHost, type ReconfigOutcome } from './master-
 import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
-import { userControl, UserControlError } from './users/control.js';
 import { smtpMailer, type Mail, type Mailer } from './users/mailer.js';
 import { TierService } from './tiers/service.js';
 import { openProblemsByBuilder, openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
+import { StoredProblems } from './problems/actions.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
-import { guardStart } from './process/start-guard.js';
+import { guardStart } from './data/start-guard.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail, MasterLease } from './data/guardrails.js';
 
@@ -80,7 +78,6 @@ export class Master {
   readonly tiers: TierService;
   /** Retention: prunes old history in the background (src/data/prune.ts). */
   retention: BackgroundPruning;
-  private readonly redis: Redis;
   private mailerInstance?: Mailer;
   private pollers: GitPoller[] = [];
   private lease?: MasterLease;
@@ -96,8 +93,7 @@ export class Master {
     const { config } = opts;
     this.log = opts.logger ?? createLogger('bb-master');
     const url = opts.redisUrl ?? config.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-    this.redis = redisConnection(url, false);
-    this.store = new Store(this.redis, config.redis.prefix);
+    this.store = connectStore(url, config.redis.prefix);
     this.queues = new MasterQueues(url, config.redis.prefix, this.log);
     const tracker = new BuildTracker(this.store, this.log);
     this.registry = new ExecutorRegistry(this.store, this.queues, config, opts.secrets, tracker, this.log);
@@ -124,8 +120,15 @@ export class Master {
       config,
       log: this.log.child({ part: 'tiers' }),
       outbox: () => this.chatService,
+      reach: () => this.tiersReach,
       problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
     });
+  }
+
+  private tiersReachMade?: Reach;
+  /** How builder owners hear of demotions and promotions: the same reach as reminders. */
+  private get tiersReach(): Reach {
+    return (this.tiersReachMade ??= this.makeReach());
   }
 
   /** How reminders reach people (chat, or mail through `users.smtp`), from the config as it is now. */
@@ -151,6 +154,19 @@ export class Master {
     return this.reconfigurer.apply(next);
   }
 
+  private readonly heard = new Set<string>();
+
+  /** A worker on each configured executor's own events queue (executors added by a reload too). */
+  private listenToExecutors(): void {
+    for (const { name } of this.opts.config.executors) {
+      if (this.heard.has(name)) continue;
+      this.heard.add(name);
+      this.queues.work<unknown>(executorEventsQueueName(name), 1, async (job) => {
+        await this.registry.handle(job.data, name);
+      });
+    }
+  }
+
   /** What src/master-reconfig.ts reaches of the master. */
   private reconfigHost(): ReconfigHost {
     return {
@@ -168,8 +184,12 @@ export class Master {
         await this.dependents.refresh();
         this.superseder.refresh();
         this.distributor.refresh();
+        // Secrets may have changed: every executor proves itself again, and new ones are listened to.
+        await this.registry.reaccept();
+        this.listenToExecutors();
         this.problems.refresh();
         this.hassler.refresh(this.makeReach());
+        this.tiersReachMade = undefined;
       },
       retention: {
         restart: async () => {
@@ -200,7 +220,6 @@ export class Master {
           const remade = await service.reconfigure(this.opts.config.chat!, masterBotApi(this.chatDeps(), this.opts.config.chat!));
           await this.announcer?.stop();
           this.announcer = startAnnouncer({ store: this.store, config: this.opts.config, outbox: service, log: this.log.child({ part: 'announcer' }) });
-          this.tiers.announceVia(service, [...new Set((this.opts.config.chat?.announce ?? []).map((a) => a.target))]);
           return remade;
         },
       },
@@ -241,7 +260,7 @@ export class Master {
       ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
-      await this.redis.quit().catch(() => undefined);
+      await this.store.close();
       throw err;
     }
     await this.store.putConfigSummary(summarize(config));
@@ -271,29 +290,15 @@ export class Master {
       const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
       return { buildsetId };
     });
+    // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
+    this.listenToExecutors();
     this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
-      try {
-        if (job.data?.type === 'stop') {
-          const { build, how } = await stopBuild(this.store, this.queues, this.opts.secrets, job.data);
-          return { buildId: build.id, number: build.number, how };
-        }
-        if (job.data?.type === 'scheduler') {
-          return await schedulerControl(
-            { store: this.store, config, timedStates: () => this.timed.states(), resumed: (name) => this.schedulers.resume(name) },
-            job.data,
-          );
-        }
-        if (job.data?.type === 'reconfig') return await this.reload();
-        if (job.data?.type === 'try') return await submitTry(this.store, config, job.data);
-        if (job.data?.type === 'user') return await userControl(this.store, job.data);
-        return await forceBuild(this.store, config, job.data);
-      } catch (err) {
-        if (err instanceof ForceError || err instanceof StopError || err instanceof TryError || err instanceof SchedulerSwitchError || err instanceof UserControlError) return { error: err.message };
-        throw err;
-      }
+      // Reloading the config is the master's own business; everything else is a user action (src/actions).
+      if (job.data?.type === 'reconfig') return await this.reload();
+      return runControl(this.actionContext(), job.data);
     });
 
     this.pollers = startPollers(config, this.store, this.log, this.opts.baseDir ?? process.cwd());
@@ -330,6 +335,19 @@ export class Master {
   /** Stop one build (chat and the control queue). */
   stopBuild(req: unknown) {
     return stopBuild(this.store, this.queues, this.opts.secrets, req);
+  }
+
+  /** What user actions (src/actions) run against: the store, the config of now, and the parts they drive. */
+  actionContext(): ActionContext {
+    return {
+      store: this.store,
+      config: this.opts.config,
+      stop: (req) => this.stopBuild(req),
+      timedStates: () => this.timed.states(),
+      resumed: (name) => this.schedulers.resume(name),
+      problems: new StoredProblems(this.store, this.opts.config, this.opts.clock),
+      tiers: this.tiers,
+    };
   }
 
   /** Adds a chat transport made in code (the demo's shell), starting the chat bot if there is none yet. */
@@ -390,7 +408,7 @@ export class Master {
     this.distributor.stop();
     await this.queues.close();
     await this.lease?.release();
-    await this.redis.quit().catch(() => undefined);
+    await this.store.close();
     this.log.info('master stopped');
   }
 }

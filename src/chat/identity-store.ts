@@ -1,8 +1,5 @@
 import { type ClaimantKey, type ClaimRecord } from '../model/claim.js';
-import { dropClaim, getClaim, putClaim, putVerifiedClaim } from '../data/claims.js';
 import type { Store } from '../data/store.js';
-import { getUser, putUser, userByIdentity, withUsersLock } from '../data/users.js';
-import { addAttempt, countClaim, dropPending, getPending, putPending } from '../data/verifications.js';
 import type { UsersConfig } from '../config/schema.js';
 import { codeMatches, hashCode, newCode, newSalt } from '../users/codes.js';
 import { emailFor, maskEmail } from '../users/email.js';
@@ -49,20 +46,20 @@ export class StoreIdentity implements IdentityApi {
       return { ok: false, problem: 'log in to services first (NickServ or SASL): a claim belongs to your services account, never to a bare nick.' };
     }
     const key = claimantOf(message);
-    const known = await getUser(this.store, user);
+    const known = await this.store.users.get(user);
     const admin = `an admin can add one with "bb user link ${user} email:<address>"`;
     if (!known) return { ok: false, problem: `bb knows no user ${user}; an admin can add one with "bb user add ${user} --email <address>".` };
     const email = emailFor(known, this.o.users);
     if (!email) return { ok: false, problem: `bb knows no email address for ${user}, so it cannot mail a code; ${admin}.` };
     if (!this.o.mailer) return { ok: false, problem: 'this bb cannot send mail (no users.smtp in its config), so claims cannot be verified; ask an admin.' };
     const limit = this.o.claimsPerHour ?? 5;
-    if ((await countClaim(this.store, key)) > limit) return { ok: false, problem: `too many claims from you this hour (at most ${limit}); try again later.` };
+    if ((await this.store.verifications.countClaim(key)) > limit) return { ok: false, problem: `too many claims from you this hour (at most ${limit}); try again later.` };
 
     const code = newCode();
     const salt = newSalt();
     const expiresAt = this.now() + (this.o.codeTtlMs ?? 30 * 60_000);
-    await putPending(this.store, key, { user, email, salt, hash: hashCode(code, salt), expiresAt, attempts: 0 });
-    const claim = await putClaim(this.store, key, {
+    await this.store.verifications.put(key, { user, email, salt, hash: hashCode(code, salt), expiresAt, attempts: 0 });
+    const claim = await this.store.claims.put(key, {
       user,
       claimedAt: this.now(),
       verified: false,
@@ -73,7 +70,7 @@ export class StoreIdentity implements IdentityApi {
     try {
       await this.o.mailer.send({ to: email, subject: `bb: your code to confirm you are ${user}`, text: mailText(code, user, message, this.o) });
     } catch (err) {
-      await dropPending(this.store, key);
+      await this.store.verifications.drop(key);
       return { ok: false, problem: `could not mail the code to ${maskEmail(email)}: ${err instanceof Error ? err.message : String(err)}` };
     }
     return { ok: true, claim, mailedTo: maskEmail(email) };
@@ -82,24 +79,24 @@ export class StoreIdentity implements IdentityApi {
   async verify(message: ChatMessage, code: string): Promise<VerifyOutcome> {
     const key = claimantOf(message);
     const again = `say "${this.o.botName ?? 'bb'}: i am user <name>" again for a new code`;
-    const pending = await getPending(this.store, key);
+    const pending = await this.store.verifications.get(key);
     if (!pending) return { ok: false, problem: `you have no claim waiting for a code (codes are only good from the account that made the claim); ${again}.` };
     if (this.now() > pending.expiresAt) {
-      await dropPending(this.store, key);
+      await this.store.verifications.drop(key);
       return { ok: false, problem: `that code has expired; ${again}.` };
     }
     const max = this.o.maxAttempts ?? 5;
     if (!codeMatches(code, pending.salt, pending.hash)) {
-      const tries = await addAttempt(this.store, key);
+      const tries = await this.store.verifications.addAttempt(key);
       if (tries >= max) {
-        await dropPending(this.store, key);
+        await this.store.verifications.drop(key);
         return { ok: false, problem: `wrong code, and that was the last try: this claim is void; ${again}.` };
       }
       return { ok: false, problem: `wrong code (${max - tries} ${max - tries === 1 ? 'try' : 'tries'} left).` };
     }
-    await dropPending(this.store, key);
-    const current = await getClaim(this.store, key);
-    const claim = await putVerifiedClaim(this.store, key, {
+    await this.store.verifications.drop(key);
+    const current = await this.store.claims.get(key);
+    const claim = await this.store.claims.putVerified(key, {
       user: pending.user,
       claimedAt: current?.user === pending.user ? current.claimedAt : this.now(),
       verified: true,
@@ -119,28 +116,28 @@ export class StoreIdentity implements IdentityApi {
       transport: message.transport,
       sender: message.sender,
       account: message.account,
-      claim: (await getClaim(this.store, key)) ?? (await this.linked(message)),
-      awaitingCode: (await getPending(this.store, key)) !== null,
+      claim: (await this.store.claims.get(key)) ?? (await this.linked(message)),
+      awaitingCode: (await this.store.verifications.get(key)) !== null,
     };
   }
 
   async forget(message: ChatMessage): Promise<{ claim: string | null; unlinked: string | null }> {
     const key = claimantOf(message);
-    const claim = await getClaim(this.store, key);
-    await dropClaim(this.store, key);
-    await dropPending(this.store, key);
+    const claim = await this.store.claims.get(key);
+    await this.store.claims.drop(key);
+    await this.store.verifications.drop(key);
     let unlinked: string | null = null;
     if (message.account && (message.transport === 'irc' || message.transport === 'matrix')) {
       const kind = message.transport;
-      unlinked = await withUsersLock(this.store, async () => {
-        const u = await userByIdentity(this.store, { kind, value: message.account! });
+      unlinked = await this.store.users.withLock(async () => {
+        const u = await this.store.users.byIdentity({ kind, value: message.account! });
         if (!u) return null;
         const next = { ...u };
         if (kind === 'irc') {
           delete next.ircAccount;
           delete next.ircNick;
         } else delete next.matrixId;
-        await putUser(this.store, next);
+        await this.store.users.put(next);
         return u.name;
       });
     }
@@ -153,7 +150,7 @@ export class StoreIdentity implements IdentityApi {
    */
   private async linked(m: ChatMessage): Promise<ClaimRecord | null> {
     if (!m.account || (m.transport !== 'irc' && m.transport !== 'matrix')) return null;
-    const user = await userByIdentity(this.store, { kind: m.transport, value: m.account });
+    const user = await this.store.users.byIdentity({ kind: m.transport, value: m.account });
     if (!user) return null;
     return { user: user.name, claimedAt: user.createdAt, verified: true, verifiedAt: user.createdAt, account: m.account, sender: m.sender, transport: m.transport };
   }
@@ -161,12 +158,12 @@ export class StoreIdentity implements IdentityApi {
   /** A verified chat identity becomes one of the user's identities (unless it is someone else's). */
   private async remember(name: string, m: ChatMessage): Promise<void> {
     if (!m.account || (m.transport !== 'irc' && m.transport !== 'matrix')) return;
-    await withUsersLock(this.store, async () => {
-      const u = await getUser(this.store, name);
+    await this.store.users.withLock(async () => {
+      const u = await this.store.users.get(name);
       if (!u) return;
       const next = withIdentity(u, { kind: m.transport === 'irc' ? 'irc' : 'matrix', value: m.account! });
       if (m.transport === 'irc') next.ircNick = m.sender;
-      await putUser(this.store, next).catch(() => undefined);
+      await this.store.users.put(next).catch(() => undefined);
     });
   }
 }

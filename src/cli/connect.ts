@@ -26,14 +26,12 @@ export function connPrefix(o: ConnOptions): string {
 
 /** A read-only view of the store for CLI commands. Fails fast when Redis is not there. */
 export async function openStore(o: ConnOptions): Promise<{ store: Store; close(): void }> {
-  const url = connUrl(o);
   // Loaded here, not at the top: commands that never open the store (sendchange) skip it.
-  const [{ Redis }, { Store }] = await Promise.all([import('ioredis'), import('../data/store.js')]);
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const { openStore: open, StoreUnreachableError } = await import('../data/connect.js');
   try {
-    await redis.connect();
+    const store = await open(connUrl(o), connPrefix(o));
+    return { store, close: () => void store.close() };
   } catch (err) {
-    throw new CliError(`cannot reach Redis at ${url}: ${(err as Error).message} (set --redis or REDIS_URL)`);
+    throw err instanceof StoreUnreachableError ? new CliError(`${err.message} (set --redis or REDIS_URL)`) : err;
   }
-  return { store: new Store(redis, connPrefix(o)), close: () => redis.disconnect() };
 }

@@ -1,4 +1,6 @@
 import { DURATION_HINT, parseDuration } from '../model/duration.js';
+import { chatSchema, secretRef, usersSchema, type NOTIFY_EVENTS, type smtpSchema } from './schema-chat.js';
+import { durationMs, hassleLevelSchema, hassleSchema } from './schema-hassle.js';
 import { z } from 'zod';
 import { retentionSchema } from './retention.js';
 import { NAME_RE, type Change } from '../model/change.js';
@@ -212,197 +214,6 @@ export const repositorySchema = z
   })
   .strict();
 
-/** A secret given inline, or (better) by the name of an environment variable holding it. */
-const secretRef = z
-  .object({
-    value: z.string().min(1).optional(),
-    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name').optional(),
-  })
-  .strict();
-
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
-/** The SMTP server bb sends mail through (verification codes; later, hassling). */
-export const smtpSchema = z
-  .object({
-    host: z.string().min(1),
-    /** Default 465 with `secure`, else 587. */
-    port: z.number().int().min(1).max(65535).optional(),
-    /** Implicit TLS from the first byte (port 465). Default false: STARTTLS. */
-    secure: z.boolean().default(false),
-    /** Refuse to send unless the server upgrades with STARTTLS. Default true, except to a loopback host. */
-    requireTLS: z.boolean().optional(),
-    /** Verify the server's certificate. Default true; turn off only for a test server. */
-    rejectUnauthorized: z.boolean().default(true),
-    auth: z.object({ user: z.string().min(1), pass: secretRef }).strict().optional(),
-    /** The From: address, e.g. `bb <bb@example.org>`. */
-    from: z.string().min(3),
-  })
-  .strict()
-  .transform((s) => ({ ...s, port: s.port ?? (s.secure ? 465 : 587), requireTLS: s.requireTLS ?? !LOOPBACK_HOSTS.has(s.host) }));
-
-/** `90s`, `30m`, `2h`, `1d`, `1w` (or 0) → milliseconds, checked at load (src/model/duration.ts). */
-const durationMs = z.union([z.literal(0), z.string().refine((v) => parseDuration(v) !== null, DURATION_HINT)]).transform((v) => (v === 0 ? 0 : parseDuration(v)!));
-
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 22:00');
-
-/** Who a hassle level reaches. `channel` mentions the guilty in the hassle channels. */
-export const HASSLE_WHO = ['guilty', 'responsible', 'sheriff', 'owners', 'interested'] as const;
-/** How: `dm` goes to chat where the person is active, else email; `email` always mails; `channel` says it in the hassle channels, naming them. */
-export const HASSLE_VIA = ['dm', 'email', 'channel'] as const;
-export const HASSLE_TONES = ['gentle', 'firm', 'urgent'] as const;
-
-export const hassleLevelSchema = z
-  .object({
-    /** Time after the Problem was confirmed (0 for at once). */
-    after: durationMs,
-    to: z.array(z.enum(HASSLE_WHO)).min(1),
-    via: z.array(z.enum(HASSLE_VIA)).min(1),
-    /** Default: gentle for the first level, firm for the middle ones, urgent for the last. */
-    tone: z.enum(HASSLE_TONES).optional(),
-    /** Sent even in the recipients' quiet hours. Default false. */
-    overridesQuietHours: z.boolean().default(false),
-  })
-  .strict();
-
-/** The default ladder: DM the guilty; 30 min later a firmer DM and a channel mention; at 2 h email guilty and sheriff; then every 8 h email the responsible. */
-export const DEFAULT_LADDER = [
-  { after: '0s', to: ['guilty'], via: ['dm'], tone: 'gentle' },
-  { after: '30m', to: ['guilty'], via: ['dm', 'channel'], tone: 'firm' },
-  { after: '2h', to: ['guilty', 'sheriff'], via: ['email'], tone: 'urgent' },
-  { after: '10h', to: ['responsible'], via: ['email'], tone: 'urgent' },
-] as const;
-
-export const hassleSchema = z
-  .object({
-    /** Off: Problems are tracked and announced but nobody is reminded. Default true. */
-    enabled: z.boolean().default(true),
-    /** The levels, in order of `after`. */
-    ladder: z.array(hassleLevelSchema).min(1).prefault(DEFAULT_LADDER.map((l) => ({ ...l, to: [...l.to], via: [...l.via] }))),
-    /** Ladders for some builders (by builder name) or projects (by project name) instead of `ladder`. */
-    builders: z.record(z.string(), z.array(hassleLevelSchema).min(1)).default({}),
-    projects: z.record(z.string(), z.array(hassleLevelSchema).min(1)).default({}),
-    /** After the last level, repeat it this often. Default 8h; 0 never repeats. */
-    repeatEvery: durationMs.prefault('8h'),
-    /** The cap: most repeats of the last level per Problem (default 6), and most reminders one person gets in 24 h over all Problems (default 12). */
-    maxRepeats: z.number().int().min(0).default(6),
-    maxPerPersonPerDay: z.number().int().positive().default(12),
-    /** `ack N` pauses the ladder this long. Default 4h. */
-    ackPause: durationMs.prefault('4h'),
-    /** Chat counts as where someone is when they spoke, or their client was active, this recently. Default 15m. */
-    idleAfter: durationMs.prefault('15m'),
-    /** Quiet hours (in the person's time zone) for users who set none; `timeZone` for users who set none. Default 22:00-08:00 UTC. */
-    quietHours: z.union([z.literal(false), z.object({ from: hhmm, to: hhmm }).strict()]).default({ from: '22:00', to: '08:00' }),
-    timeZone: z.string().default('UTC'),
-    /** Where `channel` levels speak: chat targets. Default: the targets of `chat.announce`. */
-    channels: z.array(z.string().regex(/^(irc|matrix|shell):./, 'a chat target such as irc:#dev')).optional(),
-  })
-  .strict()
-  .superRefine((h, ctx) => {
-    const check = (levels: Array<{ after: number }>, path: Array<string | number>) => {
-      for (let i = 1; i < levels.length; i++) {
-        if (levels[i]!.after < levels[i - 1]!.after) ctx.addIssue({ code: 'custom', path: [...path, i, 'after'], message: `level ${i} comes before level ${i - 1}: give the levels in order of 'after'` });
-      }
-    };
-    check(h.ladder, ['ladder']);
-    for (const [k, v] of Object.entries(h.builders)) check(v, ['builders', k]);
-    for (const [k, v] of Object.entries(h.projects)) check(v, ['projects', k]);
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: h.timeZone });
-    } catch {
-      ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${h.timeZone}" is not an IANA time zone, e.g. Europe/Berlin` });
-    }
-  });
-
-/** Users: how bb finds their email addresses, who administers them, and how it mails them. */
-export const usersSchema = z
-  .object({
-    /** Users with no address of their own get `<name>@<emailDomain>`. Default: none. */
-    emailDomain: z.string().regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, 'a domain name like example.org').optional(),
-    /** bb user names allowed to manage users (`bb user` from chat). Default: none. */
-    admins: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a bb user name')).default([]),
-    /** Outgoing mail. Without it, chat claims cannot be verified. */
-    smtp: smtpSchema.optional(),
-  })
-  .strict();
-
-export const ircChatSchema = z
-  .object({
-    host: z.string().min(1),
-    /** Default 6697 with TLS, 6667 without. */
-    port: z.number().int().min(1).max(65535).optional(),
-    /** Default true. Certificates are verified unless `rejectUnauthorized: false`. */
-    tls: z.boolean().default(true),
-    /** PEM file of certificate authorities to trust for this server. */
-    ca: z.string().optional(),
-    rejectUnauthorized: z.boolean().default(true),
-    nick: z.string().min(1).max(30),
-    username: z.string().optional(),
-    gecos: z.string().optional(),
-    /** Server password. */
-    password: secretRef.optional(),
-    /** Log in to services with SASL PLAIN (preferred). */
-    sasl: z.object({ account: z.string().min(1), password: secretRef }).strict().optional(),
-    /** Or identify to NickServ after connecting. */
-    nickserv: z.object({ account: z.string().optional(), password: secretRef }).strict().optional(),
-    /** Channels to join: `#bb` or `{ name, key }`. */
-    channels: z.array(z.union([z.string().regex(/^[#&]/, 'a channel name starts with # or &'), z.object({ name: z.string().regex(/^[#&]/), key: z.string().optional() }).strict()])).default([]),
-    /** Outgoing pace: `burst` lines, then one per `intervalMs`. Default 4 and 1000 ms. */
-    throttle: z.object({ burst: z.number().int().positive().optional(), intervalMs: z.number().int().positive().optional() }).strict().optional(),
-    /** Most lines in one reply. Default 5 in channels, 20 in DMs. */
-    maxLines: z.object({ channel: z.number().int().positive().optional(), direct: z.number().int().positive().optional() }).strict().optional(),
-  })
-  .strict();
-
-export const matrixChatSchema = z
-  .object({
-    homeserverUrl: z.string().url(),
-    /** The bot's access token; or `login`. */
-    accessToken: secretRef.optional(),
-    login: z.object({ user: z.string().min(1), password: secretRef }).strict().optional(),
-    /** Keeps the sync token and login across restarts. Default `<basedir>/matrix-state.json`. */
-    storageFile: z.string().optional(),
-    /** Rooms (ids or aliases) to join. */
-    rooms: z.array(z.string()).default([]),
-    /** Who may invite the bot: user ids (or `*:server`) and rooms. Default: nobody beyond `rooms`. */
-    invites: z.object({ users: z.array(z.string()).default([]), rooms: z.array(z.string()).default([]) }).strict().default({ users: [], rooms: [] }),
-  })
-  .strict();
-
-export const NOTIFY_EVENTS = ['started', 'finished', 'success', 'failure', 'warnings', 'exception', 'problem', 'recovery', 'worse', 'better', 'executor'] as const;
-
-export const chatSchema = z
-  .object({
-    /** The name people address: `bb: status`. Default `bb`. */
-    botName: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,29}$/).default('bb'),
-    irc: ircChatSchema.optional(),
-    matrix: matrixChatSchema.optional(),
-    /**
-     * Who may run dangerous commands (force, stop, …). Nobody unless granted: `everyone: true`,
-     * verified identities in `users` (`irc:<services account>`, a Matrix user id `@u:server`, or a bb
-     * user name such as `warner`, granted to whoever verified a claim to that user), or the
-     * operators of the IRC channels in `ircChannelOps`.
-     */
-    permissions: z
-      .object({
-        everyone: z.boolean().default(false),
-        users: z.array(z.string()).default([]),
-        ircChannelOps: z.array(z.string().regex(/^[#&]/)).default([]),
-      })
-      .strict()
-      .default({ everyone: false, users: [], ircChannelOps: [] }),
-    /** Commands per person per minute. Default 20. */
-    rateLimit: z.number().int().positive().default(20),
-    /**
-     * Announcements before anyone says `notify`: targets are `irc:#channel`, `matrix:!room:server`
-     * (or an alias). Events: started, finished, success, failure, warnings, exception, problem,
-     * recovery, worse, better, executor. Default: none. `notify on|off` in chat changes them, and the
-     * changes survive restarts.
-     */
-    announce: z.array(z.object({ target: z.string().regex(/^(irc|matrix|shell):./), events: z.array(z.enum(NOTIFY_EVENTS)).min(1) }).strict()).default([]),
-  })
-  .strict();
-
 export const masterConfigSchema = z
   .object({
     /** The project's name in announcements and status. Default `bb`. */
@@ -537,6 +348,9 @@ export const masterConfigSchema = z
       .prefault({}),
   })
   .strict();
+
+export * from './schema-chat.js';
+export * from './schema-hassle.js';
 
 export type MasterConfigInput = z.input<typeof masterConfigSchema>;
 export type MasterConfig = z.output<typeof masterConfigSchema>;

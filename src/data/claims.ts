@@ -1,52 +1,51 @@
 import type { ClaimantKey, ClaimRecord } from '../model/claim.js';
-import type { Store } from './store.js';
+import type { Db } from './db.js';
 
-/** Stores a claim (replacing the identity's earlier one), then publishes it. */
-export async function putClaim(store: Store, key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
-  await store.redis.set(store.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim));
-  store.bus.emit('user.claimed', claim);
-  return claim;
-}
+/** What chat identities claim to be (db:chat:claim:…). Publishes `user.claimed`, `user.verified`, `user.forgotten`. */
+export class ClaimsRepo {
+  constructor(private readonly db: Db) {}
 
-/** Stores a claim confirmed with its mailed code, then publishes `user.verified`. */
-export async function putVerifiedClaim(store: Store, key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
-  await store.redis.set(store.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim));
-  store.bus.emit('user.verified', claim);
-  return claim;
-}
+  /** Stores a claim (replacing the identity's earlier one), then publishes it. */
+  async put(key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
+    await this.db.redis.set(this.db.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim));
+    this.db.bus.emit('user.claimed', claim);
+    return claim;
+  }
 
-/**
- * A removed user grants nothing any more: every verified claim to `user` becomes unverified
- * (found by scanning the claims; removing a user is rare). Returns how many were voided.
- */
-export async function voidClaimsTo(store: Store, user: string): Promise<number> {
-  let voided = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await store.redis.scan(cursor, 'MATCH', `${store.keys.db}:chat:claim:*`, 'COUNT', 500);
-    cursor = next;
-    for (const k of keys) {
-      const raw = await store.redis.get(k);
-      const claim = raw ? (JSON.parse(raw) as ClaimRecord) : null;
+  /** Stores a claim confirmed with its mailed code, then publishes `user.verified`. */
+  async putVerified(key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
+    await this.db.redis.set(this.db.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim));
+    this.db.bus.emit('user.verified', claim);
+    return claim;
+  }
+
+  /**
+   * A removed user grants nothing any more: every verified claim to `user` becomes unverified
+   * (found by scanning the claims; removing a user is rare). Returns how many were voided.
+   */
+  async voidTo(user: string): Promise<number> {
+    let voided = 0;
+    for (const k of await this.db.scanKeys(this.db.keys.chatClaimPattern)) {
+      const claim = await this.db.getJson<ClaimRecord>(k);
       if (!claim || claim.user !== user || !claim.verified) continue;
       const { verifiedAt: _v, ...rest } = claim;
-      await store.redis.set(k, JSON.stringify({ ...rest, verified: false }));
+      await this.db.redis.set(k, JSON.stringify({ ...rest, verified: false }));
       voided++;
     }
-  } while (cursor !== '0');
-  return voided;
-}
+    return voided;
+  }
 
-export async function getClaim(store: Store, key: ClaimantKey): Promise<ClaimRecord | null> {
-  const raw = await store.redis.get(store.keys.chatClaim(key.transport, key.kind, key.id));
-  return raw ? (JSON.parse(raw) as ClaimRecord) : null;
-}
+  async get(key: ClaimantKey): Promise<ClaimRecord | null> {
+    const raw = await this.db.redis.get(this.db.keys.chatClaim(key.transport, key.kind, key.id));
+    return raw ? (JSON.parse(raw) as ClaimRecord) : null;
+  }
 
-/** Forgets what a chat identity claimed (verified or not), then publishes `user.forgotten`. True when there was a claim. */
-export async function dropClaim(store: Store, key: ClaimantKey): Promise<boolean> {
-  const k = store.keys.chatClaim(key.transport, key.kind, key.id);
-  const raw = await store.redis.get(k);
-  const gone = (await store.redis.del(k)) > 0;
-  if (raw) store.bus.emit('user.forgotten', JSON.parse(raw) as ClaimRecord);
-  return gone;
+  /** Forgets what a chat identity claimed (verified or not), then publishes `user.forgotten`. True when there was a claim. */
+  async drop(key: ClaimantKey): Promise<boolean> {
+    const k = this.db.keys.chatClaim(key.transport, key.kind, key.id);
+    const raw = await this.db.redis.get(k);
+    const gone = (await this.db.redis.del(k)) > 0;
+    if (raw) this.db.bus.emit('user.forgotten', JSON.parse(raw) as ClaimRecord);
+    return gone;
+  }
 }

@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.js';
+import { Keys } from './keys.js';
 import type { Store } from './store.js';
+import { dbOf } from './db.js';
 
 /**
  * Guardrails checked when a master starts (README "State in Redis"): the Redis it is given must
@@ -31,7 +32,7 @@ export interface RedisFacts {
 }
 
 export async function redisFacts(store: Store): Promise<RedisFacts> {
-  const { redis } = store;
+  const { redis } = dbOf(store);
   const info = parseInfo(await redis.info());
   let save: string | null = null;
   try {
@@ -142,8 +143,8 @@ export class MasterLease {
     store: Store,
     private readonly opts: { ttlSeconds?: number; everyMs?: number; onLost?: (by: LeaseHolder | null) => void } = {},
   ) {
-    this.redis = store.redis;
-    this.keys = store.keys;
+    this.redis = dbOf(store).redis;
+    this.keys = dbOf(store).keys;
   }
 
   private get ttl(): number {
@@ -191,9 +192,14 @@ export class MasterLease {
   }
 }
 
+/** Whether a master holds the lease on `prefix` now: for clients (`bb user`, `bb force`) that only have a connection. */
+export async function masterRunning(redis: Pick<Redis, 'exists'>, prefix: string): Promise<boolean> {
+  return (await redis.exists(new Keys(prefix).master)) === 1;
+}
+
 /** The lease's holder as `bb status` and `/healthz` show it, or null when no master holds it. */
 export async function currentMaster(store: Store): Promise<LeaseHolder | null> {
-  const { redis, keys } = store;
+  const { redis, keys } = dbOf(store);
   const raw = await redis.get(keys.master);
   if (!raw) return null;
   const h = JSON.parse(raw) as Partial<LeaseHolder>;

@@ -2,7 +2,9 @@
  * Every Redis key bb writes, in one place. `prefix` is the configured key prefix (default `bb`).
  *
  * BullMQ's queues live beside these under `<prefix>:<queue>:…` (queues: changes, timers, control,
- * executor-events, exec.<executor>). bb's own state lives under `<prefix>:db:`:
+ * executor-events (older executors), and per executor exec.<executor>, ctl.<executor>,
+ * events.<executor>). `<prefix>:exec-session:<executor>` holds the master's signed record of the
+ * executor process it accepted (src/queue/session.ts). bb's own state lives under `<prefix>:db:`:
  *
  * | key | type | holds |
  * |---|---|---|
@@ -21,8 +23,7 @@
  * | db:buildset:<id> | string | BuildSet JSON |
  * | db:buildsets | zset | buildset ids, score = id |
  * | db:request:<id> | string | BuildRequest JSON |
- * | db:requests:pending | zset | `<builder>/<requestId>`, score = (1000 - priority) * 1e10 + id: lowest first = highest priority, then oldest |
- * | db:builder:<name>:pending | zset | that builder's pending request ids, same score (the distributor reads the heads) |
+ * | db:builder:<name>:pending | zset | that builder's pending request ids, score = (1000 - priority) * 1e10 + id: lowest first = highest priority, then oldest (the distributor reads the heads) |
  * | db:builder:<name>:collapsed | zset | ids of that builder's requests that collapsed into a newer one (ended SKIPPED, `supersededBy` set), score = id |
  * | db:builder:<name>:superseded | zset | ids of that builder's requests cancelled or stopped because a newer BuildSet on the same branch arrived (`cancelSuperseded`), score = id |
  * | db:sched:<scheduler>:upstream-cursor | string | dependent scheduler: every BuildSet id up to this one is handled (not its upstream's, or complete and acted on) |
@@ -145,9 +146,6 @@ export class Keys {
   request(id: number): string {
     return `${this.db}:request:${id}`;
   }
-  get pendingRequests(): string {
-    return `${this.db}:requests:pending`;
-  }
   build(id: number): string {
     return `${this.db}:build:${id}`;
   }
@@ -207,6 +205,10 @@ export class Keys {
   builderLogsPruned(builder: string): string {
     return `${this.db}:builder:${builder}:logs-pruned`;
   }
+  /** SCAN pattern of every builder's pending zset. */
+  get builderPendingPattern(): string {
+    return `${this.db}:builder:*:pending`;
+  }
   /** SCAN pattern of every builder's builds zset. */
   get builderBuildsPattern(): string {
     return `${this.db}:builder:*:builds`;
@@ -235,6 +237,10 @@ export class Keys {
   chatClaim(transport: string, kind: 'account' | 'nick', id: string): string {
     return `${this.db}:chat:claim:${transport}:${kind}:${id}`;
   }
+  /** Every identity's claim (SCAN pattern). */
+  get chatClaimPattern(): string {
+    return `${this.db}:chat:claim:*`;
+  }
   /** What is still to be said on one chat transport, oldest first. */
   chatOutbox(transport: string): string {
     return `${this.db}:chat:outbox:${transport}`;
@@ -250,6 +256,50 @@ export class Keys {
   /** Claims made by one identity this hour. */
   chatClaimsHour(transport: string, kind: 'account' | 'nick', id: string): string {
     return `${this.db}:chat:claims-hour:${transport}:${kind}:${id}`;
+  }
+  /** Audiences with a stored subscription. */
+  get chatSubs(): string {
+    return `${this.db}:chat:subs`;
+  }
+  /** The event classes one audience gets. */
+  chatSub(audience: string): string {
+    return `${this.db}:chat:sub:${audience}`;
+  }
+  get chatMuted(): string {
+    return `${this.db}:chat:muted`;
+  }
+  get chatWatches(): string {
+    return `${this.db}:chat:watches`;
+  }
+  /** Problems' keys (src/data/problems.ts). */
+  get problem() {
+    const db = this.db;
+    return {
+      seq: `${db}:seq:problem`,
+      one: (id: number) => `${db}:problem:${id}`,
+      all: `${db}:problems`,
+      open: `${db}:problems:open`,
+      key: (key: string) => `${db}:problem-key:${key}`,
+      cursor: `${db}:problems:cursor`,
+      done: `${db}:problems:done`,
+      sheriff: `${db}:problems:sheriff`,
+    };
+  }
+  /** The flaky memory's keys (src/data/flaky.ts). */
+  get flaky() {
+    const db = this.db;
+    return { builder: (builder: string) => `${db}:problems:flaky:${builder}`, builders: `${db}:problems:flaky-builders` };
+  }
+  /** The hassler's keys (src/data/hassle.ts). */
+  get hassle() {
+    const db = this.db;
+    return {
+      one: (id: number) => `${db}:hassle:${id}`,
+      active: `${db}:hassle:active`,
+      sent: (id: number) => `${db}:hassle:${id}:sent`,
+      log: (id: number) => `${db}:hassle:${id}:log`,
+      person: (user: string) => `${db}:hassle:person:${user}`,
+    };
   }
   user(name: string): string {
     return `${this.db}:user:${name}`;
@@ -268,8 +318,4 @@ export class Keys {
 /** Score of a pending request: lower runs first (higher priority, then older). */
 export function pendingScore(priority: number, requestId: number): number {
   return (1000 - priority) * 1e10 + requestId;
-}
-
-export function pendingMember(builder: string, requestId: number): string {
-  return `${builder}/${requestId}`;
 }

@@ -1,4 +1,5 @@
 import type { Store } from './store.js';
+import { dbOf } from './db.js';
 
 /**
  * One thing bb is to say on a chat transport, kept in Redis until it is said: an announcement in
@@ -21,12 +22,12 @@ export interface OutboxEntry {
 
 /** Appends `entry` to the transport's outbox; resolves once it is stored. */
 export async function pushOutbox(store: Store, transport: string, entry: OutboxEntry): Promise<void> {
-  await store.redis.rpush(store.keys.chatOutbox(transport), JSON.stringify(entry));
+  await dbOf(store).redis.rpush(dbOf(store).keys.chatOutbox(transport), JSON.stringify(entry));
 }
 
 /** The oldest `n` entries still to say. A malformed entry reads as null (the caller drops it). */
 export async function peekOutbox(store: Store, transport: string, n: number): Promise<Array<OutboxEntry | null>> {
-  const raw = await store.redis.lrange(store.keys.chatOutbox(transport), 0, n - 1);
+  const raw = await dbOf(store).redis.lrange(dbOf(store).keys.chatOutbox(transport), 0, n - 1);
   return raw.map((r) => {
     try {
       const e = JSON.parse(r) as OutboxEntry;
@@ -39,22 +40,22 @@ export async function peekOutbox(store: Store, transport: string, n: number): Pr
 
 /** Removes the oldest entry (once it is said). */
 export async function popOutbox(store: Store, transport: string): Promise<void> {
-  await store.redis.lpop(store.keys.chatOutbox(transport));
+  await dbOf(store).redis.lpop(dbOf(store).keys.chatOutbox(transport));
 }
 
 export async function outboxLength(store: Store, transport: string): Promise<number> {
-  return store.redis.llen(store.keys.chatOutbox(transport));
+  return dbOf(store).redis.llen(dbOf(store).keys.chatOutbox(transport));
 }
 
 /** The DM room bb uses with `user`, when one is known. */
 export async function getDmRoom(store: Store, transport: string, user: string): Promise<string | null> {
-  return store.redis.hget(store.keys.chatDmRoom(transport), user);
+  return dbOf(store).redis.hget(dbOf(store).keys.chatDmRoom(transport), user);
 }
 
 export async function setDmRoom(store: Store, transport: string, user: string, room: string): Promise<void> {
-  await store.redis.hset(store.keys.chatDmRoom(transport), user, room);
+  await dbOf(store).redis.hset(dbOf(store).keys.chatDmRoom(transport), user, room);
 }
 
 export async function dropDmRoom(store: Store, transport: string, user: string): Promise<void> {
-  await store.redis.hdel(store.keys.chatDmRoom(transport), user);
+  await dbOf(store).redis.hdel(dbOf(store).keys.chatDmRoom(transport), user);
 }

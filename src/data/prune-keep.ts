@@ -1,8 +1,7 @@
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { PackageRecord } from '../model/tier.js';
 import type { Store } from './store.js';
-import { openProblems, problemsCursor } from './problems.js';
-import { usersCursor } from './users.js';
+import { dbOf } from './db.js';
 
 /**
  * What retention must never prune, gathered once at the start of a pass (src/data/prune.ts).
@@ -25,28 +24,28 @@ export interface KeepSet {
 }
 
 export async function gatherKeep(store: Store): Promise<KeepSet> {
-  const { redis, keys } = store;
+  const { redis, keys } = dbOf(store);
   const keep: KeepSet = {
     builds: new Set(),
     buildRecords: new Set(),
     buildNumbers: new Set(),
     buildsets: new Set(),
     changes: new Set(),
-    buildsAbove: await problemsCursor(store),
-    changesAbove: Math.min(await store.schedulerCursor(), await usersCursor(store)),
+    buildsAbove: await store.problems.cursor(),
+    changesAbove: Math.min(await store.schedulerCursor(), await store.users.cursor()),
     buildsetsAbove: Number.MAX_SAFE_INTEGER,
   };
   // Running and dispatched builds, with their requests' BuildSets.
   const active = await store.activeBuilds();
   for (const b of active) keepBuild(keep, b);
   // Pending requests and their BuildSets.
-  const pendingIds = (await redis.zrange(keys.pendingRequests, 0, -1)).map((m) => Number(m.slice(m.lastIndexOf('/') + 1)));
+  const pendingIds = await store.requests.allPending();
   for (let i = 0; i < pendingIds.length; i += 500) {
     for (const r of await store.getRequests(pendingIds.slice(i, i + 500))) keep.buildsets.add(r.buildsetId);
   }
   // Open Problems: the builds they name and their confirming rerun.
   const problemBuildIds: number[] = [];
-  for (const p of await openProblems(store)) {
+  for (const p of await store.problems.open()) {
     for (const b of p.builders) problemBuildIds.push(b.firstBadBuildId, ...(b.lastGoodBuildId ? [b.lastGoodBuildId] : []), ...(b.fixedByBuildId ? [b.fixedByBuildId] : []));
     if (p.confirmBuildsetId !== undefined) keep.buildsets.add(p.confirmBuildsetId);
   }
@@ -79,7 +78,7 @@ async function requestsOf(store: Store, sets: BuildSet[]): Promise<BuildRequest[
 
 /** Changes waiting in schedulers' lists, and how far dependent schedulers have got. */
 async function schedulerState(store: Store, keep: KeepSet): Promise<void> {
-  const { redis, keys } = store;
+  const { redis, keys } = dbOf(store);
   let cursor = '0';
   do {
     const [next, found] = await redis.scan(cursor, 'MATCH', keys.schedPattern, 'COUNT', 1000);

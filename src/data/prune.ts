@@ -4,6 +4,7 @@ import type { Change } from '../model/change.js';
 import type { RetentionPolicy, RetentionRule } from '../model/retention.js';
 import type { Store } from './store.js';
 import { gatherKeep, type KeepSet } from './prune-keep.js';
+import { dbOf } from './db.js';
 
 export const PRUNE_KINDS = ['builds', 'logs', 'buildsets', 'changes'] as const;
 export type PruneKind = (typeof PRUNE_KINDS)[number];
@@ -78,13 +79,13 @@ export class Pruner {
     }
     if (p.buildsets) await this.pruneBuildSets(run, p.buildsets);
     if (p.changes) await this.pruneChanges(run, p.changes);
-    if (!run.dry) await this.store.redis.set(this.store.keys.retentionLast, JSON.stringify({ at, pruned: report.pruned, requests: report.requests, keys: report.keys, kept: report.kept }));
+    if (!run.dry) await dbOf(this.store).redis.set(dbOf(this.store).keys.retentionLast, JSON.stringify({ at, pruned: report.pruned, requests: report.requests, keys: report.keys, kept: report.kept }));
     return report;
   }
 
   /** Every builder with stored builds (also those no longer in the config). */
   private async builders(): Promise<string[]> {
-    const { redis, keys } = this.store;
+    const { redis, keys } = dbOf(this.store);
     const found = new Set<string>();
     let cursor = '0';
     do {
@@ -96,7 +97,7 @@ export class Pruner {
   }
 
   private async pruneBuilds(run: Pass, builder: string, rule: RetentionRule): Promise<void> {
-    const { redis, keys } = this.store;
+    const { redis, keys } = dbOf(this.store);
     const zkey = keys.builderBuilds(builder);
     const cutoff = this.now() - rule.maxAge;
     let limit = (await redis.zcard(zkey)) - perBuilder(rule);
@@ -148,7 +149,7 @@ export class Pruner {
 
   /** Builds whose logs were due but kept last time: gone now if nothing needs them any more. */
   private async deferredLogs(run: Pass, rule: RetentionRule): Promise<void> {
-    const { redis, keys } = this.store;
+    const { redis, keys } = dbOf(this.store);
     const ids = (await redis.zrange(keys.retentionDeferredLogs, 0, -1)).map(Number);
     const cutoff = this.now() - rule.maxAge;
     for (let i = 0; i < ids.length; i += this.policy.slice) {
@@ -172,7 +173,7 @@ export class Pruner {
   }
 
   private async pruneLogs(run: Pass, builder: string, rule: RetentionRule): Promise<void> {
-    const { redis, keys } = this.store;
+    const { redis, keys } = dbOf(this.store);
     const zkey = keys.builderBuilds(builder);
     const limit = (await redis.zcard(zkey)) - perBuilder(rule);
     if (limit <= 0) return;
@@ -212,14 +213,14 @@ export class Pruner {
 
   private dropLogs(run: Pass, m: ChainableCommander, b: Build): void {
     const gone = logKeys(this.store, b);
-    m.del(...gone).set(this.store.keys.build(b.id), JSON.stringify({ ...b, logsPrunedAt: run.report.at } satisfies Build));
+    m.del(...gone).set(dbOf(this.store).keys.build(b.id), JSON.stringify({ ...b, logsPrunedAt: run.report.at } satisfies Build));
     run.report.keys += gone.length;
     run.report.pruned.logs += 1;
     widen(run.report.ranges.logs, b.builder, b.number);
   }
 
   private async pruneBuildSets(run: Pass, rule: RetentionRule): Promise<void> {
-    const { keys } = this.store;
+    const { keys } = dbOf(this.store);
     await this.sliceOldest(run, keys.buildsets, rule, 'buildsets', async (ids) => {
       const sets = new Map((await this.store.getBuildSets(ids)).map((s) => [s.id, s] as const));
       const reqs = new Map((await this.store.getRequests([...sets.values()].flatMap((s) => s.requestIds))).map((r) => [r.id, r] as const));
@@ -240,7 +241,7 @@ export class Pruner {
   }
 
   private async pruneChanges(run: Pass, rule: RetentionRule): Promise<void> {
-    const { keys } = this.store;
+    const { keys } = dbOf(this.store);
     await this.sliceOldest(run, keys.changes, rule, 'changes', async (ids) => {
       const changes = new Map((await this.store.getChanges(ids)).map((c) => [c.id, c] as const));
       return ids.map((id): Verdict => {
@@ -262,7 +263,7 @@ export class Pruner {
    * slice at a time; `judge` says what becomes of each. Stops at the first young one.
    */
   private async sliceOldest(run: Pass, zkey: string, rule: RetentionRule, kind: 'buildsets' | 'changes', judge: (ids: number[]) => Promise<Verdict[]>): Promise<void> {
-    const { redis, keys } = this.store;
+    const { redis, keys } = dbOf(this.store);
     let limit = (await redis.zcard(zkey)) - rule.keepLast;
     let offset = 0;
     let highest = Number((await redis.hget(keys.retentionPruned, kind)) ?? 0);
@@ -331,7 +332,7 @@ function buildTime(b: Build): number {
 }
 
 function logKeys(store: Store, b: Build): string[] {
-  return [...b.steps.map((_, i) => store.keys.log(b.id, i)), store.keys.tests(b.id)];
+  return [...b.steps.map((_, i) => dbOf(store).keys.log(b.id, i)), dbOf(store).keys.tests(b.id)];
 }
 
 function widen(ranges: Record<string, [number, number]>, key: string, n: number): void {

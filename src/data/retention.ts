@@ -1,6 +1,7 @@
 import type { Build } from '../model/build.js';
 import type { Store } from './store.js';
 import type { PruneReport } from './prune.js';
+import { dbOf } from './db.js';
 
 /**
  * Reads that tell a pruned record from one that never was (retention, src/data/prune.ts). Build
@@ -8,7 +9,7 @@ import type { PruneReport } from './prune.js';
  * pruned.
  */
 export async function missingBuild(store: Store, builder: string, number: number): Promise<string> {
-  const [pruned, last] = await Promise.all([store.redis.get(store.keys.builderPruned(builder)), store.redis.get(store.keys.builderNumber(builder))]);
+  const [pruned, last] = await Promise.all([dbOf(store).redis.get(dbOf(store).keys.builderPruned(builder)), dbOf(store).redis.get(dbOf(store).keys.builderNumber(builder))]);
   if (pruned !== null && number <= Number(pruned)) return `build ${builder} #${number} was pruned (retention.builds)`;
   if (last === null) return `${builder} has no builds yet`;
   return number > Number(last) ? `no build ${builder} #${number} (the last is #${last})` : `no build ${builder} #${number}`;
@@ -16,7 +17,7 @@ export async function missingBuild(store: Store, builder: string, number: number
 
 /** Whether change or BuildSet `id` was pruned (rather than never stored). */
 export async function wasPruned(store: Store, kind: 'changes' | 'buildsets', id: number): Promise<boolean> {
-  const mark = await store.redis.hget(store.keys.retentionPruned, kind);
+  const mark = await dbOf(store).redis.hget(dbOf(store).keys.retentionPruned, kind);
   return mark !== null && id <= Number(mark);
 }
 
@@ -27,6 +28,6 @@ export function logsPrunedNote(b: Build): string | null {
 
 /** The last retention pass the master (or `bb prune`) made, if any. */
 export async function lastPrune(store: Store): Promise<Pick<PruneReport, 'at' | 'pruned' | 'requests' | 'keys' | 'kept'> | null> {
-  const raw = await store.redis.get(store.keys.retentionLast);
+  const raw = await dbOf(store).redis.get(dbOf(store).keys.retentionLast);
   return raw ? (JSON.parse(raw) as Pick<PruneReport, 'at' | 'pruned' | 'requests' | 'keys' | 'kept'>) : null;
 }

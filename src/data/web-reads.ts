@@ -1,5 +1,6 @@
 import type { Store } from './store.js';
 import type { Build } from '../model/build.js';
+import { dbOf } from './db.js';
 
 /** Reads the web pages need beyond the Store's own: several builders at once, logs in pages. */
 
@@ -23,8 +24,8 @@ return out`;
 export async function latestBuildsOf(store: Store, builders: string[], k: number): Promise<Map<string, Build[]>> {
   const out = new Map<string, Build[]>(builders.map((b) => [b, []]));
   if (!builders.length || k < 1) return out;
-  const prefix = store.keys.build(0).slice(0, -1);
-  const raw = (await store.redis.eval(LATEST_SCRIPT, builders.length, ...builders.map((b) => store.keys.builderBuilds(b)), prefix, String(k))) as string[];
+  const prefix = dbOf(store).keys.build(0).slice(0, -1);
+  const raw = (await dbOf(store).redis.eval(LATEST_SCRIPT, builders.length, ...builders.map((b) => dbOf(store).keys.builderBuilds(b)), prefix, String(k))) as string[];
   for (const r of raw) {
     const build = JSON.parse(r) as Build;
     out.get(build.builder)?.push(build);
@@ -35,21 +36,21 @@ export async function latestBuildsOf(store: Store, builders: string[], k: number
 /** Builds of a builder newest first, `offset` from the newest, and how many it has in all. */
 export async function buildsPage(store: Store, builder: string, offset: number, n: number): Promise<{ builds: Build[]; total: number }> {
   const [ids, total] = await Promise.all([
-    store.redis.zrevrange(store.keys.builderBuilds(builder), offset, offset + n - 1),
-    store.redis.zcard(store.keys.builderBuilds(builder)),
+    dbOf(store).redis.zrevrange(dbOf(store).keys.builderBuilds(builder), offset, offset + n - 1),
+    dbOf(store).redis.zcard(dbOf(store).keys.builderBuilds(builder)),
   ]);
   return { builds: await store.getBuilds(ids.map(Number)), total };
 }
 
 /** How many chunks one step's log has. */
 export async function logChunkCount(store: Store, buildId: number, step: number): Promise<number> {
-  return store.redis.llen(store.keys.log(buildId, step));
+  return dbOf(store).redis.llen(dbOf(store).keys.log(buildId, step));
 }
 
 /** Up to `count` log chunks of one step from index `from`: a page, never the whole log. */
 export async function readLogPage(store: Store, buildId: number, step: number, from: number, count: number): Promise<Array<{ stream: string; text: string }>> {
   if (count < 1) return [];
-  const raw = await store.redis.lrange(store.keys.log(buildId, step), from, from + count - 1);
+  const raw = await dbOf(store).redis.lrange(dbOf(store).keys.log(buildId, step), from, from + count - 1);
   return raw.map((r) => {
     const tab = r.indexOf('\t');
     return { stream: r.slice(0, tab), text: r.slice(tab + 1) };
@@ -59,6 +60,6 @@ export async function readLogPage(store: Store, buildId: number, step: number, f
 /** Milliseconds of one Redis round trip (PING), for /healthz and /metrics. */
 export async function redisRoundTrip(store: Store): Promise<number> {
   const t = performance.now();
-  await store.redis.ping();
+  await dbOf(store).redis.ping();
   return performance.now() - t;
 }

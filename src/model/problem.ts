@@ -110,3 +110,19 @@ export interface SheriffOverride {
   /** ISO week (e.g. 2026-W48) the override holds for. */
   week: string;
 }
+
+/** What bb remembers of one subject (test, or step) on one builder, once it has failed there. */
+export interface FlakyRecord {
+  subject: ProblemSubject;
+  /** Verdicts of its last runs, oldest first (`p` pass, `f` fail), at most `window` of them. */
+  runs: string;
+  /** Passing runs in a row, up to now. */
+  passStreak: number;
+  /** Set while it is remembered as flaky: since when. */
+  flakySince?: number;
+  /** How many times it was found flaky (a confirming rerun passed, or the runner said so). */
+  episodes: number;
+  /** Who last turned the flag off by hand (`flaky <test> off`), and when. */
+  offBy?: string;
+  offAt?: number;
+}

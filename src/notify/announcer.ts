@@ -40,8 +40,8 @@ export class Announcer {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: AnnouncerOptions) {
-    this.subs = new SubscriptionStore(opts.store.redis, opts.store.keys.db, opts.config.chat?.announce ?? []);
-    this.claims = new WatchClaims(opts.store, new WatchStore(opts.store.redis, opts.store.keys.db));
+    this.subs = new SubscriptionStore(opts.store.subscriptions, opts.config.chat?.announce ?? []);
+    this.claims = new WatchClaims(opts.store, new WatchStore(opts.store.watches));
     this.log = opts.log.child({ component: 'announcer' });
   }
 

@@ -20,8 +20,8 @@ export class StoredSubscriptions implements SubscriptionsApi {
     private readonly store: Store,
     private readonly config: MasterConfig,
   ) {
-    this.subs = new SubscriptionStore(store.redis, store.keys.db, config.chat?.announce ?? []);
-    this.watchStore = new WatchStore(store.redis, store.keys.db);
+    this.subs = new SubscriptionStore(store.subscriptions, config.chat?.announce ?? []);
+    this.watchStore = new WatchStore(store.watches);
   }
 
   events(a: Audience) {

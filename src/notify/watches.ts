@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { WatchesRepo } from '../data/watches.js';
 import type { Build } from '../model/build.js';
 import { audienceKey, parseAudienceKey, type Audience } from './audience.js';
 
@@ -23,29 +23,21 @@ export function watchMatches(w: Watch, build: Pick<Build, 'builder' | 'number'>)
   return w.number !== undefined ? w.number === build.number : build.number > (w.after ?? 0);
 }
 
-/** Watches in one Redis hash, `<prefix>:db:chat:watches`; the field names the builder, audience and build. */
+/** Watches, stored by src/data/watches.ts; the field names the builder, audience and build. */
 export class WatchStore {
-  private readonly key: string;
-
-  constructor(
-    private readonly redis: Redis,
-    /** The store's `<prefix>:db` (Keys.db). */
-    db: string,
-  ) {
-    this.key = `${db}:chat:watches`;
-  }
+  constructor(private readonly repo: WatchesRepo) {}
 
   async add(w: Watch): Promise<void> {
-    await this.redis.hset(this.key, field(w), JSON.stringify({ ...w, audience: audienceKey(w.audience) }));
+    await this.repo.put(field(w), JSON.stringify({ ...w, audience: audienceKey(w.audience) }));
   }
 
   /** Removes a watch; false when it is gone already. Whoever removes it announces it, once. */
   async remove(w: Watch): Promise<boolean> {
-    return (await this.redis.hdel(this.key, field(w))) === 1;
+    return this.repo.remove(field(w));
   }
 
   async all(): Promise<Watch[]> {
-    const raw = await this.redis.hvals(this.key);
+    const raw = await this.repo.all();
     return raw.flatMap((r) => {
       const stored = JSON.parse(r) as Omit<Watch, 'audience'> & { audience: string };
       const audience = parseAudienceKey(stored.audience);

@@ -1,15 +1,15 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { firstBadTests, getProblem, putProblem, recentProblems, openProblems, setSheriffOverride } from '../data/problems.js';
+import { firstBadTests } from './index.js';
 import type { Problem, ProblemSubject } from '../model/problem.js';
 import { type HassleEntry } from '../model/hassle.js';
-import { hassleLog } from '../data/hassle.js';
 import { currentSheriff } from './sheriff-store.js';
 import { isoWeek } from './sheriff.js';
 import { FlakyMemory, type FlakyRecord } from './flaky.js';
+import { ActionError } from '../actions/error.js';
 
 /** A refusal with a message fit for chat. */
-export class ProblemActionError extends Error {}
+export class ProblemActionError extends ActionError {}
 
 /** What chat commands may read and do about Problems (`api.problems`). */
 export interface ProblemsApi {
@@ -48,15 +48,15 @@ export class StoredProblems implements ProblemsApi {
   ) {}
 
   open(): Promise<Problem[]> {
-    return openProblems(this.store);
+    return this.store.problems.open();
   }
 
   get(id: number): Promise<Problem | null> {
-    return getProblem(this.store, id);
+    return this.store.problems.get(id);
   }
 
   async flaky(): Promise<Problem[]> {
-    return (await recentProblems(this.store, 500)).filter((p) => p.state === 'flaky');
+    return (await this.store.problems.recent(500)).filter((p) => p.state === 'flaky');
   }
 
   private memory(): FlakyMemory {
@@ -72,9 +72,9 @@ export class StoredProblems implements ProblemsApi {
   }
 
   private async change(id: number, fn: (p: Problem) => Problem): Promise<Problem> {
-    const p = await getProblem(this.store, id);
+    const p = await this.store.problems.get(id);
     if (!p) throw new ProblemActionError(`There is no problem ${id}.`);
-    return putProblem(this.store, fn(p), 'problem.changed');
+    return this.store.problems.put(fn(p), 'problem.changed');
   }
 
   ack(id: number, user: string, note?: string) {
@@ -82,7 +82,7 @@ export class StoredProblems implements ProblemsApi {
   }
 
   async notMe(id: number, user: string, reason?: string) {
-    const p = await getProblem(this.store, id);
+    const p = await this.store.problems.get(id);
     if (!p) throw new ProblemActionError(`There is no problem ${id}.`);
     if (!p.guilty.includes(user)) throw new ProblemActionError(`${user} is not among the guilty of problem ${id} (${p.guilty.join(', ') || 'nobody'}).`);
     return this.change(id, (q) => ({
@@ -102,7 +102,7 @@ export class StoredProblems implements ProblemsApi {
   }
 
   history(id: number): Promise<HassleEntry[]> {
-    return hassleLog(this.store, id);
+    return this.store.hassle.log(id);
   }
 
   buildTests(p: Problem) {
@@ -124,6 +124,6 @@ export class StoredProblems implements ProblemsApi {
 
   async setSheriff(user: string, by: string) {
     const at = this.now();
-    await setSheriffOverride(this.store, { user, by, at, week: isoWeek(at).label });
+    await this.store.problems.setSheriffOverride({ user, by, at, week: isoWeek(at).label });
   }
 }

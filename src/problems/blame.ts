@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { withUsersLock } from '../data/users.js';
 import { testedRevision, type Build } from '../model/build.js';
 import { GitMirror } from '../changes/git-mirror.js';
 import { SHA_RE } from '../changes/commit-log.js';
@@ -52,7 +51,7 @@ export async function blame(store: Store, config: MasterConfig, mirrorsDir: stri
 async function usersOf(store: Store, authors: string[]): Promise<string[]> {
   const out: string[] = [];
   for (const a of authors) {
-    const user = await withUsersLock(store, () => resolveAuthor(store, a));
+    const user = await store.users.withLock(() => resolveAuthor(store, a));
     if (user && !out.includes(user.name)) out.push(user.name);
   }
   return out;

@@ -1,6 +1,5 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { createProblem, getProblem, markProblemsDone, openProblems, problemByKey, problemsCursor, problemsDoneAbove, putProblem, setProblemsCursor, trimProblemsDone } from '../data/problems.js';
 import { isCountedBuild, testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
@@ -68,7 +67,7 @@ export class ProblemDetector {
 
   /** Sweeps the suspected Problems now (the minute timer, and tests that moved the clock). */
   async sweepSoon(): Promise<void> {
-    if (!(await openProblems(this.store)).some((p) => p.state === 'suspected')) return;
+    if (!(await this.store.problems.open()).some((p) => p.state === 'suspected')) return;
     this.sweepDue = true;
     this.kicker.kick();
     await this.kicker.settled();
@@ -99,9 +98,9 @@ export class ProblemDetector {
   }
 
   private async catchUp(): Promise<void> {
-    let cursor = await problemsCursor(this.store);
-    const last = Number((await this.store.redis.get(this.store.keys.seq('build'))) ?? 0);
-    const done = await problemsDoneAbove(this.store, cursor);
+    let cursor = await this.store.problems.cursor();
+    const last = await this.store.builds.lastId();
+    const done = await this.store.problems.doneAbove(cursor);
     let contiguous = true;
     for (let id = cursor + 1; id <= last; id++) {
       if (!done.has(id)) {
@@ -111,14 +110,14 @@ export class ProblemDetector {
           continue;
         }
         await this.handle(b);
-        if (!contiguous) await markProblemsDone(this.store, id);
+        if (!contiguous) await this.store.problems.markDone(id);
       }
       if (contiguous) {
         cursor = id;
-        await setProblemsCursor(this.store, cursor);
+        await this.store.problems.setCursor(cursor);
       }
     }
-    await trimProblemsDone(this.store, cursor);
+    await this.store.problems.trimDone(cursor);
   }
 
   private async handle(b: Build): Promise<void> {
@@ -142,14 +141,14 @@ export class ProblemDetector {
     const source = { repository: b.sourcestamp.repository, project: b.sourcestamp.project };
     const fresh: ProblemSubject[] = [];
     for (const s of failures) {
-      const known = (await problemByKey(this.store, problemKey(source, s, rev))) ?? (await this.legacy(s, rev));
+      const known = (await this.store.problems.byKey(problemKey(source, s, rev))) ?? (await this.legacy(s, rev));
       // A resolved (or flaky) Problem with the same identity does not take new failures: a new one opens.
       if (!known || !isOpen(known)) fresh.push(s);
       else if (!known.builders.some((x) => x.builder === b.builder)) {
         known.builders.push({ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) });
         // Those interested in this builder are interested in the Problem too, whichever builder found it first.
         known.interested = unique([...known.interested, ...(this.config.problems.interested[b.builder] ?? [])]);
-        await putProblem(this.store, known, 'problem.changed');
+        await this.store.problems.put(known, 'problem.changed');
       }
     }
     if (!fresh.length) return;
@@ -163,7 +162,7 @@ export class ProblemDetector {
     const confirm = this.config.problems.confirm;
     const reruns = Math.max(...fresh.map((s) => rerunsFor(memory.get(flakyField(source, s)), this.config.problems.flaky)));
     const prevRev = testedRevision(prev);
-    let p = await createProblem(this.store, {
+    let p = await this.store.problems.create({
       key: problemKey(source, fresh[0]!, rev),
       ...source,
       ...(confirm ? { confirmRuns: reruns, confirmsDone: 0 } : {}),
@@ -188,7 +187,7 @@ export class ProblemDetector {
 
   /** An open Problem stored before identities named the repository (key `<subject>@<revision>`): it still takes its other builders. */
   private async legacy(s: ProblemSubject, rev: string): Promise<Problem | null> {
-    const p = await problemByKey(this.store, `${subjectKey(s)}@${rev}`);
+    const p = await this.store.problems.byKey(`${subjectKey(s)}@${rev}`);
     return p && p.repository === undefined && isOpen(p) ? p : null;
   }
 
@@ -203,8 +202,8 @@ export class ProblemDetector {
       priority: 100,
       collapse: false,
     });
-    const now = (await getProblem(this.store, p.id)) ?? p;
-    await putProblem(this.store, { ...now, confirmBuildsetId: buildset.id });
+    const now = (await this.store.problems.get(p.id)) ?? p;
+    await this.store.problems.put({ ...now, confirmBuildsetId: buildset.id });
     this.log.info({ problem: p.id, builder: b.builder, buildset: buildset.id, rerun: (p.confirmsDone ?? 0) + 1, of: p.confirmRuns ?? 1 }, 'problem suspected; confirming by a rerun');
   }
 
@@ -215,7 +214,7 @@ export class ProblemDetector {
    * Problem is confirmed with the subjects that failed every time.
    */
   private async confirm(id: number, b: Build, tests: TestCaseResult[]): Promise<void> {
-    const p = await getProblem(this.store, id);
+    const p = await this.store.problems.get(id);
     // Only the latest rerun counts, once (the sweep may have judged it before the cursor got to it).
     if (!p || p.state !== 'suspected' || (p.confirmBuildsetId !== undefined && b.buildsetId !== p.confirmBuildsetId)) return;
     const byTest = verdicts(b, tests);
@@ -225,17 +224,17 @@ export class ProblemDetector {
     const at = this.now();
     await this.flaky.found(b.builder, b.sourcestamp, passing);
     if (!still.length) {
-      await putProblem(this.store, { ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
+      await this.store.problems.put({ ...p, state: 'flaky', flakyAt: at }, 'problem.flaky');
       return;
     }
     const done = (p.confirmsDone ?? 0) + 1;
     const next: Problem = { ...p, subjects: still, confirmsDone: done, ...(passing.length ? { flakySubjects: [...(p.flakySubjects ?? []), ...passing] } : {}) };
     if (done < (p.confirmRuns ?? 1)) {
-      await putProblem(this.store, next);
+      await this.store.problems.put(next);
       await this.rerun(next, b);
       return;
     }
-    await putProblem(this.store, { ...next, state: 'confirmed', confirmedAt: at }, 'problem.opened');
+    await this.store.problems.put({ ...next, state: 'confirmed', confirmedAt: at }, 'problem.opened');
   }
 
   /**
@@ -248,7 +247,7 @@ export class ProblemDetector {
    * suspected Problem whose builders pass its subjects meanwhile is resolved as usual by the build.
    */
   private async sweep(): Promise<void> {
-    for (const p of await openProblems(this.store)) {
+    for (const p of await this.store.problems.open()) {
       if (p.state !== 'suspected') continue;
       const v = await this.rerunVerdict(p);
       if (!v) continue;
@@ -256,9 +255,9 @@ export class ProblemDetector {
         await this.confirm(p.id, v.build, await this.store.getTests(v.build.id));
         continue;
       }
-      const now = await getProblem(this.store, p.id);
+      const now = await this.store.problems.get(p.id);
       if (now?.state !== 'suspected') continue;
-      await putProblem(this.store, { ...now, state: 'confirmed', confirmedAt: this.now() }, 'problem.opened');
+      await this.store.problems.put({ ...now, state: 'confirmed', confirmedAt: this.now() }, 'problem.opened');
       this.log.info({ problem: p.id, buildset: p.confirmBuildsetId, why: v.why }, 'problem confirmed without a verdict from its rerun: the original failure stands');
     }
   }
@@ -295,7 +294,7 @@ export class ProblemDetector {
   private async resolveWith(b: Build, tests: TestCaseResult[]): Promise<void> {
     const byTest = verdicts(b, tests);
     const byStep = verdicts(b, []);
-    for (const p of await openProblems(this.store)) {
+    for (const p of await this.store.problems.open()) {
       if (p.repository !== undefined && (p.repository !== b.sourcestamp.repository || (p.project ?? '') !== b.sourcestamp.project)) continue;
       const entry = p.builders.find((x) => x.builder === b.builder && x.fixedAt === undefined && x.firstBadBuildId < b.id);
       if (!entry) continue;
@@ -307,8 +306,8 @@ export class ProblemDetector {
       if (rev) entry.fixedRevision = rev;
       const by = await this.fixer(b, entry.firstBadBuildId);
       if (by) entry.fixedBy = by;
-      if (p.builders.every((x) => x.fixedAt !== undefined)) await putProblem(this.store, { ...p, state: 'resolved', resolvedAt: at }, 'problem.resolved');
-      else await putProblem(this.store, p, 'problem.changed');
+      if (p.builders.every((x) => x.fixedAt !== undefined)) await this.store.problems.put({ ...p, state: 'resolved', resolvedAt: at }, 'problem.resolved');
+      else await this.store.problems.put(p, 'problem.changed');
     }
   }
 

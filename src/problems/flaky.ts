@@ -2,23 +2,9 @@ import type { Store } from '../data/store.js';
 import { allFlakyRecords, flakyRecords, putFlakyRecords } from '../data/flaky.js';
 import type { Build, TestCaseResult } from '../model/build.js';
 import { verdicts } from './compare.js';
-import { subjectKey, type ProblemSubject } from '../model/problem.js';
+import { subjectKey, type FlakyRecord, type ProblemSubject } from '../model/problem.js';
 
-/** What bb remembers of one subject (test, or step) on one builder, once it has failed there. */
-export interface FlakyRecord {
-  subject: ProblemSubject;
-  /** Verdicts of its last runs, oldest first (`p` pass, `f` fail), at most `window` of them. */
-  runs: string;
-  /** Passing runs in a row, up to now. */
-  passStreak: number;
-  /** Set while it is remembered as flaky: since when. */
-  flakySince?: number;
-  /** How many times it was found flaky (a confirming rerun passed, or the runner said so). */
-  episodes: number;
-  /** Who last turned the flag off by hand (`flaky <test> off`), and when. */
-  offBy?: string;
-  offAt?: number;
-}
+export type { FlakyRecord } from '../model/problem.js';
 
 export interface FlakySettings {
   /** Passing runs in a row after which a test is no longer remembered as flaky. */

@@ -1,9 +1,6 @@
 import type { HassleConfig, MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { type HassleEntry, type HassleState } from '../model/hassle.js';
-import { activeHassles, createHassle, getHassle, putHassle, recordHassle, remindersInDay, wasSent, hassleLog } from '../data/hassle.js';
-import { getProblem, openProblems } from '../data/problems.js';
-import { getUser } from '../data/users.js';
 import type { Logger } from '../log.js';
 import type { Delivered, Reach } from '../notify/reach.js';
 import type { HassleTimer } from '../queue/master-queues.js';
@@ -117,15 +114,15 @@ export class Hassler {
   }
 
   private async catchUp(): Promise<void> {
-    const active = new Set(await activeHassles(this.o.store));
-    for (const p of await openProblems(this.o.store)) if (p.state === 'confirmed' && !active.has(p.id)) await this.begin(p);
+    const active = new Set(await this.o.store.hassle.active());
+    for (const p of await this.o.store.problems.open()) if (p.state === 'confirmed' && !active.has(p.id)) await this.begin(p);
     for (const id of active) await this.wake(id);
   }
 
   /** A Problem was confirmed: its ladder starts (once). */
   async begin(p: Problem): Promise<void> {
     if (!this.h.enabled || p.state !== 'confirmed') return;
-    await createHassle(this.o.store, { problemId: p.id, base: p.confirmedAt ?? p.openedAt, next: 0, held: [], startTold: false });
+    await this.o.store.hassle.create({ problemId: p.id, base: p.confirmedAt ?? p.openedAt, next: 0, held: [], startTold: false });
     await this.wake(p.id);
   }
 
@@ -142,12 +139,12 @@ export class Hassler {
   private async run(id: number, jobId?: string): Promise<void> {
     const { store } = this.o;
     if (jobId) await this.o.queues.releaseHassle(id, jobId);
-    const s = await getHassle(store, id);
+    const s = await store.hassle.get(id);
     if (!s || s.ended) return;
-    const p = await getProblem(store, id);
+    const p = await store.problems.get(id);
     const now = this.now();
     if (!p) {
-      await putHassle(store, { ...s, ended: true });
+      await store.hassle.put({ ...s, ended: true });
       return;
     }
     if (p.state === 'resolved' || p.state === 'flaky') return this.end(p, s);
@@ -155,7 +152,7 @@ export class Hassler {
     if (!s.startTold) {
       await this.tellInterested(p, 'start', started(p, await this.culprit(p), this.pointers()));
       s.startTold = true;
-      await putHassle(store, s);
+      await store.hassle.put(s);
     }
     await this.tellSheriffNotMe(p, now);
     // Switched off in the config: ladders already running send nothing more (endings are still told).
@@ -170,7 +167,7 @@ export class Hassler {
         const role = (await this.recipients(p, step.level.to, now)).find((r) => r.name === held.user)?.role ?? 'responsible';
         await this.remind(p, s, step, [{ name: held.user, role }], now, true);
       }
-      await putHassle(store, s);
+      await store.hassle.put(s);
     }
     let wakeAt: number | undefined;
     for (;;) {
@@ -182,8 +179,8 @@ export class Hassler {
         break;
       }
       if (pausedUntil > now) {
-        if (!(await wasSent(store, id, `${step.key}|paused|${pausedUntil}`))) {
-          await recordHassle(store, id, { at: now, step: step.key, to: '-', via: 'none', outcome: 'paused', note: `${this.pauseNote(p)} until ${new Date(pausedUntil).toISOString()}` }, `${step.key}|paused|${pausedUntil}`);
+        if (!(await store.hassle.wasSent(id, `${step.key}|paused|${pausedUntil}`))) {
+          await store.hassle.record(id, { at: now, step: step.key, to: '-', via: 'none', outcome: 'paused', note: `${this.pauseNote(p)} until ${new Date(pausedUntil).toISOString()}` }, `${step.key}|paused|${pausedUntil}`);
         }
         wakeAt = pausedUntil;
         break;
@@ -191,7 +188,7 @@ export class Hassler {
       await this.runStep(p, s, step, now);
       s.lastRunAt = now;
       s.next = step.index + 1;
-      await putHassle(store, s);
+      await store.hassle.put(s);
     }
     for (const held of s.held) {
       const at = Math.max(held.at, pausedUntil);
@@ -214,10 +211,10 @@ export class Hassler {
   /** The Problem resolved or turned out flaky: tell the interested (and those reminded) once, and stop. */
   private async end(p: Problem, s: HassleState): Promise<void> {
     if (p.state === 'resolved' && s.startTold) {
-      const reminded = new Set((await hassleLog(this.o.store, p.id)).filter((e) => e.outcome === 'sent' && e.via !== 'channel' && !e.to.includes(':')).map((e) => e.to));
+      const reminded = new Set((await this.o.store.hassle.log(p.id)).filter((e) => e.outcome === 'sent' && e.via !== 'channel' && !e.to.includes(':')).map((e) => e.to));
       await this.tellInterested(p, 'end', ended(p, this.pointers()), [...reminded]);
     }
-    await putHassle(this.o.store, { ...s, held: [], ended: true });
+    await this.o.store.hassle.put({ ...s, held: [], ended: true });
     await this.o.queues.cancelHassle(p.id);
     this.o.log.info({ problem: p.id, state: p.state }, 'hassle over');
   }
@@ -226,7 +223,7 @@ export class Hassler {
     const names = [...new Set([...p.interested, ...p.watchers, ...also])];
     for (const name of names) {
       const marker = `${step}|${name}`;
-      if (await wasSent(this.o.store, p.id, marker)) continue;
+      if (await this.o.store.hassle.wasSent(p.id, marker)) continue;
       const user = await this.userOf(name);
       const done = await this.o.reach.person(user, msg, { chat: true, email: false });
       await this.record(p.id, step, name, done, marker, false);
@@ -240,7 +237,7 @@ export class Hassler {
     if (!sheriff) return;
     for (const n of p.notMe) {
       const marker = `notme|${n.user}|${n.at}`;
-      if (n.user === sheriff || (await wasSent(this.o.store, p.id, marker))) continue;
+      if (n.user === sheriff || (await this.o.store.hassle.wasSent(p.id, marker))) continue;
       const msg = notMeNotice(p, n.user, n.note, this.o.botName ?? this.o.config.chat?.botName ?? 'bb');
       const done = await this.o.reach.person(await this.userOf(sheriff), msg, { chat: true, email: false });
       await this.record(p.id, 'not-me', sheriff, done, marker, false);
@@ -260,21 +257,21 @@ export class Hassler {
     const { store } = this.o;
     const via = step.level.via;
     const culprit = await this.culprit(p);
-    const log = await hassleLog(store, p.id);
+    const log = await store.hassle.log(p.id);
     for (const { name, role } of recipients) {
       const marker = `${step.key}|${name}`;
-      if (await wasSent(store, p.id, marker)) continue;
+      if (await store.hassle.wasSent(p.id, marker)) continue;
       const user = await this.userOf(name);
       if (!released && !step.level.overridesQuietHours) {
         const until = quietUntil(now, user.timeZone ?? this.h.timeZone, user.quietHours ?? this.h.quietHours);
         if (until !== null) {
           s.held.push({ step: step.key, user: name, at: until });
-          await recordHassle(store, p.id, { at: now, step: step.key, to: name, via: 'none', outcome: 'held', note: `quiet hours until ${new Date(until).toISOString()}` });
+          await store.hassle.record(p.id, { at: now, step: step.key, to: name, via: 'none', outcome: 'held', note: `quiet hours until ${new Date(until).toISOString()}` });
           continue;
         }
       }
-      if ((await remindersInDay(store, name, now)) >= this.h.maxPerPersonPerDay) {
-        await recordHassle(store, p.id, { at: now, step: step.key, to: name, via: 'none', outcome: 'capped', note: `${this.h.maxPerPersonPerDay} reminders in 24h already` }, marker);
+      if ((await store.hassle.remindersInDay(name, now)) >= this.h.maxPerPersonPerDay) {
+        await store.hassle.record(p.id, { at: now, step: step.key, to: name, via: 'none', outcome: 'capped', note: `${this.h.maxPerPersonPerDay} reminders in 24h already` }, marker);
         continue;
       }
       const count = new Set(log.filter((e) => e.to === name && e.outcome === 'sent' && /^[LR]/.test(e.step)).map((e) => e.step)).size;
@@ -291,7 +288,7 @@ export class Hassler {
       const stale = s.held.filter((h) => h.user === name);
       if (stale.length) {
         s.held = s.held.filter((h) => h.user !== name);
-        for (const h of stale) await recordHassle(store, p.id, { at: now, step: h.step, to: name, via: 'none', outcome: 'superseded', note: `${step.key} reached them first` }, `${h.step}|${name}`);
+        for (const h of stale) await store.hassle.record(p.id, { at: now, step: h.step, to: name, via: 'none', outcome: 'superseded', note: `${step.key} reached them first` }, `${h.step}|${name}`);
       }
     }
   }
@@ -302,11 +299,11 @@ export class Hassler {
     const users = await Promise.all(names.map((n) => this.userOf(n)));
     for (const target of targets) {
       const marker = `${step.key}|#|${target}`;
-      if (await wasSent(this.o.store, p.id, marker)) continue;
+      if (await this.o.store.hassle.wasSent(p.id, marker)) continue;
       const kind = target.slice(0, target.indexOf(':')) as 'irc' | 'matrix' | 'shell';
       const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { ...this.pointers(), tone: step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
       const [d] = await this.o.reach.channels([target], text, users.flatMap((u) => (u.matrixId ? [u.matrixId] : [])));
-      await recordHassle(this.o.store, p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
+      await this.o.store.hassle.record(p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
     }
   }
 
@@ -323,7 +320,7 @@ export class Hassler {
     for (const d of done) {
       const outcome: HassleEntry['outcome'] = d.ok ? 'sent' : d.via === 'none' ? 'undeliverable' : 'failed';
       const last = d === done[done.length - 1];
-      await recordHassle(this.o.store, id, { at, step, to: name, via: d.via === 'none' ? 'none' : d.via, outcome, note: [d.to, d.note].filter(Boolean).join(': ') }, last && mark ? marker : undefined, d.ok && counts ? name : undefined);
+      await this.o.store.hassle.record(id, { at, step, to: name, via: d.via === 'none' ? 'none' : d.via, outcome, note: [d.to, d.note].filter(Boolean).join(': ') }, last && mark ? marker : undefined, d.ok && counts ? name : undefined);
     }
     if (!ok.length) this.o.log.warn({ problem: id, step, user: name, attempts: done }, mark ? 'reminder reached nobody' : 'reminder failed; trying again later');
     return mark;
@@ -357,7 +354,7 @@ export class Hassler {
   }
 
   private async userOf(name: string): Promise<User> {
-    return (await getUser(this.o.store, name)) ?? { name, emails: [], authors: [], createdAt: 0 };
+    return (await this.o.store.users.get(name)) ?? { name, emails: [], authors: [], createdAt: 0 };
   }
 
   /** The commit the Problem started at: the first bad build's Change at that revision, else its newest. */

@@ -4,7 +4,7 @@ import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { branchSchema, revisionSchema } from '../model/change.js';
 import { priorityFor } from '../schedulers/priority.js';
-import { isSchedulerEnabled } from '../data/switch.js';
+import { ActionError } from '../actions/error.js';
 
 /** A request to force a build, from the CLI or chat. */
 export const forceRequestSchema = z.object({
@@ -30,7 +30,7 @@ export const forceRequestSchema = z.object({
 });
 export type ForceRequest = z.input<typeof forceRequestSchema>;
 
-export class ForceError extends Error {}
+export class ForceError extends ActionError {}
 
 /**
  * Force a build: checks that a force scheduler lists every builder asked for, then creates the
@@ -52,7 +52,7 @@ export async function forceBuild(store: Store, config: MasterConfig, input: unkn
   if (!sched) throw new ForceError(`no force scheduler allows ${req.builders.join(', ')}: add them to a scheduler of type "force"`);
   const notAllowed = req.builders.filter((b) => !sched.builders.includes(b));
   if (notAllowed.length) throw new ForceError(`force scheduler "${sched.name}" does not list ${notAllowed.join(', ')}`);
-  if (!(await isSchedulerEnabled(store, sched.name))) throw new ForceError(`force scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
+  if (!(await store.schedulers.isEnabled(sched.name))) throw new ForceError(`force scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
   let sourcestamp;
   try {
     sourcestamp = requestedStamp(config, req);

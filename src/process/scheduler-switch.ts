@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { disabledSchedulers, switchScheduler } from '../data/switch.js';
 import type { TimedState } from '../model/timed.js';
+import { ActionError } from '../actions/error.js';
 
 /** `bb scheduler list|enable|disable`, through the control queue. */
 export const schedulerRequestSchema = z.discriminatedUnion('action', [
@@ -19,7 +19,7 @@ export const schedulerRequestSchema = z.discriminatedUnion('action', [
 ]);
 export type SchedulerRequest = z.input<typeof schedulerRequestSchema>;
 
-export class SchedulerSwitchError extends Error {}
+export class SchedulerSwitchError extends ActionError {}
 
 /** One scheduler as `bb scheduler list` shows it. */
 export interface SchedulerInfo {
@@ -63,13 +63,13 @@ export async function schedulerControl(ctx: SchedulerSwitchContext, input: unkno
   const s = ctx.config.schedulers.find((x) => x.name === req.name);
   if (!s) throw new SchedulerSwitchError(`unknown scheduler "${req.name}" (known: ${ctx.config.schedulers.map((x) => x.name).join(', ') || 'none'})`);
   const enabled = req.action === 'enable';
-  const changed = await switchScheduler(ctx.store, { scheduler: s.name, enabled, by: req.owner, at: Date.now(), ...(req.reason ? { reason: req.reason } : {}) });
+  const changed = await ctx.store.schedulers.switch({ scheduler: s.name, enabled, by: req.owner, at: Date.now(), ...(req.reason ? { reason: req.reason } : {}) });
   if (changed && enabled) await ctx.resumed(s.name);
   return { scheduler: s.name, enabled, changed };
 }
 
 async function list(ctx: SchedulerSwitchContext): Promise<SchedulerInfo[]> {
-  const [off, clocks] = await Promise.all([disabledSchedulers(ctx.store), ctx.timedStates()]);
+  const [off, clocks] = await Promise.all([ctx.store.schedulers.disabled(), ctx.timedStates()]);
   return ctx.config.schedulers.map((s) => {
     const d = off.get(s.name);
     const c = clocks.get(s.name);

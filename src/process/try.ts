@@ -1,10 +1,10 @@
 import { RepositoryChoiceError, requestedStamp } from './requested-stamp.js';
-import { isSchedulerEnabled } from '../data/switch.js';
 import { z } from 'zod';
 import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { branchSchema, revisionSchema } from '../model/change.js';
 import { priorityFor } from '../schedulers/priority.js';
+import { ActionError } from '../actions/error.js';
 
 /** The largest patch a try build takes, in bytes (UTF-8). */
 export const MAX_TRY_PATCH_BYTES = 1024 * 1024;
@@ -43,7 +43,7 @@ export const tryRequestSchema = z.object({
 });
 export type TryRequest = z.input<typeof tryRequestSchema>;
 
-export class TryError extends Error {}
+export class TryError extends ActionError {}
 
 /** Checks that a patch is something `git apply` can take, and small enough. Returns a problem, or null. */
 export function patchProblem(body: string): string | null {
@@ -86,7 +86,7 @@ export async function submitTry(store: Store, config: MasterConfig, input: unkno
     sched = listing.find(allows) ?? listing[0]!;
   }
   if (!allows(sched)) throw new TryError(`"${req.owner}" may not submit try builds to "${sched.name}": ask for "${req.owner}" to be added to its allowedUsers`);
-  if (!(await isSchedulerEnabled(store, sched.name))) throw new TryError(`try scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
+  if (!(await store.schedulers.isEnabled(sched.name))) throw new TryError(`try scheduler "${sched.name}" is switched off (bb scheduler enable ${sched.name})`);
 
   let sourcestamp;
   try {

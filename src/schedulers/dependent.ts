@@ -1,4 +1,3 @@
-import { isSchedulerEnabled } from '../data/switch.js';
 import type { Logger } from '../log.js';
 import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
@@ -54,7 +53,7 @@ export class DependentSchedulers {
     const last = await this.store.lastBuildSetId();
     for (const s of this.schedulers) {
       // First start of this scheduler: begin now. NX keeps an existing cursor.
-      await this.store.redis.set(this.store.keys.upstreamCursor(s.name), String(last), 'NX');
+      await this.store.schedulers.startUpstream(s.name, last);
     }
     this.kicker.kick();
   }
@@ -69,9 +68,7 @@ export class DependentSchedulers {
   }
 
   private async catchUpOne(s: DependentConfig): Promise<void> {
-    const { keys, redis } = this.store;
-    const cursor = Number((await redis.get(keys.upstreamCursor(s.name))) ?? 0);
-    const done = new Set((await redis.zrangebyscore(keys.upstreamDone(s.name), `(${cursor}`, '+inf')).map(Number));
+    const { cursor, done } = await this.store.schedulers.upstream(s.name);
     let after = cursor;
     let next = cursor;
     let blocked = false;
@@ -90,19 +87,13 @@ export class DependentSchedulers {
         if (!blocked) next = bs.id;
       }
     }
-    if (next !== cursor) {
-      await redis
-        .multi()
-        .set(keys.upstreamCursor(s.name), String(next))
-        .zremrangebyscore(keys.upstreamDone(s.name), '-inf', next)
-        .exec();
-    }
+    if (next !== cursor) await this.store.schedulers.advanceUpstream(s.name, next);
   }
 
   private async trigger(s: DependentConfig, upstream: BuildSet): Promise<void> {
-    if (!(await isSchedulerEnabled(this.store, s.name))) {
+    if (!(await this.store.schedulers.isEnabled(s.name))) {
       // Switched off (bb scheduler disable): the upstream set is passed over, as Buildbot does.
-      await this.store.redis.zadd(this.store.keys.upstreamDone(s.name), upstream.id, String(upstream.id));
+      await this.store.schedulers.passUpstream(s.name, upstream.id);
       this.log.info({ scheduler: s.name, upstream: upstream.id }, 'dependent scheduler is switched off: upstream buildset passed over');
       return;
     }
@@ -115,7 +106,7 @@ export class DependentSchedulers {
       properties: { ...this.config.properties, ...s.properties },
       priority: (builder) => priorityFor(s.priority, builder, changes),
       upstreamBuildsetId: upstream.id,
-      handled: { key: this.store.keys.upstreamDone(s.name), id: upstream.id },
+      handled: this.store.schedulers.upstreamHandled(s.name, upstream.id),
     });
     this.log.info({ scheduler: s.name, upstream: upstream.id, buildsetId: buildset.id }, 'upstream succeeded: dependent buildset created');
   }

@@ -1,12 +1,10 @@
-import type { ChainableCommander } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Change } from '../model/change.js';
 import type { Store } from '../data/store.js';
+import type { PendingEntry } from '../data/schedulers.js';
 import type { MasterQueues, TimedTimer } from '../queue/master-queues.js';
-import { isSchedulerEnabled } from '../data/switch.js';
 import { type Firing, type TimedState } from '../model/timed.js';
-import { abandonFire, beginFire, readFiring, readTimed, recordBuild, setTimedNext } from '../data/timed-state.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { isImportant } from './match.js';
 import { priorityFor } from './priority.js';
@@ -68,17 +66,16 @@ export class TimedSchedulers implements ChangeClassifier {
   }
 
   /** The nightly schedulers' part of the classifier pass. */
-  classify(change: Change, m: ChainableCommander, disabled: ReadonlySet<string>): void {
-    for (const s of this.nightlies) {
-      if (disabled.has(s.name) || !nightlyWantsChange(s, change)) continue;
-      m.rpush(this.store.keys.schedPending(s.name, s.branch), `${change.id}:${isImportant(s, change) ? 'i' : 'u'}`);
-    }
+  classify(change: Change, disabled: ReadonlySet<string>): PendingEntry[] {
+    return this.nightlies
+      .filter((s) => !disabled.has(s.name) && nightlyWantsChange(s, change))
+      .map((s) => ({ scheduler: s.name, branch: s.branch, changeId: change.id, important: isImportant(s, change) }));
   }
 
   /** The stored clock of every periodic and nightly scheduler (for `bb scheduler list`). */
   async states(): Promise<Map<string, TimedState>> {
     const out = new Map<string, TimedState>();
-    for (const s of this.schedulers) out.set(s.name, await readTimed(this.store, s.name));
+    for (const s of this.schedulers) out.set(s.name, await this.store.timed.read(s.name));
     return out;
   }
 
@@ -91,7 +88,7 @@ export class TimedSchedulers implements ChangeClassifier {
     }
     return this.lock.run(s.name, async () => {
       const owned = await this.queues.releaseTimed(s.name, jobId);
-      const state = await readTimed(this.store, s.name);
+      const state = await this.store.timed.read(s.name);
       const now = this.now();
       if (state.next !== t.at || state.spec !== specOf(s)) {
         if (owned) await this.resume(s);
@@ -102,15 +99,13 @@ export class TimedSchedulers implements ChangeClassifier {
         return null;
       }
       const next = following(s, t.at, now);
-      if (!(await isSchedulerEnabled(this.store, s.name))) {
-        await setTimedNext(this.store, s.name, specOf(s), next);
+      if (!(await this.store.schedulers.isEnabled(s.name))) {
+        await this.store.timed.setNext(s.name, specOf(s), next);
         this.log.info({ scheduler: s.name, next: new Date(next).toISOString() }, 'scheduler disabled: fire skipped');
         await this.arm(s, next);
         return null;
       }
-      const pending = s.type === 'nightly' ? this.store.keys.schedPending(s.name, s.branch) : undefined;
-      const taking = s.type === 'nightly' ? this.store.keys.schedTaking(s.name, `at${t.at}`) : undefined;
-      const firing = await beginFire(this.store, s.name, { at: t.at, next, spec: specOf(s), ...(pending && taking ? { pending, taking } : {}) });
+      const firing = await this.store.timed.beginFire(s.name, { at: t.at, next, spec: specOf(s), ...(s.type === 'nightly' ? { branch: s.branch } : {}) });
       const id = await this.complete(s, firing);
       await this.arm(s, next);
       return id;
@@ -118,17 +113,17 @@ export class TimedSchedulers implements ChangeClassifier {
   }
 
   private async resume(s: TimedConfig): Promise<void> {
-    const firing = await readFiring(this.store, s.name);
+    const firing = await this.store.timed.readFiring(s.name);
     if (firing) {
       this.log.info({ scheduler: s.name, at: new Date(firing.at).toISOString() }, 'finishing an interrupted fire');
       await this.complete(s, firing);
     }
-    const state = await readTimed(this.store, s.name);
+    const state = await this.store.timed.read(s.name);
     const spec = specOf(s);
     let next = state.next;
     if (next === undefined || state.spec !== spec) {
       next = firstFire(s, state, this.now());
-      await setTimedNext(this.store, s.name, spec, next);
+      await this.store.timed.setNext(s.name, spec, next);
     }
     await this.arm(s, next);
   }
@@ -140,10 +135,9 @@ export class TimedSchedulers implements ChangeClassifier {
 
   /** Turn a begun fire into a BuildSet (or, for a nightly with nothing important, into nothing). */
   private async complete(s: TimedConfig, firing: Firing): Promise<number | null> {
-    const firingKey = this.store.keys.timedFiring(s.name);
-    const entries = firing.taking ? await this.store.redis.lrange(firing.taking, 0, -1) : [];
+    const entries = await this.store.timed.taken(firing);
     if (s.type === 'nightly' && s.onlyIfChanged && !entries.some((e) => e.endsWith(':i'))) {
-      await abandonFire(this.store, s.name, firing, this.store.keys.schedPending(s.name, s.branch), entries);
+      await this.store.timed.abandonFire(s.name, s.branch, firing, entries);
       this.log.info({ scheduler: s.name, waiting: entries.length }, 'nightly: no important change since the last build, skipped');
       return null;
     }
@@ -158,9 +152,9 @@ export class TimedSchedulers implements ChangeClassifier {
       builders: s.builders,
       properties: { ...this.config.properties, ...s.properties, scheduler: s.name, ...flag },
       priority: (builder) => priorityFor(s.priority, builder, changes),
-      consume: [firingKey, ...(firing.taking ? [firing.taking] : [])],
+      consume: this.store.timed.consumed(s.name, firing),
     });
-    await recordBuild(this.store, s.name, firing.at, buildset.id);
+    await this.store.timed.recordBuild(s.name, firing.at, buildset.id);
     this.log.info({ scheduler: s.name, type: s.type, buildsetId: buildset.id, changes: changes.length }, 'timed scheduler: buildset created');
     return buildset.id;
   }

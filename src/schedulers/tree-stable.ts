@@ -1,12 +1,11 @@
-import type { ChainableCommander } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { Change } from '../model/change.js';
 import type { SourceStamp } from '../model/build.js';
 import type { ChangeSchedulerConfig, MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
+import type { PendingEntry } from '../data/schedulers.js';
 import type { MasterQueues, TreeStableTimer } from '../queue/master-queues.js';
 import { Kicker } from '../util/mutex.js';
-import { disabledSchedulers, isSchedulerEnabled } from '../data/switch.js';
 import { isImportant, schedulerWantsChange } from './match.js';
 import { priorityFor } from './priority.js';
 
@@ -14,11 +13,11 @@ const BATCH = 500;
 
 /**
  * Another kind of scheduler that keeps changes (nightly): called for each change in the
- * classifier's pass, it queues its writes on `m`, the transaction that also moves the cursor.
- * `disabled` names the schedulers switched off, which record nothing.
+ * classifier's pass, it returns the entries it keeps, stored in the transaction that also moves
+ * the cursor. `disabled` names the schedulers switched off, which record nothing.
  */
 export interface ChangeClassifier {
-  classify(change: Change, m: ChainableCommander, disabled: ReadonlySet<string>): void;
+  classify(change: Change, disabled: ReadonlySet<string>): PendingEntry[];
 }
 
 /**
@@ -87,23 +86,22 @@ export class ChangeSchedulers {
       if (!ids.length) return;
       const changes = await this.store.getChanges(ids);
       // A switched-off scheduler ignores the changes that arrive meanwhile (as Buildbot's do).
-      const disabled = new Set((await disabledSchedulers(this.store)).keys());
+      const disabled = new Set((await this.store.schedulers.disabled()).keys());
       const arm = new Map<string, { timer: TreeStableTimer; delayMs: number }>();
-      const m = this.store.redis.multi();
+      const entries: PendingEntry[] = [];
       for (const change of changes) {
         for (const s of this.schedulers) {
           if (disabled.has(s.name) || !schedulerWantsChange(s, change)) continue;
           const important = isImportant(s, change);
           if (!important && s.onlyImportant) continue;
           const branch = change.branch ?? '';
-          m.rpush(this.store.keys.schedPending(s.name, branch), `${change.id}:${important ? 'i' : 'u'}`);
+          entries.push({ scheduler: s.name, branch, changeId: change.id, important });
           if (important) arm.set(`${s.name}\n${branch}`, { timer: { scheduler: s.name, branch }, delayMs: s.treeStableTimer * 1000 });
           this.log.debug({ changeId: change.id, scheduler: s.name, branch, important }, 'change classified');
         }
-        for (const c of this.classifiers) c.classify(change, m, disabled);
+        for (const c of this.classifiers) entries.push(...c.classify(change, disabled));
       }
-      await this.store.setSchedulerCursor(ids[ids.length - 1]!, m);
-      await m.exec();
+      await this.store.schedulers.classified(ids[ids.length - 1]!, entries);
       for (const { timer, delayMs } of arm.values()) await this.queues.armTreeStable(timer, delayMs);
     }
   }
@@ -112,22 +110,14 @@ export class ChangeSchedulers {
   private async rearmTimers(only?: string): Promise<void> {
     for (const s of this.schedulers) {
       if (only !== undefined && s.name !== only) continue;
-      const pattern = `${this.store.keys.schedPending(s.name, '')}*`;
-      let cursor = '0';
-      do {
-        const [next, keys] = await this.store.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 200);
-        cursor = next;
-        for (const key of keys) {
-          const branch = key.slice(pattern.length - 1);
-          const entries = await this.store.redis.lrange(key, 0, -1);
-          if (!entries.some((e) => e.endsWith(':i'))) continue;
-          const timer = { scheduler: s.name, branch };
-          if (!(await this.queues.treeStableArmed(timer))) {
-            this.log.info({ scheduler: s.name, branch }, 're-arming tree-stable timer');
-            await this.queues.armTreeStable(timer, s.treeStableTimer * 1000);
-          }
+      for (const { branch, entries } of await this.store.schedulers.waiting(s.name)) {
+        if (!entries.some((e) => e.endsWith(':i'))) continue;
+        const timer = { scheduler: s.name, branch };
+        if (!(await this.queues.treeStableArmed(timer))) {
+          this.log.info({ scheduler: s.name, branch }, 're-arming tree-stable timer');
+          await this.queues.armTreeStable(timer, s.treeStableTimer * 1000);
         }
-      } while (cursor !== '0');
+      }
     }
   }
 
@@ -139,28 +129,17 @@ export class ChangeSchedulers {
       return null;
     }
     await this.queues.releaseTreeStable(timer);
-    if (!(await isSchedulerEnabled(this.store, s.name))) {
+    if (!(await this.store.schedulers.isEnabled(s.name))) {
       // Switched off: what waited stays pending; `resume` re-arms it when switched back on.
       this.log.info({ scheduler: s.name, branch: timer.branch }, 'scheduler disabled: timer ignored');
       return null;
     }
-    const redis = this.store.redis;
-    const pendingKey = this.store.keys.schedPending(s.name, timer.branch);
-    const takingKey = this.store.keys.schedTaking(s.name, jobId);
-    if (!(await redis.exists(takingKey))) {
-      try {
-        await redis.rename(pendingKey, takingKey);
-      } catch {
-        return null; // nothing waited: an earlier timer took it all
-      }
-    }
-    const entries = await redis.lrange(takingKey, 0, -1);
+    const taken = await this.store.schedulers.take(s.name, timer.branch, jobId);
+    if (!taken) return null; // nothing waited: an earlier timer took it all
+    const { entries } = taken;
     if (!entries.some((e) => e.endsWith(':i'))) {
       // Only unimportant changes arrived since the last build: they wait for the next important one.
-      const m = redis.multi();
-      if (entries.length) m.lpush(pendingKey, ...[...entries].reverse());
-      m.del(takingKey);
-      await m.exec();
+      await this.store.schedulers.giveBack(s.name, timer.branch, taken);
       return null;
     }
     const ids = entries.map((e) => Number(e.slice(0, e.indexOf(':'))));
@@ -172,7 +151,7 @@ export class ChangeSchedulers {
       builders: s.builders,
       properties: { ...this.config.properties, ...s.properties },
       priority: (builder) => priorityFor(s.priority, builder, changes),
-      consume: [takingKey],
+      consume: [taken.handle],
     });
     this.log.info({ scheduler: s.name, branch: timer.branch, buildsetId: buildset.id, changes: ids.length }, 'tree stable: buildset created');
     return buildset.id;

@@ -20,14 +20,12 @@ export class TierOverrides {
 
   /** Live overrides by builder; expired ones are deleted and returned in `expired`. */
   async read(): Promise<{ live: Map<string, TierOverride>; expired: TierOverride[] }> {
-    const raw = await this.store.redis.hgetall(this.store.keys.tierOverrides);
     const live = new Map<string, TierOverride>();
     const expired: TierOverride[] = [];
-    for (const [builder, json] of Object.entries(raw)) {
-      const o = JSON.parse(json) as TierOverride;
+    for (const [builder, o] of await this.store.tiers.overrides()) {
       if (o.until !== undefined && o.until <= this.now()) {
         // Only the reader that deletes it reports it, so "promoted by itself" is said once.
-        if (await this.store.redis.hdel(this.store.keys.tierOverrides, builder)) expired.push(o);
+        if (await this.store.tiers.clearOverride(builder)) expired.push(o);
       } else live.set(builder, o);
     }
     return { live, expired };
@@ -42,10 +40,10 @@ export class TierOverrides {
   }
 
   async set(o: TierOverride): Promise<void> {
-    await this.store.redis.hset(this.store.keys.tierOverrides, o.builder, JSON.stringify(o));
+    await this.store.tiers.setOverride(o);
   }
 
   async clear(builder: string): Promise<void> {
-    await this.store.redis.hdel(this.store.keys.tierOverrides, builder);
+    await this.store.tiers.clearOverride(builder);
   }
 }

@@ -57,21 +57,19 @@ export class PackageGate {
     if (red.length) {
       // Said once per halt, and again only when another supported builder turns red meanwhile
       // (the line then names every red one).
-      const key = this.store.keys.packagesHalted;
-      const before = await this.store.redis.get(key);
-      const had = before ? ((JSON.parse(before) as { builders?: string[]; builder: string }).builders ?? [(JSON.parse(before) as { builder: string }).builder]) : [];
+      const before = await this.store.tiers.packagesHalt();
+      const had = before ? (before.builders ?? [before.builder]) : [];
       const fresh = red.some((r) => !had.includes(r.builder));
       const halt = { ...red[0]!, builders: [...new Set([...had, ...red.map((r) => r.builder)])] };
-      const set = !fresh ? null : before ? await this.store.redis.set(key, JSON.stringify(halt)) : await this.store.redis.set(key, JSON.stringify(halt), 'NX');
-      return { kind: 'halted', ...red[0]!, reds: red, announce: set === 'OK' };
+      const announce = fresh && (await this.store.tiers.haltPackages(halt, !!before));
+      return { kind: 'halted', ...red[0]!, reds: red, announce };
     }
     if (!gating.length) return { kind: 'none' };
     const found = trigger ? await this.vouch(gating, trigger) : await this.newestQualifying(gating);
     if (!found) return { kind: 'none' };
     const { rev, vouchers, from } = found;
     const record: PackageRecord = { revision: rev, vouchers, at: this.now(), buildsetId: 0 };
-    const made = await this.store.redis.hsetnx(this.store.keys.packagesMade, rev, JSON.stringify(record));
-    if (!made) return { kind: 'none' };
+    if (!(await this.store.tiers.claimPackage(record))) return { kind: 'none' };
     const { patch: _patch, ...stamp } = from.sourcestamp;
     const { buildset } = await this.store.createBuildSet({
       reason: `packages for ${showRev(rev)}: every supported builder passed (${vouchers.join(', ')})`,
@@ -87,12 +85,8 @@ export class PackageGate {
       collapse: false,
     });
     record.buildsetId = buildset.id;
-    await this.store.redis
-      .multi()
-      .hset(this.store.keys.packagesMade, rev, JSON.stringify(record))
-      .lpush(this.store.keys.packages, rev)
-      .exec();
-    const resumed = (await this.store.redis.del(this.store.keys.packagesHalted)) === 1;
+    await this.store.tiers.startedPackage(record);
+    const resumed = await this.store.tiers.resumePackages();
     return { kind: 'packaged', record, resumed };
   }
 
@@ -133,7 +127,7 @@ export class PackageGate {
     }
     const order = [...seen].sort((a, b) => (b[1].finishedAt ?? 0) - (a[1].finishedAt ?? 0));
     for (const [rev, from] of order) {
-      if (await this.store.redis.hexists(this.store.keys.packagesMade, rev)) return null;
+      if (await this.store.tiers.hasPackage(rev)) return null;
       const v = this.vouchFor(gating, builds, rev, from);
       if (v) return v;
     }
@@ -144,19 +138,15 @@ export class PackageGate {
   async packageFinished(build: Build): Promise<PackageRecord | null> {
     const rev = build.properties.packaged_revision;
     if (typeof rev !== 'string') return null;
-    const json = await this.store.redis.hget(this.store.keys.packagesMade, rev);
-    if (!json) return null;
-    const record = JSON.parse(json) as PackageRecord;
+    const record = await this.store.tiers.getPackage(rev);
+    if (!record) return null;
     record.build = { number: build.number, result: build.result ?? 'EXCEPTION', ...(build.finishedAt !== undefined ? { finishedAt: build.finishedAt } : {}) };
-    await this.store.redis.hset(this.store.keys.packagesMade, rev, JSON.stringify(record));
+    await this.store.tiers.putPackage(record);
     return record;
   }
 
   /** The last `n` packages started, newest first. */
   async list(n: number): Promise<PackageRecord[]> {
-    const revs = await this.store.redis.lrange(this.store.keys.packages, 0, Math.max(0, n - 1));
-    if (!revs.length) return [];
-    const rows = await this.store.redis.hmget(this.store.keys.packagesMade, ...revs);
-    return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as PackageRecord);
+    return this.store.tiers.recentPackages(n);
   }
 }

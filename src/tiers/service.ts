@@ -3,11 +3,13 @@ import { TierAnnouncer } from './announce.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Logger } from '../log.js';
+import type { Reach } from '../notify/reach.js';
 import type { Build } from '../model/build.js';
 import { formatDuration, formatSpan, parseDuration } from '../model/duration.js';
 import { health } from './health.js';
 import { type BuilderHealth, type PackageRecord, type Tier, type TierOverride, type TreeState } from '../model/tier.js';
-import { noProblems, TierError, type ProblemsSource, type TiersApi } from './model.js';
+import { noProblems, TierError, type PackageWait, type ProblemsSource, type TiersApi } from './model.js';
+import { packageWaits } from './waiting.js';
 import { TierOverrides } from './overrides.js';
 import { PackageGate, showRev, type GateOutcome } from './packages.js';
 import { Tree } from './tree.js';
@@ -18,8 +20,10 @@ export interface TierServiceOptions {
   log?: Logger;
   /** Where channel messages go: the master's chat (`master.chat`); none means they are only logged. */
   outbox?: () => ChatOutbox | undefined;
-  /** Channels told; default the targets of `chat.announce`. */
+  /** Channels told; default the channels subscribed to the `tiers` announcement class. */
   channels?: string[];
+  /** How owners are reached (DM where active, else email); without it, DMs by their nick or Matrix id. */
+  reach?: () => Reach | undefined;
   problems?: ProblemsSource;
   now?: () => number;
 }
@@ -46,7 +50,7 @@ export class TierService implements TiersApi {
     this.overrides = new TierOverrides(opts.store, opts.config, this.now);
     this.gate = new PackageGate(opts.store, opts.config, this.now);
     this.tree_ = new Tree(opts.store, opts.problems ?? noProblems);
-    this.news = new TierAnnouncer(opts.store, opts.config, opts.outbox, opts.channels, opts.log);
+    this.news = new TierAnnouncer(opts.store, opts.config, opts.outbox, opts.channels, opts.log, opts.reach);
   }
 
   /** Sends channel messages through `outbox` to `channels` from now on (tests, the demo). */
@@ -132,6 +136,10 @@ export class TierService implements TiersApi {
     if (builder === this.gate.builder) throw new TierError(`${builder} is the packages builder: it makes the packages and never gates them, so it has no tier to change`);
   }
 
+  async waiting(): Promise<PackageWait[]> {
+    return packageWaits(this.opts.store, { builders: this.opts.config.builders, packagesBuilder: this.opts.config.packages?.builder }, (await this.currentTiers()).tiers, this.now());
+  }
+
   packages(n: number): Promise<PackageRecord[]> {
     return this.gate.list(n);
   }
@@ -213,9 +221,7 @@ export class TierService implements TiersApi {
       if (tier !== 'supported' || name === this.gate.builder) continue;
       const h = await health(this.opts.store, name, tier);
       if (h.state !== 'red' || h.since === undefined || this.now() - h.since < after) continue;
-      const key = this.opts.store.keys.tierSuggested;
-      if ((await this.opts.store.redis.hget(key, name)) === String(h.since)) continue;
-      await this.opts.store.redis.hset(key, name, String(h.since));
+      if (!(await this.opts.store.tiers.noteSuggested(name, h.since))) continue;
       await this.say(`${name} has been red for ${formatSpan(this.now() - h.since)}${h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}; if it cannot be fixed soon: demote ${name} because <reason>`, name);
     }
   }

@@ -3,12 +3,6 @@ import type { Tier, TreeState } from '../model/tier.js';
 import type { ProblemsSource } from './model.js';
 import { showRev } from './packages.js';
 
-interface Closed {
-  by: string;
-  reason: string;
-  at: number;
-}
-
 /** The tree: closed while an admin closed it or a supported builder has an open Problem. */
 export class Tree {
   constructor(
@@ -19,9 +13,8 @@ export class Tree {
   async state(tiers: Map<string, Tier>): Promise<TreeState> {
     const reasons: string[] = [];
     const responsible = new Set<string>();
-    const json = await this.store.redis.get(this.store.keys.tree);
-    if (json) {
-      const c = JSON.parse(json) as Closed;
+    const c = await this.store.tiers.treeClosed();
+    if (c) {
       reasons.push(`closed by ${c.by}: ${c.reason}`);
       responsible.add(c.by);
     }
@@ -37,10 +30,10 @@ export class Tree {
   }
 
   async close(by: string, reason: string, now: number): Promise<void> {
-    await this.store.redis.set(this.store.keys.tree, JSON.stringify({ by, reason, at: now } satisfies Closed));
+    await this.store.tiers.closeTree({ by, reason, at: now });
   }
 
   async open(): Promise<boolean> {
-    return (await this.store.redis.del(this.store.keys.tree)) === 1;
+    return this.store.tiers.openTree();
   }
 }

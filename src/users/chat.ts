@@ -1,6 +1,5 @@
 import type { UsersConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import { getUser } from '../data/users.js';
 import type { IdentityApi } from '../chat/identity.js';
 import type { ChatMessage } from '../chat/transport.js';
 import { userControl, UserControlError, type UserRequest } from './control.js';
@@ -55,7 +54,7 @@ export class StoredUsers implements UsersApi {
     if (!claim.verified) {
       return { ok: false, problem: `Your claim to be ${claim.user} is not verified yet: say "verify CODE" with the code mailed to ${claim.user}, or "${bot}: i am user ${claim.user}" for a new one.` };
     }
-    const user = await getUser(this.store, claim.user);
+    const user = await this.store.users.get(claim.user);
     if (!user) return { ok: false, problem: `bb user ${claim.user} no longer exists; say "${bot}: i am user NAME" for the user you are now.` };
     return { ok: true, user };
   }

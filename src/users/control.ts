@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { voidClaimsTo } from '../data/claims.js';
 import type { Store } from '../data/store.js';
-import { getUser, listUsers, putUser, removeUser, userByIdentity, UserConflictError, withUsersLock } from '../data/users.js';
+import { UserConflictError } from '../data/users.js';
 import { checkQuietHours, checkTimeZone, SettingError } from './settings.js';
 import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type QuietHours, type User } from '../model/user.js';
+import { ActionError } from '../actions/error.js';
 
 /** A `bb user` request refused, with the reason for the person who asked. */
-export class UserControlError extends Error {}
+export class UserControlError extends ActionError {}
 
 const name = z.string().regex(USER_NAME_RE, 'a bb user name: letters, digits, ".", "_" or "-"');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');
@@ -70,29 +70,29 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
   const req = parsed.data;
   switch (req.op) {
     case 'list':
-      return { users: await listUsers(store) };
+      return { users: await store.users.list() };
     case 'show': {
-      const user = (USER_NAME_RE.test(req.who) ? await getUser(store, req.who) : null) ?? (await byIdentity(store, req.who));
+      const user = (USER_NAME_RE.test(req.who) ? await store.users.get(req.who) : null) ?? (await byIdentity(store, req.who));
       if (!user) throw new UserControlError(`no bb user ${JSON.stringify(req.who)}`);
       return { user };
     }
     case 'remove':
-      return withUsersLock(store, async () => {
-        if (!(await removeUser(store, req.name))) throw new UserControlError(`no bb user ${req.name}`);
-        await voidClaimsTo(store, req.name);
+      return store.users.withLock(async () => {
+        if (!(await store.users.remove(req.name))) throw new UserControlError(`no bb user ${req.name}`);
+        await store.claims.voidTo(req.name);
         return { removed: req.name };
       });
     case 'link':
-      return withUsersLock(store, async () => {
+      return store.users.withLock(async () => {
         const id = parseIdentity(req.identity);
         if (!id) throw new UserControlError(`"${req.identity}" is not an identity: write irc:<account>, @user:server, email:<address> or "Full Name <email>"`);
-        const user = await getUser(store, req.name);
+        const user = await store.users.get(req.name);
         if (!user) throw new UserControlError(`no bb user ${req.name} (add it first: bb user add ${req.name})`);
         return { user: await write(store, withIdentity(user, id)) };
       });
     case 'add':
-      return withUsersLock(store, async () => {
-        if (await getUser(store, req.name)) throw new UserControlError(`bb user ${req.name} exists already (use bb user link to add identities)`);
+      return store.users.withLock(async () => {
+        if (await store.users.get(req.name)) throw new UserControlError(`bb user ${req.name} exists already (use bb user link to add identities)`);
         let user: User = {
           name: req.name,
           emails: [],
@@ -110,8 +110,8 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
         return { user: await write(store, user) };
       });
     case 'set':
-      return withUsersLock(store, async () => {
-        const user = await getUser(store, req.name);
+      return store.users.withLock(async () => {
+        const user = await store.users.get(req.name);
         if (!user) throw new UserControlError(`no bb user ${req.name} (add it first: bb user add ${req.name})`);
         const { fullName, ircNick, ircAccount, matrixId, timeZone, quietHours, emails } = req;
         if (!emails.length && [fullName, ircNick, ircAccount, matrixId, timeZone, quietHours].every((f) => f === undefined)) throw new UserControlError(`nothing to set for ${req.name}: give a full name, email, IRC nick or account, Matrix id, time zone or quiet hours`);
@@ -132,12 +132,12 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
 
 async function byIdentity(store: Store, text: string): Promise<User | null> {
   const id = parseIdentity(text);
-  return id ? userByIdentity(store, id) : null;
+  return id ? store.users.byIdentity(id) : null;
 }
 
 async function write(store: Store, user: User): Promise<User> {
   try {
-    return await putUser(store, user);
+    return await store.users.put(user);
   } catch (err) {
     if (err instanceof UserConflictError) throw new UserControlError(err.message);
     throw err;

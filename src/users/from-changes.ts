@@ -1,6 +1,5 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
-import { setUsersCursor, usersCursor, withUsersLock } from '../data/users.js';
 import { Kicker } from '../util/mutex.js';
 import { resolveAuthor } from './resolve.js';
 
@@ -36,11 +35,11 @@ export class UsersFromChanges {
 
   private async catchUp(): Promise<void> {
     for (;;) {
-      const cursor = await usersCursor(this.store);
+      const cursor = await this.store.users.cursor();
       const ids = await this.store.changeIdsAfter(cursor, BATCH);
       if (!ids.length) return;
       const changes = await this.store.getChanges(ids);
-      await withUsersLock(this.store, async () => {
+      await this.store.users.withLock(async () => {
         for (const c of changes) {
           try {
             await resolveAuthor(this.store, c.author);
@@ -48,7 +47,7 @@ export class UsersFromChanges {
             this.log.warn({ err, change: c.id, author: c.author }, 'could not resolve a change author to a user');
           }
         }
-        await setUsersCursor(this.store, ids[ids.length - 1]!);
+        await this.store.users.setCursor(ids[ids.length - 1]!);
       });
     }
   }

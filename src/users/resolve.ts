@@ -1,5 +1,4 @@
 import { oneLine } from '../util/safe-text.js';
-import { getUser, putUser, userByIdentity } from '../data/users.js';
 import type { Store } from '../data/store.js';
 import { parseAuthor } from './author.js';
 import { withIdentity, type User } from '../model/user.js';
@@ -13,20 +12,20 @@ import { withIdentity, type User } from '../model/user.js';
 export async function resolveAuthor(store: Store, rawAuthor: string, now = Date.now()): Promise<User | null> {
   // Changes stored before authors were cleaned at intake may still hold control characters.
   const author = oneLine(rawAuthor);
-  const known = await userByIdentity(store, { kind: 'author', value: author });
+  const known = await store.users.byIdentity({ kind: 'author', value: author });
   if (known) return known;
   const parsed = parseAuthor(author);
   if (parsed.email) {
-    const byEmail = await userByIdentity(store, { kind: 'email', value: parsed.email });
+    const byEmail = await store.users.byIdentity({ kind: 'email', value: parsed.email });
     if (byEmail) {
       const next = withIdentity(byEmail, { kind: 'author', value: author });
       if (!next.fullName && parsed.fullName) next.fullName = parsed.fullName;
-      return putUser(store, next);
+      return store.users.put(next);
     }
   }
   if (!parsed.suggestedName) return null;
   const name = await freeName(store, parsed.suggestedName);
-  return putUser(store, {
+  return store.users.put({
     name,
     ...(parsed.fullName ? { fullName: parsed.fullName } : {}),
     emails: parsed.email ? [parsed.email] : [],
@@ -38,6 +37,6 @@ export async function resolveAuthor(store: Store, rawAuthor: string, now = Date.
 async function freeName(store: Store, base: string): Promise<string> {
   for (let n = 1; ; n++) {
     const name = n === 1 ? base : `${base.slice(0, 60)}-${n}`;
-    if (!(await getUser(store, name))) return name;
+    if (!(await store.users.get(name))) return name;
   }
 }

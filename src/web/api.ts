@@ -1,6 +1,4 @@
 import { buildsPage, latestBuildsOf } from '../data/web-reads.js';
-import { hassleLog } from '../data/hassle.js';
-import { getProblem, openProblems, recentProblems } from '../data/problems.js';
 import type { Build } from '../model/build.js';
 import type { PageReply, WebContext } from './context.js';
 import { maskEmails } from './html.js';
@@ -85,13 +83,13 @@ export async function apiRoute(ctx: WebContext, segs: string[], q: URLSearchPara
     const state = q.get('state') ?? 'open';
     if (state !== 'open' && state !== 'recent') return json(400, { error: 'state is open or recent' });
     const { offset, limit } = paging(q);
-    const list = state === 'open' ? await openProblems(store) : await recentProblems(store, offset + limit);
+    const list = state === 'open' ? await store.problems.open() : await store.problems.recent(offset + limit);
     return json(200, { state, offset, limit, problems: list.slice(offset, offset + limit) });
   }
   if (a === 'problems' && id !== undefined && segs.length === 2) {
-    const p = await getProblem(store, id);
+    const p = await store.problems.get(id);
     if (!p) return missing(`problem ${id}`);
-    const [next, log] = await Promise.all([nextReminder(store, config, p, ctx.now()), hassleLog(store, id)]);
+    const [next, log] = await Promise.all([nextReminder(store, config, p, ctx.now()), store.hassle.log(id)]);
     return json(200, { problem: p, next, log });
   }
   if (segs.length === 1 && ctx.tiers) {

@@ -1,4 +1,3 @@
-import { openProblems, recentProblems } from '../data/problems.js';
 import type { Build, StepState } from '../model/build.js';
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
@@ -56,8 +55,8 @@ export async function buildPage(ctx: WebContext, builder: string, number: number
     store.getBuildSet(b.buildsetId),
     store.getChanges(b.sourcestamp.changeIds),
     store.getTests(b.id),
-    openProblems(store),
-    recentProblems(store, 50),
+    store.problems.open(),
+    store.problems.recent(50),
   ]);
   const tries = req ? await store.getBuilds(req.buildIds) : [];
   const succ = req?.supersededBy !== undefined ? await store.getRequest(req.supersededBy) : null;

@@ -1,5 +1,4 @@
 import { latestBuildsOf } from '../data/web-reads.js';
-import { openProblems } from '../data/problems.js';
 import type { Build } from '../model/build.js';
 import { subjectLabel } from '../model/problem.js';
 import type { WebContext, PageReply } from './context.js';
@@ -45,7 +44,7 @@ export async function consolePage(ctx: WebContext): Promise<PageReply> {
   const grid = rows.length <= GRID_MAX_BUILDERS;
   const [latest, problems, execs, tree] = await Promise.all([
     latestBuildsOf(store, rows.map((r) => r.name), grid ? COLUMNS * 2 : 1),
-    openProblems(store),
+    store.problems.open(),
     store.getExecutors(config.executors.map((e) => e.name)),
     ctx.tiers?.tree(),
   ]);

@@ -1,4 +1,3 @@
-import { getHassle } from '../data/hassle.js';
 import type { Store } from '../data/store.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Problem } from '../model/problem.js';
@@ -24,7 +23,7 @@ export async function nextReminder(store: Store, config: MasterConfig, p: Proble
   if (!h.enabled) return { none: 'hassling is off (problems.hassle.enabled: false)' };
   if (p.state === 'suspected') return { none: 'waits for a confirming rerun' };
   if (p.state !== 'confirmed') return { none: `${p.state}: nobody is reminded` };
-  const s = await getHassle(store, p.id);
+  const s = await store.hassle.get(p.id);
   if (!s) return { none: 'the ladder has not started yet' };
   if (s.ended) return { none: 'the ladder has ended' };
   const levels = ladderFor(h, p.builders.map((b) => b.builder));

@@ -1,5 +1,3 @@
-import { hassleLog } from '../data/hassle.js';
-import { getProblem, openProblems, recentProblems } from '../data/problems.js';
 import type { Problem } from '../model/problem.js';
 import { shortRev } from '../model/revision.js';
 import type { PageReply, WebContext } from './context.js';
@@ -17,7 +15,7 @@ function blameRange(p: Problem): Html {
 export async function problemsPage(ctx: WebContext): Promise<PageReply> {
   const { store, config } = ctx;
   const now = ctx.now();
-  const [open, recent] = await Promise.all([openProblems(store), recentProblems(store, 100)]);
+  const [open, recent] = await Promise.all([store.problems.open(), store.problems.recent(100)]);
   const groups = new Map<string, Problem[]>();
   for (const p of open) (groups.get(subjectsText(p)) ?? groups.set(subjectsText(p), []).get(subjectsText(p))!).push(p);
   const nexts = new Map(await Promise.all(open.map(async (p) => [p.id, await nextReminder(store, config, p, now)] as const)));
@@ -42,10 +40,10 @@ export async function problemsPage(ctx: WebContext): Promise<PageReply> {
 /** `/problems/<n>`: one Problem, its blame, ack/snooze state, next reminder and the reminder log. */
 export async function problemPage(ctx: WebContext, id: number): Promise<PageReply> {
   const { store, config } = ctx;
-  const p = await getProblem(store, id);
+  const p = await store.problems.get(id);
   if (!p) return notFoundPage(ctx, `There is no Problem ${id}.`);
   const now = ctx.now();
-  const [next, log] = await Promise.all([nextReminder(store, config, p, now), hassleLog(store, id)]);
+  const [next, log] = await Promise.all([nextReminder(store, config, p, now), store.hassle.log(id)]);
   const kv: Array<[string, Html | string]> = [
     ['state', stateBadge(p)],
     ['failing', subjectsText(p)],

@@ -2,8 +2,6 @@ import type { Store } from '../../src/data/store.js';
 import type { Build } from '../../src/model/build.js';
 import { changeInputSchema } from '../../src/model/change.js';
 import { stepSpecSchema } from '../../src/model/steps.js';
-import { setProblemsCursor } from '../../src/data/problems.js';
-import { setUsersCursor } from '../../src/data/users.js';
 
 const STEPS = ['compile', 'test'].map((name) => stepSpecSchema.parse({ type: 'shell', name, command: 'true' }));
 
@@ -65,8 +63,8 @@ export class HistoryWriter {
    * every change classified and matched, every build handled (they are not running here).
    */
   async handledUpTo(changeId: number, buildId: number): Promise<void> {
-    await this.store.setSchedulerCursor(changeId);
-    await setUsersCursor(this.store, changeId);
-    await setProblemsCursor(this.store, buildId);
+    await this.store.schedulers.classified(changeId, []);
+    await this.store.users.setCursor(changeId);
+    await this.store.problems.setCursor(buildId);
   }
 }

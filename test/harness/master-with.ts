@@ -27,7 +27,5 @@ export function recordingLogger(): { logger: MasterOptions['logger'] & object; l
 
 /** Every BuildSet stored, oldest first. */
 export async function allBuildSets(fx: PipelineFixture): Promise<BuildSet[]> {
-  const ids = await fx.store.redis.zrange(fx.store.keys.buildsets, 0, -1);
-  const sets = await Promise.all(ids.map((id) => fx.store.getBuildSet(Number(id))));
-  return sets.filter((b): b is BuildSet => b !== null);
+  return fx.store.getBuildSets(await fx.store.buildSetIdsAfter(0, 1_000_000));
 }

@@ -4,6 +4,8 @@ import { Master, type MasterOptions } from '../../src/master.js';
 import { BbClient } from '../../src/queue/client.js';
 import { startExecutor } from '../../executor/executor.js';
 import { createLogger } from '../../src/log.js';
+import { Redis } from 'ioredis';
+import { Keys } from '../../src/data/keys.js';
 import { deletePrefix, freshPrefix, testRedis } from './redis.js';
 import { tempDir, writeConfig } from './bb.js';
 import type { Build } from '../../src/model/build.js';
@@ -61,6 +63,18 @@ export class PipelineFixture {
     this.executors.push(e);
   }
 
+  private rawClient: Redis | undefined;
+
+  /** A raw Redis client, for tests that look at or damage the keys themselves (closed with the fixture). */
+  get redis(): Redis {
+    return (this.rawClient ??= new Redis(this.redisUrl));
+  }
+
+  /** The key names of this test's prefix (src/data/keys.ts). */
+  get keys(): Keys {
+    return new Keys(this.prefix);
+  }
+
   get store() {
     if (!this.master) throw new Error('master not started');
     return this.master.store;
@@ -75,6 +89,7 @@ export class PipelineFixture {
     for (const e of this.executors) await e.stop({ handBack: true }).catch(() => undefined);
     await this.master?.stop().catch(() => undefined);
     await this.client.close().catch(() => undefined);
+    this.rawClient?.disconnect();
     await deletePrefix(this.redisUrl, this.prefix);
   }
 }

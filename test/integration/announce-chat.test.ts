@@ -67,7 +67,7 @@ describe('announcements with a real master, executor and chat commands', () => {
     const dev = () => outbox.to('shell:#dev');
 
     expect(await chat.say('bb: notify on failure recovery', /now gets/)).toContain('#dev now gets: failure, recovery.');
-    expect(await chat.say('bb: notify on failures', /Usage/)).toMatch(/unknown event "failures"; the events are started, finished, success, failure, .*executor \(or all\)\. Usage: notify on\|off\|list/);
+    expect(await chat.say('bb: notify on failures', /Usage/)).toMatch(/unknown event "failures"; the events are started, finished, success, failure, .*executor, tiers \(or all\)\. Usage: notify on\|off\|list/);
 
     const b1 = await chat.build('test_a');
     expect(b1.result).toBe('FAILURE');

@@ -6,7 +6,6 @@ import { makeRepo } from '../harness/git.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { startAnnouncer } from '../../src/notify/announcer.js';
 import { chatSchema } from '../../src/config/schema.js';
-import { getProblem } from '../../src/data/problems.js';
 import type { Build } from '../../src/model/build.js';
 
 const junit = (failing: string[] = []) => `<?xml version="1.0"?>
@@ -84,7 +83,7 @@ describe('problem announcements with a real master, executor and chat', () => {
 
     // mac joins the same Problem (not announced again); the fix on both resolves it.
     expect((await force('mac', 2)).result).toBe('FAILURE');
-    await waitFor('mac in problem 1', async () => ((await getProblem(fx.store, 1))?.builders.some((b) => b.builder === 'mac') ? true : null));
+    await waitFor('mac in problem 1', async () => ((await fx.store.problems.get(1))?.builders.some((b) => b.builder === 'mac') ? true : null));
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit() }, 'fix it');
     await polled();
     expect((await force('linux', 4)).result).toBe('SUCCESS');

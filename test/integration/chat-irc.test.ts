@@ -75,7 +75,7 @@ async function ask(h: IrcHuman, where: '#dev' | '#ops' | 'bb', text: string, pat
   return (await h.waitFor(fromBot(where, h, pattern), 15_000, from)).text;
 }
 
-const buildsets = async () => Number((await fx.store.redis.get(fx.store.keys.seq('buildset'))) ?? 0);
+const buildsets = () => fx.store.lastBuildSetId();
 
 beforeAll(async () => {
   ircd = await startIrcd({ floodProtection: true });
@@ -127,7 +127,7 @@ describe('the chat bot on IRC, from the master config', () => {
     expect(await buildsets()).toBe(1);
 
     expect(await ask(warner, '#dev', 'bb: i am user warner', /mailed/)).toBe('I mailed a code to w***@lothar.com; say `verify CODE` here or in a DM to me. Until then your claim to be warner grants nothing.');
-    const claim = JSON.parse((await fx.store.redis.get(`${fx.prefix}:db:chat:claim:irc:account:warner`))!);
+    const claim = (await fx.store.claims.get({ transport: 'irc', kind: 'account', id: 'warner' }))!;
     expect(claim).toMatchObject({ user: 'warner', verified: false, account: 'warner', sender: 'warner', transport: 'irc' });
     expect(await ask(warner, '#dev', 'bb: whoami', /You are/)).toBe(
       'You are warner on IRC, logged in to services as warner. You claim to be bb user warner (not verified yet; it grants nothing: say "verify CODE" with the code mailed to warner).',

@@ -127,7 +127,7 @@ describe('the Matrix outbox', () => {
   });
 
   it('answers what was said while it was stopped: read-only commands are run, others are to be said again', async () => {
-    const buildsets = async () => Number((await fx.store.redis.get(fx.store.keys.seq('buildset'))) ?? 0);
+    const buildsets = () => fx.store.lastBuildSetId();
     const sets = await buildsets();
     await fx.master!.stop();
     await alice.say(room, 'bb: status linux');

@@ -68,7 +68,7 @@ async function dmWithBot(h: MatrixHuman): Promise<string> {
   return dm;
 }
 
-const buildsets = async () => Number((await fx.store.redis.get(fx.store.keys.seq('buildset'))) ?? 0);
+const buildsets = () => fx.store.lastBuildSetId();
 
 beforeAll(async () => {
   synapse = await startSynapse();
@@ -113,7 +113,7 @@ describe('the chat bot on Matrix, from the master config', () => {
     expect(await buildsets()).toBe(1);
 
     expect(await ask(alice, room, 'bb: i am user alice', /mailed|Cannot/)).toBe('I mailed a code to a***@example.org; say `verify CODE` here or in a DM to me. Until then your claim to be alice grants nothing.');
-    const claim = JSON.parse((await fx.store.redis.get(`${fx.prefix}:db:chat:claim:matrix:account:${alice.userId}`))!);
+    const claim = (await fx.store.claims.get({ transport: 'matrix', kind: 'account', id: alice.userId }))!;
     expect(claim).toMatchObject({ user: 'alice', verified: false, account: alice.userId, transport: 'matrix' });
     expect(await ask(alice, room, 'bb: whoami', /You are/)).toBe(
       `You are ${alice.userId} on Matrix (your homeserver vouches for this id). You claim to be bb user alice (not verified yet; it grants nothing: say "verify CODE" with the code mailed to alice).`,

@@ -3,7 +3,6 @@ import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-hu
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
-import { listUsers } from '../../src/data/users.js';
 
 /**
  * What commits and people say is data: on a real InspIRCd with Atheme, a CR, LF, IRC colour or
@@ -97,9 +96,9 @@ describe('text from commits and people is data', () => {
       files: ['b.c'],
     });
     await waitFor('linux #1', async () => (await fx.builds('linux'))[0]?.state === 'finished');
-    await waitFor('eve learned from her change', async () => (await listUsers(fx.store)).some((u) => u.emails.includes('eve@example.org')));
+    await waitFor('eve learned from her change', async () => (await fx.store.users.list()).some((u) => u.emails.includes('eve@example.org')));
 
-    const users = await listUsers(fx.store);
+    const users = await fx.store.users.list();
     expect(users.filter((u) => u.emails.includes('alice@example.org')).map((u) => u.name)).toEqual(['alice']);
     expect(users.find((u) => u.name === 'alice')!.authors).toEqual(['Alice Smith <alice@example.org>']);
     for (const u of users) expect(JSON.stringify(u)).not.toMatch(/\\r|\\n/);

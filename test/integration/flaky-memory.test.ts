@@ -2,8 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { makeRepo } from '../harness/git.js';
-import { openProblems, problemsCursor, recentProblems } from '../../src/data/problems.js';
-import { hassleLog } from '../../src/data/hassle.js';
 import { StoredProblems } from '../../src/problems/actions.js';
 import { subjectLabel, type Problem } from '../../src/model/problem.js';
 import type { Build } from '../../src/model/build.js';
@@ -64,9 +62,9 @@ describe('flaky tests remembered, over 50 builds with a real executor and Redis'
         const builds = await fx.builds('linux');
         if (!builds.some((b) => b.properties.got_revision === rev && b.state === 'finished')) return null;
         if (builds.some((b) => b.state !== 'finished')) return null;
-        const last = Number(await fx.store.redis.get(fx.store.keys.seq('build')));
-        if ((await problemsCursor(fx.store)) < last) return null;
-        const open = await openProblems(fx.store);
+        const last = await fx.store.builds.lastId();
+        if ((await fx.store.problems.cursor()) < last) return null;
+        const open = await fx.store.problems.open();
         if (open.some((p) => p.state === 'suspected')) return null;
         return true;
       }, 60_000);
@@ -92,12 +90,12 @@ describe('flaky tests remembered, over 50 builds with a real executor and Redis'
     // The seed makes the flaky test fail often enough to matter.
     expect(flakyFailures.length).toBeGreaterThanOrEqual(8);
 
-    const problems = await recentProblems(fx.store, 100);
+    const problems = await fx.store.problems.recent(100);
     // No Problem about the flaky test was ever confirmed, and nobody was reminded of one.
     const aboutFlaky = problems.filter((p) => has(p, FLAKY));
     for (const p of aboutFlaky) {
       expect(p.state === 'confirmed' && p.subjects.some((s) => s.name === FLAKY)).toBe(false);
-      if (!p.subjects.some((s) => s.name === REAL)) expect(await hassleLog(fx.store, p.id)).toEqual([]);
+      if (!p.subjects.some((s) => s.name === REAL)) expect(await fx.store.hassle.log(p.id)).toEqual([]);
     }
     // The real regression: opened at warner's commit, blamed on him, reminded, resolved by zooko's fix.
     const real = problems.filter((p) => p.subjects.some((s) => s.name === REAL));
@@ -105,7 +103,7 @@ describe('flaky tests remembered, over 50 builds with a real executor and Redis'
     expect(real[0]).toMatchObject({ firstBadRevision: breakRev, guilty: ['warner'], state: 'resolved' });
     expect(real[0]!.subjects.map(subjectLabel)).toEqual([`results.tap.${REAL}`]);
     expect(real[0]!.builders[0]).toMatchObject({ fixedRevision: fixRev, fixedBy: 'Zooko Wilcox' });
-    const reminders = await hassleLog(fx.store, real[0]!.id);
+    const reminders = await fx.store.hassle.log(real[0]!.id);
     expect(reminders.some((e) => e.to === 'warner')).toBe(true);
     expect(reminders.every((e) => ['warner', 'zooko'].includes(e.to))).toBe(true);
 

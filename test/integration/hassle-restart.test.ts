@@ -5,9 +5,6 @@ import { probe, spawnBb, tempDir, waitFor, writeConfig, type Proc } from '../har
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { makeRepo } from '../harness/git.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
-import { createProblem, getProblem } from '../../src/data/problems.js';
-import { getHassle, hassleLog } from '../../src/data/hassle.js';
-import { putUser } from '../../src/data/users.js';
 import type { Store } from '../../src/data/store.js';
 
 let smtp: TestSmtp;
@@ -46,9 +43,9 @@ describe('the hassler across a master killed between two levels', () => {
 }`);
     p = probe(url, prefix);
     const email = `warner-${prefix}@example.org`;
-    await putUser(p.store, { name: 'warner', fullName: 'Brian Warner', emails: [email], authors: [], createdAt: Date.now() });
+    await p.store.users.put({ name: 'warner', fullName: 'Brian Warner', emails: [email], authors: [], createdAt: Date.now() });
     // A confirmed Problem, as the detector leaves it (its own tests cover detection).
-    await createProblem(p.store, {
+    await p.store.problems.create({
       key: 'test|sample.net|reconnects@abcdef0123456789', state: 'confirmed',
       subjects: [{ kind: 'test', suite: 'sample.net', name: 'reconnects' }],
       builders: [{ builder: 'linux', firstBadBuildId: 2, firstBadNumber: 2, lastGoodBuildId: 1 }],
@@ -63,7 +60,7 @@ describe('the hassler across a master killed between two levels', () => {
 
     const m1 = master('master1', 0);
     await waitFor('level 1 by email', () => mailsTo(email)[0], 30_000);
-    await waitFor('level 1 recorded', async () => (await getHassle(p!.store, 1))?.next === 1);
+    await waitFor('level 1 recorded', async () => (await p!.store.hassle.get(1))?.next === 1);
     expect(mailsTo(email)[0]!.subject).toBe('[bb] problem #1: sample.net.reconnects fails on linux');
     expect(mailsTo(email)[0]!.text).toContain('You get this because not active on chat');
     await m1.kill('SIGKILL');
@@ -71,18 +68,18 @@ describe('the hassler across a master killed between two levels', () => {
     const m2 = master('master2', 31 * M);
     const l2 = await waitFor('level 2 by email', () => mailsTo(email)[1], 30_000);
     expect(l2.subject).toMatch(/^\[bb\] still broken after 31m: problem #1, sample\.net\.reconnects fails on linux \(reminder 2\)$/);
-    await waitFor('level 2 recorded', async () => (await getHassle(p!.store, 1))?.next === 2);
+    await waitFor('level 2 recorded', async () => (await p!.store.hassle.get(1))?.next === 2);
     await m2.kill('SIGKILL');
 
     const m3 = master('master3', 31 * M);
     await waitFor('master 3 up', () => m3.log().includes('master started'), 30_000);
     await new Promise((r) => setTimeout(r, 2000));
     expect(mailsTo(email)).toHaveLength(2);
-    const log = await hassleLog(p.store, 1);
+    const log = await p.store.hassle.log(1);
     expect(log.filter((e) => e.outcome === 'sent').map((e) => `${e.step} ${e.via}`)).toEqual(['L1 email', 'L2 email']);
     // Level 2's channel mention has no channel to go to (no chat, so no announce targets).
     expect(log.find((e) => e.via === 'channel')).toBeUndefined();
-    expect((await getHassle(p.store, 1))?.next).toBe(2);
+    expect((await p.store.hassle.get(1))?.next).toBe(2);
   }, 120_000);
 });
 
@@ -112,13 +109,13 @@ describe('a flaky test', () => {
     await waitFor('a green build', async () => (await fx.builds('linux'))[0]?.result === 'SUCCESS', 30_000);
     const marker = `${fx.dir}/flaky-ran`;
     repo.commit('Brian Warner <warner-flaky@example.org>', { 'flaky.sh': `test -f ${marker} || { touch ${marker}; exit 1; }\n` }, 'flaky check');
-    await waitFor('problem 1 flaky', async () => (await getProblem(fx.store, 1))?.state === 'flaky', 40_000);
+    await waitFor('problem 1 flaky', async () => (await fx.store.problems.get(1))?.state === 'flaky', 40_000);
     for (const hours of [1, 3, 12]) {
       clock += hours * 60 * M;
       await master.hassler.rearm();
     }
-    expect(await getHassle(fx.store, 1)).toBeNull();
-    expect(await hassleLog(fx.store, 1)).toEqual([]);
+    expect(await fx.store.hassle.get(1)).toBeNull();
+    expect(await fx.store.hassle.log(1)).toEqual([]);
     expect(smtp.messages.slice(before)).toEqual([]);
   }, 90_000);
 });

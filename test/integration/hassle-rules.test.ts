@@ -2,9 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
-import { createProblem, getProblem } from '../../src/data/problems.js';
-import { hassleLog } from '../../src/data/hassle.js';
-import { putUser } from '../../src/data/users.js';
 import type { Problem } from '../../src/model/problem.js';
 import { StoredProblems } from '../../src/problems/actions.js';
 import { waitFor } from '../harness/bb.js';
@@ -49,8 +46,8 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     const warner = `warner-${tag}@example.org`;
     const zooko = `zooko-${tag}@example.org`;
     // warner lives in Berlin and keeps 22:00-07:00; zooko has the config's default, 22:00-08:00 UTC.
-    await putUser(fx.store, { name: 'warner', emails: [warner], authors: [], timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' }, createdAt: 0 });
-    await putUser(fx.store, { name: 'zooko', emails: [zooko], authors: [], createdAt: 0 });
+    await fx.store.users.put({ name: 'warner', emails: [warner], authors: [], timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' }, createdAt: 0 });
+    await fx.store.users.put({ name: 'zooko', emails: [zooko], authors: [], createdAt: 0 });
     const mails = (to: string) => smtp.messages.filter((m) => m.to.includes(to)).map((m) => m.subject.replace(/^\[bb\] /, ''));
     const problem = (id: number, guilty: string[]): Omit<Problem, 'id'> => ({
       key: `step||test@rev${id}`, state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }],
@@ -59,11 +56,11 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     });
 
     // 21:30 UTC is 22:30 in Berlin: warner's first reminder waits; zooko's goes.
-    const p1 = await createProblem(fx.store, problem(1, ['warner', 'zooko']), 'problem.opened');
+    const p1 = await fx.store.problems.create(problem(1, ['warner', 'zooko']), 'problem.opened');
     await master.hassler.idle();
     expect(mails(zooko)).toEqual(['problem #1: step test fails on linux']);
     expect(mails(warner)).toEqual([]);
-    expect((await hassleLog(fx.store, p1.id)).find((e) => e.to === 'warner')).toMatchObject({ step: 'L1', outcome: 'held', note: 'quiet hours until 2026-12-03T06:00:00.000Z' });
+    expect((await fx.store.hassle.log(p1.id)).find((e) => e.to === 'warner')).toMatchObject({ step: 'L1', outcome: 'held', note: 'quiet hours until 2026-12-03T06:00:00.000Z' });
 
     // Level 2 overrides quiet hours: it reaches both at once, and warner's held level 1 is dropped.
     clock = at('2026-12-02T22:31:00Z');
@@ -77,18 +74,18 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     clock = at('2026-12-03T06:30:00Z');
     await master.hassler.rearm();
     expect(mails(warner)).toHaveLength(2);
-    expect((await hassleLog(fx.store, p1.id)).filter((e) => e.to === 'warner').map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held', 'L2 sent', 'L1 superseded', 'R1 sent']);
+    expect((await fx.store.hassle.log(p1.id)).filter((e) => e.to === 'warner').map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held', 'L2 sent', 'L1 superseded', 'R1 sent']);
 
     // zooko has had 3 reminders today: a new Problem's first one is capped.
     clock = at('2026-12-03T09:00:00Z');
-    const p2 = await createProblem(fx.store, problem(2, ['zooko']), 'problem.opened');
+    const p2 = await fx.store.problems.create(problem(2, ['zooko']), 'problem.opened');
     await master.hassler.idle();
     expect(mails(zooko)).toHaveLength(3);
-    expect(await hassleLog(fx.store, p2.id)).toEqual([expect.objectContaining({ step: 'L1', to: 'zooko', outcome: 'capped', note: '3 reminders in 24h already' })]);
+    expect(await fx.store.hassle.log(p2.id)).toEqual([expect.objectContaining({ step: 'L1', to: 'zooko', outcome: 'capped', note: '3 reminders in 24h already' })]);
 
     // A reminder held overnight goes out when warner's morning comes, not before.
     clock = at('2026-12-04T05:30:00Z'); // 06:30 in Berlin
-    const p3 = await createProblem(fx.store, problem(3, ['warner']), 'problem.opened');
+    const p3 = await fx.store.problems.create(problem(3, ['warner']), 'problem.opened');
     await master.hassler.idle();
     clock = at('2026-12-04T05:59:00Z');
     await master.hassler.rearm();
@@ -96,7 +93,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     clock = at('2026-12-04T06:00:30Z');
     await master.hassler.rearm();
     expect(mails(warner)[2]).toBe('problem #3: step test fails on linux');
-    expect((await hassleLog(fx.store, p3.id)).map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held', 'L1 sent']);
+    expect((await fx.store.hassle.log(p3.id)).map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held', 'L1 sent']);
 
     // warner says "not me": the sheriff hears it, and warner is off the ladder.
     const problems = new StoredProblems(fx.store, master.config, () => clock);
@@ -116,13 +113,13 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     fx = await PipelineFixture.create('hassle-retry', rulesConfig(`{ hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], repeatEvery: '0s' } }`, port));
     let clock = Date.parse('2026-12-02T10:00:00Z');
     const master = await fx.startMaster({ clock: () => clock });
-    await putUser(fx.store, { name: 'warner', emails: ['warner-retry@example.org'], authors: [], createdAt: 0 });
-    const p1 = await createProblem(fx.store, {
+    await fx.store.users.put({ name: 'warner', emails: ['warner-retry@example.org'], authors: [], createdAt: 0 });
+    const p1 = await fx.store.problems.create({
       key: 'step||test@r1', state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }], builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }],
       firstBadRevision: 'r1', openedAt: clock, confirmedAt: clock, guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
     }, 'problem.opened');
     await master.hassler.idle();
-    expect((await hassleLog(fx.store, p1.id)).map((e) => `${e.step} ${e.via} ${e.outcome}`)).toEqual(['L1 email failed']);
+    expect((await fx.store.hassle.log(p1.id)).map((e) => `${e.step} ${e.via} ${e.outcome}`)).toEqual(['L1 email failed']);
 
     const up = await TestSmtp.start(port);
     try {
@@ -135,7 +132,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
       clock += 60 * 60_000;
       await master.hassler.rearm();
       expect(up.messages).toHaveLength(1);
-      expect((await hassleLog(fx.store, p1.id)).map((e) => `${e.step} ${e.via} ${e.outcome}`)).toEqual(['L1 email failed', 'L1 email sent']);
+      expect((await fx.store.hassle.log(p1.id)).map((e) => `${e.step} ${e.via} ${e.outcome}`)).toEqual(['L1 email failed', 'L1 email sent']);
     } finally {
       // The master's pooled SMTP connection first: the server waits up to 30 s for open ones.
       await master.stop();
@@ -148,18 +145,18 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     let clock = Date.parse('2026-12-02T10:00:00Z');
     const master = await fx.startMaster({ clock: () => clock });
     const email = `warner-norerun-${fx.prefix}@example.org`;
-    await putUser(fx.store, { name: 'warner', emails: [email], authors: [], createdAt: 0 });
+    await fx.store.users.put({ name: 'warner', emails: [email], authors: [], createdAt: 0 });
     // No executor is connected: the rerun's request waits.
     const { buildset } = await fx.store.createBuildSet({ reason: 'confirm problem 1', scheduler: 'problems', sourcestamp: { branch: 'main', revision: 'r1', changeIds: [], repository: '', project: '' }, builders: ['linux'], properties: { confirm_problem: 1 }, priority: 100, collapse: false });
-    await createProblem(fx.store, {
+    await fx.store.problems.create({
       key: 'step||test@r1', state: 'suspected', confirmBuildsetId: buildset.id, subjects: [{ kind: 'step', suite: '', name: 'test' }], builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }],
       firstBadRevision: 'r1', openedAt: clock, guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
     });
     await master.problems.sweepSoon();
-    expect((await getProblem(fx.store, 1))?.state).toBe('suspected');
+    expect((await fx.store.problems.get(1))?.state).toBe('suspected');
     clock += 61 * 60_000;
     await master.problems.sweepSoon();
-    expect(await getProblem(fx.store, 1)).toMatchObject({ state: 'confirmed', confirmedAt: clock });
+    expect(await fx.store.problems.get(1)).toMatchObject({ state: 'confirmed', confirmedAt: clock });
     await master.hassler.idle();
     const mail = await waitFor('the first reminder', () => smtp.messages.find((m) => m.to.includes(email)));
     expect(mail.subject).toBe('[bb] problem #1: step test fails on linux');
@@ -170,14 +167,14 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     let clock = Date.parse('2026-12-02T23:00:00Z'); // quiet (22:00-08:00 UTC, the default)
     const master = await fx.startMaster({ clock: () => clock });
     const email = `warner-pause-${fx.prefix}@example.org`;
-    await putUser(fx.store, { name: 'warner', emails: [email], authors: [], createdAt: 0 });
-    const p1 = await createProblem(fx.store, {
+    await fx.store.users.put({ name: 'warner', emails: [email], authors: [], createdAt: 0 });
+    const p1 = await fx.store.problems.create({
       key: 'step||test@r1', state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }], builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }],
       firstBadRevision: 'r1', openedAt: clock, confirmedAt: clock, guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
     }, 'problem.opened');
     await master.hassler.idle();
     const mails = () => smtp.messages.filter((m) => m.to.includes(email));
-    expect((await hassleLog(fx.store, p1.id)).map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held']);
+    expect((await fx.store.hassle.log(p1.id)).map((e) => `${e.step} ${e.outcome}`)).toEqual(['L1 held']);
     // Snoozed until 09:00: the morning (08:00) passes without the held reminder.
     await new StoredProblems(fx.store, master.config, () => clock).snooze(p1.id, 'zooko', 10 * 60 * 60_000);
     clock = Date.parse('2026-12-03T08:30:00Z');
@@ -194,7 +191,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     clock = Date.parse('2026-12-03T12:00:00Z');
     await again.hassler.rearm();
     expect(mails()).toHaveLength(1);
-    expect((await hassleLog(fx.store, p1.id)).filter((e) => e.outcome === 'sent')).toHaveLength(1);
+    expect((await fx.store.hassle.log(p1.id)).filter((e) => e.outcome === 'sent')).toHaveLength(1);
   }, 60_000);
 
   it('a Problem with nobody blamed goes to the sheriff and the builder owners, never to nobody', async () => {
@@ -204,15 +201,15 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
   }`).replace("problems: {", "tiers: { owners: { linux: ['meejah'] } },\n  problems: {"));
     const master = await fx.startMaster();
     const tag = fx.prefix;
-    await putUser(fx.store, { name: 'zooko', emails: [`zooko-${tag}@example.org`], authors: [], createdAt: 0 });
-    await putUser(fx.store, { name: 'meejah', emails: [`meejah-${tag}@example.org`], authors: [], createdAt: 0 });
-    const p = await createProblem(fx.store, {
+    await fx.store.users.put({ name: 'zooko', emails: [`zooko-${tag}@example.org`], authors: [], createdAt: 0 });
+    await fx.store.users.put({ name: 'meejah', emails: [`meejah-${tag}@example.org`], authors: [], createdAt: 0 });
+    const p = await fx.store.problems.create({
       key: 'step||test@nobody', state: 'confirmed', subjects: [{ kind: 'step', suite: '', name: 'test' }],
       builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }], firstBadRevision: 'nobody1',
       openedAt: Date.now(), confirmedAt: Date.now(), guilty: [], responsible: [], interested: [], notMe: [], acks: [], watchers: [],
     }, 'problem.opened');
     await master.hassler.idle();
     await waitFor('both reminded', async () => (smtp.messages.filter((m) => m.to.includes(`zooko-${tag}@example.org`) || m.to.includes(`meejah-${tag}@example.org`)).length >= 2 ? true : null));
-    expect((await hassleLog(fx.store, p.id)).filter((e) => e.outcome === 'sent').map((e) => e.to).sort()).toEqual(['meejah', 'zooko']);
+    expect((await fx.store.hassle.log(p.id)).filter((e) => e.outcome === 'sent').map((e) => e.to).sort()).toEqual(['meejah', 'zooko']);
   });
 });

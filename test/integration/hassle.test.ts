@@ -7,9 +7,6 @@ import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { MatrixHuman } from '../harness/matrix-human.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
-import { getProblem } from '../../src/data/problems.js';
-import { getHassle, hassleLog } from '../../src/data/hassle.js';
-import { getUser } from '../../src/data/users.js';
 import type { Problem } from '../../src/model/problem.js';
 
 const BOT_SASL = 'bot-sasl-password';
@@ -100,7 +97,7 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     repo.commit('Zooko Wilcox <zooko@example.org>', { README: 'hi\n' }, 'readme');
     await waitFor('a green build', async () => (await fx.builds('linux'))[0]?.result === 'SUCCESS', 30_000);
     const bad = repo.commit('Brian Warner <warner@example.org>', { 'results.xml': junit(['reconnects']) }, 'Make reconnects faster');
-    const p1 = await waitFor('problem 1', async () => ((await getProblem(fx.store, 1))?.state === 'confirmed' ? getProblem(fx.store, 1) : null), 40_000);
+    const p1 = await waitFor('problem 1', async () => ((await fx.store.problems.get(1))?.state === 'confirmed' ? fx.store.problems.get(1) : null), 40_000);
     expect(p1).toMatchObject({ guilty: ['warner'], firstBadRevision: bad });
 
     // Level 1, at once: a DM where warner is active, on IRC and on Matrix, naming test, builder, revision and commit.
@@ -139,7 +136,7 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     await master.hassler.rearm();
     expect(mailsTo('warner@example.org')).toHaveLength(1);
     expect(mailsTo('zooko@example.org')).toHaveLength(0);
-    expect((await hassleLog(fx.store, 1)).filter((e) => e.outcome === 'paused')).toEqual([expect.objectContaining({ step: 'L3', note: expect.stringMatching(/^acknowledged by warner \("reverting"\) until /) })]);
+    expect((await fx.store.hassle.log(1)).filter((e) => e.outcome === 'paused')).toEqual([expect.objectContaining({ step: 'L3', note: expect.stringMatching(/^acknowledged by warner \("reverting"\) until /) })]);
     clock += 3 * H; // the pause is over: level 3, urgent email to warner and to the sheriff
     await master.hassler.rearm();
     expect((await newMail('warner@example.org', 1)).subject).toMatch(/^\[bb\] URGENT, open 5h 1m: problem #1/);
@@ -159,10 +156,10 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
 
     // The fix lands: resolved, meejah and warner told, and no reminder ever after.
     const fix = repo.commit('Brian Warner <warner@example.org>', { 'results.xml': junit() }, 'Revert reconnects change');
-    await waitFor('problem 1 resolved', async () => (await getProblem(fx.store, 1))?.state === 'resolved', 40_000);
+    await waitFor('problem 1 resolved', async () => (await fx.store.problems.get(1))?.state === 'resolved', 40_000);
     expect((await newMail('meejah@example.org', 1)).subject).toBe('[bb] fixed: problem #1, sample.net.reconnects on linux');
     expect((await newMail('warner@example.org', 2)).text).toMatch(new RegExp(`^Problem #1 is fixed after 5h 1m: sample\\.net\\.reconnects passes again on linux \\(fixed in ${fix.slice(0, 12)} by Brian Warner\\)\\. No more reminders about it\\.`));
-    await waitFor('the ladder ended', async () => (await getHassle(fx.store, 1))?.ended === true);
+    await waitFor('the ladder ended', async () => (await fx.store.hassle.get(1))?.ended === true);
     const counts = () => [mailsTo('warner@example.org').length, mailsTo('zooko@example.org').length, mailsTo('meejah@example.org').length];
     const settled = counts();
     clock += 30 * H;
@@ -177,8 +174,8 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     expect((await warnerIrc.waitFor((m) => m.nick === 'bb' && /Forgotten|nothing/.test(m.text), 15_000, at)).text).toBe(
       'Forgotten: this IRC account is no longer bb user warner, and reminders no longer come here. Say "bb: i am user NAME" to claim one again.',
     );
-    expect(await getUser(fx.store, 'warner')).toMatchObject({ matrixId: warnerMx.userId, emails: ['warner@example.org'] });
-    expect((await getUser(fx.store, 'warner'))?.ircAccount).toBeUndefined();
+    expect(await fx.store.users.get('warner')).toMatchObject({ matrixId: warnerMx.userId, emails: ['warner@example.org'] });
+    expect((await fx.store.users.get('warner'))?.ircAccount).toBeUndefined();
     warnerIrc.say('bb', 'whoami');
     expect((await warnerIrc.waitFor((m) => m.nick === 'bb' && /^You are brian/.test(m.text), 15_000, at)).text).toMatch(/You have not said which bb user you are/);
   }, 240_000);

@@ -8,7 +8,6 @@ import { makeRepo } from '../harness/git.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
-import { getProblem } from '../../src/data/problems.js';
 
 const run = promisify(execFile);
 const BOT_SASL = 'bot-sasl-password';
@@ -79,7 +78,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     repo.commit('Zooko Wilcox <zooko@example.org>', { README: 'hi\n' }, 'readme');
     await waitFor('a green build', async () => (await fx.builds('py312'))[0]?.result === 'SUCCESS', 30_000);
     const bad = repo.commit('Brian Warner <warner@example.org>', { 'results.xml': broken }, 'Pygments 2.19: one-line change');
-    const p = await waitFor('problem 1', async () => ((await getProblem(fx.store, 1))?.state === 'confirmed' ? getProblem(fx.store, 1) : null), 40_000);
+    const p = await waitFor('problem 1', async () => ((await fx.store.problems.get(1))?.state === 'confirmed' ? fx.store.problems.get(1) : null), 40_000);
     expect(p.subjects).toHaveLength(46);
 
     // The channel hears a count and the biggest file, and the pages' addresses, one line each.
@@ -149,7 +148,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
 
     // The fix: the "fixed" mail has a short subject and a body that lists the tests.
     repo.commit('Brian Warner <warner@example.org>', { 'results.xml': passing }, 'Revert');
-    await waitFor('problem 1 resolved', async () => (await getProblem(fx.store, 1))?.state === 'resolved', 40_000);
+    await waitFor('problem 1 resolved', async () => (await fx.store.problems.get(1))?.state === 'resolved', 40_000);
     const fixed = await newMail('meejah@example.org', 1);
     expect(fixed.subject).toBe('[bb] fixed: problem #1, 46 tests in test_syntax.py and 5 more files on py312');
     expect(fixed.text).toMatch(/^Problem #1 is fixed after .*: 46 tests in test_syntax\.py and 5 more files pass again on py312 \(fixed in [0-9a-f]{12} by Brian Warner\)\. No more reminders about it\.\n\n46 tests in 6 files \(30 in test_syntax\.py/);

@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
-import { beginFire, readTimed } from '../../src/data/timed-state.js';
 import { specOf, type NightlyConfig } from '../../src/schedulers/timed-plan.js';
 
 const config = `{
@@ -43,14 +42,14 @@ describe('nightly scheduler', () => {
     let offset = 0;
     const setClock = (iso: string) => (offset = Date.parse(iso) - Date.now());
     const clock = () => Date.now() + offset;
-    const fired = (name: string, iso: string) => waitFor(`${name} to fire at ${iso}`, async () => (await readTimed(fx.store, name)).lastFire === Date.parse(iso) || null);
+    const fired = (name: string, iso: string) => waitFor(`${name} to fire at ${iso}`, async () => (await fx.store.timed.read(name)).lastFire === Date.parse(iso) || null);
     const setsOf = async (name: string) => (await allBuildSets(fx)).filter((b) => b.scheduler === name);
 
     // Night 1 (02:59:59.5 in Berlin, UTC+1): nothing changed. The master starts a minute before, so
     // however long its start takes the night is still ahead; then the clock moves on and it re-arms.
     setClock('2026-01-15T01:59:00Z');
     const master = await startMasterWith(fx, { clock });
-    expect((await readTimed(fx.store, 'nightly')).next).toBe(Date.parse('2026-01-15T02:00:00Z'));
+    expect((await fx.store.timed.read('nightly')).next).toBe(Date.parse('2026-01-15T02:00:00Z'));
     setClock('2026-01-15T01:59:59.500Z');
     await master.timed.rearm();
     await fired('nightly', '2026-01-15T02:00:00Z');
@@ -61,7 +60,7 @@ describe('nightly scheduler', () => {
       sourcestamp: { repository: 'https://example.org/widget.git', branch: 'main', changeIds: [] },
       properties: { scheduler: 'always', is_nightly: true },
     });
-    expect((await readTimed(fx.store, 'nightly')).next).toBe(Date.parse('2026-01-16T02:00:00Z'));
+    expect((await fx.store.timed.read('nightly')).next).toBe(Date.parse('2026-01-16T02:00:00Z'));
 
     // During the day: an unimportant and an important change on main, one on another branch.
     await fx.client.sendChange(change(ZOOKO, ['docs/guide.md'], 'aaaa0001'));
@@ -102,7 +101,7 @@ describe('nightly scheduler', () => {
     await fired('nightly', '2026-01-17T02:00:00Z');
     await waitFor('the third unconditional nightly', async () => (await setsOf('always')).length === 3 || null);
     expect(await setsOf('nightly')).toHaveLength(1);
-    expect(await fx.store.redis.lrange(fx.store.keys.schedPending('nightly', 'main'), 0, -1)).toEqual(['4:u']);
+    expect(await fx.redis.lrange(fx.keys.schedPending('nightly', 'main'), 0, -1)).toEqual(['4:u']);
 
     // Night 4: an important change; the docs change from night 3 rides along.
     await fx.client.sendChange(change(DAIRA, ['src/cap.c'], 'aaaa0005'));
@@ -114,7 +113,7 @@ describe('nightly scheduler', () => {
       return s.length === 2 ? s : null;
     });
     expect(sets[1]!.sourcestamp).toMatchObject({ revision: 'aaaa0005', changeIds: [4, 5] });
-    expect(await fx.store.redis.exists(fx.store.keys.schedPending('nightly', 'main'))).toBe(0);
+    expect(await fx.redis.exists(fx.keys.schedPending('nightly', 'main'))).toBe(0);
   });
 });
 
@@ -131,12 +130,11 @@ describe('nightly scheduler after a crash', () => {
     // The master dies right after a fire's first transaction (the clock moved on, the changes
     // were taken) and before its BuildSet was written.
     const s = master.config.schedulers.find((x) => x.name === 'nightly') as NightlyConfig;
-    await beginFire(fx.store, 'nightly', {
+    await fx.store.timed.beginFire('nightly', {
       at: Date.parse('2026-01-16T02:00:00Z'),
       next: Date.parse('2026-01-17T02:00:00Z'),
       spec: specOf(s),
-      pending: fx.store.keys.schedPending('nightly', 'main'),
-      taking: fx.store.keys.schedTaking('nightly', 'at1768528800000'),
+      branch: 'main',
     });
     await master.stop();
 
@@ -144,8 +142,8 @@ describe('nightly scheduler after a crash', () => {
     const sets = (await allBuildSets(fx)).filter((b) => b.scheduler === 'nightly');
     expect(sets).toHaveLength(1);
     expect(sets[0]!.sourcestamp.changeIds).toEqual([1]);
-    expect(await fx.store.redis.exists(fx.store.keys.timedFiring('nightly'), fx.store.keys.schedTaking('nightly', 'at1768528800000'))).toBe(0);
-    expect((await readTimed(fx.store, 'nightly')).next).toBe(Date.parse('2026-01-17T02:00:00Z'));
+    expect(await fx.redis.exists(fx.keys.timedFiring('nightly'), fx.keys.schedTaking('nightly', 'at1768528800000'))).toBe(0);
+    expect((await fx.store.timed.read('nightly')).next).toBe(Date.parse('2026-01-17T02:00:00Z'));
     await fx.master!.stop();
     await startMasterWith(fx, { clock });
     expect((await allBuildSets(fx)).filter((b) => b.scheduler === 'nightly')).toHaveLength(1);

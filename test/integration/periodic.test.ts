@@ -2,7 +2,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { probe, waitFor } from '../harness/bb.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
-import { readTimed } from '../../src/data/timed-state.js';
 
 const config = (period: number, branch = '') => `{
   redis: { prefix: 'PREFIX' },
@@ -32,7 +31,7 @@ describe('periodic scheduler', () => {
     // The first fire's due time: the stored clock's last fire, less a period for every fire that
     // came after it before the BuildSets were counted (state first, then the count, so a fire in
     // between only makes the bound looser, never wrong).
-    const firstState = await readTimed(fx.store, 'every');
+    const firstState = await fx.store.timed.read('every');
     const firstDue = firstState.lastFire! - ((await allBuildSets(fx)).length - 1) * 1000;
     const all = await sets(fx, 3);
     // Fires are due a period apart, counted from when each was due (no drift), and none comes early.
@@ -47,7 +46,7 @@ describe('periodic scheduler', () => {
       return b.length ? b : null;
     });
     expect(build!.properties).toMatchObject({ is_periodic: true, scheduler: 'every' });
-    const clock = await readTimed(fx.store, 'every');
+    const clock = await fx.store.timed.read('every');
     expect(clock.spec).toBe('every 1s');
     expect(clock.next! - clock.lastFire!).toBe(1000);
   });
@@ -56,7 +55,7 @@ describe('periodic scheduler', () => {
     fx = await PipelineFixture.create('periodic-restart', config(2, 'stable'));
     await startMasterWith(fx);
     const [first] = await sets(fx, 1);
-    const t0 = (await readTimed(fx.store, 'every')).lastFire!;
+    const t0 = (await fx.store.timed.read('every')).lastFire!;
     expect(first!.sourcestamp.branch).toBe('stable');
     await fx.master!.stop();
     await sleep(t0 + 1000 - Date.now());
@@ -65,7 +64,7 @@ describe('periodic scheduler', () => {
     expect(await allBuildSets(fx)).toHaveLength(1);
     const [, second] = await sets(fx, 2);
     expect(second!.submittedAt - t0).toBeGreaterThanOrEqual(2000);
-    expect((await readTimed(fx.store, 'every')).lastFire).toBe(t0 + 2000);
+    expect((await fx.store.timed.read('every')).lastFire).toBe(t0 + 2000);
   });
 
   it('a master that was down past the deadline fires once at start, then a period later', async () => {
@@ -75,7 +74,7 @@ describe('periodic scheduler', () => {
     await fx.master!.stop();
     // A busy machine may let the stopping master fire once more: count from what it left.
     const p = probe(fx.redisUrl, fx.prefix);
-    const last = (await readTimed(p.store, 'every')).lastFire!;
+    const last = (await p.store.timed.read('every')).lastFire!;
     const before = (await p.store.lastBuildSetId());
     p.close();
     await sleep(last + 2300 - Date.now()); // missed the fires due a period and two periods later
@@ -84,7 +83,7 @@ describe('periodic scheduler', () => {
     const catchUp = (await sets(fx, before + 1))[before]!;
     // One catch-up fire for the missed times, and the next one is due after the restart: the
     // missed periods are not fired one by one.
-    const state = await readTimed(fx.store, 'every');
+    const state = await fx.store.timed.read('every');
     expect(state.next).toBeGreaterThan(restart);
     const next = (await sets(fx, before + 2))[before + 1]!;
     expect(next.submittedAt).toBeGreaterThanOrEqual(restart);

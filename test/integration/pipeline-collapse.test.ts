@@ -60,7 +60,7 @@ describe('collapsing requests', () => {
     fx = await PipelineFixture.create('collapse', config());
     await fx.startMaster();
     await queueChanges(fx, AUTHORS.map((a, i) => change(a, `aaaa000${i + 1}`)));
-    expect(await fx.store.pendingCount()).toBe(3);
+    expect(await fx.store.pendingCount(fx.master!.config.builders.map((b) => b.name))).toBe(3);
 
     await fx.startExecutor('a', SECRET_A);
     const [build] = await finished(fx, 'linux', 1);
@@ -81,7 +81,7 @@ describe('collapsing requests', () => {
       return bs?.completeAt ? bs : null;
     });
     expect(last.result).toBe('SUCCESS');
-    expect(await fx.store.pendingCount()).toBe(0);
+    expect(await fx.store.pendingCount(fx.master!.config.builders.map((b) => b.name))).toBe(0);
 
     // Visible from the command line: the count, the superseded requests and the build that took them over.
     const env = { ...process.env, REDIS_URL: fx.redisUrl, BB_PREFIX: fx.prefix };
@@ -128,7 +128,7 @@ describe('collapsing requests', () => {
     // A forced revision never collapses, even when asked.
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test', revision: 'dddd0001', collapse: true });
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test', revision: 'dddd0001', collapse: true });
-    expect(await fx.store.pendingCount()).toBe(6);
+    expect(await fx.store.pendingCount(fx.master!.config.builders.map((b) => b.name))).toBe(6);
     await fx.startExecutor('a', SECRET_A);
     const builds = await finished(fx, 'linux', 5);
     expect(builds.map((b) => b.requestId)).toEqual([1, 2, 4, 5, 6]);

@@ -1,4 +1,3 @@
-import { switchScheduler } from '../../src/data/switch.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,7 +80,7 @@ describe('dependent scheduler', () => {
 
     // Switched off, it passes over a successful upstream set, for good.
     rmSync(join(flags, 'FAIL'));
-    await switchScheduler(fx.store, { scheduler: 'packages', enabled: false, by: 'test', at: Date.now() });
+    await fx.store.schedulers.switch({ scheduler: 'packages', enabled: false, by: 'test', at: Date.now() });
     await fx.client.sendChange(change('Daira <daira@example.org>', 'abab0003'));
     const third = await waitFor('the third upstream buildset', async () => {
       const [, , t] = await setsOf(fx, 'trunk');
@@ -92,7 +91,7 @@ describe('dependent scheduler', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await setsOf(fx, 'packages')).toHaveLength(1);
     // Switched on again, the next upstream success builds downstream, and only that one.
-    await switchScheduler(fx.store, { scheduler: 'packages', enabled: true, by: 'test', at: Date.now() });
+    await fx.store.schedulers.switch({ scheduler: 'packages', enabled: true, by: 'test', at: Date.now() });
     await fx.client.sendChange(change('Daira <daira@example.org>', 'abab0004'));
     const sets = await waitFor('a second dependent buildset', async () => {
       const p = await setsOf(fx, 'packages');
@@ -113,7 +112,7 @@ describe('dependent scheduler', () => {
     let crashed = false;
     first.store.bus.on('buildset.complete', (bs) => {
       if (bs.scheduler !== 'trunk') return;
-      first.store.redis.disconnect();
+      first.store.abort();
       crashed = true;
     });
     await fx.client.sendChange(change('Brian Warner <warner@example.org>', 'cdcd0001'));
@@ -123,7 +122,7 @@ describe('dependent scheduler', () => {
     try {
       // A crashed master's process is gone, so the next one on this host takes its lease at once
       // (src/data/guardrails.ts); this crash happened inside the test's process, so its lease goes by hand.
-      await p.store.redis.del(p.store.keys.master);
+      await fx.redis.del(fx.keys.master);
       expect((await p.store.getBuildSet(1))!.result).toBe('SUCCESS');
       expect(await p.store.lastBuildSetId()).toBe(1); // nothing downstream yet
     } finally {

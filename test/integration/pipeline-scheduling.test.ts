@@ -96,7 +96,7 @@ describe('request order', () => {
     await fx.startMaster();
     // Queue requests while no executor is connected. A change build on linux first (priority 0) ...
     await fx.client.sendChange(change('Brian Warner <warner@example.org>', ['src/a.c'], 'abcd0001'));
-    await waitFor('the change build to be queued', async () => (await fx.store.pendingCount()) === 1);
+    await waitFor('the change build to be queued', async () => (await fx.store.pendingCount(fx.master!.config.builders.map((b) => b.name))) === 1);
     // ... then forced builds linux, mac, linux (priority 10, oldest first) ...
     const forced: number[] = [];
     for (const b of ['linux', 'mac', 'linux']) {
@@ -104,7 +104,7 @@ describe('request order', () => {
     }
     // ... and last an urgent one (priority 110), which must overtake all of them.
     const urgent = (await fx.client.control<{ buildsetId: number }>({ v: 1, type: 'force', builders: ['mac'], owner: 'test', scheduler: 'urgent' })).buildsetId;
-    expect(await fx.store.pendingCount()).toBe(5);
+    expect(await fx.store.pendingCount(fx.master!.config.builders.map((b) => b.name))).toBe(5);
     const changeBuildset = 1;
 
     await fx.startExecutor('a', SECRET_A);

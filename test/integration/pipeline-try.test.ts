@@ -1,4 +1,3 @@
-import { switchScheduler } from '../../src/data/switch.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -124,7 +123,7 @@ describe('try', () => {
     const noBuilder = await bb(fx, ['try', '--patch', '-'], patch);
     expect(noBuilder).toMatchObject({ code: 2, stderr: 'bb: name at least one builder with --builder\n' });
     // A try scheduler switched off takes nothing until it is switched on again.
-    await switchScheduler(fx.store, { scheduler: 'try', enabled: false, by: 'test', at: Date.now() });
+    await fx.store.schedulers.switch({ scheduler: 'try', enabled: false, by: 'test', at: Date.now() });
     expect((await ask({})).error).toBe('try scheduler "try" is switched off (bb scheduler enable try)');
     expect(await fx.store.lastBuildSetId()).toBe(0);
   });

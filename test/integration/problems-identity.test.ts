@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
-import { createProblem, getProblem, recentProblems } from '../../src/data/problems.js';
 import { masterConfigSchema } from '../../src/config/schema.js';
 import { stepSpecSchema } from '../../src/model/steps.js';
 import { changeInputSchema } from '../../src/model/change.js';
@@ -111,14 +110,14 @@ describe('what a Problem is about, and when one opens', () => {
     await run({ tests: { a: 'pass' } });
     await run({ tests: { a: 'pass', added: 'fail' } });
     await run({ tests: { a: 'pass', added: 'fail' } });
-    expect(await recentProblems(store, 10)).toEqual([]);
+    expect(await store.problems.recent(10)).toEqual([]);
     const finished = outbox.to('shell:#ops').filter((l) => l.startsWith('linux #'));
     expect(finished[1]).toMatch(/^linux #2: FAILURE \(new failure\) in test; failed tests: added; new failing tests: added /);
     expect(finished[2]).toMatch(/^linux #3: FAILURE \(still failing\) in test; failed tests: added \|/);
     // Once it passed, failing again is a regression like any other.
     await run({ tests: { a: 'pass', added: 'pass' } });
     await run({ tests: { a: 'pass', added: 'fail' } });
-    expect((await recentProblems(store, 10)).map((p) => [p.state, p.subjects])).toEqual([['confirmed', [{ kind: 'test', suite: 'tap', name: 'added' }]]]);
+    expect((await store.problems.recent(10)).map((p) => [p.state, p.subjects])).toEqual([['confirmed', [{ kind: 'test', suite: 'tap', name: 'added' }]]]);
   });
 
   it('the same history from a second repository opens its own Problem instead of joining a resolved one; each repository resolves only its own', async () => {
@@ -126,19 +125,19 @@ describe('what a Problem is about, and when one opens', () => {
     await run({ tests: { t1: 'pass' }, revision: 'aaaa0001' });
     await run({ tests: { t1: 'fail' }, revision: 'aaaa0002' });
     await run({ tests: { t1: 'pass' }, revision: 'aaaa0003' });
-    const first = (await getProblem(store, 1))!;
+    const first = (await store.problems.get(1))!;
     expect(first).toMatchObject({ state: 'resolved', repository: REPO_A, firstBadRevision: 'aaaa0002' });
     // A fork with the same commits, built later on the same builder.
     await run({ tests: { t1: 'pass' }, revision: 'aaaa0001', repository: REPO_B });
     await run({ tests: { t1: 'fail' }, revision: 'aaaa0002', repository: REPO_B });
-    const second = (await getProblem(store, 2))!;
+    const second = (await store.problems.get(2))!;
     expect(second).toMatchObject({ state: 'confirmed', repository: REPO_B, firstBadRevision: 'aaaa0002', guilty: ['warner'] });
     expect(second.key).not.toBe(first.key);
     // A passing build of the first repository does not resolve the fork's Problem.
     await run({ tests: { t1: 'pass' }, revision: 'aaaa0004' });
-    expect((await getProblem(store, 2))?.state).toBe('confirmed');
+    expect((await store.problems.get(2))?.state).toBe('confirmed');
     await run({ tests: { t1: 'pass' }, revision: 'bbbb0003', repository: REPO_B, author: 'Zooko Wilcox <zooko@example.org>' });
-    expect(await getProblem(store, 2)).toMatchObject({ state: 'resolved', builders: [expect.objectContaining({ fixedRevision: 'bbbb0003', fixedBy: 'Zooko Wilcox' })] });
+    expect(await store.problems.get(2)).toMatchObject({ state: 'resolved', builders: [expect.objectContaining({ fixedRevision: 'bbbb0003', fixedBy: 'Zooko Wilcox' })] });
   });
 
   it('hand-picked revisions neither open nor resolve Problems; a revision not found is no Problem', async () => {
@@ -146,33 +145,33 @@ describe('what a Problem is about, and when one opens', () => {
     await run({ tests: { t1: 'pass' } });
     await run({ tests: { t1: 'fail' }, pinned: true });
     await run({ checkoutException: 'revision not found: 0123abcd is not in /srv/git/sample.git after fetching' });
-    expect(await recentProblems(store, 10)).toEqual([]);
+    expect(await store.problems.recent(10)).toEqual([]);
     await run({ tests: { t1: 'fail' } });
-    expect((await getProblem(store, 1))?.state).toBe('confirmed');
+    expect((await store.problems.get(1))?.state).toBe('confirmed');
     // An old good revision forced by hand passes: the Problem stays open.
     await run({ tests: { t1: 'pass' }, pinned: true, revision: '00001000' });
-    expect((await getProblem(store, 1))?.state).toBe('confirmed');
+    expect((await store.problems.get(1))?.state).toBe('confirmed');
     await run({ tests: { t1: 'pass' } });
-    expect((await getProblem(store, 1))?.state).toBe('resolved');
+    expect((await store.problems.get(1))?.state).toBe('resolved');
   });
 
   it('a Problem with nobody blamed names the sheriff and the builder owners as responsible', async () => {
     const { store, run } = await setup();
     await run({ tests: { t1: 'pass' }, author: null });
     await run({ tests: { t1: 'fail' }, author: null });
-    expect(await getProblem(store, 1)).toMatchObject({ state: 'confirmed', guilty: [], responsible: ['meejah', 'zooko'] });
+    expect(await store.problems.get(1)).toMatchObject({ state: 'confirmed', guilty: [], responsible: ['meejah', 'zooko'] });
   });
 
   it('an open Problem stored before identities named the repository still takes the same failure on another builder', async () => {
     const { store, run } = await setup();
-    const old = await createProblem(store, {
+    const old = await store.problems.create({
       key: 'test|tap|t1@cccc0002', state: 'confirmed', subjects: [{ kind: 'test', suite: 'tap', name: 't1' }],
       builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }], firstBadRevision: 'cccc0002',
       openedAt: Date.now(), confirmedAt: Date.now(), guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
     }, 'problem.opened');
     await run({ builder: 'mac', tests: { t1: 'pass' }, revision: 'cccc0001' });
     await run({ builder: 'mac', tests: { t1: 'fail' }, revision: 'cccc0002' });
-    expect((await getProblem(store, old.id))?.builders.map((b) => b.builder)).toEqual(['linux', 'mac']);
-    expect(await recentProblems(store, 10)).toHaveLength(1);
+    expect((await store.problems.get(old.id))?.builders.map((b) => b.builder)).toEqual(['linux', 'mac']);
+    expect(await store.problems.recent(10)).toHaveLength(1);
   });
 });

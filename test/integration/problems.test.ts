@@ -4,11 +4,9 @@ import { waitFor } from '../harness/bb.js';
 import { shellBot } from '../harness/shell-bot.js';
 import { makeRepo, type TestRepo } from '../harness/git.js';
 import { join } from 'node:path';
-import { createProblem, getProblem, problemsCursor, recentProblems, setProblemsCursor } from '../../src/data/problems.js';
 import { ProblemDetector } from '../../src/problems/detector.js';
 import type { Problem } from '../../src/model/problem.js';
 import { openProblemsOn } from '../../src/problems/index.js';
-import { putVerifiedClaim } from '../../src/data/claims.js';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
 import { masterConfigSchema } from '../../src/config/schema.js';
@@ -49,7 +47,7 @@ function config(repo: TestRepo, schedulers: string) {
 
 const problemIn = (fx: PipelineFixture, id: number, state: Problem['state']) =>
   waitFor(`problem ${id} ${state}`, async () => {
-    const p = await getProblem(fx.store, id);
+    const p = await fx.store.problems.get(id);
     return p?.state === state ? p : null;
   }, 40_000);
 
@@ -75,10 +73,10 @@ describe('problems', () => {
     expect(p.firstBadRevision).toBe(bad);
     expect(p.guilty).toEqual(['warner']);
     expect(p.responsible).toEqual(expect.arrayContaining(['warner', 'brian']));
-    await waitFor('both builders on problem 1', async () => ((await getProblem(fx.store, 1))?.builders.length === 2 ? true : null));
+    await waitFor('both builders on problem 1', async () => ((await fx.store.problems.get(1))?.builders.length === 2 ? true : null));
     // meejah is interested in linux, whichever of linux and mac found the Problem first.
-    expect((await getProblem(fx.store, 1))?.interested).toEqual(['meejah']);
-    expect((await recentProblems(fx.store, 10)).length).toBe(1);
+    expect((await fx.store.problems.get(1))?.interested).toEqual(['meejah']);
+    expect((await fx.store.problems.recent(10)).length).toBe(1);
     const confirm = (await fx.builds('linux')).find((b) => b.properties.confirm_problem === 1) ?? (await fx.builds('mac')).find((b) => b.properties.confirm_problem === 1);
     expect(confirm?.result).toBe('FAILURE');
     expect(confirm?.properties.got_revision).toBe(bad);
@@ -94,11 +92,16 @@ describe('problems', () => {
     expect(closed.responsible).toEqual(expect.arrayContaining(['warner']));
 
     const bot = await shellBot(fx);
+    // After the confirming rerun, last and status show the build that first failed, with its blamelist, and mark the rerun.
+    const first = (await fx.builds(confirm!.builder)).filter((b) => b.properties.got_revision === bad && b.id !== confirm!.id)[0]!;
+    const shown = `#${first.number} FAILURE in test, 1 test failed at ${bad.slice(0, 12)} by Brian Warner; rerun #${confirm!.number} FAILURE (confirming problem #1)`;
+    expect(await bot.say(`bb: last ${confirm!.builder}`, /rerun/)).toContain(`<bb> ${confirm!.builder}: ${shown}`);
+    expect(await bot.say(`bb: status ${confirm!.builder}`, /rerun/)).toContain(`; last ${shown} [`);
     expect(await bot.say('bb: problems', /#1/)).toMatch(/#1 \[confirmed\] sample\.net\.reconnects on (linux, mac|mac, linux) since [0-9a-f]{12}.*guilty warner/);
     expect(await bot.say('bb: problem 1', /guilty/)).toMatch(/Problem 1 \[confirmed\][\s\S]*revisions [0-9a-f]{12}\.\.[0-9a-f]{12}[\s\S]*guilty: warner \(changes \d/);
     expect(await bot.say('bb: not me 1', /verify/)).toMatch(/i am user/);
     expect(await bot.say('bb: ack 1 looking', /acknowledged/)).toContain('Problem 1 acknowledged by shell:warner: looking.');
-    await putVerifiedClaim(fx.store, { transport: 'shell', kind: 'nick', id: 'warner' }, {
+    await fx.store.claims.putVerified({ transport: 'shell', kind: 'nick', id: 'warner' }, {
       user: 'warner', claimedAt: Date.now(), verified: true, verifiedAt: Date.now(), account: null, sender: 'warner', transport: 'shell',
     });
     expect(await bot.say('bb: not me 1 it was the tests', /Noted/)).toContain('Noted: warner is not guilty of problem 1 (it was the tests). Guilty now: nobody.');
@@ -110,7 +113,7 @@ describe('problems', () => {
     expect(await bot.say('bb: sheriff', /sheriff/)).toMatch(/is meejah/);
     expect(await bot.say('bb: flaky', /flaky/)).toContain('No flaky tests seen.');
     expect(await bot.say('bb: problem 9', /no problem/)).toContain('There is no problem 9.');
-    const after = (await getProblem(fx.store, 1))!;
+    const after = (await fx.store.problems.get(1))!;
     expect(after).toMatchObject({ guilty: [], acks: [{ user: 'shell:warner', note: 'looking' }], notMe: [{ user: 'warner', note: 'it was the tests' }], watchers: ['warner'] });
     expect(after.snoozedUntil).toBeGreaterThan(Date.now() + 3_600_000);
 
@@ -154,11 +157,11 @@ describe('problems', () => {
 
     // The same test broken on mac at the same revision joins the same Problem.
     expect((await force('mac', 2)).result).toBe('FAILURE');
-    await waitFor('mac to join problem 1', async () => ((await getProblem(fx.store, 1))?.builders.some((b) => b.builder === 'mac') ? true : null));
+    await waitFor('mac to join problem 1', async () => ((await fx.store.problems.get(1))?.builders.some((b) => b.builder === 'mac') ? true : null));
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit() }, 'fix');
     await waitFor('the poller to see the fix', async () => (await fx.store.pollerTips('sample')).main === repo.head());
     expect((await force('linux', 4)).result).toBe('SUCCESS');
-    expect((await getProblem(fx.store, 1))?.state).toBe('confirmed'); // still failing on mac
+    expect((await fx.store.problems.get(1))?.state).toBe('confirmed'); // still failing on mac
     expect((await force('mac', 3)).result).toBe('SUCCESS');
     await problemIn(fx, 1, 'resolved');
 
@@ -178,16 +181,16 @@ describe('problems', () => {
 
     // A detector that has seen none of these builds (as after a master was down) catches up from
     // its cursor, in build order, and reaches the same Problems (here without confirming reruns).
-    const keys = await fx.store.redis.keys(`${fx.store.keys.db}:*problem*`);
-    await fx.store.redis.del(...keys);
+    const keys = await fx.redis.keys(`${fx.keys.db}:*problem*`);
+    await fx.redis.del(...keys);
     const cfg = fx.master!.config;
     const replay = new ProblemDetector(fx.store, { ...cfg, problems: { ...cfg.problems, confirm: false } }, fx.log, join(fx.dir, 'master', 'mirrors'));
     replay.start();
-    const lastBuild = Number(await fx.store.redis.get(fx.store.keys.seq('build')));
+    const lastBuild = Number(await fx.redis.get(fx.keys.seq('build')));
     expect(lastBuild).toBe(9);
-    await waitFor('the replay', async () => (await problemsCursor(fx.store)) === lastBuild);
+    await waitFor('the replay', async () => (await fx.store.problems.cursor()) === lastBuild);
     await replay.stop();
-    const replayed = (await recentProblems(fx.store, 10)).reverse();
+    const replayed = (await fx.store.problems.recent(10)).reverse();
     expect(replayed.map((x) => [x.id, x.state, x.builders.map((b) => b.builder).sort()])).toEqual([[1, 'resolved', ['linux', 'mac']], [2, 'confirmed', ['linux']]]);
     expect(replayed[0]!.guilty.sort()).toEqual(['meejah', 'warner']);
   }, 120_000);
@@ -226,7 +229,7 @@ describe('suspected problems whose confirming rerun gives no verdict', () => {
       const b = (await fx.builds('linux')).find((x) => x.properties.confirm_problem === 1);
       return b?.state === 'running' && b.steps.find((s) => s.name === 'flaky')?.state === 'running' ? b : null;
     }, 30_000);
-    const p = (await getProblem(fx.store, 1))!;
+    const p = (await fx.store.problems.get(1))!;
     expect(p.state).toBe('suspected');
     expect(rerun.buildsetId).toBe(p.confirmBuildsetId);
     await fx.master!.stopBuild({ v: 1, type: 'stop', builder: 'linux', number: rerun.number, owner: 'test' });
@@ -246,8 +249,8 @@ describe('suspected problems whose confirming rerun gives no verdict', () => {
     await fx.master!.stop();
     const redis = new Redis(fx.redisUrl);
     const store = new Store(redis, fx.prefix);
-    const norerun = await createProblem(store, suspected('norerun', 'mac', 1));
-    const gone = await createProblem(store, { ...suspected('gone', 'mac', 1), confirmBuildsetId: 9999 });
+    const norerun = await store.problems.create(suspected('norerun', 'mac', 1));
+    const gone = await store.problems.create({ ...suspected('gone', 'mac', 1), confirmBuildsetId: 9999 });
     redis.disconnect();
     logs = recordingLogger();
     await startMasterWith(fx, { logger: logs.logger });
@@ -312,7 +315,7 @@ describe('the sweep of suspected problems, on the real store without executors',
     };
     /** The confirming rerun of a Problem claimed by executor a (it does not run: the test ends it). */
     const claimRerun = async (id: number) => {
-      const p = (await getProblem(store, id))!;
+      const p = (await store.problems.get(id))!;
       const bs = (await store.getBuildSet(p.confirmBuildsetId!))!;
       const b = (await store.claimRequest(bs.requestIds[0]!, 'a', steps, {}))!;
       await store.applyBuildEvents(b.id, b.token, [{ type: 'build-started' }]);
@@ -321,34 +324,34 @@ describe('the sweep of suspected problems, on the real store without executors',
     await run({ t1: 'pass', t2: 'pass', t3: 'pass' });
     await run({ t1: 'fail', t2: 'pass', t3: 'pass' });
     await settle();
-    const p1 = (await getProblem(store, 1))!;
+    const p1 = (await store.problems.get(1))!;
     expect(p1).toMatchObject({ state: 'suspected', subjects: [{ kind: 'test', suite: 'tap', name: 't1' }] });
     // The rerun is lost by its executor (RETRY): it goes back in line, and the Problem waits.
     const lost = await claimRerun(1);
     await store.finishBuild(lost.id, lost.token, 'RETRY', 'executor lost');
     await settle();
-    expect((await getProblem(store, 1))?.state).toBe('suspected');
+    expect((await store.problems.get(1))?.state).toBe('suspected');
     // Before the rerun gets a turn, the builder passes t1 at a newer revision: resolved as usual,
     // and not announced (nobody heard it open). Then the rerun is cancelled: nothing changes.
     await run({ t1: 'pass', t2: 'pass', t3: 'pass' });
     await settle();
-    expect(await getProblem(store, 1)).toMatchObject({ state: 'resolved', resolvedAt: expect.any(Number) });
-    expect((await getProblem(store, 1))?.confirmedAt).toBeUndefined();
+    expect(await store.problems.get(1)).toMatchObject({ state: 'resolved', resolvedAt: expect.any(Number) });
+    expect((await store.problems.get(1))?.confirmedAt).toBeUndefined();
     const rerun1 = (await store.getBuildSet(p1.confirmBuildsetId!))!;
     await store.cancelPending(rerun1.requestIds, 0, 'cancelled by hand');
     await settle();
     expect((await store.getBuildSet(rerun1.id))?.result).toBe('CANCELLED');
-    expect((await getProblem(store, 1))?.state).toBe('resolved');
+    expect((await store.problems.get(1))?.state).toBe('resolved');
     expect(outbox.to('shell:#ops')).toEqual([]);
 
     // t2 breaks; its rerun is cancelled while pending: the failure stands, announced as opened.
     await run({ t1: 'pass', t2: 'fail', t3: 'pass' });
     await settle();
-    const p2 = (await getProblem(store, 2))!;
+    const p2 = (await store.problems.get(2))!;
     expect(p2.state).toBe('suspected');
     await store.cancelPending((await store.getBuildSet(p2.confirmBuildsetId!))!.requestIds, 0, 'cancelled by hand');
     await settle();
-    expect(await getProblem(store, 2)).toMatchObject({ state: 'confirmed', confirmedAt: expect.any(Number) });
+    expect(await store.problems.get(2)).toMatchObject({ state: 'confirmed', confirmedAt: expect.any(Number) });
     expect(outbox.to('shell:#ops')).toEqual(['problem #2 opened: tap.t2 fails on linux since 00001003 | guilty warner']);
 
     // t3 breaks; its rerun passes while no detector runs, and the cursor is moved past it (as if
@@ -359,12 +362,12 @@ describe('the sweep of suspected problems, on the real store without executors',
     await detector.stop();
     const rerun3 = await claimRerun(3);
     await finish(rerun3, { t1: 'pass', t2: 'pass', t3: 'pass' });
-    await setProblemsCursor(store, rerun3.id); // as if the build had been handled, though it was not
+    await store.problems.setCursor(rerun3.id); // as if the build had been handled, though it was not
     const again = new ProblemDetector(store, config, log);
     again.start();
     await again.settled();
     await announcer.idle();
-    expect(await getProblem(store, 3)).toMatchObject({ state: 'flaky', flakyAt: expect.any(Number) });
+    expect(await store.problems.get(3)).toMatchObject({ state: 'flaky', flakyAt: expect.any(Number) });
     expect(outbox.to('shell:#ops').slice(1)).toEqual([
       'problem #2 resolved: tap.t2 passes again on linux (fixed in 00001004 by Brian Warner)',
       'problem #3 is flaky: tap.t3 failed on linux at 00001005 (passed on a rerun of the same revision; nobody is hassled)',

@@ -7,7 +7,6 @@ import { spawnBb, spawnMaster, waitFor, writeConfig, type Proc } from '../harnes
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
 import { Store } from '../../src/data/store.js';
-import { readTimed } from '../../src/data/timed-state.js';
 
 /**
  * `bb reconfig` and SIGHUP against a spawned master on real Redis, with a real executor; and a
@@ -58,7 +57,7 @@ describe('reconfig of a running master', () => {
     // A build that runs until the test lets it finish, and the nightly's armed deadline.
     await f.client.sendChange({ author: 'Brian Warner <warner@example.org>', branch: 'main', files: ['a.c'], revision: 'aaaa0001' });
     const running = await waitFor('linux #1 running', async () => (await store.activeBuilds()).find((b) => b.builder === 'linux' && b.startedAt) ?? null, 60_000);
-    const nightlyNext = (await readTimed(store, 'nightly')).next;
+    const nightlyNext = (await store.timed.read('nightly')).next;
     expect(nightlyNext).toBeGreaterThan(Date.now());
 
     // bb reconfig: a new builder on the trunk scheduler, and users.
@@ -70,7 +69,7 @@ describe('reconfig of a running master', () => {
     expect(cli.log()).toContain('schedulers: changed trunk, force');
     expect(cli.log()).toContain('users: changed');
     expect((await store.configSummary())!.builders.map((b) => b.name)).toEqual(['linux', 'docs']);
-    expect((await readTimed(store, 'nightly')).next).toBe(nightlyNext);
+    expect((await store.timed.read('nightly')).next).toBe(nightlyNext);
 
     // The build that ran through the reload finishes; a new change builds the new builder too.
     writeFileSync(go, '');
@@ -103,7 +102,7 @@ describe('reconfig of a running master', () => {
     await waitFor('docs gone after SIGHUP', async () => (await store.configSummary())!.builders.length === 1, 30_000);
     await waitFor('the reload in the log', () => master.log().includes('"msg":"config reloaded"'), 10_000);
     expect(master.child.exitCode).toBeNull();
-    expect((await readTimed(store, 'nightly')).next).toBe(nightlyNext);
+    expect((await store.timed.read('nightly')).next).toBe(nightlyNext);
   }, 180_000);
 });
 

@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
 import { Pruner, PruneStopped } from '../../src/data/prune.js';
 import { missingBuild, wasPruned } from '../../src/data/retention.js';
-import { createProblem } from '../../src/data/problems.js';
 import { retentionSchema, type RetentionPolicy } from '../../src/config/retention.js';
 import { printLogs } from '../../src/cli/commands/logs.js';
 import { HistoryWriter } from '../harness/history.js';
@@ -11,6 +10,8 @@ import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ROOT } from '../harness/bb.js';
+import { Keys } from '../../src/data/keys.js';
+const keysOf = (store: { prefix: string }) => new Keys(store.prefix);
 
 const run = promisify(execFile);
 
@@ -113,18 +114,18 @@ describe('retention', () => {
     for (let i = 0; i < 3; i++) builds.push(await history.build('linux')); // #10..#12, changes 11..13
     await history.handledUpTo(12, 11); // change 13 unclassified; build 12 not yet seen by the Problem detector
     const [b2, b3, b4, b5] = builds as [typeof running, typeof running, typeof running, typeof running];
-    await createProblem(store, {
+    await store.problems.create({
       key: 'test|tap|case 0@x', state: 'confirmed', subjects: [{ kind: 'test', suite: 'tap', name: 'case 0' }],
       builders: [{ builder: 'linux', firstBadBuildId: b3.id, firstBadNumber: b3.number, lastGoodBuildId: b2.id }],
       firstBadRevision: 'x', openedAt: clock.t, guilty: [], responsible: [], interested: [], notMe: [], acks: [], watchers: [],
     });
     // A resolved Problem protects nothing.
-    await createProblem(store, {
+    await store.problems.create({
       key: 'test|tap|case 1@y', state: 'resolved', subjects: [{ kind: 'test', suite: 'tap', name: 'case 1' }],
       builders: [{ builder: 'linux', firstBadBuildId: builds[5]!.id, firstBadNumber: builds[5]!.number }],
       firstBadRevision: 'y', openedAt: clock.t, guilty: [], responsible: [], interested: [], notMe: [], acks: [], watchers: [],
     });
-    await redis.hset(store.keys.packagesMade, 'rev4', JSON.stringify({ revision: 'rev4', vouchers: [`linux#${b4.number}`], at: clock.t, buildsetId: b5.buildsetId }));
+    await redis.hset(keysOf(store).packagesMade, 'rev4', JSON.stringify({ revision: 'rev4', vouchers: [`linux#${b4.number}`], at: clock.t, buildsetId: b5.buildsetId }));
     clock.t += 400 * DAY;
     const rules = policy({ builds: { maxAge: '1d', keepLast: 0 }, logs: { maxAge: '1d', keepLast: 0 }, changes: { maxAge: '1d', keepLast: 0 }, buildsets: { maxAge: '1d', keepLast: 0 }, slice: 2 });
     const report = await new Pruner(store, rules, () => clock.t).run();
@@ -146,12 +147,12 @@ describe('retention', () => {
     expect(await store.getChange(builds[6]!.sourcestamp.changeIds[0]!)).toBeNull();
     expect(report.kept.builds).toBeGreaterThanOrEqual(5);
     // The running build's logs were deferred; once it finishes (and is old) they go.
-    expect(await redis.zrange(store.keys.retentionDeferredLogs, 0, -1)).toContain(String(running.id));
+    expect(await redis.zrange(keysOf(store).retentionDeferredLogs, 0, -1)).toContain(String(running.id));
     await store.finishBuild(running.id, running.token, 'SUCCESS');
     clock.t += 2 * DAY;
     await new Pruner(store, policy({ builds: false, logs: { maxAge: '1d', keepLast: 0 }, changes: false, buildsets: false }), () => clock.t).run();
     expect((await store.getBuild(running.id))?.logsPrunedAt).toBe(clock.t);
-    expect(await redis.zrange(store.keys.retentionDeferredLogs, 0, -1)).not.toContain(String(running.id));
+    expect(await redis.zrange(keysOf(store).retentionDeferredLogs, 0, -1)).not.toContain(String(running.id));
   });
 
   it('prunes a long history in small slices to the end; keepLast (at least 5 per builder) holds however old', async () => {
@@ -176,8 +177,8 @@ describe('retention', () => {
     expect(err).toBeInstanceOf(PruneStopped);
     const left = (await store.lastBuilds('linux', 50)).map((b) => b.number).sort((a, b) => a - b);
     expect(left).toEqual([5, 6, 7, 8, 9, 10, 11, 12]); // two slices of two went
-    expect(await redis.get(store.keys.builderPruned('linux'))).toBe('4');
-    expect(await redis.exists(store.keys.log(3, 0), store.keys.tests(3), store.keys.build(3))).toBe(0);
+    expect(await redis.get(keysOf(store).builderPruned('linux'))).toBe('4');
+    expect(await redis.exists(keysOf(store).log(3, 0), keysOf(store).tests(3), keysOf(store).build(3))).toBe(0);
     const rest = await new Pruner(store, rules, () => clock.t).run();
     expect(rest.pruned.builds).toBe(3);
     expect((await store.lastBuilds('linux', 50)).length).toBe(5);

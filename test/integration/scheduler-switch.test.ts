@@ -3,7 +3,6 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { spawnBb, waitFor } from '../harness/bb.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
 import { userInfo } from 'node:os';
-import { readTimed } from '../../src/data/timed-state.js';
 import type { SchedulerInfo } from '../../src/process/scheduler-switch.js';
 
 const config = `{
@@ -49,15 +48,15 @@ describe('scheduler switch', () => {
     ]);
     expect(schedulers[1]!.next).toBeGreaterThan(Date.now() - 2000);
 
-    const before = (await readTimed(fx.store, 'every')).lastFire!;
+    const before = (await fx.store.timed.read('every')).lastFire!;
     const made = (await allBuildSets(fx)).length; // the periodic one built every second until switched off
     await fx.client.sendChange(change('aaaa0001'));
     await waitFor('the change to be classified', async () => (await fx.store.schedulerCursor()) >= 1 || null);
     await sleep(1500);
     expect(await allBuildSets(fx)).toHaveLength(made);
     // The periodic clock kept running while off; only its builds were skipped.
-    expect((await readTimed(fx.store, 'every')).lastFire).toBe(before);
-    expect((await readTimed(fx.store, 'every')).next!).toBeGreaterThan(before + 1000);
+    expect((await fx.store.timed.read('every')).lastFire).toBe(before);
+    expect((await fx.store.timed.read('every')).next!).toBeGreaterThan(before + 1000);
 
     expect(await control('disable', 'force')).toMatchObject({ changed: true });
     expect(await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' })).toMatchObject({

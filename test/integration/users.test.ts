@@ -8,7 +8,6 @@ import { CommandRouter } from '../../src/chat/router.js';
 import { MasterBotApi } from '../../src/chat/master-api.js';
 import { ChatAuthorizer } from '../../src/chat/authz.js';
 import { allCommands } from '../../bot-commands/index.js';
-import { getUser, listUsers, userByIdentity } from '../../src/data/users.js';
 import type { ChatMessage } from '../../src/chat/transport.js';
 import type { User } from '../../src/model/user.js';
 
@@ -70,27 +69,27 @@ describe('users', () => {
     await fx.client.sendChange({ author: 'Brian Warner <warner@lothar.com>', branch: 'main', revision: 'aaaa1111' });
     await fx.client.sendChange({ author: 'Zooko <zooko@example.net>', branch: 'main', revision: 'aaaa2222' });
     await fx.client.sendChange({ author: 'Brian W <Warner@Lothar.com>', branch: 'main', revision: 'aaaa3333' });
-    await waitFor('three changes resolved', async () => (await fx.store.redis.get(fx.store.keys.usersCursor)) === '3');
-    const users = await listUsers(fx.store);
+    await waitFor('three changes resolved', async () => (await fx.redis.get(fx.keys.usersCursor)) === '3');
+    const users = await fx.store.users.list();
     expect(users.map((u) => u.name).sort()).toEqual(['warner', 'zooko']);
-    const warner = (await getUser(fx.store, 'warner'))!;
+    const warner = (await fx.store.users.get('warner'))!;
     expect(warner).toMatchObject({ fullName: 'Brian Warner', emails: ['warner@lothar.com'], authors: ['Brian Warner <warner@lothar.com>', 'Brian W <Warner@Lothar.com>'] });
-    expect((await userByIdentity(fx.store, { kind: 'author', value: 'Brian W <Warner@Lothar.com>' }))?.name).toBe('warner');
+    expect((await fx.store.users.byIdentity({ kind: 'author', value: 'Brian W <Warner@Lothar.com>' }))?.name).toBe('warner');
 
     // Changes stored while the master is down are resolved when it starts again.
     await fx.master!.stop();
     await fx.client.sendChange({ author: 'Another Warner <warner@elsewhere.org>', branch: 'main', revision: 'aaaa4444' });
     await fx.startMaster();
-    await waitFor('the fourth change', async () => (await fx.store.redis.get(fx.store.keys.usersCursor)) === '4');
+    await waitFor('the fourth change', async () => (await fx.redis.get(fx.keys.usersCursor)) === '4');
     // A different address with the same local part is a different person.
-    expect((await getUser(fx.store, 'warner-2'))?.emails).toEqual(['warner@elsewhere.org']);
+    expect((await fx.store.users.get('warner-2'))?.emails).toEqual(['warner@elsewhere.org']);
   });
 
   it('i am user warner: a code is mailed over STARTTLS, verify confirms it, and then force build is allowed', async () => {
     fx = await PipelineFixture.create('users-verify', config());
     await fx.startMaster();
     await fx.client.sendChange({ author: 'Brian Warner <warner@lothar.com>', branch: 'main', revision: 'bbbb1111' });
-    await waitFor('warner', () => getUser(fx.store, 'warner'));
+    await waitFor('warner', () => fx.store.users.get('warner'));
     const say = matrixBot(fx);
     const me = '@brian:test';
 
@@ -114,16 +113,16 @@ describe('users', () => {
     expect(await say(me, `verify ${code}`)).toMatch(/no claim waiting/); // one time only
     expect(await say(me, 'force build linux')).toMatch(/Build forced for linux \(buildset 1\)/);
     // The verified Matrix id is now one of warner's identities.
-    expect((await getUser(fx.store, 'warner'))?.matrixId).toBe(me);
+    expect((await fx.store.users.get('warner'))?.matrixId).toBe(me);
     // A removed user grants nothing any more.
     await fx.client.control({ v: 1, type: 'user', op: 'remove', name: 'warner' });
     expect(await say(me, 'force build linux')).toMatch(/you may not force build/);
     expect(await say(me, 'whoami')).toMatch(/You claim to be bb user warner \(not verified yet/);
     // The code itself is stored nowhere.
-    const keys = await fx.store.redis.keys(`${fx.prefix}:db:*`);
+    const keys = await fx.redis.keys(`${fx.prefix}:db:*`);
     for (const k of keys) {
-      const type = await fx.store.redis.type(k);
-      const dump = type === 'string' ? await fx.store.redis.get(k) : type === 'hash' ? JSON.stringify(await fx.store.redis.hgetall(k)) : '';
+      const type = await fx.redis.type(k);
+      const dump = type === 'string' ? await fx.redis.get(k) : type === 'hash' ? JSON.stringify(await fx.redis.hgetall(k)) : '';
       expect(dump ?? '').not.toContain(code);
     }
   });
@@ -133,7 +132,7 @@ describe('users', () => {
     await fx.startMaster();
     await fx.client.sendChange({ author: 'Brian Warner <warner@lothar.com>', branch: 'main', revision: 'cccc1111' });
     await fx.client.sendChange({ author: 'svnuser', branch: 'main', revision: 'cccc2222' });
-    await waitFor('users', async () => (await listUsers(fx.store)).length === 2);
+    await waitFor('users', async () => (await fx.store.users.list()).length === 2);
     let clock = Date.now();
     const say = matrixBot(fx, () => clock);
     const me = '@brian:test';
@@ -207,7 +206,7 @@ describe('users', () => {
     let r = await bb('set', 'set', 'warner', '--full-name', 'Brian Warner', '--irc-nick', 'warner_', '--irc-account', 'Warner', '--matrix', '@warner:example.org', '--time-zone', 'europe/berlin', '--quiet-hours', '22:00-7:00', '--email', 'brian@work.example');
     expect(r.code).toBe(0);
     expect(r.out).toContain('set: warner (Brian Warner, brian@work.example); time zone Europe/Berlin, quiet hours 22:00-07:00');
-    expect(await getUser(fx.store, 'warner')).toMatchObject({
+    expect(await fx.store.users.get('warner')).toMatchObject({
       fullName: 'Brian Warner',
       ircNick: 'warner_',
       ircAccount: 'Warner',
@@ -216,11 +215,11 @@ describe('users', () => {
       quietHours: { from: '22:00', to: '07:00' },
       emails: ['brian@work.example', 'warner@lothar.com'],
     });
-    expect((await userByIdentity(fx.store, { kind: 'matrix', value: '@warner:example.org' }))?.name).toBe('warner');
+    expect((await fx.store.users.byIdentity({ kind: 'matrix', value: '@warner:example.org' }))?.name).toBe('warner');
     r = await bb('set-off', 'set', 'warner', '--no-quiet-hours', '--email', 'warner@lothar.com');
     expect(r.out).toContain('set: warner (Brian Warner, warner@lothar.com); time zone Europe/Berlin, no quiet hours');
-    expect((await getUser(fx.store, 'warner'))?.quietHours).toBe(false);
-    expect((await getUser(fx.store, 'warner'))?.emails).toEqual(['warner@lothar.com', 'brian@work.example']);
+    expect((await fx.store.users.get('warner'))?.quietHours).toBe(false);
+    expect((await fx.store.users.get('warner'))?.emails).toEqual(['warner@lothar.com', 'brian@work.example']);
     r = await bb('set-zone', 'set', 'warner', '--time-zone', 'Mars/Base');
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('bb: user set refused: time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin');
@@ -230,7 +229,7 @@ describe('users', () => {
 
     // Through the control queue, as the command line and chat send it. null: back to bb's default.
     expect(await control({ op: 'set', name: 'warner', quietHours: null })).toMatchObject({ user: { name: 'warner' } });
-    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
+    expect(await fx.store.users.get('warner')).not.toHaveProperty('quietHours');
     expect(await control({ op: 'set', name: 'nobody', timeZone: 'UTC' })).toEqual({ error: 'no bb user nobody (add it first: bb user add nobody)' });
     expect(await control({ op: 'set', name: 'warner', timeZone: '+02:00' })).toEqual({ error: 'time zone "+02:00" is not an IANA time zone, e.g. Europe/Berlin' });
     expect(await control({ op: 'set', name: 'warner', quietHours: { from: '22:00', to: '22:00' } })).toMatchObject({ error: expect.stringMatching(/begin and end at the same time/) });
@@ -240,16 +239,16 @@ describe('users', () => {
     expect(await control({ op: 'set', name: 'zooko', ircAccount: 'WARNER' })).toEqual({ error: 'irc:warner already belongs to bb user warner' });
     expect(await control({ op: 'set', name: 'zooko', emails: ['Warner@Lothar.com'] })).toEqual({ error: 'email:warner@lothar.com already belongs to bb user warner' });
     // Nothing of a refused request was written.
-    expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'Europe/Berlin', emails: ['warner@lothar.com', 'brian@work.example'] });
-    expect(await getUser(fx.store, 'zooko')).toMatchObject({ ircAccount: 'zooko', emails: [] });
+    expect(await fx.store.users.get('warner')).toMatchObject({ timeZone: 'Europe/Berlin', emails: ['warner@lothar.com', 'brian@work.example'] });
+    expect(await fx.store.users.get('zooko')).toMatchObject({ ircAccount: 'zooko', emails: [] });
     // add checks zones and quiet hours the same way.
     expect(await control({ op: 'add', name: 'meejah', timeZone: 'Mars/Base' })).toEqual({ error: 'time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin' });
     expect(await control({ op: 'add', name: 'meejah', quietHours: { from: '07:00', to: '07:00' } })).toMatchObject({ error: expect.stringMatching(/same time/) });
-    expect(await getUser(fx.store, 'meejah')).toBeNull();
+    expect(await fx.store.users.get('meejah')).toBeNull();
     // A new irc account replaces the old one in the index.
     await control({ op: 'set', name: 'zooko', ircAccount: 'zooko2' });
-    expect(await userByIdentity(fx.store, { kind: 'irc', value: 'zooko' })).toBeNull();
-    expect((await userByIdentity(fx.store, { kind: 'irc', value: 'ZOOKO2' }))?.name).toBe('zooko');
+    expect(await fx.store.users.byIdentity({ kind: 'irc', value: 'zooko' })).toBeNull();
+    expect((await fx.store.users.byIdentity({ kind: 'irc', value: 'ZOOKO2' }))?.name).toBe('zooko');
   });
 
   it('my timezone, my quiet hours and my settings: a verified user about themself; others are told to claim first', async () => {
@@ -272,7 +271,7 @@ describe('users', () => {
     expect(await say(me, 'my timezone Europe/Berlin')).toBe(
       'Your claim to be warner is not verified yet: say "verify CODE" with the code mailed to warner, or "bb: i am user warner" for a new one.',
     );
-    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('timeZone');
+    expect(await fx.store.users.get('warner')).not.toHaveProperty('timeZone');
 
     await verifyAs(say, me, 'warner', 'warner@lothar.com');
     expect(await say(me, 'my settings')).toBe(
@@ -282,16 +281,16 @@ describe('users', () => {
     expect(await say(me, 'my timezone europe/berlin')).toMatch(/^Your time zone is now Europe\/Berlin \(it is \d\d:\d\d there\)\.$/);
     expect(await say(me, 'my tz America/Los_Angeles')).toMatch(/^Your time zone is now America\/Los_Angeles/);
     expect(await say(me, 'my quiet hours 23:30 - 6:00')).toBe('Your quiet hours are now 23:30-06:00, in your time zone, America/Los_Angeles.');
-    expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'America/Los_Angeles', quietHours: { from: '23:30', to: '06:00' }, emails: ['warner@lothar.com'], matrixId: me });
+    expect(await fx.store.users.get('warner')).toMatchObject({ timeZone: 'America/Los_Angeles', quietHours: { from: '23:30', to: '06:00' }, emails: ['warner@lothar.com'], matrixId: me });
     expect(await say(me, 'my settings')).toMatch(/^You are bb user warner \(Brian Warner\): time zone America\/Los_Angeles \(\d\d:\d\d there now\), quiet hours 23:30-06:00, mail goes to w\*\*\*@lothar\.com\.$/);
     expect(await say(me, 'my quiet hours off')).toBe('You have no quiet hours now: bb may remind you at any hour.');
-    expect((await getUser(fx.store, 'warner'))?.quietHours).toBe(false);
+    expect((await fx.store.users.get('warner'))?.quietHours).toBe(false);
     expect(await say(me, 'my settings')).toMatch(/, no quiet hours, mail goes to/);
     expect(await say(me, 'my quiet hours default')).toBe("Your quiet hours are bb's default again (22:00-08:00).");
-    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
+    expect(await fx.store.users.get('warner')).not.toHaveProperty('quietHours');
     // Every write went through the data layer's putUser (which publishes user.changed).
     expect(changed.filter((n) => n === 'warner').length).toBeGreaterThanOrEqual(6);
-    expect((await userByIdentity(fx.store, { kind: 'matrix', value: me }))?.name).toBe('warner');
+    expect((await fx.store.users.byIdentity({ kind: 'matrix', value: me }))?.name).toBe('warner');
 
     // Bad input gets the usage, and changes nothing.
     expect(await say(me, 'my')).toBe(usage);
@@ -302,13 +301,13 @@ describe('users', () => {
     expect(await say(me, 'my timezone Mars/Base')).toBe(`time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin. ${usage}`);
     expect(await say(me, 'my quiet hours 22:00-22:00')).toBe(`quiet hours 22:00-22:00 begin and end at the same time: give a range such as 22:00-07:00, or none. ${usage}`);
     expect(await say(me, 'my quiet hours 25:00-07:00')).toBe(`quiet hours "25:00-07:00": write HH:MM-HH:MM, e.g. 22:00-07:00. ${usage}`);
-    expect((await getUser(fx.store, 'warner'))?.timeZone).toBe('America/Los_Angeles');
+    expect((await fx.store.users.get('warner'))?.timeZone).toBe('America/Los_Angeles');
 
     // Only one's own user: another verified person changes theirs, not warner's.
     await verifyAs(say, '@zooko:test', 'zooko', 'zooko@example.net');
     expect(await say('@zooko:test', 'my timezone Asia/Tokyo')).toMatch(/^Your time zone is now Asia\/Tokyo/);
-    expect((await getUser(fx.store, 'warner'))?.timeZone).toBe('America/Los_Angeles');
-    expect((await getUser(fx.store, 'zooko'))?.timeZone).toBe('Asia/Tokyo');
+    expect((await fx.store.users.get('warner'))?.timeZone).toBe('America/Los_Angeles');
+    expect((await fx.store.users.get('zooko'))?.timeZone).toBe('Asia/Tokyo');
 
     // A removed user's claims are void: back to claiming first.
     await fx.client.control({ v: 1, type: 'user', op: 'remove', name: 'warner' });
@@ -337,9 +336,9 @@ describe('users', () => {
     expect(await say(brian, 'user show warner')).toBe(notAdmin);
     expect(await say(brian, 'user link warner irc:brian')).toBe(notAdmin);
     expect(await say(brian, 'user set warner tz=UTC')).toBe(notAdmin);
-    expect(await getUser(fx.store, 'warner')).toMatchObject({ emails: ['warner@lothar.com'] });
-    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('timeZone');
-    expect(await userByIdentity(fx.store, { kind: 'irc', value: 'brian' })).toBeNull();
+    expect(await fx.store.users.get('warner')).toMatchObject({ emails: ['warner@lothar.com'] });
+    expect(await fx.store.users.get('warner')).not.toHaveProperty('timeZone');
+    expect(await fx.store.users.byIdentity({ kind: 'irc', value: 'brian' })).toBeNull();
 
     // The admin: show by name or identity (addresses masked in a channel, whole in a DM).
     expect(await say(admin, 'user show warner')).toBe(
@@ -354,25 +353,25 @@ describe('users', () => {
     expect(await say(admin, 'user link warner irc:Warner')).toBe(
       "Linked irc:Warner to warner.\nemails: w***@lothar.com; authors: Brian Warner <w***@lothar.com>\nirc account Warner, matrix @brian:test\nbb's default time zone (UTC); bb's default quiet hours (22:00-08:00)",
     );
-    expect((await userByIdentity(fx.store, { kind: 'irc', value: 'warner' }))?.name).toBe('warner');
+    expect((await fx.store.users.byIdentity({ kind: 'irc', value: 'warner' }))?.name).toBe('warner');
     expect(await say(admin, 'user link warner Brian W <bw@home.example>')).toMatch(/^Linked Brian W <bw@home.example> to warner\./);
-    expect((await getUser(fx.store, 'warner'))?.authors).toEqual(['Brian Warner <warner@lothar.com>', 'Brian W <bw@home.example>']);
+    expect((await fx.store.users.get('warner'))?.authors).toEqual(['Brian Warner <warner@lothar.com>', 'Brian W <bw@home.example>']);
     expect(await say(admin, 'user link zooko irc:WARNER')).toBe('irc:warner already belongs to bb user warner');
     expect(await say(admin, 'user link zooko nonsense')).toMatch(/^"nonsense" is not an identity/);
     expect(await say(admin, 'user link nobody irc:nobody')).toBe('no bb user nobody (add it first: bb user add nobody)');
     // set: time zone and quiet hours, checked as bb user set checks them.
     expect(await say(admin, 'user set warner tz=Europe/Berlin quiet=22:00-07:00')).toBe('warner: time zone Europe/Berlin, quiet hours 22:00-07:00.');
-    expect(await getUser(fx.store, 'warner')).toMatchObject({ timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' } });
+    expect(await fx.store.users.get('warner')).toMatchObject({ timeZone: 'Europe/Berlin', quietHours: { from: '22:00', to: '07:00' } });
     expect(await say(admin, 'user set warner quiet=off')).toBe('warner: time zone Europe/Berlin, no quiet hours.');
-    expect((await getUser(fx.store, 'warner'))?.quietHours).toBe(false);
+    expect((await fx.store.users.get('warner'))?.quietHours).toBe(false);
     expect(await say(admin, 'user set warner quiet=default')).toBe("warner: time zone Europe/Berlin, bb's default quiet hours (22:00-08:00).");
-    expect(await getUser(fx.store, 'warner')).not.toHaveProperty('quietHours');
+    expect(await fx.store.users.get('warner')).not.toHaveProperty('quietHours');
     expect(await say(admin, 'user set nobody tz=UTC')).toBe('no bb user nobody (add it first: bb user add nobody)');
     expect(await say(admin, 'user set warner tz=Mars/Base')).toBe(`time zone "Mars/Base" is not an IANA time zone, e.g. Europe/Berlin. ${usage}`);
     expect(await say(admin, 'user set warner quiet=07:00-07:00')).toMatch(/begin and end at the same time/);
     expect(await say(admin, 'user set warner colour=blue')).toMatch(/^"colour=blue" is not a setting/);
     expect(await say(admin, 'user set warner')).toMatch(/^say what to set/);
-    expect((await getUser(fx.store, 'warner'))?.timeZone).toBe('Europe/Berlin');
+    expect((await fx.store.users.get('warner'))?.timeZone).toBe('Europe/Berlin');
     // Wrong shapes get the usage.
     expect(await say(admin, 'user warner')).toBe(usage);
     expect(await say(admin, 'user show')).toBe(usage);
@@ -412,14 +411,14 @@ describe('users', () => {
     expect(r.out).toMatch(/warner \(Brian Warner, warner@lothar.com\)\nzooko \(zooko@example.net\)/);
     r = await bb('remove', 'remove', 'warner');
     expect(r.out).toContain('removed warner');
-    expect(await userByIdentity(fx.store, { kind: 'irc', value: 'warner' })).toBeNull();
+    expect(await fx.store.users.byIdentity({ kind: 'irc', value: 'warner' })).toBeNull();
     r = await bb('show-gone', 'show', 'warner');
     expect(r.code).not.toBe(0);
     expect(r.out).toContain('no bb user "warner"');
     // A change by the new author string now resolves to the user who has it.
     await fx.client.control({ v: 1, type: 'user', op: 'link', name: 'zooko', identity: 'Zooko W <zooko@work.example>' });
     await fx.client.sendChange({ author: 'Zooko W <zooko@work.example>', branch: 'main', revision: 'dddd1111' });
-    await waitFor('the change', async () => (await fx.store.redis.get(fx.store.keys.usersCursor)) === '1');
-    expect((await listUsers(fx.store)).map((u) => u.name)).toEqual(['zooko']);
+    await waitFor('the change', async () => (await fx.redis.get(fx.keys.usersCursor)) === '1');
+    expect((await fx.store.users.list()).map((u) => u.name)).toEqual(['zooko']);
   });
 });

@@ -45,6 +45,20 @@ describe('executor event batching', () => {
     expect(sent[1]?.data.payload.seq).toBe(1);
   });
 
+  it("sends a build's start at once, not after the batch window", async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000 });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'before\n' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toHaveLength(0);
+    s.push({ type: 'build-started', ...ref });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent.flatMap((m) => m.data.payload.events.map((e) => e.type))).toEqual(['log', 'build-started']);
+    s.push({ type: 'step-started', ...ref, step: 0, name: 'compile' });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toHaveLength(1);
+  });
+
   it('caps log text per event', async () => {
     const { queue, sent } = recorder();
     const s = new EventSender(queue, opts);
@@ -61,12 +75,12 @@ describe('executor event batching', () => {
   it('keeps events when a send fails and sends them later, in order', async () => {
     const { queue, sent } = recorder(1);
     const s = new EventSender(queue, { ...opts, flushMs: 10 });
-    s.push({ type: 'build-started', ...ref });
+    s.push({ type: 'step-started', ...ref, step: 0, name: 'compile' });
     await s.flush();
     expect(sent).toHaveLength(0);
     s.push({ type: 'build-finished', ...ref, result: 'SUCCESS' });
     await s.flush();
-    expect(sent.flatMap((m) => m.data.payload.events.map((e) => e.type))).toEqual(['build-started', 'build-finished']);
+    expect(sent.flatMap((m) => m.data.payload.events.map((e) => e.type))).toEqual(['step-started', 'build-finished']);
   });
 
   it('keeps only the newest of unsent heartbeats', async () => {

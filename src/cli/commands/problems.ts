@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { firstBadTests, getProblem, openProblems, recentProblems } from '../../data/problems.js';
-import { hassleLog } from '../../data/hassle.js';
+import { firstBadTests } from '../../problems/index.js';
 import type { Store } from '../../data/store.js';
 import { details, historyLines, oneLine, problemTests, testListLines } from '../../problems/describe.js';
 import { headline } from '../../problems/subject-text.js';
@@ -18,7 +17,7 @@ export function problemsCommand(): Command {
     const last = Number(o.last);
     if (!Number.isInteger(last) || last < 1) throw new CliError(`--last must be a positive whole number, not "${o.last}"`, 2);
     await withStore(o, async (store) => {
-      const list = o.all ? await recentProblems(store, last) : await openProblems(store);
+      const list = o.all ? await store.problems.recent(last) : await store.problems.open();
       if (o.json) console.log(JSON.stringify(list, null, 2));
       else console.log(list.length ? list.map((p) => oneLine(p)).join('\n') : o.all ? 'No problems.' : 'No open problems.');
     });
@@ -37,7 +36,7 @@ export function problemCommand(): Command {
     const id = Number(arg.replace(/^#/, ''));
     if (!Number.isInteger(id) || id <= 0) throw new CliError(`"${arg}" is not a problem number`, 2);
     await withStore(o, async (store) => {
-      const p = await getProblem(store, id);
+      const p = await store.problems.get(id);
       if (!p) throw new CliError(`there is no problem ${id}`);
       if (o.tests) {
         const universe = await firstBadTests(store, p);
@@ -47,7 +46,7 @@ export function problemCommand(): Command {
         else console.log([`Problem ${p.id} [${p.state}]: ${headline(p)}`, ...testListLines(p, universe)].join('\n'));
         return;
       }
-      const reminders = await hassleLog(store, id);
+      const reminders = await store.hassle.log(id);
       if (o.json) {
         console.log(JSON.stringify({ ...p, reminders }, null, 2));
         return;

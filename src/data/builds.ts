@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { sourceProperties, type Build, type BuildRequest, type StepState } from '../model/build.js';
+import type { Result } from '../model/results.js';
+import { stepName, type StepSpec } from '../model/steps.js';
+import type { ExecutorEvent } from '../queue/jobs.js';
+import type { BuildSetsRepo } from './buildsets.js';
+import type { ChangesRepo } from './changes.js';
+import type { Db, Multi } from './db.js';
+import type { LogsRepo } from './logs.js';
+import type { RequestsRepo } from './requests.js';
+import type { TestsRepo } from './tests.js';
+
+/** A build event as the store applies it: an executor's event without its build id and token. */
+export type BuildUpdate = DistributiveOmit<
+  Extract<ExecutorEvent, { type: 'build-started' | 'step-started' | 'log' | 'step-finished' | 'properties' | 'tests' | 'build-finished' }>,
+  'buildId' | 'token'
+>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Builds (db:build:<id>, db:builder:<name>:builds and :number, db:builds:active) and which
+ * executor holds them (db:executor:<name>:builds and :busy). A build is made by claiming a pending
+ * request, changed only by its executor's events (with its logs and test results, one transaction
+ * per batch), and ended by them or by the master. Publishes `build.new`, `build.started`,
+ * `build.step`, `build.log`, `build.finished`.
+ */
+export class BuildsRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly parts: { changes: ChangesRepo; requests: RequestsRepo; buildsets: BuildSetsRepo; logs: LogsRepo; tests: TestsRepo },
+  ) {}
+
+  async get(id: number): Promise<Build | null> {
+    return this.db.getJson<Build>(this.db.keys.build(id));
+  }
+
+  async getMany(ids: number[]): Promise<Build[]> {
+    return this.db.getJsonMany<Build>(ids.map((id) => this.db.keys.build(id)));
+  }
+
+  async byNumber(builder: string, number: number): Promise<Build | null> {
+    const ids = await this.db.redis.zrangebyscore(this.db.keys.builderBuilds(builder), number, number);
+    return ids[0] ? this.get(Number(ids[0])) : null;
+  }
+
+  /** The newest `n` builds of a builder, newest first. */
+  async last(builder: string, n: number): Promise<Build[]> {
+    const ids = await this.db.redis.zrevrange(this.db.keys.builderBuilds(builder), 0, n - 1);
+    return this.getMany(ids.map(Number));
+  }
+
+  async active(): Promise<Build[]> {
+    const ids = await this.db.redis.zrange(this.db.keys.activeBuilds, 0, -1);
+    return this.getMany(ids.map(Number));
+  }
+
+  /** The highest build id given out so far. */
+  async lastId(): Promise<number> {
+    return Number((await this.db.redis.get(this.db.keys.seq('build'))) ?? 0);
+  }
+
+  async executorBuildIds(executor: string): Promise<number[]> {
+    return (await this.db.redis.smembers(this.db.keys.executorBuilds(executor))).map(Number);
+  }
+
+  async executorLoad(executors: string[]): Promise<Map<string, number>> {
+    const m = this.db.redis.multi();
+    for (const e of executors) m.scard(this.db.keys.executorBuilds(e));
+    const res = (await m.exec()) ?? [];
+    return new Map(executors.map((e, i) => [e, Number(res[i]?.[1] ?? 0)]));
+  }
+
+  /** Builders with a build on each executor. */
+  async executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
+    const m = this.db.redis.multi();
+    for (const e of executors) m.smembers(this.db.keys.executorBusy(e));
+    const res = (await m.exec()) ?? [];
+    return new Map(executors.map((e, i) => [e, new Set((res[i]?.[1] as string[] | undefined) ?? [])]));
+  }
+
+  /**
+   * Give a pending request to an executor: creates the Build (next number for its builder) and
+   * moves the request to `claimed`. Returns null if the request is no longer pending.
+   *
+   * `collapse` lists older pending requests of the same builder that this one takes over, in the
+   * same transaction: they end SKIPPED with `supersededBy` naming it, their changes join the
+   * build's source stamp and blamelist, and their BuildSets settle. Any that is no longer pending
+   * by then is left alone.
+   */
+  async claim(
+    requestId: number,
+    executor: string,
+    steps: StepSpec[],
+    properties: Record<string, unknown>,
+    collapse: number[] = [],
+  ): Promise<Build | null> {
+    const others = [...new Set(collapse)].filter((id) => id !== requestId);
+    const claimed = await this.parts.requests.withLocks([requestId, ...others], async () => {
+      const [req, ...older] = await Promise.all([requestId, ...others].map((id) => this.parts.requests.get(id)));
+      if (!req || req.state !== 'pending') return null;
+      const skip = older.filter((r): r is BuildRequest => !!r && r.state === 'pending' && r.builder === req.builder).sort((a, b) => a.id - b.id);
+      const sets = await this.parts.buildsets.getMany([req.buildsetId, ...skip.map((r) => r.buildsetId)]);
+      const bs = sets.find((x) => x.id === req.buildsetId);
+      if (!bs) return null;
+      const [buildId, number] = await Promise.all([
+        this.db.redis.incr(this.db.keys.seq('build')),
+        this.db.redis.incr(this.db.keys.builderNumber(req.builder)),
+      ]);
+      const changeIds = skip.length ? [...new Set(sets.flatMap((x) => x.sourcestamp.changeIds))].sort((a, b) => a - b) : bs.sourcestamp.changeIds;
+      const changes = await this.parts.changes.getMany(changeIds);
+      const blamelist = [...new Set(changes.map((c) => c.author))];
+      const now = this.db.now();
+      const build: Build = {
+        id: buildId,
+        builder: req.builder,
+        number,
+        requestId,
+        buildsetId: bs.id,
+        executor,
+        token: randomBytes(16).toString('hex'),
+        state: 'dispatched',
+        dispatchedAt: now,
+        sourcestamp: skip.length ? { ...bs.sourcestamp, changeIds } : bs.sourcestamp,
+        blamelist,
+        ...(skip.length ? { collapsedRequestIds: skip.map((r) => r.id) } : {}),
+        properties: { ...properties, ...bs.properties, ...sourceProperties(bs), buildnumber: number, builder: req.builder, executor, scheduler: bs.scheduler },
+        steps: steps.map((s, i): StepState => ({ name: stepName(s, i), state: 'pending' })),
+      };
+      const updated: BuildRequest = { ...req, state: 'claimed', buildIds: [...req.buildIds, buildId] };
+      const skipped = skip.map(
+        (r): BuildRequest => ({ ...r, state: 'complete', result: 'SKIPPED', completeAt: now, supersededBy: req.id, text: `collapsed into request ${req.id} (${req.builder} #${number})` }),
+      );
+      const m = this.db.redis.multi();
+      this.parts.requests.dequeue(m, req);
+      m.sadd(this.db.keys.executorBusy(executor), req.builder);
+      this.parts.requests.write(m, updated);
+      for (const r of skipped) {
+        this.parts.requests.dequeue(m, r);
+        this.parts.requests.write(m, r);
+        this.parts.requests.noteCollapsed(m, r);
+      }
+      this.writeBuild(m, build);
+      m.zadd(this.db.keys.builderBuilds(req.builder), number, String(buildId));
+      m.zadd(this.db.keys.activeBuilds, buildId, String(buildId));
+      m.sadd(this.db.keys.executorBuilds(executor), String(buildId));
+      await m.exec();
+      return { build, skipped };
+    });
+    if (!claimed) return null;
+    this.db.bus.emit('build.new', claimed.build);
+    for (const r of claimed.skipped) this.db.bus.emit('request.superseded', r);
+    for (const r of claimed.skipped) await this.parts.buildsets.settle(r.buildsetId);
+    return claimed.build;
+  }
+
+  /**
+   * Apply an executor's events for one build in one read-modify-write: the build record, its log
+   * chunks and test cases are written in one transaction, then the events are published in order.
+   * Events whose token is not the build's current one, or that come after it finished, are ignored
+   * (a lost executor's late results change nothing). Returns the build as stored, or null.
+   */
+  async applyEvents(buildId: number, token: string | null, events: BuildUpdate[]): Promise<Build | null> {
+    if (!events.length) return null;
+    const applied = await this.db.lock.run(`build:${buildId}`, async () => {
+      const b = await this.get(buildId);
+      if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
+      const m = this.db.redis.multi();
+      const emits: Array<() => void> = [];
+      let next: Build = b;
+      let logsAppended = 0;
+      const logPushes: Array<{ step: number; at: number }> = [];
+      for (const ev of events) {
+        const now = this.db.now();
+        switch (ev.type) {
+          case 'build-started':
+            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: now };
+            break;
+          case 'step-started': {
+            const steps = [...next.steps];
+            steps[ev.step] = { ...(steps[ev.step] ?? { name: ev.name }), name: ev.name, state: 'running', startedAt: now };
+            next = { ...next, state: 'running', startedAt: next.startedAt ?? now, steps, currentStep: ev.step };
+            const snap = next;
+            emits.push(() => this.db.bus.emit('build.step', snap, ev.step));
+            break;
+          }
+          case 'step-finished': {
+            const steps = [...next.steps];
+            const prev = steps[ev.step] ?? { name: `step-${ev.step}`, state: 'pending' as const };
+            steps[ev.step] = { ...prev, state: ev.result === 'SKIPPED' ? 'skipped' : 'done', result: ev.result, finishedAt: now, ...(ev.text ? { text: ev.text } : {}) };
+            next = { ...next, steps, currentStep: undefined };
+            const snap = next;
+            emits.push(() => this.db.bus.emit('build.step', snap, ev.step));
+            break;
+          }
+          case 'properties':
+            next = { ...next, properties: { ...next.properties, ...ev.properties } };
+            break;
+          case 'log': {
+            logPushes.push({ step: ev.step, at: m.length });
+            this.parts.logs.append(m, buildId, ev.step, ev.stream, ev.text);
+            logsAppended += 1;
+            const snap = next;
+            emits.push(() => this.db.bus.emit('build.log', snap, ev.step, ev.text));
+            break;
+          }
+          case 'tests': {
+            this.parts.tests.append(m, buildId, ev.tests);
+            const prev = next.tests ?? { total: 0, failed: 0, skipped: 0 };
+            const failedHere = ev.tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length;
+            // The step that reported them keeps its own count: its failure is explained by its tests.
+            const steps = next.steps.map((s, i) => (i === ev.step ? { ...s, tests: { total: (s.tests?.total ?? 0) + ev.tests.length, failed: (s.tests?.failed ?? 0) + failedHere } } : s));
+            next = {
+              ...next,
+              steps,
+              tests: {
+                total: prev.total + ev.tests.length,
+                failed: prev.failed + ev.tests.filter((t) => t.outcome === 'fail' || t.outcome === 'error').length,
+                skipped: prev.skipped + ev.tests.filter((t) => t.outcome === 'skip').length,
+              },
+            };
+            break;
+          }
+          case 'build-finished': {
+            m.zrem(this.db.keys.activeBuilds, String(next.id));
+            m.srem(this.db.keys.executorBuilds(next.executor), String(next.id));
+            m.srem(this.db.keys.executorBusy(next.executor), next.builder);
+            const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
+            next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
+            break;
+          }
+        }
+        if (next.state === 'finished') break;
+      }
+      if (b.state === 'dispatched' && next.state !== 'dispatched') {
+        const snap = next;
+        emits.unshift(() => this.db.bus.emit('build.started', snap));
+      }
+      this.writeBuild(m, next);
+      const results = (await m.exec()) ?? [];
+      if (logsAppended) await this.parts.logs.cap(buildId, logPushes, results);
+      for (const e of emits) e();
+      return next;
+    });
+    if (applied?.state === 'finished') {
+      this.db.bus.emit('build.finished', applied);
+      await this.parts.buildsets.settleRequest(applied);
+    }
+    return applied;
+  }
+
+
+  /**
+   * End a build from the master's side (executor lost, dispatch failed, job refused). RETRY puts its
+   * request back in line (same place); any other result completes the request and may fail or
+   * complete the BuildSet. `token` null matches any attempt.
+   */
+  async finish(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
+    return this.applyEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
+  }
+
+  private writeBuild(m: Multi, b: Build): void {
+    m.set(this.db.keys.build(b.id), JSON.stringify(b));
+  }
+}

@@ -1,0 +1,181 @@
+import type { Build, BuildRequest, BuildSet, SourceStamp } from '../model/build.js';
+import { isFailing, worstOf } from '../model/results.js';
+import type { Db } from './db.js';
+import type { RequestsRepo } from './requests.js';
+
+export interface NewBuildSet {
+  reason: string;
+  scheduler: string;
+  sourcestamp: SourceStamp;
+  builders: string[];
+  properties: Record<string, unknown>;
+  /** One priority for every request, or one per builder. */
+  priority: number | ((builder: string) => number);
+  /** Scheduler hand-over lists to delete in the same transaction (keys the scheduler repository named). */
+  consume?: string[];
+  /** False: its requests never collapse (forced builds unless asked). Default true. */
+  collapse?: boolean;
+  /** The upstream BuildSet that started it (dependent schedulers). */
+  upstreamBuildsetId?: number;
+  /**
+   * A scheduler's record that it acted on something, written in the same transaction as the
+   * BuildSet (ZADD key id id), so a restart neither loses nor repeats the action.
+   */
+  handled?: { key: string; id: number };
+}
+
+/**
+ * BuildSets (db:buildset:<id>, db:buildsets) with their requests, created in one transaction, and
+ * settled as their requests complete. Publishes `buildset.new`, `request.pending`,
+ * `request.superseded` (cancelled by a newer BuildSet), `buildset.failed`, `buildset.complete`.
+ */
+export class BuildSetsRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly requests: RequestsRepo,
+  ) {}
+
+  async create(spec: NewBuildSet): Promise<{ buildset: BuildSet; requests: BuildRequest[] }> {
+    const { keys } = this.db;
+    const bsId = await this.db.redis.incr(keys.seq('buildset'));
+    const lastReq = await this.db.redis.incrby(keys.seq('request'), spec.builders.length);
+    const submittedAt = this.db.now();
+    const requests: BuildRequest[] = spec.builders.map((builder, i) => ({
+      id: lastReq - spec.builders.length + 1 + i,
+      buildsetId: bsId,
+      builder,
+      priority: typeof spec.priority === 'function' ? spec.priority(builder) : spec.priority,
+      submittedAt,
+      state: 'pending',
+      buildIds: [],
+    }));
+    const buildset: BuildSet = {
+      id: bsId,
+      reason: spec.reason,
+      scheduler: spec.scheduler,
+      sourcestamp: spec.sourcestamp,
+      builders: spec.builders,
+      properties: spec.properties,
+      submittedAt,
+      requestIds: requests.map((r) => r.id),
+      ...(spec.collapse === false ? { collapse: false } : {}),
+      ...(spec.upstreamBuildsetId !== undefined ? { upstreamBuildsetId: spec.upstreamBuildsetId } : {}),
+    };
+    const m = this.db.multi();
+    m.set(keys.buildset(bsId), JSON.stringify(buildset));
+    m.zadd(keys.buildsets, bsId, String(bsId));
+    for (const r of requests) {
+      this.requests.write(m, r);
+      this.requests.enqueue(m, r);
+    }
+    if (spec.consume?.length) m.del(...spec.consume);
+    if (spec.handled) m.zadd(spec.handled.key, spec.handled.id, String(spec.handled.id));
+    await m.exec();
+    this.db.bus.emit('buildset.new', buildset, requests);
+    for (const r of requests) this.db.bus.emit('request.pending', r);
+    return { buildset, requests };
+  }
+
+  async get(id: number): Promise<BuildSet | null> {
+    return this.db.getJson<BuildSet>(this.db.keys.buildset(id));
+  }
+
+  async getMany(ids: number[]): Promise<BuildSet[]> {
+    return this.db.getJsonMany<BuildSet>(ids.map((id) => this.db.keys.buildset(id)));
+  }
+
+  /** Ids of BuildSets after `after`, ascending (at most `limit`). */
+  async idsAfter(after: number, limit: number): Promise<number[]> {
+    return (await this.db.redis.zrangebyscore(this.db.keys.buildsets, `(${after}`, '+inf', 'LIMIT', 0, limit)).map(Number);
+  }
+
+  async lastId(): Promise<number> {
+    return Number((await this.db.redis.get(this.db.keys.seq('buildset'))) ?? 0);
+  }
+
+  /**
+   * End pending requests that a newer BuildSet on the same branch made pointless (cancel-superseded):
+   * CANCELLED, `supersededBy` the newer request, out of the pending sets, their BuildSets settled.
+   * Returns the requests it ended; one that is no longer pending is left alone.
+   */
+  async cancelPending(requestIds: number[], supersededBy: number, text: string): Promise<BuildRequest[]> {
+    const ids = [...new Set(requestIds)].filter((id) => id !== supersededBy);
+    if (!ids.length) return [];
+    const ended = await this.requests.withLocks(ids, async () => {
+      const now = this.db.now();
+      const reqs = (await this.requests.getMany(ids)).filter((r) => r.state === 'pending');
+      if (!reqs.length) return [];
+      const m = this.db.multi();
+      const next = reqs.map((r): BuildRequest => ({ ...r, state: 'complete', result: 'CANCELLED', completeAt: now, supersededBy, text }));
+      for (const r of next) {
+        this.requests.dequeue(m, r);
+        this.requests.write(m, r);
+        this.requests.noteSuperseded(m, r);
+      }
+      await m.exec();
+      return next;
+    });
+    for (const r of ended) this.db.bus.emit('request.superseded', r);
+    for (const r of ended) await this.settle(r.buildsetId);
+    return ended;
+  }
+
+  /**
+   * A build of a claimed request ended: RETRY puts the request back in line (same place), unless
+   * it was superseded meanwhile; any other result completes it and settles its BuildSet.
+   */
+  async settleRequest(build: Build): Promise<void> {
+    const req = await this.db.lock.run(`request:${build.requestId}`, async () => {
+      const req = await this.requests.get(build.requestId);
+      if (!req || req.state !== 'claimed') return null;
+      const m = this.db.multi();
+      let next: BuildRequest;
+      if (build.result === 'RETRY' && req.supersededBy !== undefined) {
+        // Superseded while it ran: a newer build of the branch is coming, so this one is not retried.
+        next = { ...req, state: 'complete', result: 'CANCELLED', completeAt: this.db.now() };
+      } else if (build.result === 'RETRY') {
+        next = { ...req, state: 'pending' };
+        this.requests.enqueue(m, next);
+      } else {
+        next = { ...req, state: 'complete', result: build.result, completeAt: this.db.now() };
+      }
+      this.requests.write(m, next);
+      await m.exec();
+      return next;
+    });
+    if (!req) return;
+    if (req.state === 'pending') {
+      this.db.bus.emit('request.pending', req);
+      return;
+    }
+    await this.settle(req.buildsetId, build);
+  }
+
+  /**
+   * Settle a BuildSet after one of its requests completed (`build` is the build that ended it, when
+   * one did): the first-failure event, and completion once every request is complete. Its result
+   * is the worst of its requests' results, leaving out requests that collapsed into newer ones (they
+   * ran as part of those builds); a BuildSet whose every request collapsed ends SKIPPED.
+   */
+  async settle(buildsetId: number, build?: Build): Promise<void> {
+    const events = await this.db.lock.run(`buildset:${buildsetId}`, async () => {
+      const bs = await this.get(buildsetId);
+      if (!bs || bs.completeAt) return null;
+      const reqs = await this.requests.getMany(bs.requestIds);
+      let next: BuildSet = bs;
+      const failedNow = !!build && !bs.failedAt && build.result !== undefined && isFailing(build.result);
+      if (failedNow) next = { ...next, failedAt: this.db.now() };
+      const done = reqs.length === bs.requestIds.length && reqs.every((r) => r.state === 'complete');
+      if (done) {
+        const counted = reqs.filter((r) => !(r.result === 'SKIPPED' && r.supersededBy !== undefined));
+        next = { ...next, completeAt: this.db.now(), result: worstOf(counted.map((r) => r.result ?? 'EXCEPTION'), 'SKIPPED') };
+      }
+      if (next === bs) return null;
+      await this.db.redis.set(this.db.keys.buildset(bs.id), JSON.stringify(next));
+      return { next, failedNow, done };
+    });
+    if (!events) return;
+    if (events.failedNow && build) this.db.bus.emit('buildset.failed', events.next, build);
+    if (events.done) this.db.bus.emit('buildset.complete', events.next);
+  }
+}

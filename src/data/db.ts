@@ -1,0 +1,69 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { KeyedMutex } from '../util/mutex.js';
+import { DataBus } from './events.js';
+import { Keys } from './keys.js';
+
+const handles = new WeakMap<object, Db>();
+
+/** Make `db` reachable from its owner (the Store) for src/data modules that work across repositories (retention). */
+export function attachDb(owner: object, db: Db): void {
+  handles.set(owner, db);
+}
+
+/** The Db behind a Store. Only src/data may import this module (.dependency-cruiser.cjs). */
+export function dbOf(owner: object): Db {
+  const db = handles.get(owner);
+  if (!db) throw new Error('no Db attached to this object');
+  return db;
+}
+
+/** A Redis transaction or pipeline being built (repositories add their writes to a caller's MULTI). */
+export type Multi = ChainableCommander;
+
+/**
+ * The one handle repositories share: the Redis connection, the key names, the event bus, the
+ * per-record locks and the clock. Only src/data uses it; everything else goes through the
+ * repositories on `Store` (the layering check in test/unit/layering.test.ts holds that).
+ */
+export class Db {
+  readonly keys: Keys;
+  readonly bus = new DataBus();
+  /** Read-modify-write of one record is serialised per record inside the process; bb runs one master. */
+  readonly lock = new KeyedMutex();
+
+  constructor(
+    readonly redis: Redis,
+    prefix: string,
+    readonly now: () => number = Date.now,
+  ) {
+    this.keys = new Keys(prefix);
+  }
+
+  multi(): Multi {
+    return this.redis.multi();
+  }
+
+  async getJson<T>(key: string): Promise<T | null> {
+    const raw = await this.redis.get(key);
+    return raw === null ? null : (JSON.parse(raw) as T);
+  }
+
+  /** The records stored at `keys`, in order, leaving out missing ones. */
+  async getJsonMany<T>(keys: string[]): Promise<T[]> {
+    if (!keys.length) return [];
+    const raw = await this.redis.mget(keys);
+    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as T);
+  }
+
+  /** Every key matching `pattern` (SCAN, in slices), for the rare whole-keyspace walks. */
+  async scanKeys(pattern: string): Promise<string[]> {
+    const out: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      out.push(...keys);
+    } while (cursor !== '0');
+    return out;
+  }
+}

@@ -1,0 +1,113 @@
+import type { PackageRecord, TierOverride } from '../model/tier.js';
+import type { Db } from './db.js';
+
+/** While packages are halted by a red supported builder. */
+export interface PackagesHalt {
+  builder: string;
+  /** Every supported builder red while halted (older records name only `builder`). */
+  builders?: string[];
+  since?: number;
+  revision?: string;
+}
+
+/** An admin's closing of the tree. */
+export interface TreeClosed {
+  by: string;
+  reason: string;
+  at: number;
+}
+
+/**
+ * Run-time tiers (db:tiers:override, db:tiers:suggested), packages (db:packages,
+ * db:packages:made, db:packages:halted) and the tree (db:tree). src/tiers decides; this stores.
+ */
+export class TiersRepo {
+  constructor(private readonly db: Db) {}
+
+  // ---- overrides ----------------------------------------------------------------------------
+
+  async overrides(): Promise<Map<string, TierOverride>> {
+    const raw = await this.db.redis.hgetall(this.db.keys.tierOverrides);
+    return new Map(Object.entries(raw).map(([builder, json]) => [builder, JSON.parse(json) as TierOverride]));
+  }
+
+  async setOverride(o: TierOverride): Promise<void> {
+    await this.db.redis.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o));
+  }
+
+  /** Drops a builder's override; true when this call removed it (so only one reader reports an expiry). */
+  async clearOverride(builder: string): Promise<boolean> {
+    return (await this.db.redis.hdel(this.db.keys.tierOverrides, builder)) === 1;
+  }
+
+  /** Records that a demotion was suggested for the red streak that began at `since`; false when it was already. */
+  async noteSuggested(builder: string, since: number): Promise<boolean> {
+    const key = this.db.keys.tierSuggested;
+    if ((await this.db.redis.hget(key, builder)) === String(since)) return false;
+    await this.db.redis.hset(key, builder, String(since));
+    return true;
+  }
+
+  // ---- packages -----------------------------------------------------------------------------
+
+  async packagesHalt(): Promise<PackagesHalt | null> {
+    return this.db.getJson<PackagesHalt>(this.db.keys.packagesHalted);
+  }
+
+  /** Halts packages (`replace`: over an earlier halt); true when this call wrote it (announce once). */
+  async haltPackages(halt: PackagesHalt, replace: boolean): Promise<boolean> {
+    const key = this.db.keys.packagesHalted;
+    return (replace ? await this.db.redis.set(key, JSON.stringify(halt)) : await this.db.redis.set(key, JSON.stringify(halt), 'NX')) === 'OK';
+  }
+
+  async hasPackage(revision: string): Promise<boolean> {
+    return (await this.db.redis.hexists(this.db.keys.packagesMade, revision)) === 1;
+  }
+
+  /** Resumes packages; true when they were halted. */
+  async resumePackages(): Promise<boolean> {
+    return (await this.db.redis.del(this.db.keys.packagesHalted)) === 1;
+  }
+
+  /** Claims the package of a revision; false when one was made for it already (one per revision). */
+  async claimPackage(record: PackageRecord): Promise<boolean> {
+    return (await this.db.redis.hsetnx(this.db.keys.packagesMade, record.revision, JSON.stringify(record))) === 1;
+  }
+
+  /** Records the package BuildSet of a claimed revision and lists it, newest first. */
+  async startedPackage(record: PackageRecord): Promise<void> {
+    await this.db.multi().hset(this.db.keys.packagesMade, record.revision, JSON.stringify(record)).lpush(this.db.keys.packages, record.revision).exec();
+  }
+
+  async getPackage(revision: string): Promise<PackageRecord | null> {
+    const json = await this.db.redis.hget(this.db.keys.packagesMade, revision);
+    return json ? (JSON.parse(json) as PackageRecord) : null;
+  }
+
+  async putPackage(record: PackageRecord): Promise<void> {
+    await this.db.redis.hset(this.db.keys.packagesMade, record.revision, JSON.stringify(record));
+  }
+
+  /** The last `n` packages started, newest first. */
+  async recentPackages(n: number): Promise<PackageRecord[]> {
+    const revs = await this.db.redis.lrange(this.db.keys.packages, 0, Math.max(0, n - 1));
+    if (!revs.length) return [];
+    const rows = await this.db.redis.hmget(this.db.keys.packagesMade, ...revs);
+    return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as PackageRecord);
+  }
+
+  // ---- tree ---------------------------------------------------------------------------------
+
+  async treeClosed(): Promise<TreeClosed | null> {
+    return this.db.getJson<TreeClosed>(this.db.keys.tree);
+  }
+
+  async closeTree(c: TreeClosed): Promise<void> {
+    await this.db.redis.set(this.db.keys.tree, JSON.stringify(c));
+  }
+
+  /** False when no admin had closed it. */
+  async openTree(): Promise<boolean> {
+    return (await this.db.redis.del(this.db.keys.tree)) === 1;
+  }
+}

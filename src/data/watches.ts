@@ -1,0 +1,22 @@
+import type { Db } from './db.js';
+
+/**
+ * Build watches (`watch` in chat): db:chat:watches, a hash of `<builder>|<audience>|#<n>` or
+ * `…|><after>` → the watch's JSON. src/notify/watches.ts gives them their types.
+ */
+export class WatchesRepo {
+  constructor(private readonly db: Db) {}
+
+  async put(field: string, json: string): Promise<void> {
+    await this.db.redis.hset(this.db.keys.chatWatches, field, json);
+  }
+
+  /** False when it is gone already (whoever removes it announces it, once). */
+  async remove(field: string): Promise<boolean> {
+    return (await this.db.redis.hdel(this.db.keys.chatWatches, field)) === 1;
+  }
+
+  async all(): Promise<string[]> {
+    return this.db.redis.hvals(this.db.keys.chatWatches);
+  }
+}
