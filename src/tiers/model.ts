@@ -1,4 +1,5 @@
 import type { BuilderHealth, PackageRecord, Tier, TierOverride, TreeState } from '../model/tier.js';
+import { ActionError } from '../actions/error.js';
 /** Open Problems on a builder, as the tree needs them (src/problems `openProblemsOn`, injected). */
 export interface ProblemsSource {
   openOn(builder: string): Promise<Array<{ id: number; tests: string[]; guilty: string[]; firstBadRevision: string }>>;
@@ -42,4 +43,4 @@ export function waitingLine(waits: PackageWait[], showRev: (rev: string) => stri
   return `The package for ${showRev(waits[0]!.revision)} is waiting for ${waits.map((w) => `${w.builder}: ${w.why}`).join('; ')}.`;
 }
 
-export class TierError extends Error {}
+export class TierError extends ActionError {}
