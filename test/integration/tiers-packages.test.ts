@@ -287,5 +287,21 @@ describe('tiers and packages, with real executors and Redis', () => {
     await fx.startExecutor('mac-1', SECRET_B, 1);
     await waitFor('the package for r5001', async () => ((await master.tiers.packages(5))[0]?.revision === '5001' ? true : null), 30_000);
     expect(await master.tiers.waiting()).toEqual([]);
+    const made = await waitFor('the package build of r5001', async () => ((await master.tiers.packages(5))[0]?.build ? master.tiers.packages(5) : null), 30_000);
+
+    // Forcing the packages builder: the reply says it is no release, and it never becomes a package.
+    const forced = await router.handle({ ...irc, text: 'bb: force build package --revision 4999' });
+    expect(forced?.lines).toEqual([
+      expect.stringMatching(/^Build forced for package \(buildset \d+\)\.$/),
+      'package is the packages builder: r4999 did not pass the gate, so it builds into the unreleased folder (no packaged_revision) and is never listed as a package.',
+    ]);
+    const again = await router.handle({ ...irc, text: 'bb: force build package --revision 5001' });
+    expect(again?.lines[1]).toBe('package is the packages builder: r5001 passed the gate, but this forced build is not its package, so it builds into the unreleased folder (no packaged_revision) and is never listed as a package.');
+    await waitFor('both forced package builds', async () => {
+      const b = await f.builds('package');
+      return b.length === 3 && b.every((x) => x.state === 'finished');
+    }, 30_000);
+    await master.tiers.idle();
+    expect(await master.tiers.packages(5)).toEqual(made);
   });
 });
