@@ -32,7 +32,9 @@ const unix = pythonBuild('python3', 'venv/bin');
 export default defineConfig({
   title: 'Tahoe-LAFS',
   titleUrl: 'https://tahoe-lafs.org/',
-  redis: { prefix: 'tahoe' },
+  // The master's own ACL user (bb redis-acl --config tahoe.ts prints the users); executors on other
+  // hosts get theirs over TLS: --redis rediss://tahoe-exec-<name>:PASSWORD@ci-redis:6380.
+  redis: { prefix: 'tahoe', url: process.env.TAHOE_REDIS_URL },
   properties: { project: 'tahoe-lafs' },
   repositories: [
     {

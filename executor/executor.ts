@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { createLogger, type Logger } from '../src/log.js';
 import { NAME_RE } from '../src/model/change.js';
-import { executorControlQueueName, executorQueueName, QUEUES } from '../src/queue/jobs.js';
+import { executorControlQueueName, executorEventsQueueName, executorQueueName } from '../src/queue/jobs.js';
 import { controlProcessor } from './control.js';
 import { EventSender } from './events.js';
 import { executorRedis, throttled } from './redis.js';
@@ -67,7 +67,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
 
   const producer = executorRedis(o.redisUrl, log, 'events');
   const consumer = executorRedis(o.redisUrl, log, 'jobs');
-  const queue = new Queue(QUEUES.executorEvents, { connection: producer, prefix: o.prefix });
+  const queue = new Queue(executorEventsQueueName(o.name), { connection: producer, prefix: o.prefix });
   const warnOnce = throttled();
   queue.on('error', (err) => warnOnce(`q:${err.message}`) && log.warn({ err: err.message }, 'event queue error'));
   const sender = new EventSender(queue, { executor: o.name, secret: o.secret, session, log, ...(o.flushMs ? { flushMs: o.flushMs } : {}) });

@@ -1,13 +1,18 @@
 /**
  * Property references in step commands, workdirs and env values: `%(prop:NAME)` takes the build
  * property NAME, `%(prop:NAME:-DEFAULT)` falls back to DEFAULT when NAME is unset (or null).
- * Nothing else is special: a `%` that does not start `%(prop:` is kept as written, so shell text
- * such as `date +%s` needs no escaping.
+ * Nothing else is special: a `%` that does not start `%(prop:` or `%(rawprop:` is kept as written,
+ * so shell text such as `date +%s` needs no escaping.
+ *
+ * In a command that runs through the shell (a string command) a value is shell-quoted: a branch
+ * named `x;rm -rf ~` or `$(curl …)` (webhooks and pollers accept such names) stays one word and
+ * runs nothing. `%(rawprop:NAME)` inserts the value as it is, for the rare property that holds
+ * shell text on purpose. A DEFAULT is the config's own text and is inserted as written.
  */
 
 export class InterpolationError extends Error {}
 
-const REF = /%\(prop:([^)]*)\)/g;
+const REF = /%\((raw)?prop:([^)]*)\)/g;
 const BODY = /^([A-Za-z0-9_.-]+)(?::-(.*))?$/s;
 
 /** How a property value reads inside a command: strings as they are, other values as JSON. */
@@ -17,19 +22,30 @@ export function propertyText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function interpolate(text: string, props: Readonly<Record<string, unknown>>): string {
-  if (!text.includes('%(prop:')) return text;
-  if (text.replace(REF, '').includes('%(prop:')) {
+/** One shell word for `text`: as it is when only safe characters, else in single quotes. */
+export function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+export interface InterpolateOptions {
+  /** The text is a shell command: quote values (not `%(rawprop:…)`). */
+  shell?: boolean;
+}
+
+export function interpolate(text: string, props: Readonly<Record<string, unknown>>, opts: InterpolateOptions = {}): string {
+  if (!text.includes('prop:')) return text;
+  if (text.replace(REF, '').match(/%\((raw)?prop:/)) {
     throw new InterpolationError('unterminated property reference "%(prop:" (missing ")")');
   }
-  return text.replace(REF, (_whole, body: string) => {
+  return text.replace(REF, (_whole, raw: string | undefined, body: string) => {
+    const kind = raw ? 'rawprop' : 'prop';
     const m = BODY.exec(body);
-    if (!m) throw new InterpolationError(`malformed property reference "%(prop:${body})": write %(prop:NAME) or %(prop:NAME:-DEFAULT)`);
+    if (!m) throw new InterpolationError(`malformed property reference "%(${kind}:${body})": write %(${kind}:NAME) or %(${kind}:NAME:-DEFAULT)`);
     const name = m[1]!;
     const value = Object.prototype.hasOwnProperty.call(props, name) ? props[name] : undefined;
-    if (value !== undefined && value !== null) return propertyText(value);
+    if (value !== undefined && value !== null) return opts.shell && !raw ? shellQuote(propertyText(value)) : propertyText(value);
     if (m[2] !== undefined) return m[2];
-    throw new InterpolationError(`property "${name}" is not set and "%(prop:${name})" has no default (write %(prop:${name}:-DEFAULT))`);
+    throw new InterpolationError(`property "${name}" is not set and "%(${kind}:${name})" has no default (write %(${kind}:${name}:-DEFAULT))`);
   });
 }
 

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { ShellStepSpec } from '../src/model/steps.js';
-import { interpolate, interpolateRecord, propertyText } from './interpolate.js';
+import { interpolate, interpolateRecord, propertyText, shellQuote } from './interpolate.js';
 import { resolveInside } from './paths.js';
 import { runProcessGroup } from './proc.js';
 import { collectTestResults } from './test-results.js';
@@ -14,7 +14,7 @@ import { DEFAULT_TIMEOUT_SEC, type StepContext, type StepOutcome } from './step-
  */
 export async function runShell(step: ShellStepSpec, ctx: StepContext): Promise<StepOutcome> {
   const { props, job } = ctx;
-  const argv = typeof step.command === 'string' ? ['/bin/sh', '-c', interpolate(step.command, props)] : step.command.map((a) => interpolate(a, props));
+  const argv = typeof step.command === 'string' ? ['/bin/sh', '-c', interpolate(step.command, props, { shell: true })] : step.command.map((a) => interpolate(a, props));
   const cwd = resolveInside(ctx.buildDir, interpolate(step.workdir ?? '.', props), 'workdir');
   const stepEnv = interpolateRecord(step.env, props);
   const env: NodeJS.ProcessEnv = { ...process.env, ...stepEnv, BB_BUILDER: job.builder, BB_BUILD_NUMBER: String(job.number) };
@@ -23,7 +23,7 @@ export async function runShell(step: ShellStepSpec, ctx: StepContext): Promise<S
   const timeoutSec = step.timeoutSec ?? DEFAULT_TIMEOUT_SEC;
 
   await mkdir(cwd, { recursive: true });
-  ctx.log('header', `${typeof step.command === 'string' ? argv[2] : argv.map(quoteArg).join(' ')}\n`);
+  ctx.log('header', `${typeof step.command === 'string' ? argv[2] : argv.map(shellQuote).join(' ')}\n`);
   // Relative: the executor's own paths are nobody's business in chat and on pages.
   ctx.log('header', `in ${relative(ctx.buildDir, cwd) || '.'} (of the build directory)\n`);
   if (Object.keys(stepEnv).length > 0) ctx.log('header', `env: ${Object.keys(stepEnv).join(' ')}\n`);
@@ -56,8 +56,4 @@ export async function runShell(step: ShellStepSpec, ctx: StepContext): Promise<S
   if (run.signal || run.code !== 0) return { result: 'FAILURE', text: testsText ? `${exitText}, ${testsText}` : exitText };
   if (testsText) return { result: 'FAILURE', text: testsText };
   return { result: 'SUCCESS', ...(tests ? { text: `${tests.total} tests passed` } : {}) };
-}
-
-function quoteArg(a: string): string {
-  return /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
 }

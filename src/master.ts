@@ -5,18 +5,16 @@ import type { MasterConfig } from './config/schema.js';
 import type { Store } from './data/store.js';
 import { connectStore } from './data/connect.js';
 import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
-import { QUEUES, changeJobSchema } from './queue/jobs.js';
+import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
-import { schedulerControl, SchedulerSwitchError } from './process/scheduler-switch.js';
 import { startWebhooks } from './http/from-config.js';
 import type { WebhookServer } from './http/server.js';
 import { ExecutorRegistry } from './process/executors.js';
 import { BuildTracker } from './process/tracker.js';
 import { Distributor } from './process/distributor.js';
-import { forceBuild, ForceError } from './process/force.js';
-import { stopBuild, StopError } from './process/stop.js';
-import { submitTry, TryError } from './process/try.js';
+import { stopBuild } from './process/stop.js';
+import { runControl, type ActionContext } from './actions/registry.js';
 import { Superseder } from './process/supersede.js';
 import { DependentSchedulers } from './schedulers/dependent.js';
 import type { GitPoller } from './changes/gitpoller.js';
@@ -28,11 +26,11 @@ import { Reconfigurer, type ReconfigHost, type ReconfigOutcome } from './master-
 import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
-import { userControl, UserControlError } from './users/control.js';
 import { smtpMailer, type Mail, type Mailer } from './users/mailer.js';
 import { TierService } from './tiers/service.js';
 import { openProblemsByBuilder, openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
+import { StoredProblems } from './problems/actions.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
 import { guardStart } from './data/start-guard.js';
@@ -156,6 +154,19 @@ export class Master {
     return this.reconfigurer.apply(next);
   }
 
+  private readonly heard = new Set<string>();
+
+  /** A worker on each configured executor's own events queue (executors added by a reload too). */
+  private listenToExecutors(): void {
+    for (const { name } of this.opts.config.executors) {
+      if (this.heard.has(name)) continue;
+      this.heard.add(name);
+      this.queues.work<unknown>(executorEventsQueueName(name), 1, async (job) => {
+        await this.registry.handle(job.data, name);
+      });
+    }
+  }
+
   /** What src/master-reconfig.ts reaches of the master. */
   private reconfigHost(): ReconfigHost {
     return {
@@ -173,6 +184,9 @@ export class Master {
         await this.dependents.refresh();
         this.superseder.refresh();
         this.distributor.refresh();
+        // Secrets may have changed: every executor proves itself again, and new ones are listened to.
+        await this.registry.reaccept();
+        this.listenToExecutors();
         this.problems.refresh();
         this.hassler.refresh(this.makeReach());
         this.tiersReachMade = undefined;
@@ -276,29 +290,15 @@ export class Master {
       const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
       return { buildsetId };
     });
+    // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
+    this.listenToExecutors();
     this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
-      try {
-        if (job.data?.type === 'stop') {
-          const { build, how } = await stopBuild(this.store, this.queues, this.opts.secrets, job.data);
-          return { buildId: build.id, number: build.number, how };
-        }
-        if (job.data?.type === 'scheduler') {
-          return await schedulerControl(
-            { store: this.store, config, timedStates: () => this.timed.states(), resumed: (name) => this.schedulers.resume(name) },
-            job.data,
-          );
-        }
-        if (job.data?.type === 'reconfig') return await this.reload();
-        if (job.data?.type === 'try') return await submitTry(this.store, config, job.data);
-        if (job.data?.type === 'user') return await userControl(this.store, job.data);
-        return await forceBuild(this.store, config, job.data);
-      } catch (err) {
-        if (err instanceof ForceError || err instanceof StopError || err instanceof TryError || err instanceof SchedulerSwitchError || err instanceof UserControlError) return { error: err.message };
-        throw err;
-      }
+      // Reloading the config is the master's own business; everything else is a user action (src/actions).
+      if (job.data?.type === 'reconfig') return await this.reload();
+      return runControl(this.actionContext(), job.data);
     });
 
     this.pollers = startPollers(config, this.store, this.log, this.opts.baseDir ?? process.cwd());
@@ -335,6 +335,19 @@ export class Master {
   /** Stop one build (chat and the control queue). */
   stopBuild(req: unknown) {
     return stopBuild(this.store, this.queues, this.opts.secrets, req);
+  }
+
+  /** What user actions (src/actions) run against: the store, the config of now, and the parts they drive. */
+  actionContext(): ActionContext {
+    return {
+      store: this.store,
+      config: this.opts.config,
+      stop: (req) => this.stopBuild(req),
+      timedStates: () => this.timed.states(),
+      resumed: (name) => this.schedulers.resume(name),
+      problems: new StoredProblems(this.store, this.opts.config, this.opts.clock),
+      tiers: this.tiers,
+    };
   }
 
   /** Adds a chat transport made in code (the demo's shell), starting the chat bot if there is none yet. */

@@ -22,9 +22,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   status: async () => (await import('./commands/status.js')).statusCommand(),
   problems: async () => (await import('./commands/problems.js')).problemsCommand(),
   problem: async () => (await import('./commands/problems.js')).problemCommand(),
+  tiers: async () => (await import('./commands/tiers.js')).tiersCommand(),
+  packages: async () => (await import('./commands/tiers.js')).packagesCommand(),
+  tree: async () => (await import('./commands/tiers.js')).treeCommand(),
   logs: async () => (await import('./commands/logs.js')).logsCommand(),
   prune: async () => (await import('./commands/prune.js')).pruneCommand(),
   reconfig: async () => (await import('./commands/reconfig.js')).reconfigCommand(),
+  'redis-acl': async () => (await import('./commands/redis-acl.js')).redisAclCommand(),
   'check-config': async () => (await import('./commands/check-config.js')).checkConfigCli(),
   demo: async () => (await import('./commands/demo.js')).demoCommand(),
 };

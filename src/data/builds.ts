@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Build, BuildRequest, StepState } from '../model/build.js';
+import { sourceProperties, type Build, type BuildRequest, type StepState } from '../model/build.js';
 import type { Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
 import type { ExecutorEvent } from '../queue/jobs.js';
@@ -123,7 +123,7 @@ export class BuildsRepo {
         sourcestamp: skip.length ? { ...bs.sourcestamp, changeIds } : bs.sourcestamp,
         blamelist,
         ...(skip.length ? { collapsedRequestIds: skip.map((r) => r.id) } : {}),
-        properties: { ...properties, ...bs.properties, buildnumber: number, builder: req.builder, executor, scheduler: bs.scheduler },
+        properties: { ...properties, ...bs.properties, ...sourceProperties(bs), buildnumber: number, builder: req.builder, executor, scheduler: bs.scheduler },
         steps: steps.map((s, i): StepState => ({ name: stepName(s, i), state: 'pending' })),
       };
       const updated: BuildRequest = { ...req, state: 'claimed', buildIds: [...req.buildIds, buildId] };

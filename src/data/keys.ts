@@ -2,7 +2,9 @@
  * Every Redis key bb writes, in one place. `prefix` is the configured key prefix (default `bb`).
  *
  * BullMQ's queues live beside these under `<prefix>:<queue>:…` (queues: changes, timers, control,
- * executor-events, exec.<executor>). bb's own state lives under `<prefix>:db:`:
+ * executor-events (older executors), and per executor exec.<executor>, ctl.<executor>,
+ * events.<executor>). `<prefix>:exec-session:<executor>` holds the master's signed record of the
+ * executor process it accepted (src/queue/session.ts). bb's own state lives under `<prefix>:db:`:
  *
  * | key | type | holds |
  * |---|---|---|

@@ -147,3 +147,19 @@ export function testedRevision(build: Build): string | undefined {
 export function isCountedBuild(build: Build): boolean {
   return build.state === 'finished' && isCounted(build.result);
 }
+
+/**
+ * What every build knows about its source, as Buildbot sets them: `branch`, `revision`,
+ * `repository`, `project` and `reason` (each only when the BuildSet has it), so commands can say
+ * `%(prop:branch:-main)`.
+ */
+export function sourceProperties(bs: BuildSet): Record<string, string> {
+  const ss = bs.sourcestamp;
+  const out: Record<string, string> = {};
+  if (ss.branch) out.branch = ss.branch;
+  if (ss.revision) out.revision = ss.revision;
+  if (ss.repository) out.repository = ss.repository;
+  if (ss.project) out.project = ss.project;
+  if (bs.reason) out.reason = bs.reason;
+  return out;
+}

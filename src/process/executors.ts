@@ -53,9 +53,7 @@ export class ExecutorRegistry {
   ) {}
 
   async start(): Promise<void> {
-    // Every executor proves its secret to this master anew: without this, a process whose secret
-    // the new config no longer has would still read the old record as its own.
-    await this.queues.clearSessions(this.config.executors.map((e) => e.name));
+    await this.reaccept();
     // Messages queued while the master was down arrive first; give executors one timeout to be heard.
     this.startedAt = this.now();
     this.graceUntil = this.startedAt + this.config.executorTimeout * 1000;
@@ -63,12 +61,21 @@ export class ExecutorRegistry {
     this.watchdog = setInterval(() => void this.checkTimeouts().catch((err) => this.log.error({ err }, 'executor watchdog failed')), every);
   }
 
+  /**
+   * Every executor proves its secret to this master anew (at start and on a config reload): without
+   * this, a process whose secret the config no longer has would still read the old record as its own.
+   */
+  async reaccept(): Promise<void> {
+    await this.queues.clearSessions(this.config.executors.map((e) => e.name));
+  }
+
   stop(): void {
     if (this.watchdog) clearInterval(this.watchdog);
   }
 
   /** One message from the executor-events queue. Returns false when it was rejected. */
-  async handle(data: unknown): Promise<boolean> {
+  /** `from`: the executor whose own queue the message came from; a message naming another is dropped. */
+  async handle(data: unknown, from?: string): Promise<boolean> {
     const outer = signedExecutorMessageSchema.safeParse(data);
     if (!outer.success) {
       this.log.warn({ issues: outer.error.issues.slice(0, 3) }, 'malformed executor message');
@@ -80,6 +87,10 @@ export class ExecutorRegistry {
       return false;
     }
     const msg = payload.data;
+    if (from !== undefined && msg.executor !== from) {
+      this.log.warn({ executor: from, claimed: msg.executor }, 'executor message on another executor\'s queue dropped');
+      return false;
+    }
     const secret = this.secrets.get(msg.executor);
     if (!secret || !verify(outer.data.payload, outer.data.sig, secret)) {
       this.log.warn({ executor: msg.executor, session: msg.session, known: Boolean(secret) }, 'executor authentication failed');

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { changeInputSchema, type ChangeInput } from '../model/change.js';
 import { JOB_VERSION, QUEUES } from './jobs.js';
 import { InputError } from './input-error.js';
+import { masterRunning } from '../data/guardrails.js';
 
 export { InputError };
 
@@ -56,12 +57,23 @@ export class BbClient {
       this.controlEvents = new QueueEvents(QUEUES.control, { connection: this.eventsConn, prefix: this.prefix, lastEventId: last?.[0] ?? '0-0' });
     }
     await this.controlEvents.waitUntilReady();
+    // No master holds the lease: nothing would carry the request out now, and a master started
+    // later must not do it behind the asker's back.
+    if (!(await masterRunning(this.conn, this.prefix))) {
+      throw new InputError(`no master is running with this Redis and prefix: nothing was done, and nothing will be. Start \`bb master\`, then run this again.`);
+    }
     const job = await this.controlQueue.add(String(request.type ?? 'control'), request, { removeOnComplete: 100, removeOnFail: 100 });
     try {
       return (await job.waitUntilFinished(this.controlEvents, timeoutMs)) as T;
     } catch (err) {
-      if (/timed out/i.test(String(err))) throw new InputError(`no answer from the master within ${timeoutMs / 1000} s: is \`bb master\` running with this Redis and prefix?`);
-      throw err;
+      if (!/timed out/i.test(String(err))) throw err;
+      // Withdraw it: a request nobody answered is not carried out later by surprise.
+      const withdrawn = await job.remove().then(
+        () => true,
+        () => false,
+      );
+      if (withdrawn) throw new InputError(`no answer from the master within ${timeoutMs / 1000} s: nothing was done, and nothing will be (the request was withdrawn). Is \`bb master\` running with this Redis and prefix?`);
+      throw new InputError(`no answer from the master within ${timeoutMs / 1000} s, and the request is being carried out now: check the outcome (for users: \`bb user show\`).`);
     }
   }
 

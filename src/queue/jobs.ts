@@ -16,7 +16,11 @@ export const QUEUES = {
   changes: 'changes',
   /** Tree-stable timers (delayed, deduplicated jobs) and other scheduler timers. */
   timers: 'timers',
-  /** Everything executors tell the master: hello, heartbeats, build progress and results. */
+  /**
+   * What executors of earlier versions told the master on one shared queue; the master still
+   * reads it. Executors now use one queue each (executorEventsQueueName), so that Redis ACLs can
+   * keep each executor to its own keys.
+   */
   executorEvents: 'executor-events',
   /** Control requests from the CLI to the master (force builds and the like). */
   control: 'control',
@@ -25,6 +29,11 @@ export const QUEUES = {
 /** The queue on which the master hands jobs to one executor. */
 export function executorQueueName(executor: string): string {
   return `exec.${executor}`;
+}
+
+/** Everything one executor tells the master: hello, heartbeats, build progress and results. */
+export function executorEventsQueueName(executor: string): string {
+  return `events.${executor}`;
 }
 
 /** The queue of control messages (stop a build) from the master to one executor. */

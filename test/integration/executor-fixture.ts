@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { cleanupDir, deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
-import { executorQueueName, executorMessagePayloadSchema, QUEUES, type BuildJobPayload, type ExecutorEvent, type ExecutorMessagePayload } from '../../src/queue/jobs.js';
+import { executorQueueName, executorMessagePayloadSchema, executorEventsQueueName, type BuildJobPayload, type ExecutorEvent, type ExecutorMessagePayload } from '../../src/queue/jobs.js';
 import { sign, verify } from '../../src/queue/signing.js';
 import { sessionKey, signSessionRecord } from '../../src/queue/session.js';
 import type { StepSpecInput } from '../../src/model/steps.js';
@@ -54,7 +54,7 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
   let badSignatures = 0;
   let session = '';
   const worker = new Worker(
-    QUEUES.executorEvents,
+    executorEventsQueueName(executor),
     async (job: Job) => {
       const data = job.data as { payload: unknown; sig: unknown };
       if (!verify(data.payload, data.sig, SECRET)) {

@@ -7,8 +7,8 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { recordingLogger, startMasterWith } from '../harness/master-with.js';
-import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
-import { executorQueueName, QUEUES } from '../../src/queue/jobs.js';
+import { ROOT, spawnExecutor, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
 import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
 import type { Build } from '../../src/model/build.js';
 
@@ -105,7 +105,7 @@ describe('trust between the master and executors', () => {
 
   it('a replayed signed hello, of the current or an earlier session, changes nothing', async () => {
     fx = await PipelineFixture.create('replay', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
-    const events = new Queue(QUEUES.executorEvents, { connection: redis(), prefix: fx.prefix });
+    const events = new Queue(executorEventsQueueName('a'), { connection: redis(), prefix: fx.prefix });
     // Capture each process's signed hello from Redis before any master reads it.
     const hellos = async () => (await events.getWaiting()).filter((j) => JSON.stringify(j.data).includes('"hello"')).map((j) => j.data as unknown);
     const p1 = spawnExec(SECRET_A, 'p1');
@@ -165,6 +165,29 @@ describe('trust between the master and executors', () => {
     }, 30_000);
     expect(failedReason).toContain('refused: job is for session');
     expect(runs()).toBe(1);
+  }, 120_000);
+
+  it('a secret rotated by a config reload: the old process takes no job, the new one runs it', async () => {
+    fx = await PipelineFixture.create('rotate', config(countRuns));
+    await startMasterWith(fx, { configFile: fx.configPath });
+    const old = spawnExec(SECRET_A, 'old');
+    await waitFor('the old process to be accepted', () => old.log().includes('the master accepted this executor'), 30_000);
+    const NEW = 'rotated-secret-for-a-0123456789';
+    writeConfig(fx.dir, config(countRuns).replace(SECRET_A, NEW).replaceAll('PREFIX', fx.prefix).replaceAll('BASEDIR', join(fx.dir, 'master')));
+    expect(await fx.master!.reload()).toMatchObject({ ok: true });
+    await waitFor('the old process to stop taking jobs', () => old.log().includes('the master no longer vouches for this executor'), 30_000);
+    await force();
+    await waitFor('the old process to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'), 30_000);
+    expect(runs()).toBe(0);
+    spawnExec(NEW, 'new');
+    // A build handed to the old process meanwhile is retried when the new one says hello; none fails.
+    const builds = await waitFor('a build to succeed', async () => {
+      const all = await fx.builds('linux');
+      return all.some((b) => b.result === 'SUCCESS') ? all : null;
+    }, 60_000);
+    expect(builds.every((b) => b.result === 'SUCCESS' || b.result === 'RETRY')).toBe(true);
+    expect(runs()).toBe(1);
+    expect(old.log()).not.toContain('build accepted');
   }, 120_000);
 
   it('a build its executor does not start in time goes back in line and runs later', async () => {

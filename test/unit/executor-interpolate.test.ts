@@ -48,3 +48,21 @@ describe('executor property interpolation', () => {
     expect(interpolateRecord({ REV: '%(prop:got_revision)', '%(prop:n)': 'k' }, props)).toEqual({ REV: 'abc123', '%(prop:n)': 'k' });
   });
 });
+
+describe('interpolation into shell commands', () => {
+  const props = { branch: 'x;rm -rf ~', plain: 'main', quote: "it's", n: 7 };
+
+  it('quotes values so they stay one word, and leaves safe ones as they are', () => {
+    expect(interpolate('git log %(prop:branch)', props, { shell: true })).toBe("git log 'x;rm -rf ~'");
+    expect(interpolate('echo %(prop:plain) %(prop:n)', props, { shell: true })).toBe('echo main 7');
+    expect(interpolate('echo %(prop:quote)', props, { shell: true })).toBe("echo 'it'\\''s'");
+    expect(interpolate('echo [%(prop:missing:-a b)]', props, { shell: true })).toBe('echo [a b]');
+  });
+
+  it('inserts %(rawprop:…) as it is, and quotes nothing outside the shell', () => {
+    expect(interpolate('echo %(rawprop:branch)', props, { shell: true })).toBe('echo x;rm -rf ~');
+    expect(interpolate('%(prop:branch)', props)).toBe('x;rm -rf ~');
+    expect(() => interpolate('%(rawprop:none)', props)).toThrow(/"%\(rawprop:none\)" has no default/);
+    expect(() => interpolate('echo %(rawprop:n', props)).toThrow(/unterminated/);
+  });
+});
