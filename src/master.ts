@@ -23,7 +23,6 @@ import { startAnnouncer, type Announcer } from './notify/announcer.js';
 import type { ChatService } from './chat/service.js';
 import type { MasterChatDeps } from './chat/master-chat.js';
 import { Reconfigurer, type ReconfigHost, type ReconfigOutcome } from './master-reconfig.js';
-import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
 import { smtpMailer, type Mail, type Mailer } from './users/mailer.js';
@@ -36,22 +35,11 @@ import { BackgroundPruning } from './process/pruning.js';
 import { guardStart } from './data/start-guard.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail, MasterLease } from './data/guardrails.js';
+import { settle } from './util/settle.js';
 
-export interface MasterOptions {
-  config: MasterConfig;
-  secrets: Map<string, string>;
-  /** Overrides config.redis.url. */
-  redisUrl?: string;
-  logger?: Logger;
-  /** Directory the config's relative paths are resolved against. Default: the working directory. */
-  baseDir?: string;
-  /** Chat transport options beyond the config's (tests make reconnects fast). */
-  chatTuning?: ChatTuning;
-  /** The clock periodic and nightly schedulers read (epoch ms). Default `Date.now`; tests move a fake one. */
-  clock?: () => number;
-  /** The config module, read again by `reload()` (`bb reconfig`, SIGHUP). */
-  configFile?: string;
-}
+import type { MasterOptions } from './master-options.js';
+import { chatHealth } from './chat/health.js';
+export type { MasterOptions };
 
 /**
  * The master process: stores changes, runs schedulers and pollers, hands requests to executors,
@@ -317,20 +305,11 @@ export class Master {
     this.httpServer = await startWebhooks(this.opts.config, this.store, this.log, process.env, {
       tiers: this.tiers,
       tierInfo: () => this.tiers.overrides.tiers(),
-      chat: () => this.chatHealth(),
+      chat: () => chatHealth(this.chatService),
       health: async () => ({ ...(await masterStatus(this.store)) }),
     });
   }
 
-  /** Each chat transport and whether it is connected (null: it cannot tell), for /healthz. */
-  private chatHealth(): Array<{ transport: string; connected: boolean | null }> {
-    const chat = this.chatService;
-    if (!chat) return [];
-    return (['irc', 'matrix', 'shell'] as const).flatMap((kind) => {
-      const t = chat.transport(kind) as { isConnected?: boolean } | undefined;
-      return t ? [{ transport: kind, connected: typeof t.isConnected === 'boolean' ? t.isConnected : null }] : [];
-    });
-  }
 
   /** Stop one build (chat and the control queue). */
   stopBuild(req: unknown) {
@@ -393,27 +372,10 @@ export class Master {
     for (const p of this.pollers) await p.pollNow();
   }
 
-  /**
-   * Resolves when the master has nothing left to do for what happened so far: every part that
-   * reacts to the data bus (users from changes, change schedulers, superseding, dependents, the
-   * distributor, the Problem detector, the hassler, tiers, announcements) has handled what it was
-   * given, and a last pass published no new event. Builds on executors are not waited for (their
-   * events arrive later); tests await this instead of sleeping.
-   */
-  async settled(): Promise<void> {
-    for (;;) {
-      const before = this.store.bus.emitted;
-      await this.users.settled();
-      await this.schedulers.settled();
-      await this.superseder.settled();
-      await this.dependents.settled();
-      await this.distributor.settled();
-      await this.problems.settled();
-      await this.hassler.idle();
-      await this.tiers.idle();
-      await this.announcer?.idle();
-      if (this.store.bus.emitted === before) return;
-    }
+  /** Resolves when every part that reacts to the data bus is idle and a last pass published nothing (builds on executors not waited for); tests await it instead of sleeping. */
+  settled(): Promise<void> {
+    const parts = [this.users, this.schedulers, this.superseder, this.dependents, this.distributor, this.problems];
+    return settle(this.store.bus, [...parts.map((p) => () => p.settled()), () => this.hassler.idle(), () => this.tiers.idle(), async () => this.announcer?.idle()]);
   }
 
   async stop(): Promise<void> {
