@@ -58,7 +58,11 @@ export class DataBus {
     this.ee.on(event, fn as (...args: unknown[]) => void);
     return () => this.ee.off(event, fn as (...args: unknown[]) => void);
   }
+  /** How many events were published so far (master.settled() waits until it stops moving). */
+  emitted = 0;
+
   emit<K extends keyof DataEvents>(event: K, ...args: DataEvents[K]): void {
+    this.emitted += 1;
     this.ee.emit(event, ...args);
   }
 }
