@@ -1,4 +1,5 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
+import { showRev } from '../src/chat/kit.js';
 
 /**
  * `force build [builder|branch] [branch]`: a word naming a builder picks that builder; a word
@@ -56,6 +57,13 @@ export const forceCommand: CommandSpec = {
     }).catch((err: Error) => {
       throw new CommandError(`Cannot force: ${err.message}`);
     });
-    return `Build forced for ${builders.join(', ')}${branch ? ` on ${branch}` : ''} (buildset ${id}).${blocked.length ? ` Skipped ${blocked.join(', ')}: no force scheduler lists them.` : ''}`;
+    const done = `Build forced for ${builders.join(', ')}${branch ? ` on ${branch}` : ''} (buildset ${id}).${blocked.length ? ` Skipped ${blocked.join(', ')}: no force scheduler lists them.` : ''}`;
+    const pkg = cfg.packagesBuilder;
+    if (!pkg || !builders.includes(pkg)) return done;
+    // A forced package build is no release: only the gate's builds (every supported builder passed) are packages.
+    const rev = typeof options.revision === 'string' ? options.revision : undefined;
+    const passed = rev ? (await api.tiers.packages(50)).some((p) => p.revision === rev) : false;
+    const what = rev ? (passed ? `${showRev(rev)} passed the gate, but this forced build is not its package` : `${showRev(rev)} did not pass the gate`) : 'no revision that passed the gate was named';
+    return [done, `${pkg} is the packages builder: ${what}, so it builds into the unreleased folder (no packaged_revision) and is never listed as a package.`];
   },
 };

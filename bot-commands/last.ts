@@ -1,5 +1,5 @@
 import { CommandError, type CommandSpec } from '../src/chat/command.js';
-import { describeBuild } from '../src/chat/kit.js';
+import { describeLast } from '../src/chat/kit.js';
 
 export const lastCommand: CommandSpec = {
   name: 'last',
@@ -12,6 +12,6 @@ export const lastCommand: CommandSpec = {
     const list = await api.status(args[0]).catch((err: Error) => {
       throw new CommandError(err.message);
     });
-    return list.map((s) => `${s.name}: ${s.last[0] ? describeBuild(s.last[0]) : 'no builds yet'}`);
+    return list.map((s) => `${s.name}: ${describeLast(s) ?? 'no builds yet'}`);
   },
 };

@@ -1,5 +1,5 @@
 import { CommandError, type CommandSpec } from '../src/chat/command.js';
-import { describeBuild } from '../src/chat/kit.js';
+import { describeBuild, describeLast } from '../src/chat/kit.js';
 
 export const statusCommand: CommandSpec = {
   name: 'status',
@@ -16,7 +16,7 @@ export const statusCommand: CommandSpec = {
     return list.map((s) => {
       const online = s.executors.filter((e) => e.state === 'connected').length;
       const now = s.running.length ? `building ${s.running.map((b) => describeBuild(b)).join('; ')}` : 'idle';
-      const last = s.last[0] ? `last ${describeBuild(s.last[0])}` : 'no builds yet';
+      const last = s.last[0] ? `last ${describeLast(s)}` : 'no builds yet';
       const queued = s.pending ? `, ${s.pending} queued` : '';
       return `${s.name}: ${now}${queued}; ${last} [${online}/${s.executors.length} executors online]`;
     });

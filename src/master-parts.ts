@@ -26,6 +26,7 @@ export function summarize(config: MasterConfig): ConfigSummary {
       ...('branch' in s && s.branch ? { branch: s.branch } : {}),
     })),
     executors: config.executors.map((e) => e.name),
+    ...(config.packages?.builder ? { packagesBuilder: config.packages.builder } : {}),
     retention: config.retention,
   };
 }

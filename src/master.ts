@@ -8,15 +8,13 @@ import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, ty
 import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
-import { schedulerControl, SchedulerSwitchError } from './process/scheduler-switch.js';
 import { startWebhooks } from './http/from-config.js';
 import type { WebhookServer } from './http/server.js';
 import { ExecutorRegistry } from './process/executors.js';
 import { BuildTracker } from './process/tracker.js';
 import { Distributor } from './process/distributor.js';
-import { forceBuild, ForceError } from './process/force.js';
-import { stopBuild, StopError } from './process/stop.js';
-import { submitTry, TryError } from './process/try.js';
+import { stopBuild } from './process/stop.js';
+import { runControl, type ActionContext } from './actions/registry.js';
 import { Superseder } from './process/supersede.js';
 import { DependentSchedulers } from './schedulers/dependent.js';
 import type { GitPoller } from './changes/gitpoller.js';
@@ -28,11 +26,11 @@ import { Reconfigurer, type ReconfigHost, type ReconfigOutcome } from './master-
 import type { ChatTuning } from './chat/from-config.js';
 import type { ChatTransport } from './chat/transport.js';
 import { UsersFromChanges } from './users/from-changes.js';
-import { userControl, UserControlError } from './users/control.js';
 import { smtpMailer, type Mail, type Mailer } from './users/mailer.js';
 import { TierService } from './tiers/service.js';
 import { openProblemsByBuilder, openProblemsOn } from './problems/index.js';
 import { Hassler } from './problems/hassler.js';
+import { StoredProblems } from './problems/actions.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
 import { guardStart } from './data/start-guard.js';
@@ -298,25 +296,9 @@ export class Master {
     });
     this.listenToExecutors();
     this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
-      try {
-        if (job.data?.type === 'stop') {
-          const { build, how } = await stopBuild(this.store, this.queues, this.opts.secrets, job.data);
-          return { buildId: build.id, number: build.number, how };
-        }
-        if (job.data?.type === 'scheduler') {
-          return await schedulerControl(
-            { store: this.store, config, timedStates: () => this.timed.states(), resumed: (name) => this.schedulers.resume(name) },
-            job.data,
-          );
-        }
-        if (job.data?.type === 'reconfig') return await this.reload();
-        if (job.data?.type === 'try') return await submitTry(this.store, config, job.data);
-        if (job.data?.type === 'user') return await userControl(this.store, job.data);
-        return await forceBuild(this.store, config, job.data);
-      } catch (err) {
-        if (err instanceof ForceError || err instanceof StopError || err instanceof TryError || err instanceof SchedulerSwitchError || err instanceof UserControlError) return { error: err.message };
-        throw err;
-      }
+      // Reloading the config is the master's own business; everything else is a user action (src/actions).
+      if (job.data?.type === 'reconfig') return await this.reload();
+      return runControl(this.actionContext(), job.data);
     });
 
     this.pollers = startPollers(config, this.store, this.log, this.opts.baseDir ?? process.cwd());
@@ -353,6 +335,19 @@ export class Master {
   /** Stop one build (chat and the control queue). */
   stopBuild(req: unknown) {
     return stopBuild(this.store, this.queues, this.opts.secrets, req);
+  }
+
+  /** What user actions (src/actions) run against: the store, the config of now, and the parts they drive. */
+  actionContext(): ActionContext {
+    return {
+      store: this.store,
+      config: this.opts.config,
+      stop: (req) => this.stopBuild(req),
+      timedStates: () => this.timed.states(),
+      resumed: (name) => this.schedulers.resume(name),
+      problems: new StoredProblems(this.store, this.opts.config, this.opts.clock),
+      tiers: this.tiers,
+    };
   }
 
   /** Adds a chat transport made in code (the demo's shell), starting the chat bot if there is none yet. */
@@ -396,6 +391,29 @@ export class Master {
   /** Poll every repository now (tests and `bb poll`). */
   async pollNow(): Promise<void> {
     for (const p of this.pollers) await p.pollNow();
+  }
+
+  /**
+   * Resolves when the master has nothing left to do for what happened so far: every part that
+   * reacts to the data bus (users from changes, change schedulers, superseding, dependents, the
+   * distributor, the Problem detector, the hassler, tiers, announcements) has handled what it was
+   * given, and a last pass published no new event. Builds on executors are not waited for (their
+   * events arrive later); tests await this instead of sleeping.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      const before = this.store.bus.emitted;
+      await this.users.settled();
+      await this.schedulers.settled();
+      await this.superseder.settled();
+      await this.dependents.settled();
+      await this.distributor.settled();
+      await this.problems.settled();
+      await this.hassler.idle();
+      await this.tiers.idle();
+      await this.announcer?.idle();
+      if (this.store.bus.emitted === before) return;
+    }
   }
 
   async stop(): Promise<void> {

@@ -12,8 +12,8 @@ export { headline } from '../problems/subject-text.js';
 export { audienceOf, describeAudience, type Audience } from '../notify/audience.js';
 export type { Watch } from '../notify/watches.js';
 export { StopError } from '../process/stop.js';
-export { authorName, describeBuild } from '../status/status.js';
-export { showRev, TierError, type BuilderHealth } from '../tiers/index.js';
+export { authorName, describeBuild, describeLast } from '../status/status.js';
+export { fullTierLines, packageLines, showRev, TierError, tierSummary, waitingLine, type BuilderHealth } from '../tiers/index.js';
 export { UserControlError } from '../users/control.js';
 export { maskEmail } from '../users/email.js';
 export {

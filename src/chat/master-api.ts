@@ -2,7 +2,7 @@ import { logsPrunedNote, missingBuild } from '../data/retention.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Build } from '../model/build.js';
-import { forceBuild } from '../process/force.js';
+import { runAction } from '../actions/registry.js';
 import type { StopRequest } from '../process/stop.js';
 import { builderStatuses } from '../status/status.js';
 import type { BotApi, SubscriptionsApi } from './api.js';
@@ -78,8 +78,21 @@ export class MasterBotApi implements BotApi {
   }
 
   async force(req: { builders: string[]; repository?: string; branch?: string; revision?: string; reason?: string; owner: string }) {
-    const res = await forceBuild(this.store, this.masterConfig, { v: 1, type: 'force', ...req, properties: {} });
+    const res = (await runAction(this.actionContext(), 'force', { v: 1, type: 'force', ...req, properties: {} })) as { buildsetId: number };
     return res.buildsetId;
+  }
+
+  /** The actions (src/actions) chat commands run, against this bot's store, config and parts. */
+  private actionContext() {
+    return {
+      store: this.store,
+      config: this.masterConfig,
+      stop: (r: StopRequest) => this.stopBuild(r),
+      timedStates: async () => new Map(),
+      resumed: async () => undefined,
+      problems: this.problems,
+      tiers: this.tiers,
+    };
   }
 
   async logTail(build: Build, step: number | undefined, lines: number) {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Keys } from './keys.js';
+import { Keys } from './keys.js';
 import type { Store } from './store.js';
 import { dbOf } from './db.js';
 
@@ -190,6 +190,11 @@ export class MasterLease {
     this.holder = undefined;
     await this.redis.eval(RELEASE, 1, this.keys.master, this.token).catch(() => undefined);
   }
+}
+
+/** Whether a master holds the lease on `prefix` now: for clients (`bb user`, `bb force`) that only have a connection. */
+export async function masterRunning(redis: Pick<Redis, 'exists'>, prefix: string): Promise<boolean> {
+  return (await redis.exists(new Keys(prefix).master)) === 1;
 }
 
 /** The lease's holder as `bb status` and `/healthz` show it, or null when no master holds it. */

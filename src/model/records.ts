@@ -31,6 +31,8 @@ export interface ConfigSummary {
   builders: Array<{ name: string; executors: string[]; tier: 'supported' | 'unsupported'; category?: string; description?: string }>;
   schedulers: Array<{ name: string; type: string; builders: string[]; branch?: string }>;
   executors: string[];
+  /** The packages builder (`packages.builder`), if any: it never gates. */
+  packagesBuilder?: string;
   /** The retention policy (`bb prune` applies it; `false`: keep everything). Absent from masters before retention. */
   retention?: RetentionConfig;
 }

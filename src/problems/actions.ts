@@ -6,9 +6,10 @@ import { type HassleEntry } from '../model/hassle.js';
 import { currentSheriff } from './sheriff-store.js';
 import { isoWeek } from './sheriff.js';
 import { FlakyMemory, type FlakyRecord } from './flaky.js';
+import { ActionError } from '../actions/error.js';
 
 /** A refusal with a message fit for chat. */
-export class ProblemActionError extends Error {}
+export class ProblemActionError extends ActionError {}
 
 /** What chat commands may read and do about Problems (`api.problems`). */
 export interface ProblemsApi {

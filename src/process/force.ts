@@ -4,6 +4,7 @@ import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { branchSchema, revisionSchema } from '../model/change.js';
 import { priorityFor } from '../schedulers/priority.js';
+import { ActionError } from '../actions/error.js';
 
 /** A request to force a build, from the CLI or chat. */
 export const forceRequestSchema = z.object({
@@ -29,7 +30,7 @@ export const forceRequestSchema = z.object({
 });
 export type ForceRequest = z.input<typeof forceRequestSchema>;
 
-export class ForceError extends Error {}
+export class ForceError extends ActionError {}
 
 /**
  * Force a build: checks that a force scheduler lists every builder asked for, then creates the

@@ -1,8 +1,9 @@
 import type { MasterConfig, RepositoryConfig } from '../config/schema.js';
 import type { Patch, SourceStamp } from '../model/build.js';
+import { ActionError } from '../actions/error.js';
 
 /** The repository of a forced or try build cannot be told: the message says how to pick one. */
-export class RepositoryChoiceError extends Error {}
+export class RepositoryChoiceError extends ActionError {}
 
 /**
  * The repository a build someone asked for (force, try) checks out:

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { TimedState } from '../model/timed.js';
+import { ActionError } from '../actions/error.js';
 
 /** `bb scheduler list|enable|disable`, through the control queue. */
 export const schedulerRequestSchema = z.discriminatedUnion('action', [
@@ -18,7 +19,7 @@ export const schedulerRequestSchema = z.discriminatedUnion('action', [
 ]);
 export type SchedulerRequest = z.input<typeof schedulerRequestSchema>;
 
-export class SchedulerSwitchError extends Error {}
+export class SchedulerSwitchError extends ActionError {}
 
 /** One scheduler as `bb scheduler list` shows it. */
 export interface SchedulerInfo {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Store } from '../data/store.js';
 import type { MasterQueues } from '../queue/master-queues.js';
 import type { Build } from '../model/build.js';
+import { ActionError } from '../actions/error.js';
 
 export const stopRequestSchema = z.object({
   v: z.literal(1),
@@ -15,7 +16,7 @@ export const stopRequestSchema = z.object({
 });
 export type StopRequest = z.input<typeof stopRequestSchema>;
 
-export class StopError extends Error {}
+export class StopError extends ActionError {}
 
 const STOP_TTL_MS = 5 * 60_000;
 

@@ -4,6 +4,7 @@ import type { MasterConfig, SchedulerConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import { branchSchema, revisionSchema } from '../model/change.js';
 import { priorityFor } from '../schedulers/priority.js';
+import { ActionError } from '../actions/error.js';
 
 /** The largest patch a try build takes, in bytes (UTF-8). */
 export const MAX_TRY_PATCH_BYTES = 1024 * 1024;
@@ -42,7 +43,7 @@ export const tryRequestSchema = z.object({
 });
 export type TryRequest = z.input<typeof tryRequestSchema>;
 
-export class TryError extends Error {}
+export class TryError extends ActionError {}
 
 /** Checks that a patch is something `git apply` can take, and small enough. Returns a problem, or null. */
 export function patchProblem(body: string): string | null {

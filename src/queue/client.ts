@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { changeInputSchema, type ChangeInput } from '../model/change.js';
 import { JOB_VERSION, QUEUES } from './jobs.js';
 import { InputError } from './input-error.js';
-import { Keys } from '../data/keys.js';
+import { masterRunning } from '../data/guardrails.js';
 
 export { InputError };
 
@@ -59,7 +59,7 @@ export class BbClient {
     await this.controlEvents.waitUntilReady();
     // No master holds the lease: nothing would carry the request out now, and a master started
     // later must not do it behind the asker's back.
-    if (!(await this.conn.exists(new Keys(this.prefix).master))) {
+    if (!(await masterRunning(this.conn, this.prefix))) {
       throw new InputError(`no master is running with this Redis and prefix: nothing was done, and nothing will be. Start \`bb master\`, then run this again.`);
     }
     const job = await this.controlQueue.add(String(request.type ?? 'control'), request, { removeOnComplete: 100, removeOnFail: 100 });

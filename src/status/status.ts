@@ -19,6 +19,28 @@ export interface BuilderStatus {
   supersededRequests?: BuildRequest[];
   running: Build[];
   last: Build[];
+  /**
+   * When the newest finished build is a rerun (a Problem's confirming rerun at the same
+   * revision, with no blamelist of its own): the build it reran, the one that first failed.
+   */
+  rerunOf?: Build;
+}
+
+/** A rerun bb made itself to confirm a Problem (not a build of new changes). */
+export function isRerun(b: Build): boolean {
+  return typeof b.properties.confirm_problem === 'number';
+}
+
+/**
+ * The newest finished build in one line: when it is a rerun, the build that first failed (with
+ * its blamelist) and then the rerun, marked as such: `#5 FAILURE in test at 0123 by Alice; rerun #6 FAILURE`.
+ */
+export function describeLast(s: Pick<BuilderStatus, 'last' | 'rerunOf'>): string | null {
+  const newest = s.last[0];
+  if (!newest) return null;
+  if (!isRerun(newest)) return describeBuild(newest);
+  const rerun = `rerun #${newest.number} ${newest.result}${typeof newest.properties.confirm_problem === 'number' ? ` (confirming problem #${newest.properties.confirm_problem})` : ''}`;
+  return s.rerunOf ? `${describeBuild(s.rerunOf)}; ${rerun}` : `${describeBuild(newest)} (a rerun)`;
 }
 
 /** What `bb status` and the chat's `status` show about builders, read from the store. */
@@ -50,12 +72,21 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
         superseded: gone.superseded,
         supersededRequests: gone.collapsed + gone.superseded ? await store.recentSuperseded(b.name, opts.last ?? 3) : [],
         running: active.filter((x) => x.builder === b.name),
-        last: (await store.lastBuilds(b.name, (opts.last ?? 3) + 5)).filter((x) => x.state === 'finished').slice(0, opts.last ?? 3),
+        ...(await lastFinished(store, b.name, opts.last ?? 3)),
       };
     }),
   );
 }
 
+
+/** The newest `n` finished builds, and when the newest is a rerun, the build it reran. */
+async function lastFinished(store: Store, builder: string, n: number): Promise<{ last: Build[]; rerunOf?: Build }> {
+  const finished = (await store.lastBuilds(builder, n + 10)).filter((x) => x.state === 'finished');
+  const last = finished.slice(0, n);
+  if (!last[0] || !isRerun(last[0])) return { last };
+  const rerunOf = finished.find((x) => !isRerun(x) && testedRevision(x) === testedRevision(last[0]!));
+  return rerunOf ? { last, rerunOf } : { last };
+}
 
 export function authorName(author: string): string {
   const m = /^(.*?)\s*<[^>]*>$/.exec(author);

@@ -1,4 +1,5 @@
 import type { BuilderHealth, PackageRecord, Tier, TierOverride, TreeState } from '../model/tier.js';
+import { ActionError } from '../actions/error.js';
 /** Open Problems on a builder, as the tree needs them (src/problems `openProblemsOn`, injected). */
 export interface ProblemsSource {
   openOn(builder: string): Promise<Array<{ id: number; tests: string[]; guilty: string[]; firstBadRevision: string }>>;
@@ -20,10 +21,26 @@ export interface TiersApi {
   demote(req: { builder: string; by: string; reason: string; forMs?: number; heardIn?: string }): Promise<TierOverride>;
   promote(req: { builder: string; by: string; heardIn?: string }): Promise<Tier>;
   packages(n: number): Promise<PackageRecord[]>;
+  /** What the next package waits for: supported builders that have not built the newest revision, and why. */
+  waiting(): Promise<PackageWait[]>;
   tree(): Promise<TreeState>;
   closeTree(by: string, reason: string, heardIn?: string): Promise<void>;
   /** False when no admin had closed it. */
   openTree(by: string, heardIn?: string): Promise<boolean>;
 }
 
-export class TierError extends Error {}
+/** A supported builder that has not built `revision`, the newest one another supported builder finished. */
+export interface PackageWait {
+  revision: string;
+  builder: string;
+  /** `executor mac-1 offline since 14:02 UTC`, `building it (mac #12)`, `queued (mac-1 busy)`. */
+  why: string;
+}
+
+/** `waiting for mac: executor mac-1 offline since 14:02 UTC` (one line for every builder waited for). */
+export function waitingLine(waits: PackageWait[], showRev: (rev: string) => string): string | undefined {
+  if (!waits.length) return undefined;
+  return `The package for ${showRev(waits[0]!.revision)} is waiting for ${waits.map((w) => `${w.builder}: ${w.why}`).join('; ')}.`;
+}
+
+export class TierError extends ActionError {}

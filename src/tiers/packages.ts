@@ -139,7 +139,8 @@ export class PackageGate {
     const rev = build.properties.packaged_revision;
     if (typeof rev !== 'string') return null;
     const record = await this.store.tiers.getPackage(rev);
-    if (!record) return null;
+    // Only the gate's own buildset makes the package: a forced build given the same property does not.
+    if (!record || record.buildsetId !== build.buildsetId) return null;
     record.build = { number: build.number, result: build.result ?? 'EXCEPTION', ...(build.finishedAt !== undefined ? { finishedAt: build.finishedAt } : {}) };
     await this.store.tiers.putPackage(record);
     return record;

@@ -8,7 +8,8 @@ import type { Build } from '../model/build.js';
 import { formatDuration, formatSpan, parseDuration } from '../model/duration.js';
 import { health } from './health.js';
 import { type BuilderHealth, type PackageRecord, type Tier, type TierOverride, type TreeState } from '../model/tier.js';
-import { noProblems, TierError, type ProblemsSource, type TiersApi } from './model.js';
+import { noProblems, TierError, type PackageWait, type ProblemsSource, type TiersApi } from './model.js';
+import { packageWaits } from './waiting.js';
 import { TierOverrides } from './overrides.js';
 import { PackageGate, showRev, type GateOutcome } from './packages.js';
 import { Tree } from './tree.js';
@@ -133,6 +134,10 @@ export class TierService implements TiersApi {
   /** The packages builder makes the packages; it never gates them, so its tier means nothing. */
   private refusePackagesBuilder(builder: string): void {
     if (builder === this.gate.builder) throw new TierError(`${builder} is the packages builder: it makes the packages and never gates them, so it has no tier to change`);
+  }
+
+  async waiting(): Promise<PackageWait[]> {
+    return packageWaits(this.opts.store, { builders: this.opts.config.builders, packagesBuilder: this.opts.config.packages?.builder }, (await this.currentTiers()).tiers, this.now());
   }
 
   packages(n: number): Promise<PackageRecord[]> {

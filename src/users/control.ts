@@ -3,9 +3,10 @@ import type { Store } from '../data/store.js';
 import { UserConflictError } from '../data/users.js';
 import { checkQuietHours, checkTimeZone, SettingError } from './settings.js';
 import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type QuietHours, type User } from '../model/user.js';
+import { ActionError } from '../actions/error.js';
 
 /** A `bb user` request refused, with the reason for the person who asked. */
-export class UserControlError extends Error {}
+export class UserControlError extends ActionError {}
 
 const name = z.string().regex(USER_NAME_RE, 'a bb user name: letters, digits, ".", "_" or "-"');
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'HH:MM');

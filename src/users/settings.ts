@@ -1,4 +1,5 @@
 import type { QuietHours } from '../model/user.js';
+import { ActionError } from '../actions/error.js';
 
 /**
  * Checks of the settings people give for themselves or others (`bb user add|set`, `my …` and
@@ -6,7 +7,7 @@ import type { QuietHours } from '../model/user.js';
  */
 
 /** A setting refused, with the reason for the person who gave it. */
-export class SettingError extends Error {}
+export class SettingError extends ActionError {}
 
 /** What a time zone looks like in an error: the one people most likely meant. */
 const ZONE_EXAMPLE = 'Europe/Berlin';

@@ -3,6 +3,13 @@ import { ok } from './context.js';
 import { html, href } from './html.js';
 import { badge, page, table, timeTag } from './layout.js';
 import { shortRev } from '../model/revision.js';
+import { waitingLine } from '../tiers/model.js';
+
+/** `<p>The package for r5001 is waiting for mac: …</p>`, or nothing. */
+async function waitingHtml(ctx: WebContext) {
+  const line = ctx.tiers ? waitingLine(await ctx.tiers.waiting(), shortRev) : undefined;
+  return line ? html`<p class="waiting">${line}</p>` : '';
+}
 
 /** `/tiers`: supported and unsupported builders, demotions with reason and expiry, health. */
 export async function tiersPage(ctx: WebContext): Promise<PageReply> {
@@ -14,7 +21,7 @@ export async function tiersPage(ctx: WebContext): Promise<PageReply> {
       }</td></tr>`,
   );
   const body = html`<h1>Tiers</h1><p>Supported builders gate packages; a builder that stays red can be demoted (<code>bb: demote &lt;builder&gt; &lt;reason&gt;</code>).</p>
-${table(['builder', 'tier', 'health', 'demotion / promotion'], rows)}`;
+${await waitingHtml(ctx)}${table(['builder', 'tier', 'health', 'demotion / promotion'], rows)}`;
   return ok(page({ title: 'tiers', site: ctx.config.title, live: '/events' }, body));
 }
 
@@ -29,7 +36,7 @@ export async function packagesPage(ctx: WebContext): Promise<PageReply> {
     (p) =>
       html`<tr><td><code>${shortRev(p.revision)}</code></td><td>${timeTag(p.at)}</td><td>${p.vouchers.map(voucher)}</td><td><a href="${href('buildsets', p.buildsetId)}">BuildSet ${p.buildsetId}</a></td><td>${p.build ? html`${badge(p.build.result, p.build.result)} #${p.build.number}` : 'running'}</td></tr>`,
   );
-  const body = html`<h1>Packages</h1>${ctx.tiers ? '' : html`<p class="mute">No tiers service in this process.</p>`}${table(['revision', 'started', 'vouched for by', 'buildset', 'package build'], rows)}`;
+  const body = html`<h1>Packages</h1>${ctx.tiers ? '' : html`<p class="mute">No tiers service in this process.</p>`}${await waitingHtml(ctx)}${table(['revision', 'started', 'vouched for by', 'buildset', 'package build'], rows)}`;
   return ok(page({ title: 'packages', site: ctx.config.title, live: '/events' }, body));
 }
 

@@ -35,7 +35,7 @@ function config(url: string, aliceId: string): string {
       homeserverUrl: '${url}',
       login: { user: 'bb', password: { value: '${BOT_PASSWORD}' } },
       rooms: ['#builds:localhost'],
-      invites: { users: ['${aliceId}'] },
+      invites: { users: ['${aliceId}', '@carol:localhost'] },
     },
   },
 }`;
@@ -95,6 +95,30 @@ describe('Matrix messages addressed to a person notify them', () => {
       return [reply, mention, reminder].every((e) => n.includes(e.event_id)) ? n : null;
     });
     expect(ids).not.toContain(notice.event_id);
+  });
+});
+
+describe('who may change what a Matrix room hears', () => {
+  it('a room moderator may mute and unmute it; a member without power may not, but may choose what they hear in a DM', async () => {
+    const carol = new MatrixHuman(synapse.url, await synapse.registerUser('carol', 'carol-password'));
+    await carol.join(room);
+    const ask = async (h: MatrixHuman, where: string, text: string, pattern: RegExp) => {
+      const said = await h.say(where, text);
+      return waitFor(`the answer to ${text}`, async () => {
+        const events = await h.messages(where, 50);
+        const after = events.slice(events.findIndex((e) => e.event_id === said) + 1);
+        return fromBot(after, pattern);
+      });
+    };
+    expect(String((await ask(carol, room, 'bb: mute', /Muted|Sorry/)).content.body)).toBe(
+      `Sorry, ${carol.userId}, you may not mute: it needs permission: ask an admin to add ${carol.userId} to chat.permissions.users, or be a moderator in ${room}`,
+    );
+    // alice made the room: power level 100.
+    expect(String((await ask(alice, room, 'bb: mute', /Muted|Sorry/)).content.body)).toMatch(/^Muted: no announcements to /);
+    expect(String((await ask(alice, room, 'bb: unmute', /nmuted|Sorry/)).content.body)).toMatch(/^Unmuted /);
+    const carolDm = await carol.createRoom({ preset: 'trusted_private_chat', is_direct: true, invite: [botId] });
+    await waitFor('the bot in carol\'s DM', async () => (await carol.membership(carolDm, botId)) === 'join');
+    expect(String((await ask(carol, carolDm, 'mute', /Muted|Sorry/)).content.body)).toMatch(/^Muted: no announcements to your DMs/);
   });
 });
 

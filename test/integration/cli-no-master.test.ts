@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BbClient } from '../../src/queue/client.js';
-import { getUser } from '../../src/data/users.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 
 /** `bb user add` (any control request) with no master running: said clearly, and never done later behind the asker's back. */
@@ -34,7 +33,7 @@ describe('a control request with no master', () => {
     await fx.startMaster();
     // A request made now is answered; the earlier one never reached the queue.
     await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'real', emails: ['real@example.org'] });
-    expect(await getUser(fx.store, 'real')).not.toBeNull();
-    expect(await getUser(fx.store, 'ghost')).toBeNull();
+    expect(await fx.store.users.get('real')).not.toBeNull();
+    expect(await fx.store.users.get('ghost')).toBeNull();
   });
 });

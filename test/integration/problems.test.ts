@@ -92,6 +92,11 @@ describe('problems', () => {
     expect(closed.responsible).toEqual(expect.arrayContaining(['warner']));
 
     const bot = await shellBot(fx);
+    // After the confirming rerun, last and status show the build that first failed, with its blamelist, and mark the rerun.
+    const first = (await fx.builds(confirm!.builder)).filter((b) => b.properties.got_revision === bad && b.id !== confirm!.id)[0]!;
+    const shown = `#${first.number} FAILURE in test, 1 test failed at ${bad.slice(0, 12)} by Brian Warner; rerun #${confirm!.number} FAILURE (confirming problem #1)`;
+    expect(await bot.say(`bb: last ${confirm!.builder}`, /rerun/)).toContain(`<bb> ${confirm!.builder}: ${shown}`);
+    expect(await bot.say(`bb: status ${confirm!.builder}`, /rerun/)).toContain(`; last ${shown} [`);
     expect(await bot.say('bb: problems', /#1/)).toMatch(/#1 \[confirmed\] sample\.net\.reconnects on (linux, mac|mac, linux) since [0-9a-f]{12}.*guilty warner/);
     expect(await bot.say('bb: problem 1', /guilty/)).toMatch(/Problem 1 \[confirmed\][\s\S]*revisions [0-9a-f]{12}\.\.[0-9a-f]{12}[\s\S]*guilty: warner \(changes \d/);
     expect(await bot.say('bb: not me 1', /verify/)).toMatch(/i am user/);

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putUser } from '../../src/data/users.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
@@ -55,8 +54,8 @@ describe('tier announcements on IRC', () => {
   },
 }`);
     const master = await fx.startMaster({ chatTuning: fast });
-    await putUser(fx.store, { name: 'zooko', emails: ['zooko@example.org'], authors: [], ircNick: 'zooko', createdAt: Date.now() });
-    await putUser(fx.store, { name: 'meejah', emails: ['meejah@example.org'], authors: [], createdAt: Date.now() });
+    await fx.store.users.put({ name: 'zooko', emails: ['zooko@example.org'], authors: [], ircNick: 'zooko', createdAt: Date.now() });
+    await fx.store.users.put({ name: 'meejah', emails: ['meejah@example.org'], authors: [], createdAt: Date.now() });
     zooko = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'zooko', channels: ['#dev', '#quiet'] });
     const h = zooko;
     await waitFor('the bot in #dev and #quiet', async () => / 353 .*[ :@]bb(\s|$)/.test(await h.command('NAMES #quiet', / 353 /)) && / 353 .*[ :@]bb(\s|$)/.test(await h.command('NAMES #dev', / 353 /)), 20_000, 200);

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { waitFor } from '../harness/bb.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { ShellTransport } from '../../src/chat/shell.js';
@@ -162,11 +164,16 @@ describe('tiers and packages, with real executors and Redis', () => {
     const denied = await router.handle({ ...irc, text: 'bb: demote mac because I said so' });
     expect(denied?.lines[0]).toMatch(/^Sorry, mallory, you may not demote: it needs permission/);
     expect((await router.handle({ ...irc, text: 'bb: tree close lunch' }))?.lines[0]).toMatch(/you may not tree close/);
-    expect((await router.handle({ ...irc, text: 'bb: tiers' }))?.lines[0]).toBe('supported:');
+    // In a channel, tiers is a summary complete in a few lines.
+    const summary = (await router.handle({ ...irc, text: 'bb: tiers' }))?.lines;
+    expect(summary).toEqual(['3 supported (0 red, 0 green, 3 not built yet), 2 unsupported (0 demoted).', 'Every builder: "bb: tiers" in a DM, or bb tiers.']);
 
     // The shell operator may.
     expect(await say('bb: demote mac for 2h because its Python broke', /unsupported now/)).toContain('mac is unsupported now for 2h: its Python broke');
-    expect(await say('bb: tiers', /freebsd/)).toMatch(/supported:\n[\s\S]*linux: no builds yet[\s\S]*unsupported:[\s\S]*mac: no builds yet — demoted by shell:warner: its Python broke \(until/);
+    expect(await say('bb: tiers', /Every builder/)).toMatch(/2 supported \(0 red, 0 green, 2 not built yet\), 3 unsupported \(1 demoted\)\.\n.*Demoted: mac demoted by shell:warner: its Python broke \(until (2h|1h59m\d+s) from now\)\./);
+    // In a DM: every builder.
+    const dm = await router.handle({ ...irc, channel: null, replyTo: 'mallory', isDirect: true, text: 'tiers' });
+    expect(dm?.lines.join('\n')).toMatch(/supported:\n[\s\S]*linux: no builds yet[\s\S]*unsupported:[\s\S]*mac: no builds yet — demoted by shell:warner: its Python broke \(until (2h|1h59m\d+s) from now\)/);
     expect(await say('bb: demote mac because again', /Cannot/)).toContain('Cannot demote: mac is unsupported already.');
     expect(await say('bb: demote mac for soon because x', /Usage/)).toMatch(/"soon" is not a duration/);
     expect(await say('bb: promote mac', /supported now/)).toContain('mac is supported now; it gates packages again.');
@@ -223,5 +230,78 @@ describe('tiers and packages, with real executors and Redis', () => {
     await tiers.demote({ builder: 'linux', by: 'warner', reason: 'known' });
     expect(await tiers.tree()).toEqual({ open: true, reasons: [], responsible: [] });
     await tiers.stop();
+  });
+
+  it('says what packages wait for when a supported builder has not built the revision (its executor offline), in chat and the CLI', async () => {
+    const body = `{
+  redis: { prefix: 'PREFIX' },
+  basedir: 'BASEDIR',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'mac-1', secret: '${SECRET_B}' }],
+  builders: [
+    { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+    { name: 'mac', executors: ['mac-1'], steps: [{ type: 'shell', command: 'true' }] },
+    { name: 'package', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+  ],
+  schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'package'] }],
+  packages: { builder: 'package' },
+}`;
+    fx = await PipelineFixture.create('tierswait', body);
+    const master = await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A, 2);
+    await fx.startExecutor('mac-1', SECRET_B, 1);
+    const f = fx;
+    await waitFor('mac-1 connected', async () => (await f.store.executors.get('mac-1'))?.state === 'connected');
+    // mac-1 goes away; linux builds r5001 and mac cannot.
+    await (fx as unknown as { executors: Array<{ stop(o?: { handBack?: boolean }): Promise<void> }> }).executors[1]!.stop({ handBack: true });
+    await waitFor('mac-1 offline', async () => ['offline', 'lost'].includes((await f.store.executors.get('mac-1'))?.state ?? ''), 20_000);
+    await fx.client.control({ v: 1, type: 'force', builders: ['linux', 'mac'], revision: '5001', owner: 'test' });
+    await waitFor('linux built r5001', async () => (await f.builds('linux'))[0]?.result === 'SUCCESS');
+    await master.tiers.idle();
+    const waits = await master.tiers.waiting();
+    expect(waits).toEqual([{ revision: '5001', builder: 'mac', why: expect.stringMatching(/^executor mac-1 (offline|lost) since \d\d:\d\d UTC$/) }]);
+    const line = `The package for r5001 is waiting for mac: ${waits[0]!.why}.`;
+    expect(await master.tiers.packages(5)).toEqual([]);
+
+    const api = new MasterBotApi(fx.store, master.config, 'bb', '0.1.0', undefined, {}, master.tiers);
+    const router = new CommandRouter(allCommands(), api, fx.log, new ChatAuthorizer({ everyone: true, users: [], ircChannelOps: [] } as never, () => undefined));
+    const irc = { transport: 'irc' as const, channel: '#dev', replyTo: '#dev', sender: 'zooko', account: null, isDirect: false };
+    expect((await router.handle({ ...irc, text: 'bb: packages' }))?.lines).toEqual(['No packages made yet.', line]);
+    expect((await router.handle({ ...irc, text: 'bb: tiers' }))?.lines).toEqual([
+      '3 supported (0 red, 1 green, 2 not built yet), 0 unsupported (0 demoted).',
+      line,
+      'Every builder: "bb: tiers" in a DM, or bb tiers.',
+    ]);
+
+    // The CLI says the same, and in JSON.
+    const cli = (args: string[]) => promisify(execFile)('node', ['bin/bb.js', ...args, '--redis', f.redisUrl, '--prefix', f.prefix]).then((r) => r.stdout);
+    expect(await cli(['tiers'])).toContain(line);
+    const json = JSON.parse(await cli(['tiers', '--json'])) as { builders: Array<{ builder: string; tier: string }>; waiting: unknown[] };
+    expect(json.builders.map((b) => [b.builder, b.tier])).toEqual([['linux', 'supported'], ['mac', 'supported'], ['package', 'supported']]);
+    expect(json.waiting).toEqual(waits);
+    expect(await cli(['packages'])).toBe(`${line}\nNo packages made yet.\n`);
+    expect(JSON.parse(await cli(['packages', '--json']))).toEqual({ packages: [], waiting: waits });
+    expect(await cli(['tree'])).toBe('The tree is open.\n');
+    expect(JSON.parse(await cli(['tree', '--json']))).toEqual({ open: true, reasons: [], responsible: [] });
+
+    // mac-1 comes back and builds it: the package is made and nothing waits.
+    await fx.startExecutor('mac-1', SECRET_B, 1);
+    await waitFor('the package for r5001', async () => ((await master.tiers.packages(5))[0]?.revision === '5001' ? true : null), 30_000);
+    expect(await master.tiers.waiting()).toEqual([]);
+    const made = await waitFor('the package build of r5001', async () => ((await master.tiers.packages(5))[0]?.build ? master.tiers.packages(5) : null), 30_000);
+
+    // Forcing the packages builder: the reply says it is no release, and it never becomes a package.
+    const forced = await router.handle({ ...irc, text: 'bb: force build package --revision 4999' });
+    expect(forced?.lines).toEqual([
+      expect.stringMatching(/^Build forced for package \(buildset \d+\)\.$/),
+      'package is the packages builder: r4999 did not pass the gate, so it builds into the unreleased folder (no packaged_revision) and is never listed as a package.',
+    ]);
+    const again = await router.handle({ ...irc, text: 'bb: force build package --revision 5001' });
+    expect(again?.lines[1]).toBe('package is the packages builder: r5001 passed the gate, but this forced build is not its package, so it builds into the unreleased folder (no packaged_revision) and is never listed as a package.');
+    await waitFor('both forced package builds', async () => {
+      const b = await f.builds('package');
+      return b.length === 3 && b.every((x) => x.state === 'finished');
+    }, 30_000);
+    await master.tiers.idle();
+    expect(await master.tiers.packages(5)).toEqual(made);
   });
 });
