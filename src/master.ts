@@ -393,6 +393,29 @@ export class Master {
     for (const p of this.pollers) await p.pollNow();
   }
 
+  /**
+   * Resolves when the master has nothing left to do for what happened so far: every part that
+   * reacts to the data bus (users from changes, change schedulers, superseding, dependents, the
+   * distributor, the Problem detector, the hassler, tiers, announcements) has handled what it was
+   * given, and a last pass published no new event. Builds on executors are not waited for (their
+   * events arrive later); tests await this instead of sleeping.
+   */
+  async settled(): Promise<void> {
+    for (;;) {
+      const before = this.store.bus.emitted;
+      await this.users.settled();
+      await this.schedulers.settled();
+      await this.superseder.settled();
+      await this.dependents.settled();
+      await this.distributor.settled();
+      await this.problems.settled();
+      await this.hassler.idle();
+      await this.tiers.idle();
+      await this.announcer?.idle();
+      if (this.store.bus.emitted === before) return;
+    }
+  }
+
   async stop(): Promise<void> {
     await this.retention.stop();
     await this.httpServer?.stop();

@@ -148,7 +148,6 @@ export class BuildsRepo {
     });
     if (!claimed) return null;
     this.db.bus.emit('build.new', claimed.build);
-    for (const r of claimed.skipped) this.db.bus.emit('request.superseded', r);
     for (const r of claimed.skipped) await this.parts.buildsets.settle(r.buildsetId);
     return claimed.build;
   }

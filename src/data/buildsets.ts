@@ -27,7 +27,7 @@ export interface NewBuildSet {
 /**
  * BuildSets (db:buildset:<id>, db:buildsets) with their requests, created in one transaction, and
  * settled as their requests complete. Publishes `buildset.new`, `request.pending`,
- * `request.superseded` (cancelled by a newer BuildSet), `buildset.failed`, `buildset.complete`.
+ * `buildset.failed`, `buildset.complete`.
  */
 export class BuildSetsRepo {
   constructor(
@@ -115,7 +115,6 @@ export class BuildSetsRepo {
       await m.exec();
       return next;
     });
-    for (const r of ended) this.db.bus.emit('request.superseded', r);
     for (const r of ended) await this.settle(r.buildsetId);
     return ended;
   }

@@ -1,22 +1,19 @@
 import type { ClaimantKey, ClaimRecord } from '../model/claim.js';
 import type { Db } from './db.js';
 
-/** What chat identities claim to be (db:chat:claim:…). Publishes `user.claimed`, `user.verified`, `user.forgotten`. */
+/** What chat identities claim to be (db:chat:claim:…). */
 export class ClaimsRepo {
   constructor(private readonly db: Db) {}
 
-  /** Stores a claim (replacing the identity's earlier one), then publishes it. */
+  /** Stores a claim (replacing the identity's earlier one). Nothing in bb listens for claims, so none is published. */
   async put(key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
     await this.db.redis.set(this.db.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim));
-    this.db.bus.emit('user.claimed', claim);
     return claim;
   }
 
-  /** Stores a claim confirmed with its mailed code, then publishes `user.verified`. */
-  async putVerified(key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
-    await this.db.redis.set(this.db.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim));
-    this.db.bus.emit('user.verified', claim);
-    return claim;
+  /** Stores a claim confirmed with its mailed code. */
+  putVerified(key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
+    return this.put(key, claim);
   }
 
   /**
@@ -40,12 +37,10 @@ export class ClaimsRepo {
     return raw ? (JSON.parse(raw) as ClaimRecord) : null;
   }
 
-  /** Forgets what a chat identity claimed (verified or not), then publishes `user.forgotten`. True when there was a claim. */
+  /** Forgets what a chat identity claimed (verified or not). True when there was a claim. */
   async drop(key: ClaimantKey): Promise<boolean> {
     const k = this.db.keys.chatClaim(key.transport, key.kind, key.id);
-    const raw = await this.db.redis.get(k);
     const gone = (await this.db.redis.del(k)) > 0;
-    if (raw) this.db.bus.emit('user.forgotten', JSON.parse(raw) as ClaimRecord);
     return gone;
   }
 }

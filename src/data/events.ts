@@ -2,8 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
-import type { ClaimRecord } from '../model/claim.js';
-import type { SchedulerSwitch } from '../model/scheduler-switch.js';
 import type { User } from '../model/user.js';
 import type { HassleEntry } from '../model/hassle.js';
 import type { Problem } from '../model/problem.js';
@@ -13,8 +11,6 @@ export interface DataEvents {
   'change.new': [Change];
   'buildset.new': [BuildSet, BuildRequest[]];
   'request.pending': [BuildRequest];
-  /** A request collapsed into a newer one (SKIPPED), or a newer BuildSet superseded it (cancelled, or its build is being stopped). */
-  'request.superseded': [BuildRequest];
   'build.new': [Build];
   'build.started': [Build];
   'build.step': [Build, number];
@@ -27,16 +23,8 @@ export interface DataEvents {
   'executor.lost': [ExecutorRecord, string];
   /** A process under an executor's name was refused (wrong secret, or replaced by a newer process). */
   'executor.refused': [RefusedExecutor];
-  /** Someone said `i am user <name>` in chat. */
-  'user.claimed': [ClaimRecord];
   /** A user record was created or changed (from a Change's author, `bb user`, a verified claim). */
   'user.changed': [User];
-  'user.removed': [User];
-  /** A claim was verified with its mailed code. */
-  'user.verified': [ClaimRecord];
-  'user.forgotten': [ClaimRecord];
-  /** A scheduler was switched on or off (`bb scheduler enable|disable`). */
-  'scheduler.switched': [SchedulerSwitch];
   /** A Problem was confirmed by a failing rerun (src/problems/). The hassler subscribes. */
   'problem.opened': [Problem];
   /** A suspected Problem passed on its confirming rerun: a flaky test, never hassled. */
@@ -58,7 +46,11 @@ export class DataBus {
     this.ee.on(event, fn as (...args: unknown[]) => void);
     return () => this.ee.off(event, fn as (...args: unknown[]) => void);
   }
+  /** How many events were published so far (master.settled() waits until it stops moving). */
+  emitted = 0;
+
   emit<K extends keyof DataEvents>(event: K, ...args: DataEvents[K]): void {
+    this.emitted += 1;
     this.ee.emit(event, ...args);
   }
 }

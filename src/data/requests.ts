@@ -6,7 +6,6 @@ import { pendingScore } from './keys.js';
  * BuildRequests (db:request:<id>) and each builder's line of pending requests
  * (db:builder:<name>:pending) and of collapsed and superseded ones. The BuildSets repository
  * creates and settles them (one transaction with their BuildSet); the Builds repository claims them.
- * Publishes `request.superseded` (a claimed request marked superseded).
  */
 export class RequestsRepo {
   constructor(private readonly db: Db) {}
@@ -105,7 +104,6 @@ export class RequestsRepo {
       await m.exec();
       return next;
     });
-    if (marked) this.db.bus.emit('request.superseded', marked);
     return marked;
   }
 

@@ -20,7 +20,7 @@ export interface Taken {
  * The schedulers' state: the classifier's cursor (db:sched:cursor), each scheduler's lists of
  * waiting changes and their hand-over while a timer fires (db:sched:<name>:pending|taking:…),
  * the switches (db:sched:disabled) and the dependent schedulers' upstream cursors
- * (db:sched:<name>:upstream-cursor|upstream-done). Publishes `scheduler.switched`.
+ * (db:sched:<name>:upstream-cursor|upstream-done).
  */
 export class SchedulerStateRepo {
   constructor(private readonly db: Db) {}
@@ -83,7 +83,6 @@ export class SchedulerStateRepo {
     const changed = sw.enabled
       ? (await this.db.redis.hdel(key, sw.scheduler)) === 1
       : (await this.db.redis.hsetnx(key, sw.scheduler, JSON.stringify({ by: sw.by, at: sw.at, ...(sw.reason ? { reason: sw.reason } : {}) }))) === 1;
-    if (changed) this.db.bus.emit('scheduler.switched', sw);
     return changed;
   }
 

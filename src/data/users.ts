@@ -6,7 +6,7 @@ import type { Db } from './db.js';
 export class UserConflictError extends Error {}
 
 
-/** bb users (db:user:<name>, db:users) and their identity index (db:users:index). Publishes `user.changed`, `user.removed`. */
+/** bb users (db:user:<name>, db:users) and their identity index (db:users:index). Publishes `user.changed`. */
 export class UsersRepo {
   // All user writes of one master go one at a time: the record and its index change together.
   private readonly lock = new KeyedMutex();
@@ -56,7 +56,7 @@ export class UsersRepo {
     return user;
   }
 
-  /** Deletes a user and its index entries, then publishes `user.removed`. Call inside withUsersLock. */
+  /** Deletes a user and its index entries. Call inside withUsersLock. */
   async remove(name: string): Promise<User | null> {
     const prev = await this.get(name);
     if (!prev) return null;
@@ -64,7 +64,6 @@ export class UsersRepo {
     const m = this.db.redis.multi().del(this.db.keys.user(name)).zrem(this.db.keys.users, name);
     if (fields.length) m.hdel(this.db.keys.usersIndex, ...fields);
     await m.exec();
-    this.db.bus.emit('user.removed', prev);
     return prev;
   }
 

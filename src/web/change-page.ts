@@ -1,6 +1,6 @@
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
-import { html, href } from './html.js';
+import { html, href, outLink, type Html } from './html.js';
 import { buildWord, page, resultBadge, table, timeTag } from './layout.js';
 import { buildLink } from './build-parts.js';
 import { notFoundPage } from './errors.js';
@@ -9,10 +9,10 @@ import { notFoundPage } from './errors.js';
 export async function changePage(ctx: WebContext, id: number): Promise<PageReply> {
   const c = await ctx.store.getChange(id);
   if (!c) return notFoundPage(ctx, `There is no change ${id}.`);
-  const rows: Array<[string, unknown]> = [
+  const rows: Array<[string, Html | string | undefined]> = [
     ['author', c.author],
     ['committer', c.committer],
-    ['revision', c.revision],
+    ['revision', c.revision ? outLink(c.revlink, c.revision) : undefined],
     ['branch', c.branch],
     ['repository', c.repository],
     ['project', c.project],
@@ -21,7 +21,7 @@ export async function changePage(ctx: WebContext, id: number): Promise<PageReply
   ];
   const files = c.files.slice(0, 1000);
   const body = html`<h1>Change ${c.id}</h1>
-<table class="kv"><tbody>${rows.filter(([, v]) => v).map(([k, v]) => html`<tr><th>${k}</th><td>${String(v)}</td></tr>`)}<tr><th>when</th><td>${timeTag(c.when)}</td></tr></tbody></table>
+<table class="kv"><tbody>${rows.filter(([, v]) => v).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}<tr><th>when</th><td>${timeTag(c.when)}</td></tr></tbody></table>
 <h2>Message</h2><pre class="msg">${c.comments}</pre>
 <h2>Files (${c.files.length})</h2>${files.length ? html`<ul class="mono">${files.map((f) => html`<li>${f}</li>`)}</ul>` : html`<p class="none">none listed</p>`}
 ${Object.keys(c.properties).length ? html`<h2>Properties</h2><pre class="msg">${JSON.stringify(c.properties, null, 2)}</pre>` : ''}

@@ -43,6 +43,12 @@ export function raw(s: string): Html {
   return new Html(s);
 }
 
+/** A link to another site, only for http(s) addresses (a `javascript:` or `data:` one stays text). */
+export function outLink(url: string | undefined, label: string): Html {
+  if (!url || !/^https?:\/\/[^\s]+$/i.test(url)) return html`${label}`;
+  return html`<a href="${url}" rel="noopener noreferrer nofollow">${label}</a>`;
+}
+
 /** A path made of fixed parts and escaped segments: `path('builders', name, 'builds', 3)`. */
 export function href(...segments: Array<string | number>): string {
   return '/' + segments.map((s) => encodeURIComponent(String(s))).join('/');

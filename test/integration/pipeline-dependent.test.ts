@@ -73,8 +73,7 @@ describe('dependent scheduler', () => {
       return second?.completeAt ? second : null;
     });
     expect(failed.result).toBe('FAILURE');
-    await fx.master!.dependents.settled();
-    await new Promise((r) => setTimeout(r, 500));
+    await fx.master!.settled(); // nothing more comes of it: the master has handled every event
     expect(await setsOf(fx, 'packages')).toHaveLength(1);
     expect(await fx.builds('package')).toHaveLength(1);
 
@@ -87,8 +86,7 @@ describe('dependent scheduler', () => {
       return t?.completeAt ? t : null;
     });
     expect(third.result).toBe('SUCCESS');
-    await fx.master!.dependents.settled();
-    await new Promise((r) => setTimeout(r, 500));
+    await fx.master!.settled(); // nothing more comes of it: the master has handled every event
     expect(await setsOf(fx, 'packages')).toHaveLength(1);
     // Switched on again, the next upstream success builds downstream, and only that one.
     await fx.store.schedulers.switch({ scheduler: 'packages', enabled: true, by: 'test', at: Date.now() });
@@ -98,8 +96,7 @@ describe('dependent scheduler', () => {
       return p.length === 2 ? p : null;
     });
     expect(sets[1]!.sourcestamp.revision).toBe('abab0004');
-    await fx.master!.dependents.settled();
-    await new Promise((r) => setTimeout(r, 300));
+    await fx.master!.settled(); // nothing more comes of it: the master has handled every event
     expect(await setsOf(fx, 'packages')).toHaveLength(2);
   });
 

@@ -76,6 +76,13 @@ describe('web pages against a real master and executor', () => {
     expect(home.body).toContain('#1 fail');
     expect((await fetchText(port, '/builders/linux')).body).toContain('Builds (1)');
     expect((await fetchText(port, '/changes/1')).body).toContain('&lt;script&gt;');
+    await fx.client.sendChange({ author: 'A <a@example.org>', comments: 'x', revision: 'def456', branch: 'side', revlink: 'javascript:alert(1)' });
+    await fx.client.sendChange({ author: 'A <a@example.org>', comments: 'y', revision: 'fed789', branch: 'side', revlink: 'https://git.example.org/c/fed789' });
+    await waitFor('two more changes', async () => (await fx.store.getChange(3)) !== null);
+    const bad = (await fetchText(port, '/changes/2')).body;
+    expect(bad).toContain('<td>def456</td>');
+    expect(bad).not.toContain('javascript:');
+    expect((await fetchText(port, '/changes/3')).body).toContain('<a href="https://git.example.org/c/fed789" rel="noopener noreferrer nofollow">fed789</a>');
     expect((await fetchText(port, '/buildsets/1')).body).toContain('BuildSet 1');
     expect((await fetchText(port, '/builders/nope/builds/3')).status).toBe(404);
     expect((await fetchText(port, '/static/bb.js')).status).toBe(200);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ansiLine, stripAnsi, type AnsiState } from '../../src/web/ansi.js';
-import { escape, href, html, maskEmails, raw } from '../../src/web/html.js';
+import { escape, href, html, maskEmails, outLink, raw } from '../../src/web/html.js';
 import { parseCursors } from '../../src/web/live.js';
 import { groupBuilders } from '../../src/web/console-page.js';
 
@@ -17,6 +17,14 @@ describe('web: escaping', () => {
   it('shortens email addresses to their local part', () => {
     expect(maskEmails('Brian Warner <warner@lothar.com>, b.w+ci@mail.example.org; not@an')).toBe('Brian Warner <warner@…>, b.w+ci@…; not@an');
     expect(escape('a <x@y.io>')).toBe('a &lt;x@…&gt;');
+  });
+
+  it('links out only to http(s) addresses', () => {
+    expect(outLink('https://git.example.org/c/1"><script>', 'abc').text).toBe('<a href="https://git.example.org/c/1&quot;&gt;&lt;script&gt;" rel="noopener noreferrer nofollow">abc</a>');
+    expect(outLink('javascript:alert(1)', 'abc').text).toBe('abc');
+    expect(outLink(' https://x.org', 'abc').text).toBe('abc');
+    expect(outLink('data:text/html,<b>', 'abc').text).toBe('abc');
+    expect(outLink(undefined, 'abc').text).toBe('abc');
   });
 
   it('makes paths from encoded segments', () => {
