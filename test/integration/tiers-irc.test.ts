@@ -48,6 +48,7 @@ describe('tier announcements on IRC', () => {
   chat: {
     irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', channels: ['#dev', '#quiet'] },
     announce: [{ target: 'irc:#dev', events: ['tiers'] }, { target: 'irc:#quiet', events: ['failure'] }],
+    permissions: { everyone: true },
   },
   users: {
     smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' },
@@ -87,5 +88,23 @@ describe('tier announcements on IRC', () => {
     const said = h.seen.slice(seenBefore).filter((m) => fromBot(m) && m.target === '#dev' && m.text.includes('promoted back'));
     expect(said).toHaveLength(1);
     expect(h.seen.filter((m) => fromBot(m) && m.target === '#quiet')).toEqual([]);
+
+    // Said in #dev, which hears tier events: one line there each (the reply), not two.
+    const from = h.seen.length;
+    h.say('#dev', 'bb: demote windows for 1h because flaky vm');
+    await h.waitFor((m) => fromBot(m) && m.target === '#dev' && m.text.includes('windows is unsupported now for 1h'), 20_000, from);
+    h.say('#dev', 'bb: tree close release freeze');
+    await h.waitFor((m) => fromBot(m) && m.target === '#dev' && m.text.includes('The tree is closed: release freeze'), 20_000, from);
+    h.say('#dev', 'bb: promote windows');
+    await h.waitFor((m) => fromBot(m) && m.target === '#dev' && m.text.includes('windows is supported now'), 20_000, from);
+    // The owner's DMs come after the announcement would have: once they are there, #dev is complete.
+    await h.waitFor((m) => fromBot(m) && m.target === 'zooko' && m.text.startsWith('windows promoted to supported by'), 20_000, from);
+    await fx.master!.tiers.idle();
+    await fx.master!.chat!.outboxSettled();
+    expect(h.seen.slice(from).filter((m) => fromBot(m) && m.target === '#dev').map((m) => m.text)).toEqual([
+      'windows is unsupported now for 1h: flaky vm. It no longer holds packages back.',
+      'The tree is closed: release freeze',
+      'windows is supported now; it gates packages again.',
+    ]);
   }, 120_000);
 });

@@ -166,11 +166,11 @@ describe('tiers and packages, with real executors and Redis', () => {
     expect((await router.handle({ ...irc, text: 'bb: tree close lunch' }))?.lines[0]).toMatch(/you may not tree close/);
     // In a channel, tiers is a summary complete in a few lines.
     const summary = (await router.handle({ ...irc, text: 'bb: tiers' }))?.lines;
-    expect(summary).toEqual(['3 supported (0 red, 0 green, 3 not built yet), 2 unsupported (0 demoted).', 'Every builder: "bb: tiers" in a DM, or bb tiers.']);
+    expect(summary).toEqual(['3 supported (0 red, 0 green, 3 not built yet), 1 unsupported (0 demoted).', 'Every builder: "bb: tiers" in a DM, or bb tiers.']);
 
     // The shell operator may.
     expect(await say('bb: demote mac for 2h because its Python broke', /unsupported now/)).toContain('mac is unsupported now for 2h: its Python broke');
-    expect(await say('bb: tiers', /Every builder/)).toMatch(/2 supported \(0 red, 0 green, 2 not built yet\), 3 unsupported \(1 demoted\)\.\n.*Demoted: mac demoted by shell:warner: its Python broke \(until (2h|1h59m\d+s) from now\)\./);
+    expect(await say('bb: tiers', /Every builder/)).toMatch(/2 supported \(0 red, 0 green, 2 not built yet\), 2 unsupported \(1 demoted\)\.\n.*Demoted: mac demoted by shell:warner: its Python broke \(until (2h|1h59m\d+s) from now\)\./);
     // In a DM: every builder.
     const dm = await router.handle({ ...irc, channel: null, replyTo: 'mallory', isDirect: true, text: 'tiers' });
     expect(dm?.lines.join('\n')).toMatch(/supported:\n[\s\S]*linux: no builds yet[\s\S]*unsupported:[\s\S]*mac: no builds yet — demoted by shell:warner: its Python broke \(until (2h|1h59m\d+s) from now\)/);
@@ -267,7 +267,7 @@ describe('tiers and packages, with real executors and Redis', () => {
     const irc = { transport: 'irc' as const, channel: '#dev', replyTo: '#dev', sender: 'zooko', account: null, isDirect: false };
     expect((await router.handle({ ...irc, text: 'bb: packages' }))?.lines).toEqual(['No packages made yet.', line]);
     expect((await router.handle({ ...irc, text: 'bb: tiers' }))?.lines).toEqual([
-      '3 supported (0 red, 1 green, 2 not built yet), 0 unsupported (0 demoted).',
+      '2 supported (0 red, 1 green, 1 not built yet), 0 unsupported (0 demoted).',
       line,
       'Every builder: "bb: tiers" in a DM, or bb tiers.',
     ]);
@@ -275,6 +275,7 @@ describe('tiers and packages, with real executors and Redis', () => {
     // The CLI says the same, and in JSON.
     const cli = (args: string[]) => promisify(execFile)('node', ['bin/bb.js', ...args, '--redis', f.redisUrl, '--prefix', f.prefix]).then((r) => r.stdout);
     expect(await cli(['tiers'])).toContain(line);
+    expect(await cli(['tiers'])).toContain('  package: no builds yet — the packages builder: never gates');
     const json = JSON.parse(await cli(['tiers', '--json'])) as { builders: Array<{ builder: string; tier: string }>; waiting: unknown[] };
     expect(json.builders.map((b) => [b.builder, b.tier])).toEqual([['linux', 'supported'], ['mac', 'supported'], ['package', 'supported']]);
     expect(json.waiting).toEqual(waits);

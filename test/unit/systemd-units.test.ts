@@ -31,6 +31,7 @@ describe('example systemd units', () => {
       expect(u.get('KillMode')).toBe('mixed');
       expect(u.get('KillSignal')).toBe('SIGTERM');
       expect(u.get('Restart')).toBe('on-failure');
+      expect(u.get('Environment')).toContain('NODE_OPTIONS=--max-semi-space-size=1');
     });
   }
 
