@@ -178,6 +178,7 @@ export class Master {
         this.problems.refresh();
         this.hassler.refresh(this.makeReach());
         this.tiersReachMade = undefined;
+        await this.tiers.reconfigure(this.opts.config);
       },
       retention: {
         restart: async () => {
@@ -309,7 +310,6 @@ export class Master {
       health: async () => ({ ...(await masterStatus(this.store)) }),
     });
   }
-
 
   /** Stop one build (chat and the control queue). */
   stopBuild(req: unknown) {
