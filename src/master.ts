@@ -179,6 +179,7 @@ export class Master {
         this.users.refresh();
         this.hassler.refresh(this.makeReach());
         this.tiersReachMade = undefined;
+        await this.tiers.reconfigure(this.opts.config);
       },
       retention: {
         restart: async () => {

@@ -21,7 +21,7 @@ export class TierAnnouncer {
 
   constructor(
     private readonly store: Store,
-    private readonly config: MasterConfig,
+    private readonly config: () => MasterConfig,
     private outbox: (() => ChatOutbox | undefined) | undefined,
     channels: string[] | undefined,
     private readonly log?: Logger,
@@ -39,7 +39,7 @@ export class TierAnnouncer {
   /** The channels subscribed to the `tiers` class now. */
   async channels(): Promise<string[]> {
     if (this.fixed) return this.fixed;
-    const subs = new SubscriptionStore(this.store.subscriptions, this.config.chat?.announce ?? []);
+    const subs = new SubscriptionStore(this.store.subscriptions, this.config().chat?.announce ?? []);
     return (await subs.audiences()).filter((a) => a.audience.kind === 'channel' && a.events.includes('tiers')).map((a) => audienceKey(a.audience));
   }
 
@@ -47,7 +47,7 @@ export class TierAnnouncer {
   async say(text: string, builder?: string, skip?: string): Promise<void> {
     this.log?.info({ text }, 'tiers');
     const outbox = this.outbox?.();
-    const owners = builder ? (this.config.tiers?.owners[builder] ?? []) : [];
+    const owners = builder ? (this.config().tiers?.owners[builder] ?? []) : [];
     const line = owners.length ? `${text} (owners: ${owners.join(', ')})` : text;
     for (const ch of (await this.channels()).filter((c) => c !== skip)) {
       const sent = outbox ? outbox.send(ch, line) : this.later(ch, line);
@@ -59,7 +59,7 @@ export class TierAnnouncer {
   /** Before chat is up: into the transport's outbox in Redis, said when chat connects. */
   private async later(target: string, text: string): Promise<void> {
     const { transport, where } = parseTarget(target);
-    if (transport === 'shell' || !this.config.chat?.[transport]) throw new Error(`no ${transport} chat configured`);
+    if (transport === 'shell' || !this.config().chat?.[transport]) throw new Error(`no ${transport} chat configured`);
     await pushOutbox(this.store, transport, { v: 1, at: Date.now(), to: where, direct: false, text, tally: 'tiers' });
   }
 

@@ -10,12 +10,12 @@ import type { Tier, TierOverride } from '../model/tier.js';
 export class TierOverrides {
   constructor(
     private readonly store: Store,
-    private readonly config: MasterConfig,
+    private readonly config: () => MasterConfig,
     private readonly now: () => number = Date.now,
   ) {}
 
   configTier(builder: string): Tier | undefined {
-    return this.config.builders.find((b) => b.name === builder)?.tier;
+    return this.config().builders.find((b) => b.name === builder)?.tier;
   }
 
   /** Live overrides by builder; expired ones are deleted and returned in `expired`. */
@@ -35,7 +35,7 @@ export class TierOverrides {
   async tiers(): Promise<{ tiers: Map<string, Tier>; live: Map<string, TierOverride>; expired: TierOverride[] }> {
     const { live, expired } = await this.read();
     const tiers = new Map<string, Tier>();
-    for (const b of this.config.builders) tiers.set(b.name, live.get(b.name)?.tier ?? b.tier);
+    for (const b of this.config().builders) tiers.set(b.name, live.get(b.name)?.tier ?? b.tier);
     return { tiers, live, expired };
   }
 

@@ -32,12 +32,13 @@ export type GateOutcome =
 export class PackageGate {
   constructor(
     private readonly store: Store,
-    private readonly config: MasterConfig,
+    /** The master's config as it is now (a reload may replace it). */
+    private readonly config: () => MasterConfig,
     private readonly now: () => number = Date.now,
   ) {}
 
   get builder(): string | undefined {
-    return this.config.packages?.builder;
+    return this.config().packages?.builder;
   }
 
   /**
@@ -71,15 +72,16 @@ export class PackageGate {
     const record: PackageRecord = { revision: rev, vouchers, at: this.now(), buildsetId: 0 };
     if (!(await this.store.tiers.claimPackage(record))) return { kind: 'none' };
     const { patch: _patch, ...stamp } = from.sourcestamp;
+    const config = this.config();
     const { buildset } = await this.store.createBuildSet({
       reason: `packages for ${showRev(rev)}: every supported builder passed (${vouchers.join(', ')})`,
       scheduler: 'packages',
       sourcestamp: { ...stamp, revision: rev },
       builders: [pkg],
       properties: {
-        ...this.config.properties,
+        ...config.properties,
         packaged_revision: rev,
-        ...(this.config.packages?.dir ? { package_dir: this.config.packages.dir } : {}),
+        ...(config.packages?.dir ? { package_dir: config.packages.dir } : {}),
       },
       priority: 0,
       collapse: false,

@@ -45,12 +45,17 @@ export class TierService implements TiersApi {
   private suggestTimer?: NodeJS.Timeout;
   private readonly news: TierAnnouncer;
 
+  /** The config read now: the one given at construction, or the last `reconfigure`'s. */
+  private config: MasterConfig;
+
   constructor(private readonly opts: TierServiceOptions) {
     this.now = opts.now ?? Date.now;
-    this.overrides = new TierOverrides(opts.store, opts.config, this.now);
-    this.gate = new PackageGate(opts.store, opts.config, this.now);
+    this.config = opts.config;
+    const config = () => this.config;
+    this.overrides = new TierOverrides(opts.store, config, this.now);
+    this.gate = new PackageGate(opts.store, config, this.now);
     this.tree_ = new Tree(opts.store, opts.problems ?? noProblems);
-    this.news = new TierAnnouncer(opts.store, opts.config, opts.outbox, opts.channels, opts.log, opts.reach);
+    this.news = new TierAnnouncer(opts.store, config, opts.outbox, opts.channels, opts.log, opts.reach);
   }
 
   /** Sends channel messages through `outbox` to `channels` from now on (tests, the demo). */
@@ -63,9 +68,28 @@ export class TierService implements TiersApi {
     this.offs.push(bus.on('build.finished', (b) => this.enqueue(() => this.finished(b))));
     // Ends demotions that expired while no master ran, re-arms the timer, and re-checks the gate.
     this.enqueue(() => this.onExpiry());
+    this.armSuggestions();
+    return this;
+  }
+
+  /**
+   * A reload (`bb reconfig`, SIGHUP) gave the master a new config: builder tiers, `tiers.owners`,
+   * `tiers.suggestDemotionAfter` and the packages builder are read from it from now on, and, as at
+   * master start, expired demotions end and the gate is checked again, so the newest revision that
+   * now qualifies is packaged. Resolves once that check is done.
+   */
+  reconfigure(config: MasterConfig): Promise<void> {
+    this.config = config;
+    if (this.offs.length) this.armSuggestions();
+    return this.enqueue(() => this.onExpiry());
+  }
+
+  /** The timer that suggests demotions, from `tiers.suggestDemotionAfter` as it is now. */
+  private armSuggestions(): void {
+    clearInterval(this.suggestTimer);
+    this.suggestTimer = undefined;
     const after = this.suggestAfter();
     if (after !== undefined) this.suggestTimer = setInterval(() => this.enqueue(() => this.check()), Math.min(60_000, Math.max(200, after / 2)));
-    return this;
   }
 
   /** Resolves when every event so far has been handled. */
@@ -137,7 +161,7 @@ export class TierService implements TiersApi {
   }
 
   async waiting(): Promise<PackageWait[]> {
-    return packageWaits(this.opts.store, { builders: this.opts.config.builders, packagesBuilder: this.opts.config.packages?.builder }, (await this.currentTiers()).tiers, this.now());
+    return packageWaits(this.opts.store, { builders: this.config.builders, packagesBuilder: this.config.packages?.builder }, (await this.currentTiers()).tiers, this.now());
   }
 
   packages(n: number): Promise<PackageRecord[]> {
@@ -165,8 +189,9 @@ export class TierService implements TiersApi {
 
   // ---- reactions ----
 
-  private enqueue(fn: () => Promise<void>): void {
+  private enqueue(fn: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(fn).catch((err) => this.opts.log?.error({ err }, 'tiers: handling failed'));
+    return this.chain;
   }
 
   /** Tiers now; expired demotions end here (and are announced once). */
@@ -210,7 +235,7 @@ export class TierService implements TiersApi {
   }
 
   private suggestAfter(): number | undefined {
-    const s = this.opts.config.tiers?.suggestDemotionAfter;
+    const s = this.config.tiers?.suggestDemotionAfter;
     return s ? (parseDuration(s) ?? undefined) : undefined;
   }
 

@@ -13,14 +13,19 @@ async function waitingHtml(ctx: WebContext) {
 
 /** `/tiers`: supported and unsupported builders, demotions with reason and expiry, health. */
 export async function tiersPage(ctx: WebContext): Promise<PageReply> {
-  const list = ctx.tiers ? await ctx.tiers.list() : ctx.config.builders.map((b) => ({ builder: b.name, tier: b.tier, state: 'none' as const, override: undefined, since: undefined, sinceRevision: undefined }));
+  const pkg = ctx.config.packages?.builder;
+  const list = ctx.tiers
+    ? await ctx.tiers.list()
+    : ctx.config.builders.map((b) => ({ builder: b.name, tier: b.tier, state: 'none' as const, override: undefined, since: undefined, sinceRevision: undefined, packages: b.name === pkg }));
+  // The packages builder makes the packages and never gates them, whatever its configured tier (as chat and `bb tiers` say).
+  const tier = (h: { tier: string; packages?: boolean }) => (h.packages ? html`${h.tier} — <span class="mute">the packages builder: never gates</span>` : h.tier);
   const rows = list.map(
     (h) =>
-      html`<tr><td><a href="${href('builders', h.builder)}">${h.builder}</a></td><td>${h.tier}</td><td>${badge(h.state === 'green' ? 'SUCCESS' : h.state === 'red' ? 'FAILURE' : 'pending', h.state)}${h.since ? html` since ${timeTag(h.since)}` : ''}${h.sinceRevision ? html` (<code>${shortRev(h.sinceRevision)}</code>)` : ''}</td><td>${
+      html`<tr><td><a href="${href('builders', h.builder)}">${h.builder}</a></td><td>${tier(h)}</td><td>${badge(h.state === 'green' ? 'SUCCESS' : h.state === 'red' ? 'FAILURE' : 'pending', h.state)}${h.since ? html` since ${timeTag(h.since)}` : ''}${h.sinceRevision ? html` (<code>${shortRev(h.sinceRevision)}</code>)` : ''}</td><td>${
         h.override ? html`${h.override.tier === 'unsupported' ? 'demoted' : 'promoted'} by ${h.override.by}${h.override.reason ? `: ${h.override.reason}` : ''}${h.override.until ? html`, until ${timeTag(h.override.until)}` : ''}` : ''
       }</td></tr>`,
   );
-  const body = html`<h1>Tiers</h1><p>Supported builders gate packages; a builder that stays red can be demoted (<code>bb: demote &lt;builder&gt; &lt;reason&gt;</code>).</p>
+  const body = html`<h1>Tiers</h1><p>Supported builders gate packages (the packages builder never does); a builder that stays red can be demoted (<code>bb: demote &lt;builder&gt; &lt;reason&gt;</code>).</p>
 ${await waitingHtml(ctx)}${table(['builder', 'tier', 'health', 'demotion / promotion'], rows)}`;
   return ok(page({ title: 'tiers', site: ctx.config.title, live: '/events' }, body));
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { get } from 'node:http';
-import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
 
@@ -90,7 +90,15 @@ describe('web pages against a real master and executor', () => {
   }, 120_000);
 
   it('Problems board and page, tiers, tree, packages, and the JSON API (paginated, no emails, no tokens)', async () => {
-    fx = await PipelineFixture.create('webprob', config);
+    // A packages builder (its executor never connects, so its build stays queued): /tiers marks it.
+    const withPackages = config
+      .replace(`executors: [{ name: 'a', secret: '${SECRET_A}' }],`, `executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'p', secret: '${SECRET_B}' }],`)
+      .replace('  problems: { confirm: false },', "  packages: { builder: 'package' },\n  problems: { confirm: false },")
+      .replace('  ],\n  schedulers', "    { name: 'package', executors: ['p'], steps: [{ type: 'shell', name: 'dists', command: 'true' }] },\n  ],\n  schedulers");
+    expect(withPackages).toContain("packages: { builder: 'package' }");
+    expect(withPackages).toContain("{ name: 'p', secret");
+    expect(withPackages).toContain("{ name: 'package', executors: ['p']");
+    fx = await PipelineFixture.create('webprob', withPackages);
     mkdirSync(join(fx.dir, 'master'), { recursive: true });
     const tap = (fail: boolean) => writeFileSync(join(fx.dir, 'master', 'results.tap'), `TAP version 13\n1..1\n${fail ? 'not ok' : 'ok'} 1 - t_flappy\n`);
     const master = await fx.startMaster();
@@ -124,10 +132,18 @@ describe('web pages against a real master and executor', () => {
     expect((await fetchText(port, '/problems/99')).status).toBe(404);
 
     const tiers = await fetchText(port, '/tiers');
-    expect(tiers.body).toContain('supported');
+    expect(tiers.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>supported<\/td>/);
+    expect(tiers.body).toMatch(/<td><a href="\/builders\/package">package<\/a><\/td><td>supported — <span class="mute">the packages builder: never gates<\/span><\/td>/);
+    expect(tiers.body.match(/never gates<\/span>/g)).toHaveLength(1);
     const tree = await fetchText(port, '/tree');
     expect(tree.body).toMatch(/Tree <span class="res r-FAILURE">closed<\/span>/);
-    expect((await fetchText(port, '/packages')).status).toBe(200);
+    // aaa111 passed on linux, the one gating builder: its package build waits for executor p.
+    const packages = await waitFor('the package of aaa111 on /packages', async () => {
+      const r = await fetchText(port, '/packages');
+      return r.body.includes('<code>aaa111</code>') ? r : null;
+    }, 30_000);
+    expect(packages.status).toBe(200);
+    expect(packages.body).toMatch(/<td><code>aaa111<\/code><\/td>.*<a href="\/builders\/linux\/builds\/1">linux#1<\/a>.*<td>running<\/td>/);
 
     const list = JSON.parse((await fetchText(port, '/api/builders/linux/builds?limit=1')).body);
     expect(list).toMatchObject({ total: 2, offset: 0, limit: 1 });
