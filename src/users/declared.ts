@@ -81,3 +81,38 @@ function without(holder: User, p: DeclaredPerson, id: Identity): User {
   if (id.kind === 'matrix') delete next.matrixId;
   return next;
 }
+
+/** A `bb user` field and how people call it. */
+export type DeclarableField = 'fullName' | 'emails' | 'ircNick' | 'ircAccount' | 'matrixId' | 'timeZone' | 'quietHours';
+const FIELD_TEXT: Record<DeclarableField, string> = {
+  fullName: 'full name',
+  emails: 'addresses',
+  ircNick: 'IRC nick',
+  ircAccount: 'IRC account',
+  matrixId: 'Matrix id',
+  timeZone: 'time zone',
+  quietHours: 'quiet hours',
+};
+
+/**
+ * Why a hand-made change (`bb user set|link|remove`, `my timezone`, `user set` in chat) to these
+ * fields of `name` is refused: the config names them for a declared person, and applying the
+ * config again (restart, reconfig) would undo it. Null when nothing it touches is declared.
+ */
+export function declaredRefusal(people: readonly DeclaredPerson[], name: string, fields: readonly DeclarableField[] | 'remove'): string | null {
+  const p = people.find((x) => x.name === name);
+  if (!p) return null;
+  const where = 'in the master config (users.people): change it there, then bb reconfig';
+  if (fields === 'remove') return `bb user ${name} is declared ${where}`;
+  const named: Record<DeclarableField, boolean> = {
+    fullName: p.fullName !== undefined,
+    emails: p.emails.length > 0,
+    ircNick: p.irc?.nick !== undefined,
+    ircAccount: p.irc?.account !== undefined,
+    matrixId: p.matrix !== undefined,
+    timeZone: p.timeZone !== undefined,
+    quietHours: p.quietHours !== undefined,
+  };
+  const hit = fields.filter((f) => named[f]);
+  return hit.length ? `the ${hit.map((f) => FIELD_TEXT[f]).join(', ')} of ${name} ${hit.length > 1 ? 'are' : 'is'} set ${where}` : null;
+}

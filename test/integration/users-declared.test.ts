@@ -7,6 +7,7 @@ import { MasterBotApi } from '../../src/chat/master-api.js';
 import { ChatAuthorizer } from '../../src/chat/authz.js';
 import { allCommands } from '../../bot-commands/index.js';
 import type { ChatMessage } from '../../src/chat/transport.js';
+import { userControl } from '../../src/users/control.js';
 
 /** `users.people` against a real master on real Redis: merged at start and on reconfig. */
 
@@ -78,10 +79,18 @@ describe('users declared in the config (users.people)', () => {
     expect(await say('alice_', 'aliceacct', 'force build linux')).toMatch(/Build forced for linux/);
     expect(await say('alice_', 'notalice', 'force build linux')).toMatch(/you may not force build/);
 
-    // A field changed by hand lasts until the config is applied again (reconfig or restart); a field the config leaves out stays.
+    // What the config names cannot be changed by hand (the config would undo it); what it leaves out can.
+    expect(await say('alice_', 'aliceacct', 'my timezone Asia/Tokyo')).toContain('the time zone of alice is set in the master config (users.people): change it there, then bb reconfig');
+    const control = (req: object) => userControl(fx.store, { v: 1, type: 'user', ...req }, Date.now(), fx.master!.config.users.people);
+    await expect(control({ op: 'set', name: 'alice', ircAccount: 'other', fullName: 'A' })).rejects.toThrow('the full name, IRC account of alice are set in the master config (users.people)');
+    await expect(control({ op: 'link', name: 'alice', identity: 'irc:other' })).rejects.toThrow('the IRC account of alice is set in the master config');
+    await expect(control({ op: 'remove', name: 'alice' })).rejects.toThrow('bb user alice is declared in the master config (users.people)');
+    await control({ op: 'link', name: 'alice', identity: '@alice:example.org' });
+
+    // A field changed behind bb's back (here: straight in the store) lasts until the config is applied again (reconfig or restart); a field the config leaves out stays.
     await fx.store.users.withLock(async () => {
       const u = (await fx.store.users.get('alice'))!;
-      await fx.store.users.put({ ...u, timeZone: 'Asia/Tokyo', matrixId: '@alice:example.org' });
+      await fx.store.users.put({ ...u, timeZone: 'Asia/Tokyo' });
     });
     const changed = ALICE.replace("account: 'aliceacct'", "account: 'alice2'").replace("'Europe/Berlin'", "'America/New_York'");
     writeConfig(fx.dir, config(changed).replaceAll('PREFIX', fx.prefix).replaceAll('BASEDIR', join(fx.dir, 'master')));
