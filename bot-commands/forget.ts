@@ -10,10 +10,11 @@ export const forgetCommand: CommandSpec = {
   maxArgs: 1,
   async run({ message, api, args }) {
     if (args[0]?.toLowerCase() !== 'me') throw new UsageError('only "forget me" is understood.');
-    const { claim, unlinked } = await api.identity.forget(message);
+    const { claim, unlinked, declared } = await api.identity.forget(message);
+    const how = message.transport === 'irc' ? 'IRC account' : message.transport === 'matrix' ? 'Matrix id' : 'chat identity';
+    if (declared) return `This ${how} is bb user ${declared} in the master config (users.people), so it stays linked${claim ? ' (your claim is dropped)' : ''}: an operator changes it there, then bb reconfig.`;
     const user = unlinked ?? claim;
     if (!user) return 'There was nothing to forget: this chat identity was not linked to any bb user.';
-    const how = message.transport === 'irc' ? 'IRC account' : message.transport === 'matrix' ? 'Matrix id' : 'chat identity';
     return `Forgotten: this ${how} is no longer bb user ${user}, and reminders no longer come here. Say "${api.botName}: i am user NAME" to claim one again.`;
   },
 };

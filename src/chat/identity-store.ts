@@ -9,8 +9,8 @@ import { USER_NAME_RE, type ClaimOutcome, type IdentityApi, type VerifyOutcome, 
 import type { ChatMessage } from './transport.js';
 
 export interface IdentityOptions {
-  /** `users` of the master config (email domain). */
-  users?: Pick<UsersConfig, 'emailDomain'>;
+  /** `users` of the master config (email domain; declared people, whose accounts `forget me` leaves linked). */
+  users?: Pick<UsersConfig, 'emailDomain'> & { people?: UsersConfig['people'] };
   /** How codes are mailed; without one, claims cannot be verified. */
   mailer?: Mailer;
   /** The name people address the bot by, for the instructions in replies. */
@@ -121,12 +121,16 @@ export class StoreIdentity implements IdentityApi {
     };
   }
 
-  async forget(message: ChatMessage): Promise<{ claim: string | null; unlinked: string | null }> {
+  async forget(message: ChatMessage): Promise<{ claim: string | null; unlinked: string | null; declared?: string }> {
     const key = claimantOf(message);
     const claim = await this.store.claims.get(key);
     await this.store.claims.drop(key);
     await this.store.verifications.drop(key);
     let unlinked: string | null = null;
+    // An account the config gives to a person stays theirs (the config wins; the next reload would link it again).
+    const acct = message.account?.toLowerCase();
+    const declared = this.o.users?.people?.find((p) => (message.transport === 'irc' ? p.irc?.account?.toLowerCase() === acct : message.transport === 'matrix' && p.matrix === message.account));
+    if (acct && declared) return { claim: claim?.user ?? null, unlinked: null, declared: declared.name };
     if (message.account && (message.transport === 'irc' || message.transport === 'matrix')) {
       const kind = message.transport;
       unlinked = await this.store.users.withLock(async () => {

@@ -37,5 +37,6 @@ export interface IdentityApi {
    * `forget me`: drops the sender's claim and any code waiting for it, and unlinks their chat
    * account from the bb user it was linked to. Says what was forgotten (empty when nothing was).
    */
-  forget(message: ChatMessage): Promise<{ claim: string | null; unlinked: string | null }>;
+  /** `declared`: the account is given to this bb user in `users.people`, so it stays linked. */
+  forget(message: ChatMessage): Promise<{ claim: string | null; unlinked: string | null; declared?: string }>;
 }

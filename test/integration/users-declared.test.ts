@@ -100,6 +100,10 @@ describe('users declared in the config (users.people)', () => {
     expect(await fx.store.users.byIdentity({ kind: 'irc', value: 'aliceacct' })).toBeNull();
     expect(await say('alice_', 'aliceacct', 'force build linux')).toMatch(/you may not force build/);
     expect(await say('alice_', 'alice2', 'whoami')).toMatch(/You are bb user alice \(verified\)/);
+    // forget me leaves a declared account linked, and says where it is set.
+    const sayNow = ircBot(fx);
+    expect(await sayNow('alice_', 'alice2', 'forget me')).toBe('This IRC account is bb user alice in the master config (users.people), so it stays linked: an operator changes it there, then bb reconfig.');
+    expect((await fx.store.users.byIdentity({ kind: 'irc', value: 'alice2' }))?.name).toBe('alice');
   }, 60_000);
 
   it('an account a learned user holds is taken by the declared person; the rest of that user stays', async () => {
