@@ -91,7 +91,7 @@ export class Master {
     this.schedulers.addClassifier(this.timed);
     this.dependents = new DependentSchedulers(this.store, config, this.log);
     this.superseder = new Superseder(this.store, this.queues, config, opts.secrets, this.log);
-    this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }));
+    this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }), () => this.opts.config.users.people);
     const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
     this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors, opts.clock);
     this.hassler = new Hassler({
@@ -176,6 +176,7 @@ export class Master {
         await this.registry.reaccept();
         this.listenToExecutors();
         this.problems.refresh();
+        this.users.refresh();
         this.hassler.refresh(this.makeReach());
         this.tiersReachMade = undefined;
         await this.tiers.reconfigure(this.opts.config);

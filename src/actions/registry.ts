@@ -65,7 +65,7 @@ export const ACTIONS = {
     input: schedulerRequestSchema,
     run: (ctx, input) => schedulerControl({ store: ctx.store, config: ctx.config, timedStates: ctx.timedStates, resumed: ctx.resumed }, input),
   }),
-  user: action({ summary: 'add, change, link, show, list or remove bb users', input: userRequestSchema, run: (ctx, input) => userControl(ctx.store, input) }),
+  user: action({ summary: 'add, change, link, show, list or remove bb users', input: userRequestSchema, run: (ctx, input) => userControl(ctx.store, input, Date.now(), ctx.config.users.people) }),
   ack: action({
     summary: 'acknowledge a Problem (reminders pause)',
     input: problemInput.extend({ note: z.string().optional() }),

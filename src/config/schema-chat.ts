@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { peopleSchema } from './schema-users.js';
 
 /** The people's part of the master config: users, mail, chat; schema.ts puts it together. */
 
@@ -40,6 +41,11 @@ export const usersSchema = z
     admins: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a bb user name')).default([]),
     /** Outgoing mail. Without it, chat claims cannot be verified. */
     smtp: smtpSchema.optional(),
+    /**
+     * The team's people: `{ name, fullName, emails, irc: { nick, account }, matrix, timeZone,
+     * quietHours }`. Merged into the users learned from changes; the config wins for the fields it names.
+     */
+    people: peopleSchema.default([]),
   })
   .strict();
 

@@ -291,7 +291,7 @@ export const masterConfigSchema = z
     /** The chat bot: IRC, Matrix, who may do what, and what is announced where. Default: no chat. */
     chat: chatSchema.optional(),
     /** Users: email addresses, admins, outgoing mail (SMTP). Default: no mail. */
-    users: usersSchema.default({ admins: [] }),
+    users: usersSchema.default({ admins: [], people: [] }),
     /**
      * Packages (the Tahoe policy): when every builder supported at that moment has a SUCCESS or
      * WARNINGS build of a revision, bb starts `builder` (steps that make the packages) on that

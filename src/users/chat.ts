@@ -38,7 +38,7 @@ export interface UsersApi {
 export class StoredUsers implements UsersApi {
   constructor(
     private readonly store: Store,
-    private readonly config: Pick<UsersConfig, 'admins' | 'emailDomain'>,
+    private readonly config: Pick<UsersConfig, 'admins' | 'emailDomain'> & { people?: UsersConfig['people'] },
     private readonly identity: IdentityApi,
     private readonly botName: string,
     readonly defaults: SettingDefaults = { timeZone: 'UTC', quietHours: false },
@@ -80,7 +80,7 @@ export class StoredUsers implements UsersApi {
   }
 
   private async run(req: AdminUserRequest): Promise<User> {
-    const res = await userControl(this.store, { v: 1, type: 'user', ...req } satisfies UserRequest);
+    const res = await userControl(this.store, { v: 1, type: 'user', ...req } satisfies UserRequest, Date.now(), this.config.people);
     if (!('user' in res)) throw new Error(`user ${req.op} answered without a user`);
     return res.user;
   }

@@ -4,6 +4,8 @@ import { UserConflictError } from '../data/users.js';
 import { checkQuietHours, checkTimeZone, SettingError } from './settings.js';
 import { parseIdentity, USER_NAME_RE, withIdentity, withPreferredEmails, type QuietHours, type User } from '../model/user.js';
 import { ActionError } from '../actions/error.js';
+import type { DeclaredPerson } from '../config/schema-users.js';
+import { declaredRefusal, type DeclarableField } from './declared.js';
 
 /** A `bb user` request refused, with the reason for the person who asked. */
 export class UserControlError extends ActionError {}
@@ -62,9 +64,10 @@ export type UserReply = { user: User } | { users: User[] } | { removed: string }
 /**
  * `bb user add|set|link|show|remove|list`, run by the master from its control queue so every
  * write goes through the master's write path; chat's `my …` and an admin's `user …` run it too
- * (src/users/chat.ts).
+ * (src/users/chat.ts). `declared` (`users.people`): the fields the config names for a person are
+ * refused here, since the config wins for them (src/users/declared.ts).
  */
-export async function userControl(store: Store, raw: unknown, now = Date.now()): Promise<UserReply> {
+export async function userControl(store: Store, raw: unknown, now = Date.now(), declared: readonly DeclaredPerson[] = []): Promise<UserReply> {
   const parsed = userRequestSchema.safeParse(raw);
   if (!parsed.success) throw new UserControlError(parsed.error.issues.map((i) => `${i.path.join('.') || 'request'}: ${i.message}`).join('; '));
   const req = parsed.data;
@@ -77,6 +80,7 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
       return { user };
     }
     case 'remove':
+      refuseDeclared(declared, req.name, 'remove');
       return store.users.withLock(async () => {
         if (!(await store.users.remove(req.name))) throw new UserControlError(`no bb user ${req.name}`);
         await store.claims.voidTo(req.name);
@@ -86,6 +90,7 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
       return store.users.withLock(async () => {
         const id = parseIdentity(req.identity);
         if (!id) throw new UserControlError(`"${req.identity}" is not an identity: write irc:<account>, @user:server, email:<address> or "Full Name <email>"`);
+        if (id.kind === 'irc' || id.kind === 'matrix') refuseDeclared(declared, req.name, [id.kind === 'irc' ? 'ircAccount' : 'matrixId']);
         const user = await store.users.get(req.name);
         if (!user) throw new UserControlError(`no bb user ${req.name} (add it first: bb user add ${req.name})`);
         return { user: await write(store, withIdentity(user, id)) };
@@ -115,6 +120,8 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
         if (!user) throw new UserControlError(`no bb user ${req.name} (add it first: bb user add ${req.name})`);
         const { fullName, ircNick, ircAccount, matrixId, timeZone, quietHours, emails } = req;
         if (!emails.length && [fullName, ircNick, ircAccount, matrixId, timeZone, quietHours].every((f) => f === undefined)) throw new UserControlError(`nothing to set for ${req.name}: give a full name, email, IRC nick or account, Matrix id, time zone or quiet hours`);
+        const given = Object.entries({ fullName, ircNick, ircAccount, matrixId, timeZone, quietHours }).filter(([, v]) => v !== undefined).map(([k]) => k as DeclarableField);
+        refuseDeclared(declared, req.name, emails.length ? [...given, 'emails'] : given);
         let next: User = { ...user, emails: [...user.emails], authors: [...user.authors] };
         if (fullName !== undefined) next.fullName = fullName;
         if (ircNick !== undefined) next.ircNick = ircNick;
@@ -128,6 +135,11 @@ export async function userControl(store: Store, raw: unknown, now = Date.now()):
         return { user: await write(store, next) };
       });
   }
+}
+
+function refuseDeclared(declared: readonly DeclaredPerson[], name: string, fields: readonly DeclarableField[] | 'remove'): void {
+  const why = declaredRefusal(declared, name, fields);
+  if (why) throw new UserControlError(why);
 }
 
 async function byIdentity(store: Store, text: string): Promise<User | null> {

@@ -67,6 +67,12 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
   },
   users: {
     smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' },
+    // Declared in the config (users.people): the hassler finds warner by the IRC account and Matrix id given here.
+    people: [
+      { name: 'warner', emails: ['warner@example.org'], irc: { account: 'warner' }, matrix: '${warnerMx.userId}' },
+      { name: 'zooko', emails: ['zooko@example.org'] },
+      { name: 'meejah', emails: ['meejah@example.org'] },
+    ],
   },
   // No confirming rerun here (the flaky case is its own test); the default ladder, quiet hours and ack pause.
   problems: { confirm: false, sheriff: ['zooko'], interested: { linux: ['meejah'] } },
@@ -75,13 +81,8 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     let clock = Date.parse('2026-12-02T10:00:00Z');
     const master = await fx.startMaster({ chatTuning: fast, clock: () => clock });
     await fx.startExecutor('a', SECRET_A);
-    for (const [name, email, extra] of [
-      ['warner', 'warner@example.org', { ircAccount: 'warner', matrixId: warnerMx.userId, authors: ['Brian Warner <warner@example.org>'] }],
-      ['zooko', 'zooko@example.org', {}],
-      ['meejah', 'meejah@example.org', {}],
-    ] as const) {
-      expect(await fx.client.control({ v: 1, type: 'user', op: 'add', name, emails: [email], ...extra })).toMatchObject({ user: { name } });
-    }
+    await master.users.settled();
+    expect(await fx.store.users.byIdentity({ kind: 'irc', value: 'warner' })).toMatchObject({ name: 'warner', matrixId: warnerMx.userId });
 
     // warner is on IRC (logged in to services) in #dev, and on Matrix in a room with the bot; he says good morning in both.
     warnerIrc = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'brian', sasl: { account: 'warner', password: 'warner-password' }, channels: ['#dev'] });
