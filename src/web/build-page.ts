@@ -1,4 +1,6 @@
-import type { Build, StepState } from '../model/build.js';
+import type { Build, StepState, TestCaseResult } from '../model/build.js';
+import { previousCounted } from '../notify/finished.js';
+import { newFailingTests, sameSource, speaksForHistory } from '../problems/compare.js';
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
 import { html, href, type Html } from './html.js';
@@ -68,6 +70,7 @@ export async function buildPage(ctx: WebContext, builder: string, number: number
     return p.builders.some((x) => x.firstBadBuildId === b.id || x.fixedByBuildId === b.id) || (p.confirmBuildsetId !== undefined && p.confirmBuildsetId === b.buildsetId);
   });
   const logs = await Promise.all(b.steps.map((s, i) => stepLog(ctx, b, i, s)));
+  const fresh = await newFailingOf(store, b, tests);
   const steps = b.steps.map(
     (s, i) => html`<tr id="step-${i}"><td>${i}</td><td><a href="#log-${i}">${s.name}</a></td><td>${resultBadge(stepWord(s))}</td><td class="stext">${s.text ?? ''}</td><td>${stepDuration(s, now)}</td></tr>`,
   );
@@ -76,7 +79,7 @@ export async function buildPage(ctx: WebContext, builder: string, number: number
 ${summaryTable(b, bs?.reason, now)}
 ${b.tests?.failed ? html`<p><a href="#tests">${b.tests.failed} failed test${b.tests.failed === 1 ? '' : 's'}</a></p>` : ''}
 <h2>Steps</h2><table><thead><tr><th>#</th><th>step</th><th>result</th><th>text</th><th>time</th></tr></thead><tbody>${steps}</tbody></table>
-${testsSection(tests)}
+${testsSection(tests, fresh)}
 <h2>Logs</h2>${logs}
 ${relationsSection(b, req, tries, problems, supersededBy)}
 ${changesSection(changes)}
@@ -84,4 +87,11 @@ ${propertiesSection(b.properties)}
 <p class="mute">Revision ${revisionOf(b) ?? 'HEAD'} · <a href="${href('api', 'builders', b.builder, 'builds', b.number)}">JSON</a> · ${buildLink(b, 'permalink')}</p>`;
   const live = b.state !== 'finished' ? `${buildPath(b)}/events` : undefined;
   return ok(page({ title: `${b.builder} #${b.number} ${word}`, site: ctx.config.title, ...(live ? { live } : {}) }, body));
+}
+
+/** Tests failing here that the builder's previous build of the same source did not run (as announced). */
+async function newFailingOf(store: WebContext['store'], b: Build, tests: TestCaseResult[]): Promise<TestCaseResult[]> {
+  if (!b.tests?.failed || b.state !== 'finished' || !speaksForHistory(b)) return [];
+  const prev = await previousCounted(store, b);
+  return prev && sameSource(prev, b) ? newFailingTests(await store.getTests(prev.id), tests) : [];
 }

@@ -15,18 +15,20 @@ export function buildLink(b: Pick<Build, 'builder' | 'number'>, label?: string):
 export const revisionOf = testedRevision;
 
 /** Test results, failed (and errored) first with their messages, then skipped, then passed, then counts. */
-export function testsSection(tests: TestCaseResult[]): Html {
+export function testsSection(tests: TestCaseResult[], fresh: TestCaseResult[] = []): Html {
   if (!tests.length) return html``;
   const order = { fail: 0, error: 1, skip: 2, pass: 3 } as const;
   const sorted = [...tests].sort((a, b) => order[a.outcome] - order[b.outcome]);
   const failed = sorted.filter((t) => t.outcome === 'fail' || t.outcome === 'error');
   const count = (o: string) => tests.filter((t) => t.outcome === o).length;
+  const isNew = new Set(fresh);
   const row = (t: TestCaseResult) =>
-    html`<tr class="t-${t.outcome}"><td>${resultBadge(t.outcome === 'pass' ? 'SUCCESS' : t.outcome === 'skip' ? 'SKIPPED' : 'FAILURE')} ${t.outcome}</td><td>${t.suite}</td><td>${t.name}</td><td>${fmtDuration(t.durationMs)}</td><td>${t.message ? html`<pre class="msg">${t.message}</pre>` : ''}</td></tr>`;
+    html`<tr class="t-${t.outcome}"><td>${resultBadge(t.outcome === 'pass' ? 'SUCCESS' : t.outcome === 'skip' ? 'SKIPPED' : 'FAILURE')} ${t.outcome}${isNew.has(t) ? html` <span class="new" title="not run by the builder's previous build: a new failing test, not a regression">new</span>` : ''}</td><td>${t.suite}</td><td>${t.name}</td><td>${fmtDuration(t.durationMs)}</td><td>${t.message ? html`<pre class="msg">${t.message}</pre>` : ''}</td></tr>`;
   const rest = sorted.filter((t) => t.outcome !== 'fail' && t.outcome !== 'error');
   const shown = rest.slice(0, 2000);
   return html`<h2 id="tests">Tests</h2>
 <p>${tests.length} tests: ${count('fail') + count('error')} failed, ${count('skip')} skipped, ${count('pass')} passed.</p>
+${fresh.length ? html`<p class="new-tests">New failing tests (the previous build did not run them; not a regression, no Problem): ${fresh.map((t) => t.name).join(', ')}</p>` : ''}
 ${failed.length ? table(['outcome', 'suite', 'test', 'time', 'message'], failed.map(row), 'tests failed') : html`<p>No test failed.</p>`}
 ${rest.length ? html`<details><summary>${rest.length} other tests${rest.length > shown.length ? ` (first ${shown.length} shown)` : ''}</summary>${table(['outcome', 'suite', 'test', 'time', 'message'], shown.map(row))}</details>` : ''}`;
 }

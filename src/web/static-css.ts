@@ -20,6 +20,7 @@ th{background:var(--card);font-weight:600}
 code,pre,.log,.mono{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,monospace;font-size:13px}
 .none,.mute{color:var(--mute)}
 .res{display:inline-block;padding:0 .35em;border-radius:3px;font-weight:600;font-size:.9em}
+.new{display:inline-block;padding:0 .35em;border-radius:3px;font-size:.8em;border:1px solid currentColor}
 .r-SUCCESS{color:var(--ok);background:var(--okbg)}.r-FAILURE{color:var(--bad);background:var(--badbg)}
 .r-WARNINGS{color:var(--warn);background:var(--warnbg)}.r-EXCEPTION,.r-RETRY{color:var(--exc);background:var(--excbg)}
 .r-CANCELLED,.r-SKIPPED,.r-pending,.r-skipped{color:var(--skip);background:var(--skipbg)}

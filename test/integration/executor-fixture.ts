@@ -52,6 +52,7 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
   const messages: ExecutorMessagePayload[] = [];
   const waiters = new Set<() => void>();
   let badSignatures = 0;
+  const lastSeq = new Map<string, number>();
   let session = '';
   const worker = new Worker(
     executorEventsQueueName(executor),
@@ -62,6 +63,10 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
         return;
       }
       const msg = executorMessagePayloadSchema.parse(data.payload);
+      // As the master does: a message whose seq does not grow within its session is a repeat (a
+      // Redis that lost a job's completion in a crash delivers it again) and changes nothing.
+      if ((lastSeq.get(msg.session) ?? -1) >= msg.seq) return;
+      lastSeq.set(msg.session, msg.seq);
       messages.push(msg);
       const hello = msg.events.find((e) => e.type === 'hello');
       if (hello?.type === 'hello' && msg.executor === executor) {

@@ -90,6 +90,9 @@ describe('trust between the master and executors', () => {
     const older = spawnExec(SECRET_A, 'older');
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
     const first = (await fx.store.getExecutor('a'))!.session;
+    // The older process must have seen its acceptance before the newer one says hello: else, on a
+    // busy machine, it says hello again later than the newer one and is (rightly) the one accepted.
+    await waitFor('the older process to take jobs', () => older.log().includes('the master accepted this executor; taking jobs'), 60_000);
     spawnExec(SECRET_A, 'newer');
     await waitFor('the newer process to be accepted', async () => {
       const rec = await fx.store.getExecutor('a');

@@ -89,6 +89,29 @@ describe('web pages against a real master and executor', () => {
     expect((await fetchText(port, '/healthz')).body).toContain('ok');
   }, 120_000);
 
+  it('a test added failing is marked new on the build page, where a regression is not', async () => {
+    fx = await PipelineFixture.create('webnew', config);
+    mkdirSync(join(fx.dir, 'master'), { recursive: true });
+    const results = join(fx.dir, 'master', 'results.tap');
+    writeFileSync(results, 'TAP version 13\n1..2\nok 1 - old one\nok 2 - old two\n');
+    const master = await fx.startMaster();
+    await fx.startExecutor('a', SECRET_A);
+    const finished: Build[] = [];
+    fx.store.bus.on('build.finished', (b) => finished.push(b));
+    await fx.client.sendChange({ author: 'Eve <eve@example.org>', comments: 'first', revision: 'aaa111', branch: 'main' });
+    await waitFor('build 1 to finish', () => finished.length > 0, 60_000);
+    // Build 2: 'old two' regresses and 'brand new' is added failing.
+    writeFileSync(results, 'TAP version 13\n1..3\nok 1 - old one\nnot ok 2 - old two\nnot ok 3 - brand new\n');
+    await fx.client.sendChange({ author: 'Eve <eve@example.org>', comments: 'second', revision: 'bbb222', branch: 'main' });
+    await waitFor('build 2 to finish', () => finished.length > 1, 60_000);
+    const page = (await fetchText(master.http!.address!.port, '/builders/linux/builds/2')).body;
+    expect(page).toContain('New failing tests (the previous build did not run them; not a regression, no Problem): brand new</p>');
+    const rowOf = (name: string) => page.split('<tr').find((r) => r.includes(`<td>${name}</td>`)) ?? '';
+    expect(rowOf('brand new')).toContain('<span class="new"');
+    expect(rowOf('old two')).toContain('fail');
+    expect(rowOf('old two')).not.toContain('<span class="new"');
+  });
+
   it('Problems board and page, tiers, tree, packages, and the JSON API (paginated, no emails, no tokens)', async () => {
     // A packages builder (its executor never connects, so its build stays queued): /tiers marks it.
     const withPackages = config
