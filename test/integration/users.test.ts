@@ -114,6 +114,11 @@ describe('users', () => {
     expect(await say(me, 'force build linux')).toMatch(/Build forced for linux \(buildset 1\)/);
     // The verified Matrix id is now one of warner's identities.
     expect((await fx.store.users.get('warner'))?.matrixId).toBe(me);
+    // forget me unlinks the Matrix id (claimed, not declared in the config) and drops the claim.
+    expect(await say(me, 'forget me')).toMatch(/^Forgotten: this Matrix id is no longer bb user warner, and reminders no longer come here\./);
+    expect((await fx.store.users.get('warner'))?.matrixId).toBeUndefined();
+    expect(await say(me, 'force build linux')).toMatch(/you may not force build/);
+    expect(await say(me, 'i am user warner')).toMatch(/^I mailed a code to w\*\*\*@lothar\.com/);
     // A removed user grants nothing any more.
     await fx.client.control({ v: 1, type: 'user', op: 'remove', name: 'warner' });
     expect(await say(me, 'force build linux')).toMatch(/you may not force build/);
