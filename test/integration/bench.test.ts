@@ -25,7 +25,7 @@ function runBench(file: string, env: Record<string, string>): Promise<{ code: nu
 const figure = '\\d+(\\.\\d+)?';
 
 describe('benchmarks at a tiny size', () => {
-  it('bench (pipeline): change intake, build throughput, change → build started, master RSS', async () => {
+  it('bench:pipeline (npm run bench): change intake, build throughput, change → build started, master RSS', async () => {
     const { url } = await testRedis();
     const r = await runBench('pipeline.js', { REDIS_URL: url, BENCH_CHANGES: '20', BENCH_BUILDSETS: '3', BENCH_LATENCY: '2', BENCH_EXECUTORS: '1', BENCH_SLOTS: '2' });
     expect(r.out).toMatch(new RegExp(`master RSS idle: ${figure} MiB`));
