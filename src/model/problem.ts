@@ -8,6 +8,14 @@ export interface ProblemSubject {
   /** Suite for a test, empty for a step. */
   suite: string;
   name: string;
+  /** A test's source file, when its results named one. */
+  file?: string;
+  /**
+   * A test's name as messages show it: the bare name, qualified by as much of its suite (class,
+   * module) and file as tells it apart from the tests of the same name in the build that found
+   * it. Set when the Problem opens; absent on Problems stored before it was kept.
+   */
+  label?: string;
 }
 
 /** One builder the Problem was seen on. */
