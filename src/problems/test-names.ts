@@ -89,17 +89,24 @@ export function qualifiedNames(tests: TestRef[], universe: Iterable<TestRef> = t
   return tests.map((t) => ((wheresOf.get(t.name)?.size ?? 0) <= 1 ? t.name : labelFor(t)));
 }
 
-/** Copies of `subjects` whose tests carry their name as shown (`label`), qualified within `build` (every test of the build that found them). */
+/**
+ * Copies of `subjects` in which each test whose bare name another test of `build` (every test of
+ * the build that found them) shares carries its name as shown (`label`); a test without one is
+ * shown by its bare name.
+ */
 export function withLabels<T extends TestRef & { kind: string }>(subjects: T[], build: Iterable<TestRef>): T[] {
   const tests = subjects.filter((s) => s.kind === 'test');
   const names = qualifiedNames(tests, build);
   const label = new Map(tests.map((t, i) => [t, names[i]!]));
-  return subjects.map((s) => (label.has(s) ? { ...s, label: label.get(s)! } : s));
+  return subjects.map((s) => (label.has(s) && label.get(s) !== s.name ? { ...s, label: label.get(s)! } : s));
 }
 
-/** Each test's name as shown: the label stored with it (qualified within its build) where there is one, else qualified within `universe`. */
+/**
+ * Each test's name as shown: the label stored with it (qualified within its build) where there is
+ * one, else qualified within `universe` (a name another failing test shares is then still told
+ * apart, for Problems stored before labels were kept).
+ */
 export function displayNames(tests: TestRef[], universe?: Iterable<TestRef>): string[] {
-  if (tests.every((t) => t.label)) return tests.map((t) => t.label!);
   const computed = qualifiedNames(tests, universe);
   return tests.map((t, i) => t.label || computed[i]!);
 }

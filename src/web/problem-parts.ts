@@ -77,11 +77,10 @@ export function subjectsText(p: Problem): string {
 /**
  * Every failing test of a Problem, grouped by file, named as chat and mail name them (the full
  * `suite.name` on hover); then the failing steps. Names of a Problem stored before they were kept
- * are qualified within its first bad build's tests.
+ * are qualified within its first bad build's tests, as the stored ones were.
  */
 export async function testsHtml(store: Store, p: Problem): Promise<Html> {
-  const labelled = p.subjects.every((s) => s.kind !== 'test' || s.label);
-  const list = problemTests(p, labelled ? undefined : await firstBadTests(store, p));
+  const list = problemTests(p, await firstBadTests(store, p));
   const groups = new Map<string, typeof list>();
   for (const t of list) (groups.get(t.group) ?? groups.set(t.group, []).get(t.group)!).push(t);
   const steps = p.subjects.filter((s) => s.kind === 'step');
