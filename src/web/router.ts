@@ -42,7 +42,7 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  * not a page (the caller answers it). Every page is server-rendered HTML that works without script.
  */
 export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const metrics = new WebMetrics(ctx);
+  const metrics = new WebMetrics(ctx, extras.chat);
   // The console is shared by every viewer until the data changes; `?fresh` renders it anew (benchmarks).
   const console_ = new RenderCache(ctx.store.bus, () => consolePage(ctx));
   const hub = new LiveHub(ctx.store.bus);
