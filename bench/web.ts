@@ -1,6 +1,7 @@
 /**
  * The web pages at scale: BENCH_BUILDERS builders (default 1,000) with BENCH_BUILDS builds of
- * history (default 100,000) written through the store's real write path, served by the master's
+ * history (default 100,000; the newest 8 revisions built by every builder, one build in 50 of
+ * them failing, so `/` shows a full grid) written through the store's real write path, served by the master's
  * HTTP server with the pages. Prints p50/p95 of `/` and of build pages (HTTP request to last byte,
  * server-side rendering included), the page weight of `/` (HTML + CSS + JS), the first screen of a
  * BENCH_LOG_LINES-line log (default 200,000), and the live-log latency: a real master and executor
@@ -49,6 +50,17 @@ function fetch(port: number, path: string): Promise<{ ms: number; bytes: number;
   });
 }
 
+function body(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+    }).on('error', reject);
+  });
+}
+
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
@@ -87,14 +99,20 @@ function configFor(builders: string[], extra: Record<string, unknown> = {}) {
   return { dir, ...validateConfig(raw, { file: 'bench', baseDir: dir }) };
 }
 
+/** The newest revisions every builder built (the console's columns), one in 50 of those builds failing. */
+const SHARED_REVISIONS = 8;
+
 async function history(store: Store, names: string[]): Promise<void> {
   const writer = new HistoryWriter(store, { chunks: 10, tests: 20 });
   let i = 0;
   const t = Date.now();
+  // The last builds are the newest revisions built by every builder, as a console sees them.
+  const shared = Math.max(0, BUILDS - SHARED_REVISIONS * names.length);
   const worker = async () => {
     while (i < BUILDS) {
       const n = i++;
-      await writer.build(names[n % names.length]!);
+      const tail = n - shared;
+      await writer.build(names[n % names.length]!, true, tail < 0 ? {} : { revision: `feed${String(Math.floor(tail / names.length)).padStart(4, '0')}`, result: tail % 50 === 7 ? 'FAILURE' : 'SUCCESS' });
       if ((n + 1) % 10_000 === 0) console.log(`  ${n + 1} builds written (${f1((Date.now() - t) / 1000)} s)`);
     }
   };
@@ -142,6 +160,12 @@ async function renderBench(): Promise<void> {
     console.log(`GET /                     p50 ${f1(home.p50)} ms  p95 ${f1(home.p95)} ms  (${RUNS} requests, ${BUILDERS} builders; ${f1(home.cpu)} ms CPU each in this process)`);
     console.log(`GET / shared by viewers   p50 ${f1(shared.p50)} ms  p95 ${f1(shared.p95)} ms  (rendered once until the data changes)`);
     console.log(`page weight of /          ${f1((home.bytes + css.bytes + js.bytes) / 1024)} KB (HTML ${f1(home.bytes / 1024)} + CSS ${f1(css.bytes / 1024)} + JS ${f1(js.bytes / 1024)}), uncompressed`);
+    const console_ = await body(port, '/');
+    const shown = new Set(console_.match(/href="?\/builders\/[^"/> ]+"?>/g) ?? []).size;
+    const cols = (console_.match(/<th><code>/g) ?? []).length;
+    const failing = (console_.match(/<td class="r-FAILURE">/g) ?? []).length;
+    console.log(`console grid              ${shown} of ${BUILDERS} builders × ${cols} revisions${console_.includes('class="grid compact"') ? ' (compact)' : ''}, ${failing} failing cells linked`);
+    if (shown !== BUILDERS) throw new Error(`the console shows ${shown} of ${BUILDERS} builders`);
     console.log(`GET a build page          p50 ${f1(build.p50)} ms  p95 ${f1(build.p95)} ms  (${RUNS} random builds of ${BUILDS}; ${f1(build.cpu)} ms CPU each)`);
     const n = await bigLog(store, names[0]!);
     const first = await timed(port, () => `/builders/${names[0]}/builds/${n}/steps/0/log`, Math.min(RUNS, 20));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { sourceProperties, type Build, type BuildRequest, type StepState } from '../model/build.js';
+import { sourceProperties, testedRevision, type Build, type BuildRequest, type StepState } from '../model/build.js';
 import type { Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
 import type { ExecutorEvent } from '../queue/jobs.js';
@@ -259,5 +259,7 @@ export class BuildsRepo {
 
   private writeBuild(m: Multi, b: Build): void {
     m.set(this.db.keys.build(b.id), JSON.stringify(b));
+    // The few fields a console cell shows, so a console of 1,000 builders reads no whole builds.
+    m.set(this.db.keys.buildCell(b.id), `${b.number}\t${b.result ?? b.state}\t${b.dispatchedAt}\t${testedRevision(b) ?? ''}`);
   }
 }

@@ -29,6 +29,7 @@
  * | db:sched:<scheduler>:upstream-cursor | string | dependent scheduler: every BuildSet id up to this one is handled (not its upstream's, or complete and acted on) |
  * | db:sched:<scheduler>:upstream-done | zset | dependent scheduler: upstream BuildSet ids above the cursor already acted on (written with the downstream BuildSet), score = id |
  * | db:build:<id> | string | Build JSON |
+ * | db:cell:<id> | string | the build as a console cell: `number<TAB>result or state<TAB>dispatchedAt<TAB>revision` |
  * | db:builder:<name>:builds | zset | build ids of that builder, score = build number |
  * | db:builder:<name>:number | string | last build number (INCR) |
  * | db:builds:active | zset | ids of dispatched or running builds, score = id |
@@ -148,6 +149,10 @@ export class Keys {
   }
   build(id: number): string {
     return `${this.db}:build:${id}`;
+  }
+  /** What the console shows of a build: `number\tword\tdispatchedAt\trevision` (written with the build, deleted with it). */
+  buildCell(id: number): string {
+    return `${this.db}:cell:${id}`;
   }
   builderBuilds(builder: string): string {
     return `${this.db}:builder:${builder}:builds`;

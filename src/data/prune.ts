@@ -127,7 +127,7 @@ export class Pruner {
           young = true;
           break;
         }
-        const gone = [keys.build(id), ...(b.logsPrunedAt ? [] : logKeys(this.store, b))];
+        const gone = [keys.build(id), keys.buildCell(id), ...(b.logsPrunedAt ? [] : logKeys(this.store, b))];
         m.del(...gone).zrem(zkey, String(id)).zrem(keys.retentionDeferredLogs, String(id));
         run.report.keys += gone.length;
         run.report.pruned.builds += 1;

@@ -33,6 +33,61 @@ export async function latestBuildsOf(store: Store, builders: string[], k: number
   return out;
 }
 
+/** What a console cell needs of a build. */
+export interface BuildCell {
+  builder: string;
+  number: number;
+  /** The revision it tested (`got_revision`, else its source stamp's), '' for the branch head. */
+  revision: string;
+  /** Its result, or its state while it has none. */
+  word: string;
+  dispatchedAt: number;
+}
+
+const CELLS_SCRIPT = `
+local out = {}
+local k = tonumber(ARGV[3])
+for i, key in ipairs(KEYS) do
+  local ids = redis.call('ZREVRANGE', key, 0, k - 1)
+  for _, id in ipairs(ids) do
+    local cell = redis.call('GET', ARGV[2] .. id)
+    if cell then
+      out[#out + 1] = i .. '\t' .. cell
+    else
+      -- A build written before cells were kept: its record, decoded here.
+      local rec = redis.call('GET', ARGV[1] .. id)
+      if rec then
+        local b = cjson.decode(rec)
+        local rev = type(b.sourcestamp) == 'table' and b.sourcestamp.revision or ''
+        local got = type(b.properties) == 'table' and b.properties.got_revision or nil
+        if type(got) == 'string' and got ~= '' then rev = got end
+        if type(rev) ~= 'string' then rev = '' end
+        local word = type(b.result) == 'string' and b.result or b.state
+        out[#out + 1] = i .. '\t' .. string.format('%d', b.number) .. '\t' .. tostring(word) .. '\t' .. string.format('%d', tonumber(b.dispatchedAt) or 0) .. '\t' .. rev
+      end
+    end
+  end
+end
+return out`;
+
+/**
+ * The newest `k` builds of each builder (newest first) as console cells, in one round trip: the
+ * short cell strings written with each build (`db:cell:<id>`), not whole builds, for a console of
+ * 1,000 builders × 8 revisions; a build stored before cells were kept is read whole.
+ */
+export async function latestCellsOf(store: Store, builders: string[], k: number): Promise<Map<string, BuildCell[]>> {
+  const out = new Map<string, BuildCell[]>(builders.map((b) => [b, []]));
+  if (!builders.length || k < 1) return out;
+  const keys = dbOf(store).keys;
+  const raw = (await dbOf(store).redis.eval(CELLS_SCRIPT, builders.length, ...builders.map((b) => keys.builderBuilds(b)), keys.build(0).slice(0, -1), keys.buildCell(0).slice(0, -1), String(k))) as string[];
+  for (const r of raw) {
+    const [i, number, word, at, ...rev] = r.split('\t');
+    const builder = builders[Number(i) - 1]!;
+    out.get(builder)?.push({ builder, number: Number(number), word: word!, dispatchedAt: Number(at), revision: rev.join('\t') });
+  }
+  return out;
+}
+
 /** Builds of a builder newest first, `offset` from the newest, and how many it has in all. */
 export async function buildsPage(store: Store, builder: string, offset: number, n: number): Promise<{ builds: Build[]; total: number }> {
   const [ids, total] = await Promise.all([

@@ -194,7 +194,7 @@ describe('retention', () => {
     expect(dry.stdout).toContain('dry run: nothing was deleted');
     expect(dry.stdout).toContain('builds: 3 would go (linux #1-3)');
     expect(dry.stdout).toContain('logs of builds: 2 would go (linux #4-5)');
-    expect(dry.stdout).toContain('redis keys: 18 would be deleted'); // 3 builds with 2 logs and tests each, 2 logs and tests of #4 and #5
+    expect(dry.stdout).toContain('redis keys: 21 would be deleted'); // 3 builds with their console cells, 2 logs and tests each; 2 logs and tests of #4 and #5
     expect((await store.lastBuilds('linux', 20)).length).toBe(10);
     const real = await run(process.execPath, ['bin/bb.js', 'prune'], { cwd: ROOT, env });
     expect(real.stdout).toContain('builds: 3 pruned (linux #1-3)');
