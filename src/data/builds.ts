@@ -172,7 +172,8 @@ export class BuildsRepo {
         const now = this.db.now();
         switch (ev.type) {
           case 'build-started':
-            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: now };
+            // The executor's clock says when it started; another host's clock is kept within dispatch..now.
+            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: ev.at === undefined ? now : Math.min(now, Math.max(next.dispatchedAt, ev.at)) };
             break;
           case 'step-started': {
             const steps = [...next.steps];
