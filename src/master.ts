@@ -4,7 +4,7 @@ import { createLogger, type Logger } from './log.js';
 import { redisUrlOf, type MasterConfig } from './config/schema.js';
 import type { Store } from './data/store.js';
 import { connectStore } from './data/connect.js';
-import { MasterQueues, UnrecoverableError, type HassleTimer, type TimedTimer, type TreeStableTimer } from './queue/master-queues.js';
+import { MasterQueues, UnrecoverableError } from './queue/master-queues.js';
 import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
@@ -36,7 +36,8 @@ import { guardStart } from './data/start-guard.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail, MasterLease } from './data/guardrails.js';
 import { settle } from './util/settle.js';
-
+import { systemClock, type Clock } from './util/clock.js';
+import { startTimers, type TimerWork } from './master-timers.js';
 import type { MasterOptions } from './master-options.js';
 import { chatHealth } from './chat/health.js';
 export type { MasterOptions };
@@ -76,37 +77,42 @@ export class Master {
   private chatReady?: Promise<ChatService>;
   private httpServer?: WebhookServer;
   private readonly reconfigurer = new Reconfigurer(() => this.reconfigHost());
+  /** The master's clock (MasterOptions.clock): timers' deadlines are read on it. */
+  readonly clock: Clock;
+  private timerWork?: TimerWork;
 
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
     this.log = opts.logger ?? createLogger('bb-master');
     const url = opts.redisUrl ?? redisUrlOf(config.redis) ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     this.store = connectStore(url, config.redis.prefix);
-    this.queues = new MasterQueues(url, config.redis.prefix, this.log);
+    this.clock = opts.clock ?? systemClock;
+    const now = () => this.clock.now();
+    this.queues = new MasterQueues(url, config.redis.prefix, this.log, this.clock);
     const tracker = new BuildTracker(this.store, this.log);
     this.registry = new ExecutorRegistry(this.store, this.queues, config, opts.secrets, tracker, this.log);
     this.distributor = new Distributor(this.store, this.queues, this.registry, config, opts.secrets, this.log);
-    this.schedulers = new ChangeSchedulers(this.store, this.queues, config, this.log);
-    this.timed = new TimedSchedulers(this.store, this.queues, config, this.log, opts.clock);
+    this.schedulers = new ChangeSchedulers(this.store, this.queues.timers, config, this.log);
+    this.timed = new TimedSchedulers(this.store, this.queues.timers, config, this.log);
     this.schedulers.addClassifier(this.timed);
     this.dependents = new DependentSchedulers(this.store, config, this.log);
     this.superseder = new Superseder(this.store, this.queues, config, opts.secrets, this.log);
     this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }), () => this.opts.config.users.people);
     const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
-    this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors, opts.clock);
+    this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors, now);
     this.hassler = new Hassler({
       store: this.store,
       config,
-      queues: this.queues,
+      timers: this.queues.timers,
       reach: this.makeReach(),
       log: this.log.child({ part: 'hassle' }),
-      ...(opts.clock ? { now: opts.clock } : {}),
     });
-    this.retention = new BackgroundPruning(this.store, config.retention, this.log.child({ part: 'retention' }), opts.clock);
+    this.retention = new BackgroundPruning(this.store, config.retention, this.log.child({ part: 'retention' }), now);
     this.tiers = new TierService({
       store: this.store,
       config,
       log: this.log.child({ part: 'tiers' }),
+      timers: this.queues.timers,
       outbox: () => this.chatService,
       reach: () => this.tiersReach,
       problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
@@ -184,7 +190,7 @@ export class Master {
       retention: {
         restart: async () => {
           await this.retention.stop();
-          this.retention = new BackgroundPruning(this.store, this.opts.config.retention, this.log.child({ part: 'retention' }), this.opts.clock);
+          this.retention = new BackgroundPruning(this.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now());
           this.retention.start();
         },
       },
@@ -270,16 +276,7 @@ export class Master {
       const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
       return { changeId: change?.id ?? null };
     });
-    this.queues.work<TreeStableTimer | TimedTimer | HassleTimer>(QUEUES.timers, 4, async (job) => {
-      if (job.name === 'hassle') {
-        const { problem } = job.data as HassleTimer;
-        await this.hassler.wake(problem, String(job.id));
-        return { problem };
-      }
-      if (job.name === 'timed') return { buildsetId: await this.timed.fire(job.data as TimedTimer, String(job.id)) };
-      const buildsetId = await this.schedulers.fire(job.data as TreeStableTimer, String(job.id));
-      return { buildsetId };
-    });
+    this.timerWork = startTimers(this);
     // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
@@ -325,7 +322,7 @@ export class Master {
       stop: (req) => this.stopBuild(req),
       timedStates: () => this.timed.states(),
       resumed: (name) => this.schedulers.resume(name),
-      problems: new StoredProblems(this.store, this.opts.config, this.opts.clock),
+      problems: new StoredProblems(this.store, this.opts.config, () => this.clock.now()),
       tiers: this.tiers,
     };
   }
@@ -362,7 +359,7 @@ export class Master {
       baseDir: this.opts.baseDir ?? process.cwd(),
       stopBuild: (req) => this.stopBuild(req),
       tiers: this.tiers,
-      ...(this.opts.clock ? { now: this.opts.clock } : {}),
+      now: () => this.clock.now(),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     };
@@ -373,13 +370,14 @@ export class Master {
     for (const p of this.pollers) await p.pollNow();
   }
 
-  /** Resolves when every part that reacts to the data bus is idle and a last pass published nothing (builds on executors not waited for); tests await it instead of sleeping. */
+  /** Resolves when the parts that react to the bus are idle, no timer is due or running, and a last pass published nothing (builds on executors and timers waiting for their deadline are not waited for); tests await it instead of sleeping. */
   settled(): Promise<void> {
     const parts = [this.users, this.schedulers, this.superseder, this.dependents, this.distributor, this.problems];
-    return settle(this.store.bus, [...parts.map((p) => () => p.settled()), () => this.hassler.idle(), () => this.tiers.idle(), async () => this.announcer?.idle()]);
+    return settle(this.store.bus, [...parts.map((p) => () => p.settled()), () => this.hassler.idle(), () => this.tiers.idle(), async () => this.announcer?.idle(), async () => this.timerWork?.idle()]);
   }
 
   async stop(): Promise<void> {
+    this.timerWork?.stop();
     await this.retention.stop();
     await this.httpServer?.stop();
     await this.announcer?.stop();
