@@ -130,7 +130,7 @@ export class BuildsRepo {
       const skipped = skip.map(
         (r): BuildRequest => ({ ...r, state: 'complete', result: 'SKIPPED', completeAt: now, supersededBy: req.id, text: `collapsed into request ${req.id} (${req.builder} #${number})` }),
       );
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
       this.parts.requests.dequeue(m, req);
       m.sadd(this.db.keys.executorBusy(executor), req.builder);
       this.parts.requests.write(m, updated);
@@ -163,7 +163,7 @@ export class BuildsRepo {
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
       const b = await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
       const emits: Array<() => void> = [];
       let next: Build = b;
       let logsAppended = 0;
