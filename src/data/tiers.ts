@@ -37,7 +37,7 @@ export class TiersRepo {
 
   /** Drops a builder's override; true when this call removed it (so only one reader reports an expiry). */
   async clearOverride(builder: string): Promise<boolean> {
-    return (await this.db.redis.hdel(this.db.keys.tierOverrides, builder)) === 1;
+    return Number(await this.db.write((m) => m.hdel(this.db.keys.tierOverrides, builder))) === 1;
   }
 
   /** Records that a demotion was suggested for the red streak that began at `since`; false when it was already. */
