@@ -21,6 +21,8 @@ import type { Reach } from './notify/reach.js';
 import type { ChatService } from './chat/service.js';
 import type { MasterOptions } from './master-options.js';
 
+const CHANGE_WATCH_MS = 500;
+
 /** What the leader's parts reach of the master that made them. */
 export interface LeadHost {
   opts: MasterOptions;
@@ -53,6 +55,7 @@ export class LeaderParts {
   readonly tiers: TierService;
   retention: BackgroundPruning;
   private readonly heard = new Set<string>();
+  private changeWatch?: NodeJS.Timeout;
 
   constructor(
     root: Store,
@@ -116,6 +119,7 @@ export class LeaderParts {
       await this.registry.handle(job.data);
     });
     this.listenToExecutors();
+    this.watchChanges();
     queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
       // Reloading the config is the master's own business; everything else is a user action (src/actions).
       if (job.data?.type === 'reconfig') return await this.host.reload();
@@ -134,6 +138,27 @@ export class LeaderParts {
     }
   }
 
+  /**
+   * Changes any master stores (webhooks on a standby) reach this one's bus only when it stored
+   * them itself: every CHANGE_WATCH_MS the newest change id is read, and a new one wakes the
+   * schedulers and the author resolution.
+   */
+  private watchChanges(): void {
+    let seen = -1;
+    this.changeWatch = setInterval(() => {
+      void this.store.lastChangeId().then(
+        (last) => {
+          if (last === seen) return;
+          seen = last;
+          this.schedulers.kick();
+          this.users.kick();
+        },
+        () => undefined,
+      );
+    }, CHANGE_WATCH_MS);
+    this.changeWatch.unref();
+  }
+
   /** The parts that react to the bus, for master.settled(). */
   settleParts() {
     return [this.users, this.schedulers, this.superseder, this.dependents, this.distributor, this.problems];
@@ -142,6 +167,7 @@ export class LeaderParts {
   /** Stops every part and worker; their bus listeners go with the scope. Chat is the master's to stop. */
   async stop(): Promise<void> {
     this.store.bus.close();
+    clearInterval(this.changeWatch);
     await this.retention.stop();
     await this.hassler.stop();
     await this.tiers.stop();

@@ -1,6 +1,7 @@
 import type { Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import type { ChatTuning } from './chat/from-config.js';
+import type { LeaseTiming } from './data/lease.js';
 
 /** What a Master is made from (src/master.ts). */
 export interface MasterOptions {
@@ -15,6 +16,8 @@ export interface MasterOptions {
   chatTuning?: ChatTuning;
   /** The clock periodic and nightly schedulers read (epoch ms). Default `Date.now`; tests move a fake one. */
   clock?: () => number;
+  /** Leader lease timing (src/data/lease.ts). Default TTL 6 s, renewed every 2 s, a standby tries every 1 s. */
+  lease?: Partial<LeaseTiming>;
   /** The config module, read again by `reload()` (`bb reconfig`, SIGHUP). */
   configFile?: string;
 }

@@ -19,6 +19,7 @@ import { StoredProblems } from './problems/actions.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
 import { guardStart } from './data/start-guard.js';
+import { DEFAULT_LEASE } from './data/lease.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail } from './data/guardrails.js';
 import { isNotLeader } from './data/fence.js';
@@ -249,7 +250,7 @@ export class Master {
     if (config.users.smtp) void this.mailer;
     let lease;
     try {
-      ({ lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log));
+      ({ lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log, { ...DEFAULT_LEASE, ...this.opts.lease }));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
       await this.store.close();

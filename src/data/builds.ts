@@ -223,6 +223,8 @@ export class BuildsRepo {
             m.zrem(this.db.keys.activeBuilds, String(next.id));
             m.srem(this.db.keys.executorBuilds(next.executor), String(next.id));
             m.srem(this.db.keys.executorBusy(next.executor), next.builder);
+            m.zadd(this.db.keys.announceDue, next.id, String(next.id));
+            m.zremrangebyrank(this.db.keys.announceDue, 0, -1001);
             const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
             next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
             break;
@@ -255,6 +257,19 @@ export class BuildsRepo {
    */
   async finish(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
     return this.applyEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
+  }
+
+  /**
+   * The announcer takes a finished build's announcement (fenced): true for exactly one taker, so a
+   * build is announced once by whichever leader gets to it first.
+   */
+  async takeAnnouncement(buildId: number): Promise<boolean> {
+    return Number(await this.db.write((m) => m.zrem(this.db.keys.announceDue, String(buildId)))) === 1;
+  }
+
+  /** Finished builds not yet announced (a leader that died before announcing them), oldest first. */
+  async announcementsDue(): Promise<number[]> {
+    return (await this.db.redis.zrange(this.db.keys.announceDue, 0, -1)).map(Number);
   }
 
   private writeBuild(m: Multi, b: Build): void {

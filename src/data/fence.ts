@@ -10,6 +10,8 @@ import type { ChainableCommander, Redis } from 'ioredis';
 export class Fence {
   /** This master's fencing token while it leads; null while it stands by. */
   token: string | null = null;
+  /** Called when Redis refused a write: another master took the lease (src/process/leadership.ts steps down). */
+  onRefused: () => void = () => undefined;
 
   constructor(readonly leaderKey: string) {}
 }
@@ -84,7 +86,10 @@ export function fencedMulti(redis: Redis, fence: Fence): ChainableCommander {
       replies = (await (redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown[]>>).bbFencedExec!(fence.leaderKey, ...argv)) ?? [];
     } catch (err) {
       const m = /^BBFENCED (.*)$/.exec((err as Error).message ?? '');
-      if (m) throw new NotLeaderError(token, m[1] === 'false' || m[1] === 'nil' ? null : m[1]!);
+      if (m) {
+        fence.onRefused();
+        throw new NotLeaderError(token, m[1] === 'false' || m[1] === 'nil' ? null : m[1]!);
+      }
       throw err;
     }
     return queue.map((c, i): [Error | null, unknown] => {

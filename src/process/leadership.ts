@@ -28,7 +28,9 @@ export class Leadership {
     private readonly lease: LeaderLease,
     private readonly duties: LeaderDuties,
     private readonly log: Logger,
-  ) {}
+  ) {
+    lease.fence.onRefused = () => this.lost('a leader-only write was refused: another master holds the lease');
+  }
 
   get role(): Role {
     return this.current;
