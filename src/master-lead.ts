@@ -1,8 +1,8 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from './log.js';
 import type { Store } from './data/store.js';
-import type { MasterQueues, HassleTimer, TimedTimer, TreeStableTimer } from './queue/master-queues.js';
-import { UnrecoverableError } from './queue/master-queues.js';
+import { UnrecoverableError, type MasterQueues } from './queue/master-queues.js';
+import { startTimers, type TimerWork } from './master-timers.js';
 import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
 import { ChangeSchedulers } from './schedulers/tree-stable.js';
 import { TimedSchedulers } from './schedulers/timed.js';
@@ -56,6 +56,8 @@ export class LeaderParts {
   retention: BackgroundPruning;
   private readonly heard = new Set<string>();
   private changeWatch?: NodeJS.Timeout;
+  /** The timers' worker and clock listener (src/master-timers.ts) while this term runs. */
+  timerWork?: TimerWork;
 
   constructor(
     root: Store,
@@ -63,24 +65,26 @@ export class LeaderParts {
   ) {
     const { opts, log, queues } = host;
     const { config } = opts;
+    const now = () => queues.timers.clock.now();
     const store = (this.store = root.withBus(root.bus.scope()));
     const tracker = new BuildTracker(store, log);
     this.registry = new ExecutorRegistry(store, queues, config, opts.secrets, tracker, log);
     this.distributor = new Distributor(store, queues, this.registry, config, opts.secrets, log);
-    this.schedulers = new ChangeSchedulers(store, queues, config, log);
-    this.timed = new TimedSchedulers(store, queues, config, log, opts.clock);
+    this.schedulers = new ChangeSchedulers(store, queues.timers, config, log);
+    this.timed = new TimedSchedulers(store, queues.timers, config, log);
     this.schedulers.addClassifier(this.timed);
     this.dependents = new DependentSchedulers(store, config, log);
     this.superseder = new Superseder(store, queues, config, opts.secrets, log);
     this.users = new UsersFromChanges(store, log.child({ part: 'users' }), () => opts.config.users.people);
     const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
-    this.problems = new ProblemDetector(store, config, log.child({ part: 'problems' }), mirrors, opts.clock);
-    this.hassler = new Hassler({ store, config, queues, reach: host.makeReach(), log: log.child({ part: 'hassle' }), ...(opts.clock ? { now: opts.clock } : {}) });
-    this.retention = new BackgroundPruning(store, config.retention, log.child({ part: 'retention' }), opts.clock);
+    this.problems = new ProblemDetector(store, config, log.child({ part: 'problems' }), mirrors, now);
+    this.hassler = new Hassler({ store, config, timers: queues.timers, reach: host.makeReach(), log: log.child({ part: 'hassle' }) });
+    this.retention = new BackgroundPruning(store, config.retention, log.child({ part: 'retention' }), now);
     this.tiers = new TierService({
       store,
       config,
       log: log.child({ part: 'tiers' }),
+      timers: queues.timers,
       outbox: () => host.chat(),
       reach: () => host.tiersReach(),
       problems: { openOn: (builder) => openProblemsOn(store, builder), openAll: () => openProblemsByBuilder(store) },
@@ -105,15 +109,7 @@ export class LeaderParts {
       const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
       return { changeId: change?.id ?? null };
     });
-    queues.work<TreeStableTimer | TimedTimer | HassleTimer>(QUEUES.timers, 4, async (job) => {
-      if (job.name === 'hassle') {
-        const { problem } = job.data as HassleTimer;
-        await this.hassler.wake(problem, String(job.id));
-        return { problem };
-      }
-      if (job.name === 'timed') return { buildsetId: await this.timed.fire(job.data as TimedTimer, String(job.id)) };
-      return { buildsetId: await this.schedulers.fire(job.data as TreeStableTimer, String(job.id)) };
-    });
+    this.timerWork = startTimers({ queues, schedulers: this.schedulers, timed: this.timed, hassler: this.hassler, tiers: this.tiers, problems: this.problems, log: this.host.log });
     // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
@@ -168,6 +164,7 @@ export class LeaderParts {
   async stop(): Promise<void> {
     this.store.bus.close();
     clearInterval(this.changeWatch);
+    this.timerWork?.stop();
     await this.retention.stop();
     await this.hassler.stop();
     await this.tiers.stop();

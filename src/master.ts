@@ -26,7 +26,7 @@ import { isNotLeader } from './data/fence.js';
 import { Leadership, type Role } from './process/leadership.js';
 import { LeaderParts } from './master-lead.js';
 import { settle } from './util/settle.js';
-
+import { systemClock, type Clock } from './util/clock.js';
 import type { MasterOptions } from './master-options.js';
 import { chatHealth } from './chat/health.js';
 export type { MasterOptions };
@@ -54,13 +54,16 @@ export class Master {
   private chatReady?: Promise<ChatService>;
   private httpServer?: WebhookServer;
   private readonly reconfigurer = new Reconfigurer(() => this.reconfigHost());
+  /** The master's clock (MasterOptions.clock): timers' deadlines are read on it. */
+  readonly clock: Clock;
 
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
     this.log = opts.logger ?? createLogger('bb-master');
     const url = opts.redisUrl ?? config.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     this.store = connectStore(url, config.redis.prefix);
-    this.queues = new MasterQueues(url, config.redis.prefix, this.log);
+    this.clock = opts.clock ?? systemClock;
+    this.queues = new MasterQueues(url, config.redis.prefix, this.log, this.clock);
     this.queues.fenced = isNotLeader;
     this.parts = this.makeParts();
   }
@@ -188,7 +191,7 @@ export class Master {
       retention: {
         restart: async () => {
           await this.retention.stop();
-          this.parts.retention = new BackgroundPruning(this.parts.store, this.opts.config.retention, this.log.child({ part: 'retention' }), this.opts.clock);
+          this.parts.retention = new BackgroundPruning(this.parts.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now());
           if (this.role === 'leader') this.parts.retention.start();
         },
       },
@@ -316,7 +319,7 @@ export class Master {
       stop: (req) => this.stopBuild(req),
       timedStates: () => this.timed.states(),
       resumed: (name) => this.schedulers.resume(name),
-      problems: new StoredProblems(this.store, this.opts.config, this.opts.clock),
+      problems: new StoredProblems(this.store, this.opts.config, () => this.clock.now()),
       tiers: this.tiers,
     };
   }
@@ -353,7 +356,7 @@ export class Master {
       baseDir: this.opts.baseDir ?? process.cwd(),
       stopBuild: (req) => this.stopBuild(req),
       tiers: this.tiers,
-      ...(this.opts.clock ? { now: this.opts.clock } : {}),
+      now: () => this.clock.now(),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     };
@@ -364,10 +367,10 @@ export class Master {
     for (const p of this.pollers) await p.pollNow();
   }
 
-  /** Resolves when every part that reacts to the data bus is idle and a last pass published nothing (builds on executors not waited for); tests await it instead of sleeping. */
+  /** Resolves when the parts that react to the bus are idle, no timer is due or running, and a last pass published nothing (builds on executors and timers waiting for their deadline are not waited for); tests await it instead of sleeping. */
   settled(): Promise<void> {
     const parts = this.parts.settleParts();
-    return settle(this.store.bus, [...parts.map((p) => () => p.settled()), () => this.hassler.idle(), () => this.tiers.idle(), async () => this.announcer?.idle()]);
+    return settle(this.store.bus, [...parts.map((p) => () => p.settled()), () => this.hassler.idle(), () => this.tiers.idle(), async () => this.announcer?.idle(), async () => this.parts.timerWork?.idle()]);
   }
 
   async stop(): Promise<void> {

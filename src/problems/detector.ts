@@ -9,6 +9,7 @@ import { newFailures, sameSource, speaksForHistory, verdicts } from './compare.j
 import { FlakyMemory, flakyField, isFlaky, rerunsFor } from './flaky.js';
 import { isOpen, subjectKey, type Problem, type ProblemSubject } from '../model/problem.js';
 import { currentSheriff } from './sheriff-store.js';
+import { withLabels } from './test-names.js';
 
 /** Property a confirming rerun carries: the id of the Problem it confirms. */
 export const CONFIRM_PROP = 'confirm_problem';
@@ -152,6 +153,8 @@ export class ProblemDetector {
       }
     }
     if (!fresh.length) return;
+    // Each test named as messages will show it: qualified where another test of the build has its name.
+    const subjects = withLabels(fresh, tests);
     const between = recent.filter((x) => x.number > prev.number).reverse();
     const found = await blame(this.store, this.config, this.mirrorsDir, prev, [...between, b]);
     const at = this.now();
@@ -167,7 +170,7 @@ export class ProblemDetector {
       ...source,
       ...(confirm ? { confirmRuns: reruns, confirmsDone: 0 } : {}),
       state: confirm ? 'suspected' : 'confirmed',
-      subjects: fresh,
+      subjects,
       builders: [{ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) }],
       firstBadRevision: rev,
       ...(prevRev ? { lastGoodRevision: prevRev } : {}),

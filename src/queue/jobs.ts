@@ -118,6 +118,7 @@ const buildRef = { buildId: z.number().int().positive(), token: z.string() };
 export const testCaseSchema = z.object({
   suite: z.string(),
   name: z.string(),
+  file: z.string().max(1000).optional(),
   outcome: z.enum(['pass', 'fail', 'error', 'skip']),
   durationMs: z.number().nonnegative().optional(),
   message: z.string().max(8192).optional(),

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { Master } from '../../master.js';
 import { GuardrailError } from '../../data/guardrails.js';
 import { CliError } from '../connect-error.js';
+import { offsetClock, type Clock } from '../../util/clock.js';
 
 export function masterCommand(): Command {
   return new Command('master')
@@ -45,10 +46,10 @@ export function masterCommand(): Command {
  * Problems and the hassle ladder) that far from the real time, so a test can start a master "31
  * minutes later" without waiting. Never set it in production.
  */
-export function clockFromEnv(env: NodeJS.ProcessEnv): { clock?: () => number } {
+export function clockFromEnv(env: NodeJS.ProcessEnv): { clock?: Clock } {
   const raw = env.BB_CLOCK_OFFSET_MS;
   if (raw === undefined || raw === '') return {};
   const offset = Number(raw);
   if (!Number.isFinite(offset)) throw new Error(`BB_CLOCK_OFFSET_MS must be a number of milliseconds, not ${JSON.stringify(raw)}`);
-  return { clock: () => Date.now() + offset };
+  return { clock: offsetClock(offset) };
 }
