@@ -3,8 +3,9 @@ import type { ChainableCommander, Redis } from 'ioredis';
 /**
  * Fencing for leader-only writes (README "Running several masters"). A master that takes part in
  * leader election attaches a Fence to its Db; from then on every transaction a repository opens
- * with `db.multi()` runs as one Lua script that first checks that the lease key (`db:leader`)
- * still holds this master's token, and writes nothing otherwise. A master that was paused past its
+ * with `db.multi()` runs as one Lua script that first checks that this master's token is still
+ * the newest granted (`db:leader:seq`, moved by every acquisition of the lease `db:leader`), and
+ * writes nothing otherwise. A master that was paused past its
  * lease and woke up after another took over is refused at Redis, whatever it still believes.
  */
 export class Fence {
@@ -13,6 +14,7 @@ export class Fence {
   /** Called when Redis refused a write: another master took the lease (src/process/leadership.ts steps down). */
   onRefused: () => void = () => undefined;
 
+  /** `leaderKey`: the key holding the newest token granted (db:leader:seq). */
   constructor(readonly leaderKey: string) {}
 }
 

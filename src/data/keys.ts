@@ -41,8 +41,8 @@
  * | db:poller:<name> | hash | branch → last emitted tip |
  * | db:config | string | summary of the running master's config (builders, executors, schedulers) for the CLI |
  * | db:master | string | the leading master (src/data/lease.ts): `{token, pid, host, started, since, seen, prefix, warnings}` JSON, written with db:leader and expiring with it |
- * | db:leader | string | the leader lease: the fencing token of the master that leads, with a 6 s expiry renewed every 2 s; every leader-only write checks it (src/data/fence.ts) |
- * | db:leader:seq | string | fencing token counter (INCR on every acquisition) |
+ * | db:leader | string | the leader lease: the fencing token of the master that leads, with a 6 s expiry renewed every 2 s |
+ * | db:leader:seq | string | fencing token counter (INCR on every acquisition): the newest token granted; every leader-only write checks that it is still its own (src/data/fence.ts) |
  * | db:announce:due | zset | ids of finished builds whose announcement is not yet in a chat outbox, score = id (added with the finish, taken by the announcer; the newest 1000 kept): a new leader announces what the old one did not |
  * | db:builder:<name>:pruned | string | highest build number of that builder pruned by retention (a missing build at or below it was pruned) |
  * | db:builder:<name>:logs-pruned | string | retention's logs cursor: every build of that builder up to this number had its logs pruned or is in db:retention:logs-deferred |

@@ -42,8 +42,10 @@ redis.call('SET', KEYS[1], t, 'PX', ARGV[2])
 redis.call('SET', KEYS[2], '{"token":"' .. t .. '",' .. string.sub(ARGV[1], 2), 'PX', ARGV[2])
 return {1, t}`;
 
-// KEYS: leader, master. ARGV: token, holder JSON, ttl ms. Renews only while the lease holds the token.
-const RENEW = `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+// KEYS: leader, master, seq. ARGV: token, holder JSON, ttl ms. Renews while no other master took
+// the lease since this token was granted (the counter still at it), even if it lapsed meanwhile
+// (a stall longer than the TTL with no standby waiting).
+const RENEW = `if redis.call('GET', KEYS[3]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1`;
@@ -56,7 +58,9 @@ return 1`;
  * The leader lease of one key prefix (README "Running several masters"): `db:leader` holds the
  * leading master's fencing token, taken with a new token from `db:leader:seq` (INCR) when free, and
  * renewed by its holder before it expires. Attaching the lease to a store attaches its Fence, so
- * every leader-only write of that store checks the token in Redis (src/data/fence.ts).
+ * every leader-only write of that store checks in Redis that its token is still the newest one
+ * granted (`db:leader:seq`): once a standby took the lease, the old leader writes nothing
+ * (src/data/fence.ts).
  */
 export class LeaderLease {
   readonly fence: Fence;
@@ -70,7 +74,9 @@ export class LeaderLease {
     private readonly warnings: Guardrail[] = [],
   ) {
     this.db = dbOf(store);
-    this.fence = new Fence(this.db.keys.leader);
+    // The fence compares with the token counter: the newest token granted. Only a master that took
+    // the lease since moves it, so a leader whose lease merely lapsed (nobody took it) still writes.
+    this.fence = new Fence(this.db.keys.leaderSeq);
     this.db.fence = this.fence;
   }
 
@@ -109,7 +115,7 @@ export class LeaderLease {
     const h = this.holder;
     if (!h) return false;
     const next = { ...h, seen: Date.now() };
-    const r = await this.redis.eval(RENEW, 2, this.db.keys.leader, this.db.keys.master, h.token, JSON.stringify(next), this.timing.ttlMs);
+    const r = await this.redis.eval(RENEW, 3, this.db.keys.leader, this.db.keys.master, this.db.keys.leaderSeq, h.token, JSON.stringify(next), this.timing.ttlMs);
     if (r === 1) {
       this.holder = next;
       return true;

@@ -30,6 +30,11 @@ describe('leader lease and fencing (real Redis)', () => {
     expect(await la.tryAcquire()).toEqual({ acquired: true, token: '1' });
     expect(await lb.tryAcquire()).toEqual({ acquired: false, holder: '1' });
     expect(await la.renew()).toBe(true);
+    // A stall past the TTL with nobody waiting: the lease lapsed, no one took it; the leader keeps its token.
+    const raw = conns[0]!;
+    await raw.del(new Keys(prefix).leader);
+    expect(await la.renew()).toBe(true);
+    expect(await raw.get(new Keys(prefix).leader)).toBe('1');
     const shown = await currentLeader(b);
     expect(shown).toMatchObject({ token: '1', pid: process.pid, prefix });
     await la.release();
