@@ -70,6 +70,17 @@ export class BuildsRepo {
     return new Map(executors.map((e, i) => [e, Number(res[i]?.[1] ?? 0)]));
   }
 
+  /** Builds held (load) and builders busy on each executor, in one round trip. */
+  async executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
+    const m = this.db.redis.multi();
+    for (const e of executors) m.scard(this.db.keys.executorBuilds(e)).smembers(this.db.keys.executorBusy(e));
+    const res = (await m.exec()) ?? [];
+    return {
+      load: new Map(executors.map((e, i) => [e, Number(res[2 * i]?.[1] ?? 0)])),
+      busy: new Map(executors.map((e, i) => [e, new Set((res[2 * i + 1]?.[1] as string[] | undefined) ?? [])])),
+    };
+  }
+
   /** Builders with a build on each executor. */
   async executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
     const m = this.db.redis.multi();
@@ -172,7 +183,8 @@ export class BuildsRepo {
         const now = this.db.now();
         switch (ev.type) {
           case 'build-started':
-            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: now };
+            // The executor's clock says when it started; another host's clock is kept within dispatch..now.
+            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: ev.at === undefined ? now : Math.min(now, Math.max(next.dispatchedAt, ev.at)) };
             break;
           case 'step-started': {
             const steps = [...next.steps];

@@ -221,6 +221,9 @@ export class Store {
   executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
     return this.builds.executorBusy(executors);
   }
+  executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
+    return this.builds.executorSlots(executors);
+  }
   readLog(buildId: number, step: number, from?: number): Promise<{ chunks: Array<{ stream: string; text: string }>; next: number }> {
     return this.logs.read(buildId, step, from);
   }
