@@ -80,6 +80,16 @@ export class Store {
     this.watches = new WatchesRepo(db);
   }
 
+  /**
+   * This store seen through another bus (a scope of `bus`): the same repositories and connection,
+   * for the parts of one leadership term, whose listeners go with the scope.
+   */
+  withBus(bus: DataBus): Store {
+    const view = Object.create(this, { bus: { value: bus, enumerable: true } }) as Store;
+    attachDb(view, this.db);
+    return view;
+  }
+
   /** Closes the connection (the master's stop, a CLI command's end). */
   async close(): Promise<void> {
     await this.db.redis.quit().catch(() => this.db.redis.disconnect());
