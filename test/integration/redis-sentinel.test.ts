@@ -95,12 +95,17 @@ describe('Redis Sentinel', () => {
     const ids = new Set(stored.filter((c) => acknowledged.includes(c.revision ?? '')).map((c) => c.id));
     // Every change is in a BuildSet (the tree-stable scheduler groups the changes of a burst), and
     // every BuildSet completes: both builders built it, whatever the failover cut.
+    let seen = '';
     const sets = await waitFor('every change to be built on both builders', async () => {
       const all = await p!.store.getBuildSets(await p!.store.buildSetIdsAfter(0, 1000));
       const covered = new Set(all.flatMap((bs) => bs.sourcestamp.changeIds));
+      const active = await p!.store.activeBuilds();
+      seen = `uncovered changes ${[...ids].filter((id) => !covered.has(id)).join(',') || 'none'}; open buildsets ${all.filter((bs) => bs.completeAt === undefined).map((bs) => bs.id).join(',') || 'none'}; active builds ${active.map((b) => `${b.id}:${b.state}`).join(',') || 'none'}`;
       const done = [...ids].every((id) => covered.has(id)) && all.every((bs) => bs.completeAt !== undefined);
-      return done && (await p!.store.activeBuilds()).length === 0 ? all : false;
-    }, 120_000, 200);
+      return done && active.length === 0 ? all : false;
+    }, 120_000, 200).catch((err: Error) => {
+      throw new Error(`${err.message} (${seen})`);
+    });
     expect(sets.every((bs) => bs.result === 'SUCCESS')).toBe(true);
     const finished = [...(await p.store.lastBuilds('linux', 200)), ...(await p.store.lastBuilds('mac', 200))];
     // A build cut by the failover may end as RETRY and run again; none is left without a result.
