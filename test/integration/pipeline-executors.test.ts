@@ -80,7 +80,7 @@ describe('executors', () => {
     await q.add('msg', { payload, sig: sign(payload, SECRET_A) });
     await waitFor('the late message to be handled', async () => {
       const n = await q.getJobCounts('completed', 'failed');
-      return n.completed + n.failed === 1;
+      return (n.completed ?? 0) + (n.failed ?? 0) === 1;
     });
     await fx.master!.settled();
     expect((await fx.store.getBuild(retried!.id))?.result).toBe('RETRY');
