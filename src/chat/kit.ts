@@ -4,6 +4,9 @@
  * (.dependency-cruiser.cjs) lets bot-commands import only the chat API, this kit and the model,
  * so anything new a command needs is added here, on purpose.
  */
+export { ActionError } from '../actions/error.js';
+export type { Speaker } from '../actions/action.js';
+export { speakerOf } from './speaker.js';
 export { NOTIFY_EVENTS, type NotifyEvent } from '../config/schema.js';
 export { stepLogUrl } from '../notify/news.js';
 export { formatTarget } from './target.js';

@@ -22,7 +22,7 @@ export interface OutboxEntry {
 
 /** Appends `entry` to the transport's outbox; resolves once it is stored. */
 export async function pushOutbox(store: Store, transport: string, entry: OutboxEntry): Promise<void> {
-  await dbOf(store).redis.rpush(dbOf(store).keys.chatOutbox(transport), JSON.stringify(entry));
+  await dbOf(store).write((m) => m.rpush(dbOf(store).keys.chatOutbox(transport), JSON.stringify(entry)));
 }
 
 /** The oldest `n` entries still to say. A malformed entry reads as null (the caller drops it). */
@@ -38,9 +38,21 @@ export async function peekOutbox(store: Store, transport: string, n: number): Pr
   });
 }
 
-/** Removes the oldest entry (once it is said). */
+/**
+ * Removes the oldest entry (once it is said). Fenced: a master that lost the lead removes nothing
+ * (the new leader's drain owns the outbox, and another entry may be in front by now).
+ */
 export async function popOutbox(store: Store, transport: string): Promise<void> {
-  await dbOf(store).redis.lpop(dbOf(store).keys.chatOutbox(transport));
+  await dbOf(store).write((m) => m.lpop(dbOf(store).keys.chatOutbox(transport)));
+}
+
+/**
+ * Throws NotLeaderError unless this master leads (no-op outside leader election): the drain asks
+ * before each message, so a paused old leader that wakes up says nothing the new leader says.
+ */
+export async function assertLeading(store: Store): Promise<void> {
+  const db = dbOf(store);
+  if (db.fence) await db.write((m) => m.exists(db.fence!.leaderKey));
 }
 
 export async function outboxLength(store: Store, transport: string): Promise<number> {

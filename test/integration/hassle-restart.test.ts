@@ -6,6 +6,7 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { makeRepo } from '../harness/git.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import type { Store } from '../../src/data/store.js';
+import { ManualClock } from '../../src/util/clock.js';
 
 let smtp: TestSmtp;
 beforeAll(async () => {
@@ -96,12 +97,12 @@ describe('a flaky test', () => {
   executors: [{ name: 'a', secret: '${SECRET_A}' }],
   repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, { type: 'shell', name: 'flaky', command: ['sh', 'flaky.sh'] }] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux'] }],
+  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
   users: { smtp: ${smtpConfig()} },
   problems: { interested: { linux: ['meejah'] }, sheriff: ['zooko'] },
 }`);
-    let clock = Date.parse('2026-12-02T10:00:00Z');
-    const master = await fx.startMaster({ clock: () => clock });
+    const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
+    const master = await fx.startMaster({ clock });
     await fx.startExecutor('a', SECRET_A);
     const before = smtp.messages.length;
     await waitFor('the first poll', async () => (await fx.store.pollerTips('sample')).main === repo.head(), 20_000);
@@ -111,8 +112,8 @@ describe('a flaky test', () => {
     repo.commit('Brian Warner <warner-flaky@example.org>', { 'flaky.sh': `test -f ${marker} || { touch ${marker}; exit 1; }\n` }, 'flaky check');
     await waitFor('problem 1 flaky', async () => (await fx.store.problems.get(1))?.state === 'flaky', 40_000);
     for (const hours of [1, 3, 12]) {
-      clock += hours * 60 * M;
-      await master.hassler.rearm();
+      clock.advance(hours * 60 * M);
+      await master.settled();
     }
     expect(await fx.store.hassle.get(1)).toBeNull();
     expect(await fx.store.hassle.log(1)).toEqual([]);

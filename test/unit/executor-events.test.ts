@@ -49,19 +49,20 @@ describe('executor event batching', () => {
     expect(sent[1]?.data.payload.seq).toBe(1);
   });
 
-  it("sends a build's start at once, not after the batch window", async () => {
+  it("sends a build's start within its short window, not the batch window", async () => {
     const { queue, sent } = recorder();
-    const s = new EventSender(queue, { ...opts, flushMs: 60_000 });
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, startFlushMs: 10, now: () => 0 });
     s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'first\n' });
     await waitFor(() => sent.length === 1);
     s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'before\n' });
     await new Promise((r) => setTimeout(r, 20));
     expect(sent).toHaveLength(1);
-    s.push({ type: 'build-started', ...ref });
+    s.push({ type: 'build-started', ...ref, at: 1234 });
     await waitFor(() => sent.length === 2);
     expect(sent[1]!.data.payload.events.map((e) => e.type)).toEqual(['log', 'build-started']);
+    expect(sent[1]!.data.payload.events[1]).toMatchObject({ type: 'build-started', at: 1234 });
     s.push({ type: 'step-started', ...ref, step: 0, name: 'compile' });
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 30));
     expect(sent).toHaveLength(2);
   });
 
@@ -106,6 +107,19 @@ describe('executor event batching', () => {
     s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'c\n' });
     await waitFor(() => sent.length === 2);
     expect(sent.map((m) => m.data.payload.events.map((e) => (e.type === 'log' ? e.text : e.type)))).toEqual([['a\n'], ['b\nc\n']]);
+  });
+
+  it("sends a quick build's start and end in one message", async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, startFlushMs: 60_000 });
+    s.push({ type: 'build-started', ...ref, at: 1 });
+    s.push({ type: 'step-started', ...ref, step: 0, name: 'noop' });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'header', text: 'true\n' });
+    s.push({ type: 'step-finished', ...ref, step: 0, result: 'SUCCESS' });
+    s.push({ type: 'build-finished', ...ref, result: 'SUCCESS' });
+    await s.flush();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.data.payload.events.map((e) => e.type)).toEqual(['build-started', 'step-started', 'log', 'step-finished', 'build-finished']);
   });
 
   it('caps log text per event', async () => {
