@@ -22,16 +22,24 @@ export function cellOf(b: Build): BuildCell {
 const RANK: Record<BuildState, number> = { dispatched: 0, running: 1, finished: 2 };
 const EVENTS = ['build.new', 'build.started', 'build.step', 'build.finished'] as const;
 
+/** How old the builds may be on a master that does not write them (a standby): read again then. */
+const UNFOLLOWED_MS = 2000;
+
 /**
  * The newest builds of every builder, kept in memory for the console: read from Redis once (one
  * round trip for all builders), then kept up to date from the write path's build events, so a
  * render of `/` reads no build records. Read again in the background when older than `resyncMs`
  * (anything the events missed is mended then), and at once when the builders or depth change.
+ * Events follow builds only in the process that writes them (`follows`: the leading master); a
+ * standby's console reads them again when they are older than 2 s, as its rendered page would be,
+ * and once more when it starts to lead.
  */
 export class ConsoleModel {
   private lists = new Map<string, BuildCell[]>();
   private k = 0;
   private loadedAt = -Infinity;
+  /** Whether the last read was made while following the events (builds missed before it are in it). */
+  private followed = false;
   private loading?: { key: string; promise: Promise<void> };
   /** Builds seen while a read runs: applied again on top of what it read. */
   private during?: Build[];
@@ -39,16 +47,17 @@ export class ConsoleModel {
 
   constructor(
     private readonly store: Store,
-    private readonly resyncMs = 60_000,
-    private readonly now: () => number = Date.now,
+    private readonly opts: { follows?: () => boolean; resyncMs?: number; now?: () => number } = {},
   ) {
     for (const e of EVENTS) this.offs.push(store.bus.on(e, (...args: [Build] | [Build, number]) => this.apply(args[0])));
   }
 
   /** The newest `k` builds of each builder, newest first. */
   async latest(builders: string[], k: number): Promise<Map<string, BuildCell[]>> {
-    if (k !== this.k || builders.some((b) => !this.lists.has(b))) await this.load(builders, k);
-    else if (this.now() - this.loadedAt > this.resyncMs) this.load(builders, k).catch(() => undefined);
+    const follows = this.opts.follows?.() ?? true;
+    const age = (this.opts.now ?? Date.now)() - this.loadedAt;
+    if (k !== this.k || builders.some((b) => !this.lists.has(b)) || (follows ? !this.followed : age > UNFOLLOWED_MS)) await this.load(builders, k);
+    else if (age > (this.opts.resyncMs ?? 60_000)) this.load(builders, k).catch(() => undefined);
     return new Map(builders.map((b) => [b, this.lists.get(b) ?? []]));
   }
 
@@ -67,7 +76,8 @@ export class ConsoleModel {
   }
 
   private async read(builders: string[], k: number): Promise<void> {
-    const at = this.now();
+    const at = (this.opts.now ?? Date.now)();
+    const follows = this.opts.follows?.() ?? true;
     const seen: Build[] = [];
     this.during = seen;
     try {
@@ -78,6 +88,7 @@ export class ConsoleModel {
       this.lists = lists;
       this.k = k;
       this.loadedAt = at;
+      this.followed = follows;
     } finally {
       if (this.during === seen) this.during = undefined;
     }

@@ -46,7 +46,7 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
   const metrics = new WebMetrics(ctx);
   // The console's builds are kept in memory from the build events; its HTML is shared by every
   // viewer until the data changes; `?fresh` renders it anew (benchmarks).
-  const model = new ConsoleModel(ctx.store);
+  const model = new ConsoleModel(ctx.store, ctx.writesBuilds ? { follows: ctx.writesBuilds } : {});
   const console_ = new RenderCache(ctx.store.bus, () => consolePage(ctx, model));
   const hub = new LiveHub(ctx.store.bus);
   const busy = (res: ServerResponse) => {

@@ -26,7 +26,7 @@ describe('web: console model', () => {
     await writer.build('mac');
 
     let clock = 0;
-    const model = new ConsoleModel(store, 60_000, () => clock);
+    const model = new ConsoleModel(store, { now: () => clock });
     const evals: number[] = [];
     const evalFn = redis.eval.bind(redis);
     redis.eval = ((...args: Parameters<typeof redis.eval>) => (evals.push(1), evalFn(...args))) as typeof redis.eval;
@@ -56,6 +56,35 @@ describe('web: console model', () => {
     // More builders or a deeper list: read at once.
     expect([...(await model.latest(['linux'], 3))][0]![1].map((c) => c.number)).toEqual([4, 3, 2]);
     expect(evals).toHaveLength(3);
+    model.stop();
+  });
+
+  it('on a master that does not write the builds (a standby), reads them again once 2 s old, and when it starts to lead', async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('webmodel');
+    const redis = new Redis(url);
+    const other = new Redis(url);
+    open.push(redis, other);
+    const store = new Store(redis, prefix);
+    const leader = new HistoryWriter(new Store(other, prefix), { chunks: 0, tests: 0 });
+    await leader.build('linux');
+    let clock = 0;
+    let leads = false;
+    const model = new ConsoleModel(store, { now: () => clock, follows: () => leads });
+    const numbers = async () => (await model.latest(['linux'], 2)).get('linux')!.map((c) => c.number);
+    expect(await numbers()).toEqual([1]);
+    await leader.build('linux');
+    clock = 1000;
+    expect(await numbers()).toEqual([1]);
+    clock = 2500;
+    expect(await numbers()).toEqual([2, 1]);
+    // It leads: the builds written before (unseen as events) are read once, then events are trusted.
+    await leader.build('linux');
+    leads = true;
+    expect(await numbers()).toEqual([3, 2]);
+    await new HistoryWriter(store, { chunks: 0, tests: 0 }).build('linux');
+    clock = 30_000;
+    expect(await numbers()).toEqual([4, 3]);
     model.stop();
   });
 });
