@@ -16,6 +16,7 @@ import { LogsRepo } from './logs.js';
 import { MasterStateRepo } from './master-state.js';
 import { ProblemsRepo } from './problems.js';
 import { RequestsRepo } from './requests.js';
+import { RetentionRepo } from './retention-state.js';
 import { SchedulerStateRepo } from './schedulers.js';
 import { SubscriptionsRepo } from './subscriptions.js';
 import { TestsRepo } from './tests.js';
@@ -54,6 +55,8 @@ export class Store {
   readonly tiers: TiersRepo;
   readonly subscriptions: SubscriptionsRepo;
   readonly watches: WatchesRepo;
+  /** Retention's own marks and last pass (src/data/prune.ts). */
+  readonly retention: RetentionRepo;
   private readonly db: Db;
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
@@ -78,6 +81,7 @@ export class Store {
     this.tiers = new TiersRepo(db);
     this.subscriptions = new SubscriptionsRepo(db);
     this.watches = new WatchesRepo(db);
+    this.retention = new RetentionRepo(db);
   }
 
   /** Closes the connection (the master's stop, a CLI command's end). */
