@@ -107,7 +107,7 @@ export class Master {
       reach: this.makeReach(),
       log: this.log.child({ part: 'hassle' }),
     });
-    this.retention = new BackgroundPruning(this.store, config.retention, this.log.child({ part: 'retention' }), now);
+    this.retention = new BackgroundPruning(this.store, config.retention, this.log.child({ part: 'retention' }), now, this.queues);
     this.tiers = new TierService({
       store: this.store,
       config,
@@ -190,7 +190,7 @@ export class Master {
       retention: {
         restart: async () => {
           await this.retention.stop();
-          this.retention = new BackgroundPruning(this.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now());
+          this.retention = new BackgroundPruning(this.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now(), this.queues);
           this.retention.start();
         },
       },

@@ -66,7 +66,7 @@ describe('retention', () => {
     const before = await allKeys(redis, prefix);
     const dry = await new Pruner(store, rules, () => clock.t).run({ dryRun: true });
     expect(await allKeys(redis, prefix)).toEqual(before);
-    expect(dry.pruned).toEqual({ builds: 12, logs: 3, buildsets: 15, changes: 16 });
+    expect(dry.pruned).toEqual({ builds: 12, logs: 3, buildsets: 15, changes: 16, problems: 0, hassle: 0, packages: 0, jobs: 0 });
     expect(dry.ranges.builds).toEqual({ linux: [1, 12] });
     expect(dry.ranges.logs).toEqual({ linux: [13, 15] });
     expect(dry.requests).toBe(15);
@@ -98,7 +98,7 @@ describe('retention', () => {
     await expect(printLogs(store, 'linux', 2, undefined, false, () => undefined)).rejects.toThrow('build linux #2 was pruned (retention.builds)');
     // A second pass finds nothing more; counters go on.
     const again = await new Pruner(store, rules, () => clock.t).run();
-    expect(again.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0 });
+    expect(again.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0, problems: 0, hassle: 0, packages: 0, jobs: 0 });
     const next = await history.build('linux');
     expect(next.number).toBe(21);
     expect(next.id).toBe(21);
@@ -161,7 +161,7 @@ describe('retention', () => {
     await history.handledUpTo(30, 30);
     clock.t += 100 * DAY;
     const report = await new Pruner(store, policy({ builds: { maxAge: '1d', keepLast: 2 }, logs: false, changes: { maxAge: '1d', keepLast: 2 }, buildsets: { maxAge: '1d', keepLast: 2 }, slice: 1 }), () => clock.t).run({ pauseMs: 1 });
-    expect(report.pruned).toEqual({ builds: 20, logs: 0, buildsets: 28, changes: 28 });
+    expect(report.pruned).toEqual({ builds: 20, logs: 0, buildsets: 28, changes: 28, problems: 0, hassle: 0, packages: 0, jobs: 0 });
     expect((await store.lastBuilds('linux', 50)).length).toBe(5);
     expect((await store.lastBuilds('windows', 50)).length).toBe(5);
   });
