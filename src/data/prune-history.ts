@@ -61,7 +61,13 @@ export async function pruneProblems(run: Pass, rule: RetentionRule): Promise<voi
       else if (active.has(p.id)) out.push('kept');
       else {
         const keys = await problems.keysOf(p);
-        out.push({ mark: ids[i]!, drop: (m) => problems.drop(m, p, keys) + hassle.drop(m, p.id) });
+        out.push({
+          mark: ids[i]!,
+          drop: (m) => {
+            run.goneProblems.add(p.id);
+            return problems.drop(m, p, keys) + hassle.drop(m, p.id);
+          },
+        });
       }
     }
     return out;
@@ -77,7 +83,7 @@ export async function pruneHassle(run: Pass, rule: RetentionRule): Promise<void>
     const found = await problems.slots(ids);
     const out: Verdict[] = [];
     for (const [i, p] of found.entries()) {
-      if (!p || p.state !== 'resolved' || (p.resolvedAt ?? run.now()) > cutoff || !(await hassle.has(p.id))) out.push('later');
+      if (!p || run.goneProblems.has(p.id) || p.state !== 'resolved' || (p.resolvedAt ?? run.now()) > cutoff || !(await hassle.has(p.id))) out.push('later');
       else if (active.has(p.id)) out.push('kept');
       else out.push({ mark: ids[i]!, keepIndexed: true, drop: (m) => hassle.drop(m, p.id) });
     }

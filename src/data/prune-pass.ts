@@ -16,6 +16,8 @@ export interface Pass {
   keep: KeepSet | null;
   /** Builds this pass removed (or, dry, would): the logs step leaves them out. */
   gone: Set<number>;
+  /** Problems this pass removed (or, dry, would), reminder logs and all. */
+  goneProblems: Set<number>;
   report: PruneReport;
   dry: boolean;
   /** Between slices: yields, and ends the pass when the master stops. */

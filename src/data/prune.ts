@@ -85,6 +85,7 @@ export class Pruner {
       slice: p.slice,
       keep: null,
       gone: new Set(),
+      goneProblems: new Set(),
       report,
       dry: !!opts.dryRun,
       pause: async () => {
