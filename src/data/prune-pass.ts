@@ -3,8 +3,31 @@ import type { RetentionRule } from '../model/retention.js';
 import type { Multi } from './db.js';
 import type { HistoryIndex, PrunedMark } from './history.js';
 import type { KeepSet } from './prune-keep.js';
-import type { PruneKind, PruneReport } from './prune.js';
 import type { Store } from './store.js';
+
+export const PRUNE_KINDS = ['builds', 'logs', 'buildsets', 'changes', 'problems', 'hassle', 'packages', 'jobs'] as const;
+export type PruneKind = (typeof PRUNE_KINDS)[number];
+
+/** What one pass pruned (or, dry, would prune), per kind of history. */
+export interface PruneReport {
+  at: number;
+  dryRun: boolean;
+  /**
+   * Records that went: builds, builds whose logs went, BuildSets (with `requests` requests),
+   * changes, resolved Problems, reminder logs of resolved Problems, package records, and BullMQ's
+   * finished jobs.
+   */
+  pruned: Record<PruneKind, number>;
+  requests: number;
+  /** Redis keys deleted (or that would be). */
+  keys: number;
+  /** Records due by age and count but kept because something still needs them. */
+  kept: Record<PruneKind, number>;
+  /** Lowest and highest number that went, per builder (builds, logs) or overall (`*`: ids). */
+  ranges: Record<PruneKind, Record<string, [number, number]>>;
+  /** Finished jobs that went, per BullMQ queue. */
+  jobs: Record<string, number>;
+}
 
 /** One retention pass under way (src/data/prune.ts): its report and what it has decided so far. */
 export interface Pass {

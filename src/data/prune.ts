@@ -3,33 +3,11 @@ import type { Store } from './store.js';
 import { gatherKeep } from './prune-keep.js';
 import { pruneBuilds, pruneDeferredLogs, pruneLogs } from './prune-builds.js';
 import { pruneBuildSets, pruneChanges, pruneHassle, prunePackages, pruneProblems } from './prune-history.js';
-import type { Pass } from './prune-pass.js';
+import { PRUNE_KINDS, type Pass, type PruneKind, type PruneReport } from './prune-pass.js';
 
 export { MIN_PER_BUILDER } from './prune-pass.js';
 
-export const PRUNE_KINDS = ['builds', 'logs', 'buildsets', 'changes', 'problems', 'hassle', 'packages', 'jobs'] as const;
-export type PruneKind = (typeof PRUNE_KINDS)[number];
-
-/** What one pass pruned (or, dry, would prune), per kind of history. */
-export interface PruneReport {
-  at: number;
-  dryRun: boolean;
-  /**
-   * Records that went: builds, builds whose logs went, BuildSets (with `requests` requests),
-   * changes, resolved Problems, reminder logs of resolved Problems, package records, and BullMQ's
-   * finished jobs.
-   */
-  pruned: Record<PruneKind, number>;
-  requests: number;
-  /** Redis keys deleted (or that would be). */
-  keys: number;
-  /** Records due by age and count but kept because something still needs them. */
-  kept: Record<PruneKind, number>;
-  /** Lowest and highest number that went, per builder (builds, logs) or overall (`*`: ids). */
-  ranges: Record<PruneKind, Record<string, [number, number]>>;
-  /** Finished jobs that went, per BullMQ queue. */
-  jobs: Record<string, number>;
-}
+export { PRUNE_KINDS, type PruneKind, type PruneReport } from './prune-pass.js';
 
 /** Finished jobs a pass removed (or, dry, would) from BullMQ's queues, per queue (src/queue/job-history.ts). */
 export type JobsCleaner = (dryRun: boolean) => Promise<Record<string, number>>;
