@@ -16,6 +16,11 @@ export interface EventSenderOptions {
   log: Logger;
   /** Batch window. Default 100 ms. */
   flushMs?: number;
+  /**
+   * A build's start goes out within this window (default 20 ms), so a quick build's start and end
+   * travel in one message while a longer build is seen as started at once.
+   */
+  startFlushMs?: number;
 }
 
 type LogEvent = Extract<ExecutorEvent, { type: 'log' }>;
@@ -31,14 +36,17 @@ export class EventSender {
   private bufferedBytes = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  private timerDue = 0;
   private chain: Promise<void> = Promise.resolve();
   private readonly flushMs: number;
+  private readonly startFlushMs: number;
 
   constructor(
     private readonly queue: Queue,
     private readonly opts: EventSenderOptions,
   ) {
     this.flushMs = opts.flushMs ?? 100;
+    this.startFlushMs = Math.min(this.flushMs, opts.startFlushMs ?? 20);
   }
 
   push(ev: ExecutorEvent): void {
@@ -50,16 +58,18 @@ export class EventSender {
     }
     if (ev.type === 'log') this.pushLog(ev);
     else this.append(ev, estimate([ev]));
-    // A build's start goes out at once: the master shows it started (bench: change → build started)
-    // without waiting out the batch window; the build's later events are batched as before.
-    if (this.bufferedBytes >= MAX_MESSAGE_BYTES || ev.type === 'build-started') void this.flush();
-    else this.schedule();
+    // A build's start goes out within a short window, not the batch window: a quick build's end
+    // (flushed as its job completes) takes it along, one message for both; the event carries the
+    // executor's start time, so the master records when it started either way.
+    if (this.bufferedBytes >= MAX_MESSAGE_BYTES) void this.flush();
+    else this.schedule(ev.type === 'build-started' ? this.startFlushMs : this.flushMs);
   }
 
   /** Send everything buffered now; resolves when it is on the queue (or failed and was kept). */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
+    this.timerDue = 0;
     const next = this.chain.then(() => this.sendAll());
     this.chain = next;
     return next;
@@ -87,8 +97,13 @@ export class EventSender {
     this.bufferedBytes += bytes;
   }
 
-  private schedule(): void {
-    if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.flushMs);
+  /** Flush within `ms`: an armed timer that would fire later is brought forward. */
+  private schedule(ms: number): void {
+    const due = Date.now() + ms;
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => void this.flush(), ms);
   }
 
   private async sendAll(): Promise<void> {
@@ -108,7 +123,7 @@ export class EventSender {
         this.opts.log.warn({ err, events: batch.length }, 'could not send executor events; will retry');
         this.buffer.unshift(...batch);
         this.bufferedBytes += estimate(batch);
-        if (!this.timer) this.timer = setTimeout(() => void this.flush(), 1000);
+        if (!this.timer) this.schedule(1000);
         return;
       }
     }

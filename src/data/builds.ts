@@ -138,6 +138,17 @@ export class BuildsRepo {
     return new Map(executors.map((e, i) => [e, Number(res[i]?.[1] ?? 0)]));
   }
 
+  /** Builds held (load) and builders busy on each executor, in one round trip. */
+  async executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
+    const m = this.db.redis.multi();
+    for (const e of executors) m.scard(this.db.keys.executorBuilds(e)).smembers(this.db.keys.executorBusy(e));
+    const res = (await m.exec()) ?? [];
+    return {
+      load: new Map(executors.map((e, i) => [e, Number(res[2 * i]?.[1] ?? 0)])),
+      busy: new Map(executors.map((e, i) => [e, new Set((res[2 * i + 1]?.[1] as string[] | undefined) ?? [])])),
+    };
+  }
+
   /** Builders with a build on each executor. */
   async executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
     const m = this.db.redis.multi();
@@ -198,7 +209,7 @@ export class BuildsRepo {
       const skipped = skip.map(
         (r): BuildRequest => ({ ...r, state: 'complete', result: 'SKIPPED', completeAt: now, supersededBy: req.id, text: `collapsed into request ${req.id} (${req.builder} #${number})` }),
       );
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
       this.parts.requests.dequeue(m, req);
       m.sadd(this.db.keys.executorBusy(executor), req.builder);
       this.parts.requests.write(m, updated);
@@ -231,7 +242,7 @@ export class BuildsRepo {
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
       const b = await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
       const emits: Array<() => void> = [];
       let next: Build = b;
       let logsAppended = 0;
@@ -240,7 +251,8 @@ export class BuildsRepo {
         const now = this.db.now();
         switch (ev.type) {
           case 'build-started':
-            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: now };
+            // The executor's clock says when it started; another host's clock is kept within dispatch..now.
+            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: ev.at === undefined ? now : Math.min(now, Math.max(next.dispatchedAt, ev.at)) };
             break;
           case 'step-started': {
             const steps = [...next.steps];
@@ -291,6 +303,8 @@ export class BuildsRepo {
             m.zrem(this.db.keys.activeBuilds, String(next.id));
             m.srem(this.db.keys.executorBuilds(next.executor), String(next.id));
             m.srem(this.db.keys.executorBusy(next.executor), next.builder);
+            m.zadd(this.db.keys.announceDue, next.id, String(next.id));
+            m.zremrangebyrank(this.db.keys.announceDue, 0, -1001);
             const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
             next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
             break;
@@ -323,6 +337,19 @@ export class BuildsRepo {
    */
   async finish(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
     return this.applyEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
+  }
+
+  /**
+   * The announcer takes a finished build's announcement (fenced): true for exactly one taker, so a
+   * build is announced once by whichever leader gets to it first.
+   */
+  async takeAnnouncement(buildId: number): Promise<boolean> {
+    return Number(await this.db.write((m) => m.zrem(this.db.keys.announceDue, String(buildId)))) === 1;
+  }
+
+  /** Finished builds not yet announced (a leader that died before announcing them), oldest first. */
+  async announcementsDue(): Promise<number[]> {
+    return (await this.db.redis.zrange(this.db.keys.announceDue, 0, -1)).map(Number);
   }
 
   private writeBuild(m: Multi, b: Build): void {

@@ -20,14 +20,14 @@ export class HassleRepo {
   /** Creates the ladder of a Problem unless it has one; true when this call created it. */
   async create(s: HassleState): Promise<boolean> {
     const keys = this.db.keys.hassle;
-    const made = await this.db.redis.set(keys.one(s.problemId), JSON.stringify(s), 'NX');
+    const made = await this.db.write((m) => m.set(keys.one(s.problemId), JSON.stringify(s), 'NX'));
     if (made) await this.db.redis.sadd(keys.active, String(s.problemId));
     return made === 'OK';
   }
 
   async put(s: HassleState): Promise<void> {
     const keys = this.db.keys.hassle;
-    const m = this.db.redis.multi().set(keys.one(s.problemId), JSON.stringify(s));
+    const m = this.db.multi().set(keys.one(s.problemId), JSON.stringify(s));
     if (s.ended) m.srem(keys.active, String(s.problemId));
     else m.sadd(keys.active, String(s.problemId));
     await m.exec();
@@ -59,7 +59,7 @@ export class HassleRepo {
   /** Records a delivery: its marker (when it went out), the audit line, and the person's count. */
   async record(id: number, entry: HassleEntry, marker?: string, person?: string): Promise<void> {
     const keys = this.db.keys.hassle;
-    const m = this.db.redis.multi().rpush(keys.log(id), JSON.stringify(entry));
+    const m = this.db.multi().rpush(keys.log(id), JSON.stringify(entry));
     if (marker) m.sadd(keys.sent(id), marker);
     if (person) m.zadd(keys.person(person), entry.at, `${id}|${entry.step}|${entry.via}|${entry.at}`).zremrangebyscore(keys.person(person), '-inf', entry.at - 86_400_000);
     await m.exec();

@@ -28,7 +28,7 @@ export class OutboxRepo {
 
   /** Appends `entry` to the transport's outbox; resolves once it is stored. */
   async push(transport: string, entry: OutboxEntry): Promise<void> {
-    await this.db.redis.rpush(this.db.keys.chatOutbox(transport), JSON.stringify(entry));
+    await this.db.write((m) => m.rpush(this.db.keys.chatOutbox(transport), JSON.stringify(entry)));
   }
 
   /** The oldest `n` entries still to say. A malformed entry reads as null (the caller drops it). */
@@ -44,9 +44,21 @@ export class OutboxRepo {
     });
   }
 
-  /** Removes the oldest entry (once it is said). */
+  /**
+   * Removes the oldest entry (once it is said). Fenced: a master that lost the lead removes nothing
+   * (the new leader's drain owns the outbox, and another entry may be in front by now).
+   */
   async pop(transport: string): Promise<void> {
-    await this.db.redis.lpop(this.db.keys.chatOutbox(transport));
+    await this.db.write((m) => m.lpop(this.db.keys.chatOutbox(transport)));
+  }
+
+  /**
+   * Throws NotLeaderError unless this master leads (no-op outside leader election): the drain asks
+   * before each message, so a paused old leader that wakes up says nothing the new leader says.
+   */
+  async assertLeading(): Promise<void> {
+    const fence = this.db.fence;
+    if (fence) await this.db.write((m) => m.exists(fence.leaderKey));
   }
 
   length(transport: string): Promise<number> {

@@ -12,3 +12,4 @@ export const outboxLength = (store: Store, transport: string) => store.outbox.le
 export const getDmRoom = (store: Store, transport: string, user: string) => store.outbox.dmRoom(transport, user);
 export const setDmRoom = (store: Store, transport: string, user: string, room: string) => store.outbox.setDmRoom(transport, user, room);
 export const dropDmRoom = (store: Store, transport: string, user: string) => store.outbox.dropDmRoom(transport, user);
+export const assertLeading = (store: Store) => store.outbox.assertLeading();

@@ -48,7 +48,7 @@ export class ProblemsRepo {
     const keys = this.db.keys.problem;
     const id = await this.db.redis.incr(keys.seq);
     const p: Problem = { id, ...fields };
-    const m = this.db.redis.multi().set(keys.one(id), JSON.stringify(p)).zadd(keys.all, id, String(id));
+    const m = this.db.multi().set(keys.one(id), JSON.stringify(p)).zadd(keys.all, id, String(id));
     for (const key of [p.key, ...otherKeys]) m.set(keys.key(key), String(id));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, id, String(id));
     await m.exec();
@@ -59,7 +59,7 @@ export class ProblemsRepo {
   /** Writes a Problem back (keeping the open index in step); `event` is published after the write. */
   async put(p: Problem, event?: ProblemEvent): Promise<Problem> {
     const keys = this.db.keys.problem;
-    const m = this.db.redis.multi().set(keys.one(p.id), JSON.stringify(p));
+    const m = this.db.multi().set(keys.one(p.id), JSON.stringify(p));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, p.id, String(p.id));
     else m.zrem(keys.open, String(p.id));
     await m.exec();

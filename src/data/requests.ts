@@ -27,7 +27,7 @@ export class RequestsRepo {
 
   /** Pending requests per builder. */
   async pendingByBuilder(builders: string[]): Promise<Map<string, number>> {
-    const m = this.db.multi();
+    const m = this.db.redis.multi();
     for (const b of builders) m.zcard(this.db.keys.builderPending(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, Number(res[i]?.[1] ?? 0)]));
@@ -116,7 +116,7 @@ export class RequestsRepo {
 
   /** How many requests of each builder collapsed into newer ones, and how many newer BuildSets superseded. */
   async supersededCounts(builders: string[]): Promise<Map<string, { collapsed: number; superseded: number }>> {
-    const m = this.db.multi();
+    const m = this.db.redis.multi();
     for (const b of builders) m.zcard(this.db.keys.builderCollapsed(b)).zcard(this.db.keys.builderSuperseded(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, { collapsed: Number(res[2 * i]?.[1] ?? 0), superseded: Number(res[2 * i + 1]?.[1] ?? 0) }]));

@@ -39,7 +39,7 @@ export class RetentionRepo {
   }
 
   async recordPass(s: PassSummary): Promise<void> {
-    await this.db.redis.set(this.db.keys.retentionLast, JSON.stringify(s));
+    await this.db.write((m) => m.set(this.db.keys.retentionLast, JSON.stringify(s)));
   }
 
   /** Builds whose logs were due but kept (a Problem or a running build needed them), oldest first. */

@@ -92,6 +92,16 @@ export class Store {
     this.flaky = new FlakyRepo(db);
   }
 
+  /**
+   * This store seen through another bus (a scope of `bus`): the same repositories and connection,
+   * for the parts of one leadership term, whose listeners go with the scope.
+   */
+  withBus(bus: DataBus): Store {
+    const view = Object.create(this, { bus: { value: bus, enumerable: true } }) as Store;
+    attachDb(view, this.db);
+    return view;
+  }
+
   /** Closes the connection (the master's stop, a CLI command's end). */
   async close(): Promise<void> {
     await this.db.redis.quit().catch(() => this.db.redis.disconnect());
@@ -222,6 +232,9 @@ export class Store {
   }
   executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
     return this.builds.executorBusy(executors);
+  }
+  executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
+    return this.builds.executorSlots(executors);
   }
   readLog(buildId: number, step: number, from?: number): Promise<{ chunks: Array<{ stream: string; text: string }>; next: number }> {
     return this.logs.read(buildId, step, from);

@@ -33,19 +33,19 @@ export class TiersRepo {
   }
 
   async setOverride(o: TierOverride): Promise<void> {
-    await this.db.redis.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o));
+    await this.db.write((m) => m.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o)));
   }
 
   /** Drops a builder's override; true when this call removed it (so only one reader reports an expiry). */
   async clearOverride(builder: string): Promise<boolean> {
-    return (await this.db.redis.hdel(this.db.keys.tierOverrides, builder)) === 1;
+    return Number(await this.db.write((m) => m.hdel(this.db.keys.tierOverrides, builder))) === 1;
   }
 
   /** Records that a demotion was suggested for the red streak that began at `since`; false when it was already. */
   async noteSuggested(builder: string, since: number): Promise<boolean> {
     const key = this.db.keys.tierSuggested;
     if ((await this.db.redis.hget(key, builder)) === String(since)) return false;
-    await this.db.redis.hset(key, builder, String(since));
+    await this.db.write((m) => m.hset(key, builder, String(since)));
     return true;
   }
 
@@ -58,7 +58,7 @@ export class TiersRepo {
   /** Halts packages (`replace`: over an earlier halt); true when this call wrote it (announce once). */
   async haltPackages(halt: PackagesHalt, replace: boolean): Promise<boolean> {
     const key = this.db.keys.packagesHalted;
-    return (replace ? await this.db.redis.set(key, JSON.stringify(halt)) : await this.db.redis.set(key, JSON.stringify(halt), 'NX')) === 'OK';
+    return (await this.db.write((m) => (replace ? m.set(key, JSON.stringify(halt)) : m.set(key, JSON.stringify(halt), 'NX')))) === 'OK';
   }
 
   async hasPackage(revision: string): Promise<boolean> {
@@ -67,12 +67,12 @@ export class TiersRepo {
 
   /** Resumes packages; true when they were halted. */
   async resumePackages(): Promise<boolean> {
-    return (await this.db.redis.del(this.db.keys.packagesHalted)) === 1;
+    return Number(await this.db.write((m) => m.del(this.db.keys.packagesHalted))) === 1;
   }
 
   /** Claims the package of a revision; false when one was made for it already (one per revision). */
   async claimPackage(record: PackageRecord): Promise<boolean> {
-    return (await this.db.redis.hsetnx(this.db.keys.packagesMade, record.revision, JSON.stringify(record))) === 1;
+    return Number(await this.db.write((m) => m.hsetnx(this.db.keys.packagesMade, record.revision, JSON.stringify(record)))) === 1;
   }
 
   /** Records the package BuildSet of a claimed revision and lists it, newest first. */
@@ -86,7 +86,7 @@ export class TiersRepo {
   }
 
   async putPackage(record: PackageRecord): Promise<void> {
-    await this.db.redis.hset(this.db.keys.packagesMade, record.revision, JSON.stringify(record));
+    await this.db.write((m) => m.hset(this.db.keys.packagesMade, record.revision, JSON.stringify(record)));
   }
 
   /** The last `n` packages started, newest first. */
@@ -132,11 +132,11 @@ export class TiersRepo {
   }
 
   async closeTree(c: TreeClosed): Promise<void> {
-    await this.db.redis.set(this.db.keys.tree, JSON.stringify(c));
+    await this.db.write((m) => m.set(this.db.keys.tree, JSON.stringify(c)));
   }
 
   /** False when no admin had closed it. */
   async openTree(): Promise<boolean> {
-    return (await this.db.redis.del(this.db.keys.tree)) === 1;
+    return Number(await this.db.write((m) => m.del(this.db.keys.tree))) === 1;
   }
 }

@@ -3,7 +3,7 @@ import type { Problem } from '../model/problem.js';
 import { shortRev } from '../model/revision.js';
 import { maskEmail } from '../users/email.js';
 import { headline, subjectsBlock, testsOf, type Pointers } from './subject-text.js';
-import { allTests, clipName, groupingLine, type TestRef } from './test-names.js';
+import { allTests, clipName, groupingLine, type ListedTest, type TestRef } from './test-names.js';
 
 /**
  * A Problem in words, the same in chat (`problems`, `problem N`, `problem N tests`) and on the
@@ -59,10 +59,9 @@ export function historyLines(entries: HassleEntry[], max = 8, now = Date.now()):
   return [`reminders (${entries.length}${entries.length > max ? `, last ${max} shown` : ''}):`, ...shown];
 }
 
-/** One entry of the full list: the test as stored, its file (or suite) and its shortest unambiguous name. */
-export type ListedTest = TestRef & { group: string; label: string };
+export type { ListedTest } from './test-names.js';
 
-/** Every test of the Problem, grouped by file, names qualified within `universe` (the build's tests). */
+/** Every test of the Problem, grouped by file, named as stored (qualified within the build that found it); a Problem stored before names were kept is qualified within `universe`. */
 export function problemTests(p: Problem, universe?: TestRef[]): ListedTest[] {
   return allTests(testsOf(p), universe);
 }

@@ -41,6 +41,11 @@ export class ExecutorRegistry {
   private readonly reported = new Set<string>();
   /** Host named by each session's hello, to say which process is which. */
   private readonly hosts = new Map<string, string>();
+  /**
+   * Each executor's record as this master last wrote or read it. Only the master writes executor
+   * records (through here), so a message needs no read of its sender's record.
+   */
+  private readonly records = new Map<string, ExecutorRecord>();
 
   constructor(
     private readonly store: Store,
@@ -138,7 +143,8 @@ export class ExecutorRegistry {
 
   private async apply(msg: ExecutorMessagePayload): Promise<boolean> {
     const log = this.log.child({ executor: msg.executor, session: msg.session });
-    let rec = await this.store.getExecutor(msg.executor);
+    let rec = this.records.get(msg.executor) ?? (await this.store.getExecutor(msg.executor));
+    if (rec) this.records.set(rec.name, rec);
     if (!this.fresh(msg, rec, log)) return false;
     if (rec && rec.session === msg.session) this.lastSeq.set(msg.executor, { session: msg.session, seq: msg.seq });
     let builds: BuildEvent[] = [];
@@ -152,7 +158,7 @@ export class ExecutorRegistry {
           const prev = rec.state;
           rec = { ...rec, state: 'connected', lastSeen: this.now(), connectedAt: this.now() };
           delete rec.reason;
-          await this.store.putExecutor(rec, prev);
+          await this.put(rec, prev);
           log.info('executor is back');
         }
         // Events of a session we never saw a hello for predate a restart we already handled;
@@ -175,7 +181,7 @@ export class ExecutorRegistry {
       if (ev.type === 'goodbye') {
         const prev = rec.state;
         rec = { ...rec, state: 'offline', lastSeen: this.now(), reason: ev.reason ?? 'shut down' };
-        await this.store.putExecutor(rec, prev);
+        await this.put(rec, prev);
         await this.retryBuildsOf(rec.name, 'executor shut down');
         log.info('executor said goodbye');
         continue;
@@ -187,7 +193,7 @@ export class ExecutorRegistry {
       if (ev.type === 'stopping') {
         const prev = rec.state;
         rec = { ...rec, state: 'stopping', lastSeen: this.now(), reason: ev.handBack ? 'stopping, handing builds back' : 'stopping after its running builds' };
-        await this.store.putExecutor(rec, prev);
+        await this.put(rec, prev);
         log.info({ handBack: ev.handBack }, 'executor is stopping');
         continue;
       }
@@ -197,7 +203,7 @@ export class ExecutorRegistry {
           const prev = rec.state;
           rec = { ...rec, state: 'connected', lastSeen: this.now(), connectedAt: this.now() };
           delete rec.reason;
-          await this.store.putExecutor(rec, prev);
+          await this.put(rec, prev);
           log.info('executor is back');
         }
       }
@@ -206,7 +212,7 @@ export class ExecutorRegistry {
     if (rec && rec.session === msg.session && rec.seq < msg.seq) {
       // The seq is stored with every message, so a master restart keeps refusing replays.
       rec = { ...rec, lastSeen: this.now(), seq: msg.seq };
-      await this.store.touchExecutor(rec);
+      await this.touch(rec);
     }
     return true;
   }
@@ -238,7 +244,7 @@ export class ExecutorRegistry {
       connectedAt: this.now(),
       lastSeen: this.now(),
     };
-    await this.store.putExecutor(rec, prev?.session === msg.session ? prev.state : undefined);
+    await this.put(rec, prev?.session === msg.session ? prev.state : undefined);
     await this.queues.putSession({ executor: msg.executor, session: msg.session, hostname: ev.hostname, acceptedAt: this.now() }, this.secrets.get(msg.executor) ?? '');
     if (restarted) await this.finishBuildsOf(msg.executor, 'executor restarted');
     log.info({ slots: rec.slots, hostname: rec.hostname }, 'executor connected');
@@ -290,7 +296,7 @@ export class ExecutorRegistry {
     for (const rec of recs) {
       if ((rec.state !== 'connected' && rec.state !== 'stopping') || now - rec.lastSeen <= limit) continue;
       const lost: ExecutorRecord = { ...rec, state: 'lost', reason: `no heartbeat for ${Math.round((now - rec.lastSeen) / 1000)} s` };
-      await this.store.putExecutor(lost, rec.state);
+      await this.put(lost, rec.state);
       this.log.warn({ executor: rec.name, lastSeen: rec.lastSeen }, 'executor lost');
       await this.retryBuildsOf(rec.name, 'executor lost');
     }
@@ -308,9 +314,27 @@ export class ExecutorRegistry {
     }
   }
 
+  private async put(rec: ExecutorRecord, prevState?: ExecutorRecord['state']): Promise<void> {
+    this.records.delete(rec.name);
+    await this.store.putExecutor(rec, prevState);
+    this.records.set(rec.name, rec);
+  }
+
+  private async touch(rec: ExecutorRecord): Promise<void> {
+    this.records.delete(rec.name);
+    await this.store.touchExecutor(rec);
+    this.records.set(rec.name, rec);
+  }
+
   /** Connected executors, for the distributor. */
   async connected(): Promise<ExecutorRecord[]> {
-    const recs = await this.store.getExecutors(this.config.executors.map((e) => e.name));
-    return recs.filter((r) => r.state === 'connected');
+    const names = this.config.executors.map((e) => e.name);
+    // Records this master wrote are known; the store is read only for those it has not seen yet.
+    const unknown = names.filter((n) => !this.records.has(n));
+    if (unknown.length) for (const r of await this.store.getExecutors(unknown)) if (!this.records.has(r.name)) this.records.set(r.name, r);
+    return names.flatMap((n) => {
+      const r = this.records.get(n);
+      return r?.state === 'connected' ? [r] : [];
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, Worker, UnrecoverableError, type Job } from 'bullmq';
+import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
@@ -29,8 +29,10 @@ export class MasterQueues {
   readonly control: Queue;
   private readonly execQueues = new Map<string, Queue>();
   private readonly controlQueues = new Map<string, Queue>();
-  private readonly workers: Worker[] = [];
+  private readonly workers: Array<{ worker: Worker; conn: Redis }> = [];
   private readonly connections: Redis[] = [];
+  /** Whether an error is a fencing refusal (set by the master: a job that met one goes back to wait for the new leader). */
+  fenced: (err: unknown) => boolean = () => false;
   private readonly producer: Redis;
 
   constructor(
@@ -114,20 +116,37 @@ export class MasterQueues {
   /** Start a worker on one of the master's queues. */
   work<T>(queue: string, concurrency: number, fn: (job: Job<T>) => Promise<unknown>): Worker {
     const conn = redisConnection(this.url, true);
-    this.connections.push(conn);
-    const w = new Worker(queue, fn, {
+    const processor = async (job: Job<T>, token?: string) => {
+      try {
+        return await fn(job);
+      } catch (err) {
+        if (!this.fenced(err)) throw err;
+        // This master lost the lead mid-job: the job goes back to wait, for the leader's workers.
+        await job.moveToWait(token).catch(() => undefined);
+        throw new WaitingError();
+      }
+    };
+    const w = new Worker(queue, processor, {
       connection: conn,
       prefix: this.prefix,
       concurrency,
-      // The master's own processors are short; a master that dies mid-job gets it back on restart.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      // The master's own processors are short; a job held by a master that died (kill -9) goes back
+      // to wait within lockDuration + stalledInterval, for the master that leads next.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       maxStalledCount: 5,
     });
     w.on('error', (err) => this.log.warn({ err, queue }, 'worker error'));
     w.on('failed', (job, err) => this.log.warn({ err: err.message, queue, jobId: job?.id }, 'job failed'));
-    this.workers.push(w);
+    this.workers.push({ worker: w, conn });
     return w;
+  }
+
+  /** Closes every worker (a master that stops leading); the queues stay open for producing. */
+  async closeWorkers(): Promise<void> {
+    const all = this.workers.splice(0);
+    await Promise.all(all.map(({ worker }) => worker.close()));
+    for (const { conn } of all) conn.disconnect();
   }
 
   /** Used by the CLI: wait for a control job's answer. */
@@ -136,7 +155,7 @@ export class MasterQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+    await this.closeWorkers();
     await Promise.all([this.changes, this.timerQueue, this.control, ...this.execQueues.values(), ...this.controlQueues.values()].map((q) => q.close()));
     for (const c of this.connections) c.disconnect();
   }

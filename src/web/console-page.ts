@@ -1,6 +1,6 @@
 import { latestBuildsOf } from '../data/web-reads.js';
 import type { Build } from '../model/build.js';
-import { subjectLabel } from '../model/problem.js';
+import { headline } from '../problems/subject-text.js';
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
 import { html, href, type Html } from './html.js';
@@ -80,7 +80,7 @@ export async function consolePage(ctx: WebContext): Promise<PageReply> {
     : '';
   const probRows = problems.map(
     (p) =>
-      html`<tr><td><a href="${href('problems', p.id)}">${p.id}</a></td><td>${p.state}</td><td>${p.subjects.map(subjectLabel).join(', ')}</td><td>${p.builders.map((x) => x.builder).join(', ')}</td><td>${p.guilty.join(', ')}</td><td>${p.acks.length ? `acked by ${p.acks.map((a) => a.user).join(', ')}` : p.snoozedUntil && p.snoozedUntil > ctx.now() ? 'snoozed' : 'not acked'}</td></tr>`,
+      html`<tr><td><a href="${href('problems', p.id)}">${p.id}</a></td><td>${p.state}</td><td>${headline(p)}</td><td>${p.builders.map((x) => x.builder).join(', ')}</td><td>${p.guilty.join(', ')}</td><td>${p.acks.length ? `acked by ${p.acks.map((a) => a.user).join(', ')}` : p.snoozedUntil && p.snoozedUntil > ctx.now() ? 'snoozed' : 'not acked'}</td></tr>`,
   );
   const execRows = config.executors.map((e) => {
     const rec = execs.find((x) => x.name === e.name);

@@ -19,6 +19,10 @@ function recorder(failFirst = 0) {
   return { queue: queue as unknown as Queue, sent };
 }
 
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+}
+
 const ref = { buildId: 1, token: 't'.repeat(16) };
 const opts = { executor: 'ex1', secret: 'sec', session: 'session-1', log: createLogger('test', { level: 'silent' }), flushMs: 20 };
 
@@ -45,18 +49,31 @@ describe('executor event batching', () => {
     expect(sent[1]?.data.payload.seq).toBe(1);
   });
 
-  it("sends a build's start at once, not after the batch window", async () => {
+  it("sends a build's start within its short window, not the batch window", async () => {
     const { queue, sent } = recorder();
-    const s = new EventSender(queue, { ...opts, flushMs: 60_000 });
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, startFlushMs: 10 });
     s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'before\n' });
     await new Promise((r) => setTimeout(r, 20));
     expect(sent).toHaveLength(0);
-    s.push({ type: 'build-started', ...ref });
-    await new Promise((r) => setTimeout(r, 20));
+    s.push({ type: 'build-started', ...ref, at: 1234 });
+    await waitFor(() => sent.length === 1);
     expect(sent.flatMap((m) => m.data.payload.events.map((e) => e.type))).toEqual(['log', 'build-started']);
+    expect(sent[0]!.data.payload.events[1]).toMatchObject({ type: 'build-started', at: 1234 });
     s.push({ type: 'step-started', ...ref, step: 0, name: 'compile' });
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 30));
     expect(sent).toHaveLength(1);
+  });
+
+  it("sends a quick build's start and end in one message", async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, startFlushMs: 60_000 });
+    s.push({ type: 'build-started', ...ref, at: 1 });
+    s.push({ type: 'step-started', ...ref, step: 0, name: 'noop' });
+    s.push({ type: 'step-finished', ...ref, step: 0, result: 'SUCCESS' });
+    s.push({ type: 'build-finished', ...ref, result: 'SUCCESS' });
+    await s.flush();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.data.payload.events.map((e) => e.type)).toEqual(['build-started', 'step-started', 'step-finished', 'build-finished']);
   });
 
   it('caps log text per event', async () => {
