@@ -301,6 +301,7 @@ export class Master {
     this.httpServer = await startWebhooks(this.opts.config, this.store, this.log, process.env, {
       tiers: this.tiers,
       tierInfo: () => this.tiers.overrides.tiers(),
+      writesBuilds: () => this.role === 'leader',
       chat: () => chatHealth(this.chatService),
       health: async () => ({ role: this.role, ...(await masterStatus(this.store)) }),
     });

@@ -47,10 +47,11 @@ export function spawnBb(args: string[], opts: { env?: Record<string, string>; lo
   live.add(child);
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
+  // 'close' comes after the output pipes are drained; the empty write's callback after the log file has every line.
   const exited = new Promise<number | null>((r) =>
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       live.delete(child);
-      r(code);
+      out.write('', () => r(code));
     }),
   );
   return {

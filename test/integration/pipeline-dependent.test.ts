@@ -137,8 +137,7 @@ describe('dependent scheduler', () => {
     // Another restart does not act on it again.
     await second.stop();
     const third = await fx.startMaster();
-    await third.dependents.settled();
-    await new Promise((r) => setTimeout(r, 300));
+    await third.settled();
     expect(await setsOf(fx, 'packages')).toHaveLength(1);
   });
 });

@@ -7,6 +7,7 @@ import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
 import { JOB_VERSION, QUEUES } from '../../src/queue/jobs.js';
 import { sign } from '../../src/queue/signing.js';
+import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
 
 const config = (steps: string) => `{
   redis: { prefix: 'PREFIX' },
@@ -46,7 +47,6 @@ describe('executors', () => {
     expect(first.executor).toBe('a');
     const b = spawnExec('b', SECRET_B);
     await waitFor('executor b to connect', async () => (await fx.store.getExecutor('b'))?.state === 'connected');
-    const killedAt = Date.now();
     await a.kill('SIGKILL');
     writeFileSync(join(fx.dir, 'master-go'), '');
 
@@ -58,13 +58,11 @@ describe('executors', () => {
       },
       60_000,
     );
-    const took = Date.now() - killedAt;
     expect(retried!.result).toBe('RETRY');
     expect(retried!.text).toMatch(/executor lost/);
     expect(rerun!.result).toBe('SUCCESS');
     expect(rerun!.executor).toBe('b');
     expect(rerun!.requestId).toBe(retried!.requestId);
-    expect(took).toBeLessThan(60_000);
     // The BuildSet settles just after its last build is written.
     const bs = await waitFor('the buildset to complete', async () => {
       const x = await fx.store.getBuildSet(rerun!.buildsetId);
@@ -80,8 +78,11 @@ describe('executors', () => {
       events: [{ type: 'build-finished', buildId: retried!.id, token: retried!.token, result: 'SUCCESS' }],
     };
     await q.add('msg', { payload, sig: sign(payload, SECRET_A) });
-    await waitFor('the late message to be consumed', async () => (await q.getJobCounts('wait', 'active')).wait === 0);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the late message to be handled', async () => {
+      const n = await q.getJobCounts('completed', 'failed');
+      return (n.completed ?? 0) + (n.failed ?? 0) === 1;
+    });
+    await fx.master!.settled();
     expect((await fx.store.getBuild(retried!.id))?.result).toBe('RETRY');
     await q.close();
     conn.disconnect();
@@ -91,10 +92,11 @@ describe('executors', () => {
   it('an executor with the wrong secret is never registered and receives nothing', async () => {
     fx = await PipelineFixture.create('badsecret', config("[{ type: 'shell', command: 'touch should-not-exist' }]"));
     await fx.startMaster();
-    const rogue = spawnExec('a', 'this-is-not-the-right-secret');
+    spawnExec('a', 'this-is-not-the-right-secret');
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
-    await waitFor('the rogue executor to say hello', async () => /executor (started|ready|connected)|hello/i.test(rogue.log()), 15_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    const refused = await waitFor('the rogue executor to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'), 15_000);
+    expect(refused.reason).toMatch(/secret|signature/i);
+    await fx.master!.settled();
     expect(await fx.store.getExecutor('a')).toBeNull();
     expect(await fx.builds('linux')).toHaveLength(0);
     expect(await fx.store.pendingCount(fx.master!.config.builders.map((b) => b.name))).toBe(1);
@@ -109,7 +111,7 @@ describe('executors', () => {
     await waitFor('the build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
     // First signal: finish running builds; a second one hands them back.
     a.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('executor a to be stopping', async () => (await fx.store.getExecutor('a'))?.state === 'stopping');
     a.child.kill('SIGTERM');
     await a.exited;
     const [first] = await waitFor('the handed-back build', async () => {
@@ -152,7 +154,6 @@ describe('executors', () => {
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
     await waitFor('the build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
     await first.kill('SIGKILL');
-    const restartedAt = Date.now();
     spawnExec('a', SECRET_A);
     const [old, again] = await waitFor('the retry on the restarted executor', async () => {
       const builds = await fx.builds('linux');
@@ -160,8 +161,7 @@ describe('executors', () => {
     }, 30_000);
     expect(old).toMatchObject({ result: 'RETRY', text: 'executor restarted', executor: 'a' });
     expect(again).toMatchObject({ result: 'SUCCESS', executor: 'a' });
-    // Well inside the 60 s timeout: the new session's hello is what told the master.
-    expect(Date.now() - restartedAt).toBeLessThan(20_000);
+    // 'executor restarted', not lost by the 60 s timeout: the new session's hello is what told the master.
     expect((await fx.store.getExecutor('a'))!.session).not.toBe(session1);
   });
 });
