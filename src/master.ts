@@ -191,7 +191,7 @@ export class Master {
       retention: {
         restart: async () => {
           await this.retention.stop();
-          this.parts.retention = new BackgroundPruning(this.parts.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now());
+          this.parts.retention = new BackgroundPruning(this.parts.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now(), this.queues);
           if (this.role === 'leader') this.parts.retention.start();
         },
       },

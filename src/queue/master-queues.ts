@@ -6,6 +6,8 @@ import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type 
 import { sign } from './signing.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { QueueTimers } from './timers.js';
+import { cleanJobHistory } from './job-history.js';
+import type { RetentionPolicy } from '../model/retention.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
 
 export { UnrecoverableError };
@@ -90,6 +92,11 @@ export class MasterQueues {
       this.controlQueues.set(payload.executor, q);
     }
     await q.add('stop', { payload: full, sig: sign(full, secret) }, { removeOnComplete: 100, removeOnFail: 100 });
+  }
+
+  /** Cleans BullMQ's finished-job history under this prefix (`retention.jobs`, src/queue/job-history.ts). */
+  cleanHistory(rules: Exclude<RetentionPolicy['jobs'], false>, dryRun: boolean): Promise<Record<string, number>> {
+    return cleanJobHistory(this.producer, this.prefix, rules, dryRun);
   }
 
   /** Vouch for one executor process (see session.ts): it takes jobs once it reads this. */
