@@ -26,6 +26,11 @@ export class ExecutorsRepo {
   }
 
   /** Write an executor record without an event (a heartbeat). */
+  /** A write that succeeds only while Redis takes writes (the watchdog proves it can hear before it judges). */
+  async watchdogTick(at: number): Promise<void> {
+    await this.db.redis.set(this.db.keys.executorWatchdog(), String(at), 'PX', 3_600_000);
+  }
+
   async touch(rec: ExecutorRecord): Promise<void> {
     await this.db.redis.set(this.db.keys.executor(rec.name), JSON.stringify(rec));
   }

@@ -254,6 +254,11 @@ export class Store {
   putExecutor(rec: ExecutorRecord, prevState?: ExecutorRecord['state']): Promise<void> {
     return this.executors.put(rec, prevState);
   }
+  /** The executor watchdog's write: it returns only once Redis takes writes again. */
+  executorWatchdogTick(at: number): Promise<void> {
+    return this.executors.watchdogTick(at);
+  }
+
   touchExecutor(rec: ExecutorRecord): Promise<void> {
     return this.executors.touch(rec);
   }
