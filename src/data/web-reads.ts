@@ -33,61 +33,6 @@ export async function latestBuildsOf(store: Store, builders: string[], k: number
   return out;
 }
 
-/** What a console cell needs of a build. */
-export interface BuildCell {
-  builder: string;
-  number: number;
-  /** The revision it tested (`got_revision`, else its source stamp's), '' for the branch head. */
-  revision: string;
-  /** Its result, or its state while it has none. */
-  word: string;
-  dispatchedAt: number;
-}
-
-const CELLS_SCRIPT = `
-local out = {}
-local k = tonumber(ARGV[3])
-for i, key in ipairs(KEYS) do
-  local ids = redis.call('ZREVRANGE', key, 0, k - 1)
-  for _, id in ipairs(ids) do
-    local cell = redis.call('GET', ARGV[2] .. id)
-    if cell then
-      out[#out + 1] = i .. '\t' .. cell
-    else
-      -- A build written before cells were kept: its record, decoded here.
-      local rec = redis.call('GET', ARGV[1] .. id)
-      if rec then
-        local b = cjson.decode(rec)
-        local rev = type(b.sourcestamp) == 'table' and b.sourcestamp.revision or ''
-        local got = type(b.properties) == 'table' and b.properties.got_revision or nil
-        if type(got) == 'string' and got ~= '' then rev = got end
-        if type(rev) ~= 'string' then rev = '' end
-        local word = type(b.result) == 'string' and b.result or b.state
-        out[#out + 1] = i .. '\t' .. string.format('%d', b.number) .. '\t' .. tostring(word) .. '\t' .. string.format('%d', tonumber(b.dispatchedAt) or 0) .. '\t' .. rev
-      end
-    end
-  end
-end
-return out`;
-
-/**
- * The newest `k` builds of each builder (newest first) as console cells, in one round trip: the
- * short cell strings written with each build (`db:cell:<id>`), not whole builds, for a console of
- * 1,000 builders × 8 revisions; a build stored before cells were kept is read whole.
- */
-export async function latestCellsOf(store: Store, builders: string[], k: number): Promise<Map<string, BuildCell[]>> {
-  const out = new Map<string, BuildCell[]>(builders.map((b) => [b, []]));
-  if (!builders.length || k < 1) return out;
-  const keys = dbOf(store).keys;
-  const raw = (await dbOf(store).redis.eval(CELLS_SCRIPT, builders.length, ...builders.map((b) => keys.builderBuilds(b)), keys.build(0).slice(0, -1), keys.buildCell(0).slice(0, -1), String(k))) as string[];
-  for (const r of raw) {
-    const [i, number, word, at, ...rev] = r.split('\t');
-    const builder = builders[Number(i) - 1]!;
-    out.get(builder)?.push({ builder, number: Number(number), word: word!, dispatchedAt: Number(at), revision: rev.join('\t') });
-  }
-  return out;
-}
-
 /** Builds of a builder newest first, `offset` from the newest, and how many it has in all. */
 export async function buildsPage(store: Store, builder: string, offset: number, n: number): Promise<{ builds: Build[]; total: number }> {
   const [ids, total] = await Promise.all([
@@ -105,11 +50,51 @@ export async function logChunkCount(store: Store, buildId: number, step: number)
 /** Up to `count` log chunks of one step from index `from`: a page, never the whole log. */
 export async function readLogPage(store: Store, buildId: number, step: number, from: number, count: number): Promise<Array<{ stream: string; text: string }>> {
   if (count < 1) return [];
-  const raw = await dbOf(store).redis.lrange(dbOf(store).keys.log(buildId, step), from, from + count - 1);
-  return raw.map((r) => {
-    const tab = r.indexOf('\t');
-    return { stream: r.slice(0, tab), text: r.slice(tab + 1) };
-  });
+  return (await dbOf(store).redis.lrange(dbOf(store).keys.log(buildId, step), from, from + count - 1)).map(splitChunk);
+}
+
+function splitChunk(r: string): { stream: string; text: string } {
+  const tab = r.indexOf('\t');
+  return { stream: r.slice(0, tab), text: r.slice(tab + 1) };
+}
+
+/**
+ * Chunks ARGV[1].. of a list (KEYS[1]), at most ARGV[2] of them, stopping once ARGV[3] bytes are
+ * taken (at least one chunk): read 32 at a time inside Redis, so a run of big chunks is never all
+ * sent. The reply's first element is 1 when the list has no more chunks after the ones returned.
+ */
+const LOG_BUDGET_SCRIPT = `
+local from = tonumber(ARGV[1])
+local count = tonumber(ARGV[2])
+local budget = tonumber(ARGV[3])
+local out = {0}
+local bytes = 0
+local i = from
+while i < from + count do
+  local last = math.min(i + 31, from + count - 1)
+  local part = redis.call('LRANGE', KEYS[1], i, last)
+  for _, v in ipairs(part) do
+    if #out > 1 and bytes + #v > budget then return out end
+    out[#out + 1] = v
+    bytes = bytes + #v
+  end
+  if #part < last - i + 1 then out[1] = 1 return out end
+  i = last + 1
+end
+if redis.call('LLEN', KEYS[1]) <= from + count then out[1] = 1 end
+return out`;
+
+/** Bytes of log text one read brings into memory at most (beyond its first chunk). */
+export const LOG_READ_BYTES = 512 * 1024;
+
+/**
+ * Up to `count` log chunks from index `from`, and at most about `maxBytes` of them (a chunk can be
+ * 64 KB: 500 such would be 32 MB); `end` says the log has no more chunks after these (for now).
+ */
+export async function readLogBudget(store: Store, buildId: number, step: number, from: number, count: number, maxBytes = LOG_READ_BYTES): Promise<{ chunks: Array<{ stream: string; text: string }>; end: boolean }> {
+  if (count < 1) return { chunks: [], end: false };
+  const raw = (await dbOf(store).redis.eval(LOG_BUDGET_SCRIPT, 1, dbOf(store).keys.log(buildId, step), String(from), String(count), String(maxBytes))) as [number, ...string[]];
+  return { chunks: raw.slice(1).map((r) => splitChunk(r as string)), end: raw[0] === 1 };
 }
 
 /** Milliseconds of one Redis round trip (PING), for /healthz and /metrics. */

@@ -142,7 +142,8 @@ export const executorEventSchema = z.discriminatedUnion('type', [
   /** The executor is shutting down: it takes no new job, and goodbye follows once its builds end. */
   z.object({ type: z.literal('stopping'), handBack: z.boolean() }),
   z.object({ type: z.literal('goodbye'), reason: z.string().optional() }),
-  z.object({ type: z.literal('build-started'), ...buildRef }),
+  /** `at`: when the executor started it, by its clock (the master keeps it within dispatch..receipt). */
+  z.object({ type: z.literal('build-started'), ...buildRef, at: z.number().int().optional() }),
   z.object({ type: z.literal('step-started'), ...buildRef, step: z.number().int().nonnegative(), name: z.string() }),
   z.object({
     type: z.literal('log'),

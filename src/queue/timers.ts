@@ -2,6 +2,9 @@ import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { ArmedTimer, TimerData, TimerKind, Timers } from '../model/timers.js';
 import type { Clock } from '../util/clock.js';
 
+/** How long a timer waits in real time under a clock moved by hand (ManualClock): until a move fires it. */
+const HOLD_MS = 30 * 24 * 3600_000;
+
 const KEEP: JobsOptions = { removeOnComplete: true, removeOnFail: 1000 };
 
 /** Dedup ids may not contain ':'; branch names never contain '~'. The prefixes are the ones older bb stored. */
@@ -24,7 +27,8 @@ export type TimerHandlers = { [K in TimerKind]: (data: TimerData[K], jobId: stri
 /**
  * The master's timers (src/model/timers.ts) as BullMQ delayed jobs on the `timers` queue, one per
  * key by BullMQ's deduplication. The deadline is read on the master's clock and stored in the
- * job, so a clock moved by a test (`ManualClock`) fires what became due at once (`fireDue`).
+ * job. Under a clock moved by a test (`ManualClock`) a timer fires only when a move reaches its
+ * deadline (`fireDue`), so what a test sees never depends on how fast the machine is.
  * A timer whose run fails is retried (the stored state tells the retry what is still to do),
  * except tree-stable timers, whose changes wait in Redis for the next one.
  */
@@ -39,7 +43,9 @@ export class QueueTimers implements Timers {
   }
 
   async arm<K extends TimerKind>(kind: K, key: string, data: TimerData[K], at: number, opts: { restart?: boolean } = {}): Promise<void> {
-    const delay = Math.max(0, Math.round(at - this.clock.now()));
+    const wait = at - this.clock.now();
+    // A clock moved by hand stands still between moves: its timers fire when a move reaches their deadline (`fireDue`), never by the machine's time.
+    const delay = wait <= 0 ? 0 : this.clock.onMove ? HOLD_MS : Math.round(wait);
     const id = this.dedupId(kind, key);
     if (opts.restart) {
       // Every call pushes the deadline back; the key lives until then, so later calls find it.

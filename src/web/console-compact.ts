@@ -1,4 +1,4 @@
-import type { BuildCell } from '../data/web-reads.js';
+import type { BuildCell } from './console-model.js';
 import { html, href, raw, type Html } from './html.js';
 
 /**
@@ -9,6 +9,8 @@ import { html, href, raw, type Html } from './html.js';
  * link to their build. Each builder's name links to its page, where every build is. End tags that
  * HTML allows to leave out are left out.
  */
+
+const word = (b: BuildCell | undefined): string => (b ? (b.result ?? b.state) : '');
 
 const SHORT: Record<string, string> = { SUCCESS: 'ok', FAILURE: 'fail', WARNINGS: 'warn', EXCEPTION: 'exc', RETRY: 'retry', CANCELLED: 'cancel', SKIPPED: 'skip', running: 'run', dispatched: 'start' };
 
@@ -22,14 +24,14 @@ export function compactCells(cells: Array<BuildCell | undefined>): string {
   let out = '';
   for (let i = 0; i < cells.length; ) {
     const b = cells[i];
-    const w = b ? b.word : '';
+    const w = word(b);
     if (b && w !== 'SUCCESS') {
       out += html`<td class="r-${w}"><a href="${href('builders', b.builder, 'builds', b.number)}">${SHORT[w] ?? w}</a>`.text;
       i++;
       continue;
     }
     let n = 1;
-    while (i + n < cells.length && (cells[i + n]?.word ?? '') === w) n++;
+    while (i + n < cells.length && word(cells[i + n]) === w) n++;
     out += `<td${n > 1 ? ` colspan=${n}` : ''}${w ? ' class=r-SUCCESS>ok' : '>'}`;
     i += n;
   }
@@ -43,7 +45,7 @@ export function compactGroup(label: string, builders: string[], cols: number, ce
   const rows: string[] = [];
   for (const name of builders) {
     const cells = cellsOf(name);
-    if (cols && cells.every((c) => c?.word === 'SUCCESS')) green.push(name);
+    if (cols && cells.every((c) => word(c) === 'SUCCESS')) green.push(name);
     else if (cells.every((c) => !c)) none.push(name);
     else rows.push(`<tr><td>${nameLink(name)}${compactCells(cells)}`);
   }

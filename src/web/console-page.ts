@@ -1,4 +1,5 @@
-import { latestCellsOf, type BuildCell } from '../data/web-reads.js';
+import { latestBuildsOf } from '../data/web-reads.js';
+import { cellOf, type BuildCell, type ConsoleModel } from './console-model.js';
 import { headline } from '../problems/subject-text.js';
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
@@ -29,20 +30,31 @@ export function groupBuilders(rows: BuilderRow[]): Array<{ label: string; rows: 
 
 const SHORT: Record<string, string> = { SUCCESS: 'ok', FAILURE: 'fail', WARNINGS: 'warn', EXCEPTION: 'exc', RETRY: 'retry', CANCELLED: 'cancel', SKIPPED: 'skip', running: 'run', dispatched: 'start' };
 
+const word = (b: BuildCell) => b.result ?? b.state;
+
 function cell(b: BuildCell | undefined): Html {
   if (!b) return html`<td></td>`;
-  const w = b.word;
+  const w = word(b);
   return html`<td><a class="r-${w}" href="${href('builders', b.builder, 'builds', b.number)}" title="${b.builder} #${b.number} ${w}">#${b.number} ${SHORT[w] ?? w}</a></td>`;
 }
 
-/** `/`: builders × latest revisions (compact above GRID_MAX_BUILDERS builders), tree, Problems, executors. */
-export async function consolePage(ctx: WebContext): Promise<PageReply> {
+async function latestOf(ctx: WebContext, builders: string[], k: number, model?: ConsoleModel): Promise<Map<string, BuildCell[]>> {
+  if (model) return model.latest(builders, k);
+  const raw = await latestBuildsOf(ctx.store, builders, k);
+  return new Map([...raw].map(([b, list]) => [b, list.map(cellOf)]));
+}
+
+/**
+ * `/`: builders × latest revisions (compact above GRID_MAX_BUILDERS builders), tree, Problems,
+ * executors. With `model` (the master's), the builds come from memory, not Redis.
+ */
+export async function consolePage(ctx: WebContext, model?: ConsoleModel): Promise<PageReply> {
   const { store, config } = ctx;
   const tiers: Map<string, string> = ctx.tierInfo ? (await ctx.tierInfo()).tiers : new Map();
   const rows: BuilderRow[] = config.builders.map((b) => ({ name: b.name, tier: (tiers.get(b.name) as BuilderRow['tier']) ?? b.tier, category: b.category ?? '' }));
   const compact = rows.length > GRID_MAX_BUILDERS;
   const [latest, problems, execs, tree] = await Promise.all([
-    latestCellsOf(store, rows.map((r) => r.name), compact ? COLUMNS : COLUMNS * 2),
+    latestOf(ctx, rows.map((r) => r.name), compact ? COLUMNS : COLUMNS * 2, model),
     store.problems.open(),
     store.getExecutors(config.executors.map((e) => e.name)),
     ctx.tiers?.tree(),
@@ -51,11 +63,11 @@ export async function consolePage(ctx: WebContext): Promise<PageReply> {
   // Columns: the newest revisions built by any builder, newest first.
   const revs = new Map<string, number>();
   for (const list of latest.values()) for (const b of list) {
-    const r = b.revision || 'HEAD';
+    const r = b.revision ?? 'HEAD';
     revs.set(r, Math.max(revs.get(r) ?? 0, b.dispatchedAt));
   }
   const cols = [...revs].sort((a, b) => b[1] - a[1]).slice(0, COLUMNS).map(([r]) => r);
-  const at = (list: BuildCell[], c: string) => list.find((b) => (b.revision || 'HEAD') === c);
+  const at = (list: BuildCell[], c: string) => list.find((b) => (b.revision ?? 'HEAD') === c);
   const head = html`<tr><th>builder</th>${cols.map((r) => html`<th><code>${shortRev(r === 'HEAD' ? undefined : r, 'HEAD')}</code></th>`)}</tr>`;
   const gridBody = compact
     ? groups.map((g) => compactGroup(g.label, g.rows.map((r) => r.name), cols.length, (name) => cols.map((c) => at(latest.get(name) ?? [], c))))

@@ -97,7 +97,7 @@ describe('a flaky test', () => {
   executors: [{ name: 'a', secret: '${SECRET_A}' }],
   repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, { type: 'shell', name: 'flaky', command: ['sh', 'flaky.sh'] }] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux'] }],
+  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
   users: { smtp: ${smtpConfig()} },
   problems: { interested: { linux: ['meejah'] }, sheriff: ['zooko'] },
 }`);

@@ -60,7 +60,7 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
   executors: [{ name: 'a', secret: '${SECRET_A}' }],
   repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, ${testStep}] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux'] }],
+  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
   chat: {
     irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: '${BOT_SASL}' } }, channels: ['#dev'] },
     matrix: { homeserverUrl: '${synapse.url}', login: { user: 'bb', password: { value: '${BOT_MX_PASSWORD}' } }, invites: { users: ['${warnerMx.userId}'] } },
@@ -166,7 +166,7 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     const settled = counts();
     clock.advance(30 * H);
     await master.settled();
-    await new Promise((r) => setTimeout(r, 500));
+    expect(await master.queues.timers.armed()).toEqual([]);
     expect(counts()).toEqual(settled);
     expect(warnerIrc.seen.filter((m: SeenMessage) => m.target === 'brian' && /^Problem #1:/.test(m.text))).toHaveLength(1);
 

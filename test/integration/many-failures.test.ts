@@ -176,7 +176,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     expect(statusWeb).toContain('py312 [supported] executors: a connected');
     expect(statusWeb).toContain('  open problem 1: 46 tests in test_syntax.py and 5 more files; every test: "bb problem 1 --tests"\n');
     expect(JSON.parse(await bb(['status', '--json', '--url', base])).builders[0].last[0]).not.toHaveProperty('token');
-    await expect(bb(['problem', '7', '--url', base])).rejects.toMatchObject({ stderr: 'bb: problem 7 not found\n' });
+    await expect(bb(['problem', '7', '--url', base])).rejects.toMatchObject({ stderr: 'bb: there is no problem 7\n' });
     await expect(bb(['status', 'nope', '--url', base])).rejects.toMatchObject({ stderr: expect.stringMatching(/^bb: unknown builder "nope"/) });
     const closed = await freePort();
     await expect(bb(['status', '--url', `http://127.0.0.1:${closed}/`])).rejects.toMatchObject({ stderr: `bb: cannot reach the master at http://127.0.0.1:${closed}: ECONNREFUSED\n` });

@@ -4,6 +4,8 @@ import { escape, href, html, maskEmails, outLink, raw } from '../../src/web/html
 import { parseCursors } from '../../src/web/live.js';
 import { groupBuilders } from '../../src/web/console-page.js';
 import { compactCells, compactGroup } from '../../src/web/console-compact.js';
+import type { BuildCell } from '../../src/web/console-model.js';
+import type { Result } from '../../src/model/results.js';
 
 describe('web: escaping', () => {
   it('escapes every interpolated value, keeps markup made by html or raw, joins arrays', () => {
@@ -77,9 +79,10 @@ describe('web: small parts', () => {
 });
 
 describe('web: the compact console grid (above 60 builders)', () => {
-  const cell = (builder: string, number: number, word: string) => ({ builder, number, word, revision: `r${number}`, dispatchedAt: number });
+  const cell = (builder: string, number: number, word: string): BuildCell =>
+    word === 'running' ? { builder, number, state: 'running', revision: `r${number}`, dispatchedAt: number } : { builder, number, state: 'finished', result: word as Result, revision: `r${number}`, dispatchedAt: number };
   it('names the all-green and never-built builders in one row each, merges quiet runs, links the other cells', () => {
-    const cells: Record<string, Array<ReturnType<typeof cell> | undefined>> = {
+    const cells: Record<string, Array<BuildCell | undefined>> = {
       a: [cell('a', 3, 'SUCCESS'), cell('a', 2, 'SUCCESS'), cell('a', 1, 'SUCCESS')],
       "b'<x>": [cell("b'<x>", 3, 'SUCCESS'), cell("b'<x>", 2, 'SUCCESS'), cell("b'<x>", 1, 'SUCCESS')],
       c: [undefined, undefined, undefined],

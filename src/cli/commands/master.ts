@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { Master } from '../../master.js';
-import { AnotherMasterError, GuardrailError } from '../../data/guardrails.js';
+import { GuardrailError } from '../../data/guardrails.js';
 import { CliError } from '../connect-error.js';
 import { offsetClock, type Clock } from '../../util/clock.js';
 
@@ -22,7 +22,7 @@ export function masterCommand(): Command {
         ...clockFromEnv(process.env),
       });
       await master.start().catch((err: unknown) => {
-        if (err instanceof GuardrailError || err instanceof AnotherMasterError) throw new CliError(err.message);
+        if (err instanceof GuardrailError) throw new CliError(err.message);
         throw err;
       });
       // SIGHUP: read the config file again (as `bb reconfig`); the outcome goes to the log and chat.

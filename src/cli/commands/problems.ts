@@ -8,6 +8,7 @@ import type { HassleEntry } from '../../model/hassle.js';
 import type { Problem } from '../../model/problem.js';
 import type { ListedTest } from '../../problems/test-names.js';
 import { addUrlOption, getApi, webBase, type WebReadOptions } from '../web-read.js';
+import { wasPruned } from '../../data/retention.js';
 
 /** `bb problems [--all] [--json]`: what chat's `problems` shows, read from the store. */
 export function problemsCommand(): Command {
@@ -105,7 +106,7 @@ async function withSource(o: ConnOptions & WebReadOptions, fn: (src: Source) => 
 
 async function must(store: Store, id: number): Promise<Problem> {
   const p = await store.problems.get(id);
-  if (!p) throw new CliError(`there is no problem ${id}`);
+  if (!p) throw new CliError((await wasPruned(store, 'problems', id)) ? `problem ${id} was resolved long ago and pruned (retention.problems)` : `there is no problem ${id}`);
   return p;
 }
 
