@@ -36,7 +36,6 @@ import { guardStart } from './data/start-guard.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail, MasterLease } from './data/guardrails.js';
 import { settle } from './util/settle.js';
-
 import type { MasterOptions } from './master-options.js';
 import { chatHealth } from './chat/health.js';
 export type { MasterOptions };
@@ -270,6 +269,8 @@ export class Master {
       const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
       return { changeId: change?.id ?? null };
     });
+    // `bb sendchange`, BbClient: the intake list (src/queue/intake.ts); the queue above serves older senders.
+    await this.queues.readIntake(async (items) => void (await this.store.addChanges(items.map((i) => ({ fields: i.change, key: `intake|${i.id}` })))));
     this.queues.work<TreeStableTimer | TimedTimer | HassleTimer>(QUEUES.timers, 4, async (job) => {
       if (job.name === 'hassle') {
         const { problem } = job.data as HassleTimer;
@@ -290,7 +291,6 @@ export class Master {
       if (job.data?.type === 'reconfig') return await this.reload();
       return runControl(this.actionContext(), job.data);
     });
-
     this.pollers = startPollers(config, this.store, this.log, this.opts.baseDir ?? process.cwd());
 
     if (config.chat) await this.ensureChat();

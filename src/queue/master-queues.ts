@@ -4,6 +4,7 @@ import type { Logger } from '../log.js';
 import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
 import { sign } from './signing.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
+import { IntakeReader, type IntakeItem } from './intake.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -60,6 +61,7 @@ export class MasterQueues {
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
   private readonly producer: Redis;
+  private intake?: IntakeReader;
 
   constructor(
     private readonly url: string,
@@ -231,12 +233,19 @@ export class MasterQueues {
     return w;
   }
 
+  /** Drain the change intake (intake.ts) into `store`, starting with what a previous master left taken. */
+  async readIntake(store: (items: IntakeItem[]) => Promise<void>): Promise<void> {
+    this.intake = new IntakeReader(this.producer, this.url, this.prefix, store, this.log);
+    await this.intake.start();
+  }
+
   /** Used by the CLI: wait for a control job's answer. */
   events(queue: string): QueueEvents {
     return new QueueEvents(queue, { connection: redisConnection(this.url, true), prefix: this.prefix });
   }
 
   async close(): Promise<void> {
+    await this.intake?.stop();
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([this.changes, this.timers, this.control, ...this.execQueues.values(), ...this.controlQueues.values()].map((q) => q.close()));
     for (const c of this.connections) c.disconnect();
