@@ -20,6 +20,7 @@ import { loadConfig } from '../src/config/load.js';
 import { Master } from '../src/master.js';
 import { createLogger } from '../src/log.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
+import { ManualClock } from '../src/util/clock.js';
 
 const ROOT = PACKAGE_ROOT;
 const N = Number(process.env.BENCH_PROBLEMS ?? 1000);
@@ -59,8 +60,8 @@ export default defineConfig({
 `,
   );
   const loaded = await loadConfig(configPath);
-  let clock = Date.parse('2026-12-02T10:00:00Z');
-  const master = new Master({ config: loaded.config, secrets: loaded.secrets, redisUrl: redis.url, logger: createLogger('bench', { level: 'warn' }), baseDir: dir, clock: () => clock });
+  const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
+  const master = new Master({ config: loaded.config, secrets: loaded.secrets, redisUrl: redis.url, logger: createLogger('bench', { level: 'warn' }), baseDir: dir, clock });
 
   // N confirmed Problems, each blaming its own user, written before the master starts (as after a restart).
   const store = master.store;
@@ -69,7 +70,7 @@ export default defineConfig({
     await store.problems.create({
       key: `test|suite|t${i}@rev${i}`, state: 'confirmed', subjects: [{ kind: 'test', suite: 'suite', name: `t${i}` }],
       builders: [{ builder: 'linux', firstBadBuildId: i, firstBadNumber: i }], firstBadRevision: `rev${i}`,
-      openedAt: clock, confirmedAt: clock, guilty: [`dev${i}`], responsible: [`dev${i}`], interested: [], notMe: [], acks: [], watchers: [],
+      openedAt: clock.now(), confirmedAt: clock.now(), guilty: [`dev${i}`], responsible: [`dev${i}`], interested: [], notMe: [], acks: [], watchers: [],
     });
   }
 
@@ -80,9 +81,9 @@ export default defineConfig({
   const first = (performance.now() - t0) / 1000;
   const rss1 = process.memoryUsage().rss;
 
-  clock += 31 * 60_000;
+  clock.advance(31 * 60_000);
   const t1 = performance.now();
-  await master.hassler.rearm();
+  await master.settled();
   while (received < 2 * N) await new Promise((r) => setTimeout(r, 10));
   const second = (performance.now() - t1) / 1000;
   const rss2 = process.memoryUsage().rss;

@@ -14,7 +14,7 @@ export const ackCommand: CommandSpec = {
     await mustGet(api, id);
     const who = await actor(api, message);
     const note = args.slice(1).join(' ');
-    await api.problems.ack(id, who, note || undefined);
+    await api.act('ack', { id, by: who, ...(note ? { note } : {}) });
     return `Problem ${id} acknowledged by ${who}${note ? `: ${note}` : ''}. Reminders pause for ${formatDuration(api.problems.ackPauseMs)}.`;
   },
 };

@@ -2,7 +2,7 @@ import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.
 import type { ChatMessage } from '../src/chat/transport.js';
 import { formatTarget } from '../src/chat/kit.js';
 import { DURATION_HINT, formatDuration, parseDuration } from '../src/model/duration.js';
-import { TierError } from '../src/chat/kit.js';
+import { ActionError } from '../src/chat/kit.js';
 
 /** The chat target (`irc:#dev`) a channel message was said in; undefined for a DM. */
 export function heardIn(m: ChatMessage): string | undefined {
@@ -32,8 +32,9 @@ export const demoteCommand: CommandSpec = {
     }
     if (rest[0] !== 'because' || rest.length < 2) throw new UsageError('say why: ... because <reason>');
     const reason = rest.slice(1).join(' ');
-    await api.tiers.demote({ builder, by: who(message), reason, ...(forMs ? { forMs } : {}), heardIn: heardIn(message) }).catch((err: Error) => {
-      throw err instanceof TierError ? new CommandError(`Cannot demote: ${err.message}.`) : err;
+    const where = heardIn(message);
+    await api.act('demote', { builder, by: who(message), reason, ...(forMs ? { forMs } : {}), ...(where ? { heardIn: where } : {}) }).catch((err: Error) => {
+      throw err instanceof ActionError ? new CommandError(`Cannot demote: ${err.message}.`) : err;
     });
     return `${builder} is unsupported now${forMs ? ` for ${formatDuration(forMs)}` : ' until promoted'}: ${reason}. It no longer holds packages back.`;
   },

@@ -16,7 +16,7 @@ export const flakyCommand: CommandSpec = {
     if (args.length) {
       const [label, off] = args;
       if (args.length !== 2 || off !== 'off' || !label) throw new UsageError('say "flaky <test> off", the test as "suite.name", its name, or "step name"');
-      const done = await api.problems.flakyOff(label, message.account ?? `${message.transport}:${message.sender}`);
+      const done = await api.act('flakyOff', { test: label, by: message.account ?? `${message.transport}:${message.sender}` });
       if (!done.length) return `No test remembered as flaky is called "${label}".`;
       return `No longer treated as flaky: ${done.map((d) => `${subjectLabel(d.subject)} on ${d.builder}`).join(', ')}. Its next failure is judged again.`;
     }

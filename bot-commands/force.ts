@@ -1,5 +1,5 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
-import { showRev } from '../src/chat/kit.js';
+import { ActionError, showRev } from '../src/chat/kit.js';
 
 /**
  * `force build [builder|branch] [branch]`: a word naming a builder picks that builder; a word
@@ -47,7 +47,9 @@ export const forceCommand: CommandSpec = {
     const blocked = builders.filter((b) => !forceable.has(b));
     if (blocked.length === builders.length) throw new CommandError(`No force scheduler lists ${builders.join(', ')}.`);
     builders = builders.filter((b) => forceable.has(b));
-    const id = await api.force({
+    const { buildsetId: id } = await api.act('force', {
+      v: 1,
+      type: 'force',
       builders,
       ...(typeof options.repository === 'string' ? { repository: options.repository } : {}),
       ...(branch ? { branch } : {}),
@@ -55,7 +57,7 @@ export const forceCommand: CommandSpec = {
       ...(typeof options.reason === 'string' ? { reason: options.reason } : {}),
       owner: message.account ?? `${message.transport}:${message.sender}`,
     }).catch((err: Error) => {
-      throw new CommandError(`Cannot force: ${err.message}`);
+      throw err instanceof ActionError ? new CommandError(`Cannot force: ${err.message}`) : err;
     });
     const done = `Build forced for ${builders.join(', ')}${branch ? ` on ${branch}` : ''} (buildset ${id}).${blocked.length ? ` Skipped ${blocked.join(', ')}: no force scheduler lists them.` : ''}`;
     const pkg = cfg.packagesBuilder;

@@ -1,4 +1,5 @@
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
+import { speakerOf } from '../src/chat/kit.js';
 
 /** `forget me`: bb forgets who you said you are, and unlinks your chat account from your bb user. */
 export const forgetCommand: CommandSpec = {
@@ -10,7 +11,7 @@ export const forgetCommand: CommandSpec = {
   maxArgs: 1,
   async run({ message, api, args }) {
     if (args[0]?.toLowerCase() !== 'me') throw new UsageError('only "forget me" is understood.');
-    const { claim, unlinked, declared } = await api.identity.forget(message);
+    const { claim, unlinked, declared } = await api.act('forgetMe', { speaker: speakerOf(message) });
     const how = message.transport === 'irc' ? 'IRC account' : message.transport === 'matrix' ? 'Matrix id' : 'chat identity';
     if (declared) return `This ${how} is bb user ${declared} in the master config (users.people), so it stays linked${claim ? ' (your claim is dropped)' : ''}: an operator changes it there, then bb reconfig.`;
     const user = unlinked ?? claim;

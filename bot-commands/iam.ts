@@ -1,5 +1,6 @@
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { USER_NAME_RE } from '../src/chat/identity.js';
+import { speakerOf } from '../src/chat/kit.js';
 
 /**
  * `i am user <name>`: claims to be bb user <name>. bb mails a one-time code to the user's address;
@@ -17,7 +18,7 @@ export const iamCommand: CommandSpec = {
   async run({ args, message, api }) {
     const user = args[0]!;
     if (!USER_NAME_RE.test(user)) throw new UsageError(`"${user}" is not a bb user name (letters, digits, '.', '_' or '-')`);
-    const out = await api.identity.claim(message, user);
+    const out = await api.act('claim', { speaker: speakerOf(message), user });
     if (!out.ok) return `Cannot confirm that you are ${user}: ${out.problem}`;
     const where = message.isDirect ? 'here' : `here or in a DM to me`;
     return `I mailed a code to ${out.mailedTo}; say \`verify CODE\` ${where}. Until then your claim to be ${user} grants nothing.`;

@@ -12,7 +12,7 @@ export const muteCommand: CommandSpec = {
   async run({ api, message }) {
     const audience = audienceOf(message);
     const where = describeAudience(audience);
-    const changed = await api.subscriptions.setMuted(audience, true, message.account ?? `${message.transport}:${message.sender}`);
+    const changed = await api.act('mute', { audience, muted: true, by: message.account ?? `${message.transport}:${message.sender}` });
     if (!changed) return `Already muted; say "${api.botName}: unmute" to hear announcements again.`;
     return `Muted: no announcements to ${where} until someone says "${api.botName}: unmute". Subscriptions and watches are kept, and commands still work.`;
   },

@@ -1,5 +1,5 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
-import { maskEmail, checkTimeZone, clockIn, describeQuietHours, describeTimeZone, formatQuietHours, parseQuietSetting, type SettingsChange } from '../src/chat/kit.js';
+import { speakerOf, maskEmail, checkTimeZone, clockIn, describeQuietHours, describeTimeZone, formatQuietHours, parseQuietSetting, type SettingsChange } from '../src/chat/kit.js';
 import { refusalsToChat, setting } from './user-text.js';
 
 /**
@@ -29,7 +29,7 @@ export const myCommand: CommandSpec = {
       return lines;
     }
     const change = parseChange(what, args.slice(1), rest);
-    const u = await refusalsToChat(() => api.users.setMine(message, change));
+    const u = await refusalsToChat(() => api.act('mySettings', { speaker: speakerOf(message), ...change }));
     if (change.timeZone !== undefined) return `Your time zone is now ${u.timeZone} (it is ${clockIn(u.timeZone!, Date.now())} there).`;
     if (u.quietHours === false) return 'You have no quiet hours now: bb may remind you at any hour.';
     if (!u.quietHours) return `Your quiet hours are bb's default again (${d.quietHours ? formatQuietHours(d.quietHours) : 'none'}).`;

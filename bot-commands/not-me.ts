@@ -14,9 +14,7 @@ export const notMeCommand: CommandSpec = {
     const user = await verifiedUser(api, message);
     if (!user) throw new CommandError(`I don't know which bb user you are: say "${api.botName}: i am user <name>" and verify it first.`);
     const reason = args.slice(1).join(' ');
-    const p = await api.problems.notMe(id, user, reason || undefined).catch((err: Error) => {
-      throw new CommandError(err.message);
-    });
+    const p = await api.act('notMe', { id, by: user, ...(reason ? { reason } : {}) });
     return `Noted: ${user} is not guilty of problem ${id}${reason ? ` (${reason})` : ''}. Guilty now: ${p.guilty.join(', ') || 'nobody'}.`;
   },
 };

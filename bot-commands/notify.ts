@@ -33,8 +33,8 @@ export const notifyCommand: CommandSpec = {
     const events = parseEvents(rest, subs.eventClasses);
     const now =
       verb === 'on'
-        ? await subs.subscribe(audience, events.length ? events : DEFAULT_ON)
-        : await subs.unsubscribe(audience, events.length ? events : 'all');
+        ? await api.act('notify', { op: 'on', audience, events: events.length ? events : DEFAULT_ON })
+        : await api.act('notify', { op: 'off', audience, events: events.length ? events : 'all' });
     const muted = await subs.isMuted(audience);
     return `${who.name} now ${who.gets}: ${now.length ? now.join(', ') : 'no announcements'}.${muted && now.length ? ' (Muted: say "unmute" to hear them.)' : ''}`;
   },

@@ -1,5 +1,5 @@
 import { CommandError, type CommandSpec } from '../src/chat/command.js';
-import { TierError } from '../src/chat/kit.js';
+import { ActionError } from '../src/chat/kit.js';
 import { heardIn, who } from './demote.js';
 
 export const promoteCommand: CommandSpec = {
@@ -11,8 +11,9 @@ export const promoteCommand: CommandSpec = {
   maxArgs: 1,
   async run({ args, api, message }) {
     const builder = args[0]!;
-    await api.tiers.promote({ builder, by: who(message), heardIn: heardIn(message) }).catch((err: Error) => {
-      throw err instanceof TierError ? new CommandError(`Cannot promote: ${err.message}.`) : err;
+    const where = heardIn(message);
+    await api.act('promote', { builder, by: who(message), ...(where ? { heardIn: where } : {}) }).catch((err: Error) => {
+      throw err instanceof ActionError ? new CommandError(`Cannot promote: ${err.message}.`) : err;
     });
     return `${builder} is supported now; it gates packages again.`;
   },

@@ -28,7 +28,7 @@ export const sheriffSetCommand: CommandSpec = {
   async run({ api, args, message }) {
     const user = args[0]!;
     if (!USER_NAME_RE.test(user)) throw new UsageError(`"${user}" is not a bb user name.`);
-    await api.problems.setSheriff(user, await actor(api, message));
+    await api.act('sheriff', { user, by: await actor(api, message) });
     const s = await api.problems.sheriff();
     return `${user} is the sheriff for ${s.week}.`;
   },

@@ -16,7 +16,7 @@ export const snoozeCommand: CommandSpec = {
     const ms = parseDuration(args[1]!);
     if (ms === null || ms <= 0 || ms > 14 * 86_400_000) throw new UsageError(`"${echo(args[1] ?? '')}" is not a duration up to 2w (like 30m, 2h, 1d or 1w).`);
     await mustGet(api, id);
-    const p = await api.problems.snooze(id, await actor(api, message), ms);
+    const p = await api.act('snooze', { id, by: await actor(api, message), forMs: ms });
     return `Problem ${id} snoozed until ${new Date(p.snoozedUntil!).toISOString()}.`;
   },
 };

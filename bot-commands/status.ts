@@ -18,7 +18,9 @@ export const statusCommand: CommandSpec = {
       const now = s.running.length ? `building ${s.running.map((b) => describeBuild(b)).join('; ')}` : 'idle';
       const last = s.last[0] ? `last ${describeLast(s)}` : 'no builds yet';
       const queued = s.pending ? `, ${s.pending} queued` : '';
-      return `${s.name}: ${now}${queued}; ${last} [${online}/${s.executors.length} executors online]`;
+      // A count of many failing tests says where their names are.
+      const many = (s.problems ?? []).filter((p) => p.tests > 3).map((p) => `problem #${p.id}: ${p.what}, every test: "${api.botName}: problem ${p.id} tests"`);
+      return `${s.name}: ${now}${queued}; ${last}${many.length ? `; ${many.join('; ')}` : ''} [${online}/${s.executors.length} executors online]`;
     });
   },
 };

@@ -1,5 +1,5 @@
 import { CommandError, UsageError, type CommandSpec } from '../src/chat/command.js';
-import { StopError } from '../src/chat/kit.js';
+import { ActionError } from '../src/chat/kit.js';
 
 export const stopCommand: CommandSpec = {
   name: 'stop build',
@@ -14,18 +14,20 @@ export const stopCommand: CommandSpec = {
     const [builder, num] = args as [string, string | undefined];
     if (num !== undefined && !/^#?\d+$/.test(num)) throw new UsageError(`"${num}" is not a build number`);
     const res = await api
-      .stopBuild({
+      .act('stop', {
+        v: 1,
+        type: 'stop',
         builder,
         ...(num ? { number: Number(num.replace('#', '')) } : {}),
         ...(typeof options.reason === 'string' ? { reason: options.reason } : {}),
         owner: message.account ?? `${message.transport}:${message.sender}`,
       })
       .catch((err: Error) => {
-        if (err instanceof StopError) throw new CommandError(`Cannot stop: ${err.message}.`);
+        if (err instanceof ActionError) throw new CommandError(`Cannot stop: ${err.message}.`);
         throw err;
       });
     return res.how === 'withdrawn'
-      ? `${builder} #${res.build.number} had not started; it is cancelled.`
-      : `Stopping ${builder} #${res.build.number} on ${res.build.executor}; it will end as CANCELLED.`;
+      ? `${builder} #${res.number} had not started; it is cancelled.`
+      : `Stopping ${builder} #${res.number} on ${res.executor}; it will end as CANCELLED.`;
   },
 };

@@ -23,7 +23,8 @@ export const treeCloseCommand: CommandSpec = {
   minArgs: 1,
   async run({ args, api, message }) {
     const reason = args.join(' ');
-    await api.tiers.closeTree(who(message), reason, heardIn(message));
+    const where = heardIn(message);
+    await api.act('tree', { op: 'close', by: who(message), reason, ...(where ? { heardIn: where } : {}) });
     return `The tree is closed: ${reason}`;
   },
 };
@@ -35,7 +36,8 @@ export const treeOpenCommand: CommandSpec = {
   permission: 'dangerous',
   maxArgs: 0,
   async run({ api, message }) {
-    const was = await api.tiers.openTree(who(message), heardIn(message));
+    const where = heardIn(message);
+    const was = (await api.act('tree', { op: 'open', by: who(message), ...(where ? { heardIn: where } : {}) })).lifted;
     const t = await api.tiers.tree();
     if (t.open) return was ? 'The tree is open.' : 'Nobody had closed the tree by hand; it is open.';
     const head = was ? 'Your hand closure is lifted, but the tree stays closed' : 'Nobody had closed the tree by hand; it stays closed';

@@ -11,7 +11,7 @@ export const unmuteCommand: CommandSpec = {
   async run({ api, message }) {
     const audience = audienceOf(message);
     const where = describeAudience(audience);
-    const changed = await api.subscriptions.setMuted(audience, false, message.account ?? `${message.transport}:${message.sender}`);
+    const changed = await api.act('mute', { audience, muted: false, by: message.account ?? `${message.transport}:${message.sender}` });
     const events = await api.subscriptions.events(audience);
     const hears = events.length ? `subscribed to ${events.join(', ')}` : `nothing is subscribed; say "${api.botName}: notify on" to choose`;
     return changed ? `Unmuted ${where}: ${hears}.` : `Not muted; ${hears}.`;

@@ -1,7 +1,7 @@
 import { echo } from '../src/util/safe-text.js';
 import { UsageError, type CommandSpec } from '../src/chat/command.js';
 import { USER_NAME_RE } from '../src/chat/identity.js';
-import { describeQuietHours, describeTimeZone, parseSettingPairs } from '../src/chat/kit.js';
+import { speakerOf, describeQuietHours, describeTimeZone, parseSettingPairs } from '../src/chat/kit.js';
 import { refusalsToChat, setting, userLines } from './user-text.js';
 
 /**
@@ -20,20 +20,20 @@ export const userCommand: CommandSpec = {
     switch (op.toLowerCase()) {
       case 'show': {
         if (rest.length) throw new UsageError('');
-        const u = await refusalsToChat(() => api.users.admin(message, { op: 'show', who: name }));
+        const u = await refusalsToChat(() => api.act('userByAdmin', { speaker: speakerOf(message), request: { op: 'show', who: name } }));
         return userLines(u, message.isDirect, api.users.defaults);
       }
       case 'link': {
         if (!rest.length) throw new UsageError('');
         checkName(name);
         const identity = rest.join(' ');
-        const u = await refusalsToChat(() => api.users.admin(message, { op: 'link', name, identity }));
+        const u = await refusalsToChat(() => api.act('userByAdmin', { speaker: speakerOf(message), request: { op: 'link', name, identity } }));
         return [`Linked ${identity} to ${u.name}.`, ...userLines(u, message.isDirect, api.users.defaults).slice(1)];
       }
       case 'set': {
         checkName(name);
         const change = setting(() => parseSettingPairs(rest));
-        const u = await refusalsToChat(() => api.users.admin(message, { op: 'set', name, ...change }));
+        const u = await refusalsToChat(() => api.act('userByAdmin', { speaker: speakerOf(message), request: { op: 'set', name, ...change } }));
         const d = api.users.defaults;
         return `${u.name}: ${describeTimeZone(u.timeZone, d)}, ${describeQuietHours(u.quietHours, d)}.`;
       }

@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../src/chat/command.js';
+import { speakerOf } from '../src/chat/kit.js';
 
 /** `verify <code>`: completes an `i am user` claim with the code bb mailed to that user. */
 export const verifyCommand: CommandSpec = {
@@ -10,7 +11,7 @@ export const verifyCommand: CommandSpec = {
   minArgs: 1,
   maxArgs: 1,
   async run({ args, message, api }) {
-    const out = await api.identity.verify(message, args[0]!);
+    const out = await api.act('verify', { speaker: speakerOf(message), code: args[0]! });
     if (!out.ok) return `Not verified: ${out.problem}`;
     return `Verified: you are bb user ${out.claim.user}.`;
   },

@@ -13,7 +13,7 @@ export const watchProblemCommand: CommandSpec = {
     const id = problemId(args[0]);
     await mustGet(api, id);
     const who = await actor(api, message);
-    await api.problems.watch(id, who);
+    await api.act('watchProblem', { id, by: who });
     return `${who} now watches problem ${id}.`;
   },
 };

@@ -60,10 +60,10 @@ export const watchCommand: CommandSpec = {
         said = `${builder} is idle; I'll ${here} how its next build ends.`;
       }
     }
-    await api.subscriptions.watch(watch);
+    await api.act('watch', watch);
     // The build may have ended between the look above and the watch: whoever drops the watch tells.
     const now = watch.number !== undefined ? await api.build(builder, watch.number) : await api.lastBuild(builder);
-    if (now && ended(now) && now.number > (watch.after ?? -1) && (await api.subscriptions.unwatch(watch))) return announce(api, now);
+    if (now && ended(now) && now.number > (watch.after ?? -1) && (await api.act('unwatch', watch))) return announce(api, now);
     return said;
   },
 };

@@ -40,7 +40,7 @@ export interface BuildRunContext {
 export async function runBuild(job: BuildJobPayload, rc: BuildRunContext): Promise<Result> {
   const ref = { buildId: job.buildId, token: job.token };
   const emit = rc.emit;
-  emit({ type: 'build-started', ...ref });
+  emit({ type: 'build-started', ...ref, at: Date.now() });
   const props: Record<string, unknown> = { ...job.properties };
   const outcome = new BuildOutcome();
   let halted = false;

@@ -31,7 +31,7 @@ export interface ExecutorOptions {
   logger?: Logger;
   /** Time from SIGTERM to SIGKILL when a step's process group is stopped. Default 5000. */
   killGraceMs?: number;
-  /** Event batching window. Default 100. */
+  /** Event batching window while output is dense (see EventSender). Default 50. */
   flushMs?: number;
   /**
    * Called once when the master accepted another process under this name after this one: this

@@ -15,7 +15,9 @@ const ARRAYS = new Set(['testsuites', 'testsuite', 'testcase', 'failure', 'error
 /**
  * Test cases of a JUnit XML report (Ant/Maven Surefire, pytest, jest-junit, gotestsum and the
  * like): a `<testsuites>` or `<testsuite>` root, suites nested to any depth. A case's suite is its
- * `classname`, else the name of the nearest suite around it; its name is its `name`. Outcome:
+ * `classname`, else the name of the nearest suite around it; its name is its `name`; its file is
+ * its `file` attribute (pytest's xunit1 family, jest-junit's addFileAttribute), else the nearest
+ * suite's `file` attribute, else none (messages then guess the file from the suite). Outcome:
  * error with an `<error>`, fail with a `<failure>`, skip with `<skipped>`, pass otherwise; the
  * message comes from the (first two) failures or errors. Surefire's rerun elements: a case
  * with only `<flakyFailure>`/`<flakyError>` passed on a rerun (pass, `flaky: true`, the message
@@ -49,17 +51,20 @@ export function parseJUnit(xml: string): TestCaseResult[] {
   return keepApart(out);
 }
 
-function walk(node: Node, outerSuite: string, out: TestCaseResult[]): void {
+function walk(node: Node, outerSuite: string, out: TestCaseResult[], outerFile = ''): void {
   const suite = attr(node, 'name') || outerSuite;
-  for (const tc of asNodes(node.testcase)) out.push(testCase(tc, suite));
-  for (const inner of asNodes(node.testsuite)) walk(inner, suite, out);
-  for (const inner of asNodes(node.testsuites)) walk(inner, suite, out);
+  const file = attr(node, 'file') || outerFile;
+  for (const tc of asNodes(node.testcase)) out.push(testCase(tc, suite, file));
+  for (const inner of asNodes(node.testsuite)) walk(inner, suite, out, file);
+  for (const inner of asNodes(node.testsuites)) walk(inner, suite, out, file);
 }
 
-function testCase(tc: Node, suite: string): TestCaseResult {
+function testCase(tc: Node, suite: string, suiteFile: string): TestCaseResult {
+  const file = (attr(tc, 'file') || suiteFile).trim().slice(0, 1000);
   const result: TestCaseResult = {
     suite: attr(tc, 'classname') || suite,
     name: attr(tc, 'name') || '(unnamed)',
+    ...(file ? { file } : {}),
     outcome: 'pass',
   };
   const seconds = Number(attr(tc, 'time'));

@@ -1,6 +1,8 @@
 import type { Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import type { ChatTuning } from './chat/from-config.js';
+import type { LeaseTiming } from './data/lease.js';
+import type { Clock } from './util/clock.js';
 
 /** What a Master is made from (src/master.ts). */
 export interface MasterOptions {
@@ -13,8 +15,13 @@ export interface MasterOptions {
   baseDir?: string;
   /** Chat transport options beyond the config's (tests make reconnects fast). */
   chatTuning?: ChatTuning;
-  /** The clock periodic and nightly schedulers read (epoch ms). Default `Date.now`; tests move a fake one. */
-  clock?: () => number;
+  /**
+   * The master's clock: every timer (src/model/timers.ts) and every part that reads the time use it.
+   * Default the machine's (`systemClock`); unit-level tests pass a `ManualClock` and move it.
+   */
+  clock?: Clock;
+  /** Leader lease timing (src/data/lease.ts). Default TTL 6 s, renewed every 2 s, a standby tries every 1 s. */
+  lease?: Partial<LeaseTiming>;
   /** The config module, read again by `reload()` (`bb reconfig`, SIGHUP). */
   configFile?: string;
 }

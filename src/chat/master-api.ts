@@ -2,7 +2,7 @@ import { logsPrunedNote, missingBuild } from '../data/retention.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Build } from '../model/build.js';
-import { runAction } from '../actions/registry.js';
+import { runAction, type ActionContext, type ActionInput, type ActionName, type ActionOutput } from '../actions/registry.js';
 import type { StopRequest } from '../process/stop.js';
 import { builderStatuses } from '../status/status.js';
 import type { BotApi, SubscriptionsApi } from './api.js';
@@ -33,6 +33,8 @@ export class MasterBotApi implements BotApi {
     identity: IdentityOptions = {},
     /** The master's running TierService; default one that records but announces nothing. */
     tiers?: TiersApi,
+    /** The master's action context (its schedulers' clocks and switches); without one, a scheduler switch sees no timed state. */
+    private readonly masterActions?: () => ActionContext,
   ) {
     this.tiers = tiers ?? new TierService({ store, config: masterConfig });
     this.identity = new StoreIdentity(store, { users: masterConfig.users, botName, ...identity });
@@ -42,9 +44,10 @@ export class MasterBotApi implements BotApi {
     this.problems = new StoredProblems(store, masterConfig, identity.now);
   }
 
-  async stopBuild(req: { builder: string; number?: number; reason?: string; owner: string }) {
+  /** The `stop` action's way to stop a build: this master's stopper. */
+  private async stopBuild(req: StopRequest) {
     if (!this.stopper) throw new Error('this bot cannot stop builds');
-    return this.stopper({ v: 1, type: 'stop', ...req });
+    return this.stopper(req);
   }
 
   async config() {
@@ -77,21 +80,24 @@ export class MasterBotApi implements BotApi {
     return this.store.recentChanges(n);
   }
 
-  async force(req: { builders: string[]; repository?: string; branch?: string; revision?: string; reason?: string; owner: string }) {
-    const res = (await runAction(this.actionContext(), 'force', { v: 1, type: 'force', ...req, properties: {} })) as { buildsetId: number };
-    return res.buildsetId;
+  act<N extends ActionName>(name: N, input: ActionInput<N>): Promise<ActionOutput<N>> {
+    return runAction(this.actionContext(), name, input);
   }
 
-  /** The actions (src/actions) chat commands run, against this bot's store, config and parts. */
-  private actionContext() {
+  /** What the actions (src/actions) chat commands run see: this bot's store, config and parts. */
+  private actionContext(): ActionContext {
+    const master = this.masterActions?.();
     return {
       store: this.store,
       config: this.masterConfig,
       stop: (r: StopRequest) => this.stopBuild(r),
-      timedStates: async () => new Map(),
-      resumed: async () => undefined,
+      timedStates: master?.timedStates ?? (async () => new Map()),
+      resumed: master?.resumed ?? (async () => undefined),
       problems: this.problems,
       tiers: this.tiers,
+      identity: this.identity,
+      users: this.users,
+      subscriptions: this.subscriptions,
     };
   }
 

@@ -1,4 +1,4 @@
-import { dropDmRoom, getDmRoom, peekOutbox, popOutbox, setDmRoom, type OutboxEntry } from '../data/outbox.js';
+import { assertLeading, dropDmRoom, getDmRoom, peekOutbox, popOutbox, setDmRoom, type OutboxEntry } from '../data/outbox.js';
 import type { Store } from '../data/store.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
@@ -71,7 +71,10 @@ export class OutboxDrain {
           this.log.error({ transport: kind }, 'dropping a malformed chat outbox entry');
         } else {
           const step = steps[i++]!;
-          if (step.kind === 'send' && !(await this.say(step.entry, step.text, step.html))) return;
+          if (step.kind === 'send') {
+            await assertLeading(this.store); // throws once another master leads
+            if (!(await this.say(step.entry, step.text, step.html))) return;
+          }
         }
         await popOutbox(this.store, kind);
       }

@@ -2,6 +2,7 @@ import { echo, oneLine, safeHtml } from '../util/safe-text.js';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { BotApi } from './api.js';
+import { ActionError } from '../actions/error.js';
 import { CommandError, UsageError, isReadOnly, type CommandSpec, type Reply } from './command.js';
 import { addressedText, distance, splitWords } from './parse.js';
 import { CommandRegistry } from './registry.js';
@@ -81,7 +82,7 @@ export class CommandRouter {
       return message.late ? lateReply(reply, message.saidAt ?? this.now(), this.now()) : reply;
     } catch (err) {
       if (err instanceof UsageError) return { lines: [`${err.message ? `${err.message}. ` : ''}Usage: ${usage(spec)}`] };
-      if (err instanceof CommandError) return { lines: [err.message] };
+      if (err instanceof CommandError || err instanceof ActionError) return { lines: [err.message] };
       const id = randomBytes(4).toString('hex');
       this.log.error({ err, command: spec.name, correlationId: id, sender: message.sender }, 'chat command failed');
       return { lines: [`Something went wrong running "${spec.name}" (error ${id}); the details are in the master's log.`] };

@@ -6,6 +6,7 @@ import type { ExecutorEvent } from '../queue/jobs.js';
 import type { BuildSetsRepo } from './buildsets.js';
 import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
+import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
@@ -54,6 +55,73 @@ export class BuildsRepo {
     return this.getMany(ids.map(Number));
   }
 
+  // ---- retention (src/data/prune.ts): what it reads and removes of builds, through here ----
+
+  /** Every builder with stored builds (also those no longer in the config). */
+  async builders(): Promise<string[]> {
+    return (await this.db.scanKeys(this.db.keys.builderBuildsPattern)).map((k) => this.db.keys.builderOfBuildsKey(k)).sort();
+  }
+
+  /** A builder's builds, oldest first (by number), as retention walks them. */
+  history(builder: string): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.builderBuilds(builder));
+  }
+
+  /** The highest build number of `builder` pruned; `logs`: the highest whose logs retention has looked at. */
+  prunedMark(builder: string, what: 'builds' | 'logs' = 'builds'): PrunedMark {
+    return prunedMark(this.db, what === 'builds' ? this.db.keys.builderPruned(builder) : this.db.keys.builderLogsPruned(builder));
+  }
+
+  /** The builds stored at `ids`, in order, null where there is none. */
+  async slots(ids: number[]): Promise<Array<Build | null>> {
+    if (!ids.length) return [];
+    return (await this.db.redis.mget(ids.map((id) => this.db.keys.build(id)))).map((r) => (r == null ? null : (JSON.parse(r) as Build)));
+  }
+
+  /** How many newer builds `builder` has than build `id` (null: not indexed). */
+  newerThan(builder: string, id: number): Promise<number | null> {
+    return this.db.redis.zrevrank(this.db.keys.builderBuilds(builder), String(id));
+  }
+
+  /** The number of the build at position `index` (oldest first) of `builder`, or null. */
+  async numberAt(builder: string, index: number): Promise<number | null> {
+    const r = await this.db.redis.zrange(this.db.keys.builderBuilds(builder), index, index, 'WITHSCORES');
+    return r[1] === undefined ? null : Number(r[1]);
+  }
+
+  /** Build ids of `builder` numbered in (`after`, `upTo`], oldest first, at most `n`, with their numbers. */
+  async numbered(builder: string, after: number, upTo: number, n: number): Promise<Array<{ id: number; number: number }>> {
+    const flat = await this.db.redis.zrangebyscore(this.db.keys.builderBuilds(builder), `(${after}`, upTo, 'WITHSCORES', 'LIMIT', 0, n);
+    const out: Array<{ id: number; number: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ id: Number(flat[i]), number: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Deletes a build record with its logs and test results (its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, b: Build): number {
+    m.del(this.db.keys.build(b.id));
+    return 1 + (b.logsPrunedAt ? 0 : this.dropLogs(m, b));
+  }
+
+  /** Deletes a build's logs and test results and says so in its record (`logsPrunedAt`). Returns the log keys deleted. */
+  pruneLogs(m: Multi, b: Build, at: number): number {
+    const n = this.dropLogs(m, b);
+    this.writeBuild(m, { ...b, logsPrunedAt: at });
+    return n;
+  }
+
+  private dropLogs(m: Multi, b: Build): number {
+    return this.parts.logs.drop(m, b.id, b.steps.length) + this.parts.tests.drop(m, b.id);
+  }
+
+  /** Why `builder` has no build `number`: pruned by retention, not yet, or never. */
+  async missing(builder: string, number: number): Promise<string> {
+    const [pruned, last] = await Promise.all([this.db.redis.get(this.db.keys.builderPruned(builder)), this.db.redis.get(this.db.keys.builderNumber(builder))]);
+    if (pruned !== null && number <= Number(pruned)) return `build ${builder} #${number} was pruned (retention.builds)`;
+    if (last === null) return `${builder} has no builds yet`;
+    return number > Number(last) ? `no build ${builder} #${number} (the last is #${last})` : `no build ${builder} #${number}`;
+  }
+
   /** The highest build id given out so far. */
   async lastId(): Promise<number> {
     return Number((await this.db.redis.get(this.db.keys.seq('build'))) ?? 0);
@@ -68,6 +136,17 @@ export class BuildsRepo {
     for (const e of executors) m.scard(this.db.keys.executorBuilds(e));
     const res = (await m.exec()) ?? [];
     return new Map(executors.map((e, i) => [e, Number(res[i]?.[1] ?? 0)]));
+  }
+
+  /** Builds held (load) and builders busy on each executor, in one round trip. */
+  async executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
+    const m = this.db.redis.multi();
+    for (const e of executors) m.scard(this.db.keys.executorBuilds(e)).smembers(this.db.keys.executorBusy(e));
+    const res = (await m.exec()) ?? [];
+    return {
+      load: new Map(executors.map((e, i) => [e, Number(res[2 * i]?.[1] ?? 0)])),
+      busy: new Map(executors.map((e, i) => [e, new Set((res[2 * i + 1]?.[1] as string[] | undefined) ?? [])])),
+    };
   }
 
   /** Builders with a build on each executor. */
@@ -130,7 +209,7 @@ export class BuildsRepo {
       const skipped = skip.map(
         (r): BuildRequest => ({ ...r, state: 'complete', result: 'SKIPPED', completeAt: now, supersededBy: req.id, text: `collapsed into request ${req.id} (${req.builder} #${number})` }),
       );
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
       this.parts.requests.dequeue(m, req);
       m.sadd(this.db.keys.executorBusy(executor), req.builder);
       this.parts.requests.write(m, updated);
@@ -163,7 +242,7 @@ export class BuildsRepo {
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
       const b = await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
       const emits: Array<() => void> = [];
       let next: Build = b;
       let logsAppended = 0;
@@ -172,7 +251,8 @@ export class BuildsRepo {
         const now = this.db.now();
         switch (ev.type) {
           case 'build-started':
-            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: now };
+            // The executor's clock says when it started; another host's clock is kept within dispatch..now.
+            if (next.state === 'dispatched') next = { ...next, state: 'running', startedAt: ev.at === undefined ? now : Math.min(now, Math.max(next.dispatchedAt, ev.at)) };
             break;
           case 'step-started': {
             const steps = [...next.steps];
@@ -223,6 +303,8 @@ export class BuildsRepo {
             m.zrem(this.db.keys.activeBuilds, String(next.id));
             m.srem(this.db.keys.executorBuilds(next.executor), String(next.id));
             m.srem(this.db.keys.executorBusy(next.executor), next.builder);
+            m.zadd(this.db.keys.announceDue, next.id, String(next.id));
+            m.zremrangebyrank(this.db.keys.announceDue, 0, -1001);
             const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
             next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
             break;
@@ -255,6 +337,19 @@ export class BuildsRepo {
    */
   async finish(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
     return this.applyEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
+  }
+
+  /**
+   * The announcer takes a finished build's announcement (fenced): true for exactly one taker, so a
+   * build is announced once by whichever leader gets to it first.
+   */
+  async takeAnnouncement(buildId: number): Promise<boolean> {
+    return Number(await this.db.write((m) => m.zrem(this.db.keys.announceDue, String(buildId)))) === 1;
+  }
+
+  /** Finished builds not yet announced (a leader that died before announcing them), oldest first. */
+  async announcementsDue(): Promise<number[]> {
+    return (await this.db.redis.zrange(this.db.keys.announceDue, 0, -1)).map(Number);
   }
 
   private writeBuild(m: Multi, b: Build): void {

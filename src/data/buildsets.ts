@@ -1,7 +1,14 @@
 import type { Build, BuildRequest, BuildSet, SourceStamp } from '../model/build.js';
 import { isFailing, worstOf } from '../model/results.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
+import { zsetHistory, type HistoryIndex } from './history.js';
 import type { RequestsRepo } from './requests.js';
+
+interface SettleEvents {
+  next: BuildSet;
+  failedNow: boolean;
+  done: boolean;
+}
 
 export interface NewBuildSet {
   reason: string;
@@ -89,6 +96,17 @@ export class BuildSetsRepo {
     return (await this.db.redis.zrangebyscore(this.db.keys.buildsets, `(${after}`, '+inf', 'LIMIT', 0, limit)).map(Number);
   }
 
+  /** Every BuildSet, oldest first, as retention walks them. */
+  history(): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.buildsets);
+  }
+
+  /** Deletes a BuildSet record and its requests' (retention; its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, bs: BuildSet, requests: BuildRequest[]): number {
+    m.del(this.db.keys.buildset(bs.id));
+    return 1 + this.requests.drop(m, bs.requestIds, requests);
+  }
+
   async lastId(): Promise<number> {
     return Number((await this.db.redis.get(this.db.keys.seq('buildset'))) ?? 0);
   }
@@ -124,30 +142,47 @@ export class BuildSetsRepo {
    * it was superseded meanwhile; any other result completes it and settles its BuildSet.
    */
   async settleRequest(build: Build): Promise<void> {
-    const req = await this.db.lock.run(`request:${build.requestId}`, async () => {
-      const req = await this.requests.get(build.requestId);
-      if (!req || req.state !== 'claimed') return null;
-      const m = this.db.multi();
-      let next: BuildRequest;
-      if (build.result === 'RETRY' && req.supersededBy !== undefined) {
-        // Superseded while it ran: a newer build of the branch is coming, so this one is not retried.
-        next = { ...req, state: 'complete', result: 'CANCELLED', completeAt: this.db.now() };
-      } else if (build.result === 'RETRY') {
-        next = { ...req, state: 'pending' };
-        this.requests.enqueue(m, next);
-      } else {
-        next = { ...req, state: 'complete', result: build.result, completeAt: this.db.now() };
-      }
-      this.requests.write(m, next);
-      await m.exec();
-      return next;
-    });
-    if (!req) return;
-    if (req.state === 'pending') {
-      this.db.bus.emit('request.pending', req);
+    // The request and its BuildSet are read together and written in one transaction (their locks
+    // taken in that order; nothing takes a request's lock while holding a BuildSet's).
+    const settled = await this.db.lock.run(`request:${build.requestId}`, () =>
+      this.db.lock.run(`buildset:${build.buildsetId}`, async () => {
+        const [req, bs] = await this.db.getJsonPair<BuildRequest, BuildSet>(this.db.keys.request(build.requestId), this.db.keys.buildset(build.buildsetId));
+        if (!req || req.state !== 'claimed') return null;
+        const m = this.db.multi();
+        const next = this.nextRequest(m, req, build);
+        this.requests.write(m, next);
+        let events: SettleEvents | null = null;
+        if (next.state === 'complete' && bs && bs.id === req.buildsetId && !bs.completeAt) {
+          const others = await this.requests.getMany(bs.requestIds.filter((id) => id !== next.id));
+          events = this.settled(bs, [...others, next], build);
+          if (events) m.set(this.db.keys.buildset(bs.id), JSON.stringify(events.next));
+        }
+        await m.exec();
+        return { req: next, events, bsRead: bs?.id === req.buildsetId };
+      }),
+    );
+    if (!settled) return;
+    if (settled.req.state === 'pending') {
+      this.db.bus.emit('request.pending', settled.req);
       return;
     }
-    await this.settle(req.buildsetId, build);
+    // A request whose BuildSet is not the build's (should not happen) settles the usual way.
+    if (!settled.bsRead) return this.settle(settled.req.buildsetId, build);
+    this.emitSettled(settled.events, build);
+  }
+
+  /** What a claimed request becomes when its build ended (inside the caller's transaction for a retry). */
+  private nextRequest(m: Multi, req: BuildRequest, build: Build): BuildRequest {
+    if (build.result === 'RETRY' && req.supersededBy !== undefined) {
+      // Superseded while it ran: a newer build of the branch is coming, so this one is not retried.
+      return { ...req, state: 'complete', result: 'CANCELLED', completeAt: this.db.now() };
+    }
+    if (build.result === 'RETRY') {
+      const next: BuildRequest = { ...req, state: 'pending' };
+      this.requests.enqueue(m, next);
+      return next;
+    }
+    return { ...req, state: 'complete', result: build.result, completeAt: this.db.now() };
   }
 
   /**
@@ -160,19 +195,27 @@ export class BuildSetsRepo {
     const events = await this.db.lock.run(`buildset:${buildsetId}`, async () => {
       const bs = await this.get(buildsetId);
       if (!bs || bs.completeAt) return null;
-      const reqs = await this.requests.getMany(bs.requestIds);
-      let next: BuildSet = bs;
-      const failedNow = !!build && !bs.failedAt && build.result !== undefined && isFailing(build.result);
-      if (failedNow) next = { ...next, failedAt: this.db.now() };
-      const done = reqs.length === bs.requestIds.length && reqs.every((r) => r.state === 'complete');
-      if (done) {
-        const counted = reqs.filter((r) => !(r.result === 'SKIPPED' && r.supersededBy !== undefined));
-        next = { ...next, completeAt: this.db.now(), result: worstOf(counted.map((r) => r.result ?? 'EXCEPTION'), 'SKIPPED') };
-      }
-      if (next === bs) return null;
-      await this.db.redis.set(this.db.keys.buildset(bs.id), JSON.stringify(next));
-      return { next, failedNow, done };
+      const events = this.settled(bs, await this.requests.getMany(bs.requestIds), build);
+      if (events) await this.db.redis.set(this.db.keys.buildset(bs.id), JSON.stringify(events.next));
+      return events;
     });
+    this.emitSettled(events, build);
+  }
+
+  /** A BuildSet after one of its requests completed, given all its requests as stored now; null when unchanged. */
+  private settled(bs: BuildSet, reqs: BuildRequest[], build?: Build): SettleEvents | null {
+    let next: BuildSet = bs;
+    const failedNow = !!build && !bs.failedAt && build.result !== undefined && isFailing(build.result);
+    if (failedNow) next = { ...next, failedAt: this.db.now() };
+    const done = reqs.length === bs.requestIds.length && reqs.every((r) => r.state === 'complete');
+    if (done) {
+      const counted = reqs.filter((r) => !(r.result === 'SKIPPED' && r.supersededBy !== undefined));
+      next = { ...next, completeAt: this.db.now(), result: worstOf(counted.map((r) => r.result ?? 'EXCEPTION'), 'SKIPPED') };
+    }
+    return next === bs ? null : { next, failedNow, done };
+  }
+
+  private emitSettled(events: SettleEvents | null, build?: Build): void {
     if (!events) return;
     if (events.failedNow && build) this.db.bus.emit('buildset.failed', events.next, build);
     if (events.done) this.db.bus.emit('buildset.complete', events.next);

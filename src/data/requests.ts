@@ -27,7 +27,7 @@ export class RequestsRepo {
 
   /** Pending requests per builder. */
   async pendingByBuilder(builders: string[]): Promise<Map<string, number>> {
-    const m = this.db.multi();
+    const m = this.db.redis.multi();
     for (const b of builders) m.zcard(this.db.keys.builderPending(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, Number(res[i]?.[1] ?? 0)]));
@@ -61,6 +61,13 @@ export class RequestsRepo {
   /** A pending-set entry whose request is no longer pending (should not happen; healed when seen). */
   async dropStalePending(builder: string, requestId: number): Promise<void> {
     await this.db.redis.zrem(this.db.keys.builderPending(builder), String(requestId));
+  }
+
+  /** Deletes request records `ids` and the collapsed/superseded notes of `known` (retention). Returns the keys deleted. */
+  drop(m: Multi, ids: number[], known: BuildRequest[]): number {
+    if (ids.length) m.del(...ids.map((id) => this.db.keys.request(id)));
+    for (const r of known) m.zrem(this.db.keys.builderCollapsed(r.builder), String(r.id)).zrem(this.db.keys.builderSuperseded(r.builder), String(r.id));
+    return ids.length;
   }
 
   /** Write a request record (inside the caller's transaction). */
@@ -109,7 +116,7 @@ export class RequestsRepo {
 
   /** How many requests of each builder collapsed into newer ones, and how many newer BuildSets superseded. */
   async supersededCounts(builders: string[]): Promise<Map<string, { collapsed: number; superseded: number }>> {
-    const m = this.db.multi();
+    const m = this.db.redis.multi();
     for (const b of builders) m.zcard(this.db.keys.builderCollapsed(b)).zcard(this.db.keys.builderSuperseded(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, { collapsed: Number(res[2 * i]?.[1] ?? 0), superseded: Number(res[2 * i + 1]?.[1] ?? 0) }]));

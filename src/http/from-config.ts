@@ -15,7 +15,7 @@ export async function startWebhooks(
   store: Store,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
-  web: { tiers?: TiersApi; tierInfo?: WebContext['tierInfo']; chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {},
+  web: { tiers?: TiersApi; tierInfo?: WebContext['tierInfo']; writesBuilds?: WebContext['writesBuilds']; chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {},
 ): Promise<WebhookServer | undefined> {
   const http = config.http;
   if (!http) return undefined;
@@ -30,7 +30,7 @@ export async function startWebhooks(
   }
   // The server, the hooks and the pages load only for a master that serves HTTP.
   const [{ webHandler }, { WebhookServer }] = await Promise.all([import('../web/index.js'), import('./server.js')]);
-  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), ...(web.tierInfo ? { tierInfo: web.tierInfo } : {}), now: Date.now }, log.child({ part: 'web' }), {
+  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), ...(web.tierInfo ? { tierInfo: web.tierInfo } : {}), ...(web.writesBuilds ? { writesBuilds: web.writesBuilds } : {}), now: Date.now }, log.child({ part: 'web' }), {
     ...(web.chat ? { chat: web.chat } : {}),
     ...(web.health ? { health: web.health } : {}),
   });

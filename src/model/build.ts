@@ -97,6 +97,8 @@ export interface TestCaseResult {
   /** Suite or class, then name: the identity of a test across builds. */
   suite: string;
   name: string;
+  /** The source file the test lives in, when the report names it (JUnit's `file` attribute); absent in results stored before it was kept. */
+  file?: string;
   outcome: TestOutcome;
   durationMs?: number;
   message?: string;

@@ -8,6 +8,15 @@ export interface ProblemSubject {
   /** Suite for a test, empty for a step. */
   suite: string;
   name: string;
+  /** A test's source file, when its results named one. */
+  file?: string;
+  /**
+   * A test's name as messages show it when its bare name is not enough: qualified by as much of
+   * its suite (class, module) and file as tells it apart from the tests of the same name in the
+   * build that found it. Set when the Problem opens; absent when the bare name is unambiguous there
+   * (and on Problems stored before it was kept).
+   */
+  label?: string;
 }
 
 /** One builder the Problem was seen on. */
@@ -125,4 +134,11 @@ export interface FlakyRecord {
   /** Who last turned the flag off by hand (`flaky <test> off`), and when. */
   offBy?: string;
   offAt?: number;
+}
+
+/** Every identity key a Problem may be found by: its own, and one per subject at its first bad revision. */
+export function problemKeys(p: Pick<Problem, 'key' | 'repository' | 'project' | 'subjects' | 'flakySubjects' | 'firstBadRevision'>): string[] {
+  const subjects = [...p.subjects, ...(p.flakySubjects ?? [])];
+  const at = (s: ProblemSubject) => (p.repository === undefined ? `${subjectKey(s)}@${p.firstBadRevision}` : `${p.repository}|${p.project ?? ''}|${subjectKey(s)}@${p.firstBadRevision}`);
+  return [...new Set([p.key, ...subjects.map(at)])];
 }

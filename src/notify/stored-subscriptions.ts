@@ -1,4 +1,4 @@
-import type { SubscriptionsApi } from '../chat/api.js';
+import type { SubscriptionsApi } from './subscriptions-api.js';
 import { NOTIFY_EVENTS, type MasterConfig, type NotifyEvent } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { Build } from '../model/build.js';

@@ -10,7 +10,7 @@ export function verdicts(build: Build, tests: TestCaseResult[]): Map<string, { s
   if (tests.length) {
     for (const t of tests) {
       if (t.outcome === 'skip') continue;
-      const subject: ProblemSubject = { kind: 'test', suite: t.suite, name: t.name };
+      const subject: ProblemSubject = { kind: 'test', suite: t.suite, name: t.name, ...(t.file ? { file: t.file } : {}) };
       out.set(subjectKey(subject), { subject, verdict: t.outcome === 'pass' ? 'pass' : 'fail' });
     }
     return out;

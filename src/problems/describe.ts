@@ -3,7 +3,7 @@ import type { Problem } from '../model/problem.js';
 import { shortRev } from '../model/revision.js';
 import { maskEmail } from '../users/email.js';
 import { headline, subjectsBlock, testsOf, type Pointers } from './subject-text.js';
-import { allTests, clipName, groupingLine, type TestRef } from './test-names.js';
+import { allTests, clipName, groupingLine, type ListedTest, type TestRef } from './test-names.js';
 
 /**
  * A Problem in words, the same in chat (`problems`, `problem N`, `problem N tests`) and on the
@@ -59,27 +59,29 @@ export function historyLines(entries: HassleEntry[], max = 8, now = Date.now()):
   return [`reminders (${entries.length}${entries.length > max ? `, last ${max} shown` : ''}):`, ...shown];
 }
 
-/** One entry of the full list: the test as stored, its file (or suite) and its shortest unambiguous name. */
-export type ListedTest = TestRef & { group: string; label: string };
+export type { ListedTest } from './test-names.js';
 
-/** Every test of the Problem, grouped by file, names qualified within `universe` (the build's tests). */
+/** Every test of the Problem, grouped by file, named as stored (qualified within the build that found it); a Problem stored before names were kept is qualified within `universe`. */
 export function problemTests(p: Problem, universe?: TestRef[]): ListedTest[] {
   return allTests(testsOf(p), universe);
 }
 
 /** The full list as text lines: `test_parse.py (8):` then one indented name a line; steps last. */
 export function testListLines(p: Problem, universe?: TestRef[]): string[] {
+  return listLines(problemTests(p, universe), p.subjects.filter((s) => s.kind === 'step').map((s) => s.name));
+}
+
+/** The same from a list already made (`/api/problems/<n>/tests`): a heading per file, one name a line; steps last. */
+export function listLines(list: ListedTest[], steps: string[]): string[] {
   const lines: string[] = [];
   let group: string | undefined;
-  const list = problemTests(p, universe);
   const size = new Map<string, number>();
   for (const t of list) size.set(t.group, (size.get(t.group) ?? 0) + 1);
   for (const t of list) {
     if (t.group !== group) lines.push(`${(group = t.group)} (${size.get(t.group)}):`);
     lines.push(`  ${t.label}`);
   }
-  const steps = p.subjects.filter((s) => s.kind === 'step');
-  if (steps.length) lines.push(`steps (${steps.length}):`, ...steps.map((s) => `  ${s.name}`));
+  if (steps.length) lines.push(`steps (${steps.length}):`, ...steps.map((s) => `  ${s}`));
   return lines;
 }
 

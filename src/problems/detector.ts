@@ -9,6 +9,7 @@ import { newFailures, sameSource, speaksForHistory, verdicts } from './compare.j
 import { FlakyMemory, flakyField, isFlaky, rerunsFor } from './flaky.js';
 import { isOpen, subjectKey, type Problem, type ProblemSubject } from '../model/problem.js';
 import { currentSheriff } from './sheriff-store.js';
+import { withLabels } from './test-names.js';
 
 /** Property a confirming rerun carries: the id of the Problem it confirms. */
 export const CONFIRM_PROP = 'confirm_problem';
@@ -102,9 +103,18 @@ export class ProblemDetector {
     const last = await this.store.builds.lastId();
     const done = await this.store.problems.doneAbove(cursor);
     let contiguous = true;
+    // The builds past the cursor are read a slice at a time, in one round trip each (most are
+    // still running while builds finish quickly one after another).
+    const SLICE = 100;
+    let slice = new Map<number, Build>();
     for (let id = cursor + 1; id <= last; id++) {
+      if ((id - cursor - 1) % SLICE === 0) {
+        const ids: number[] = [];
+        for (let i = id; i <= Math.min(last, id + SLICE - 1); i++) if (!done.has(i)) ids.push(i);
+        slice = new Map((await this.store.getBuilds(ids)).map((b) => [b.id, b]));
+      }
       if (!done.has(id)) {
-        const b = await this.store.getBuild(id);
+        const b = slice.get(id);
         if (!b || b.state !== 'finished') {
           contiguous = false;
           continue;
@@ -129,8 +139,13 @@ export class ProblemDetector {
     if (typeof confirming === 'number') return this.confirm(confirming, b, tests);
     await this.resolveWith(b, tests);
     // Compared with the builder's last build of the same repository and project (reruns, tries and hand-picked revisions left out).
-    const recent = (await this.store.lastBuilds(b.builder, 100)).filter((x) => x.number < b.number && x.properties[CONFIRM_PROP] === undefined && sameSource(x, b) && !x.sourcestamp.patch && !x.sourcestamp.pinned);
-    const prev = recent.find((x) => x.state === 'finished' && speaksForHistory(x));
+    // The builder's newest 100 builds are looked through, newest first: the newest 8 almost always hold it.
+    const pick = (builds: Build[]) => {
+      const recent = builds.filter((x) => x.number < b.number && x.properties[CONFIRM_PROP] === undefined && sameSource(x, b) && !x.sourcestamp.patch && !x.sourcestamp.pinned);
+      return { recent, prev: recent.find((x) => x.state === 'finished' && speaksForHistory(x)) };
+    };
+    let { recent, prev } = pick(await this.store.lastBuilds(b.builder, 8));
+    if (!prev) ({ recent, prev } = pick(await this.store.lastBuilds(b.builder, 100)));
     if (!prev) return;
     const failing = newFailures(prev, await this.store.getTests(prev.id), b, tests);
     // A subject remembered as flaky on this builder is reported as flaky (the announcement), never a Problem.
@@ -152,6 +167,8 @@ export class ProblemDetector {
       }
     }
     if (!fresh.length) return;
+    // Each test named as messages will show it: qualified where another test of the build has its name.
+    const subjects = withLabels(fresh, tests);
     const between = recent.filter((x) => x.number > prev.number).reverse();
     const found = await blame(this.store, this.config, this.mirrorsDir, prev, [...between, b]);
     const at = this.now();
@@ -167,7 +184,7 @@ export class ProblemDetector {
       ...source,
       ...(confirm ? { confirmRuns: reruns, confirmsDone: 0 } : {}),
       state: confirm ? 'suspected' : 'confirmed',
-      subjects: fresh,
+      subjects,
       builders: [{ builder: b.builder, firstBadBuildId: b.id, firstBadNumber: b.number, lastGoodBuildId: prev.id, ...lastGoodRev(prev) }],
       firstBadRevision: rev,
       ...(prevRev ? { lastGoodRevision: prevRev } : {}),

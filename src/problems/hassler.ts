@@ -3,7 +3,7 @@ import type { Store } from '../data/store.js';
 import { type HassleEntry, type HassleState } from '../model/hassle.js';
 import type { Logger } from '../log.js';
 import type { Delivered, Reach } from '../notify/reach.js';
-import type { HassleTimer } from '../queue/master-queues.js';
+import type { Timers } from '../model/timers.js';
 import type { User } from '../model/user.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { ended, mention, notMeNotice, reminder, started, type Culprit, type Role } from './hassle-text.js';
@@ -15,21 +15,13 @@ import { currentSheriff } from './sheriff-store.js';
 const RETRY_MS = 5 * 60_000;
 const RETRIES = 3;
 
-/** What the hassler needs of the master's queues. */
-export interface HassleQueues {
-  armHassle(t: HassleTimer, delayMs: number): Promise<void>;
-  releaseHassle(problem: number, jobId: string): Promise<void>;
-  cancelHassle(problem: number): Promise<void>;
-}
-
 export interface HasslerOptions {
   store: Store;
   config: MasterConfig;
-  queues: HassleQueues;
+  /** Each Problem's ladder has one `hassle` timer; the ladder's clock is the timers' (the master's). */
+  timers: Timers;
   reach: Reach;
   log: Logger;
-  /** The ladder's clock (epoch ms). Default Date.now; tests move a fake one and call `rearm()`. */
-  now?: () => number;
   botName?: string;
 }
 
@@ -37,7 +29,7 @@ export interface HasslerOptions {
  * The hassler: keeps after the people responsible for a confirmed Problem until it is fixed.
  *
  * Each Problem's ladder is stored in Redis (`db:hassle:<id>`: the next step, when the last one
- * ran, reminders held for quiet hours) and woken by one BullMQ delayed job (deduplicated per
+ * ran, reminders held for quiet hours) and woken by one `hassle` timer (src/model/timers.ts, one per
  * Problem). A wake-up does whatever is due by the clock and arms the next, so a restarted master
  * (or a stale job) loses nothing and repeats nothing: every delivery is recorded with a marker
  * before the step moves on, and a step already marked is not sent again.
@@ -71,7 +63,7 @@ export class Hassler {
   }
 
   private now(): number {
-    return (this.o.now ?? Date.now)();
+    return this.o.timers.clock.now();
   }
 
   /** Listens for Problems opening and ending; starts ladders missed while no master ran and wakes the running ones (`idle()` waits for that). */
@@ -138,7 +130,7 @@ export class Hassler {
 
   private async run(id: number, jobId?: string): Promise<void> {
     const { store } = this.o;
-    if (jobId) await this.o.queues.releaseHassle(id, jobId);
+    if (jobId) await this.o.timers.release('hassle', String(id), jobId);
     const s = await store.hassle.get(id);
     if (!s || s.ended) return;
     const p = await store.problems.get(id);
@@ -194,7 +186,7 @@ export class Hassler {
       const at = Math.max(held.at, pausedUntil);
       wakeAt = wakeAt === undefined ? at : Math.min(wakeAt, at);
     }
-    if (wakeAt !== undefined) await this.o.queues.armHassle({ problem: id, at: wakeAt }, wakeAt - now);
+    if (wakeAt !== undefined) await this.o.timers.arm('hassle', String(id), { problem: id, at: wakeAt }, wakeAt);
   }
 
   private pausedUntil(p: Problem): number {
@@ -215,7 +207,7 @@ export class Hassler {
       await this.tellInterested(p, 'end', ended(p, this.pointers()), [...reminded]);
     }
     await this.o.store.hassle.put({ ...s, held: [], ended: true });
-    await this.o.queues.cancelHassle(p.id);
+    await this.o.timers.cancel('hassle', String(p.id));
     this.o.log.info({ problem: p.id, state: p.state }, 'hassle over');
   }
 

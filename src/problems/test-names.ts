@@ -6,10 +6,13 @@
  */
 import { oneLine } from '../util/safe-text.js';
 
-/** A test as results name it: suite (class, module or file) and name. */
+/** A test as results name it: suite (class, module or file), name, and the file when the results name one. */
 export interface TestRef {
   suite: string;
   name: string;
+  file?: string | undefined;
+  /** Its name as already qualified within its build (stored on a Problem), used as it is. */
+  label?: string | undefined;
 }
 
 /** Longest single name shown; a longer one is cut (after a word where possible) and ends in `…`. */
@@ -54,25 +57,58 @@ function join(suitePart: string, name: string): string {
 /**
  * Each test's shortest unambiguous name within `universe` (every test of the build, or at least
  * the failing ones): the bare name where no other suite has a test of that name, else with as many
- * trailing parts of its suite (class, then module or file) as it takes to tell them apart.
+ * trailing parts of its suite (class, then module or file) as it takes to tell them apart; tests
+ * whose suites are the same too are told apart by their files (`links.test.ts::Parser.parses`).
  */
 export function qualifiedNames(tests: TestRef[], universe: Iterable<TestRef> = tests): string[] {
-  const suitesOf = new Map<string, Set<string>>();
-  const add = (t: TestRef) => {
-    let s = suitesOf.get(t.name);
-    if (!s) suitesOf.set(t.name, (s = new Set()));
-    s.add(t.suite);
-  };
-  for (const t of universe) add(t);
-  for (const t of tests) add(t);
-  // Per shared name: each suite's shortest suffix that no other suite with that name ends in.
+  const all = [...universe, ...tests];
+  // Per name, per suite: the files it is found in (a test whose results name none is no other test).
+  const filesOf = new Map<string, Map<string, Set<string>>>();
+  for (const t of all) {
+    let suites = filesOf.get(t.name);
+    if (!suites) filesOf.set(t.name, (suites = new Map()));
+    let files = suites.get(t.suite);
+    if (!files) suites.set(t.suite, (files = new Set()));
+    if (t.file) files.add(t.file);
+  }
+  const where = (t: TestRef): string => (t.file && filesOf.get(t.name)!.get(t.suite)!.size > 1 ? (t.suite ? `${t.file}::${t.suite}` : t.file) : t.suite);
+  const wheresOf = new Map<string, Set<string>>();
+  for (const t of all) {
+    let s = wheresOf.get(t.name);
+    if (!s) wheresOf.set(t.name, (s = new Set()));
+    s.add(where(t));
+  }
+  // Per shared name: each place's shortest suffix that no other place with that name ends in.
   const labels = new Map<string, Map<string, string>>();
-  const labelFor = (name: string, suite: string): string => {
-    let bySuite = labels.get(name);
-    if (!bySuite) labels.set(name, (bySuite = shortestSuffixes([...suitesOf.get(name)!])));
-    return join(bySuite.get(suite) ?? suite, name);
+  const labelFor = (t: TestRef): string => {
+    let byPlace = labels.get(t.name);
+    if (!byPlace) labels.set(t.name, (byPlace = shortestSuffixes([...wheresOf.get(t.name)!])));
+    const w = where(t);
+    return join(byPlace.get(w) ?? w, t.name);
   };
-  return tests.map((t) => ((suitesOf.get(t.name)?.size ?? 0) <= 1 ? t.name : labelFor(t.name, t.suite)));
+  return tests.map((t) => ((wheresOf.get(t.name)?.size ?? 0) <= 1 ? t.name : labelFor(t)));
+}
+
+/**
+ * Copies of `subjects` in which each test whose bare name another test of `build` (every test of
+ * the build that found them) shares carries its name as shown (`label`); a test without one is
+ * shown by its bare name.
+ */
+export function withLabels<T extends TestRef & { kind: string }>(subjects: T[], build: Iterable<TestRef>): T[] {
+  const tests = subjects.filter((s) => s.kind === 'test');
+  const names = qualifiedNames(tests, build);
+  const label = new Map(tests.map((t, i) => [t, names[i]!]));
+  return subjects.map((s) => (label.has(s) && label.get(s) !== s.name ? { ...s, label: label.get(s)! } : s));
+}
+
+/**
+ * Each test's name as shown: the label stored with it (qualified within its build) where there is
+ * one, else qualified within `universe` (a name another failing test shares is then still told
+ * apart, for Problems stored before labels were kept).
+ */
+export function displayNames(tests: TestRef[], universe?: Iterable<TestRef>): string[] {
+  const computed = qualifiedNames(tests, universe);
+  return tests.map((t, i) => t.label || computed[i]!);
 }
 
 /** For each suite, its fewest trailing parts that no other suite of the list ends in (the whole suite if none). */
@@ -96,7 +132,12 @@ function shortestSuffixes(suites: string[]): Map<string, string> {
   return out;
 }
 
-/** Where a test lives, for grouping: its file when the suite shows one, else the suite itself. */
+/** Where a test lives, for grouping: the file its results name, else its file as the suite shows it, else the suite itself. */
+export function placeOf(t: TestRef): { key: string; file: boolean } {
+  return t.file ? { key: t.file.replace(/^\.\//, ''), file: true } : fileOf(t.suite);
+}
+
+/** A suite's file when the suite shows one (`a/b.py::C`, `x.test.ts`, pytest's `tests.test_parse`), else the suite itself. */
 export function fileOf(suite: string): { key: string; file: boolean } {
   if (!suite) return { key: '', file: false };
   const colons = suite.indexOf('::');
@@ -125,7 +166,7 @@ export interface TestGroup {
 export function groupTests(tests: TestRef[]): TestGroup[] {
   const byKey = new Map<string, { key: string; file: boolean; members: number[] }>();
   tests.forEach((t, i) => {
-    const where = fileOf(t.suite);
+    const where = placeOf(t);
     let g = byKey.get(where.key);
     if (!g) byKey.set(where.key, (g = { ...where, members: [] }));
     g.members.push(i);
@@ -176,7 +217,7 @@ export interface ListedTests {
  * one indented name a line, for email.
  */
 export function listTests(tests: TestRef[], maxChars: number, opts: { universe?: Iterable<TestRef>; oneEach?: boolean } = {}): ListedTests {
-  const names = qualifiedNames(tests, opts.universe).map((n) => clipName(n));
+  const names = displayNames(tests, opts.universe).map((n) => clipName(n));
   const sep = opts.oneEach ? '\n  ' : ', ';
   const lines: string[] = [];
   let used = 0;
@@ -203,10 +244,24 @@ export function listTests(tests: TestRef[], maxChars: number, opts: { universe?:
   return { lines, shown, total: tests.length };
 }
 
+/** One test of a full list: as stored, its file (or suite) group and its shortest unambiguous name. */
+export interface ListedTest {
+  suite: string;
+  name: string;
+  file?: string;
+  group: string;
+  label: string;
+}
+
 /** Every test, one entry each, grouped by file, with its qualified name: for `--tests` and paging. */
-export function allTests(tests: TestRef[], universe?: Iterable<TestRef>): Array<TestRef & { group: string; label: string }> {
-  const names = qualifiedNames(tests, universe);
-  const out: Array<TestRef & { group: string; label: string }> = [];
-  for (const g of groupTests(tests)) for (const i of g.members) out.push({ suite: tests[i]!.suite, name: tests[i]!.name, group: g.label, label: names[i]! });
+export function allTests(tests: TestRef[], universe?: Iterable<TestRef>): ListedTest[] {
+  const names = displayNames(tests, universe);
+  const out: ListedTest[] = [];
+  for (const g of groupTests(tests)) {
+    for (const i of g.members) {
+      const t = tests[i]!;
+      out.push({ suite: t.suite, name: t.name, ...(t.file ? { file: t.file } : {}), group: g.label, label: names[i]! });
+    }
+  }
   return out;
 }

@@ -71,7 +71,7 @@ export class Distributor {
     const executors = await this.registry.connected();
     if (!executors.length) return;
     const names = executors.map((e) => e.name);
-    const [load, busy] = await Promise.all([this.store.executorLoad(names), this.store.executorBusy(names)]);
+    const { load, busy } = await this.store.executorSlots(names);
     const free = new Map(executors.map((e) => [e.name, e.slots - (load.get(e.name) ?? 0)]));
     const offers = new Map(executors.map((e) => [e.name, e.builders]));
     const sessions = new Map(executors.map((e) => [e.name, e.session]));

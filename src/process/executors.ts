@@ -41,6 +41,14 @@ export class ExecutorRegistry {
   private readonly reported = new Set<string>();
   /** Host named by each session's hello, to say which process is which. */
   private readonly hosts = new Map<string, string>();
+  private checking = false;
+  /** When the watchdog's last write went through. */
+  private lastTick?: number;
+  /**
+   * Each executor's record as this master last wrote or read it. Only the master writes executor
+   * records (through here), so a message needs no read of its sender's record.
+   */
+  private readonly records = new Map<string, ExecutorRecord>();
 
   constructor(
     private readonly store: Store,
@@ -138,7 +146,8 @@ export class ExecutorRegistry {
 
   private async apply(msg: ExecutorMessagePayload): Promise<boolean> {
     const log = this.log.child({ executor: msg.executor, session: msg.session });
-    let rec = await this.store.getExecutor(msg.executor);
+    let rec = this.records.get(msg.executor) ?? (await this.store.getExecutor(msg.executor));
+    if (rec) this.records.set(rec.name, rec);
     if (!this.fresh(msg, rec, log)) return false;
     if (rec && rec.session === msg.session) this.lastSeq.set(msg.executor, { session: msg.session, seq: msg.seq });
     let builds: BuildEvent[] = [];
@@ -152,7 +161,7 @@ export class ExecutorRegistry {
           const prev = rec.state;
           rec = { ...rec, state: 'connected', lastSeen: this.now(), connectedAt: this.now() };
           delete rec.reason;
-          await this.store.putExecutor(rec, prev);
+          await this.put(rec, prev);
           log.info('executor is back');
         }
         // Events of a session we never saw a hello for predate a restart we already handled;
@@ -175,7 +184,7 @@ export class ExecutorRegistry {
       if (ev.type === 'goodbye') {
         const prev = rec.state;
         rec = { ...rec, state: 'offline', lastSeen: this.now(), reason: ev.reason ?? 'shut down' };
-        await this.store.putExecutor(rec, prev);
+        await this.put(rec, prev);
         await this.retryBuildsOf(rec.name, 'executor shut down');
         log.info('executor said goodbye');
         continue;
@@ -187,7 +196,7 @@ export class ExecutorRegistry {
       if (ev.type === 'stopping') {
         const prev = rec.state;
         rec = { ...rec, state: 'stopping', lastSeen: this.now(), reason: ev.handBack ? 'stopping, handing builds back' : 'stopping after its running builds' };
-        await this.store.putExecutor(rec, prev);
+        await this.put(rec, prev);
         log.info({ handBack: ev.handBack }, 'executor is stopping');
         continue;
       }
@@ -197,7 +206,7 @@ export class ExecutorRegistry {
           const prev = rec.state;
           rec = { ...rec, state: 'connected', lastSeen: this.now(), connectedAt: this.now() };
           delete rec.reason;
-          await this.store.putExecutor(rec, prev);
+          await this.put(rec, prev);
           log.info('executor is back');
         }
       }
@@ -206,7 +215,7 @@ export class ExecutorRegistry {
     if (rec && rec.session === msg.session && rec.seq < msg.seq) {
       // The seq is stored with every message, so a master restart keeps refusing replays.
       rec = { ...rec, lastSeen: this.now(), seq: msg.seq };
-      await this.store.touchExecutor(rec);
+      await this.touch(rec);
     }
     return true;
   }
@@ -238,7 +247,7 @@ export class ExecutorRegistry {
       connectedAt: this.now(),
       lastSeen: this.now(),
     };
-    await this.store.putExecutor(rec, prev?.session === msg.session ? prev.state : undefined);
+    await this.put(rec, prev?.session === msg.session ? prev.state : undefined);
     await this.queues.putSession({ executor: msg.executor, session: msg.session, hostname: ev.hostname, acceptedAt: this.now() }, this.secrets.get(msg.executor) ?? '');
     if (restarted) await this.finishBuildsOf(msg.executor, 'executor restarted');
     log.info({ slots: rec.slots, hostname: rec.hostname }, 'executor connected');
@@ -281,16 +290,39 @@ export class ExecutorRegistry {
   }
 
   private async checkTimeouts(): Promise<void> {
+    // One check at a time: checks that piled up while Redis was away would each declare the same
+    // executor lost once it is back.
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.checkTimeoutsOnce();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkTimeoutsOnce(): Promise<void> {
     const now = this.now();
+    const limit = this.config.executorTimeout * 1000;
+    // Judge silence only over time this master could itself write: while Redis took no writes (a
+    // restart, a Sentinel failover with min-replicas-to-write) or this master was not running its
+    // checks (paused, overloaded), executors' heartbeats could not get through either.
+    await this.store.executorWatchdogTick(now);
+    const answered = this.now();
+    const previous = this.lastTick;
+    this.lastTick = answered;
+    if (answered - now > limit / 2 || (previous !== undefined && now - previous > limit / 2)) {
+      this.graceUntil = Math.max(this.graceUntil, answered + limit);
+      this.log.warn({ waitedMs: answered - now, sincePreviousMs: previous === undefined ? undefined : now - previous }, 'the executor watchdog could not write for a while; executors get a full executorTimeout to be heard');
+    }
     // A build-started sent while this master was down is read within startTimeout of its start.
     if (now >= this.startedAt + this.config.startTimeout * 1000) await this.checkUnstarted(now);
-    if (now < this.graceUntil) return;
-    const limit = this.config.executorTimeout * 1000;
+    if (answered < this.graceUntil) return;
     const recs = await this.store.getExecutors(this.config.executors.map((e) => e.name));
     for (const rec of recs) {
       if ((rec.state !== 'connected' && rec.state !== 'stopping') || now - rec.lastSeen <= limit) continue;
       const lost: ExecutorRecord = { ...rec, state: 'lost', reason: `no heartbeat for ${Math.round((now - rec.lastSeen) / 1000)} s` };
-      await this.store.putExecutor(lost, rec.state);
+      await this.put(lost, rec.state);
       this.log.warn({ executor: rec.name, lastSeen: rec.lastSeen }, 'executor lost');
       await this.retryBuildsOf(rec.name, 'executor lost');
     }
@@ -308,9 +340,27 @@ export class ExecutorRegistry {
     }
   }
 
+  private async put(rec: ExecutorRecord, prevState?: ExecutorRecord['state']): Promise<void> {
+    this.records.delete(rec.name);
+    await this.store.putExecutor(rec, prevState);
+    this.records.set(rec.name, rec);
+  }
+
+  private async touch(rec: ExecutorRecord): Promise<void> {
+    this.records.delete(rec.name);
+    await this.store.touchExecutor(rec);
+    this.records.set(rec.name, rec);
+  }
+
   /** Connected executors, for the distributor. */
   async connected(): Promise<ExecutorRecord[]> {
-    const recs = await this.store.getExecutors(this.config.executors.map((e) => e.name));
-    return recs.filter((r) => r.state === 'connected');
+    const names = this.config.executors.map((e) => e.name);
+    // Records this master wrote are known; the store is read only for those it has not seen yet.
+    const unknown = names.filter((n) => !this.records.has(n));
+    if (unknown.length) for (const r of await this.store.getExecutors(unknown)) if (!this.records.has(r.name)) this.records.set(r.name, r);
+    return names.flatMap((n) => {
+      const r = this.records.get(n);
+      return r?.state === 'connected' ? [r] : [];
+    });
   }
 }

@@ -15,7 +15,7 @@ export const forceRequestSchema = z.object({
   repository: z.string().min(1).max(500).optional(),
   branch: branchSchema.optional(),
   revision: revisionSchema.optional(),
-  reason: z.string().max(500).optional(),
+  reason: z.string().max(500, 'at most 500 characters').optional(),
   /** Who asked: a user name, chat identity or `cli:<unix user>`. */
   owner: z.string().max(200),
   properties: z.record(z.string(), z.unknown()).default({}),

@@ -10,7 +10,7 @@ export const stopRequestSchema = z.object({
   builder: z.string(),
   /** Default: the builder's running build, when there is exactly one. */
   number: z.number().int().positive().optional(),
-  reason: z.string().max(300).optional(),
+  reason: z.string().max(300, 'at most 300 characters').optional(),
   /** Who asked. */
   owner: z.string().max(200),
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../data/redis-conn.js';
 import type { Logger } from '../log.js';
 import { changeInputSchema, type ChangeFields, type ChangeInput } from '../model/change.js';
 import { InputError } from './input-error.js';
@@ -50,8 +51,7 @@ export async function sendToIntake(conn: Redis, prefix: string, inputs: ChangeIn
  */
 export async function sendChangeOnce(url: string, prefix: string, input: ChangeInput): Promise<string> {
   checkChange(input);
-  const conn = new Redis(url, { maxRetriesPerRequest: 3, enableReadyCheck: false });
-  conn.on('error', () => undefined); // the command's own rejection says what went wrong
+  const conn = newRedis(url, { maxRetriesPerRequest: 3 });
   try {
     const [id] = await sendToIntake(conn, prefix, [input]);
     return id!;
@@ -76,11 +76,14 @@ end
 return out`;
 
 const BATCH = 256;
+/** Seconds a master waits on an empty intake before it looks for entries another master left taken. */
+const IDLE_LOOK_S = 5;
 
 /**
  * The master's side: takes what waits in the intake, a batch at a time, hands the parsed changes
  * to `store` (which stores them in order, once per intake id) and only then lets go of them. One
- * master runs at a time (its lease), so `taking` holds only the batch in hand.
+ * master leads at a time; one that loses the lead mid-batch leaves its entries in `taking` for the
+ * next, which stores them first (once each) and removes exactly what it took.
  */
 export class IntakeReader {
   private readonly keys: ReturnType<typeof intakeKeys>;
@@ -94,10 +97,11 @@ export class IntakeReader {
     prefix: string,
     private readonly store: (items: IntakeItem[]) => Promise<void>,
     private readonly log: Logger,
+    /** Whether an error says this master no longer leads (then it stops, and the leader takes over). */
+    private readonly fenced: (err: unknown) => boolean = () => false,
   ) {
     this.keys = intakeKeys(prefix);
-    this.blocking = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
-    this.blocking.on('error', (err) => this.log.debug({ err: err.message }, 'intake connection error'));
+    this.blocking = newRedis(url, { maxRetriesPerRequest: null });
   }
 
   /** Stores what a previous master took and left (it died mid-batch), then follows the list. */
@@ -109,10 +113,12 @@ export class IntakeReader {
   private async follow(): Promise<void> {
     while (!this.stopping) {
       try {
-        const first = await this.blocking.blmove(this.keys.list, this.keys.taking, 'LEFT', 'RIGHT', 0);
-        if (first === null || this.stopping) continue;
-        const more = (await this.conn.eval(TAKE_MORE, 2, this.keys.list, this.keys.taking, BATCH - 1)) as string[];
-        await this.take([first, ...more]);
+        const first = await this.blocking.blmove(this.keys.list, this.keys.taking, 'LEFT', 'RIGHT', IDLE_LOOK_S);
+        if (this.stopping) return;
+        // Nothing came for a while: store anything left in `taking` by a master that led before
+        // and took it after this one started (its own store is refused: it no longer leads).
+        const batch = first === null ? await this.conn.lrange(this.keys.taking, 0, -1) : [first, ...((await this.conn.eval(TAKE_MORE, 2, this.keys.list, this.keys.taking, BATCH - 1)) as string[])];
+        if (!(await this.take(batch))) return;
       } catch (err) {
         if (this.stopping) return;
         this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'change intake: taking changes failed; trying again');
@@ -121,9 +127,9 @@ export class IntakeReader {
     }
   }
 
-  /** Stores a batch held in `taking` (retrying until it is stored), then lets go of it. */
-  private async take(raw: string[]): Promise<void> {
-    if (!raw.length) return;
+  /** Stores a batch held in `taking` (retrying until it is stored), then lets go of it; false when this master should stop taking. */
+  private async take(raw: string[]): Promise<boolean> {
+    if (!raw.length) return true;
     const items: IntakeItem[] = [];
     const bad: string[] = [];
     for (const r of raw) {
@@ -137,14 +143,19 @@ export class IntakeReader {
         if (items.length) await this.store(items);
         break;
       } catch (err) {
-        if (this.stopping) return;
+        // Left in `taking`: the next leader stores them (once: the intake id is the change's key).
+        if (this.stopping || this.fenced(err)) return false;
         this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'change intake: storing changes failed; trying again');
         await new Promise((r) => setTimeout(r, 1000));
       }
     }
+    // Exactly these entries go (each is unique: its id): a master that leads next may already have
+    // moved newer ones to `taking`.
     const m = this.conn.multi();
     if (bad.length) m.lpush(this.keys.failed, ...bad).ltrim(this.keys.failed, 0, 999);
-    await m.del(this.keys.taking).exec();
+    for (const r of raw) m.lrem(this.keys.taking, 1, r);
+    await m.exec();
+    return true;
   }
 
   async stop(): Promise<void> {

@@ -118,6 +118,7 @@ const buildRef = { buildId: z.number().int().positive(), token: z.string() };
 export const testCaseSchema = z.object({
   suite: z.string(),
   name: z.string(),
+  file: z.string().max(1000).optional(),
   outcome: z.enum(['pass', 'fail', 'error', 'skip']),
   durationMs: z.number().nonnegative().optional(),
   message: z.string().max(8192).optional(),
@@ -141,7 +142,8 @@ export const executorEventSchema = z.discriminatedUnion('type', [
   /** The executor is shutting down: it takes no new job, and goodbye follows once its builds end. */
   z.object({ type: z.literal('stopping'), handBack: z.boolean() }),
   z.object({ type: z.literal('goodbye'), reason: z.string().optional() }),
-  z.object({ type: z.literal('build-started'), ...buildRef }),
+  /** `at`: when the executor started it, by its clock (the master keeps it within dispatch..receipt). */
+  z.object({ type: z.literal('build-started'), ...buildRef, at: z.number().int().optional() }),
   z.object({ type: z.literal('step-started'), ...buildRef, step: z.number().int().nonnegative(), name: z.string() }),
   z.object({
     type: z.literal('log'),

@@ -3,7 +3,7 @@ import type { MasterConfig } from '../config/schema.js';
 import type { Change } from '../model/change.js';
 import type { Store } from '../data/store.js';
 import type { PendingEntry } from '../data/schedulers.js';
-import type { MasterQueues, TimedTimer } from '../queue/master-queues.js';
+import type { TimerData, Timers } from '../model/timers.js';
 import { type Firing, type TimedState } from '../model/timed.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { isImportant } from './match.js';
@@ -15,8 +15,8 @@ import { sourceStampFor, type ChangeClassifier } from './tree-stable.js';
 const EARLY_MS = 1000;
 
 /**
- * Periodic and nightly schedulers. Each has one wake-up, a BullMQ delayed job deduplicated by the
- * scheduler's name, and a clock in Redis (`db:timed:<name>`): the deadline, the last fire and the
+ * Periodic and nightly schedulers. Each has one wake-up, a `timed` timer (src/model/timers.ts) keyed by
+ * the scheduler's name, and a clock in Redis (`db:timed:<name>`): the deadline, the last fire and the
  * schedule they were computed for. The stored deadline is the truth; a wake-up whose time is not
  * the stored deadline is stale and only re-arms. So a restarted master re-arms the same deadline
  * (a periodic one still fires at last + period, or at once when overdue), and a changed schedule
@@ -27,7 +27,7 @@ const EARLY_MS = 1000;
  * covers everything since the previous nightly), or, with `onlyIfChanged` and none of them
  * important, wait for the next night.
  *
- * The clock is injectable: tests set it and call `rearm()`.
+ * The clock is the timers' (the master's): a test that moves it (`ManualClock`) gets `rearm()` called.
  */
 export class TimedSchedulers implements ChangeClassifier {
   private schedulers: TimedConfig[];
@@ -36,13 +36,16 @@ export class TimedSchedulers implements ChangeClassifier {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: MasterQueues,
+    private readonly timers: Timers,
     private readonly config: MasterConfig,
     private readonly log: Logger,
-    private readonly now: () => number = Date.now,
   ) {
     this.schedulers = config.schedulers.filter(isTimed);
     this.nightlies = this.schedulers.filter((s): s is NightlyConfig => s.type === 'nightly');
+  }
+
+  private now(): number {
+    return this.timers.clock.now();
   }
 
   /** Finish fires a crash interrupted, then arm every scheduler's wake-up from its stored deadline. */
@@ -80,14 +83,14 @@ export class TimedSchedulers implements ChangeClassifier {
   }
 
   /** A wake-up ran. Returns the BuildSet made, or null. */
-  async fire(t: TimedTimer, jobId: string): Promise<number | null> {
+  async fire(t: TimerData['timed'], jobId: string): Promise<number | null> {
     const s = this.schedulers.find((x) => x.name === t.scheduler);
     if (!s) {
       this.log.warn({ scheduler: t.scheduler }, 'timer for a scheduler no longer configured');
       return null;
     }
     return this.lock.run(s.name, async () => {
-      const owned = await this.queues.releaseTimed(s.name, jobId);
+      const owned = await this.timers.release('timed', s.name, jobId);
       const state = await this.store.timed.read(s.name);
       const now = this.now();
       if (state.next !== t.at || state.spec !== specOf(s)) {
@@ -129,7 +132,7 @@ export class TimedSchedulers implements ChangeClassifier {
   }
 
   private async arm(s: TimedConfig, at: number): Promise<void> {
-    await this.queues.armTimed({ scheduler: s.name, at }, at - this.now());
+    await this.timers.arm('timed', s.name, { scheduler: s.name, at }, at);
     this.log.debug({ scheduler: s.name, at: new Date(at).toISOString() }, 'timed scheduler armed');
   }
 

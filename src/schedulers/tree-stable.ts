@@ -4,12 +4,14 @@ import type { SourceStamp } from '../model/build.js';
 import type { ChangeSchedulerConfig, MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
 import type { PendingEntry } from '../data/schedulers.js';
-import type { MasterQueues, TreeStableTimer } from '../queue/master-queues.js';
+import type { TimerData, Timers } from '../model/timers.js';
 import { Kicker } from '../util/mutex.js';
 import { isImportant, schedulerWantsChange } from './match.js';
 import { priorityFor } from './priority.js';
 
 const BATCH = 500;
+
+type TreeStableTimer = TimerData['tree-stable'];
 
 /**
  * Another kind of scheduler that keeps changes (nightly): called for each change in the
@@ -23,7 +25,7 @@ export interface ChangeClassifier {
 /**
  * The change-driven schedulers (single-branch and any-branch). Each stored Change is classified
  * once, in id order, by every change scheduler: wanted changes wait in a per-branch list in Redis,
- * and an important one (re)arms the branch's tree-stable timer, a BullMQ delayed job whose
+ * and an important one (re)arms the branch's tree-stable timer (src/model/timers.ts), whose
  * deadline lives in Redis, so a master restart neither loses nor restarts it. When the timer fires,
  * everything that waited becomes one BuildSet.
  *
@@ -37,7 +39,7 @@ export class ChangeSchedulers {
 
   constructor(
     private readonly store: Store,
-    private readonly queues: MasterQueues,
+    private readonly timers: Timers,
     private readonly config: MasterConfig,
     private readonly log: Logger,
   ) {
@@ -87,7 +89,7 @@ export class ChangeSchedulers {
       const changes = await this.store.getChanges(ids);
       // A switched-off scheduler ignores the changes that arrive meanwhile (as Buildbot's do).
       const disabled = new Set((await this.store.schedulers.disabled()).keys());
-      const arm = new Map<string, { timer: TreeStableTimer; delayMs: number }>();
+      const arm = new Map<string, TreeStableTimer & { at: number }>();
       const entries: PendingEntry[] = [];
       for (const change of changes) {
         for (const s of this.schedulers) {
@@ -96,13 +98,13 @@ export class ChangeSchedulers {
           if (!important && s.onlyImportant) continue;
           const branch = change.branch ?? '';
           entries.push({ scheduler: s.name, branch, changeId: change.id, important });
-          if (important) arm.set(`${s.name}\n${branch}`, { timer: { scheduler: s.name, branch }, delayMs: s.treeStableTimer * 1000 });
+          if (important) arm.set(`${s.name}\n${branch}`, { scheduler: s.name, branch, at: this.timers.clock.now() + s.treeStableTimer * 1000 });
           this.log.debug({ changeId: change.id, scheduler: s.name, branch, important }, 'change classified');
         }
         for (const c of this.classifiers) entries.push(...c.classify(change, disabled));
       }
       await this.store.schedulers.classified(ids[ids.length - 1]!, entries);
-      for (const { timer, delayMs } of arm.values()) await this.queues.armTreeStable(timer, delayMs);
+      for (const timer of arm.values()) await this.armTimer(timer);
     }
   }
 
@@ -112,13 +114,17 @@ export class ChangeSchedulers {
       if (only !== undefined && s.name !== only) continue;
       for (const { branch, entries } of await this.store.schedulers.waiting(s.name)) {
         if (!entries.some((e) => e.endsWith(':i'))) continue;
-        const timer = { scheduler: s.name, branch };
-        if (!(await this.queues.treeStableArmed(timer))) {
+        if (!(await this.timers.isArmed('tree-stable', `${s.name}~${branch}`))) {
           this.log.info({ scheduler: s.name, branch }, 're-arming tree-stable timer');
-          await this.queues.armTreeStable(timer, s.treeStableTimer * 1000);
+          await this.armTimer({ scheduler: s.name, branch, at: this.timers.clock.now() + s.treeStableTimer * 1000 });
         }
       }
     }
+  }
+
+  /** (Re)starts a branch's tree-stable timer: its deadline moves to `at`. */
+  private armTimer(t: TreeStableTimer & { at: number }): Promise<void> {
+    return this.timers.arm('tree-stable', `${t.scheduler}~${t.branch}`, t, t.at, { restart: true });
   }
 
   /** A tree-stable timer fired: turn everything that waited on this branch into one BuildSet. */
@@ -128,7 +134,7 @@ export class ChangeSchedulers {
       this.log.warn({ scheduler: timer.scheduler }, 'timer for a scheduler no longer configured');
       return null;
     }
-    await this.queues.releaseTreeStable(timer);
+    await this.timers.release('tree-stable', `${timer.scheduler}~${timer.branch}`, jobId);
     if (!(await this.store.schedulers.isEnabled(s.name))) {
       // Switched off: what waited stays pending; `resume` re-arms it when switched back on.
       this.log.info({ scheduler: s.name, branch: timer.branch }, 'scheduler disabled: timer ignored');

@@ -4,6 +4,7 @@ import { testedRevision, type Build, type BuildRequest } from '../model/build.js
 import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
 import { getRefusedExecutors } from '../data/executor-refusals.js';
 import { shortRev } from '../model/revision.js';
+import { headline } from '../problems/subject-text.js';
 
 export interface BuilderStatus {
   name: string;
@@ -24,6 +25,8 @@ export interface BuilderStatus {
    * revision, with no blamelist of its own): the build it reran, the one that first failed.
    */
   rerunOf?: Build;
+  /** Open Problems not yet fixed on this builder: id and what fails in one short line (a few names, or a count and the biggest file). */
+  problems?: Array<{ id: number; what: string; tests: number }>;
 }
 
 /** A rerun bb made itself to confirm a Problem (not a build of new changes). */
@@ -56,6 +59,9 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
   const active = await store.activeBuilds();
   const pending = await store.pendingByBuilder(builders.map((b) => b.name));
   const superseded = await store.supersededCounts(builders.map((b) => b.name));
+  const open = await store.problems.open();
+  const problemsOn = (builder: string) =>
+    open.filter((p) => p.builders.some((x) => x.builder === builder && x.fixedAt === undefined)).map((p) => ({ id: p.id, what: headline(p), tests: p.subjects.filter((x) => x.kind === 'test').length }));
   return Promise.all(
     builders.map(async (b): Promise<BuilderStatus> => {
       const gone = superseded.get(b.name) ?? { collapsed: 0, superseded: 0 };
@@ -73,6 +79,7 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
         supersededRequests: gone.collapsed + gone.superseded ? await store.recentSuperseded(b.name, opts.last ?? 3) : [],
         running: active.filter((x) => x.builder === b.name),
         ...(await lastFinished(store, b.name, opts.last ?? 3)),
+        problems: problemsOn(b.name),
       };
     }),
   );
@@ -127,6 +134,7 @@ export function formatStatus(list: BuilderStatus[]): string {
     for (const b of s.running) lines.push(`  running ${describeBuild(b)}`);
     for (const b of s.last) lines.push(`  ${describeBuild(b)}`);
     for (const r of s.supersededRequests ?? []) lines.push(`  ${describeSuperseded(r)}`);
+    for (const p of s.problems ?? []) lines.push(`  open problem ${p.id}: ${p.what}${p.tests > 3 ? `; every test: "bb problem ${p.id} --tests"` : ''}`);
     if (!s.running.length && !s.last.length) lines.push('  no builds yet');
   }
   return lines.join('\n');

@@ -13,6 +13,7 @@ import { packageWaits } from './waiting.js';
 import { TierOverrides } from './overrides.js';
 import { PackageGate, showRev, type GateOutcome } from './packages.js';
 import { Tree } from './tree.js';
+import type { Timers } from '../model/timers.js';
 
 export interface TierServiceOptions {
   store: Store;
@@ -25,13 +26,15 @@ export interface TierServiceOptions {
   /** How owners are reached (DM where active, else email); without it, DMs by their nick or Matrix id. */
   reach?: () => Reach | undefined;
   problems?: ProblemsSource;
+  /** The master's timers: a demotion given `for` a time ends by a `tier-expiry` timer, on their clock. Without them, expiry is seen on reads only. */
+  timers?: Timers;
   now?: () => number;
 }
 
 /**
  * Tiers at run time, the package gate and the tree. Started by the master: it listens for
  * finished builds, makes packages, announces halts, resumes, demotions and promotions, ends
- * expired demotions (checked on every read and by a timer set from Redis at start) and suggests
+ * expired demotions (checked on every read and by a durable `tier-expiry` timer) and suggests
  * demoting a supported builder that stays red longer than `tiers.suggestDemotionAfter`.
  */
 export class TierService implements TiersApi {
@@ -41,7 +44,6 @@ export class TierService implements TiersApi {
   private readonly now: () => number;
   private chain: Promise<void> = Promise.resolve();
   private offs: Array<() => void> = [];
-  private expiryTimer?: NodeJS.Timeout;
   private suggestTimer?: NodeJS.Timeout;
   private readonly news: TierAnnouncer;
 
@@ -49,7 +51,8 @@ export class TierService implements TiersApi {
   private config: MasterConfig;
 
   constructor(private readonly opts: TierServiceOptions) {
-    this.now = opts.now ?? Date.now;
+    const clock = opts.timers?.clock;
+    this.now = opts.now ?? (clock ? () => clock.now() : Date.now);
     this.config = opts.config;
     const config = () => this.config;
     this.overrides = new TierOverrides(opts.store, config, this.now);
@@ -104,7 +107,6 @@ export class TierService implements TiersApi {
   async stop(): Promise<void> {
     for (const off of this.offs) off();
     this.offs = [];
-    clearTimeout(this.expiryTimer);
     clearInterval(this.suggestTimer);
     await this.idle();
   }
@@ -251,16 +253,29 @@ export class TierService implements TiersApi {
     }
   }
 
-  /** Ends expired demotions now and sets a timer for the next one. */
+  /** The `tier-expiry` timer fired (job `jobId`): end what expired and arm the next. */
+  expired(jobId: string): Promise<void> {
+    return this.enqueue(async () => {
+      await this.opts.timers?.release('tier-expiry', 'tiers', jobId);
+      await this.onExpiry();
+    });
+  }
+
+  /** Ends expired demotions and re-checks the gate now (start, and a test that moved the clock). */
+  recheck(): Promise<void> {
+    return this.enqueue(() => this.onExpiry());
+  }
+
+  /** Ends expired demotions now and arms the timer for the next one. */
   private async armExpiry(): Promise<void> {
-    clearTimeout(this.expiryTimer);
     // Reading ends (and announces) demotions that expired while no master ran.
     const { live } = await this.currentTiers();
     const ends = [...live.values()].map((o) => o.until).filter((u): u is number => u !== undefined);
-    if (!ends.length) return;
-    const next = Math.min(...ends);
-    this.expiryTimer = setTimeout(() => this.enqueue(() => this.onExpiry()), Math.max(0, next - this.now()) + 20);
-    this.expiryTimer.unref?.();
+    const timers = this.opts.timers;
+    if (!timers) return;
+    if (!ends.length) return timers.cancel('tier-expiry', 'tiers');
+    const at = Math.min(...ends) + 20;
+    await timers.arm('tier-expiry', 'tiers', { at }, at);
   }
 
   private async onExpiry(): Promise<void> {

@@ -22,7 +22,7 @@ export class Tree {
     for (const [builder, tier] of tiers) {
       if (tier !== 'supported') continue;
       for (const p of all ? (all.get(builder) ?? []) : await this.problems.openOn(builder)) {
-        reasons.push(`problem #${p.id} on ${builder} since ${showRev(p.firstBadRevision)}${p.tests.length ? ` (${p.tests.slice(0, 3).join(', ')})` : ''}`);
+        reasons.push(`problem #${p.id} on ${builder} since ${showRev(p.firstBadRevision)}${p.tests.length ? ` (${p.tests.slice(0, 3).join(', ')}${p.tests.length > 3 ? ` and ${p.tests.length - 3} more` : ''})` : ''}`);
         for (const g of p.guilty) responsible.add(g);
       }
     }

@@ -1,7 +1,7 @@
 import { testedRevision, type Build, type BuildRequest, type TestCaseResult } from '../model/build.js';
 import type { Change } from '../model/change.js';
 import type { Problem } from '../model/problem.js';
-import { subjectLabel } from '../model/problem.js';
+import { headline } from '../problems/subject-text.js';
 import { html, href, type Html } from './html.js';
 import { buildDuration, buildWord, fmtDuration, resultBadge, table, timeTag } from './layout.js';
 import { shortRev } from '../model/revision.js';
@@ -55,7 +55,7 @@ export function relationsSection(b: Build, req: BuildRequest | null, tries: Buil
   const items: Html[] = [];
   for (const p of problems) {
     const role = p.builders.some((x) => x.firstBadBuildId === b.id) ? 'first failed here' : p.builders.some((x) => x.fixedByBuildId === b.id) ? 'fixed here' : 'rerun';
-    items.push(html`<li><a href="${href('problems', p.id)}">Problem ${p.id}</a> (${p.state}, ${role}): ${p.subjects.map(subjectLabel).join(', ')}</li>`);
+    items.push(html`<li><a href="${href('problems', p.id)}">Problem ${p.id}</a> (${p.state}, ${role}): ${headline(p)}</li>`);
   }
   const others = tries.filter((t) => t.id !== b.id);
   if (others.length) items.push(html`<li>Other attempts of request ${req?.id}: ${others.map((t) => html`${buildLink(t)} ${resultBadge(buildWord(t))} `)}</li>`);

@@ -1,7 +1,9 @@
 import type { Store } from '../data/store.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Problem } from '../model/problem.js';
-import { subjectLabel } from '../model/problem.js';
+import { problemTests } from '../problems/describe.js';
+import { firstBadTests } from '../problems/index.js';
+import { headline } from '../problems/subject-text.js';
 import { dueAt, ladderFor, stepAt } from '../problems/ladder.js';
 import { currentSheriff } from '../problems/sheriff-store.js';
 import { html, href, type Html } from './html.js';
@@ -67,8 +69,25 @@ export function problemLink(p: Problem): Html {
   return html`<a href="${href('problems', p.id)}">Problem ${p.id}</a>`;
 }
 
+/** What fails, in one short line, as chat and mail say it: a few names, or a count and the biggest file. */
 export function subjectsText(p: Problem): string {
-  return p.subjects.map(subjectLabel).join(', ');
+  return headline(p);
+}
+
+/**
+ * Every failing test of a Problem, grouped by file, named as chat and mail name them (the full
+ * `suite.name` on hover); then the failing steps. Names of a Problem stored before they were kept
+ * are qualified within its first bad build's tests, as the stored ones were.
+ */
+export async function testsHtml(store: Store, p: Problem): Promise<Html> {
+  const list = problemTests(p, await firstBadTests(store, p));
+  const groups = new Map<string, typeof list>();
+  for (const t of list) (groups.get(t.group) ?? groups.set(t.group, []).get(t.group)!).push(t);
+  const steps = p.subjects.filter((s) => s.kind === 'step');
+  return html`${[...groups].map(
+    ([group, tests]) =>
+      html`<h3>${group} (${tests.length})</h3><ul class="tests">${tests.map((t) => html`<li><code title="${t.suite}.${t.name}${t.file ? ` (${t.file})` : ''}">${t.label}</code></li>`)}</ul>`,
+  )}${steps.length ? html`<h3>steps (${steps.length})</h3><ul>${steps.map((s) => html`<li>${s.name}</li>`)}</ul>` : ''}`;
 }
 
 /** Builders of a Problem with links to their first bad build and the last good revision. */

@@ -5,7 +5,7 @@ import { ok } from './context.js';
 import { html, href, type Html } from './html.js';
 import { page, table, timeTag } from './layout.js';
 import { notFoundPage } from './errors.js';
-import { ackHtml, buildersHtml, nextHtml, nextReminder, problemLink, stateBadge, subjectsText } from './problem-parts.js';
+import { ackHtml, buildersHtml, nextHtml, nextReminder, problemLink, stateBadge, subjectsText, testsHtml } from './problem-parts.js';
 
 function blameRange(p: Problem): Html {
   return html`<code>${shortRev(p.lastGoodRevision, '?')}</code>..<code>${shortRev(p.firstBadRevision)}</code>`;
@@ -43,7 +43,7 @@ export async function problemPage(ctx: WebContext, id: number): Promise<PageRepl
   const p = await store.problems.get(id);
   if (!p) return notFoundPage(ctx, `There is no Problem ${id}.`);
   const now = ctx.now();
-  const [next, log] = await Promise.all([nextReminder(store, config, p, now), store.hassle.log(id)]);
+  const [next, log, tests] = await Promise.all([nextReminder(store, config, p, now), store.hassle.log(id), testsHtml(store, p)]);
   const kv: Array<[string, Html | string]> = [
     ['state', stateBadge(p)],
     ['failing', subjectsText(p)],
@@ -63,6 +63,7 @@ export async function problemPage(ctx: WebContext, id: number): Promise<PageRepl
   const logRows = log.map((e) => html`<tr><td>${timeTag(e.at)}</td><td>${e.step}</td><td>${e.to}</td><td>${e.via}</td><td>${e.outcome}</td><td>${e.note ?? ''}</td></tr>`);
   const body = html`<h1>Problem ${p.id} ${stateBadge(p)}</h1>
 <table class="kv"><tbody>${kv.map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}</tbody></table>
+<h2 id="tests">What fails (${p.subjects.length})</h2>${tests}
 <h2>Reminder log</h2>${table(['when', 'step', 'to', 'via', 'outcome', 'note'], logRows)}
 <p class="mute">Acknowledge, snooze or say “not me” in chat: <code>bb: ack ${p.id}</code>, <code>bb: snooze ${p.id} 2h</code>, <code>bb: not me ${p.id}</code>. · <a href="${href('api', 'problems', p.id)}">JSON</a></p>`;
   return ok(page({ title: `problem ${p.id}`, site: config.title, live: '/events' }, body));

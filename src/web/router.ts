@@ -16,6 +16,7 @@ import { extraRoute } from './routes-extra.js';
 import { healthReply, type ChatHealth } from './health.js';
 import { WebMetrics } from './metrics.js';
 import { RenderCache } from './render-cache.js';
+import { ConsoleModel } from './console-model.js';
 import { LiveHub } from './live-hub.js';
 
 /** Pages send this policy: only same-origin styles, script and EventSource; no inline anything, no frames. */
@@ -42,9 +43,11 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  * not a page (the caller answers it). Every page is server-rendered HTML that works without script.
  */
 export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const metrics = new WebMetrics(ctx);
-  // The console is shared by every viewer until the data changes; `?fresh` renders it anew (benchmarks).
-  const console_ = new RenderCache(ctx.store.bus, () => consolePage(ctx));
+  const metrics = new WebMetrics(ctx, extras.chat);
+  // The console's builds are kept in memory from the build events; its HTML is shared by every
+  // viewer until the data changes; `?fresh` renders it anew (benchmarks).
+  const model = new ConsoleModel(ctx.store, ctx.writesBuilds ? { follows: ctx.writesBuilds } : {});
+  const console_ = new RenderCache(ctx.store.bus, () => consolePage(ctx, model));
   const hub = new LiveHub(ctx.store.bus);
   const busy = (res: ServerResponse) => {
     res.writeHead(503, { ...SECURITY, 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' });
@@ -64,7 +67,7 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
     if (req.method !== 'GET' && !head) return false;
     try {
       const [a, b, c, d, e, f, g] = segs;
-      if (segs.length === 1 && a === '') return send(res, url.searchParams.has('fresh') ? await consolePage(ctx) : await console_.get(), head), true;
+      if (segs.length === 1 && a === '') return send(res, url.searchParams.has('fresh') ? await consolePage(ctx, model) : await console_.get(), head), true;
       if (a === 'static' && segs.length === 2) {
         if (b === 'bb.css') return sendStatic(res, 'text/css; charset=utf-8', CSS, head), true;
         if (b === 'bb.js') return sendStatic(res, 'text/javascript; charset=utf-8', JS, head), true;

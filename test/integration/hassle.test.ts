@@ -8,6 +8,7 @@ import { MatrixHuman } from '../harness/matrix-human.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
 import type { Problem } from '../../src/model/problem.js';
+import { ManualClock } from '../../src/util/clock.js';
 
 const BOT_SASL = 'bot-sasl-password';
 const BOT_MX_PASSWORD = 'bot-matrix-password';
@@ -59,7 +60,7 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
   executors: [{ name: 'a', secret: '${SECRET_A}' }],
   repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, ${testStep}] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux'] }],
+  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
   chat: {
     irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: '${BOT_SASL}' } }, channels: ['#dev'] },
     matrix: { homeserverUrl: '${synapse.url}', login: { user: 'bb', password: { value: '${BOT_MX_PASSWORD}' } }, invites: { users: ['${warnerMx.userId}'] } },
@@ -78,8 +79,8 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
   problems: { confirm: false, sheriff: ['zooko'], interested: { linux: ['meejah'] } },
 }`);
     // The ladder's clock: 10:00 UTC on a Wednesday, moved on by the test.
-    let clock = Date.parse('2026-12-02T10:00:00Z');
-    const master = await fx.startMaster({ chatTuning: fast, clock: () => clock });
+    const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
+    const master = await fx.startMaster({ chatTuning: fast, clock });
     await fx.startExecutor('a', SECRET_A);
     await master.users.settled();
     expect(await fx.store.users.byIdentity({ kind: 'irc', value: 'warner' })).toMatchObject({ name: 'warner', matrixId: warnerMx.userId });
@@ -120,8 +121,8 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     // warner goes away on both; 31 minutes later level 2: a firmer reminder by email (not active on chat) and a mention in #dev.
     await warnerIrc.command('AWAY :lunch', / 306 /);
     await warnerMx.setPresence('unavailable');
-    clock += 31 * M;
-    await master.hassler.rearm();
+    clock.advance(31 * M);
+    await master.settled();
     const l2 = await newMail('warner@example.org', 0);
     expect(l2.subject).toBe('[bb] still broken after 31m: problem #1, sample.net.reconnects fails on linux (reminder 2)');
     expect(l2.text).toMatch(/^Problem #1 is still open after 31m: sample\.net\.reconnects fails on linux since [0-9a-f]{12} \("Make reconnects faster" by Brian Warner\)\. .*Please look at it now\./);
@@ -133,13 +134,13 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     const from = warnerIrc.seen.length;
     warnerIrc.say('#dev', 'bb: ack 1 reverting');
     expect((await warnerIrc.waitFor((m) => m.nick === 'bb' && /acknowledged/.test(m.text), 15_000, from)).text).toMatch(/^Problem 1 acknowledged by warner: reverting\. Reminders pause for 4h\.$/);
-    clock += 90 * M; // 2h01m after the start
-    await master.hassler.rearm();
+    clock.advance(90 * M); // 2h01m after the start
+    await master.settled();
     expect(mailsTo('warner@example.org')).toHaveLength(1);
     expect(mailsTo('zooko@example.org')).toHaveLength(0);
     expect((await fx.store.hassle.log(1)).filter((e) => e.outcome === 'paused')).toEqual([expect.objectContaining({ step: 'L3', note: expect.stringMatching(/^acknowledged by warner \("reverting"\) until /) })]);
-    clock += 3 * H; // the pause is over: level 3, urgent email to warner and to the sheriff
-    await master.hassler.rearm();
+    clock.advance(3 * H); // the pause is over: level 3, urgent email to warner and to the sheriff
+    await master.settled();
     expect((await newMail('warner@example.org', 1)).subject).toMatch(/^\[bb\] URGENT, open 5h 1m: problem #1/);
     expect((await newMail('zooko@example.org', 0)).text).toMatch(/You are the sheriff on duty\. Fix or revert it now\./);
 
@@ -147,8 +148,11 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     const before = warnerIrc.seen.length;
     warnerIrc.say('bb', 'problem 1');
     await waitFor('the audit', () => warnerIrc!.seen.slice(before).some((m) => m.nick === 'bb' && /^L3 .*zooko/.test(m.text)), 15_000);
-    await new Promise((r) => setTimeout(r, 300));
-    const lines = warnerIrc.seen.slice(before).filter((m) => m.nick === 'bb' && m.target === 'brian');
+    // The bot answers in order: the whole audit has come once a later command is answered.
+    const mark = warnerIrc.seen.length;
+    warnerIrc.say('bb', 'version');
+    const version = await warnerIrc.waitFor((m) => m.nick === 'bb' && m.target === 'brian' && /^bb \d/.test(m.text), 15_000, mark);
+    const lines = warnerIrc.seen.slice(before, warnerIrc.seen.indexOf(version)).filter((m) => m.nick === 'bb' && m.target === 'brian');
     const audit = lines.map((m) => m.text).join('\n');
     expect(audit).toMatch(/^reminders \(\d+\):$/m);
     expect(audit).toMatch(/^L1 .*: sent by irc to warner \(brian: spoke lately\)$/m);
@@ -163,9 +167,9 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     await waitFor('the ladder ended', async () => (await fx.store.hassle.get(1))?.ended === true);
     const counts = () => [mailsTo('warner@example.org').length, mailsTo('zooko@example.org').length, mailsTo('meejah@example.org').length];
     const settled = counts();
-    clock += 30 * H;
-    await master.hassler.rearm();
-    await new Promise((r) => setTimeout(r, 500));
+    clock.advance(30 * H);
+    await master.settled();
+    expect(await master.queues.timers.armed()).toEqual([]);
     expect(counts()).toEqual(settled);
     expect(warnerIrc.seen.filter((m: SeenMessage) => m.target === 'brian' && /^Problem #1:/.test(m.text))).toHaveLength(1);
 

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { get } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -6,10 +7,19 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { ROOT, waitFor } from '../harness/bb.js';
 import { makeRepo } from '../harness/git.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
-import { startIrcd, type TestIrcd } from '../harness/ircd.js';
+import { freePort, startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
 
 const run = promisify(execFile);
+const fetchText = (port: number, path: string) =>
+  new Promise<string>((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    }).on('error', reject);
+  });
 const BOT_SASL = 'bot-sasl-password';
 const fast = { irc: { reconnect: { initialMs: 100, maxMs: 500, jitter: 0.2 }, queryTimeoutMs: 3000 } };
 
@@ -47,6 +57,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': passing }, 'initial');
     fx = await PipelineFixture.create('many', `{
   titleUrl: 'https://ci.example.org/',
+  http: { host: '127.0.0.1', port: 0 },
   redis: { prefix: 'PREFIX' },
   basedir: 'BASEDIR',
   executors: [{ name: 'a', secret: '${SECRET_A}' }],
@@ -62,7 +73,8 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
   },
   problems: { confirm: false, interested: { py312: ['meejah'] } },
 }`);
-    await fx.startMaster({ chatTuning: fast });
+    const master = await fx.startMaster({ chatTuning: fast });
+    const port = master.http!.address!.port;
     await fx.startExecutor('a', SECRET_A);
     for (const [name, email, extra] of [
       ['warner', 'warner@example.org', { ircAccount: 'warner', authors: ['Brian Warner <warner@example.org>'] }],
@@ -80,6 +92,11 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     const bad = repo.commit('Brian Warner <warner@example.org>', { 'results.xml': broken }, 'Pygments 2.19: one-line change');
     const p = await waitFor('problem 1', async () => ((await fx.store.problems.get(1))?.state === 'confirmed' ? fx.store.problems.get(1) : null), 40_000);
     expect(p.subjects).toHaveLength(46);
+    // The executor kept each test's file (pytest xunit1 names it); the Problem keeps it, and each name as shown:
+    // test_links is qualified because tests.test_toc.TestToc.test_links, which passes, shares its name.
+    const stored = await fx.store.getTests(p.builders[0]!.firstBadBuildId);
+    expect(stored.find((t) => t.name === 'test_links' && t.outcome === 'fail')).toMatchObject({ suite: 'tests.test_parse.TestParse', file: 'tests/test_parse.py' });
+    expect(p.subjects.find((s) => s.name === 'test_links')).toMatchObject({ file: 'tests/test_parse.py', label: 'TestParse.test_links' });
 
     // The channel hears a count and the biggest file, and the pages' addresses, one line each.
     const failed = await warner.waitFor((m) => m.target === '#dev' && /^py312 #\d+: FAILURE/.test(m.text), 20_000);
@@ -103,6 +120,8 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     expect(opened.text).toContain('test_syntax.py (30):\n  test_highlight_python\n');
     expect(opened.text).toContain('\n  test_syntax.TestCodeHilite.testBasicCodeHilite\n');
     expect(opened.text).toContain('\n  test_extensions.TestCodeHilite.testBasicCodeHilite\n');
+    expect(opened.text).toContain('test_parse.py (8):\n  TestParse.test_empty\n');
+    expect(opened.text).toContain('\n  TestParse.test_links\n');
     expect(opened.text).toContain('Details: https://ci.example.org/problems/1');
 
     // The whole list by DM: 46 names fit one page of packed lines.
@@ -133,7 +152,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     const env = { ...process.env, REDIS_URL: fx.redisUrl, BB_PREFIX: fx.prefix };
     const json = JSON.parse((await run(process.execPath, ['bin/bb.js', 'problem', '1', '--tests', '--json'], { cwd: ROOT, env })).stdout) as { count: number; tests: Array<{ suite: string; name: string; group: string; label: string }> };
     expect(json.count).toBe(46);
-    expect(json.tests).toContainEqual({ suite: 'tests.test_parse.TestParse', name: 'test_links', group: 'test_parse.py', label: 'TestParse.test_links' });
+    expect(json.tests).toContainEqual({ suite: 'tests.test_parse.TestParse', name: 'test_links', file: 'tests/test_parse.py', group: 'test_parse.py', label: 'TestParse.test_links' });
     const text = (await run(process.execPath, ['bin/bb.js', 'problem', '#1', '--tests'], { cwd: ROOT, env })).stdout.split('\n');
     expect(text[0]).toBe('Problem 1 [confirmed]: 46 tests in test_syntax.py and 5 more files');
     expect(text.filter((l) => l.startsWith('  '))).toHaveLength(46);
@@ -145,6 +164,36 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     const all = JSON.parse((await run(process.execPath, ['bin/bb.js', 'problems', '--all', '--json'], { cwd: ROOT, env })).stdout) as Array<{ id: number }>;
     expect(all.map((x) => x.id)).toEqual([1]);
     await expect(run(process.execPath, ['bin/bb.js', 'problem', '7'], { cwd: ROOT, env })).rejects.toMatchObject({ stderr: 'bb: there is no problem 7\n' });
+    // The same read from the master's web API (--url, or BB_URL), with no Redis to be had.
+    const base = `http://127.0.0.1:${port}/`;
+    const noRedis = { ...process.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, BB_PREFIX: 'none' };
+    const bb = async (args: string[], env: NodeJS.ProcessEnv = noRedis) => (await run(process.execPath, ['bin/bb.js', ...args], { cwd: ROOT, env })).stdout;
+    expect(JSON.parse(await bb(['problem', '1', '--tests', '--json', '--url', base]))).toEqual(json);
+    expect((await bb(['problem', '1', '--tests'], { ...noRedis, BB_URL: base })).split('\n')).toEqual(text);
+    expect(await bb(['problem', '1', '--url', base])).toMatch(/^Problem 1 \[confirmed\]: 46 tests in test_syntax\.py and 5 more files\n46 tests in 6 files[^]*^guilty: warner.*; responsible: warner[^]*^reminders \(\d+\):$/m);
+    expect(await bb(['problems', '--url', base])).toMatch(/^#1 \[confirmed\] 46 tests in test_syntax\.py and 5 more files on py312 since [0-9a-f]{12} \(.*\); guilty warner\n$/);
+    const statusWeb = await bb(['status', 'py312', '--url', base]);
+    expect(statusWeb).toContain('py312 [supported] executors: a connected');
+    expect(statusWeb).toContain('  open problem 1: 46 tests in test_syntax.py and 5 more files; every test: "bb problem 1 --tests"\n');
+    expect(JSON.parse(await bb(['status', '--json', '--url', base])).builders[0].last[0]).not.toHaveProperty('token');
+    await expect(bb(['problem', '7', '--url', base])).rejects.toMatchObject({ stderr: 'bb: there is no problem 7\n' });
+    await expect(bb(['status', 'nope', '--url', base])).rejects.toMatchObject({ stderr: expect.stringMatching(/^bb: unknown builder "nope"/) });
+    const closed = await freePort();
+    await expect(bb(['status', '--url', `http://127.0.0.1:${closed}/`])).rejects.toMatchObject({ stderr: `bb: cannot reach the master at http://127.0.0.1:${closed}: ECONNREFUSED\n` });
+
+    // Status: a count of failing tests says where their names are, on the command line and in chat.
+    expect((await run(process.execPath, ['bin/bb.js', 'status', 'py312'], { cwd: ROOT, env })).stdout).toContain('  open problem 1: 46 tests in test_syntax.py and 5 more files; every test: "bb problem 1 --tests"\n');
+    from = warner.seen.length;
+    warner.say('#dev', 'bb: status py312');
+    const status = await warner.waitFor((m) => m.nick === 'bb' && m.target === '#dev' && m.text.startsWith('py312: '), 20_000, from);
+    expect(status.text).toContain('; problem #1: 46 tests in test_syntax.py and 5 more files, every test: "bb: problem 1 tests" [1/1 executors online]');
+
+    // The web: the board gives the count, the Problem's page every test by file, named as chat and mail name them.
+    expect(await fetchText(port, '/problems')).toContain('<b>46 tests in test_syntax.py and 5 more files</b>');
+    const pageHtml = await fetchText(port, '/problems/1');
+    expect(pageHtml).toContain('<h3>test_parse.py (8)</h3>');
+    expect(pageHtml).toContain('<code title="tests.test_parse.TestParse.test_links (tests/test_parse.py)">TestParse.test_links</code>');
+    expect(pageHtml.match(/<li><code /g)).toHaveLength(46);
 
     // The fix: the "fixed" mail has a short subject and a body that lists the tests.
     repo.commit('Brian Warner <warner@example.org>', { 'results.xml': passing }, 'Revert');

@@ -3,6 +3,7 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
 import { specOf, type NightlyConfig } from '../../src/schedulers/timed-plan.js';
+import { ManualClock } from '../../src/util/clock.js';
 
 const config = `{
   redis: { prefix: 'PREFIX' },
@@ -38,20 +39,16 @@ describe('nightly scheduler', () => {
 
   it('fires at 03:00 Berlin time by its clock; onlyIfChanged skips quiet nights; builds carry the changes since the last nightly', async () => {
     fx = await PipelineFixture.create('nightly', config);
-    // A fake clock: the scheduler reads it, BullMQ waits the real difference.
-    let offset = 0;
-    const setClock = (iso: string) => (offset = Date.parse(iso) - Date.now());
-    const clock = () => Date.now() + offset;
+    // A clock moved by the test: what becomes due fires when it moves, and settled() waits for it.
+    const clock = new ManualClock(Date.parse('2026-01-15T01:59:00Z'));
     const fired = (name: string, iso: string) => waitFor(`${name} to fire at ${iso}`, async () => (await fx.store.timed.read(name)).lastFire === Date.parse(iso) || null);
     const setsOf = async (name: string) => (await allBuildSets(fx)).filter((b) => b.scheduler === name);
 
-    // Night 1 (02:59:59.5 in Berlin, UTC+1): nothing changed. The master starts a minute before, so
-    // however long its start takes the night is still ahead; then the clock moves on and it re-arms.
-    setClock('2026-01-15T01:59:00Z');
+    // Night 1 (03:00 in Berlin, UTC+1): nothing changed. The master starts a minute before; then the clock moves on.
     const master = await startMasterWith(fx, { clock });
     expect((await fx.store.timed.read('nightly')).next).toBe(Date.parse('2026-01-15T02:00:00Z'));
-    setClock('2026-01-15T01:59:59.500Z');
-    await master.timed.rearm();
+    clock.set('2026-01-15T02:00:00Z');
+    await master.settled();
     await fired('nightly', '2026-01-15T02:00:00Z');
     await fired('always', '2026-01-15T02:00:00Z');
     await waitFor('the unconditional nightly', async () => (await setsOf('always')).length === 1 || null);
@@ -70,7 +67,7 @@ describe('nightly scheduler', () => {
 
     // Night 2: the master was down over 03:00 and comes back just after; it fires at once.
     await master.stop();
-    setClock('2026-01-16T02:00:00.300Z');
+    clock.set('2026-01-16T02:00:00.300Z');
     await startMasterWith(fx, { clock });
     await fired('nightly', '2026-01-16T02:00:00Z');
     const [built] = await waitFor('the nightly buildset', async () => {
@@ -96,8 +93,8 @@ describe('nightly scheduler', () => {
     // Night 3: only a docs change. The nightly skips; the change waits for the next build.
     await fx.client.sendChange(change(ZOOKO, ['docs/faq.md'], 'aaaa0004'));
     await waitFor('the change to be classified', async () => (await fx.store.schedulerCursor()) >= 4 || null);
-    setClock('2026-01-17T01:59:59.500Z');
-    await fx.master!.timed.rearm();
+    clock.set('2026-01-17T02:00:00Z');
+    await fx.master!.settled();
     await fired('nightly', '2026-01-17T02:00:00Z');
     await waitFor('the third unconditional nightly', async () => (await setsOf('always')).length === 3 || null);
     expect(await setsOf('nightly')).toHaveLength(1);
@@ -106,8 +103,8 @@ describe('nightly scheduler', () => {
     // Night 4: an important change; the docs change from night 3 rides along.
     await fx.client.sendChange(change(DAIRA, ['src/cap.c'], 'aaaa0005'));
     await waitFor('the change to be classified', async () => (await fx.store.schedulerCursor()) >= 5 || null);
-    setClock('2026-01-18T01:59:59.500Z');
-    await fx.master!.timed.rearm();
+    clock.set('2026-01-18T02:00:00Z');
+    await fx.master!.settled();
     const sets = await waitFor('the second nightly buildset', async () => {
       const s = await setsOf('nightly');
       return s.length === 2 ? s : null;
@@ -123,7 +120,7 @@ describe('nightly scheduler after a crash', () => {
 
   it('finishes a fire that was begun but made no BuildSet, exactly once', async () => {
     fx = await PipelineFixture.create('nightly-crash', config);
-    const clock = () => Date.parse('2026-01-15T10:00:00Z') + (Date.now() % 1000);
+    const clock = new ManualClock(Date.parse('2026-01-15T10:00:00Z'));
     const master = await startMasterWith(fx, { clock });
     await fx.client.sendChange(change(WARNER, ['src/retry.c'], 'bbbb0001'));
     await waitFor('the change to be classified', async () => (await fx.store.schedulerCursor()) >= 1 || null);

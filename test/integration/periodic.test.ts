@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { probe, waitFor } from '../harness/bb.js';
+import { waitFor } from '../harness/bb.js';
+import { ManualClock } from '../../src/util/clock.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
 
 const config = (period: number, branch = '') => `{
@@ -12,30 +13,34 @@ const config = (period: number, branch = '') => `{
   schedulers: [{ type: 'periodic', name: 'every', builders: ['linux'], periodicBuildTimer: ${period}${branch ? `, branch: '${branch}'` : ''}, properties: { flavour: 'full' } }],
 }`;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sets = (fx: PipelineFixture, n: number) =>
-  waitFor(`${n} buildsets`, async () => {
-    const all = await allBuildSets(fx);
-    return all.length >= n ? all : null;
-  });
+const T0 = Date.parse('2026-12-02T10:00:00Z');
+const count = async (fx: PipelineFixture) => (await allBuildSets(fx)).length;
 
+/** The periodic scheduler on a clock the test moves: a fire comes when the clock reaches its deadline, and settled() waits for it. */
 describe('periodic scheduler', () => {
   let fx: PipelineFixture;
   afterEach(async () => fx?.close());
 
   it('builds at once, then every period, the tip of the first repository’s first branch', async () => {
     fx = await PipelineFixture.create('periodic', config(1));
-    await startMasterWith(fx);
+    const clock = new ManualClock(T0);
+    const master = await startMasterWith(fx, { clock });
     await fx.startExecutor('a', SECRET_A);
-    await sets(fx, 1);
-    // The first fire's due time: the stored clock's last fire, less a period for every fire that
-    // came after it before the BuildSets were counted (state first, then the count, so a fire in
-    // between only makes the bound looser, never wrong).
-    const firstState = await fx.store.timed.read('every');
-    const firstDue = firstState.lastFire! - ((await allBuildSets(fx)).length - 1) * 1000;
-    const all = await sets(fx, 3);
-    // Fires are due a period apart, counted from when each was due (no drift), and none comes early.
-    all.slice(1).forEach((b, i) => expect(b.submittedAt).toBeGreaterThanOrEqual(firstDue + (i + 1) * 1000));
+    await master.settled();
+    expect(await count(fx)).toBe(1);
+    expect(await fx.store.timed.read('every')).toMatchObject({ spec: 'every 1s', lastFire: T0, next: T0 + 1000 });
+    // None comes early; each comes when due, counted from when the last was due (no drift).
+    clock.advance(999);
+    await master.settled();
+    expect(await count(fx)).toBe(1);
+    clock.advance(1);
+    await master.settled();
+    expect(await count(fx)).toBe(2);
+    clock.advance(1500);
+    await master.settled();
+    expect(await count(fx)).toBe(3);
+    expect(await fx.store.timed.read('every')).toMatchObject({ lastFire: T0 + 2000, next: T0 + 3000 });
+    const all = await allBuildSets(fx);
     expect(all[0]).toMatchObject({
       scheduler: 'every',
       sourcestamp: { repository: 'https://example.org/widget.git', project: 'widget', branch: 'trunk', changeIds: [] },
@@ -46,48 +51,44 @@ describe('periodic scheduler', () => {
       return b.length ? b : null;
     });
     expect(build!.properties).toMatchObject({ is_periodic: true, scheduler: 'every' });
-    const clock = await fx.store.timed.read('every');
-    expect(clock.spec).toBe('every 1s');
-    expect(clock.next! - clock.lastFire!).toBe(1000);
   });
 
   it('a master restarted mid-period fires at last + period, not at the restart', async () => {
     fx = await PipelineFixture.create('periodic-restart', config(2, 'stable'));
-    await startMasterWith(fx);
-    const [first] = await sets(fx, 1);
-    const t0 = (await fx.store.timed.read('every')).lastFire!;
+    const clock = new ManualClock(T0);
+    await (await startMasterWith(fx, { clock })).settled();
+    const [first] = await allBuildSets(fx);
     expect(first!.sourcestamp.branch).toBe('stable');
     await fx.master!.stop();
-    await sleep(t0 + 1000 - Date.now());
-    await startMasterWith(fx);
-    await sleep(t0 + 1800 - Date.now());
-    expect(await allBuildSets(fx)).toHaveLength(1);
-    const [, second] = await sets(fx, 2);
-    expect(second!.submittedAt - t0).toBeGreaterThanOrEqual(2000);
-    expect((await fx.store.timed.read('every')).lastFire).toBe(t0 + 2000);
+    clock.set(T0 + 1000);
+    const again = await startMasterWith(fx, { clock });
+    await again.settled();
+    expect(await count(fx)).toBe(1);
+    expect((await fx.store.timed.read('every')).next).toBe(T0 + 2000);
+    clock.set(T0 + 2000);
+    await again.settled();
+    expect(await count(fx)).toBe(2);
+    expect((await fx.store.timed.read('every')).lastFire).toBe(T0 + 2000);
   });
 
   it('a master that was down past the deadline fires once at start, then a period later', async () => {
     fx = await PipelineFixture.create('periodic-overdue', config(1));
-    await startMasterWith(fx);
-    await sets(fx, 1);
+    const clock = new ManualClock(T0);
+    await (await startMasterWith(fx, { clock })).settled();
     await fx.master!.stop();
-    // A busy machine may let the stopping master fire once more: count from what it left.
-    const p = probe(fx.redisUrl, fx.prefix);
-    const last = (await p.store.timed.read('every')).lastFire!;
-    const before = (await p.store.lastBuildSetId());
-    p.close();
-    await sleep(last + 2300 - Date.now()); // missed the fires due a period and two periods later
-    const restart = Date.now();
-    await startMasterWith(fx);
-    const catchUp = (await sets(fx, before + 1))[before]!;
-    // One catch-up fire for the missed times, and the next one is due after the restart: the
-    // missed periods are not fired one by one.
-    const state = await fx.store.timed.read('every');
-    expect(state.next).toBeGreaterThan(restart);
-    const next = (await sets(fx, before + 2))[before + 1]!;
-    expect(next.submittedAt).toBeGreaterThanOrEqual(restart);
-    // (a period apart by due time; the catch-up itself may be stored a few ms after its due time)
-    expect(next.submittedAt - catchUp.submittedAt).toBeGreaterThanOrEqual(900);
+    // Down over the fires due a period and two periods later.
+    clock.set(T0 + 2300);
+    const again = await startMasterWith(fx, { clock });
+    await again.settled();
+    // One catch-up fire for the missed times, and the next is due a period after the restart:
+    // the missed periods are not fired one by one.
+    expect(await count(fx)).toBe(2);
+    expect((await fx.store.timed.read('every')).next).toBe(T0 + 3300);
+    clock.set(T0 + 3299);
+    await again.settled();
+    expect(await count(fx)).toBe(2);
+    clock.set(T0 + 3300);
+    await again.settled();
+    expect(await count(fx)).toBe(3);
   });
 });

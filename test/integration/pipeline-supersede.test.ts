@@ -82,7 +82,7 @@ describe('cancelSuperseded', () => {
     expect(next).toMatchObject({ number: 2, requestId: 3, blamelist: ['Daira <daira@example.org>'] });
     expect(next.sourcestamp.revision).toBe('aaaa0003');
     // Nothing was retried: two builds, the stopped one and the newest.
-    await new Promise((r) => setTimeout(r, 500));
+    await fx.master!.settled();
     expect(await fx.builds('linux')).toHaveLength(2);
     expect((await fx.store.supersededCounts(['linux'])).get('linux')).toEqual({ collapsed: 0, superseded: 2 });
   });
@@ -95,8 +95,7 @@ describe('cancelSuperseded', () => {
     await waitFor('the forced build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
     await fx.client.sendChange(change('Zooko <zooko@example.org>', 'ffff0002'));
     await waitFor('buildset 2', async () => fx.store.getBuildSet(2));
-    await fx.master!.superseder.settled();
-    await new Promise((r) => setTimeout(r, 500));
+    await fx.master!.settled();
     const [pinned] = await fx.builds('linux');
     expect(pinned!.state).toBe('running');
     expect((await fx.store.getRequest(1))!.supersededBy).toBeUndefined();

@@ -36,6 +36,19 @@ describe('actions (src/actions)', () => {
     await expect(runAction(ctx(), 'demote', { builder: 'mac', by: 'w', reason: 'broken' })).rejects.toThrow('this master has no tiers');
   });
 
+  it('the chat-only actions check their input too, and need the chat parts they act on', async () => {
+    const speaker = { transport: 'irc', sender: 'warner', account: 'warner', channel: '#dev', isDirect: false } as const;
+    await expect(runAction(ctx(), 'snooze', { id: 1, by: 'w', forMs: 15 * 86_400_000 })).rejects.toThrow('forMs: a snooze lasts at most 2w');
+    await expect(runAction(ctx(), 'claim', { speaker: { ...speaker, transport: 'telex' }, user: 'warner' })).rejects.toThrow(/^speaker\.transport: /);
+    await expect(runAction(ctx(), 'sheriff', { user: 'no spaces', by: 'w' })).rejects.toThrow('user: not a bb user name');
+    await expect(runAction(ctx(), 'notify', { op: 'on', audience: { kind: 'channel', transport: 'irc', channel: '#dev' }, events: ['lunch'] })).rejects.toThrow(/^events\.0: /);
+    await expect(runAction(ctx(), 'claim', { speaker, user: 'warner' })).rejects.toThrow('this master has no chat identities');
+    await expect(runAction(ctx(), 'mute', { audience: { kind: 'direct', transport: 'irc', user: 'warner' }, muted: true, by: 'warner' })).rejects.toThrow('this master has no chat subscriptions');
+    for (const name of ['ack', 'snooze', 'notMe', 'watchProblem', 'flakyOff', 'sheriff', 'demote', 'promote', 'tree', 'claim', 'verify', 'forgetMe', 'mySettings', 'userByAdmin', 'notify', 'mute', 'watch', 'unwatch']) {
+      expect(await runControl(ctx(), { v: 1, type: name }), name).toEqual({ error: `unknown request type "${name}"` });
+    }
+  });
+
   it('every action has a summary and a zod input', () => {
     for (const [name, a] of Object.entries(ACTIONS)) {
       expect(a.summary, name).toMatch(/\w/);

@@ -19,6 +19,10 @@ function recorder(failFirst = 0) {
   return { queue: queue as unknown as Queue, sent };
 }
 
+async function waitFor(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setTimeout(r, 2));
+}
+
 const ref = { buildId: 1, token: 't'.repeat(16) };
 const opts = { executor: 'ex1', secret: 'sec', session: 'session-1', log: createLogger('test', { level: 'silent' }), flushMs: 20 };
 
@@ -45,18 +49,77 @@ describe('executor event batching', () => {
     expect(sent[1]?.data.payload.seq).toBe(1);
   });
 
-  it("sends a build's start at once, not after the batch window", async () => {
+  it("sends a build's start within its short window, not the batch window", async () => {
     const { queue, sent } = recorder();
-    const s = new EventSender(queue, { ...opts, flushMs: 60_000 });
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, startFlushMs: 10, now: () => 0 });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'first\n' });
+    await waitFor(() => sent.length === 1);
     s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'before\n' });
     await new Promise((r) => setTimeout(r, 20));
-    expect(sent).toHaveLength(0);
-    s.push({ type: 'build-started', ...ref });
-    await new Promise((r) => setTimeout(r, 20));
-    expect(sent.flatMap((m) => m.data.payload.events.map((e) => e.type))).toEqual(['log', 'build-started']);
+    expect(sent).toHaveLength(1);
+    s.push({ type: 'build-started', ...ref, at: 1234 });
+    await waitFor(() => sent.length === 2);
+    expect(sent[1]!.data.payload.events.map((e) => e.type)).toEqual(['log', 'build-started']);
+    expect(sent[1]!.data.payload.events[1]).toMatchObject({ type: 'build-started', at: 1234 });
     s.push({ type: 'step-started', ...ref, step: 0, name: 'compile' });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(sent).toHaveLength(2);
+  });
+
+  it('sends the first output after a quiet spell at once and batches what follows within the window', async () => {
+    const { queue, sent } = recorder();
+    let clock = 0;
+    // A long window on a clock the test moves: what is held stays held however slow the machine.
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, now: () => clock });
+    const line = (t: string) => s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: `${t}\n` });
+    line('quiet');
+    await waitFor(() => sent.length === 1);
+    clock = 10;
+    line('dense 1');
+    line('dense 2');
     await new Promise((r) => setTimeout(r, 20));
     expect(sent).toHaveLength(1);
+    await s.flush();
+    expect(sent[1]!.data.payload.events).toMatchObject([{ type: 'log', text: 'dense 1\ndense 2\n' }]);
+    // Quiet again (the window after the last message has passed): at once.
+    clock = 100_000;
+    line('after a pause');
+    await waitFor(() => sent.length === 3);
+    // A heavy message (a flood of output) doubles the next window.
+    clock = 200_000;
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'x'.repeat(20_000) });
+    await waitFor(() => sent.length === 4);
+    clock = 200_000 + 90_000;
+    line('after the flood');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sent).toHaveLength(4);
+    await s.flush();
+    expect(sent[4]!.data.payload.events).toMatchObject([{ type: 'log', text: 'after the flood\n' }]);
+    expect(s.sent).toBe(5);
+  });
+
+  it('sends what was held when the window ends', async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, { ...opts, flushMs: 30 });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'a\n' });
+    await waitFor(() => sent.length === 1);
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'b\n' });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: 'c\n' });
+    await waitFor(() => sent.length === 2);
+    expect(sent.map((m) => m.data.payload.events.map((e) => (e.type === 'log' ? e.text : e.type)))).toEqual([['a\n'], ['b\nc\n']]);
+  });
+
+  it("sends a quick build's start and end in one message", async () => {
+    const { queue, sent } = recorder();
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, startFlushMs: 60_000 });
+    s.push({ type: 'build-started', ...ref, at: 1 });
+    s.push({ type: 'step-started', ...ref, step: 0, name: 'noop' });
+    s.push({ type: 'log', ...ref, step: 0, stream: 'header', text: 'true\n' });
+    s.push({ type: 'step-finished', ...ref, step: 0, result: 'SUCCESS' });
+    s.push({ type: 'build-finished', ...ref, result: 'SUCCESS' });
+    await s.flush();
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.data.payload.events.map((e) => e.type)).toEqual(['build-started', 'step-started', 'log', 'step-finished', 'build-finished']);
   });
 
   it('caps log text per event', async () => {

@@ -2,9 +2,10 @@ import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { Master } from '../../master.js';
-import { AnotherMasterError, GuardrailError } from '../../data/guardrails.js';
+import { GuardrailError } from '../../data/guardrails.js';
 import { CliError } from '../connect-error.js';
 import { trimWhenIdle } from '../../util/trim-memory.js';
+import { offsetClock, type Clock } from '../../util/clock.js';
 
 export function masterCommand(): Command {
   return new Command('master')
@@ -22,7 +23,7 @@ export function masterCommand(): Command {
         ...clockFromEnv(process.env),
       });
       await master.start().catch((err: unknown) => {
-        if (err instanceof GuardrailError || err instanceof AnotherMasterError) throw new CliError(err.message);
+        if (err instanceof GuardrailError) throw new CliError(err.message);
         throw err;
       });
       // Start-up and bursts of work grow V8's young generation; once idle, give that back (trim-memory.ts).
@@ -49,10 +50,10 @@ export function masterCommand(): Command {
  * Problems and the hassle ladder) that far from the real time, so a test can start a master "31
  * minutes later" without waiting. Never set it in production.
  */
-export function clockFromEnv(env: NodeJS.ProcessEnv): { clock?: () => number } {
+export function clockFromEnv(env: NodeJS.ProcessEnv): { clock?: Clock } {
   const raw = env.BB_CLOCK_OFFSET_MS;
   if (raw === undefined || raw === '') return {};
   const offset = Number(raw);
   if (!Number.isFinite(offset)) throw new Error(`BB_CLOCK_OFFSET_MS must be a number of milliseconds, not ${JSON.stringify(raw)}`);
-  return { clock: () => Date.now() + offset };
+  return { clock: offsetClock(offset) };
 }
