@@ -46,15 +46,6 @@ export async function popOutbox(store: Store, transport: string): Promise<void> 
   await dbOf(store).write((m) => m.lpop(dbOf(store).keys.chatOutbox(transport)));
 }
 
-/**
- * Throws NotLeaderError unless this master leads (no-op outside leader election): the drain asks
- * before each message, so a paused old leader that wakes up says nothing the new leader says.
- */
-export async function assertLeading(store: Store): Promise<void> {
-  const db = dbOf(store);
-  if (db.fence) await db.write((m) => m.exists(db.fence!.leaderKey));
-}
-
 export async function outboxLength(store: Store, transport: string): Promise<number> {
   return dbOf(store).redis.llen(dbOf(store).keys.chatOutbox(transport));
 }
