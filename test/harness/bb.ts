@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { newRedis } from '../../src/data/redis-conn.js';
 import { Store } from '../../src/data/store.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -82,7 +82,7 @@ export function spawnExecutor(
 
 /** A store on the same Redis and prefix, for assertions. */
 export function probe(redisUrl: string, prefix: string): { store: Store; close(): void } {
-  const redis = new Redis(redisUrl);
+  const redis = newRedis(redisUrl);
   return { store: new Store(redis, prefix), close: () => redis.disconnect() };
 }
 
