@@ -358,6 +358,7 @@ export class Master {
       stopBuild: (req) => this.stopBuild(req),
       tiers: this.tiers,
       now: () => this.clock.now(),
+      actions: () => this.actionContext(),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     };

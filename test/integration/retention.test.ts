@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { Keys } from '../../src/data/keys.js';
 import { Queue, Worker } from 'bullmq';
 import { cleanJobHistory } from '../../src/queue/job-history.js';
+import { StoredProblems } from '../../src/problems/actions.js';
 import { ROOT, waitFor } from '../harness/bb.js';
 const keysOf = (store: { prefix: string }) => new Keys(store.prefix);
 
@@ -329,6 +330,14 @@ describe('retention', () => {
     expect(real.stdout).toContain('resolved problems: 1 pruned (ids 1)');
     expect(await store.problems.get(p.id)).toBeNull();
     expect((await store.tiers.recentPackages(10)).map((r) => r.revision)).toEqual(['def2']);
+    const gone = await run(process.execPath, ['bin/bb.js', 'problem', '1'], { cwd: ROOT, env }).catch((e: { stderr: string }) => e);
+    expect('stderr' in gone ? gone.stderr : '').toContain('problem 1 was resolved long ago and pruned (retention.problems)');
+    const never = await run(process.execPath, ['bin/bb.js', 'problem', '9'], { cwd: ROOT, env }).catch((e: { stderr: string }) => e);
+    expect('stderr' in never ? never.stderr : '').toContain('there is no problem 9');
+    // Chat's problem commands (problem, ack, snooze, …) say the same (the config is not read for it).
+    const chat = new StoredProblems(store, undefined as never);
+    expect(await chat.missing(1)).toBe('Problem 1 was resolved long ago and pruned (retention.problems).');
+    expect(await chat.missing(9)).toBe('There is no problem 9.');
   });
 });
 

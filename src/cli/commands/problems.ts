@@ -4,6 +4,7 @@ import type { Store } from '../../data/store.js';
 import { details, historyLines, oneLine, problemTests, testListLines } from '../../problems/describe.js';
 import { headline } from '../../problems/subject-text.js';
 import { addConnOptions, CliError, openStore, type ConnOptions } from '../connect.js';
+import { wasPruned } from '../../data/retention.js';
 
 /** `bb problems [--all] [--json]`: what chat's `problems` shows, read from the store. */
 export function problemsCommand(): Command {
@@ -37,7 +38,7 @@ export function problemCommand(): Command {
     if (!Number.isInteger(id) || id <= 0) throw new CliError(`"${arg}" is not a problem number`, 2);
     await withStore(o, async (store) => {
       const p = await store.problems.get(id);
-      if (!p) throw new CliError(`there is no problem ${id}`);
+      if (!p) throw new CliError((await wasPruned(store, 'problems', id)) ? `problem ${id} was resolved long ago and pruned (retention.problems)` : `there is no problem ${id}`);
       if (o.tests) {
         const universe = await firstBadTests(store, p);
         const tests = problemTests(p, universe);
