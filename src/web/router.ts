@@ -43,7 +43,7 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  * not a page (the caller answers it). Every page is server-rendered HTML that works without script.
  */
 export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const metrics = new WebMetrics(ctx);
+  const metrics = new WebMetrics(ctx, extras.chat);
   // The console's builds are kept in memory from the build events; its HTML is shared by every
   // viewer until the data changes; `?fresh` renders it anew (benchmarks).
   const model = new ConsoleModel(ctx.store, ctx.writesBuilds ? { follows: ctx.writesBuilds } : {});
