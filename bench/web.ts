@@ -1,6 +1,7 @@
 /**
  * The web pages at scale: BENCH_BUILDERS builders (default 1,000) with BENCH_BUILDS builds of
- * history (default 100,000) written through the store's real write path, served by the master's
+ * history (default 100,000; the newest 8 revisions built by every builder, one build in 50 of
+ * them failing, so `/` shows a full grid) written through the store's real write path, served by the master's
  * HTTP server with the pages. Prints p50/p95 of `/` and of build pages (HTTP request to last byte,
  * server-side rendering included): one request at a time ("idle": nothing else runs in the bench;
  * the machine's load average is printed with it) and "busy" (4 clients at once while builds are
@@ -52,6 +53,17 @@ function fetch(port: number, path: string): Promise<{ ms: number; bytes: number;
       let bytes = 0;
       res.on('data', (c: Buffer) => (bytes += c.length));
       res.on('end', () => resolve({ ms: performance.now() - t, bytes, status: res.statusCode ?? 0 }));
+    }).on('error', reject);
+  });
+}
+
+function body(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
     }).on('error', reject);
   });
 }
@@ -115,14 +127,20 @@ function configFor(builders: string[], extra: Record<string, unknown> = {}) {
   return { dir, ...validateConfig(raw, { file: 'bench', baseDir: dir }) };
 }
 
+/** The newest revisions every builder built (the console's columns), one in 50 of those builds failing. */
+const SHARED_REVISIONS = 8;
+
 async function history(store: Store, names: string[]): Promise<void> {
   const writer = new HistoryWriter(store, { chunks: 10, tests: 20 });
   let i = 0;
   const t = Date.now();
+  // The last builds are the newest revisions built by every builder, as a console sees them.
+  const shared = Math.max(0, BUILDS - SHARED_REVISIONS * names.length);
   const worker = async () => {
     while (i < BUILDS) {
       const n = i++;
-      await writer.build(names[n % names.length]!);
+      const tail = n - shared;
+      await writer.build(names[n % names.length]!, true, tail < 0 ? {} : { revision: `feed${String(Math.floor(tail / names.length)).padStart(4, '0')}`, result: tail % 50 === 7 ? 'FAILURE' : 'SUCCESS' });
       if ((n + 1) % 10_000 === 0) console.log(`  ${n + 1} builds written (${f1((Date.now() - t) / 1000)} s)`);
     }
   };
@@ -169,6 +187,11 @@ async function renderBench(): Promise<void> {
     const shared = await timed(port, () => '/', RUNS);
     const css = await fetch(port, '/static/bb.css');
     const js = await fetch(port, '/static/bb.js');
+    // What the idle console shows (before the busy part writes builds of new revisions).
+    const console_ = await body(port, '/');
+    const shown = new Set(console_.match(/href="?\/builders\/[^"/> ]+"?>/g) ?? []).size;
+    const cols = (console_.match(/<th><code>/g) ?? []).length;
+    const failing = (console_.match(/<td class="r-FAILURE">/g) ?? []).length;
     const buildPath = () => `/builders/${names[Math.floor(Math.random() * names.length)]}/builds/${1 + Math.floor(Math.random() * perBuilder)}`;
     const buildLoad = load();
     const build = await timed(port, buildPath, RUNS);
@@ -185,6 +208,8 @@ async function renderBench(): Promise<void> {
     console.log(`GET / busy                p50 ${f1(busyHome.p50)} ms  p95 ${f1(busyHome.p95)} ms  (${RUNS} requests, 4 at once, rendered afresh, while ${f1(homeRate)} builds/s are written; ${busySharedLoad})`);
     console.log(`GET / shared by viewers   p50 ${f1(shared.p50)} ms  p95 ${f1(shared.p95)} ms idle; p50 ${f1(busyShared.p50)} ms  p95 ${f1(busyShared.p95)} ms busy  (rendered once until the data changes)`);
     console.log(`page weight of /          ${f1((home.bytes + css.bytes + js.bytes) / 1024)} KB (HTML ${f1(home.bytes / 1024)} + CSS ${f1(css.bytes / 1024)} + JS ${f1(js.bytes / 1024)}), uncompressed`);
+    console.log(`console grid              ${shown} of ${BUILDERS} builders × ${cols} revisions${console_.includes('class="grid compact"') ? ' (compact)' : ''}, ${failing} failing cells linked`);
+    if (shown !== BUILDERS) throw new Error(`the console shows ${shown} of ${BUILDERS} builders`);
     console.log(`GET a build page idle     p50 ${f1(build.p50)} ms  p95 ${f1(build.p95)} ms  (${RUNS} random builds of ${BUILDS}, one at a time; ${f1(build.cpu)} ms CPU each; ${buildLoad})`);
     console.log(`GET a build page busy     p50 ${f1(busyBuild.p50)} ms  p95 ${f1(busyBuild.p95)} ms  (4 at once while ${f1(buildRate)} builds/s are written)`);
     const n = await bigLog(store, names[0]!);

@@ -1,5 +1,6 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../src/log.js';
+import { parseClusterUrl, reconnectOnFailoverError, sentinelOptions } from '../src/model/redis-target.js';
 
 /**
  * A connection that never gives up: ioredis reconnects with backoff forever, commands wait while
@@ -7,11 +8,30 @@ import type { Logger } from '../src/log.js';
  * are logged at most once per message every 30 s instead of crashing the process.
  */
 export function executorRedis(url: string, log: Logger, role: string): Redis {
-  const conn = new Redis(url, {
+  const opts: RedisOptions = {
     maxRetriesPerRequest: null,
     enableOfflineQueue: true,
     retryStrategy: (times) => Math.min(200 * times, 5000),
-  });
+    // A demoted primary refuses writes: reconnect (asking the sentinels again) and resend.
+    reconnectOnError: reconnectOnFailoverError,
+  };
+  const sentinel = sentinelOptions(url);
+  const cluster = parseClusterUrl(url);
+  const conn = cluster
+    ? (new Cluster(cluster.nodes, {
+        clusterRetryStrategy: opts.retryStrategy!,
+        enableOfflineQueue: true,
+        redisOptions: {
+          maxRetriesPerRequest: null,
+          reconnectOnError: reconnectOnFailoverError,
+          ...(cluster.username !== undefined ? { username: cluster.username } : {}),
+          ...(cluster.password !== undefined ? { password: cluster.password } : {}),
+          ...(cluster.tls ? { tls: {} } : {}),
+        },
+      }) as unknown as Redis)
+    : sentinel
+      ? new Redis({ ...(sentinel as RedisOptions), ...opts })
+      : new Redis(url, opts);
   const warn = throttled();
   let failing = false;
   conn.on('error', (err: Error) => {

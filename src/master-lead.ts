@@ -79,7 +79,7 @@ export class LeaderParts {
     const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
     this.problems = new ProblemDetector(store, config, log.child({ part: 'problems' }), mirrors, now);
     this.hassler = new Hassler({ store, config, timers: queues.timers, reach: host.makeReach(), log: log.child({ part: 'hassle' }) });
-    this.retention = new BackgroundPruning(store, config.retention, log.child({ part: 'retention' }), now);
+    this.retention = new BackgroundPruning(store, config.retention, log.child({ part: 'retention' }), now, queues);
     this.tiers = new TierService({
       store,
       config,

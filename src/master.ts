@@ -1,5 +1,5 @@
 import { createLogger, type Logger } from './log.js';
-import type { MasterConfig } from './config/schema.js';
+import { redisUrlOf, type MasterConfig } from './config/schema.js';
 import type { Store } from './data/store.js';
 import { connectStore } from './data/connect.js';
 import { MasterQueues } from './queue/master-queues.js';
@@ -60,7 +60,7 @@ export class Master {
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
     this.log = opts.logger ?? createLogger('bb-master');
-    const url = opts.redisUrl ?? config.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const url = opts.redisUrl ?? redisUrlOf(config.redis) ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     this.store = connectStore(url, config.redis.prefix);
     this.clock = opts.clock ?? systemClock;
     this.queues = new MasterQueues(url, config.redis.prefix, this.log, this.clock);
@@ -191,7 +191,7 @@ export class Master {
       retention: {
         restart: async () => {
           await this.retention.stop();
-          this.parts.retention = new BackgroundPruning(this.parts.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now());
+          this.parts.retention = new BackgroundPruning(this.parts.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now(), this.queues);
           if (this.role === 'leader') this.parts.retention.start();
         },
       },
@@ -358,6 +358,7 @@ export class Master {
       stopBuild: (req) => this.stopBuild(req),
       tiers: this.tiers,
       now: () => this.clock.now(),
+      actions: () => this.actionContext(),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     };

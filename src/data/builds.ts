@@ -6,6 +6,7 @@ import type { ExecutorEvent } from '../queue/jobs.js';
 import type { BuildSetsRepo } from './buildsets.js';
 import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
+import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
@@ -52,6 +53,73 @@ export class BuildsRepo {
   async active(): Promise<Build[]> {
     const ids = await this.db.redis.zrange(this.db.keys.activeBuilds, 0, -1);
     return this.getMany(ids.map(Number));
+  }
+
+  // ---- retention (src/data/prune.ts): what it reads and removes of builds, through here ----
+
+  /** Every builder with stored builds (also those no longer in the config). */
+  async builders(): Promise<string[]> {
+    return (await this.db.scanKeys(this.db.keys.builderBuildsPattern)).map((k) => this.db.keys.builderOfBuildsKey(k)).sort();
+  }
+
+  /** A builder's builds, oldest first (by number), as retention walks them. */
+  history(builder: string): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.builderBuilds(builder));
+  }
+
+  /** The highest build number of `builder` pruned; `logs`: the highest whose logs retention has looked at. */
+  prunedMark(builder: string, what: 'builds' | 'logs' = 'builds'): PrunedMark {
+    return prunedMark(this.db, what === 'builds' ? this.db.keys.builderPruned(builder) : this.db.keys.builderLogsPruned(builder));
+  }
+
+  /** The builds stored at `ids`, in order, null where there is none. */
+  async slots(ids: number[]): Promise<Array<Build | null>> {
+    if (!ids.length) return [];
+    return (await this.db.redis.mget(ids.map((id) => this.db.keys.build(id)))).map((r) => (r == null ? null : (JSON.parse(r) as Build)));
+  }
+
+  /** How many newer builds `builder` has than build `id` (null: not indexed). */
+  newerThan(builder: string, id: number): Promise<number | null> {
+    return this.db.redis.zrevrank(this.db.keys.builderBuilds(builder), String(id));
+  }
+
+  /** The number of the build at position `index` (oldest first) of `builder`, or null. */
+  async numberAt(builder: string, index: number): Promise<number | null> {
+    const r = await this.db.redis.zrange(this.db.keys.builderBuilds(builder), index, index, 'WITHSCORES');
+    return r[1] === undefined ? null : Number(r[1]);
+  }
+
+  /** Build ids of `builder` numbered in (`after`, `upTo`], oldest first, at most `n`, with their numbers. */
+  async numbered(builder: string, after: number, upTo: number, n: number): Promise<Array<{ id: number; number: number }>> {
+    const flat = await this.db.redis.zrangebyscore(this.db.keys.builderBuilds(builder), `(${after}`, upTo, 'WITHSCORES', 'LIMIT', 0, n);
+    const out: Array<{ id: number; number: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ id: Number(flat[i]), number: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Deletes a build record with its logs and test results (its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, b: Build): number {
+    m.del(this.db.keys.build(b.id));
+    return 1 + (b.logsPrunedAt ? 0 : this.dropLogs(m, b));
+  }
+
+  /** Deletes a build's logs and test results and says so in its record (`logsPrunedAt`). Returns the log keys deleted. */
+  pruneLogs(m: Multi, b: Build, at: number): number {
+    const n = this.dropLogs(m, b);
+    this.writeBuild(m, { ...b, logsPrunedAt: at });
+    return n;
+  }
+
+  private dropLogs(m: Multi, b: Build): number {
+    return this.parts.logs.drop(m, b.id, b.steps.length) + this.parts.tests.drop(m, b.id);
+  }
+
+  /** Why `builder` has no build `number`: pruned by retention, not yet, or never. */
+  async missing(builder: string, number: number): Promise<string> {
+    const [pruned, last] = await Promise.all([this.db.redis.get(this.db.keys.builderPruned(builder)), this.db.redis.get(this.db.keys.builderNumber(builder))]);
+    if (pruned !== null && number <= Number(pruned)) return `build ${builder} #${number} was pruned (retention.builds)`;
+    if (last === null) return `${builder} has no builds yet`;
+    return number > Number(last) ? `no build ${builder} #${number} (the last is #${last})` : `no build ${builder} #${number}`;
   }
 
   /** The highest build id given out so far. */

@@ -1,6 +1,7 @@
 import type { Build, BuildRequest, BuildSet, SourceStamp } from '../model/build.js';
 import { isFailing, worstOf } from '../model/results.js';
 import type { Db, Multi } from './db.js';
+import { zsetHistory, type HistoryIndex } from './history.js';
 import type { RequestsRepo } from './requests.js';
 
 interface SettleEvents {
@@ -93,6 +94,17 @@ export class BuildSetsRepo {
   /** Ids of BuildSets after `after`, ascending (at most `limit`). */
   async idsAfter(after: number, limit: number): Promise<number[]> {
     return (await this.db.redis.zrangebyscore(this.db.keys.buildsets, `(${after}`, '+inf', 'LIMIT', 0, limit)).map(Number);
+  }
+
+  /** Every BuildSet, oldest first, as retention walks them. */
+  history(): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.buildsets);
+  }
+
+  /** Deletes a BuildSet record and its requests' (retention; its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, bs: BuildSet, requests: BuildRequest[]): number {
+    m.del(this.db.keys.buildset(bs.id));
+    return 1 + this.requests.drop(m, bs.requestIds, requests);
   }
 
   async lastId(): Promise<number> {

@@ -1,5 +1,5 @@
 import type { HassleEntry, HassleState } from '../model/hassle.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
 
 /**
  * The hassler's state (src/problems/hassler.ts), all under `<prefix>:db:`:
@@ -35,6 +35,21 @@ export class HassleRepo {
 
   async active(): Promise<number[]> {
     return (await this.db.redis.smembers(this.db.keys.hassle.active)).map(Number).sort((a, b) => a - b);
+  }
+
+  // ---- retention (src/data/prune.ts) ----
+
+  /** Whether Problem `id` has a ladder or reminder log stored. */
+  async has(id: number): Promise<boolean> {
+    const k = this.db.keys.hassle;
+    return (await this.db.redis.exists(k.one(id), k.log(id), k.sent(id))) > 0;
+  }
+
+  /** Deletes a Problem's ladder, its delivery markers and its reminder log. Returns the keys deleted. */
+  drop(m: Multi, id: number): number {
+    const k = this.db.keys.hassle;
+    m.del(k.one(id), k.sent(id), k.log(id)).srem(k.active, String(id));
+    return 3;
   }
 
   async wasSent(id: number, marker: string): Promise<boolean> {

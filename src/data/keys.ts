@@ -36,6 +36,7 @@
  * | db:executor:<name>:builds | set | ids of builds the executor holds |
  * | db:executor:<name>:busy | set | builders with a build on the executor (one at a time: they share a work tree) |
  * | db:executor:<name>:refused | string | the last process refused under that name (wrong secret, or replaced by a newer one) JSON |
+ * | db:executors:watchdog | string | when the master's executor watchdog last wrote (ms): the write proves the master could write before it judges executors silent |
  * | db:log:<buildId>:<step> | list | log chunks `<stream>\t<text>` in order |
  * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
  * | db:poller:<name> | hash | branch → last emitted tip |
@@ -181,6 +182,9 @@ export class Keys {
   }
   executor(name: string): string {
     return `${this.db}:executor:${name}`;
+  }
+  executorWatchdog(): string {
+    return `${this.db}:executors:watchdog`;
   }
   executorRefused(name: string): string {
     return `${this.db}:executor:${name}:refused`;

@@ -18,6 +18,12 @@ export class LogsRepo {
     for (const step of over) await this.db.redis.ltrim(this.db.keys.log(buildId, step), 0, MAX_LOG_CHUNKS - 1);
   }
 
+  /** Deletes the logs of a build's `steps` steps (retention). Returns the keys deleted. */
+  drop(m: Multi, buildId: number, steps: number): number {
+    if (steps > 0) m.del(...Array.from({ length: steps }, (_, i) => this.db.keys.log(buildId, i)));
+    return steps;
+  }
+
   /** Log chunks of one step from index `from`: [{stream, text}], and the next index. */
   async read(buildId: number, step: number, from = 0): Promise<{ chunks: Array<{ stream: string; text: string }>; next: number }> {
     const raw = await this.db.redis.lrange(this.db.keys.log(buildId, step), from, -1);

@@ -1,73 +1,15 @@
 import type { Store } from './store.js';
-import { dbOf } from './db.js';
+import type { OutboxEntry } from './outbox-repo.js';
 
-/**
- * One thing bb is to say on a chat transport, kept in Redis until it is said: an announcement in
- * a channel or room, or a message to one person (a reminder, a DM announcement).
- */
-export interface OutboxEntry {
-  v: 1;
-  /** When it was said (ms since the epoch): shown when it is delivered late. */
-  at: number;
-  /** The channel or room (`#dev`, `!room:server`), or the person (nick, Matrix id) when `direct`. */
-  to: string;
-  direct: boolean;
-  text: string;
-  html?: string;
-  /** Matrix ids the message is addressed to (they get a mention that notifies). */
-  mentions?: string[];
-  /** What a summary of a backlog counts it as (`FAILURE`, `problem opened`, `reminder`). */
-  tally?: string;
-}
+export type { OutboxEntry } from './outbox-repo.js';
 
-/** Appends `entry` to the transport's outbox; resolves once it is stored. */
-export async function pushOutbox(store: Store, transport: string, entry: OutboxEntry): Promise<void> {
-  await dbOf(store).write((m) => m.rpush(dbOf(store).keys.chatOutbox(transport), JSON.stringify(entry)));
-}
+// The same as functions of a Store (the chat code's spelling).
 
-/** The oldest `n` entries still to say. A malformed entry reads as null (the caller drops it). */
-export async function peekOutbox(store: Store, transport: string, n: number): Promise<Array<OutboxEntry | null>> {
-  const raw = await dbOf(store).redis.lrange(dbOf(store).keys.chatOutbox(transport), 0, n - 1);
-  return raw.map((r) => {
-    try {
-      const e = JSON.parse(r) as OutboxEntry;
-      return e && e.v === 1 && typeof e.text === 'string' && typeof e.to === 'string' ? e : null;
-    } catch {
-      return null;
-    }
-  });
-}
-
-/**
- * Removes the oldest entry (once it is said). Fenced: a master that lost the lead removes nothing
- * (the new leader's drain owns the outbox, and another entry may be in front by now).
- */
-export async function popOutbox(store: Store, transport: string): Promise<void> {
-  await dbOf(store).write((m) => m.lpop(dbOf(store).keys.chatOutbox(transport)));
-}
-
-/**
- * Throws NotLeaderError unless this master leads (no-op outside leader election): the drain asks
- * before each message, so a paused old leader that wakes up says nothing the new leader says.
- */
-export async function assertLeading(store: Store): Promise<void> {
-  const db = dbOf(store);
-  if (db.fence) await db.write((m) => m.exists(db.fence!.leaderKey));
-}
-
-export async function outboxLength(store: Store, transport: string): Promise<number> {
-  return dbOf(store).redis.llen(dbOf(store).keys.chatOutbox(transport));
-}
-
-/** The DM room bb uses with `user`, when one is known. */
-export async function getDmRoom(store: Store, transport: string, user: string): Promise<string | null> {
-  return dbOf(store).redis.hget(dbOf(store).keys.chatDmRoom(transport), user);
-}
-
-export async function setDmRoom(store: Store, transport: string, user: string, room: string): Promise<void> {
-  await dbOf(store).redis.hset(dbOf(store).keys.chatDmRoom(transport), user, room);
-}
-
-export async function dropDmRoom(store: Store, transport: string, user: string): Promise<void> {
-  await dbOf(store).redis.hdel(dbOf(store).keys.chatDmRoom(transport), user);
-}
+export const pushOutbox = (store: Store, transport: string, entry: OutboxEntry) => store.outbox.push(transport, entry);
+export const peekOutbox = (store: Store, transport: string, n: number) => store.outbox.peek(transport, n);
+export const popOutbox = (store: Store, transport: string) => store.outbox.pop(transport);
+export const outboxLength = (store: Store, transport: string) => store.outbox.length(transport);
+export const getDmRoom = (store: Store, transport: string, user: string) => store.outbox.dmRoom(transport, user);
+export const setDmRoom = (store: Store, transport: string, user: string, room: string) => store.outbox.setDmRoom(transport, user, room);
+export const dropDmRoom = (store: Store, transport: string, user: string) => store.outbox.dropDmRoom(transport, user);
+export const assertLeading = (store: Store) => store.outbox.assertLeading();

@@ -63,6 +63,13 @@ export class RequestsRepo {
     await this.db.redis.zrem(this.db.keys.builderPending(builder), String(requestId));
   }
 
+  /** Deletes request records `ids` and the collapsed/superseded notes of `known` (retention). Returns the keys deleted. */
+  drop(m: Multi, ids: number[], known: BuildRequest[]): number {
+    if (ids.length) m.del(...ids.map((id) => this.db.keys.request(id)));
+    for (const r of known) m.zrem(this.db.keys.builderCollapsed(r.builder), String(r.id)).zrem(this.db.keys.builderSuperseded(r.builder), String(r.id));
+    return ids.length;
+  }
+
   /** Write a request record (inside the caller's transaction). */
   write(m: Multi, r: BuildRequest): void {
     m.set(this.db.keys.request(r.id), JSON.stringify(r));

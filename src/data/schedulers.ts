@@ -25,6 +25,26 @@ export interface Taken {
 export class SchedulerStateRepo {
   constructor(private readonly db: Db) {}
 
+  /**
+   * What retention must leave alone for the schedulers: the changes waiting in their lists (or
+   * being handed over), and the lowest BuildSet id a dependent scheduler has not handled yet.
+   */
+  async retentionHolds(): Promise<{ changes: Set<number>; buildsetsAbove: number }> {
+    const holds = { changes: new Set<number>(), buildsetsAbove: Number.MAX_SAFE_INTEGER };
+    for (const key of await this.db.scanKeys(this.db.keys.schedPattern)) {
+      if (key.endsWith(':upstream-cursor')) {
+        holds.buildsetsAbove = Math.min(holds.buildsetsAbove, Number((await this.db.redis.get(key)) ?? 0));
+      } else if (key.includes(':pending:') || key.includes(':taking:')) {
+        if ((await this.db.redis.type(key)) !== 'list') continue;
+        for (const entry of await this.db.redis.lrange(key, 0, -1)) {
+          const id = Number.parseInt(entry, 10);
+          if (Number.isFinite(id)) holds.changes.add(id);
+        }
+      }
+    }
+    return holds;
+  }
+
   async cursor(): Promise<number> {
     return Number((await this.db.redis.get(this.db.keys.schedCursor)) ?? 0);
   }

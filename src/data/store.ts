@@ -11,11 +11,14 @@ import { ClaimsRepo } from './claims.js';
 import { attachDb, Db } from './db.js';
 import type { DataBus } from './events.js';
 import { ExecutorsRepo } from './executors.js';
+import { FlakyRepo } from './flaky-repo.js';
+import { OutboxRepo } from './outbox-repo.js';
 import { HassleRepo } from './hassle.js';
 import { LogsRepo } from './logs.js';
 import { MasterStateRepo } from './master-state.js';
 import { ProblemsRepo } from './problems.js';
 import { RequestsRepo } from './requests.js';
+import { RetentionRepo } from './retention-state.js';
 import { SchedulerStateRepo } from './schedulers.js';
 import { SubscriptionsRepo } from './subscriptions.js';
 import { TestsRepo } from './tests.js';
@@ -54,6 +57,12 @@ export class Store {
   readonly tiers: TiersRepo;
   readonly subscriptions: SubscriptionsRepo;
   readonly watches: WatchesRepo;
+  /** Retention's own marks and last pass (src/data/prune.ts). */
+  readonly retention: RetentionRepo;
+  /** What bb has still to say on each chat transport, and the DM rooms it uses. */
+  readonly outbox: OutboxRepo;
+  /** The Problem detector's memory of flaky tests. */
+  readonly flaky: FlakyRepo;
   private readonly db: Db;
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
@@ -78,6 +87,9 @@ export class Store {
     this.tiers = new TiersRepo(db);
     this.subscriptions = new SubscriptionsRepo(db);
     this.watches = new WatchesRepo(db);
+    this.retention = new RetentionRepo(db);
+    this.outbox = new OutboxRepo(db);
+    this.flaky = new FlakyRepo(db);
   }
 
   /**
@@ -242,6 +254,11 @@ export class Store {
   putExecutor(rec: ExecutorRecord, prevState?: ExecutorRecord['state']): Promise<void> {
     return this.executors.put(rec, prevState);
   }
+  /** The executor watchdog's write: it returns only once Redis takes writes again. */
+  executorWatchdogTick(at: number): Promise<void> {
+    return this.executors.watchdogTick(at);
+  }
+
   touchExecutor(rec: ExecutorRecord): Promise<void> {
     return this.executors.touch(rec);
   }

@@ -1,5 +1,6 @@
 import type { PackageRecord, TierOverride } from '../model/tier.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
+import type { HistoryIndex } from './history.js';
 
 /** While packages are halted by a red supported builder. */
 export interface PackagesHalt {
@@ -94,6 +95,34 @@ export class TiersRepo {
     if (!revs.length) return [];
     const rows = await this.db.redis.hmget(this.db.keys.packagesMade, ...revs);
     return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as PackageRecord);
+  }
+
+  /** Every package record (retention keeps what they name). */
+  async allPackages(): Promise<PackageRecord[]> {
+    return (await this.db.redis.hvals(this.db.keys.packagesMade)).map((r) => JSON.parse(r) as PackageRecord);
+  }
+
+  /** The packages list (revisions), oldest first, as retention walks it. */
+  packageHistory(): HistoryIndex<string> {
+    const key = this.db.keys.packages;
+    return {
+      count: () => this.db.redis.llen(key),
+      // The list is newest first: the oldest entries are at its tail.
+      slice: async (offset, n) => (n > 0 ? (await this.db.redis.lrange(key, -(offset + n), -(offset + 1))).reverse() : []),
+      unindex: (m, revision) => void m.lrem(key, -1, revision),
+    };
+  }
+
+  /** The package records of `revisions`, in order, null where there is none. */
+  async packageSlots(revisions: string[]): Promise<Array<PackageRecord | null>> {
+    if (!revisions.length) return [];
+    return (await this.db.redis.hmget(this.db.keys.packagesMade, ...revisions)).map((r) => (r ? (JSON.parse(r) as PackageRecord) : null));
+  }
+
+  /** Deletes a package's record (retention; its list entry goes through `packageHistory`). Returns the keys deleted (none: a hash field). */
+  dropPackage(m: Multi, revision: string): number {
+    m.hdel(this.db.keys.packagesMade, revision);
+    return 0;
   }
 
   // ---- tree ---------------------------------------------------------------------------------

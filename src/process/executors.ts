@@ -41,6 +41,9 @@ export class ExecutorRegistry {
   private readonly reported = new Set<string>();
   /** Host named by each session's hello, to say which process is which. */
   private readonly hosts = new Map<string, string>();
+  private checking = false;
+  /** When the watchdog's last write went through. */
+  private lastTick?: number;
   /**
    * Each executor's record as this master last wrote or read it. Only the master writes executor
    * records (through here), so a message needs no read of its sender's record.
@@ -287,11 +290,34 @@ export class ExecutorRegistry {
   }
 
   private async checkTimeouts(): Promise<void> {
+    // One check at a time: checks that piled up while Redis was away would each declare the same
+    // executor lost once it is back.
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.checkTimeoutsOnce();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkTimeoutsOnce(): Promise<void> {
     const now = this.now();
+    const limit = this.config.executorTimeout * 1000;
+    // Judge silence only over time this master could itself write: while Redis took no writes (a
+    // restart, a Sentinel failover with min-replicas-to-write) or this master was not running its
+    // checks (paused, overloaded), executors' heartbeats could not get through either.
+    await this.store.executorWatchdogTick(now);
+    const answered = this.now();
+    const previous = this.lastTick;
+    this.lastTick = answered;
+    if (answered - now > limit / 2 || (previous !== undefined && now - previous > limit / 2)) {
+      this.graceUntil = Math.max(this.graceUntil, answered + limit);
+      this.log.warn({ waitedMs: answered - now, sincePreviousMs: previous === undefined ? undefined : now - previous }, 'the executor watchdog could not write for a while; executors get a full executorTimeout to be heard');
+    }
     // A build-started sent while this master was down is read within startTimeout of its start.
     if (now >= this.startedAt + this.config.startTimeout * 1000) await this.checkUnstarted(now);
-    if (now < this.graceUntil) return;
-    const limit = this.config.executorTimeout * 1000;
+    if (answered < this.graceUntil) return;
     const recs = await this.store.getExecutors(this.config.executors.map((e) => e.name));
     for (const rec of recs) {
       if ((rec.state !== 'connected' && rec.state !== 'stopping') || now - rec.lastSeen <= limit) continue;

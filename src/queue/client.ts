@@ -1,5 +1,6 @@
 import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../data/redis-conn.js';
 import { changeInputSchema, type ChangeInput } from '../model/change.js';
 import { JOB_VERSION, QUEUES } from './jobs.js';
 import { InputError } from './input-error.js';
@@ -21,7 +22,7 @@ export class BbClient {
     private readonly url: string,
     private readonly prefix: string,
   ) {
-    this.conn = new Redis(url, { maxRetriesPerRequest: 3 });
+    this.conn = newRedis(url, { maxRetriesPerRequest: 3 });
     this.changes = new Queue(QUEUES.changes, { connection: this.conn, prefix });
     this.controlQueue = new Queue(QUEUES.control, { connection: this.conn, prefix });
   }
@@ -53,7 +54,7 @@ export class BbClient {
       // when the first blocking read is issued) an answer that comes before that read is missed and
       // the caller waits out the timeout.
       const [last] = await this.conn.xrevrange(`${this.prefix}:${QUEUES.control}:events`, '+', '-', 'COUNT', 1);
-      this.eventsConn = new Redis(this.url, { maxRetriesPerRequest: null });
+      this.eventsConn = newRedis(this.url, { maxRetriesPerRequest: null });
       this.controlEvents = new QueueEvents(QUEUES.control, { connection: this.eventsConn, prefix: this.prefix, lastEventId: last?.[0] ?? '0-0' });
     }
     await this.controlEvents.waitUntilReady();

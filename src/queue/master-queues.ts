@@ -1,10 +1,13 @@
 import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../data/redis-conn.js';
 import type { Logger } from '../log.js';
 import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
 import { sign } from './signing.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { QueueTimers } from './timers.js';
+import { cleanJobHistory } from './job-history.js';
+import type { RetentionPolicy } from '../model/retention.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
 
 export { UnrecoverableError };
@@ -12,7 +15,7 @@ export type { Job };
 
 /** Redis connection for BullMQ: workers need maxRetriesPerRequest null to block forever. */
 export function redisConnection(url: string, forWorker: boolean): Redis {
-  return new Redis(url, { maxRetriesPerRequest: forWorker ? null : 20, enableReadyCheck: true });
+  return newRedis(url, { maxRetriesPerRequest: forWorker ? null : 20, enableReadyCheck: true });
 }
 
 /**
@@ -91,6 +94,11 @@ export class MasterQueues {
     await q.add('stop', { payload: full, sig: sign(full, secret) }, { removeOnComplete: 100, removeOnFail: 100 });
   }
 
+  /** Cleans BullMQ's finished-job history under this prefix (`retention.jobs`, src/queue/job-history.ts). */
+  cleanHistory(rules: Exclude<RetentionPolicy['jobs'], false>, dryRun: boolean): Promise<Record<string, number>> {
+    return cleanJobHistory(this.producer, this.prefix, rules, dryRun);
+  }
+
   /** Vouch for one executor process (see session.ts): it takes jobs once it reads this. */
   async putSession(rec: Omit<SessionRecord, 'v' | 'type'>, secret: string): Promise<void> {
     await this.producer.set(sessionKey(this.prefix, rec.executor), signSessionRecord(rec, secret));
@@ -103,7 +111,10 @@ export class MasterQueues {
 
   /** Drop every job waiting for a lost executor: its builds are retried elsewhere. */
   async dropExecutorJobs(executor: string): Promise<void> {
-    await this.execQueue(executor).obliterate({ force: true });
+    // Waiting, prioritized and delayed jobs go; an active one is the lost process's and its lock
+    // lapses. (obliterate refuses a queue that is not paused, and pausing it would stall the
+    // executor's next process.)
+    await this.execQueue(executor).drain(true);
   }
 
   /** Start a worker on one of the master's queues. */
@@ -129,10 +140,22 @@ export class MasterQueues {
       stalledInterval: 5_000,
       maxStalledCount: 5,
     });
-    w.on('error', (err) => this.log.warn({ err, queue }, 'worker error'));
+    // Once per message every 30 s: while Redis fails over, a worker reports each retry.
+    w.on('error', (err) => {
+      if (this.sayOnce(`${queue} ${err.message}`)) this.log.warn({ err, queue }, 'worker error');
+    });
     w.on('failed', (job, err) => this.log.warn({ err: err.message, queue, jobId: job?.id }, 'job failed'));
     this.workers.push({ worker: w, conn });
     return w;
+  }
+
+  private readonly said = new Map<string, number>();
+  private sayOnce(key: string): boolean {
+    const now = Date.now();
+    if ((this.said.get(key) ?? -Infinity) + 30_000 > now) return false;
+    if (this.said.size > 100) this.said.clear();
+    this.said.set(key, now);
+    return true;
   }
 
   /** Closes every worker (a master that stops leading); the queues stay open for producing. */

@@ -28,6 +28,10 @@ export function formatMasterStatus(s: MasterStatus): string {
   ];
   for (const g of s.guardrails) lines.push(`warning: ${g.message}`);
   const p = s.lastPrune;
-  if (p) lines.push(`retention: last pass ${new Date(p.at).toISOString()} pruned ${p.pruned.builds} builds, logs of ${p.pruned.logs}, ${p.pruned.buildsets} buildsets, ${p.pruned.changes} changes`);
+  if (p) {
+    const n = (k: string) => p.pruned[k] ?? 0;
+    const more = [n('problems') ? `${n('problems')} resolved problems` : '', n('hassle') ? `reminder logs of ${n('hassle')}` : '', n('packages') ? `${n('packages')} package records` : '', n('jobs') ? `${n('jobs')} finished jobs` : ''].filter(Boolean);
+    lines.push(`retention: last pass ${new Date(p.at).toISOString()} pruned ${n('builds')} builds, logs of ${n('logs')}, ${n('buildsets')} buildsets, ${n('changes')} changes${more.map((m) => `, ${m}`).join('')}`);
+  }
   return lines.join('\n');
 }

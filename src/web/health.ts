@@ -1,10 +1,11 @@
 import { redisRoundTrip } from '../data/web-reads.js';
 import type { PageReply, WebContext } from './context.js';
 
-/** One chat transport as /healthz reports it; `connected` null when the transport cannot tell. */
+/** One chat transport as /healthz reports it; `connected` null when the transport cannot tell; `lines` said and waiting (/metrics). */
 export interface ChatHealth {
   transport: string;
   connected: boolean | null;
+  lines?: { sent: number; queued: number };
 }
 
 /**

@@ -46,7 +46,7 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  * not a page (the caller answers it). Every page is server-rendered HTML that works without script.
  */
 export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const metrics = new WebMetrics(ctx);
+  const metrics = new WebMetrics(ctx, extras.chat);
   // The console's builds are kept in memory from the build events; the rest of what it shows
   // (tiers, tree, Problems, executors) is read at most once a second, and again after a Problem or
   // executor event; its HTML is shared by every viewer until the data changes. `?fresh` renders

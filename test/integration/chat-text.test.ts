@@ -65,6 +65,18 @@ async function linesUntil(h: IrcHuman, where: '#dev' | 'bb', from: number, last:
   return h.seen.slice(from).filter(at).map((m) => m.text);
 }
 
+/**
+ * Every line the bot said in `where` since `from` in answer to what came before: a later command
+ * (`version`) is answered after them, since the bot reads and answers in order.
+ */
+async function allSaidBefore(h: IrcHuman, where: '#dev' | 'bb', from: number): Promise<string[]> {
+  const at = fromBot(where, h);
+  const mark = h.seen.length;
+  h.say(where, where === 'bb' ? 'version' : 'bb: version');
+  const version = await h.waitFor((m) => at(m) && /^bb \d/.test(m.text), 15_000, mark);
+  return h.seen.slice(from, h.seen.indexOf(version)).filter(at).map((m) => m.text);
+}
+
 beforeAll(async () => {
   ircd = await startIrcd();
   await Promise.all(['warner', 'zooko'].map((a) => ircd.registerAccount(a, `${a}-password`)));
@@ -116,8 +128,7 @@ describe('text from commits and people is data', () => {
       from = warner.seen.length;
       warner.say('#dev', command);
       const lines = await linesUntil(warner, '#dev', from, /linux/);
-      await new Promise((r) => setTimeout(r, 300)); // a second line would follow the first at once
-      const all = warner.seen.slice(from).filter(fromBot('#dev', warner)).map((m) => m.text);
+      const all = await allSaidBefore(warner, '#dev', from);
       expect(all, command).toEqual(lines.slice(0, 1));
       expect(all[0]).not.toMatch(/^mac #99/);
       expect(all[0]).not.toMatch(UNSAFE);
@@ -138,8 +149,7 @@ describe('text from commits and people is data', () => {
     warner.say('#dev', 'bb: log linux');
     const lines = await linesUntil(warner, '#dev', from, /more lines/);
     expect(lines[0]).toMatch(/^linux #1 step compile/);
-    await new Promise((r) => setTimeout(r, 300));
-    const all = warner.seen.slice(from).filter(fromBot('#dev', warner)).map((m) => m.text);
+    const all = await allSaidBefore(warner, '#dev', from);
     expect(all.join('\n')).not.toContain(fx.dir);
     expect(all).toContain('in . (of the build directory)');
     expect(await ask(warner, '#dev', 'bb: log nosuch', /builder/)).toBe('unknown builder "nosuch" (known: linux)');

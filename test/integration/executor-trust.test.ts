@@ -7,25 +7,27 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { recordingLogger, startMasterWith } from '../harness/master-with.js';
-import { ROOT, spawnExecutor, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
+import { testConfig, type BuilderInput, type TestConfig } from '../harness/config.js';
 import { executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
 import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
 import type { Build } from '../../src/model/build.js';
 
 const run = promisify(execFile);
 
-const config = (steps: string, extra = '') => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executorTimeout: 60,
-  ${extra}
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: ${steps} }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`;
+type Step = NonNullable<BuilderInput['steps']>[number];
+
+const config = (steps: Step[], more: Partial<TestConfig> = {}) =>
+  testConfig({
+    executorTimeout: 60,
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    ...more,
+  });
 
 /** Each build appends a line to this file: how often a build really ran. */
-const countRuns = "[{ type: 'shell', name: 'work', command: 'echo run >> BASEDIR-runs; echo done' }]";
+const countRuns: Step[] = [{ type: 'shell', name: 'work', command: 'echo run >> BASEDIR-runs; echo done' }];
 
 describe('trust between the master and executors', () => {
   let fx: PipelineFixture;
@@ -107,7 +109,7 @@ describe('trust between the master and executors', () => {
   }, 120_000);
 
   it('a replayed signed hello, of the current or an earlier session, changes nothing', async () => {
-    fx = await PipelineFixture.create('replay', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
+    fx = await PipelineFixture.create('replay', config([{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]));
     const events = new Queue(executorEventsQueueName('a'), { connection: redis(), prefix: fx.prefix });
     // Capture each process's signed hello from Redis before any master reads it.
     const hellos = async () => (await events.getWaiting()).filter((j) => JSON.stringify(j.data).includes('"hello"')).map((j) => j.data as unknown);
@@ -176,7 +178,7 @@ describe('trust between the master and executors', () => {
     const old = spawnExec(SECRET_A, 'old');
     await waitFor('the old process to be accepted', () => old.log().includes('the master accepted this executor'), 30_000);
     const NEW = 'rotated-secret-for-a-0123456789';
-    writeConfig(fx.dir, config(countRuns).replace(SECRET_A, NEW).replaceAll('PREFIX', fx.prefix).replaceAll('BASEDIR', join(fx.dir, 'master')));
+    fx.writeConfig(config(countRuns, { executors: [{ name: 'a', secret: NEW }] }));
     expect(await fx.master!.reload()).toMatchObject({ ok: true });
     await waitFor('the old process to stop taking jobs', () => old.log().includes('the master no longer vouches for this executor'), 30_000);
     await force();
@@ -194,7 +196,7 @@ describe('trust between the master and executors', () => {
   }, 120_000);
 
   it('a build its executor does not start in time goes back in line and runs later', async () => {
-    fx = await PipelineFixture.create('unstarted', config(countRuns, 'startTimeout: 2,'));
+    fx = await PipelineFixture.create('unstarted', config(countRuns, { startTimeout: 2 }));
     await fx.startMaster();
     const p = spawnExec(SECRET_A, 'p');
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');

@@ -70,7 +70,7 @@ describe('guardrails at master start', () => {
     const json = JSON.parse((await run(process.execPath, ['bin/bb.js', 'status', '--json'], { cwd: ROOT, env })).stdout);
     expect(json.guardrails.map((g: { check: string }) => g.check)).toEqual(['persistence']);
     expect(json.master.pid).toBe(process.pid);
-    expect(json.lastPrune.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0 });
+    expect(json.lastPrune.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0, problems: 0, hassle: 0, packages: 0, jobs: 0 });
     expect(json.builders[0].name).toBe('linux');
     const health = await httpRequest(m.http!.address!.port, 'GET', '/healthz');
     expect(health.status).toBe(200);

@@ -164,10 +164,10 @@ describe('IrcTransport on a real InspIRCd with Atheme services', () => {
     // One long line of multi-byte text: cut into several lines, no character broken, nothing lost.
     const words = Array.from({ length: 120 }, (_, i) => `wörd${i}→✓`);
     await b.bot.send(h.nick, words.join(' '));
-    const long = await h.waitForCount((m) => fromBot(h.nick)(m) && m.text.includes('wörd'), 2);
-    await new Promise((r) => setTimeout(r, 300));
+    // Lines arrive in order: once the last word has come, every piece has.
+    await h.waitFor((m) => fromBot(h.nick)(m) && m.text.endsWith(words.at(-1)!));
     const pieces = h.seen.filter((m) => fromBot(h.nick)(m) && m.text.includes('wörd')).map((m) => m.text);
-    expect(long.length).toBeGreaterThan(1);
+    expect(pieces.length).toBeGreaterThan(1);
     expect(pieces.join(' ').split(' ')).toEqual(words);
     for (const p of pieces) expect(p).not.toContain('\uFFFD');
 
@@ -328,9 +328,9 @@ describe('IrcTransport when the server goes away', () => {
     const mark = b.statuses.length;
     await ircd.restart();
     await b.waitStatus((s) => s.kind === 'disconnected', 10_000, mark);
-    const back = Date.now();
+    // Rejoined by its own reconnects (the backoff's delays are unit-tested in irc-pacing).
     await b.waitStatus(joined(channel), 15_000, mark);
-    expect(Date.now() - back).toBeLessThan(10_000);
+    expect(b.statuses.slice(mark).some((s) => s.kind === 'reconnecting')).toBe(true);
 
     const h2 = await human(ircd, 'late', { channels: [channel] });
     h2.say(channel, 'bbrs: after restart');

@@ -8,15 +8,17 @@ import { spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
 import { JOB_VERSION, QUEUES } from '../../src/queue/jobs.js';
 import { sign } from '../../src/queue/signing.js';
 import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
+import { testConfig, type BuilderInput } from '../harness/config.js';
 
-const config = (steps: string) => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executorTimeout: 6, // three heartbeats (spawned executors beat every 2 s)
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
-  builders: [{ name: 'linux', executors: ['a', 'b'], steps: ${steps} }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`;
+type Step = NonNullable<BuilderInput['steps']>[number];
+
+const config = (steps: Step[], executorTimeout = 6) =>
+  testConfig({
+    executorTimeout, // 6: three heartbeats (spawned executors beat every 2 s)
+    executors: [{ name: 'a', secret: SECRET_A }, { name: 'b', secret: SECRET_B }],
+    builders: [{ name: 'linux', executors: ['a', 'b'], steps }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+  });
 
 describe('executors', () => {
   let fx: PipelineFixture;
@@ -35,7 +37,7 @@ describe('executors', () => {
   it('kill -9 of an executor mid-build: the build ends as RETRY and runs again on the other executor', async () => {
     // The build waits for a file written after the kill: a fixed sleep could end before executor b
     // has started on a loaded machine, and then there is nothing to retry.
-    fx = await PipelineFixture.create('kill', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
+    fx = await PipelineFixture.create('kill', config([{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]));
     await fx.startMaster();
     const a = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -90,7 +92,7 @@ describe('executors', () => {
   }, 120_000);
 
   it('an executor with the wrong secret is never registered and receives nothing', async () => {
-    fx = await PipelineFixture.create('badsecret', config("[{ type: 'shell', command: 'touch should-not-exist' }]"));
+    fx = await PipelineFixture.create('badsecret', config([{ type: 'shell', command: 'touch should-not-exist' }]));
     await fx.startMaster();
     spawnExec('a', 'this-is-not-the-right-secret');
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
@@ -103,7 +105,7 @@ describe('executors', () => {
   });
 
   it('an executor stopped with hand-back returns its build, which then runs elsewhere', async () => {
-    fx = await PipelineFixture.create('handback', config("[{ type: 'shell', name: 'work', command: 'sleep 3' }]"));
+    fx = await PipelineFixture.create('handback', config([{ type: 'shell', name: 'work', command: 'sleep 3' }]));
     await fx.startMaster();
     const a = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -130,7 +132,7 @@ describe('executors', () => {
   });
 
   it('an executor told to stop finishes its running build first', async () => {
-    fx = await PipelineFixture.create('graceful', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo finished' }]"));
+    fx = await PipelineFixture.create('graceful', config([{ type: 'shell', name: 'work', command: 'sleep 1.5; echo finished' }]));
     await fx.startMaster();
     const a = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -146,7 +148,7 @@ describe('executors', () => {
   });
 
   it('an executor restarted mid-build reports it: the old build is retried at once, not after the timeout', async () => {
-    fx = await PipelineFixture.create('restart', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo done' }]").replace('executorTimeout: 6', 'executorTimeout: 60'));
+    fx = await PipelineFixture.create('restart', config([{ type: 'shell', name: 'work', command: 'sleep 1.5; echo done' }], 60));
     await fx.startMaster();
     const first = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');

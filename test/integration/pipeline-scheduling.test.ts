@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import type { Master } from '../../src/master.js';
 
 const T0 = Date.parse('2026-12-02T10:00:00Z');
@@ -15,22 +16,20 @@ async function classified(fx: PipelineFixture, n: number): Promise<void> {
 /** The tree-stable timers waiting, as `key at` (ms after T0). */
 const timers = async (m: Master) => (await m.queues.timers.armed()).map((t) => `${t.key} +${t.at! - T0}`).sort();
 
-const config = (timer: number, extra = '') => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executorTimeout: 3,
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
-  builders: [
-    { name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
-    { name: 'mac', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
-  ],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: ${timer}, builders: ['linux'],
-      fileIsImportant: ['src/**'] },
-    { type: 'force', name: 'force', builders: ['linux', 'mac'] },
-  ],
-  ${extra}
-}`;
+const config = (timer: number, more: Partial<TestConfig> = {}) =>
+  testConfig({
+    executorTimeout: 3,
+    executors: [{ name: 'a', secret: SECRET_A }, { name: 'b', secret: SECRET_B }],
+    builders: [
+      { name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+      { name: 'mac', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+    ],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: timer, builders: ['linux'], fileIsImportant: ['src/**'] },
+      { type: 'force', name: 'force', builders: ['linux', 'mac'] },
+    ],
+    ...more,
+  });
 
 const change = (author: string, files: string[], revision: string) => ({
   author,
@@ -122,10 +121,7 @@ describe('request order', () => {
   afterEach(async () => fx?.close());
 
   it('two executors share builders; higher priority first, then the oldest request', async () => {
-    fx = await PipelineFixture.create('order', config(0, "properties: {}").replace(
-      "{ type: 'force', name: 'force', builders: ['linux', 'mac'] },",
-      "{ type: 'force', name: 'force', builders: ['linux', 'mac'] },\n    { type: 'force', name: 'urgent', priority: 100, builders: ['mac'] },",
-    ));
+    fx = await PipelineFixture.create('order', { ...config(0), schedulers: [...config(0).schedulers!, { type: 'force', name: 'urgent', priority: 100, builders: ['mac'] }] });
     await fx.startMaster();
     // Queue requests while no executor is connected. A change build on linux first (priority 0) ...
     await fx.client.sendChange(change('Brian Warner <warner@example.org>', ['src/a.c'], 'abcd0001'));

@@ -13,16 +13,15 @@ import { ChatAuthorizer } from '../../src/chat/authz.js';
 import { allCommands } from '../../bot-commands/index.js';
 import { TierService } from '../../src/tiers/index.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
 const PLATFORMS = ['linux', 'mac', 'windows', 'freebsd'];
 
 /** Each platform fails when the property `fail_<name>` is `yes`; the package builder always passes. */
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
-    ${PLATFORMS.map((p) => `{ name: '${p}', executors: ['a'], ${p === 'freebsd' ? "tier: 'unsupported', " : ''}steps: [{ type: 'shell', name: 'test', command: 'test "%(prop:fail_${p}:-no)" = no' }] },`).join('\n    ')}
+    ...PLATFORMS.map((p) => ({ name: p, executors: ['a'], ...(p === 'freebsd' ? { tier: 'unsupported' as const } : {}), steps: [{ type: 'shell' as const, name: 'test', command: `test "%(prop:fail_${p}:-no)" = no` }] })),
     { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', name: 'dists', command: 'echo packaging %(prop:packaged_revision)' }] },
   ],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'windows', 'freebsd', 'package'] }],
@@ -30,9 +29,8 @@ const config = `{
   tiers: { owners: { mac: ['warner'] } },
   // Builds here fail by a build property, which a Problem's confirming rerun would not carry.
   problems: { confirm: false },
-}`;
-
-async function setup(label: string, body = config, clock?: ManualClock) {
+});
+async function setup(label: string, body: TestConfig = config, clock?: ManualClock) {
   const fx = await PipelineFixture.create(label, body);
   const master = await fx.startMaster(clock ? { clock } : {});
   await fx.startExecutor('a', SECRET_A, 5);
@@ -217,7 +215,7 @@ describe('tiers and packages, with real executors and Redis', () => {
 
   it('suggests demoting a supported builder red longer than suggestDemotionAfter, once per red streak', async () => {
     const clock = new ManualClock(Date.now());
-    const t = await setup('tierssuggest', config.replace("tiers: { owners: { mac: ['warner'] } }", "tiers: { suggestDemotionAfter: '1s' }"), clock);
+    const t = await setup('tierssuggest', { ...config, tiers: { suggestDemotionAfter: '1s' } }, clock);
     fx = t.fx;
     await t.round('2001', ['windows']);
     // Red for a second and a half by the master's clock: suggested once; later looks say nothing more.

@@ -3,6 +3,7 @@ import { PassThrough } from 'node:stream';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { spawnBb, waitFor } from '../harness/bb.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { testConfig } from '../harness/config.js';
 import { ShellTransport } from '../../src/chat/shell.js';
 import { CommandRouter } from '../../src/chat/router.js';
 import { MasterBotApi } from '../../src/chat/master-api.js';
@@ -17,24 +18,23 @@ beforeAll(async () => {
 });
 afterAll(async () => smtp?.close());
 
-const config = (extra = '') => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-  users: {
-    emailDomain: 'example.org',
-    smtp: {
-      host: '127.0.0.1', port: ${smtp.port}, requireTLS: true, rejectUnauthorized: false,
-      auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } },
-      from: 'bb <bb@example.org>',
+/** `emailDomain: false` leaves it out; `admins` adds bb admins. */
+const config = (o: { emailDomain?: false; admins?: string[] } = {}) =>
+  testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    users: {
+      ...(o.emailDomain === false ? {} : { emailDomain: 'example.org' }),
+      ...(o.admins ? { admins: o.admins } : {}),
+      smtp: {
+        host: '127.0.0.1', port: smtp.port, requireTLS: true, rejectUnauthorized: false,
+        auth: { user: SMTP_USER, pass: { value: SMTP_PASS } },
+        from: 'bb <bb@example.org>',
+      },
     },
-  },
-  chat: { permissions: { users: ['warner'] } },
-  ${extra}
-}`;
-
+    chat: { permissions: { users: ['warner'] } },
+  });
 const codeIn = (text: string) => /verify ([A-Z0-9]{6,8})/.exec(text)?.[1] ?? null;
 
 /** A router wired as the master's chat service wires it, fed messages as a transport would. */
@@ -163,7 +163,7 @@ describe('users', () => {
   });
 
   it('says so when it knows no address, and how an admin can link one; claims per hour are limited', async () => {
-    fx = await PipelineFixture.create('users-noemail', config().replace("emailDomain: 'example.org',", ''));
+    fx = await PipelineFixture.create('users-noemail', config({ emailDomain: false }));
     await fx.startMaster();
     await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'lonely' });
     await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'busy', emails: ['busy@example.org'] });
@@ -320,7 +320,7 @@ describe('users', () => {
   });
 
   it('user show, link and set in chat: for verified admins (users.admins) only', async () => {
-    fx = await PipelineFixture.create('users-admin', config().replace("emailDomain: 'example.org',", "emailDomain: 'example.org', admins: ['zooko'],"));
+    fx = await PipelineFixture.create('users-admin', config({ admins: ['zooko'] }));
     await fx.startMaster();
     await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'warner', fullName: 'Brian Warner', emails: ['warner@lothar.com'], authors: ['Brian Warner <warner@lothar.com>'] });
     await fx.client.control({ v: 1, type: 'user', op: 'add', name: 'zooko', emails: ['zooko@example.net'] });
