@@ -1,6 +1,6 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../src/log.js';
-import { reconnectOnFailoverError, sentinelOptions } from '../src/model/redis-target.js';
+import { parseClusterUrl, reconnectOnFailoverError, sentinelOptions } from '../src/model/redis-target.js';
 
 /**
  * A connection that never gives up: ioredis reconnects with backoff forever, commands wait while
@@ -16,7 +16,22 @@ export function executorRedis(url: string, log: Logger, role: string): Redis {
     reconnectOnError: reconnectOnFailoverError,
   };
   const sentinel = sentinelOptions(url);
-  const conn = sentinel ? new Redis({ ...(sentinel as RedisOptions), ...opts }) : new Redis(url, opts);
+  const cluster = parseClusterUrl(url);
+  const conn = cluster
+    ? (new Cluster(cluster.nodes, {
+        clusterRetryStrategy: opts.retryStrategy!,
+        enableOfflineQueue: true,
+        redisOptions: {
+          maxRetriesPerRequest: null,
+          reconnectOnError: reconnectOnFailoverError,
+          ...(cluster.username !== undefined ? { username: cluster.username } : {}),
+          ...(cluster.password !== undefined ? { password: cluster.password } : {}),
+          ...(cluster.tls ? { tls: {} } : {}),
+        },
+      }) as unknown as Redis)
+    : sentinel
+      ? new Redis({ ...(sentinel as RedisOptions), ...opts })
+      : new Redis(url, opts);
   const warn = throttled();
   let failing = false;
   conn.on('error', (err: Error) => {

@@ -1,4 +1,4 @@
-import { assertLeading, dropDmRoom, getDmRoom, peekOutbox, popOutbox, setDmRoom, type OutboxEntry } from '../data/outbox.js';
+import { dropDmRoom, getDmRoom, peekOutbox, popOutbox, setDmRoom, type OutboxEntry } from '../data/outbox.js';
 import type { Store } from '../data/store.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
@@ -72,7 +72,7 @@ export class OutboxDrain {
         } else {
           const step = steps[i++]!;
           if (step.kind === 'send') {
-            await assertLeading(this.store); // throws once another master leads
+            await this.store.assertLeading(); // throws once another master leads
             if (!(await this.say(step.entry, step.text, step.html))) return;
           }
         }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSentinelUrl, sentinelUrl, type SentinelTarget } from '../model/redis-target.js';
+import { clusterUrl, HASH_TAG_PREFIX, isClusterUrl, parseClusterUrl, parseSentinelUrl, sentinelUrl, type SentinelTarget } from '../model/redis-target.js';
 
 /**
  * `redis`: where bb keeps its state. Either one server (`url`) or a Sentinel-managed primary
@@ -16,6 +16,14 @@ export const redisSchema = z
     sentinels: z
       .array(z.object({ host: z.string().min(1, 'a host name or address'), port: z.number().int().min(1).max(65535).default(26379) }).strict())
       .min(1, 'list at least one sentinel, e.g. [{ host: "10.0.0.1", port: 26379 }]')
+      .optional(),
+    /**
+     * Redis Cluster: some of its nodes (the others are found). The prefix must then be one hash
+     * tag, e.g. `{bb}`: every key of the installation lands in one slot, so on one shard.
+     */
+    cluster: z
+      .array(z.object({ host: z.string().min(1, 'a host name or address'), port: z.number().int().min(1).max(65535) }).strict())
+      .min(1, 'list at least one node, e.g. [{ host: "10.0.0.1", port: 6379 }]')
       .optional(),
     /** Sentinel: the primary's name as the sentinels know it (`sentinel monitor NAME …`). */
     name: z.string().min(1).optional(),
@@ -42,18 +50,26 @@ export const redisSchema = z
   .superRefine((r, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (r.sentinels && r.url !== undefined) issue('url', 'give either url or sentinels + name, not both');
+    if (r.cluster && (r.url !== undefined || r.sentinels)) issue('cluster', 'give one of url, sentinels + name, or cluster');
+    if ((r.cluster || (r.url !== undefined && isClusterUrl(r.url))) && !HASH_TAG_PREFIX.test(r.prefix)) {
+      issue('prefix', `on a Redis Cluster the prefix must be one hash tag such as '{${r.prefix.replace(/[{}]/g, '') || 'bb'}}', so that every key of this installation is in one slot (BullMQ's queues and bb's transactions need that); got '${r.prefix}'`);
+    }
     if (r.sentinels && r.name === undefined) issue('name', "required with sentinels: the primary's name as the sentinels know it (`sentinel monitor NAME …`), e.g. 'mymaster'");
     if (!r.sentinels) {
       if (r.name !== undefined) issue('sentinels', 'name is for Sentinel: list the sentinels too, e.g. sentinels: [{ host: "10.0.0.1", port: 26379 }]');
-      for (const k of ['username', 'password', 'sentinelUsername', 'sentinelPassword', 'db', 'tls'] as const) {
+      for (const k of ['sentinelUsername', 'sentinelPassword', 'db'] as const) {
         if (r[k] !== undefined) issue(k, `${k} is for Sentinel (with sentinels + name); with url, put it in the URL`);
+      }
+      for (const k of ['username', 'password', 'tls'] as const) {
+        if (r[k] !== undefined && !r.cluster) issue(k, `${k} is for Sentinel or Cluster (with sentinels + name, or cluster); with url, put it in the URL`);
       }
     }
     if (r.url !== undefined) {
-      if (!/^(rediss?|rediss?\+sentinel):\/\//.test(r.url)) issue('url', 'expected redis://, rediss://, redis+sentinel:// or rediss+sentinel://');
+      if (!/^(rediss?|rediss?\+sentinel|rediss?\+cluster):\/\//.test(r.url)) issue('url', 'expected redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://');
       else {
         try {
           parseSentinelUrl(r.url);
+          parseClusterUrl(r.url);
         } catch (err) {
           issue('url', (err as Error).message);
         }
@@ -66,6 +82,14 @@ export type RedisConfig = z.output<typeof redisSchema>;
 
 /** The config's Redis as one target string (src/model/redis-target.ts); undefined when not set. */
 export function redisUrlOf(r: RedisConfig): string | undefined {
+  if (r.cluster) {
+    return clusterUrl({
+      nodes: r.cluster,
+      tls: r.tls ?? false,
+      ...(r.username !== undefined ? { username: r.username } : {}),
+      ...(r.password !== undefined ? { password: r.password } : {}),
+    });
+  }
   if (!r.sentinels || r.name === undefined) return r.url;
   const t: SentinelTarget = { sentinels: r.sentinels, name: r.name, tls: r.tls ?? false };
   if (r.username !== undefined) t.username = r.username;

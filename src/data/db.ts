@@ -1,4 +1,5 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import { scanTargets } from './redis-conn.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { DataBus } from './events.js';
 import { Keys } from './keys.js';
@@ -86,12 +87,15 @@ export class Db {
   /** Every key matching `pattern` (SCAN, in slices), for the rare whole-keyspace walks. */
   async scanKeys(pattern: string): Promise<string[]> {
     const out: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      out.push(...keys);
-    } while (cursor !== '0');
+    // On a Cluster, SCAN reaches one node: ask every primary (the installation's keys are on one).
+    for (const node of scanTargets(this.redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        out.push(...keys);
+      } while (cursor !== '0');
+    }
     return out;
   }
 }

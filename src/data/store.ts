@@ -102,6 +102,15 @@ export class Store {
     return view;
   }
 
+  /**
+   * Throws NotLeaderError unless this master leads (nothing outside leader election): asked before
+   * what a fenced write cannot cover, such as a mail going out.
+   */
+  async assertLeading(): Promise<void> {
+    const db = this.db;
+    if (db.fence) await db.write((m) => m.exists(db.fence!.leaderKey));
+  }
+
   /** Closes the connection (the master's stop, a CLI command's end). */
   async close(): Promise<void> {
     await this.db.redis.quit().catch(() => this.db.redis.disconnect());

@@ -5,6 +5,8 @@
  *   rediss://…                                        the same over TLS
  *   redis+sentinel://[user:password@]h1:p1,h2:p2,…/NAME[/db][?sentinelUsername=…&sentinelPassword=…]
  *   rediss+sentinel://…                               Sentinel-managed, TLS to sentinels and servers
+ *   redis+cluster://[user:password@]h1:p1,h2:p2,…      a Redis Cluster (any nodes; the rest are found)
+ *   rediss+cluster://…                                a Cluster over TLS
  *
  * With Sentinel, every connection asks the sentinels which server is the primary of NAME, and asks
  * again after a failover. `user:password` is the data servers' (the ACL user); the sentinels' own
@@ -114,6 +116,55 @@ export function sentinelOptions(url: string): Record<string, unknown> | null {
 export function reconnectOnFailoverError(err: Error): 2 | false {
   return /^(READONLY|NOREPLICAS|MASTERDOWN|LOADING)\b/.test(err.message) ? 2 : false;
 }
+
+export interface ClusterTarget {
+  nodes: SentinelAddress[];
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
+const CLUSTER_SCHEME = /^(rediss?)\+cluster:\/\//;
+
+/** Whether this target names a Redis Cluster. */
+export function isClusterUrl(url: string): boolean {
+  return CLUSTER_SCHEME.test(url);
+}
+
+/** Parse a `redis+cluster://` target; throws an Error saying what is wrong. Null for other URLs. */
+export function parseClusterUrl(url: string): ClusterTarget | null {
+  const scheme = CLUSTER_SCHEME.exec(url);
+  if (!scheme) return null;
+  const rest = url.slice(scheme[0].length).replace(/\/$/, '');
+  const at = rest.lastIndexOf('@');
+  const auth = at === -1 ? '' : rest.slice(0, at);
+  const hosts = at === -1 ? rest : rest.slice(at + 1);
+  if (hosts.includes('/') || hosts.includes('?')) throw new Error(`${redact(url)}: a Cluster has no database number or parameters (redis+cluster://host:port,host:port)`);
+  const nodes = hosts.split(',').filter(Boolean).map((hp) => hostPort(hp, url));
+  if (!nodes.length) throw new Error(`${redact(url)}: no node host:port`);
+  const t: ClusterTarget = { nodes, tls: scheme[1] === 'rediss' };
+  if (auth) {
+    const [user = '', pass] = splitOnce(auth, ':');
+    if (pass !== undefined) {
+      if (user) t.username = decodeURIComponent(user);
+      t.password = decodeURIComponent(pass);
+    } else t.password = decodeURIComponent(user);
+  }
+  return t;
+}
+
+/** The one-string form of a Cluster target (what the config's `redis.cluster` becomes). */
+export function clusterUrl(t: ClusterTarget): string {
+  const auth = t.password !== undefined ? `${t.username ? encodeURIComponent(t.username) : ''}:${encodeURIComponent(t.password)}@` : '';
+  return `${t.tls ? 'rediss' : 'redis'}+cluster://${auth}${t.nodes.map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(',')}`;
+}
+
+/**
+ * On a Cluster every key of one bb installation must live in one hash slot: BullMQ's scripts and
+ * bb's transactions touch several keys at once. Every key starts with the prefix, so a prefix
+ * that is one hash tag (`{bb}`) does it, and puts the installation on one shard.
+ */
+export const HASH_TAG_PREFIX = /^\{[A-Za-z0-9_.-]+\}$/;
 
 /** The target with any password replaced by `***`, for messages and logs. */
 export function redact(url: string): string {

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { BbClient } from '../../src/queue/client.js';
 import { Keys } from '../../src/data/keys.js';
+import { MasterQueues } from '../../src/queue/master-queues.js';
+import { pino } from 'pino';
 import type { Store } from '../../src/data/store.js';
-import type { BuildSet } from '../../src/model/build.js';
+import type { Build, BuildSet } from '../../src/model/build.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { probe, ROOT, spawnExecutor, spawnMaster, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
 import { freePort, startIrcd, type TestIrcd } from '../harness/ircd.js';
@@ -22,6 +24,8 @@ import { httpRequest } from '../harness/http.js';
 
 const run = promisify(execFile);
 const SECRET = 'failover-secret-0123456789';
+/** The trunk scheduler's tree-stable timer (s): armed by one leader, fired by the next. */
+const TIMER = 8;
 
 let ircd: TestIrcd;
 beforeAll(async () => {
@@ -61,9 +65,13 @@ async function setup(label: string, chat: boolean): Promise<Setup> {
   const body = (port: number) => `{
   redis: { prefix: '${prefix}' },
   basedir: '${join(dir, 'master')}',
+  startTimeout: 10,
   executors: [{ name: 'a', secret: '${SECRET}' }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'work', command: 'true' }] }],
-  schedulers: [{ type: 'any-branch', name: 'all', treeStableTimer: 0, builders: ['linux'] }],
+  schedulers: [
+    { type: 'any-branch', name: 'all', treeStableTimer: 0, builders: ['linux'], filter: { branch: (b) => b !== 'main' } },
+    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: ${TIMER}, builders: ['linux'] },
+  ],
   http: { port: ${port} },
   ${chat ? `chat: { irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', channels: ['#dev'] }, announce: [{ target: 'irc:#dev', events: ['finished'] }] },` : ''}
 }`;
@@ -107,14 +115,20 @@ async function twoMasters(s: Setup): Promise<[Proc, Proc]> {
   return [a, b];
 }
 
+/** Change `i` on its own topic branch (built at once by the `all` scheduler). */
 const send = (s: Setup, i: number) =>
   s.client.sendChange({ author: 'Brian Warner <warner@example.org>', files: [`f${i}.c`], branch: `topic${i}`, revision: (0xaaaa0000 + i).toString(16) });
 
-/** Waits for `n` finished builds, then checks that every change has exactly one BuildSet and one build. */
-async function everyChangeBuiltOnce(s: Setup, n: number): Promise<BuildSet[]> {
-  await waitFor(`${n} finished builds`, async () => {
-    const builds = await s.p.store.lastBuilds('linux', n + 5);
-    return builds.length >= n && builds.every((b) => b.state === 'finished');
+/**
+ * Waits until `n` builds succeeded and none runs, then checks that every change has exactly one
+ * BuildSet and one successful build. A build the dead leader had claimed but not yet handed to the
+ * executor ends RETRY after `startTimeout` and its request is built again: that is the only other
+ * build allowed.
+ */
+async function everyChangeBuiltOnce(s: Setup, n: number): Promise<{ sets: BuildSet[]; builds: Build[] }> {
+  await waitFor(`${n} successful builds`, async () => {
+    const builds = await s.p.store.lastBuilds('linux', 1000);
+    return builds.filter((b) => b.result === 'SUCCESS').length >= n && builds.every((b) => b.state === 'finished');
   }, 120_000, 200);
   const sets = await s.p.store.getBuildSets(await s.p.store.buildSetIdsAfter(0, 1000));
   const builds = await s.p.store.lastBuilds('linux', 1000);
@@ -124,10 +138,11 @@ async function everyChangeBuiltOnce(s: Setup, n: number): Promise<BuildSet[]> {
   for (const bs of sets) {
     const change = (await s.p.store.getChange(bs.sourcestamp.changeIds[0]!))!;
     expect(bs.sourcestamp.branch).toBe(change.branch);
+    const mine = builds.filter((b) => b.requestId === bs.requestIds[0]);
+    expect(mine.filter((b) => b.result === 'SUCCESS')).toHaveLength(1);
+    for (const b of mine.filter((x) => x.result !== 'SUCCESS')) expect(b).toMatchObject({ result: 'RETRY', text: expect.stringMatching(/^not started within 10 s/) });
   }
-  expect(builds).toHaveLength(n);
-  expect(builds.every((b) => b.result === 'SUCCESS')).toBe(true);
-  return sets;
+  return { sets, builds };
 }
 
 describe('two masters on one prefix', () => {
@@ -149,14 +164,14 @@ describe('two masters on one prefix', () => {
     expect(takeover).toBeLessThan(10_000);
     console.log(`failover: kill -9 to the standby leading: ${takeover} ms`);
 
-    await everyChangeBuiltOnce(s, N);
+    const { builds } = await everyChangeBuiltOnce(s, N);
     // Every build's result said once in #dev, whichever master said it.
     const fromBot = (m: { nick: string; target: string; text: string }) => m.nick === 'bb' && m.target === '#dev' && /linux #\d+: /.test(m.text);
-    await human.waitForCount(fromBot, N, 60_000);
+    await human.waitForCount(fromBot, builds.length, 60_000);
     await waitFor('nothing left to announce or say', async () => (await s.raw.zcard(s.keys.announceDue)) === 0 && (await s.raw.llen(s.keys.chatOutbox('irc'))) === 0, 30_000, 100);
     await human.command('NAMES #dev', / 353 /); // a round trip behind anything the bot still had on the wire
     const said = human.seen.filter(fromBot).map((m) => Number(/linux #(\d+): /.exec(m.text)![1]));
-    expect(said.sort((x, y) => x - y)).toEqual(Array.from({ length: N }, (_, i) => i + 1));
+    expect(said.sort((x, y) => x - y)).toEqual(builds.map((b) => b.number).sort((x, y) => x - y));
 
     const health1 = await health(s.ports[1]);
     expect(health1).toMatchObject({ role: 'leader', master: { pid: b.child.pid, token: '2' } });
@@ -164,11 +179,21 @@ describe('two masters on one prefix', () => {
     expect(status).toMatch(new RegExp(`master: \\S+ pid ${b.child.pid} leads \\(token 2\\) since `));
   }, 240_000);
 
-  it('a SIGSTOPped leader: the standby takes over within 10 s; resumed, the old leader writes nothing and stands by', async () => {
+  it('a SIGSTOPped leader: the standby takes over within 10 s and fires its armed timer at the old deadline; resumed, the old leader writes nothing and stands by', async () => {
     const s = await setup('fostop', false);
     const [a, b] = await twoMasters(s);
     for (let i = 1; i <= 3; i++) await send(s, i);
     await everyChangeBuiltOnce(s, 3);
+    // A change on trunk arms its tree-stable timer (a BullMQ delayed job): A leads, and will not fire it.
+    await s.client.sendChange({ author: 'Brian Warner <warner@example.org>', files: ['main.c'], branch: 'main', revision: 'bbbb0004' });
+    const queues = new MasterQueues(s.url, s.prefix, pino({ level: 'silent' }));
+    cleanups.push(() => queues.close());
+    const [armed] = await waitFor('the trunk timer armed', async () => {
+      const t = await queues.timers.armed();
+      return t.length ? t : null;
+    }, 30_000, 50);
+    const trunkChange = (await s.p.store.getChange(4))!;
+    expect(armed!.at! - trunkChange.receivedAt).toBeGreaterThanOrEqual(TIMER * 1000);
 
     a.child.kill('SIGSTOP');
     const stoppedAt = Date.now();
@@ -176,17 +201,23 @@ describe('two masters on one prefix', () => {
     const takeover = Date.now() - stoppedAt;
     console.log(`failover: SIGSTOP to the standby leading: ${takeover} ms`);
     expect(takeover).toBeLessThan(10_000);
-    for (let i = 4; i <= 6; i++) await send(s, i);
-    await everyChangeBuiltOnce(s, 6);
+    // B fires the timer A armed, at its deadline (not restarted by the takeover), and builds the rest.
+    const trunk = await waitFor('the trunk buildset', async () => (await s.p.store.getBuildSets(await s.p.store.buildSetIdsAfter(0, 100))).find((b) => b.scheduler === 'trunk'), 60_000, 100);
+    expect(trunk.submittedAt).toBeGreaterThanOrEqual(armed!.at!);
+    expect(trunk.submittedAt - armed!.at!).toBeLessThan(TIMER * 1000); // the old deadline, not one counted from the takeover
+    expect(trunk.sourcestamp.changeIds).toEqual([4]);
+    for (let i = 5; i <= 7; i++) await send(s, i);
+    await everyChangeBuiltOnce(s, 7);
 
     a.child.kill('SIGCONT');
     await waitFor('master A to stand by', async () => (await health(s.ports[0]))?.role === 'standby', 30_000, 100);
-    expect(a.log()).toContain('lost the lead; standing by');
+    await waitFor('A to log its step-down', () => a.log().includes('lost the lead; standing by'), 30_000, 100);
     expect((await health(s.ports[0]))!.master).toMatchObject({ pid: b.child.pid, token: '2' });
     expect(await leaderPid(s)).toBe(b.child.pid);
 
-    for (let i = 7; i <= 8; i++) await send(s, i);
-    await everyChangeBuiltOnce(s, 8);
+    for (let i = 8; i <= 9; i++) await send(s, i);
+    await everyChangeBuiltOnce(s, 9);
+    expect(await queues.timers.armed()).toEqual([]);
     expect(await s.raw.get(s.keys.leaderSeq)).toBe('2');
   }, 240_000);
 });

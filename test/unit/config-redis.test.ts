@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/config/validate.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { redisUrlOf } from '../../src/config/schema.js';
-import { parseSentinelUrl, reconnectOnFailoverError, redact, sentinelOptions, sentinelUrl } from '../../src/model/redis-target.js';
+import { parseClusterUrl, parseSentinelUrl, reconnectOnFailoverError, redact, sentinelOptions, sentinelUrl } from '../../src/model/redis-target.js';
 
 const SECRET = 'a-secret-of-enough-length';
 const base = (redis: Record<string, unknown>) => ({
@@ -53,10 +53,21 @@ describe('redis: Sentinel targets', () => {
     expect(problems(base({ url: 'redis://x:6379', sentinels: [{ host: 'a' }], name: 'm' }))).toEqual(['redis.url: give either url or sentinels + name, not both']);
     expect(problems(base({ sentinels: [{ host: 'a', port: 99999 }], name: 'm' }))[0]).toBe('redis.sentinels[0].port: must be at most 65535, got the number 99999');
     expect(problems(base({ sentinels: [], name: 'm' }))[0]).toMatch(/^redis\.sentinels: list at least one sentinel/);
-    expect(problems(base({ url: 'http://x' }))).toEqual(['redis.url: expected redis://, rediss://, redis+sentinel:// or rediss+sentinel://']);
+    expect(problems(base({ url: 'http://x' }))).toEqual(['redis.url: expected redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://']);
     expect(problems(base({ url: 'redis+sentinel://:pw@a:26379' }))).toEqual(['redis.url: redis+sentinel://:***@a:26379: no primary name after the hosts (redis+sentinel://host:26379/mymaster)']);
     expect(problems(base({ url: 'redis+sentinel://a/m' }))).toEqual(['redis.url: redis+sentinel://a/m: "a" is not host:port']);
-    expect(problems(base({ password: 'x' }))).toEqual(['redis.password: password is for Sentinel (with sentinels + name); with url, put it in the URL']);
+    expect(problems(base({ password: 'x' }))).toEqual(['redis.password: password is for Sentinel or Cluster (with sentinels + name, or cluster); with url, put it in the URL']);
+  });
+
+  it('a Cluster: the config form becomes one redis+cluster:// target, and its prefix must be a hash tag', () => {
+    const { config } = load(base({ cluster: [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }], prefix: '{bb}', password: 'pw' }));
+    expect(redisUrlOf(config.redis)).toBe('redis+cluster://:pw@10.0.0.1:7000,10.0.0.2:7000');
+    expect(parseClusterUrl('rediss+cluster://u:p@a:7000/')).toEqual({ nodes: [{ host: 'a', port: 7000 }], username: 'u', password: 'p', tls: true });
+    expect(problems(base({ url: 'redis+cluster://a:7000', prefix: 'ci' }))).toEqual([
+      "redis.prefix: on a Redis Cluster the prefix must be one hash tag such as '{ci}', so that every key of this installation is in one slot (BullMQ's queues and bb's transactions need that); got 'ci'",
+    ]);
+    expect(problems(base({ url: 'redis+cluster://a:7000/2', prefix: '{ci}' }))).toEqual(['redis.url: redis+cluster://a:7000/2: a Cluster has no database number or parameters (redis+cluster://host:port,host:port)']);
+    expect(problems(base({ cluster: [{ host: 'a', port: 7000 }], sentinels: [{ host: 'b' }], name: 'm', prefix: '{ci}' }))).toEqual(['redis.cluster: give one of url, sentinels + name, or cluster']);
   });
 
   it('a demoted or write-refusing primary makes the client reconnect and resend; other errors do not', () => {
