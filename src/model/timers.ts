@@ -50,6 +50,6 @@ export interface Timers {
   release(kind: TimerKind, key: string, jobId: string): Promise<boolean>;
   /** Drops timer `key` of `kind` if it is still waiting. */
   cancel(kind: TimerKind, key: string): Promise<void>;
-  /** Every timer waiting for its deadline (tests assert "nothing more will happen" with it; `bb status`). */
+  /** Every timer waiting for its deadline (tests assert "nothing more will happen" with it). */
   armed(): Promise<ArmedTimer[]>;
 }
