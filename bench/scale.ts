@@ -11,7 +11,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -32,11 +32,14 @@ const HOOK_SECRET = randomBytes(16).toString('hex');
 const TICK = 100; // clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on Linux)
 
 const children = new Set<ChildProcess>();
+// The processes' warnings go to a file, so the tables stay readable (its path is printed).
+const LOG = join(mkdtempSync(join(tmpdir(), 'bb-scale-log-')), 'processes.log');
+const logFd = openSync(LOG, 'a');
 function spawnBb(args: string[], env: Record<string, string> = {}): ChildProcess {
   const c = spawn(process.execPath, [join(PACKAGE_ROOT, 'bin/bb.js'), ...args], {
     cwd: PACKAGE_ROOT,
     env: { ...process.env, BB_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', logFd],
   });
   children.add(c);
   c.once('exit', () => children.delete(c));
@@ -219,6 +222,7 @@ async function main(): Promise<void> {
   for (const n of COUNTS) console.log(await builds(redis.url, r, n));
   console.log('\n| masters taking webhooks | changes/s (stored and classified) | webhook answers/s | masters CPU (% of a core) | Redis CPU | machine |\n|---|---|---|---|---|---|');
   for (const m of MASTERS) console.log(await intake(redis.url, r, m));
+  console.log(`\nwarnings and errors of the bb processes: ${LOG}; machine load average now ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   r.disconnect();
   redis.stop();
 }

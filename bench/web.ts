@@ -41,6 +41,8 @@ const BUILDS = Number(process.env.BENCH_BUILDS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 200);
 const LOG_LINES = Number(process.env.BENCH_LOG_LINES ?? 200_000);
 const LIVE_LINES = Number(process.env.BENCH_LIVE_LINES ?? 200);
+/** The executor's batch window (its default when unset): BENCH_FLUSH_MS=100 shows what dense output costs at the old window. */
+const FLUSH_MS = process.env.BENCH_FLUSH_MS ? Number(process.env.BENCH_FLUSH_MS) : undefined;
 const SECRET = 'bench-web-secret-0123456789';
 const quiet = createLogger('bench', { level: 'silent' });
 
@@ -236,7 +238,7 @@ async function liveBench(): Promise<void> {
   config.builders[0]!.steps = [{ ...config.builders[0]!.steps[0]!, command: cmd } as (typeof config.builders)[0]['steps'][0]];
   const master = new Master({ config, secrets, redisUrl: server.url, logger: quiet, baseDir: dir });
   await master.start();
-  const exec = await startExecutor({ name: 'a', secret: SECRET, redisUrl: server.url, prefix: 'bench', basedir: join(dir, 'exec'), slots: 1, logger: quiet });
+  const exec = await startExecutor({ name: 'a', secret: SECRET, redisUrl: server.url, prefix: 'bench', basedir: join(dir, 'exec'), slots: 1, logger: quiet, ...(FLUSH_MS ? { flushMs: FLUSH_MS } : {}) });
   const client = new BbClient(server.url, 'bench');
   const redis = new Redis(server.url);
   try {
@@ -290,7 +292,7 @@ async function liveBench(): Promise<void> {
     const secs = (b.t - a.t) / 1000;
     const lines = Math.max(1, LIVE_LINES - 1);
     console.log(`live log line after a pause, printed → on the SSE client: p50 ${f1(pct(lat.s, 50))} ms  p95 ${f1(pct(lat.s, 95))} ms  (${lat.s.length} lines 200 ms apart)`);
-    console.log(`live log line, dense, printed → on the SSE client: p50 ${f1(pct(lat.d, 50))} ms  p95 ${f1(pct(lat.d, 95))} ms  (${lat.d.length} lines, one every 20 ms plus the shell's time; ${load()})`);
+    console.log(`live log line, dense, printed → on the SSE client: p50 ${f1(pct(lat.d, 50))} ms  p95 ${f1(pct(lat.d, 95))} ms  (${lat.d.length} lines, one every 20 ms plus the shell's time; executor window ${FLUSH_MS ?? 'default'}; ${load()})`);
     console.log(`  its cost: ${f1((b.msgs - a.msgs) / secs)} executor messages/s, ${f1((b.cmds - a.cmds) / lines)} Redis commands a line (${b.msgs - a.msgs} messages, ${b.cmds - a.cmds} commands for ${lines} lines in ${f1(secs)} s)`);
     console.log(`live log line, stored by the master → on the SSE client: p50 ${f1(pct(sse, 50))} ms  p95 ${f1(pct(sse, 95))} ms`);
   } finally {

@@ -10,6 +10,12 @@ const MAX_MESSAGE_BYTES = 512 * 1024;
 const MAX_MESSAGE_EVENTS = 500;
 /** A message at least this big means output is flooding: the next window is twice as long. */
 const HEAVY_BYTES = 16 * 1024;
+/**
+ * A step's log is kept to 20,000 chunks (src/data/logs.ts), one per log event sent: once a step has
+ * sent this many, its window doubles, and doubles again at twice as many, so a step that trickles
+ * output for long reaches the cap no sooner than with the old fixed 100 ms window (46 min against 33).
+ */
+const LONG_LOG_CHUNKS = 5000;
 
 export interface EventSenderOptions {
   executor: string;
@@ -18,7 +24,8 @@ export interface EventSenderOptions {
   log: Logger;
   /**
    * Batch window: log output that follows a message within it waits until it ends (twice as long
-   * after a message of 16 KB or more); other events go out within it. Default 50 ms.
+   * after a message of 16 KB or more, or once its step has sent 5,000 log chunks; four times after
+   * 10,000); other events go out within it. Default 50 ms.
    */
   flushMs?: number;
   /**
@@ -58,6 +65,8 @@ export class EventSender {
   private windowMs: number;
   /** Messages sent so far. */
   sent = 0;
+  /** Log events sent per build step (`buildId:step`), while the build runs. */
+  private readonly chunks = new Map<string, number>();
 
   constructor(
     private readonly queue: Queue,
@@ -143,7 +152,7 @@ export class EventSender {
       };
       try {
         this.lastSentAt = this.now();
-        this.windowMs = estimate(batch) >= HEAVY_BYTES ? this.flushMs * 2 : this.flushMs;
+        this.windowMs = this.flushMs * Math.max(estimate(batch) >= HEAVY_BYTES ? 2 : 1, this.count(batch));
         await this.queue.add('msg', { payload, sig: sign(payload, this.opts.secret) }, { removeOnComplete: true, removeOnFail: 1000 });
         this.sent += 1;
       } catch (err) {
@@ -154,6 +163,22 @@ export class EventSender {
         return;
       }
     }
+  }
+
+  /** Counts the batch's log chunks per step; the window factor its longest log calls for (1, 2 or 4). */
+  private count(batch: ExecutorEvent[]): number {
+    let most = 0;
+    for (const ev of batch) {
+      if (ev.type === 'build-finished') {
+        for (const k of this.chunks.keys()) if (k.startsWith(`${ev.buildId}:`)) this.chunks.delete(k);
+      }
+      if (ev.type !== 'log') continue;
+      const k = `${ev.buildId}:${ev.step}`;
+      const n = (this.chunks.get(k) ?? 0) + 1;
+      this.chunks.set(k, n);
+      most = Math.max(most, n);
+    }
+    return most >= 2 * LONG_LOG_CHUNKS ? 4 : most >= LONG_LOG_CHUNKS ? 2 : 1;
   }
 
   private takeBatch(): ExecutorEvent[] {

@@ -44,21 +44,29 @@ async function latestOf(ctx: WebContext, builders: string[], k: number, model?: 
   return new Map([...raw].map(([b, list]) => [b, list.map(cellOf)]));
 }
 
-/**
- * `/`: builders × latest revisions (compact above GRID_MAX_BUILDERS builders), tree, Problems,
- * executors. With `model` (the master's), the builds come from memory, not Redis.
- */
-export async function consolePage(ctx: WebContext, model?: ConsoleModel): Promise<PageReply> {
-  const { store, config } = ctx;
-  const tiers: Map<string, string> = ctx.tierInfo ? (await ctx.tierInfo()).tiers : new Map();
-  const rows: BuilderRow[] = config.builders.map((b) => ({ name: b.name, tier: (tiers.get(b.name) as BuilderRow['tier']) ?? b.tier, category: b.category ?? '' }));
-  const compact = rows.length > GRID_MAX_BUILDERS;
-  const [latest, problems, execs, tree] = await Promise.all([
-    latestOf(ctx, rows.map((r) => r.name), compact ? COLUMNS : COLUMNS * 2, model),
-    store.problems.open(),
-    store.getExecutors(config.executors.map((e) => e.name)),
+/** What the console shows besides builds: tiers, open Problems, executors, the tree. */
+export async function consoleInputs(ctx: WebContext) {
+  const [tiers, problems, execs, tree] = await Promise.all([
+    ctx.tierInfo ? ctx.tierInfo().then((t) => t.tiers as Map<string, string>) : new Map<string, string>(),
+    ctx.store.problems.open(),
+    ctx.store.getExecutors(ctx.config.executors.map((e) => e.name)),
     ctx.tiers?.tree(),
   ]);
+  return { tiers, problems, execs, tree };
+}
+export type ConsoleInputs = Awaited<ReturnType<typeof consoleInputs>>;
+
+/**
+ * `/`: builders × latest revisions (compact above GRID_MAX_BUILDERS builders), tree, Problems,
+ * executors. With `model` (the master's), the builds come from memory, not Redis; with `inputs`,
+ * the rest comes from there (the master's shared read of it).
+ */
+export async function consolePage(ctx: WebContext, model?: ConsoleModel, inputs?: () => Promise<ConsoleInputs>): Promise<PageReply> {
+  const { config } = ctx;
+  const { tiers, problems, execs, tree } = await (inputs ? inputs() : consoleInputs(ctx));
+  const rows: BuilderRow[] = config.builders.map((b) => ({ name: b.name, tier: (tiers.get(b.name) as BuilderRow['tier']) ?? b.tier, category: b.category ?? '' }));
+  const compact = rows.length > GRID_MAX_BUILDERS;
+  const latest = await latestOf(ctx, rows.map((r) => r.name), compact ? COLUMNS : COLUMNS * 2, model);
   const groups = groupBuilders(rows);
   // Columns: the newest revisions built by any builder, newest first.
   const revs = new Map<string, number>();

@@ -106,6 +106,29 @@ describe('executor event batching', () => {
     expect(s.sent).toBe(5);
   });
 
+  it("doubles the window once a step has sent 5,000 log chunks (its log's cap is 20,000)", async () => {
+    const { queue, sent } = recorder();
+    let clock = 0;
+    const s = new EventSender(queue, { ...opts, flushMs: 60_000, now: () => clock });
+    const line = (t: string) => s.push({ type: 'log', ...ref, step: 0, stream: 'stdout', text: `${t}\n` });
+    for (let i = 0; i < 5000; i++) {
+      clock += 100_000;
+      line(`line ${i}`);
+      await s.flush();
+    }
+    expect(sent).toHaveLength(5000);
+    clock += 90_000; // past the plain window, within the doubled one
+    line('held');
+    await vi.advanceTimersByTimeAsync(20);
+    expect(sent).toHaveLength(5000);
+    s.push({ type: 'build-finished', ...ref, result: 'SUCCESS' });
+    await s.flush();
+    // Another build's output after a quiet spell goes at once again.
+    clock += 120_001;
+    s.push({ type: 'log', buildId: 2, token: ref.token, step: 0, stream: 'stdout', text: 'next build\n' });
+    await waitFor(() => sent.length === 5002);
+  });
+
   it('sends what was held when the window ends', async () => {
     const { queue, sent } = recorder();
     const s = new EventSender(queue, { ...opts, flushMs: 30 });
