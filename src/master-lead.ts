@@ -109,6 +109,8 @@ export class LeaderParts {
       const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
       return { changeId: change?.id ?? null };
     });
+    // `bb sendchange` and BbClient append to the intake list (src/queue/intake.ts); the queue above serves older senders.
+    await queues.readIntake(async (items) => void (await this.store.addChanges(items.map((i) => ({ fields: i.change, key: `intake|${i.id}` })))));
     this.timerWork = startTimers({ queues, schedulers: this.schedulers, timed: this.timed, hassler: this.hassler, tiers: this.tiers, problems: this.problems, log: this.host.log });
     // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
     queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {

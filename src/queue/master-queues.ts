@@ -9,6 +9,7 @@ import { QueueTimers } from './timers.js';
 import { cleanJobHistory } from './job-history.js';
 import type { RetentionPolicy } from '../model/retention.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
+import { IntakeReader, type IntakeItem } from './intake.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -35,6 +36,7 @@ export class MasterQueues {
   /** Whether an error is a fencing refusal (set by the master: a job that met one goes back to wait for the new leader). */
   fenced: (err: unknown) => boolean = () => false;
   private readonly producer: Redis;
+  private intake?: IntakeReader;
 
   constructor(
     private readonly url: string,
@@ -158,8 +160,17 @@ export class MasterQueues {
     return true;
   }
 
-  /** Closes every worker (a master that stops leading); the queues stay open for producing. */
+  /** Drain the change intake (intake.ts) into `store`, starting with what a master before left taken; stopped with the workers. */
+  async readIntake(store: (items: IntakeItem[]) => Promise<void>): Promise<void> {
+    await this.intake?.stop();
+    this.intake = new IntakeReader(this.producer, this.url, this.prefix, store, this.log, (err) => this.fenced(err));
+    await this.intake.start();
+  }
+
+  /** Closes every worker and the intake reader (a master that stops leading); the queues stay open for producing. */
   async closeWorkers(): Promise<void> {
+    await this.intake?.stop();
+    this.intake = undefined;
     const all = this.workers.splice(0);
     await Promise.all(all.map(({ worker }) => worker.close()));
     for (const { conn } of all) conn.disconnect();

@@ -98,6 +98,8 @@ describe('commits to builds', () => {
       const x = await fx.store.getBuildSet(build.buildsetId);
       return x?.completeAt ? x : null;
     });
+    // The event goes out after the write it reports; wait for it rather than assume it came first.
+    await waitFor('the buildset.failed event', async () => (failed.length > 0 ? failed : null));
     expect(failed).toEqual([build.buildsetId]);
     expect(bs.result).toBe('FAILURE');
     expect(bs.failedAt).toBeLessThanOrEqual(bs.completeAt!);

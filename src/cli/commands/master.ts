@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/load.js';
 import { Master } from '../../master.js';
 import { GuardrailError } from '../../data/guardrails.js';
 import { CliError } from '../connect-error.js';
+import { trimWhenIdle } from '../../util/trim-memory.js';
 import { offsetClock, type Clock } from '../../util/clock.js';
 
 export function masterCommand(): Command {
@@ -25,12 +26,15 @@ export function masterCommand(): Command {
         if (err instanceof GuardrailError) throw new CliError(err.message);
         throw err;
       });
+      // Start-up and bursts of work grow V8's young generation; once idle, give that back (trim-memory.ts).
+      const stopTrim = trimWhenIdle((t) => master.log.debug({ ...t, ms: Math.round(t.ms) }, 'memory trimmed while idle'));
       // SIGHUP: read the config file again (as `bb reconfig`); the outcome goes to the log and chat.
       const reload = () => void master.reload().catch((err: unknown) => console.error(`bb: reload failed: ${String(err)}`));
       process.on('SIGHUP', reload);
       await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGHUP', reload);
+          stopTrim();
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           void master.stop().then(done, done);

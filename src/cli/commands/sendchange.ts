@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { BbClient } from '../../queue/client.js';
+import { sendChangeOnce } from '../../queue/intake.js';
 import { addConnOptions, connPrefix, connUrl, type ConnOptions } from '../connect.js';
 import { parseProperties, collect } from '../options.js';
 
@@ -18,24 +18,20 @@ export function sendchangeCommand(): Command {
       .option('-p, --property <k=v>', 'a change property (repeat for more)', collect, [])
       .option('--when <seconds>', 'commit time, seconds since the epoch'),
   ).action(async (o: ConnOptions & Record<string, unknown>) => {
-    const client = new BbClient(connUrl(o), connPrefix(o));
-    try {
-      const id = await client.sendChange({
-        author: o.who as string,
-        files: o.file as string[],
-        comments: o.comments as string,
-        ...(o.branch ? { branch: o.branch as string } : {}),
-        ...(o.revision ? { revision: o.revision as string } : {}),
-        repository: o.repository as string,
-        project: o.project as string,
-        ...(o.category ? { category: o.category as string } : {}),
-        properties: parseProperties(o.property as string[]),
-        ...(o.when ? { when: Math.round(Number(o.when) * 1000) } : {}),
-        source: 'sendchange',
-      });
-      console.log(`change queued (job ${id})`);
-    } finally {
-      await client.close();
-    }
+    // Straight onto the master's intake list: no BullMQ in this process (src/queue/intake.ts).
+    const id = await sendChangeOnce(connUrl(o), connPrefix(o), {
+      author: o.who as string,
+      files: o.file as string[],
+      comments: o.comments as string,
+      ...(o.branch ? { branch: o.branch as string } : {}),
+      ...(o.revision ? { revision: o.revision as string } : {}),
+      repository: o.repository as string,
+      project: o.project as string,
+      ...(o.category ? { category: o.category as string } : {}),
+      properties: parseProperties(o.property as string[]),
+      ...(o.when ? { when: Math.round(Number(o.when) * 1000) } : {}),
+      source: 'sendchange',
+    });
+    console.log(`change queued (${id})`);
   });
 }
