@@ -215,6 +215,12 @@ describe('two masters on one prefix', () => {
     expect((await health(s.ports[0]))!.master).toMatchObject({ pid: b.child.pid, token: '2' });
     expect(await leaderPid(s)).toBe(b.child.pid);
 
+    // bb status names the leader and lists A as standing by.
+    const status = await waitFor('bb status to list A as standby', async () => {
+      const out = (await run(process.execPath, ['bin/bb.js', 'status'], { cwd: ROOT, env: { ...process.env, REDIS_URL: s.url, BB_PREFIX: s.prefix } })).stdout;
+      return out.includes(`standby: `) && out.includes(` pid ${a.child.pid}, up since`) ? out : null;
+    }, 30_000, 200);
+    expect(status).toMatch(new RegExp(`master: \\S+ pid ${b.child.pid} leads \\(token 2\\)`));
     for (let i = 8; i <= 9; i++) await send(s, i);
     await everyChangeBuiltOnce(s, 9);
     expect(await queues.timers.armed()).toEqual([]);
