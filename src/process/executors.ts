@@ -125,11 +125,16 @@ export class ExecutorRegistry {
     await putRefusedExecutor(this.store, { name: msg.executor, session: msg.session, hostname, reason, at: this.now() });
   }
 
+  /** The highest seq of the record's session this master has applied. */
+  private lastSeqOf(executor: string, rec: ExecutorRecord): number {
+    const seen = this.lastSeq.get(executor);
+    return Math.max(rec.seq, seen?.session === rec.session ? seen.seq : -1);
+  }
+
   /** Whether a message is fresh: a higher seq in the current session, or a recent, newer hello. */
   private fresh(msg: ExecutorMessagePayload, rec: ExecutorRecord | null, log: Logger): boolean {
     if (rec && rec.session === msg.session) {
-      const seen = this.lastSeq.get(msg.executor);
-      const last = Math.max(rec.seq, seen?.session === msg.session ? seen.seq : -1);
+      const last = this.lastSeqOf(msg.executor, rec);
       if (msg.seq <= last) {
         log.warn({ seq: msg.seq, last }, 'replayed or repeated executor message ignored');
         return false;
@@ -153,6 +158,17 @@ export class ExecutorRegistry {
     const log = this.log.child({ executor: msg.executor, session: msg.session });
     let rec = this.records.get(msg.executor) ?? (await this.store.getExecutor(msg.executor));
     if (rec) this.records.set(rec.name, rec);
+    if (rec && rec.session === msg.session && msg.seq <= this.lastSeqOf(msg.executor, rec)) {
+      // This master remembers applying it, but a Redis failover can lose the last writes (the
+      // message's effects and its queue job's completion): the job comes back. Redis decides.
+      const stored = await this.store.getExecutor(msg.executor);
+      if (stored && stored.session === msg.session && stored.seq < msg.seq) {
+        log.warn({ seq: msg.seq, remembered: this.lastSeqOf(msg.executor, rec), stored: stored.seq }, 'executor message applied before but not in Redis (writes lost in a failover): applying it again');
+        this.lastSeq.delete(msg.executor);
+        this.records.set(stored.name, stored);
+        rec = stored;
+      }
+    }
     if (!this.fresh(msg, rec, log)) return false;
     if (rec && rec.session === msg.session) this.lastSeq.set(msg.executor, { session: msg.session, seq: msg.seq });
     let builds: BuildEvent[] = [];
