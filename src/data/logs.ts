@@ -1,7 +1,18 @@
 import type { Db, Multi } from './db.js';
+import { LOG_BUDGET_SCRIPT } from './read-scripts.js';
 
 /** Most chunks kept of one step's log; older ones beyond it are dropped (RPUSH then LTRIM). */
 const MAX_LOG_CHUNKS = 20_000;
+
+/** Bytes of log text one page read brings into memory at most (beyond its first chunk). */
+export const LOG_READ_BYTES = 512 * 1024;
+
+export type LogChunk = { stream: string; text: string };
+
+function splitChunk(r: string): LogChunk {
+  const tab = r.indexOf('\t');
+  return { stream: r.slice(0, tab), text: r.slice(tab + 1) };
+}
 
 /** Build logs: db:log:<buildId>:<step>, a list of `<stream>\t<text>` chunks in order. */
 export class LogsRepo {
@@ -25,14 +36,25 @@ export class LogsRepo {
   }
 
   /** Log chunks of one step from index `from`: [{stream, text}], and the next index. */
-  async read(buildId: number, step: number, from = 0): Promise<{ chunks: Array<{ stream: string; text: string }>; next: number }> {
+  async read(buildId: number, step: number, from = 0): Promise<{ chunks: LogChunk[]; next: number }> {
     const raw = await this.db.redis.lrange(this.db.keys.log(buildId, step), from, -1);
-    return {
-      chunks: raw.map((r) => {
-        const tab = r.indexOf('\t');
-        return { stream: r.slice(0, tab), text: r.slice(tab + 1) };
-      }),
-      next: from + raw.length,
-    };
+    return { chunks: raw.map(splitChunk), next: from + raw.length };
+  }
+
+  /** Up to `count` chunks of one step from index `from`: a page (the web pages), never the whole log. */
+  async page(buildId: number, step: number, from: number, count: number): Promise<LogChunk[]> {
+    if (count < 1) return [];
+    return (await this.db.redis.lrange(this.db.keys.log(buildId, step), from, from + count - 1)).map(splitChunk);
+  }
+
+  /**
+   * Up to `count` chunks from index `from`, and at most about `maxBytes` of them (a chunk can be
+   * 64 KB: 500 such would be 32 MB), in one round trip; `end` says the log has no more chunks
+   * after these (for now).
+   */
+  async pageBudget(buildId: number, step: number, from: number, count: number, maxBytes = LOG_READ_BYTES): Promise<{ chunks: LogChunk[]; end: boolean }> {
+    if (count < 1) return { chunks: [], end: false };
+    const raw = (await this.db.redis.eval(LOG_BUDGET_SCRIPT, 1, this.db.keys.log(buildId, step), String(from), String(count), String(maxBytes))) as [number, ...string[]];
+    return { chunks: raw.slice(1).map((r) => splitChunk(r as string)), end: raw[0] === 1 };
   }
 }

@@ -4,7 +4,7 @@ import { Store } from '../../src/data/store.js';
 import { countLines, logWindow } from '../../src/web/log-view.js';
 import { buildPage } from '../../src/web/build-page.js';
 import { logPage, PAGE_LINES } from '../../src/web/log-page.js';
-import { LOG_READ_BYTES } from '../../src/data/web-reads.js';
+import { LOG_READ_BYTES } from '../../src/data/logs.js';
 import { MAX_LOG_TEXT } from '../../executor/events.js';
 import type { MasterConfig } from '../../src/config/schema.js';
 import { HistoryWriter } from '../harness/history.js';
