@@ -1,4 +1,5 @@
 import { retryOrphans } from './orphans.js';
+import { retryBuildsItNoLongerRuns } from './executor-reconcile.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
@@ -125,22 +126,6 @@ export class ExecutorRegistry {
     await putRefusedExecutor(this.store, { name: msg.executor, session: msg.session, hostname, reason, at: this.now() });
   }
 
-  /**
-   * A heartbeat lists the builds its executor runs. A build this master holds as running there
-   * that the list lacks has ended, and its end never arrived: its messages come in order, so an
-   * end sent before the heartbeat would have been applied first. That happens when Redis lost the
-   * end (a failover discarding the last writes). It is retried, as for a lost executor.
-   */
-  private async reconcile(executor: string, running: number[], log: Logger): Promise<void> {
-    const held = (await this.store.executorBuildIds(executor)).filter((id) => !running.includes(id));
-    if (!held.length) return;
-    for (const b of await this.store.getBuilds(held)) {
-      if (b.state !== 'running' || b.executor !== executor) continue;
-      const done = await this.store.finishBuild(b.id, null, 'RETRY', `executor ${executor} no longer runs it and its end never arrived`);
-      if (done) log.warn({ buildId: b.id, builder: b.builder, number: b.number }, 'a running build its executor no longer runs will be retried');
-    }
-  }
-
   /** The highest seq of the record's session this master has applied. */
   private lastSeqOf(executor: string, rec: ExecutorRecord): number {
     const seen = this.lastSeq.get(executor);
@@ -246,7 +231,7 @@ export class ExecutorRegistry {
           await this.put(rec, prev);
           log.info('executor is back');
         }
-        await this.reconcile(msg.executor, ev.running, log);
+        await retryBuildsItNoLongerRuns(this.store, msg.executor, ev.running, log);
       }
     }
     await flushBuilds();
