@@ -1,3 +1,5 @@
+import { retryOrphans } from './orphans.js';
+import { retryBuildsItNoLongerRuns } from './executor-reconcile.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
@@ -34,6 +36,9 @@ export class ExecutorRegistry {
   private watchdog?: NodeJS.Timeout;
   private graceUntil = 0;
   private startedAt = 0;
+  /** Wall-clock start of this leadership term, and whether builds orphaned by the last one were judged (orphans.ts). */
+  private termStart = 0;
+  private orphansDone = false;
   /** Highest seq seen per executor, for its current session (also stored in its record). */
   private readonly lastSeq = new Map<string, { session: string; seq: number }>();
   /** `<executor>/<session>` of processes already reported as refused. */
@@ -63,6 +68,7 @@ export class ExecutorRegistry {
     await this.reaccept();
     // Messages queued while the master was down arrive first; give executors one timeout to be heard.
     this.startedAt = this.now();
+    this.termStart = Date.now();
     this.graceUntil = this.startedAt + this.config.executorTimeout * 1000;
     const every = Math.min(1000, (this.config.executorTimeout * 1000) / 4);
     this.watchdog = setInterval(() => void this.checkTimeouts().catch((err) => this.log.error({ err }, 'executor watchdog failed')), every);
@@ -224,6 +230,7 @@ export class ExecutorRegistry {
           await this.put(rec, prev);
           log.info('executor is back');
         }
+        await retryBuildsItNoLongerRuns(this.store, msg.executor, ev.running, log);
       }
     }
     await flushBuilds();
@@ -330,6 +337,7 @@ export class ExecutorRegistry {
       this.graceUntil = Math.max(this.graceUntil, answered + limit);
       this.log.warn({ waitedMs: answered - now, sincePreviousMs: previous === undefined ? undefined : now - previous }, 'the executor watchdog could not write for a while; executors get a full executorTimeout to be heard');
     }
+    if (!this.orphansDone) this.orphansDone = await retryOrphans(this.store, this.queues, this.termStart, this.log);
     // A build-started sent while this master was down is read within startTimeout of its start.
     if (now >= this.startedAt + this.config.startTimeout * 1000) await this.checkUnstarted(now);
     if (answered < this.graceUntil) return;

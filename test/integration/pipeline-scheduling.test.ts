@@ -155,16 +155,14 @@ describe('build sets', () => {
   afterEach(async () => fx?.close());
 
   it('fail as soon as one build fails, and finish when every build is done', async () => {
-    fx = await PipelineFixture.create('firstfail', `{
-      redis: { prefix: 'PREFIX' },
-      basedir: 'BASEDIR',
-      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+    fx = await PipelineFixture.create('firstfail', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
       builders: [
         { name: 'quick', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'exit 3' }] },
         { name: 'slow', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'sleep 1.5' }] },
       ],
       schedulers: [{ type: 'force', name: 'force', builders: ['quick', 'slow'] }],
-    }`);
+    }));
     await fx.startMaster();
     await fx.startExecutor('a', SECRET_A, 2);
     const events: string[] = [];
@@ -188,13 +186,11 @@ describe('any-branch scheduler', () => {
   afterEach(async () => fx?.close());
 
   it('keeps one timer per branch: each branch builds its own changes', async () => {
-    fx = await PipelineFixture.create('anybranch', `{
-      redis: { prefix: 'PREFIX' },
-      basedir: 'BASEDIR',
-      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+    fx = await PipelineFixture.create('anybranch', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
       builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
       schedulers: [{ type: 'any-branch', name: 'branches', treeStableTimer: 0.8, builders: ['linux'], filter: { project: 'sample' } }],
-    }`);
+    }));
     const clock = new ManualClock(T0);
     const master = await fx.startMaster({ clock });
     await fx.startExecutor('a', SECRET_A);
