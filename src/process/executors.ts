@@ -1,4 +1,5 @@
 import { retryOrphans } from './orphans.js';
+import { retryBuildsItNoLongerRuns } from './executor-reconcile.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
@@ -230,6 +231,7 @@ export class ExecutorRegistry {
           await this.put(rec, prev);
           log.info('executor is back');
         }
+        await retryBuildsItNoLongerRuns(this.store, msg.executor, ev.running, log);
       }
     }
     await flushBuilds();
