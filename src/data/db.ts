@@ -7,12 +7,16 @@ import { fencedMulti, type Fence } from './fence.js';
 
 const handles = new WeakMap<object, Db>();
 
-/** Make `db` reachable from its owner (the Store) for src/data modules that work across repositories (retention). */
+/** Make `db` reachable from its owner (the Store) for the two src/data modules that are not repositories: lease.ts, guardrails.ts. */
 export function attachDb(owner: object, db: Db): void {
   handles.set(owner, db);
 }
 
-/** The Db behind a Store. Only src/data may import this module (.dependency-cruiser.cjs). */
+/**
+ * The Db behind a Store, for the leader lease (lease.ts) and the Redis guardrails (guardrails.ts)
+ * alone: every other key is read and written through its repository. Only src/data may import
+ * this module (.dependency-cruiser.cjs).
+ */
 export function dbOf(owner: object): Db {
   const db = handles.get(owner);
   if (!db) throw new Error('no Db attached to this object');
@@ -69,12 +73,6 @@ export class Db {
   async getJson<T>(key: string): Promise<T | null> {
     const raw = await this.redis.get(key);
     return raw === null ? null : (JSON.parse(raw) as T);
-  }
-
-  /** Two records read in one round trip (null where missing). */
-  async getJsonPair<A, B>(a: string, b: string): Promise<[A | null, B | null]> {
-    const [ra, rb] = await this.redis.mget(a, b);
-    return [ra ? (JSON.parse(ra) as A) : null, rb ? (JSON.parse(rb) as B) : null];
   }
 
   /** The records stored at `keys`, in order, leaving out missing ones. */

@@ -77,7 +77,7 @@ export class Store {
     this.builds = new BuildsRepo(db, { changes: this.changes, requests: this.requests, buildsets: this.buildsets, logs: this.logs, tests: this.tests });
     this.executors = new ExecutorsRepo(db);
     this.schedulers = new SchedulerStateRepo(db);
-    this.timed = new TimedRepo(db);
+    this.timed = new TimedRepo(db, this.schedulers);
     this.master = new MasterStateRepo(db);
     this.users = new UsersRepo(db);
     this.claims = new ClaimsRepo(db);
@@ -109,6 +109,13 @@ export class Store {
   async assertLeading(): Promise<void> {
     const db = this.db;
     if (db.fence) await db.write((m) => m.exists(db.fence!.leaderKey));
+  }
+
+  /** Milliseconds of one Redis round trip (PING), for /healthz and /metrics. */
+  async roundTrip(): Promise<number> {
+    const t = performance.now();
+    await this.db.redis.ping();
+    return performance.now() - t;
   }
 
   /** Closes the connection (the master's stop, a CLI command's end). */

@@ -1,6 +1,4 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { outboxLength } from '../data/outbox.js';
-import { redisRoundTrip } from '../data/web-reads.js';
 import type { WebContext } from './context.js';
 import type { ChatHealth } from './health.js';
 
@@ -51,7 +49,7 @@ export class WebMetrics {
       labelNames: ['transport'],
       registers: r,
       async collect() {
-        for (const t of chat()) this.set({ transport: t.transport }, await outboxLength(store, t.transport));
+        for (const t of chat()) this.set({ transport: t.transport }, await store.outbox.length(t.transport));
       },
     });
     new Gauge({
@@ -107,7 +105,7 @@ export class WebMetrics {
       help: 'One Redis PING round trip, measured at scrape time.',
       registers: r,
       async collect() {
-        this.set((await redisRoundTrip(store)) / 1000);
+        this.set((await store.roundTrip()) / 1000);
       },
     });
     this.offs.push(
