@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job } from './bullmq.js';
 import type { Redis } from 'ioredis';
 import { newRedis } from '../data/redis-conn.js';
 import type { Logger } from '../log.js';
