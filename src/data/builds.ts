@@ -8,6 +8,7 @@ import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
 import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
+import { LATEST_BUILDS_SCRIPT } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
 
@@ -53,6 +54,26 @@ export class BuildsRepo {
   async active(): Promise<Build[]> {
     const ids = await this.db.redis.zrange(this.db.keys.activeBuilds, 0, -1);
     return this.getMany(ids.map(Number));
+  }
+
+  /** The newest `k` builds of each builder (newest first), in one round trip for any number of builders. */
+  async latestOf(builders: string[], k: number): Promise<Map<string, Build[]>> {
+    const out = new Map<string, Build[]>(builders.map((b) => [b, []]));
+    if (!builders.length || k < 1) return out;
+    const keys = builders.map((b) => this.db.keys.builderBuilds(b));
+    const raw = (await this.db.redis.eval(LATEST_BUILDS_SCRIPT, keys.length, ...keys, this.db.keys.build(0).slice(0, -1), String(k))) as string[];
+    for (const r of raw) {
+      const build = JSON.parse(r) as Build;
+      out.get(build.builder)?.push(build);
+    }
+    return out;
+  }
+
+  /** Builds of a builder newest first, `offset` from the newest, and how many it has in all. */
+  async page(builder: string, offset: number, n: number): Promise<{ builds: Build[]; total: number }> {
+    const key = this.db.keys.builderBuilds(builder);
+    const [ids, total] = await Promise.all([this.db.redis.zrevrange(key, offset, offset + n - 1), this.db.redis.zcard(key)]);
+    return { builds: await this.getMany(ids.map(Number)), total };
   }
 
   // ---- retention (src/data/prune.ts): what it reads and removes of builds, through here ----
@@ -243,6 +264,8 @@ export class BuildsRepo {
       const b = await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
       const m = this.db.multi();
+      // A plain MULTI counts its own MULTI in `length` and drops its reply from exec()'s; a fenced one has neither.
+      const queuedBefore = m.length;
       const emits: Array<() => void> = [];
       let next: Build = b;
       let logsAppended = 0;
@@ -275,7 +298,7 @@ export class BuildsRepo {
             next = { ...next, properties: { ...next.properties, ...ev.properties } };
             break;
           case 'log': {
-            logPushes.push({ step: ev.step, at: m.length });
+            logPushes.push({ step: ev.step, at: m.length - queuedBefore });
             this.parts.logs.append(m, buildId, ev.step, ev.stream, ev.text);
             logsAppended += 1;
             const snap = next;

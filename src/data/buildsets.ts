@@ -6,7 +6,6 @@ import type { RequestsRepo } from './requests.js';
 
 interface SettleEvents {
   next: BuildSet;
-  failedNow: boolean;
   done: boolean;
 }
 
@@ -34,7 +33,7 @@ export interface NewBuildSet {
 /**
  * BuildSets (db:buildset:<id>, db:buildsets) with their requests, created in one transaction, and
  * settled as their requests complete. Publishes `buildset.new`, `request.pending`,
- * `buildset.failed`, `buildset.complete`.
+ * `buildset.complete` (the first failure is stored as `failedAt`).
  */
 export class BuildSetsRepo {
   constructor(
@@ -168,7 +167,7 @@ export class BuildSetsRepo {
     }
     // A request whose BuildSet is not the build's (should not happen) settles the usual way.
     if (!settled.bsRead) return this.settle(settled.req.buildsetId, build);
-    this.emitSettled(settled.events, build);
+    this.emitSettled(settled.events);
   }
 
   /** What a claimed request becomes when its build ended (inside the caller's transaction for a retry). */
@@ -187,7 +186,7 @@ export class BuildSetsRepo {
 
   /**
    * Settle a BuildSet after one of its requests completed (`build` is the build that ended it, when
-   * one did): the first-failure event, and completion once every request is complete. Its result
+   * one did): its first failure (`failedAt`), and completion once every request is complete. Its result
    * is the worst of its requests' results, leaving out requests that collapsed into newer ones (they
    * ran as part of those builds); a BuildSet whose every request collapsed ends SKIPPED.
    */
@@ -199,7 +198,7 @@ export class BuildSetsRepo {
       if (events) await this.db.redis.set(this.db.keys.buildset(bs.id), JSON.stringify(events.next));
       return events;
     });
-    this.emitSettled(events, build);
+    this.emitSettled(events);
   }
 
   /** A BuildSet after one of its requests completed, given all its requests as stored now; null when unchanged. */
@@ -212,12 +211,11 @@ export class BuildSetsRepo {
       const counted = reqs.filter((r) => !(r.result === 'SKIPPED' && r.supersededBy !== undefined));
       next = { ...next, completeAt: this.db.now(), result: worstOf(counted.map((r) => r.result ?? 'EXCEPTION'), 'SKIPPED') };
     }
-    return next === bs ? null : { next, failedNow, done };
+    return next === bs ? null : { next, done };
   }
 
-  private emitSettled(events: SettleEvents | null, build?: Build): void {
+  private emitSettled(events: SettleEvents | null): void {
     if (!events) return;
-    if (events.failedNow && build) this.db.bus.emit('buildset.failed', events.next, build);
     if (events.done) this.db.bus.emit('buildset.complete', events.next);
   }
 }

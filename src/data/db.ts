@@ -7,12 +7,16 @@ import { fencedMulti, type Fence } from './fence.js';
 
 const handles = new WeakMap<object, Db>();
 
-/** Make `db` reachable from its owner (the Store) for src/data modules that work across repositories (retention). */
+/** Make `db` reachable from its owner (the Store) for the two src/data modules that are not repositories: lease.ts, guardrails.ts. */
 export function attachDb(owner: object, db: Db): void {
   handles.set(owner, db);
 }
 
-/** The Db behind a Store. Only src/data may import this module (.dependency-cruiser.cjs). */
+/**
+ * The Db behind a Store, for the leader lease (lease.ts) and the Redis guardrails (guardrails.ts)
+ * alone: every other key is read and written through its repository. Only src/data may import
+ * this module (.dependency-cruiser.cjs).
+ */
 export function dbOf(owner: object): Db {
   const db = handles.get(owner);
   if (!db) throw new Error('no Db attached to this object');

@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
-import type { User } from '../model/user.js';
 import type { HassleEntry } from '../model/hassle.js';
 import type { Problem } from '../model/problem.js';
 
@@ -16,15 +15,11 @@ export interface DataEvents {
   'build.step': [Build, number];
   'build.log': [Build, number, string];
   'build.finished': [Build];
-  /** The first failing build of a BuildSet. */
-  'buildset.failed': [BuildSet, Build];
   'buildset.complete': [BuildSet];
   'executor.connected': [ExecutorRecord];
   'executor.lost': [ExecutorRecord, string];
   /** A process under an executor's name was refused (wrong secret, or replaced by a newer process). */
   'executor.refused': [RefusedExecutor];
-  /** A user record was created or changed (from a Change's author, `bb user`, a verified claim). */
-  'user.changed': [User];
   /** A Problem was confirmed by a failing rerun (src/problems/). The hassler subscribes. */
   'problem.opened': [Problem];
   /** A suspected Problem passed on its confirming rerun: a flaky test, never hassled. */

@@ -44,6 +44,7 @@
  * | db:master | string | the leading master (src/data/lease.ts): `{token, pid, host, started, since, seen, prefix, warnings}` JSON, written with db:leader and expiring with it |
  * | db:leader | string | the leader lease: the fencing token of the master that leads, with a 6 s expiry renewed every 2 s |
  * | db:leader:seq | string | fencing token counter (INCR on every acquisition): the newest token granted; every leader-only write checks that it is still its own (src/data/fence.ts) |
+ * | db:masters | hash | `<host>:<pid>` → `{host, pid, started, seen, role}` JSON: every master's heartbeat (each try or renewal of the lease); `bb status` lists the standbys seen within 3 TTLs, and a master removes its own field when it stops |
  * | db:announce:due | zset | ids of finished builds whose announcement is not yet in a chat outbox, score = id (added with the finish, taken by the announcer; the newest 1000 kept): a new leader announces what the old one did not |
  * | db:builder:<name>:pruned | string | highest build number of that builder pruned by retention (a missing build at or below it was pruned) |
  * | db:builder:<name>:logs-pruned | string | retention's logs cursor: every build of that builder up to this number had its logs pruned or is in db:retention:logs-deferred |
@@ -245,6 +246,9 @@ export class Keys {
   }
   get announceDue(): string {
     return `${this.db}:announce:due`;
+  }
+  get masters(): string {
+    return `${this.db}:masters`;
   }
   get leaderSeq(): string {
     return `${this.db}:leader:seq`;

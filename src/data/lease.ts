@@ -137,6 +137,17 @@ export class LeaderLease {
     if (token) await this.redis.eval(RELEASE, 2, this.db.keys.leader, this.db.keys.master, token).catch(() => undefined);
   }
 
+  /** This master's heartbeat in `db:masters` (any role), for `bb status` to list standbys. */
+  async heartbeat(role: 'leader' | 'standby'): Promise<void> {
+    const me = { host: hostname(), pid: process.pid, started: this.started, seen: Date.now(), role };
+    await this.redis.hset(this.db.keys.masters, `${me.host}:${me.pid}`, JSON.stringify(me));
+  }
+
+  /** Drops this master's heartbeat (a clean stop). */
+  async forget(): Promise<void> {
+    await this.redis.hdel(this.db.keys.masters, `${hostname()}:${process.pid}`).catch(() => 0);
+  }
+
   /** The token of a holder that is a dead process on this host (kill -9), or ''. */
   private async deadHolderToken(): Promise<string> {
     const raw = await this.redis.get(this.db.keys.master);
@@ -153,6 +164,28 @@ export async function currentLeader(store: Store): Promise<LeaseHolder | null> {
   if (!raw) return null;
   const h = JSON.parse(raw) as Partial<LeaseHolder>;
   return { token: '', warnings: [], prefix: keys.prefix, started: h.seen ?? 0, since: h.started ?? h.seen ?? 0, seen: 0, pid: 0, host: '', ...h };
+}
+
+/** A master's heartbeat in `db:masters`. */
+export interface MasterBeat {
+  host: string;
+  pid: number;
+  started: number;
+  seen: number;
+  role: 'leader' | 'standby';
+}
+
+/** Masters heard from within `withinMs` (by their last heartbeat), oldest start first; stale entries are dropped. */
+export async function liveMasters(store: Store, withinMs = 3 * DEFAULT_LEASE.ttlMs): Promise<MasterBeat[]> {
+  const { redis, keys } = dbOf(store);
+  const all = Object.entries(await redis.hgetall(keys.masters)).map(([field, raw]) => ({ field, beat: JSON.parse(raw) as MasterBeat }));
+  const now = Date.now();
+  const stale = all.filter((a) => now - a.beat.seen > Math.max(withinMs, 60_000) * 10).map((a) => a.field);
+  if (stale.length) await redis.hdel(keys.masters, ...stale).catch(() => 0);
+  return all
+    .map((a) => a.beat)
+    .filter((b) => now - b.seen <= withinMs)
+    .sort((a, b) => a.started - b.started);
 }
 
 /**

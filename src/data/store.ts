@@ -111,6 +111,13 @@ export class Store {
     if (db.fence) await db.write((m) => m.exists(db.fence!.leaderKey));
   }
 
+  /** Milliseconds of one Redis round trip (PING), for /healthz and /metrics. */
+  async roundTrip(): Promise<number> {
+    const t = performance.now();
+    await this.db.redis.ping();
+    return performance.now() - t;
+  }
+
   /** Closes the connection (the master's stop, a CLI command's end). */
   async close(): Promise<void> {
     await this.db.redis.quit().catch(() => this.db.redis.disconnect());

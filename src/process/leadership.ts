@@ -66,6 +66,7 @@ export class Leadership {
       // The parts stop while the lease is still held (their last writes go through), then it is given up.
       if (was === 'leader') await this.duties.stepDown('master stopping').catch((err) => this.log.error({ err }, 'stopping the leader parts failed'));
       await this.lease.release();
+      await this.lease.forget();
     });
   }
 
@@ -82,6 +83,7 @@ export class Leadership {
 
   private async tick(): Promise<void> {
     if (this.current === 'stopped') return;
+    await this.lease.heartbeat(this.current).catch(() => undefined);
     if (this.current === 'leader') {
       let kept = false;
       try {

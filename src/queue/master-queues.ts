@@ -2,7 +2,7 @@ import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job 
 import type { Redis } from 'ioredis';
 import { newRedis } from '../data/redis-conn.js';
 import type { Logger } from '../log.js';
-import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
+import { executorControlQueueName, executorEventsQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
 import { sign } from './signing.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { QueueTimers } from './timers.js';
@@ -31,6 +31,7 @@ export class MasterQueues {
   readonly control: Queue;
   private readonly execQueues = new Map<string, Queue>();
   private readonly controlQueues = new Map<string, Queue>();
+  private readonly eventQueues = new Map<string, Queue>();
   private readonly workers: Array<{ worker: Worker; conn: Redis }> = [];
   private readonly connections: Redis[] = [];
   /** Whether an error is a fencing refusal (set by the master: a job that met one goes back to wait for the new leader). */
@@ -82,6 +83,27 @@ export class MasterQueues {
   async withdraw(executor: string, buildId: number): Promise<boolean> {
     const removed = await this.execQueue(executor).remove(`build-${buildId}`);
     return removed === 1;
+  }
+
+  /** Whether a build's job is on its executor's queue in any state (waiting, active, delayed, failed). */
+  async buildJobQueued(executor: string, buildId: number): Promise<boolean> {
+    return Boolean(await this.execQueue(executor).getJob(`build-${buildId}`));
+  }
+
+  /** Messages of an executor (its own events queue and the shared one) not yet handled by the master. */
+  async eventsPending(executor: string): Promise<number> {
+    let n = 0;
+    for (const name of [executorEventsQueueName(executor), QUEUES.executorEvents]) {
+      let q = this.eventQueues.get(name);
+      if (!q) {
+        q = new Queue(name, { connection: this.producer, prefix: this.prefix });
+        q.on('error', (err) => this.log.warn({ err, queue: name }, 'queue error'));
+        this.eventQueues.set(name, q);
+      }
+      const c = await q.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+      n += Object.values(c).reduce((a, b) => a + b, 0);
+    }
+    return n;
   }
 
   /** Ask an executor to stop one of its builds (signed with its secret). */
@@ -183,7 +205,7 @@ export class MasterQueues {
 
   async close(): Promise<void> {
     await this.closeWorkers();
-    await Promise.all([this.changes, this.timerQueue, this.control, ...this.execQueues.values(), ...this.controlQueues.values()].map((q) => q.close()));
+    await Promise.all([this.changes, this.timerQueue, this.control, ...this.execQueues.values(), ...this.controlQueues.values(), ...this.eventQueues.values()].map((q) => q.close()));
     for (const c of this.connections) c.disconnect();
   }
 }

@@ -1,4 +1,3 @@
-import { buildsPage, latestBuildsOf } from '../data/web-reads.js';
 import type { Build } from '../model/build.js';
 import type { PageReply, WebContext } from './context.js';
 import { maskEmails } from './html.js';
@@ -42,7 +41,7 @@ export async function apiRoute(ctx: WebContext, segs: string[], q: URLSearchPara
   const [a, b, c, d, e, f, g] = segs;
   if (a === 'builders' && segs.length === 1) {
     const names = config.builders.map((x) => x.name);
-    const latest = await latestBuildsOf(store, names, 1);
+    const latest = await store.builds.latestOf(names, 1);
     return json(200, {
       builders: config.builders.map((x) => {
         const last = latest.get(x.name)?.[0];
@@ -54,7 +53,7 @@ export async function apiRoute(ctx: WebContext, segs: string[], q: URLSearchPara
     if (!config.builders.some((x) => x.name === b)) return missing(`builder ${b}`);
     if (segs.length === 3) {
       const { offset, limit } = paging(q);
-      const { builds, total } = await buildsPage(store, b, offset, limit);
+      const { builds, total } = await store.builds.page(b, offset, limit);
       return json(200, { total, offset, limit, builds: builds.map(pub) });
     }
     const n = int(d);

@@ -1,5 +1,4 @@
 import type { Store } from '../data/store.js';
-import { latestBuildsOf } from '../data/web-reads.js';
 import { testedRevision, type Build, type BuildState } from '../model/build.js';
 import type { Result } from '../model/results.js';
 
@@ -81,7 +80,7 @@ export class ConsoleModel {
     const seen: Build[] = [];
     this.during = seen;
     try {
-      const raw = await latestBuildsOf(this.store, builders, k);
+      const raw = await this.store.builds.latestOf(builders, k);
       const lists = new Map<string, BuildCell[]>();
       for (const [b, list] of raw) lists.set(b, list.map(cellOf));
       for (const b of seen) put(lists, cellOf(b), k);

@@ -1,4 +1,3 @@
-import { latestBuildsOf } from '../data/web-reads.js';
 import { cellOf, type BuildCell, type ConsoleModel } from './console-model.js';
 import { headline } from '../problems/subject-text.js';
 import type { WebContext, PageReply } from './context.js';
@@ -40,7 +39,7 @@ function cell(b: BuildCell | undefined): Html {
 
 async function latestOf(ctx: WebContext, builders: string[], k: number, model?: ConsoleModel): Promise<Map<string, BuildCell[]>> {
   if (model) return model.latest(builders, k);
-  const raw = await latestBuildsOf(ctx.store, builders, k);
+  const raw = await ctx.store.builds.latestOf(builders, k);
   return new Map([...raw].map(([b, list]) => [b, list.map(cellOf)]));
 }
 

@@ -1,6 +1,5 @@
 import type { ServerResponse } from 'node:http';
 import type { Store } from '../data/store.js';
-import { readLogBudget } from '../data/web-reads.js';
 import { ansiLine, stripAnsi, type AnsiState } from './ansi.js';
 import { html, maskEmails, raw, type Html } from './html.js';
 
@@ -48,7 +47,7 @@ export async function logWindow(store: Store, buildId: number, step: number, sta
     return true;
   };
   for (;;) {
-    const { chunks, end } = await readLogBudget(store, buildId, step, chunk, BATCH);
+    const { chunks, end } = await store.logs.pageBudget(buildId, step, chunk, BATCH);
     for (const c of chunks) {
       chunk += 1;
       const err = c.stream === 'stderr';
@@ -78,7 +77,7 @@ export async function countLines(store: Store, buildId: number, step: number): P
   let n = 0;
   let open = false;
   for (let from = 0; ; ) {
-    const { chunks, end } = await readLogBudget(store, buildId, step, from, BATCH);
+    const { chunks, end } = await store.logs.pageBudget(buildId, step, from, BATCH);
     from += chunks.length;
     for (const c of chunks) {
       if (!c.text) continue;
@@ -107,7 +106,7 @@ export function logBlock(w: LogWindow, opts: { prefix?: string; live?: { step: n
 /** Streams a step's whole log as text, one page of chunks at a time (emails shortened). */
 export async function streamRawLog(store: Store, buildId: number, step: number, res: ServerResponse): Promise<void> {
   for (let from = 0; ; ) {
-    const { chunks, end } = await readLogBudget(store, buildId, step, from, BATCH);
+    const { chunks, end } = await store.logs.pageBudget(buildId, step, from, BATCH);
     from += chunks.length;
     const text = maskEmails(chunks.map((c) => c.text).join(''));
     if (text && !res.write(text)) await new Promise((r) => res.once('drain', r));

@@ -1,6 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { outboxLength } from '../data/outbox.js';
-import { redisRoundTrip } from '../data/web-reads.js';
 import type { WebContext } from './context.js';
 import type { ChatHealth } from './health.js';
 
@@ -107,7 +106,7 @@ export class WebMetrics {
       help: 'One Redis PING round trip, measured at scrape time.',
       registers: r,
       async collect() {
-        this.set((await redisRoundTrip(store)) / 1000);
+        this.set((await store.roundTrip()) / 1000);
       },
     });
     this.offs.push(

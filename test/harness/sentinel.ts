@@ -63,7 +63,7 @@ export async function startSentinelSetup(): Promise<SentinelSetup> {
     return start([
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--dbfilename', `dump-${port}.rdb`,
       '--appendonly', 'yes', '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`, '--save', '',
-      '--maxmemory-policy', 'noeviction', '--min-replicas-to-write', '1', '--min-replicas-max-lag', '10', '--repl-diskless-sync-delay', '0',
+      '--maxmemory-policy', 'noeviction', '--min-replicas-to-write', '1', '--min-replicas-max-lag', '2', '--repl-diskless-sync-delay', '0',
       '--logfile', join(dir, `redis-${port}.log`), ...extra,
     ]);
   };
@@ -112,20 +112,29 @@ export async function startSentinelSetup(): Promise<SentinelSetup> {
     direct,
     async failover() {
       const before = await primaryPort();
+      // A graceful switch, as an operator does it (and as Redis's own FAILOVER command does):
+      // writes pause on the primary so the replica has everything it acknowledged, then the
+      // sentinels promote the replica. When the pause ends the old primary has no replica left and
+      // refuses writes (min-replicas-to-write), so clients go to the new one. Without the pause,
+      // writes the primary acknowledged in the last milliseconds before the promotion are lost
+      // (seen here: 2.6-4.4 KB of them, in 3 of 6 runs; README "Redis Sentinel").
+      const old = direct(before);
+      await old.call('CLIENT', 'PAUSE', '3000', 'WRITE');
+      old.disconnect();
       await s[0]!.call('SENTINEL', 'FAILOVER', NAME);
       const after = await waitFor('the sentinels to name a new primary', async () => {
         const ports = await Promise.all(s.map(async (c) => Number(((await c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', NAME)) as string[])[1])));
         return ports.every((p) => p !== before && p === ports[0]) ? ports[0]! : false;
       }, 60_000, 100);
       // The old primary is a replica of the new one again (so min-replicas-to-write lets writes in).
-      const old = direct(before);
+      const demoted = direct(before);
       try {
         await waitFor('the old primary to follow the new one', async () => {
-          const info = await old.info('replication');
+          const info = await demoted.info('replication');
           return /role:slave/.test(info) && /master_link_status:up/.test(info);
         }, 60_000, 100);
       } finally {
-        old.disconnect();
+        demoted.disconnect();
       }
       return after;
     },

@@ -5,19 +5,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { ROOT, waitFor } from '../harness/bb.js';
+import { testConfig } from '../harness/config.js';
 
 const run = promisify(execFile);
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [{ name: 'linux', executors: ['a'], steps: [
     { type: 'shell', name: 'prepare', command: 'echo ready' },
     { type: 'shell', name: 'work', command: 'echo line1; echo line2; while [ ! -f BASEDIR/go ]; do sleep 0.05; done; echo line3' },
   ] }],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`;
+});
 
 describe('the command line while a build runs', () => {
   let fx: PipelineFixture;

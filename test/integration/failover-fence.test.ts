@@ -56,6 +56,11 @@ describe('fencing a leader that lost its lease', () => {
       await a.m.store.addChange(change('one', 'aaaa0001'));
       await waitFor('the first buildset', async () => (await p.store.lastBuildSetId()) === 1);
 
+      // A claims the request for an executor and dies before putting the job on its queue (no executor
+      // runs here, so nothing else claims it): the build is `dispatched` with no job anywhere.
+      const orphan = (await a.m.store.claimRequest(1, 'a', [{ type: 'shell', command: 'true' }] as never, {}))!;
+      expect(orphan.state).toBe('dispatched');
+
       // A's lease lapses while it "sleeps" (its renewal is far off): B takes the lead with token 2.
       const raw = new Redis(url);
       conns.push(raw);
@@ -80,6 +85,13 @@ describe('fencing a leader that lost its lease', () => {
         ['two', [2]],
       ]);
       expect(sets).toHaveLength(2);
+      // B ended the orphaned build at once (not after startTimeout): RETRY, its request back in line.
+      const ended = await waitFor('the orphaned build retried', async () => {
+        const bl = await p.store.getBuild(orphan.id);
+        return bl?.state === 'finished' ? bl : null;
+      });
+      expect(ended).toMatchObject({ result: 'RETRY', text: 'handed to no executor: the master that dispatched it stopped leading first' });
+      expect((await p.store.getRequest(1))!.state).toBe('pending');
       expect(await raw.get(keys.leader)).toBe('2');
       expect(JSON.parse((await raw.get(keys.master))!)).toMatchObject({ token: '2', pid: process.pid });
     } finally {

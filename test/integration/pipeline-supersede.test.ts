@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { processAlive, waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
+import { testConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
     { name: 'linux', executors: ['a'], cancelSuperseded: true, steps: [
       { type: 'shell', name: 'long', command: 'sleep 300 & echo $! > child.pid; wait' },
@@ -18,7 +17,7 @@ const config = `{
     { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] },
     { type: 'force', name: 'force', builders: ['linux'] },
   ],
-}`;
+});
 
 const change = (author: string, revision: string) => ({
   author,

@@ -1,6 +1,9 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import type { Logger } from '../src/log.js';
-import { parseClusterUrl, reconnectOnFailoverError, sentinelOptions } from '../src/model/redis-target.js';
+import type { Logger } from '../log.js';
+import { parseClusterUrl, reconnectOnFailoverError, sentinelOptions } from '../model/redis-target.js';
+import { sessionKey } from './session.js';
+
+/** The executor process's Redis connections (executor/ imports no ioredis itself). */
 
 /**
  * A connection that never gives up: ioredis reconnects with backoff forever, commands wait while
@@ -43,6 +46,12 @@ export function executorRedis(url: string, log: Logger, role: string): Redis {
     failing = false;
   });
   return conn;
+}
+
+/** Reads this executor's session record as the master wrote it (raw, to be verified by the caller). */
+export function sessionRecordReader(conn: Redis, prefix: string, executor: string): () => Promise<string | null> {
+  const key = sessionKey(prefix, executor);
+  return () => conn.get(key);
 }
 
 /** A gate that lets each distinct message through once per `everyMs`. */
