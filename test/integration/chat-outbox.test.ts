@@ -5,6 +5,7 @@ import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-hu
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
 /**
  * The outbox on a real InspIRCd: what bb says while it cannot reach IRC (banned from the server,
@@ -20,15 +21,13 @@ let fx: PipelineFixture;
 const humans: IrcHuman[] = [];
 let zooko: IrcHuman;
 
-function config(port: number): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-  chat: { botName: 'bb', irc: { host: '127.0.0.1', port: ${port}, tls: false, nick: 'bb', channels: ['#dev'] } },
-}`;
+function config(port: number): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    chat: { botName: 'bb', irc: { host: '127.0.0.1', port: port, tls: false, nick: 'bb', channels: ['#dev'] } },
+  });
 }
 
 async function human(nick: string): Promise<IrcHuman> {
