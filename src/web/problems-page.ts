@@ -32,7 +32,7 @@ export async function problemsPage(ctx: WebContext): Promise<PageReply> {
   const rows = [...groups].flatMap(([subject, list]) =>
     list.map(
       (p, i) =>
-        html`<tr>${i === 0 ? html`<td rowspan="${list.length}"><b>${subject}</b></td>` : ''}<td>${problemLink(p)} ${stateBadge(p)}</td><td>${buildersHtml(p)}</td><td>${timeTag(p.openedAt)}</td><td>${blameRange(p)}</td><td>${p.guilty.join(', ') || html`<span class="mute">unknown</span>`}${p.responsible.length ? html`<br><span class="mute">responsible:</span> ${p.responsible.join(', ')}` : ''}${interested(p).length ? html`<br><span class="mute">interested:</span> ${interested(p).join(', ')}` : ''}</td><td>${ackHtml(p, now)}</td><td>${nextHtml(nexts.get(p.id)!)}</td><td class="log">${logHtml(p, logs.get(p.id)!)}</td></tr>`,
+        html`<tr>${i === 0 ? html`<td rowspan="${list.length}"><b>${subject}</b></td>` : ''}<td>${problemLink(p)} ${stateBadge(p)}</td><td>${buildersHtml(p)}</td><td>${timeTag(p.openedAt)}</td><td>${blameRange(p)}</td><td>${p.guilty.join(', ') || html`<span class="mute">unknown</span>`}${p.responsible.length ? html`<br><span class="mute">responsible:</span> ${p.responsible.join(', ')}` : ''}${interested(p).length ? html`<br><span class="mute">interested:</span> ${interested(p).join(', ')}` : ''}</td><td>${ackHtml(p, now)}</td><td>${nextHtml(nexts.get(p.id)!)}</td><td class="rlog">${logHtml(p, logs.get(p.id)!)}</td></tr>`,
     ),
   );
   const flaky = recent.filter((p) => p.state === 'flaky');

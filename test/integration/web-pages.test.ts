@@ -147,7 +147,7 @@ describe('web pages against a real master and executor', () => {
     expect(board.body).toContain('not acked');
     // The reminder log, its latest entries with a link to the whole of it on the Problem's page.
     const first = JSON.parse((await fetchText(port, '/api/problems/1')).body).log[0] as { step: string; to: string; via: string; outcome: string };
-    expect(board.body).toMatch(new RegExp(`<td class="log">${first.step} <time [^>]*>[^<]*</time> to ${first.to} by ${first.via}: ${first.outcome}<br>`));
+    expect(board.body).toMatch(new RegExp(`<td class="rlog">${first.step} <time [^>]*>[^<]*</time> to ${first.to} by ${first.via}: ${first.outcome}<br>`));
     expect(board.body).toMatch(/<a href="\/problems\/1#log">(1 entry|all \d+)<\/a>/);
     expect(board.body).toContain('<th>guilty / responsible / interested</th>');
     const one = await fetchText(port, '/problems/1');
