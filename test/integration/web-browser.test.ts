@@ -148,11 +148,11 @@ describe('web pages in Chromium', () => {
     expect(await page.evaluate('window.__same')).toBe(1);
     await screenshot(page, 'build-running-dark');
     // The dark theme is dark: light text on a dark page (prefers-color-scheme), the log included.
-    const luminance = (sel: string, prop: 'color' | 'backgroundColor') =>
-      page.evaluate(([q, k]) => {
-        const [r, g, b] = getComputedStyle(document.querySelector(q!)!)[k as 'color'].match(/\d+/g)!.map(Number);
-        return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
-      }, [sel, prop]);
+    const luminance = async (sel: string, prop: 'color' | 'backgroundColor') => {
+      const rgb = String(await page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)}))[${JSON.stringify(prop)}]`));
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+      return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+    };
     expect(await luminance('body', 'backgroundColor')).toBeLessThan(0.2);
     expect(await luminance('body', 'color')).toBeGreaterThan(0.7);
     expect(await luminance('#log-0 .log', 'color')).toBeGreaterThan(0.7);
