@@ -49,14 +49,30 @@ export async function sendToIntake(conn: Redis, prefix: string, inputs: ChangeIn
  * intake id once Redis has the entry (the acknowledgement); a Redis that cannot be reached
  * rejects (ioredis gives up after a few retries), and then nothing was queued.
  */
-export async function sendChangeOnce(url: string, prefix: string, input: ChangeInput): Promise<string> {
+export async function sendChangeOnce(url: string, prefix: string, input: ChangeInput, replicas = 0): Promise<string> {
   checkChange(input);
   const conn = newRedis(url, { maxRetriesPerRequest: 3 });
   try {
     const [id] = await sendToIntake(conn, prefix, [input]);
+    if (replicas > 0) await confirmReplicated(conn, replicas, REPLICA_WAIT_MS, id!);
     return id!;
   } finally {
     conn.disconnect();
+  }
+}
+
+/** How long `--wait-replicas` waits for the replicas' confirmation. */
+export const REPLICA_WAIT_MS = 5000;
+
+/**
+ * Redis replicates asynchronously: a primary that fails over right after acknowledging a write
+ * can lose it (README "Redis Sentinel"). WAIT returns once `replicas` replicas have everything this
+ * connection wrote; fewer within `ms` is an error, so the sender knows the change is not safe yet.
+ */
+export async function confirmReplicated(conn: Redis, replicas: number, ms: number, id: string): Promise<void> {
+  const got = await conn.wait(replicas, ms);
+  if (got < replicas) {
+    throw new InputError(`the change is queued (${id}) but ${got} of ${replicas} replicas confirmed it within ${ms / 1000} s: a failover now could lose it. Check for it (bb status) before sending it again`);
   }
 }
 
