@@ -264,6 +264,8 @@ export class BuildsRepo {
       const b = await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
       const m = this.db.multi();
+      // A plain MULTI counts its own MULTI in `length` and drops its reply from exec()'s; a fenced one has neither.
+      const queuedBefore = m.length;
       const emits: Array<() => void> = [];
       let next: Build = b;
       let logsAppended = 0;
@@ -296,7 +298,7 @@ export class BuildsRepo {
             next = { ...next, properties: { ...next.properties, ...ev.properties } };
             break;
           case 'log': {
-            logPushes.push({ step: ev.step, at: m.length });
+            logPushes.push({ step: ev.step, at: m.length - queuedBefore });
             this.parts.logs.append(m, buildId, ev.step, ev.stream, ev.text);
             logsAppended += 1;
             const snap = next;

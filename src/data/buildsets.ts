@@ -44,10 +44,10 @@ export class BuildSetsRepo {
   async create(spec: NewBuildSet): Promise<{ buildset: BuildSet; requests: BuildRequest[] }> {
     const { keys } = this.db;
     const bsId = await this.db.redis.incr(keys.seq('buildset'));
-    const lastReq = await this.db.redis.incrby(keys.seq('request'), spec.builders.length);
+    const firstReq = await this.requests.reserveIds(spec.builders.length);
     const submittedAt = this.db.now();
     const requests: BuildRequest[] = spec.builders.map((builder, i) => ({
-      id: lastReq - spec.builders.length + 1 + i,
+      id: firstReq + i,
       buildsetId: bsId,
       builder,
       priority: typeof spec.priority === 'function' ? spec.priority(builder) : spec.priority,
@@ -145,7 +145,7 @@ export class BuildSetsRepo {
     // taken in that order; nothing takes a request's lock while holding a BuildSet's).
     const settled = await this.db.lock.run(`request:${build.requestId}`, () =>
       this.db.lock.run(`buildset:${build.buildsetId}`, async () => {
-        const [req, bs] = await this.db.getJsonPair<BuildRequest, BuildSet>(this.db.keys.request(build.requestId), this.db.keys.buildset(build.buildsetId));
+        const [req, bs] = await Promise.all([this.requests.get(build.requestId), this.get(build.buildsetId)]);
         if (!req || req.state !== 'claimed') return null;
         const m = this.db.multi();
         const next = this.nextRequest(m, req, build);

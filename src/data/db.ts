@@ -75,12 +75,6 @@ export class Db {
     return raw === null ? null : (JSON.parse(raw) as T);
   }
 
-  /** Two records read in one round trip (null where missing). */
-  async getJsonPair<A, B>(a: string, b: string): Promise<[A | null, B | null]> {
-    const [ra, rb] = await this.redis.mget(a, b);
-    return [ra ? (JSON.parse(ra) as A) : null, rb ? (JSON.parse(rb) as B) : null];
-  }
-
   /** The records stored at `keys`, in order, leaving out missing ones. */
   async getJsonMany<T>(keys: string[]): Promise<T[]> {
     if (!keys.length) return [];

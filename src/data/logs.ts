@@ -1,8 +1,15 @@
 import type { Db, Multi } from './db.js';
 import { LOG_BUDGET_SCRIPT } from './read-scripts.js';
 
-/** Most chunks kept of one step's log; older ones beyond it are dropped (RPUSH then LTRIM). */
-const MAX_LOG_CHUNKS = 20_000;
+/**
+ * Most chunks kept of one step's log. The first ones stay (their indexes are what pages, line
+ * numbers and live followers address); what comes after is dropped, and the last kept chunk
+ * becomes a notice saying so (as Buildbot keeps a log's head by default).
+ */
+export const MAX_LOG_CHUNKS = 20_000;
+
+/** The chunk that ends a log cut at MAX_LOG_CHUNKS. */
+export const LOG_TRUNCATED = `header\t\n[bb: this step's output went on past ${MAX_LOG_CHUNKS.toLocaleString('en')} chunks; the rest was dropped]\n`;
 
 /** Bytes of log text one page read brings into memory at most (beyond its first chunk). */
 export const LOG_READ_BYTES = 512 * 1024;
@@ -23,10 +30,16 @@ export class LogsRepo {
     m.rpush(this.db.keys.log(buildId, step), `${stream}\t${text}`);
   }
 
-  /** Keep a step's log to MAX_LOG_CHUNKS chunks; RPUSH's reply (at `at` in `results`) says how long it has grown. */
+  /**
+   * Keep a step's log to MAX_LOG_CHUNKS chunks, the last of them the truncation notice; RPUSH's
+   * reply (at `at` in `results`) says how long it has grown.
+   */
   async cap(buildId: number, pushes: Array<{ step: number; at: number }>, results: Array<[Error | null, unknown]>): Promise<void> {
     const over = new Set(pushes.filter((p) => Number(results[p.at]?.[1] ?? 0) > MAX_LOG_CHUNKS).map((p) => p.step));
-    for (const step of over) await this.db.redis.ltrim(this.db.keys.log(buildId, step), 0, MAX_LOG_CHUNKS - 1);
+    for (const step of over) {
+      const key = this.db.keys.log(buildId, step);
+      await this.db.multi().ltrim(key, 0, MAX_LOG_CHUNKS - 1).lset(key, MAX_LOG_CHUNKS - 1, LOG_TRUNCATED).exec();
+    }
   }
 
   /** Deletes the logs of a build's `steps` steps (retention). Returns the keys deleted. */

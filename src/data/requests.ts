@@ -10,6 +10,11 @@ import { pendingScore } from './keys.js';
 export class RequestsRepo {
   constructor(private readonly db: Db) {}
 
+  /** Reserves `n` new request ids (a BuildSet's requests); returns the first. */
+  async reserveIds(n: number): Promise<number> {
+    return (await this.db.redis.incrby(this.db.keys.seq('request'), n)) - n + 1;
+  }
+
   async get(id: number): Promise<BuildRequest | null> {
     return this.db.getJson<BuildRequest>(this.db.keys.request(id));
   }

@@ -1,5 +1,5 @@
 import type { DisabledRecord, SchedulerSwitch } from '../model/scheduler-switch.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
 
 /** A change waiting in a scheduler's list: `<changeId>:i` (important) or `<changeId>:u`. */
 export interface PendingEntry {
@@ -87,9 +87,31 @@ export class SchedulerStateRepo {
   /** Changes a fire took but did not build go back in front of the branch's list, in order. */
   async giveBack(scheduler: string, branch: string, taken: Taken): Promise<void> {
     const m = this.db.multi();
-    if (taken.entries.length) m.lpush(this.db.keys.schedPending(scheduler, branch), ...[...taken.entries].reverse());
-    m.del(taken.handle);
+    this.putBack(m, scheduler, branch, taken.handle, taken.entries);
     await m.exec();
+  }
+
+  /**
+   * In a periodic or nightly fire's transaction (TimedRepo.beginFire): the changes waiting on
+   * `branch` are handed over to the fire `fireId`. Returns the hand-over's handle (kept in the
+   * fire's record; `handedOver` reads it, `putBack` undoes it, NewBuildSet.consume deletes it).
+   */
+  async handOver(m: Multi, scheduler: string, branch: string, fireId: string): Promise<string> {
+    const pending = this.db.keys.schedPending(scheduler, branch);
+    const taking = this.db.keys.schedTaking(scheduler, fireId);
+    if (await this.db.redis.exists(pending)) m.rename(pending, taking);
+    return taking;
+  }
+
+  /** The changes a hand-over holds (`<changeId>:i|u`, in order). */
+  async handedOver(handle: string): Promise<string[]> {
+    return this.db.redis.lrange(handle, 0, -1);
+  }
+
+  /** In a transaction: a hand-over's changes go back in front of the branch's list, in order. */
+  putBack(m: Multi, scheduler: string, branch: string, handle: string, entries: string[]): void {
+    if (entries.length) m.lpush(this.db.keys.schedPending(scheduler, branch), ...[...entries].reverse());
+    m.del(handle);
   }
 
   // ---- switches ---------------------------------------------------------------------------

@@ -77,7 +77,7 @@ export class Store {
     this.builds = new BuildsRepo(db, { changes: this.changes, requests: this.requests, buildsets: this.buildsets, logs: this.logs, tests: this.tests });
     this.executors = new ExecutorsRepo(db);
     this.schedulers = new SchedulerStateRepo(db);
-    this.timed = new TimedRepo(db);
+    this.timed = new TimedRepo(db, this.schedulers);
     this.master = new MasterStateRepo(db);
     this.users = new UsersRepo(db);
     this.claims = new ClaimsRepo(db);

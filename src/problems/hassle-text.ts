@@ -138,7 +138,7 @@ export function ended(p: Problem, at: Pointers = { botName: 'bb' }): Message {
 function fixText(p: Problem): string {
   const last = [...p.builders].filter((b) => b.fixedAt !== undefined).sort((a, b) => (b.fixedAt ?? 0) - (a.fixedAt ?? 0))[0];
   if (!last?.fixedRevision) return '';
-  return ` (fixed in ${last.fixedRevision.slice(0, 12)}${last.fixedBy ? ` by ${clean(last.fixedBy, 80)}` : ''})`;
+  return ` (fixed in ${shortRev(last.fixedRevision)}${last.fixedBy ? ` by ${clean(last.fixedBy, 80)}` : ''})`;
 }
 
 /** What the sheriff hears when someone says a Problem is not theirs. */

@@ -3,7 +3,6 @@ import { retryBuildsItNoLongerRuns } from './executor-reconcile.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
-import { putRefusedExecutor } from '../data/executor-refusals.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { MasterQueues } from '../queue/master-queues.js';
 import {
@@ -123,7 +122,7 @@ export class ExecutorRegistry {
     const hello = msg.events.find((e) => e.type === 'hello');
     const hostname = hello?.type === 'hello' ? hello.hostname : (this.hosts.get(msg.session) ?? 'unknown host');
     this.log.error({ executor: msg.executor, session: msg.session, hostname, reason }, 'executor process refused');
-    await putRefusedExecutor(this.store, { name: msg.executor, session: msg.session, hostname, reason, at: this.now() });
+    await this.store.executors.putRefused({ name: msg.executor, session: msg.session, hostname, reason, at: this.now() });
   }
 
   /** The highest seq of the record's session this master has applied. */

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { outboxLength } from '../data/outbox.js';
 import type { WebContext } from './context.js';
 import type { ChatHealth } from './health.js';
 
@@ -50,7 +49,7 @@ export class WebMetrics {
       labelNames: ['transport'],
       registers: r,
       async collect() {
-        for (const t of chat()) this.set({ transport: t.transport }, await outboxLength(store, t.transport));
+        for (const t of chat()) this.set({ transport: t.transport }, await store.outbox.length(t.transport));
       },
     });
     new Gauge({

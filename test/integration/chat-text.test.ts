@@ -3,6 +3,7 @@ import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-hu
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
 /**
  * What commits and people say is data: on a real InspIRCd with Atheme, a CR, LF, IRC colour or
@@ -20,20 +21,18 @@ const humans: IrcHuman[] = [];
 /** warner: logged in and listed; zooko: logged in, not listed; anon: no login, op of #dev (first to join); mallory: no login, no op. */
 let warner: IrcHuman, zooko: IrcHuman, anon: IrcHuman, mallory: IrcHuman;
 
-function config(port: number): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }],
-  chat: {
-    botName: 'bb',
-    irc: { host: '127.0.0.1', port: ${port}, tls: false, nick: 'bb', channels: ['#dev', '#ops'] },
-    permissions: { users: ['irc:warner', 'alice'], ircChannelOps: ['#ops'] },
-    rateLimit: 100,
-  },
-}`;
+function config(port: number): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
+    schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }],
+    chat: {
+      botName: 'bb',
+      irc: { host: '127.0.0.1', port: port, tls: false, nick: 'bb', channels: ['#dev', '#ops'] },
+      permissions: { users: ['irc:warner', 'alice'], ircChannelOps: ['#ops'] },
+      rateLimit: 100,
+    },
+  });
 }
 
 async function human(nick: string, o: { account?: string; channels?: string[] } = {}): Promise<IrcHuman> {

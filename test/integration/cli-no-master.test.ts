@@ -9,10 +9,10 @@ let fx: PipelineFixture;
 
 beforeAll(async () => {
   fx = await PipelineFixture.create('nomaster', testConfig({
-  executors: [{ name: 'a', secret: SECRET_A }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}));
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+  }));
 });
 
 afterAll(async () => {

@@ -10,7 +10,6 @@ import { recordingLogger, startMasterWith } from '../harness/master-with.js';
 import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
 import { testConfig, type BuilderInput, type TestConfig } from '../harness/config.js';
 import { executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
-import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
 import type { Build } from '../../src/model/build.js';
 
 const run = promisify(execFile);
@@ -68,7 +67,7 @@ describe('trust between the master and executors', () => {
     spawnExec(SECRET_A, 'good');
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
     const stale = spawnExec('a-stale-secret-0123456789', 'stale');
-    await waitFor('the stale process to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'));
+    await waitFor('the stale process to be refused', async () => (await fx.store.executors.refused(['a'])).get('a'));
     // Both processes are up and listening; every build must still go to the one with the secret.
     for (let i = 0; i < 6; i++) await force();
     const builds = await finished(6);
@@ -77,7 +76,7 @@ describe('trust between the master and executors', () => {
     expect(stale.log()).not.toContain('build accepted');
     await waitFor('the stale process to say why it takes no job', () => stale.log().includes('the master has not accepted this executor'), 30_000);
 
-    const refused = (await getRefusedExecutors(fx.store, ['a'])).get('a')!;
+    const refused = (await fx.store.executors.refused(['a'])).get('a')!;
     expect(refused.reason).toContain('do not verify under the secret');
     expect(lines.some((l) => l.msg === 'executor process refused' && l.session === refused.session)).toBe(true);
     const env = { ...process.env, REDIS_URL: fx.redisUrl, BB_PREFIX: fx.prefix };
@@ -102,7 +101,7 @@ describe('trust between the master and executors', () => {
     });
     expect(await older.exited).toBe(3);
     expect(older.log()).toContain('another process under this executor name was accepted by the master after this one');
-    const refused = await waitFor('the older process to be reported', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'));
+    const refused = await waitFor('the older process to be reported', async () => (await fx.store.executors.refused(['a'])).get('a'));
     expect(refused).toMatchObject({ session: first, reason: expect.stringContaining('replaced by a newer process') });
     await force();
     expect((await finished(1)).map((b) => b.result)).toEqual(['SUCCESS']);
@@ -182,7 +181,7 @@ describe('trust between the master and executors', () => {
     expect(await fx.master!.reload()).toMatchObject({ ok: true });
     await waitFor('the old process to stop taking jobs', () => old.log().includes('the master no longer vouches for this executor'), 30_000);
     await force();
-    await waitFor('the old process to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'), 30_000);
+    await waitFor('the old process to be refused', async () => (await fx.store.executors.refused(['a'])).get('a'), 30_000);
     expect(runs()).toBe(0);
     spawnExec(NEW, 'new');
     // A build handed to the old process meanwhile is retried when the new one says hello; none fails.

@@ -7,7 +7,6 @@ import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
 import { JOB_VERSION, QUEUES } from '../../src/queue/jobs.js';
 import { sign } from '../../src/queue/signing.js';
-import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
 import { testConfig, type BuilderInput } from '../harness/config.js';
 
 type Step = NonNullable<BuilderInput['steps']>[number];
@@ -96,7 +95,7 @@ describe('executors', () => {
     await fx.startMaster();
     spawnExec('a', 'this-is-not-the-right-secret');
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
-    const refused = await waitFor('the rogue executor to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'), 15_000);
+    const refused = await waitFor('the rogue executor to be refused', async () => (await fx.store.executors.refused(['a'])).get('a'), 15_000);
     expect(refused.reason).toMatch(/secret|signature/i);
     await fx.master!.settled();
     expect(await fx.store.getExecutor('a')).toBeNull();

@@ -5,6 +5,7 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { ROOT, waitFor } from '../harness/bb.js';
 import { makeRepo, type TestRepo } from '../harness/git.js';
 import { InputError } from '../../src/queue/client.js';
+import { testConfig } from '../harness/config.js';
 
 const run = promisify(execFile);
 
@@ -15,24 +16,22 @@ const JUNIT = `<?xml version="1.0"?>
 </testsuite>`;
 
 function config(repo: TestRepo) {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
-  builders: [{
-    name: 'linux', executors: ['a'],
-    steps: [
-      { type: 'checkout' },
-      { type: 'shell', name: 'build', command: 'cat VERSION && echo "built %(prop:got_revision)"' },
-      { type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml'], testResults: { format: 'junit', path: 'out.xml' } },
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0.3 }],
+    builders: [{
+      name: 'linux', executors: ['a'],
+      steps: [
+        { type: 'checkout' },
+        { type: 'shell', name: 'build', command: 'cat VERSION && echo "built %(prop:got_revision)"' },
+        { type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml'], testResults: { format: 'junit', path: 'out.xml' } },
+      ],
+    }],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.5, builders: ['linux'] },
+      { type: 'force', name: 'force', builders: ['linux'] },
     ],
-  }],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.5, builders: ['linux'] },
-    { type: 'force', name: 'force', builders: ['linux'] },
-  ],
-}`;
+  });
 }
 
 describe('commits to builds', () => {

@@ -253,15 +253,15 @@ describe('tiers and packages, with real executors and Redis', () => {
 
   it('says what packages wait for when a supported builder has not built the revision (its executor offline), in chat and the CLI', async () => {
     const body = testConfig({
-  executors: [{ name: 'a', secret: SECRET_A }, { name: 'mac-1', secret: SECRET_B }],
-  builders: [
-    { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-    { name: 'mac', executors: ['mac-1'], steps: [{ type: 'shell', command: 'true' }] },
-    { name: 'package', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-  ],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'package'] }],
-  packages: { builder: 'package' },
-});
+      executors: [{ name: 'a', secret: SECRET_A }, { name: 'mac-1', secret: SECRET_B }],
+      builders: [
+        { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+        { name: 'mac', executors: ['mac-1'], steps: [{ type: 'shell', command: 'true' }] },
+        { name: 'package', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+      ],
+      schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'package'] }],
+      packages: { builder: 'package' },
+    });
     fx = await PipelineFixture.create('tierswait', body);
     const master = await fx.startMaster();
     await fx.startExecutor('a', SECRET_A, 2);

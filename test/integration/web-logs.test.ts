@@ -4,7 +4,7 @@ import { Store } from '../../src/data/store.js';
 import { countLines, logWindow } from '../../src/web/log-view.js';
 import { buildPage } from '../../src/web/build-page.js';
 import { logPage, PAGE_LINES } from '../../src/web/log-page.js';
-import { LOG_READ_BYTES } from '../../src/data/logs.js';
+import { LOG_READ_BYTES, LOG_TRUNCATED, MAX_LOG_CHUNKS } from '../../src/data/logs.js';
 import { MAX_LOG_TEXT } from '../../executor/events.js';
 import type { MasterConfig } from '../../src/config/schema.js';
 import { HistoryWriter } from '../harness/history.js';
@@ -92,6 +92,26 @@ describe('web: log windows', () => {
     expect(last).toContain('id="L18001"');
     expect(last).toContain('id="L20000"');
     expect(last).not.toContain('id="L18000"');
+  });
+  it('keeps the head of a runaway step\'s log and ends it with a notice that the rest was dropped', async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('weblogs');
+    const r = (redis = new Redis(url));
+    const store = new Store(r, prefix);
+    const b = await new HistoryWriter(store, { chunks: 0, tests: 0 }).build('linux', false);
+    const chunk = (n: number) => ({ type: 'log' as const, step: 0, stream: 'stdout' as const, text: `chunk ${n}\n` });
+    const over = MAX_LOG_CHUNKS + 25;
+    for (let from = 0; from < over; from += 5000) {
+      await store.applyBuildEvents(b.id, b.token, Array.from({ length: Math.min(5000, over - from) }, (_, i) => chunk(from + i + 1)));
+    }
+    // A second push past the cap keeps the same head and the one notice at the end.
+    await store.applyBuildEvents(b.id, b.token, [chunk(over + 1)]);
+    const { chunks } = await store.readLog(b.id, 0);
+    expect(chunks).toHaveLength(MAX_LOG_CHUNKS);
+    expect(chunks[0]!.text).toBe('chunk 1\n');
+    expect(chunks[MAX_LOG_CHUNKS - 2]!.text).toBe(`chunk ${MAX_LOG_CHUNKS - 1}\n`);
+    expect(`${chunks.at(-1)!.stream}\t${chunks.at(-1)!.text}`).toBe(LOG_TRUNCATED);
+    expect(chunks.at(-1)!.text).toContain('the rest was dropped');
   });
   it('opens the first screen of a 200,000-line log without reading the log: small chunks or 64 KB ones', async () => {
     url = (await testRedis()).url;
