@@ -1,5 +1,10 @@
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import { parseClusterUrl, reconnectOnFailoverError, redact, sentinelOptions } from '../model/redis-target.js';
+
+// ioredis is CommonJS: `require` skips the lexing an ESM import does first (half its load time).
+const { Cluster, Redis: RedisClient } = createRequire(import.meta.url)('ioredis') as typeof IORedis;
 
 /**
  * A connection to bb's Redis, whichever form the target takes (src/model/redis-target.ts): one
@@ -27,7 +32,7 @@ export function newRedis(url: string, opts: RedisOptions = {}): Redis {
       ...(lazyConnect !== undefined ? { lazyConnect } : {}),
       ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
     }) as unknown as Redis;
-  } else conn = sentinel ? new Redis({ ...(sentinel as RedisOptions), ...common }) : new Redis(url, common);
+  } else conn = sentinel ? new RedisClient({ ...(sentinel as RedisOptions), ...common }) : new RedisClient(url, common);
   // Without a listener ioredis prints every failed reconnect with its stack; one line per message
   // every 30 s says the same. (Commands still fail to their callers, who log what they lost.)
   conn.on('error', (err: Error) => {

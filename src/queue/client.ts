@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue, QueueEvents } from './bullmq.js';
 import type { Redis } from 'ioredis';
 import { newRedis } from '../data/redis-conn.js';
 import type { ChangeInput } from '../model/change.js';

@@ -1,5 +1,6 @@
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Queue } from './bullmq.js';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../data/redis-conn.js';
 import type { RetentionPolicy } from '../model/retention.js';
 
 /**
@@ -50,6 +51,6 @@ async function scan(redis: Redis, pattern: string): Promise<string[]> {
 
 /** cleanJobHistory over a connection of its own (`bb prune`); close it when done. */
 export function jobHistoryCleaner(url: string, prefix: string, rules: Exclude<RetentionPolicy['jobs'], false>): { clean: (dryRun: boolean) => Promise<Record<string, number>>; close(): void } {
-  const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
+  const redis = newRedis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
   return { clean: (dryRun) => cleanJobHistory(redis, prefix, rules, dryRun), close: () => redis.disconnect() };
 }

@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job } from './bullmq.js';
 import type { Redis } from 'ioredis';
 import { newRedis } from '../data/redis-conn.js';
 import type { Logger } from '../log.js';
@@ -9,7 +9,7 @@ import { QueueTimers } from './timers.js';
 import { cleanJobHistory } from './job-history.js';
 import type { RetentionPolicy } from '../model/retention.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
-import { IntakeReader, type IntakeItem } from './intake.js';
+import { IntakeReader, type IntakeItem } from './intake-reader.js';
 
 export { UnrecoverableError };
 export type { Job };

@@ -109,6 +109,30 @@ describe('the change intake', () => {
     expect(await conn.lrange(keys.failed, 0, -1)).toEqual(['{"v":1,"id":"t-3","change":{"branch":"--upload-pack=x"}}']);
   });
 
+  it('sends with the password and database the URL gives, and says when Redis refuses', async () => {
+    const server = await startRedisServer();
+    const admin = new Redis(server.redis.url);
+    await admin.config('SET', 'requirepass', 'sesame');
+    admin.disconnect();
+    const dir = tempDir('intake-auth');
+    cleanups.push(async () => {
+      await server.stop('SIGKILL');
+      cleanupDir(server.dir);
+      cleanupDir(dir);
+    });
+    const prefix = freshPrefix('intake-auth');
+    const url = `redis://:sesame@127.0.0.1:${server.redis.port}/3`;
+    const ok = await sendchange(url, prefix, dir, ['--who', 'Brian Warner <warner@example.org>', '-b', 'main', '-r', 'abcd0005']);
+    expect(ok.code).toBe(0);
+    const conn = new Redis(url);
+    cleanups.push(() => void conn.disconnect());
+    expect(await conn.llen(intakeKeys(prefix).list)).toBe(1);
+    const refused = await sendchange(`redis://:wrong@127.0.0.1:${server.redis.port}/3`, prefix, dir, ['--who', 'Brian Warner <warner@example.org>', '-b', 'main']);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/^bb: Redis at 127\.0\.0\.1:\d+: WRONGPASS .*; nothing was queued/m);
+    expect(await conn.llen(intakeKeys(prefix).list)).toBe(1);
+  });
+
   it('refuses a bad change at once and queues nothing', async () => {
     const redis = await testRedis();
     const prefix = freshPrefix('intake-bad');

@@ -1,6 +1,7 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { sendChangeOnce } from '../../queue/intake.js';
-import { addConnOptions, connPrefix, connUrl, type ConnOptions } from '../connect.js';
+import { RespError } from '../../queue/resp.js';
+import { addConnOptions, CliError, connPrefix, connUrl, type ConnOptions } from '../connect.js';
 import { parseProperties, collect } from '../options.js';
 
 export function sendchangeCommand(): Command {
@@ -16,10 +17,14 @@ export function sendchangeCommand(): Command {
       .option('--project <name>', 'project', '')
       .option('--category <name>', 'category')
       .option('-p, --property <k=v>', 'a change property (repeat for more)', collect, [])
-      .option('--when <seconds>', 'commit time, seconds since the epoch'),
+      .option('--when <seconds>', 'commit time, seconds since the epoch')
+      .option('--wait-replicas <n>', 'acknowledge only once n Redis replicas have the change (WAIT; for Sentinel setups)', (v) => {
+        if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number');
+        return Number(v);
+      }),
   ).action(async (o: ConnOptions & Record<string, unknown>) => {
     // Straight onto the master's intake list: no BullMQ in this process (src/queue/intake.ts).
-    const id = await sendChangeOnce(connUrl(o), connPrefix(o), {
+    const sent = sendChangeOnce(connUrl(o), connPrefix(o), {
       author: o.who as string,
       files: o.file as string[],
       comments: o.comments as string,
@@ -31,6 +36,9 @@ export function sendchangeCommand(): Command {
       properties: parseProperties(o.property as string[]),
       ...(o.when ? { when: Math.round(Number(o.when) * 1000) } : {}),
       source: 'sendchange',
+    }, (o.waitReplicas as number | undefined) ?? 0);
+    const id = await sent.catch((err: unknown) => {
+      throw err instanceof RespError ? new CliError(`${err.message}; nothing was queued (set --redis or REDIS_URL)`) : err;
     });
     console.log(`change queued (${id})`);
   });
