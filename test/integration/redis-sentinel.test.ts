@@ -127,6 +127,13 @@ describe('Redis Sentinel', () => {
     const status = spawnBb(['status', '--redis', url, '--prefix', prefix], { logDir: dir, label: 'status' });
     expect(await status.exited).toBe(0);
     expect(status.log()).toMatch(/linux/);
+    // `--wait-replicas`: acknowledged only once a replica has it (WAIT); more than there are is refused.
+    const safe = spawnBb(['sendchange', '--redis', url, '--prefix', prefix, '--wait-replicas', '1', '--who', 'Zooko <zooko@example.org>', '-b', 'main', '-r', 'beef0002', '-f', 'src/w.c'], { logDir: dir, label: 'sendchange-wait-1' });
+    expect(await safe.exited).toBe(0);
+    expect(safe.log()).toMatch(/^change queued \(/);
+    const unsafe = spawnBb(['sendchange', '--redis', url, '--prefix', prefix, '--wait-replicas', '2', '--who', 'Zooko <zooko@example.org>', '-b', 'main', '-r', 'beef0003', '-f', 'src/w.c'], { logDir: dir, label: 'sendchange-wait-2' });
+    expect(await unsafe.exited).not.toBe(0);
+    expect(unsafe.log()).toMatch(/the change is queued \(.+\) but 1 of 2 replicas confirmed it within 5 s: a failover now could lose it/);
     console.log(`sentinel failover: ${before} -> ${after}; ${CHANGES} changes acknowledged (${refused} sends refused during the switch and sent again), ${finished.length} builds (${finished.filter((b) => b.result === 'RETRY').length} retried)`);
   }, 300_000);
 });
