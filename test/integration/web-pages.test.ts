@@ -19,7 +19,8 @@ const config = testConfig({
     ] },
   ],
   schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }, { type: 'force', name: 'force', builders: ['linux'] }],
-  problems: { confirm: false },
+  // quietHours off: the reminders go at once whatever the hour the test runs (22:00-08:00 would hold them).
+  problems: { confirm: false, hassle: { quietHours: false } },
 });
 function fetchText(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -160,6 +161,12 @@ describe('web pages against a real master and executor', () => {
     expect(tiers.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>supported<\/td>/);
     expect(tiers.body).toMatch(/<td><a href="\/builders\/package">package<\/a><\/td><td>supported — <span class="mute">the packages builder: never gates<\/span><\/td>/);
     expect(tiers.body.match(/never gates<\/span>/g)).toHaveLength(1);
+    // A demotion shows with who, why and until when; the builder is then unsupported.
+    await master.tiers!.demote({ builder: 'linux', by: 'warner', reason: 'vm <rebuilt>', forMs: 3_600_000 });
+    const demoted = await fetchText(port, '/tiers');
+    expect(demoted.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>unsupported<\/td>.*demoted by warner: vm &lt;rebuilt&gt;, until <time datetime="[^"]+">/s);
+    expect((await fetchText(port, '/builders/linux')).body).toContain('vm &lt;rebuilt&gt;');
+    await master.tiers!.promote({ builder: 'linux', by: 'warner' });
     const tree = await fetchText(port, '/tree');
     expect(tree.body).toMatch(/Tree <span class="res r-FAILURE">closed<\/span>/);
     // aaa111 passed on linux, the one gating builder: its package build waits for executor p.
