@@ -17,8 +17,8 @@ export interface EventSenderOptions {
   /** Batch window. Default 100 ms. */
   flushMs?: number;
   /**
-   * A build's start goes out within this window (default 20 ms), so a quick build's start and end
-   * travel in one message while a longer build is seen as started at once.
+   * A build's start goes out within this window (default 50 ms), so a quick build's start and end
+   * travel in one message while a longer build is seen as started that soon.
    */
   startFlushMs?: number;
 }
@@ -46,7 +46,7 @@ export class EventSender {
     private readonly opts: EventSenderOptions,
   ) {
     this.flushMs = opts.flushMs ?? 100;
-    this.startFlushMs = Math.min(this.flushMs, opts.startFlushMs ?? 20);
+    this.startFlushMs = Math.min(this.flushMs, opts.startFlushMs ?? 50);
   }
 
   push(ev: ExecutorEvent): void {
