@@ -24,7 +24,7 @@ const ROOT = PACKAGE_ROOT;
 const N_CHANGES = Number(process.env.BENCH_CHANGES ?? 5000);
 const N_BUILDSETS = Number(process.env.BENCH_BUILDSETS ?? 500);
 const N_LATENCY = Number(process.env.BENCH_LATENCY ?? 100);
-const N_COUNTED = Number(process.env.BENCH_COUNTED ?? 20);
+const N_COUNTED = Number(process.env.BENCH_COUNTED ?? Math.min(20, N_BUILDSETS));
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4);
 const EXECUTORS = Array.from({ length: Number(process.env.BENCH_EXECUTORS ?? 2) }, (_, i) => `e${i + 1}`);
 const SECRET = randomBytes(16).toString('hex');
