@@ -36,8 +36,8 @@ module.exports = {
     {
       name: 'only-data-and-queue-import-ioredis',
       severity: 'error',
-      comment: 'State lives behind src/data repositories; queues behind src/queue. The executor keeps its own connection (executor/redis.ts) and reads its session record with it (executor/session-gate.ts).',
-      from: { path: '^(src|bot-commands|executor)/', pathNot: '^(src/data/|src/queue/|executor/(redis|session-gate)\\.ts$)' },
+      comment: 'State lives behind src/data repositories; queues, and the executor process connections (src/queue/executor-conn.ts), behind src/queue.',
+      from: { path: '^(src|bot-commands|executor)/', pathNot: '^(src/data/|src/queue/)' },
       to: { path: 'node_modules/ioredis/' },
     },
     {
@@ -50,9 +50,9 @@ module.exports = {
     {
       name: 'executor-sees-model-jobs-logging',
       severity: 'error',
-      comment: 'The executor process runs on other machines: it may use the model, the job and session schemas and their signing, logging and the version only.',
+      comment: 'The executor process runs on other machines: it may use the model, the job and session schemas and their signing, its Redis connections (src/queue/executor-conn.ts), logging and the version only.',
       from: { path: '^executor/' },
-      to: { path: '^src/', pathNot: '^src/(model/|queue/(jobs|signing|session)\\.ts$|log\\.ts$|version\\.ts$)' },
+      to: { path: '^src/', pathNot: '^src/(model/|queue/(jobs|signing|session|executor-conn)\\.ts$|log\\.ts$|version\\.ts$)' },
     },
     {
       name: 'bot-commands-see-the-chat-api',

@@ -4,8 +4,10 @@
  *   - `bb --version`: wall time (spawn → exit) and the process's max RSS;
  *   - `bb sendchange` end to end: spawn → exit, and spawn → the master has stored the change;
  *   - `bb master` start to ready (Redis up, config loaded, schedulers armed: its "master started"
- *     line), and its RSS once idle, without chat and with chat (IRC on a real InspIRCd, Matrix on a
- *     real Synapse, each when its server is installed).
+ *     line), its RSS then and once idle (BENCH_IDLE_MS, default 15 s: an idle master gives its
+ *     young generation back after 6–12 s, src/util/trim-memory.ts), with the V8 heap it reported
+ *     at its last trim, without chat and with chat (IRC on a real InspIRCd, Matrix on a real
+ *     Synapse, each when its server is installed).
  *
  *   npm run bench:runtime
  *   BENCH_RUNS=20 BENCH_IDLE_MS=10000 BENCH_CHAT=irc npm run bench:runtime
@@ -26,7 +28,7 @@ import { PACKAGE_ROOT } from '../src/util/package-root.js';
 const BB = process.env.BENCH_BB ?? join(PACKAGE_ROOT, 'bin/bb.js');
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const STARTS = Number(process.env.BENCH_STARTS ?? 3);
-const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 5000);
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 15000);
 const CHAT = (process.env.BENCH_CHAT ?? 'irc,matrix').split(',').filter((c) => c && c !== 'none');
 const SECRET = randomBytes(16).toString('hex');
 // Appends the process's max RSS (KiB) to $BB_BENCH_RSS at exit; a data: module, so it loads nothing else.
@@ -71,7 +73,8 @@ function startMaster(config: string, redisUrl: string, env: Record<string, strin
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [BB, 'master', '--config', config, '--redis', redisUrl], {
-      env: { ...process.env, BB_LOG_LEVEL: 'info', ...env },
+      // debug: the master reports its memory trims (heap used and total).
+      env: { ...process.env, BB_LOG_LEVEL: 'debug', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(child);
@@ -122,15 +125,27 @@ ${extra}});
   return file;
 }
 
-/** Starts a master `STARTS` times on `config`; prints the median start to ready and the idle RSS of the last. */
+/** The V8 heap the master reported at its last memory trim (debug log), or why there is none. */
+function lastTrim(log: string): string {
+  const lines = log.split('\n').filter((l) => l.includes('"msg":"memory trimmed while idle"'));
+  if (!lines.length) return 'no trim yet';
+  const t = JSON.parse(lines[lines.length - 1]!) as { heapUsed: number; heapTotal: number; youngAfter: number };
+  return `V8 heap at the last trim: used ${mib(t.heapUsed / 1024)} of ${mib(t.heapTotal / 1024)}, young generation ${mib(t.youngAfter / 1024)}`;
+}
+
+/** Starts a master `STARTS` times on `config`; prints the median start to ready and the RSS of the last, at ready and idle. */
 async function measureMaster(label: string, config: string, redisUrl: string, env: Record<string, string> = {}): Promise<void> {
   const readies: number[] = [];
   for (let i = 0; i < STARTS; i++) {
     const m = await startMaster(config, redisUrl, env);
     readies.push(m.ready);
     if (i === STARTS - 1) {
+      const atReady = rssKib(m.child.pid!);
       await new Promise((r) => setTimeout(r, IDLE_MS));
-      console.log(`master ${label}: start to ready median ${ms(med(readies))} (of ${STARTS}: ${readies.map((x) => x.toFixed(0)).join(', ')} ms); RSS idle after ${IDLE_MS / 1000} s: ${mib(rssKib(m.child.pid!))}`);
+      console.log(
+        `master ${label}: start to ready median ${ms(med(readies))} (of ${STARTS}: ${readies.map((x) => x.toFixed(0)).join(', ')} ms); ` +
+          `RSS at ready ${mib(atReady)}, idle after ${IDLE_MS / 1000} s: ${mib(rssKib(m.child.pid!))} (${lastTrim(m.log())})`,
+      );
     }
     await m.stop();
   }

@@ -29,10 +29,11 @@ import { promoteCommand } from './promote.js';
 import { tiersCommand } from './tiers.js';
 import { packagesCommand } from './packages.js';
 import { treeCommand, treeCloseCommand, treeOpenCommand } from './tree.js';
+import { schedulersCommand, schedulerDisableCommand, schedulerEnableCommand } from './scheduler.js';
 
 /** Every chat command, in the order help lists them. Adding a command means adding it here. */
 export function allCommands(): CommandSpec[] {
-  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, forgetCommand, myCommand, userCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand, tiersCommand, demoteCommand, promoteCommand, packagesCommand, treeCommand, treeCloseCommand, treeOpenCommand, ...problemCommands()];
+  const specs: CommandSpec[] = [statusCommand, lastCommand, listCommand, forceCommand, stopCommand, schedulersCommand, schedulerDisableCommand, schedulerEnableCommand, logCommand, versionCommand, whoamiCommand, iamCommand, verifyCommand, forgetCommand, myCommand, userCommand, notifyCommand, muteCommand, unmuteCommand, watchCommand, tiersCommand, demoteCommand, promoteCommand, packagesCommand, treeCommand, treeCloseCommand, treeOpenCommand, ...problemCommands()];
   const help = helpCommand(() => list);
   const list = [help, ...specs];
   return list;

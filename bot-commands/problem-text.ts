@@ -33,6 +33,6 @@ export async function actor(api: BotApi, message: ChatMessage): Promise<string> 
 
 export async function mustGet(api: BotApi, id: number): Promise<Problem> {
   const p = await api.problems.get(id);
-  if (!p) throw new CommandError(`There is no problem ${id}.`);
+  if (!p) throw new CommandError(await api.problems.missing(id));
   return p;
 }

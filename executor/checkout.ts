@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import type { CheckoutStepSpec } from '../src/model/steps.js';
 import { REVISION_NOT_FOUND } from '../src/model/build.js';
+import { shortRev } from '../src/model/revision.js';
 import { checkoutPlan, isFullSha, type CheckoutPlan } from './git-args.js';
 import { applyPatch } from './patch.js';
 import { DEFAULT_TIMEOUT_SEC, StepException, type StepContext, type StepOutcome } from './step-context.js';
@@ -79,9 +80,9 @@ async function checkout(step: CheckoutStepSpec, plan: CheckoutPlan, ctx: StepCon
   ctx.setProperty('got_revision', sha);
 
   const patch = ctx.job.sourcestamp.patch;
-  if (!patch) return { result: 'SUCCESS', text: `got revision ${sha.slice(0, 12)}` };
+  if (!patch) return { result: 'SUCCESS', text: `got revision ${shortRev(sha)}` };
   if (!(await applyPatch(git, patch, ctx, signal))) return { result: 'FAILURE', text: 'patch did not apply' };
-  return { result: 'SUCCESS', text: `got revision ${sha.slice(0, 12)} + patch` };
+  return { result: 'SUCCESS', text: `got revision ${shortRev(sha)} + patch` };
 }
 
 /**

@@ -8,7 +8,7 @@ import { NAME_RE } from '../src/model/change.js';
 import { executorControlQueueName, executorEventsQueueName, executorQueueName } from '../src/queue/jobs.js';
 import { controlProcessor } from './control.js';
 import { EventSender } from './events.js';
-import { executorRedis, throttled } from './redis.js';
+import { executorRedis, sessionRecordReader, throttled } from '../src/queue/executor-conn.js';
 import { executorVersion } from './version.js';
 import { JobProcessor } from './job-processor.js';
 import { delay, withTimeout } from './timing.js';
@@ -31,7 +31,7 @@ export interface ExecutorOptions {
   logger?: Logger;
   /** Time from SIGTERM to SIGKILL when a step's process group is stopped. Default 5000. */
   killGraceMs?: number;
-  /** Event batching window. Default 100. */
+  /** Event batching window while output is dense (see EventSender). Default 50. */
   flushMs?: number;
   /**
    * Called once when the master accepted another process under this name after this one: this
@@ -92,8 +92,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   let running = false;
   let handle: ExecutorHandle | undefined;
   const gate = new SessionGate({
-    redis: producer,
-    prefix: o.prefix,
+    readRecord: sessionRecordReader(producer, o.prefix, o.name),
     executor: o.name,
     secret: o.secret,
     session,

@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../src/log.js';
-import { readSessionRecord, sessionKey, type SessionRecord } from '../src/queue/session.js';
+import { readSessionRecord, type SessionRecord } from '../src/queue/session.js';
 
 /** What the master's session record says about this process. */
 export type SessionVerdict =
@@ -11,8 +10,8 @@ export type SessionVerdict =
   | { kind: 'other'; record: SessionRecord };
 
 export interface SessionGateOptions {
-  redis: Redis;
-  prefix: string;
+  /** Reads the session record as stored (src/queue/executor-conn.ts: sessionRecordReader). */
+  readRecord(): Promise<string | null>;
   executor: string;
   secret: string;
   session: string;
@@ -72,7 +71,7 @@ export class SessionGate {
   }
 
   async verdict(): Promise<SessionVerdict> {
-    const raw = await this.o.redis.get(sessionKey(this.o.prefix, this.o.executor));
+    const raw = await this.o.readRecord();
     const rec = readSessionRecord(raw, this.o.executor, this.o.secret);
     if (!rec) return { kind: 'none', unverifiable: raw !== null };
     return rec.session === this.o.session ? { kind: 'mine' } : { kind: 'other', record: rec };

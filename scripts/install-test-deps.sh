@@ -2,8 +2,9 @@
 # Installs what bb's tests need, and nothing when it is all there already (a second run takes about
 # a second). Called by scripts/test.sh (`npm test`); safe to run by hand.
 #
-#   1. Debian packages whose programs the tests start: redis-server, inspircd, atheme-services, git,
-#      chromium (the web pages' browser tests drive it with playwright-core)
+#   1. Debian packages whose programs the tests start: redis-server (also run as `redis-server
+#      --sentinel` by the Sentinel test), inspircd, atheme-services, git, chromium (the web pages'
+#      browser tests drive it with playwright-core), iproute2 (`ip netns`: executors on other hosts)
 #      (`apt-get update` once, then `apt-get install -y --no-install-recommends`; as root, or through
 #      sudo; otherwise it prints the command to run and exits 1).
 #   2. node_modules: `npm ci` when node_modules is missing or older than package-lock.json.
@@ -42,6 +43,7 @@ DEBIAN_NEEDS=(
   "atheme-services atheme-services"
   "git git"
   "chromium chromium"
+  "ip iproute2"
 )
 
 have_program() {

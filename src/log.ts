@@ -1,4 +1,9 @@
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type * as Pino from 'pino';
+import type { Logger } from 'pino';
+
+// pino is CommonJS: `require` skips the lexing an ESM import does first (about half its load time).
+const { pino } = createRequire(import.meta.url)('pino') as typeof Pino;
 
 export type { Logger };
 

@@ -1,6 +1,7 @@
 import type { Logger } from './log.js';
 import type { MasterConfig } from './config/schema.js';
 import type { ChatTuning } from './chat/from-config.js';
+import type { LeaseTiming } from './data/lease.js';
 import type { Clock } from './util/clock.js';
 
 /** What a Master is made from (src/master.ts). */
@@ -19,6 +20,8 @@ export interface MasterOptions {
    * Default the machine's (`systemClock`); unit-level tests pass a `ManualClock` and move it.
    */
   clock?: Clock;
+  /** Leader lease timing (src/data/lease.ts). Default TTL 6 s, renewed every 2 s, a standby tries every 1 s. */
+  lease?: Partial<LeaseTiming>;
   /** The config module, read again by `reload()` (`bb reconfig`, SIGHUP). */
   configFile?: string;
 }

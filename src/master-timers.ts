@@ -59,11 +59,14 @@ export function startTimers(p: TimerParts): TimerWork {
     await p.problems.sweepSoon();
     await timers.fireDue();
   };
-  const off = timers.clock.onMove?.(() => {
-    const run = moved().catch((err: unknown) => p.log.error({ err }, 'timers: re-reading the moved clock failed'));
+  const track = (work: () => Promise<void>) => {
+    const run = work().catch((err: unknown) => p.log.error({ err }, 'timers: re-reading the moved clock failed'));
     pending.add(run);
     void run.finally(() => pending.delete(run));
-  });
+  };
+  const off = timers.clock.onMove?.(() => track(moved));
+  // Under a clock moved by hand, timers armed before this start and due by now wait for no move.
+  if (off) track(() => timers.fireDue());
   return {
     async idle() {
       for (;;) {

@@ -1,22 +1,12 @@
-import { ProblemDetector } from './problems/detector.js';
-import { join, resolve } from 'node:path';
 import { createLogger, type Logger } from './log.js';
-import type { MasterConfig } from './config/schema.js';
+import { redisUrlOf, type MasterConfig } from './config/schema.js';
 import type { Store } from './data/store.js';
 import { connectStore } from './data/connect.js';
-import { MasterQueues, UnrecoverableError } from './queue/master-queues.js';
-import { QUEUES, changeJobSchema, executorEventsQueueName } from './queue/jobs.js';
-import { ChangeSchedulers } from './schedulers/tree-stable.js';
-import { TimedSchedulers } from './schedulers/timed.js';
+import { MasterQueues } from './queue/master-queues.js';
 import { startWebhooks } from './http/from-config.js';
 import type { WebhookServer } from './http/server.js';
-import { ExecutorRegistry } from './process/executors.js';
-import { BuildTracker } from './process/tracker.js';
-import { Distributor } from './process/distributor.js';
 import { stopBuild } from './process/stop.js';
 import { runControl, type ActionContext } from './actions/registry.js';
-import { Superseder } from './process/supersede.js';
-import { DependentSchedulers } from './schedulers/dependent.js';
 import type { GitPoller } from './changes/gitpoller.js';
 import { startPollers, summarize } from './master-parts.js';
 import { startAnnouncer, type Announcer } from './notify/announcer.js';
@@ -24,20 +14,19 @@ import type { ChatService } from './chat/service.js';
 import type { MasterChatDeps } from './chat/master-chat.js';
 import { Reconfigurer, type ReconfigHost, type ReconfigOutcome } from './master-reconfig.js';
 import type { ChatTransport } from './chat/transport.js';
-import { UsersFromChanges } from './users/from-changes.js';
 import { smtpMailer, type Mail, type Mailer } from './users/mailer.js';
-import { TierService } from './tiers/service.js';
-import { openProblemsByBuilder, openProblemsOn } from './problems/index.js';
-import { Hassler } from './problems/hassler.js';
 import { StoredProblems } from './problems/actions.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
 import { guardStart } from './data/start-guard.js';
+import { DEFAULT_LEASE } from './data/lease.js';
 import { masterStatus } from './status/master.js';
-import type { Guardrail, MasterLease } from './data/guardrails.js';
+import type { Guardrail } from './data/guardrails.js';
+import { isNotLeader } from './data/fence.js';
+import { Leadership, type Role } from './process/leadership.js';
+import { LeaderParts } from './master-lead.js';
 import { settle } from './util/settle.js';
 import { systemClock, type Clock } from './util/clock.js';
-import { startTimers, type TimerWork } from './master-timers.js';
 import type { MasterOptions } from './master-options.js';
 import { chatHealth } from './chat/health.js';
 export type { MasterOptions };
@@ -45,31 +34,19 @@ export type { MasterOptions };
 /**
  * The master process: stores changes, runs schedulers and pollers, hands requests to executors,
  * tracks builds. All state is in Redis; a restarted master carries on where the last one stopped.
+ * Several masters may share a prefix: one leads (src/process/leadership.ts) and runs the parts in
+ * `LeaderParts` (src/master-lead.ts), the pollers and chat; the others stand by and serve the web
+ * pages, the API and webhook intake, and take over when the leader goes.
  */
 export class Master {
   readonly store: Store;
   readonly queues: MasterQueues;
   readonly log: Logger;
-  readonly schedulers: ChangeSchedulers;
-  /** Periodic and nightly schedulers. */
-  readonly timed: TimedSchedulers;
-  readonly registry: ExecutorRegistry;
-  readonly distributor: Distributor;
-  readonly dependents: DependentSchedulers;
-  readonly superseder: Superseder;
-  /** Makes or matches a User for every stored Change's author. */
-  readonly users: UsersFromChanges;
-  /** Opens, confirms and resolves Problems from finished builds (src/problems/). */
-  readonly problems: ProblemDetector;
-  /** Reminds the people responsible for a Problem until it is fixed (src/problems/hassler.ts). */
-  readonly hassler: Hassler;
-  /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
-  readonly tiers: TierService;
-  /** Retention: prunes old history in the background (src/data/prune.ts). */
-  retention: BackgroundPruning;
+  /** The leader's parts of the current (or next) leadership term. */
+  private parts: LeaderParts;
+  private leadership?: Leadership;
   private mailerInstance?: Mailer;
   private pollers: GitPoller[] = [];
-  private lease?: MasterLease;
   /** What the start-up guardrails warned about (README "State in Redis"); `bb status` and `/healthz` show them. */
   guardrails: Guardrail[] = [];
   private chatService?: ChatService;
@@ -79,44 +56,80 @@ export class Master {
   private readonly reconfigurer = new Reconfigurer(() => this.reconfigHost());
   /** The master's clock (MasterOptions.clock): timers' deadlines are read on it. */
   readonly clock: Clock;
-  private timerWork?: TimerWork;
 
   constructor(private readonly opts: MasterOptions) {
     const { config } = opts;
     this.log = opts.logger ?? createLogger('bb-master');
-    const url = opts.redisUrl ?? config.redis.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+    const url = opts.redisUrl ?? redisUrlOf(config.redis) ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
     this.store = connectStore(url, config.redis.prefix);
     this.clock = opts.clock ?? systemClock;
-    const now = () => this.clock.now();
     this.queues = new MasterQueues(url, config.redis.prefix, this.log, this.clock);
-    const tracker = new BuildTracker(this.store, this.log);
-    this.registry = new ExecutorRegistry(this.store, this.queues, config, opts.secrets, tracker, this.log);
-    this.distributor = new Distributor(this.store, this.queues, this.registry, config, opts.secrets, this.log);
-    this.schedulers = new ChangeSchedulers(this.store, this.queues.timers, config, this.log);
-    this.timed = new TimedSchedulers(this.store, this.queues.timers, config, this.log);
-    this.schedulers.addClassifier(this.timed);
-    this.dependents = new DependentSchedulers(this.store, config, this.log);
-    this.superseder = new Superseder(this.store, this.queues, config, opts.secrets, this.log);
-    this.users = new UsersFromChanges(this.store, this.log.child({ part: 'users' }), () => this.opts.config.users.people);
-    const mirrors = join(resolve(opts.baseDir ?? process.cwd(), config.basedir), 'mirrors');
-    this.problems = new ProblemDetector(this.store, config, this.log.child({ part: 'problems' }), mirrors, now);
-    this.hassler = new Hassler({
-      store: this.store,
-      config,
-      timers: this.queues.timers,
-      reach: this.makeReach(),
-      log: this.log.child({ part: 'hassle' }),
+    this.queues.fenced = isNotLeader;
+    this.parts = this.makeParts();
+  }
+
+  private makeParts(): LeaderParts {
+    return new LeaderParts(this.store, {
+      opts: this.opts,
+      log: this.log,
+      queues: this.queues,
+      makeReach: () => this.makeReach(),
+      tiersReach: () => this.tiersReach,
+      chat: () => this.chatService,
+      reload: () => this.reload(),
+      control: (data) => runControl(this.actionContext(), data),
     });
-    this.retention = new BackgroundPruning(this.store, config.retention, this.log.child({ part: 'retention' }), now);
-    this.tiers = new TierService({
-      store: this.store,
-      config,
-      log: this.log.child({ part: 'tiers' }),
-      timers: this.queues.timers,
-      outbox: () => this.chatService,
-      reach: () => this.tiersReach,
-      problems: { openOn: (builder) => openProblemsOn(this.store, builder), openAll: () => openProblemsByBuilder(this.store) },
-    });
+  }
+
+  // The leader's parts (the current term's; a standby's are made but not started).
+  get schedulers() {
+    return this.parts.schedulers;
+  }
+  /** Periodic and nightly schedulers. */
+  get timed() {
+    return this.parts.timed;
+  }
+  get registry() {
+    return this.parts.registry;
+  }
+  get distributor() {
+    return this.parts.distributor;
+  }
+  get dependents() {
+    return this.parts.dependents;
+  }
+  get superseder() {
+    return this.parts.superseder;
+  }
+  /** Makes or matches a User for every stored Change's author. */
+  get users() {
+    return this.parts.users;
+  }
+  /** Opens, confirms and resolves Problems from finished builds (src/problems/). */
+  get problems() {
+    return this.parts.problems;
+  }
+  /** Reminds the people responsible for a Problem until it is fixed (src/problems/hassler.ts). */
+  get hassler() {
+    return this.parts.hassler;
+  }
+  /** Run-time tiers, the package gate and the tree; tells the chat's channels (`master.chat`). */
+  get tiers() {
+    return this.parts.tiers;
+  }
+  /** Retention: prunes old history in the background (src/data/prune.ts). */
+  get retention(): BackgroundPruning {
+    return this.parts.retention;
+  }
+
+  /** `leader` while this master leads its prefix, `standby` while another does. */
+  get role(): Role {
+    return this.leadership?.role ?? 'standby';
+  }
+
+  /** Resolves once this master leads. */
+  leading(): Promise<void> {
+    return this.leadership ? this.leadership.leading() : Promise.reject(new Error('master not started'));
   }
 
   private tiersReachMade?: Reach;
@@ -124,7 +137,6 @@ export class Master {
   private get tiersReach(): Reach {
     return (this.tiersReachMade ??= this.makeReach());
   }
-
   /** How reminders reach people (chat, or mail through `users.smtp`), from the config as it is now. */
   private makeReach(): Reach {
     const { config } = this.opts;
@@ -148,19 +160,6 @@ export class Master {
     return this.reconfigurer.apply(next);
   }
 
-  private readonly heard = new Set<string>();
-
-  /** A worker on each configured executor's own events queue (executors added by a reload too). */
-  private listenToExecutors(): void {
-    for (const { name } of this.opts.config.executors) {
-      if (this.heard.has(name)) continue;
-      this.heard.add(name);
-      this.queues.work<unknown>(executorEventsQueueName(name), 1, async (job) => {
-        await this.registry.handle(job.data, name);
-      });
-    }
-  }
-
   /** What src/master-reconfig.ts reaches of the master. */
   private reconfigHost(): ReconfigHost {
     return {
@@ -172,6 +171,9 @@ export class Master {
           this.mailerInstance?.close();
           this.mailerInstance = undefined;
         }
+        this.tiersReachMade = undefined;
+        // A standby's parts start only when it leads: made again from the new config, they are ready.
+        if (this.role !== 'leader') return void (this.parts = this.makeParts());
         await this.store.putConfigSummary(summarize(this.opts.config));
         this.schedulers.refresh();
         await this.timed.refresh();
@@ -180,37 +182,30 @@ export class Master {
         this.distributor.refresh();
         // Secrets may have changed: every executor proves itself again, and new ones are listened to.
         await this.registry.reaccept();
-        this.listenToExecutors();
+        this.parts.listenToExecutors();
         this.problems.refresh();
         this.users.refresh();
         this.hassler.refresh(this.makeReach());
-        this.tiersReachMade = undefined;
         await this.tiers.reconfigure(this.opts.config);
       },
       retention: {
         restart: async () => {
           await this.retention.stop();
-          this.retention = new BackgroundPruning(this.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now());
-          this.retention.start();
+          this.parts.retention = new BackgroundPruning(this.parts.store, this.opts.config.retention, this.log.child({ part: 'retention' }), () => this.clock.now(), this.queues);
+          if (this.role === 'leader') this.parts.retention.start();
         },
       },
       pollers: {
         restart: async () => {
           await Promise.all(this.pollers.map((p) => p.stop()));
-          this.pollers = startPollers(this.opts.config, this.store, this.log, this.opts.baseDir ?? process.cwd());
+          this.pollers = this.role === 'leader' ? startPollers(this.opts.config, this.store, this.log, this.opts.baseDir ?? process.cwd()) : [];
         },
       },
       http: { restart: () => this.restartHttp() },
       chat: {
         service: () => this.chatService,
-        start: async () => void (await this.ensureChat()),
-        stop: async () => {
-          await this.announcer?.stop();
-          await this.chatService?.stop();
-          this.announcer = undefined;
-          this.chatService = undefined;
-          this.chatReady = undefined;
-        },
+        start: async () => void (this.role === 'leader' && (await this.ensureChat())),
+        stop: () => this.stopChat(),
         reconfigure: async (service) => {
           const { masterBotApi } = await import('./chat/master-chat.js');
           const remade = await service.reconfigure(this.opts.config.chat!, masterBotApi(this.chatDeps(), this.opts.config.chat!));
@@ -248,54 +243,56 @@ export class Master {
     return this.chatService;
   }
 
+  /**
+   * Checks Redis, then takes the lead if no other master holds it (leading before this resolves)
+   * or stands by, and serves HTTP either way.
+   */
   async start(): Promise<void> {
     const { config } = this.opts;
     // A missing SMTP password (users.smtp.auth.pass from the environment) stops the start here, clearly.
     if (config.users.smtp) void this.mailer;
+    let lease;
     try {
-      ({ lease: this.lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log));
+      ({ lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log, { ...DEFAULT_LEASE, ...this.opts.lease }));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
       await this.store.close();
       throw err;
     }
+    this.leadership = new Leadership(lease, { lead: () => this.lead(), stepDown: (why) => this.stepDown(why) }, this.log);
+    await this.leadership.start();
+    await this.restartHttp();
+    this.log.info({ role: this.role, builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** Took the lead: start the leader's parts, the pollers, chat and the hassler. */
+  private async lead(): Promise<void> {
+    const { config } = this.opts;
     await this.store.putConfigSummary(summarize(config));
-    await this.schedulers.start();
-    await this.timed.start();
-    await this.dependents.start();
-    this.superseder.start();
-    this.users.start();
-    this.problems.start();
-    this.tiers.start();
-    await this.registry.start();
-    this.distributor.start();
-
-    this.queues.work<unknown>(QUEUES.changes, 32, async (job) => {
-      const parsed = changeJobSchema.safeParse(job.data);
-      if (!parsed.success) throw new UnrecoverableError(`malformed change: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-      const change = await this.store.addChange(parsed.data.change, `job|${job.id}`);
-      return { changeId: change?.id ?? null };
-    });
-    this.timerWork = startTimers(this);
-    // One queue per executor (its Redis ACL user may write only its own), and the shared one older executors use.
-    this.queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
-      await this.registry.handle(job.data);
-    });
-    this.listenToExecutors();
-    this.queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
-      // Reloading the config is the master's own business; everything else is a user action (src/actions).
-      if (job.data?.type === 'reconfig') return await this.reload();
-      return runControl(this.actionContext(), job.data);
-    });
-
+    await this.parts.start();
     this.pollers = startPollers(config, this.store, this.log, this.opts.baseDir ?? process.cwd());
-
     if (config.chat) await this.ensureChat();
     // After chat is up, so reminders due while no master ran go to chat where people are, not all to email.
-    await this.hassler.start();
-    await this.restartHttp();
-    this.retention.start();
-    this.log.info({ builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+    await this.parts.hassler.start();
+    this.parts.retention.start();
+  }
+
+  /** Lost the lead (or stopping): chat disconnects and every leader part stops; fresh ones wait for the next term. */
+  private async stepDown(why: string): Promise<void> {
+    this.log.info({ why }, 'stopping the leader parts');
+    await Promise.all(this.pollers.map((p) => p.stop()));
+    this.pollers = [];
+    await this.stopChat();
+    await this.parts.stop();
+    this.parts = this.makeParts();
+  }
+
+  private async stopChat(): Promise<void> {
+    await this.announcer?.stop();
+    await this.chatService?.stop();
+    this.announcer = undefined;
+    this.chatService = undefined;
+    this.chatReady = undefined;
   }
 
   /** Starts the webhooks and web pages of `config.http` (stopping a running server first). */
@@ -304,8 +301,9 @@ export class Master {
     this.httpServer = await startWebhooks(this.opts.config, this.store, this.log, process.env, {
       tiers: this.tiers,
       tierInfo: () => this.tiers.overrides.tiers(),
+      writesBuilds: () => this.role === 'leader',
       chat: () => chatHealth(this.chatService),
-      health: async () => ({ ...(await masterStatus(this.store)) }),
+      health: async () => ({ role: this.role, ...(await masterStatus(this.store)) }),
     });
   }
 
@@ -360,6 +358,7 @@ export class Master {
       stopBuild: (req) => this.stopBuild(req),
       tiers: this.tiers,
       now: () => this.clock.now(),
+      actions: () => this.actionContext(),
       ...(this.mailer ? { mailer: this.mailer } : {}),
       ...(this.opts.chatTuning ? { tuning: this.opts.chatTuning } : {}),
     };
@@ -372,26 +371,16 @@ export class Master {
 
   /** Resolves when the parts that react to the bus are idle, no timer is due or running, and a last pass published nothing (builds on executors and timers waiting for their deadline are not waited for); tests await it instead of sleeping. */
   settled(): Promise<void> {
-    const parts = [this.users, this.schedulers, this.superseder, this.dependents, this.distributor, this.problems];
-    return settle(this.store.bus, [...parts.map((p) => () => p.settled()), () => this.hassler.idle(), () => this.tiers.idle(), async () => this.announcer?.idle(), async () => this.timerWork?.idle()]);
+    const parts = this.parts.settleParts();
+    return settle(this.store.bus, [...parts.map((p) => () => p.settled()), () => this.hassler.idle(), () => this.tiers.idle(), async () => this.announcer?.idle(), async () => this.parts.timerWork?.idle()]);
   }
 
   async stop(): Promise<void> {
-    this.timerWork?.stop();
-    await this.retention.stop();
     await this.httpServer?.stop();
-    await this.announcer?.stop();
-    await this.hassler.stop();
-    await this.tiers.stop();
-    await this.chatService?.stop();
-    this.users.stop();
-    await this.problems.stop();
+    // Stops the leader's parts and chat (if it leads) and releases the lease: a standby takes over on its next poll.
+    await this.leadership?.stop();
     this.mailerInstance?.close();
-    await Promise.all(this.pollers.map((p) => p.stop()));
-    this.registry.stop();
-    this.distributor.stop();
     await this.queues.close();
-    await this.lease?.release();
     await this.store.close();
     this.log.info('master stopped');
   }

@@ -100,6 +100,11 @@ export class GitPoller {
     this.loop.start(intervalMs);
   }
 
+  /** Whether the loop is started: a stopped poller has no poll scheduled and starts none. */
+  get polling(): boolean {
+    return this.loop.started;
+  }
+
   /** Stops the loop, kills git commands in flight, and resolves once the current poll has ended. */
   async stop(): Promise<void> {
     const done = this.loop.stop();

@@ -1,4 +1,4 @@
-import type { OutboxEntry } from '../data/outbox.js';
+import type { OutboxEntry } from '../data/outbox-repo.js';
 
 export interface BacklogRules {
   /** An entry waiting longer than this is late: it is sent with the time it was said. */

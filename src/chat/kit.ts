@@ -14,9 +14,8 @@ export { details, historyLines, oneLine, short, testPage } from '../problems/des
 export { headline } from '../problems/subject-text.js';
 export { audienceOf, describeAudience, type Audience } from '../notify/audience.js';
 export type { Watch } from '../notify/watches.js';
-export { StopError } from '../process/stop.js';
 export { authorName, describeBuild, describeLast } from '../status/status.js';
-export { fullTierLines, packageLines, showRev, TierError, tierSummary, waitingLine, type BuilderHealth } from '../tiers/index.js';
+export { fullTierLines, packageLines, showRev, tierSummary, waitingLine, type BuilderHealth } from '../tiers/index.js';
 export { UserControlError } from '../users/control.js';
 export { maskEmail } from '../users/email.js';
 export {

@@ -33,6 +33,8 @@ export class MasterBotApi implements BotApi {
     identity: IdentityOptions = {},
     /** The master's running TierService; default one that records but announces nothing. */
     tiers?: TiersApi,
+    /** The master's action context (its schedulers' clocks and switches); without one, a scheduler switch sees no timed state. */
+    private readonly masterActions?: () => ActionContext,
   ) {
     this.tiers = tiers ?? new TierService({ store, config: masterConfig });
     this.identity = new StoreIdentity(store, { users: masterConfig.users, botName, ...identity });
@@ -84,12 +86,13 @@ export class MasterBotApi implements BotApi {
 
   /** What the actions (src/actions) chat commands run see: this bot's store, config and parts. */
   private actionContext(): ActionContext {
+    const master = this.masterActions?.();
     return {
       store: this.store,
       config: this.masterConfig,
       stop: (r: StopRequest) => this.stopBuild(r),
-      timedStates: async () => new Map(),
-      resumed: async () => undefined,
+      timedStates: master?.timedStates ?? (async () => new Map()),
+      resumed: master?.resumed ?? (async () => undefined),
       problems: this.problems,
       tiers: this.tiers,
       identity: this.identity,

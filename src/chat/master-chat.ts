@@ -10,6 +10,7 @@ import { MasterBotApi } from './master-api.js';
 import { ChatService } from './service.js';
 import type { Mailer } from '../users/mailer.js';
 import type { TiersApi } from '../tiers/model.js';
+import type { ActionContext } from '../actions/registry.js';
 
 export interface MasterChatDeps {
   store: Store;
@@ -25,6 +26,8 @@ export interface MasterChatDeps {
   tiers?: TiersApi;
   /** The master's clock (codes, acks and snoozes are stamped with it). */
   now?: () => number;
+  /** What the master's own actions run against (its schedulers' clocks and switches): chat's actions use it too. */
+  actions?: () => ActionContext;
 }
 
 /** The master's chat bot on `config.chat`, or on the defaults (no networks) when only code adds transports. */
@@ -44,5 +47,5 @@ export function masterChat(d: MasterChatDeps, chat: ChatConfig = d.config.chat ?
 
 /** What chat commands read and do, on the master's store and config (made again on reconfig). */
 export function masterBotApi(d: MasterChatDeps, chat: ChatConfig): MasterBotApi {
-  return new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, { ...(d.mailer ? { mailer: d.mailer } : {}), ...(d.now ? { now: d.now } : {}) }, d.tiers);
+  return new MasterBotApi(d.store, d.config, chat.botName, VERSION, d.stopBuild, { ...(d.mailer ? { mailer: d.mailer } : {}), ...(d.now ? { now: d.now } : {}) }, d.tiers, d.actions);
 }

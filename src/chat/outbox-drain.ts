@@ -1,4 +1,4 @@
-import { dropDmRoom, getDmRoom, peekOutbox, popOutbox, setDmRoom, type OutboxEntry } from '../data/outbox.js';
+import type { OutboxEntry } from '../data/outbox-repo.js';
 import type { Store } from '../data/store.js';
 import type { Logger } from '../log.js';
 import { Kicker } from '../util/mutex.js';
@@ -56,7 +56,7 @@ export class OutboxDrain {
   private async drain(): Promise<void> {
     const kind = this.transport.kind;
     while (!this.stopped) {
-      const batch = await peekOutbox(this.store, kind, BATCH);
+      const batch = await this.store.outbox.peek(kind, BATCH);
       if (!batch.length) return;
       if (!this.ready()) {
         await this.pause(this.tuning.pollMs ?? 250);
@@ -71,9 +71,12 @@ export class OutboxDrain {
           this.log.error({ transport: kind }, 'dropping a malformed chat outbox entry');
         } else {
           const step = steps[i++]!;
-          if (step.kind === 'send' && !(await this.say(step.entry, step.text, step.html))) return;
+          if (step.kind === 'send') {
+            await this.store.assertLeading(); // throws once another master leads
+            if (!(await this.say(step.entry, step.text, step.html))) return;
+          }
         }
-        await popOutbox(this.store, kind);
+        await this.store.outbox.pop(kind);
       }
     }
   }
@@ -109,17 +112,17 @@ export class OutboxDrain {
     if (!e.direct) return t.send(e.to, text, opts);
     if (!t.directRoom) return t.sendDirect(e.to, text, opts);
     // A DM room is looked up once and kept: a restart or an outage never opens a second one.
-    let room = await getDmRoom(this.store, t.kind, e.to);
+    let room = await this.store.outbox.dmRoom(t.kind, e.to);
     if (!room) {
       room = await t.directRoom(e.to);
-      await setDmRoom(this.store, t.kind, e.to, room);
+      await this.store.outbox.setDmRoom(t.kind, e.to, room);
     }
     const roomId: string = room;
     try {
       await t.sendDirect(roomId, text, { ...opts, mentions: e.mentions ?? [e.to] });
     } catch (err) {
       // The bot is no longer in that room: the next try finds or makes another.
-      if (refused(err)) await dropDmRoom(this.store, t.kind, e.to);
+      if (refused(err)) await this.store.outbox.dropDmRoom(t.kind, e.to);
       throw retryable(err);
     }
   }

@@ -13,7 +13,7 @@ import { MatrixTransport } from './matrix/matrix-transport.js';
 import type { ChatOutbox, OutboxOptions } from './outbox.js';
 import { OutboxDrain } from './outbox-drain.js';
 import { DEFAULT_BACKLOG } from './backlog.js';
-import { pushOutbox, type OutboxEntry } from '../data/outbox.js';
+import type { OutboxEntry } from '../data/outbox-repo.js';
 import type { Store } from '../data/store.js';
 import { CommandRouter } from './router.js';
 import { formatTarget, parseTarget } from './target.js';
@@ -176,7 +176,7 @@ export class ChatService implements ChatOutbox {
       const opts = { ...(m.html ? { html: m.html } : {}), ...(m.mentions?.length ? { mentions: m.mentions } : {}) };
       return m.direct ? t.sendDirect(m.to, m.text, opts) : t.send(m.to, m.text, opts);
     }
-    await pushOutbox(this.o.store, kind, { v: 1, at: Date.now(), ...m });
+    await this.o.store.outbox.push(kind, { v: 1, at: Date.now(), ...m });
     drain.kick();
   }
 

@@ -20,6 +20,8 @@ export class ShellTransport implements ChatTransport {
   private rl?: Interface;
   private handlers: Array<(m: ChatMessage) => void> = [];
   private closed?: Promise<void>;
+  private open = false;
+  private written = 0;
 
   constructor(private readonly opts: ShellOptions) {}
 
@@ -34,7 +36,13 @@ export class ShellTransport implements ChatTransport {
   async start(): Promise<void> {
     const rl = createInterface({ input: this.opts.input ?? process.stdin, output: this.opts.output ?? process.stdout, terminal: false });
     this.rl = rl;
-    this.closed = new Promise((resolve) => rl.once('close', () => resolve()));
+    this.open = true;
+    this.closed = new Promise((resolve) =>
+      rl.once('close', () => {
+        this.open = false;
+        resolve();
+      }),
+    );
     rl.on('line', (line) => {
       const text = line.trim();
       if (!text) return;
@@ -56,6 +64,16 @@ export class ShellTransport implements ChatTransport {
     });
   }
 
+  /** The terminal is being read (started, not quit). */
+  get isConnected(): boolean {
+    return this.open;
+  }
+
+  /** Lines printed; none ever waits. */
+  lines(): { sent: number; queued: number } {
+    return { sent: this.written, queued: 0 };
+  }
+
   /** Resolves when the user quits. */
   done(): Promise<void> {
     return this.closed ?? Promise.resolve();
@@ -75,7 +93,10 @@ export class ShellTransport implements ChatTransport {
 
   private write(prefix: string, text: string): void {
     const out = this.opts.output ?? process.stdout;
-    for (const line of text.split('\n')) out.write(`${prefix}${line}\n`);
+    for (const line of text.split('\n')) {
+      out.write(`${prefix}${line}\n`);
+      this.written++;
+    }
   }
 }
 

@@ -70,6 +70,10 @@ export interface ChatTransport {
   sendDirect(user: string, text: string, opts?: Omit<SendOptions, 'notice'>): Promise<void>;
   /** Connected and able to send now; the outbox waits while this is false. Default: always. */
   ready?(): boolean;
+  /** Whether it is connected to its network now (IRC: registered; Matrix: its last sync worked; shell: the terminal is open): `/healthz`. */
+  readonly isConnected?: boolean;
+  /** Lines said since it was made (IRC: PRIVMSG/NOTICE lines; Matrix: messages; shell: lines printed) and waiting in its own send queue now: `/metrics`. */
+  lines?(): { sent: number; queued: number };
   /**
    * The DM room with `user` (found or made), where the transport has rooms (Matrix). The outbox
    * stores it and reuses it, so restarts and outages never open a second one.

@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { require as tsxRequire } from 'tsx/cjs/api';
 import { ConfigError, displayFile } from './errors.js';
 
 /**
@@ -68,6 +67,11 @@ async function settle(p: PromiseLike<unknown>, ms: number, fail: (m: string) => 
  * dropped from it again.
  */
 async function importTs(file: string): Promise<Record<string, unknown>> {
+  // esbuild (tsx's compiler) runs its synchronous calls through a worker thread that then lives as
+  // long as the process: another V8 instance, about 10 MiB of a master's memory, and a child
+  // process. Without it each compile is one short-lived esbuild process (and tsx caches them).
+  process.env.ESBUILD_WORKER_THREADS ??= '0';
+  const { require: tsxRequire } = await import('tsx/cjs/api');
   const cache = createRequire(import.meta.url).cache;
   const before = new Set(Object.keys(cache));
   try {

@@ -1,4 +1,8 @@
 import type { MasterConfig } from './schema.js';
+import { redisUrlOf } from './schema-redis.js';
+import { redact } from '../model/redis-target.js';
+
+const redactOpt = (u: string | undefined) => (u === undefined ? u : redact(u));
 
 /** What a new config changes against the running one (`bb reconfig`). */
 export interface ConfigDiff {
@@ -11,7 +15,7 @@ export interface ConfigDiff {
 }
 
 const RESTART_ONLY: Array<[string, (c: MasterConfig) => unknown]> = [
-  ['redis.url', (c) => c.redis.url],
+  ['redis', (c) => redactOpt(redisUrlOf(c.redis))],
   ['redis.prefix', (c) => c.redis.prefix],
   ['basedir', (c) => c.basedir],
 ];

@@ -54,6 +54,16 @@ export const retentionSchema = z
         changes: resource('365d', 1000),
         /** BuildSets and their build requests. Default 90d, keeping the newest 1,000. */
         buildsets: resource('90d', 1000),
+        /** Resolved Problems and their reminder logs, by when they were resolved. Default 365d, keeping the newest 1,000 Problems. */
+        problems: resource('365d', 1000),
+        /** Reminder logs of resolved Problems (the Problem stays). Default 90d after resolving, keeping the newest 100 Problems'. */
+        hassle: resource('90d', 100),
+        /** Package records (the packages list). Default 365d, keeping the newest 100 (never fewer than 1). */
+        packages: resource('365d', 100),
+        /** BullMQ's finished jobs per queue. Default: completed ones 1d (newest 100 stay), failed ones 7d (newest 1,000 stay). */
+        jobs: z
+          .union([z.literal(false), z.object({ completed: resource('1d', 100), failed: resource('7d', 1000) }).strict()])
+          .prefault({}),
         /** How often the master prunes in the background. Default 1h. */
         every: age.prefault('1h'),
         /** Records examined per slice; the master yields between slices. Default 200. */

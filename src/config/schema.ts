@@ -3,6 +3,9 @@ import { chatSchema, secretRef, usersSchema, type NOTIFY_EVENTS, type smtpSchema
 import { durationMs, hassleLevelSchema, hassleSchema } from './schema-hassle.js';
 import { z } from 'zod';
 import { retentionSchema } from './retention.js';
+import { redisSchema } from './schema-redis.js';
+
+export { redisUrlOf } from './schema-redis.js';
 import { NAME_RE, type Change } from '../model/change.js';
 import { stepSpecSchema } from '../model/steps.js';
 
@@ -220,21 +223,8 @@ export const masterConfigSchema = z
     title: z.string().default('bb'),
     /** A URL shown in announcements. */
     titleUrl: z.string().optional(),
-    redis: z
-      .object({
-        /** Default: $REDIS_URL, else redis://127.0.0.1:6379. */
-        url: z.string().optional(),
-        /** Every key bb writes starts with this. Default `bb`. */
-        prefix: z.string().regex(/^[A-Za-z0-9_{}.-]+$/).default('bb'),
-        /**
-         * Start even when Redis may evict keys (a `maxmemory-policy` other than `noeviction`). Default
-         * false: an evicting Redis silently drops builds, queued jobs and chat state, so the master
-         * refuses to start on one unless this says the loss is accepted.
-         */
-        allowEviction: z.boolean().default(false),
-      })
-      .strict()
-      .default({ prefix: 'bb', allowEviction: false }),
+    /** Where bb keeps its state: one server or a Sentinel-managed primary (src/config/schema-redis.ts). */
+    redis: redisSchema,
     /** History retention: how long builds, logs, changes and BuildSets are kept (src/config/retention.ts). On by default. */
     retention: retentionSchema,
     /** Where the master keeps git mirrors for pollers. Default `.bb/master`. */

@@ -6,7 +6,9 @@ import type { ExecutorEvent } from '../queue/jobs.js';
 import type { BuildSetsRepo } from './buildsets.js';
 import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
+import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
+import { LATEST_BUILDS_SCRIPT } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
 
@@ -52,6 +54,93 @@ export class BuildsRepo {
   async active(): Promise<Build[]> {
     const ids = await this.db.redis.zrange(this.db.keys.activeBuilds, 0, -1);
     return this.getMany(ids.map(Number));
+  }
+
+  /** The newest `k` builds of each builder (newest first), in one round trip for any number of builders. */
+  async latestOf(builders: string[], k: number): Promise<Map<string, Build[]>> {
+    const out = new Map<string, Build[]>(builders.map((b) => [b, []]));
+    if (!builders.length || k < 1) return out;
+    const keys = builders.map((b) => this.db.keys.builderBuilds(b));
+    const raw = (await this.db.redis.eval(LATEST_BUILDS_SCRIPT, keys.length, ...keys, this.db.keys.build(0).slice(0, -1), String(k))) as string[];
+    for (const r of raw) {
+      const build = JSON.parse(r) as Build;
+      out.get(build.builder)?.push(build);
+    }
+    return out;
+  }
+
+  /** Builds of a builder newest first, `offset` from the newest, and how many it has in all. */
+  async page(builder: string, offset: number, n: number): Promise<{ builds: Build[]; total: number }> {
+    const key = this.db.keys.builderBuilds(builder);
+    const [ids, total] = await Promise.all([this.db.redis.zrevrange(key, offset, offset + n - 1), this.db.redis.zcard(key)]);
+    return { builds: await this.getMany(ids.map(Number)), total };
+  }
+
+  // ---- retention (src/data/prune.ts): what it reads and removes of builds, through here ----
+
+  /** Every builder with stored builds (also those no longer in the config). */
+  async builders(): Promise<string[]> {
+    return (await this.db.scanKeys(this.db.keys.builderBuildsPattern)).map((k) => this.db.keys.builderOfBuildsKey(k)).sort();
+  }
+
+  /** A builder's builds, oldest first (by number), as retention walks them. */
+  history(builder: string): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.builderBuilds(builder));
+  }
+
+  /** The highest build number of `builder` pruned; `logs`: the highest whose logs retention has looked at. */
+  prunedMark(builder: string, what: 'builds' | 'logs' = 'builds'): PrunedMark {
+    return prunedMark(this.db, what === 'builds' ? this.db.keys.builderPruned(builder) : this.db.keys.builderLogsPruned(builder));
+  }
+
+  /** The builds stored at `ids`, in order, null where there is none. */
+  async slots(ids: number[]): Promise<Array<Build | null>> {
+    if (!ids.length) return [];
+    return (await this.db.redis.mget(ids.map((id) => this.db.keys.build(id)))).map((r) => (r == null ? null : (JSON.parse(r) as Build)));
+  }
+
+  /** How many newer builds `builder` has than build `id` (null: not indexed). */
+  newerThan(builder: string, id: number): Promise<number | null> {
+    return this.db.redis.zrevrank(this.db.keys.builderBuilds(builder), String(id));
+  }
+
+  /** The number of the build at position `index` (oldest first) of `builder`, or null. */
+  async numberAt(builder: string, index: number): Promise<number | null> {
+    const r = await this.db.redis.zrange(this.db.keys.builderBuilds(builder), index, index, 'WITHSCORES');
+    return r[1] === undefined ? null : Number(r[1]);
+  }
+
+  /** Build ids of `builder` numbered in (`after`, `upTo`], oldest first, at most `n`, with their numbers. */
+  async numbered(builder: string, after: number, upTo: number, n: number): Promise<Array<{ id: number; number: number }>> {
+    const flat = await this.db.redis.zrangebyscore(this.db.keys.builderBuilds(builder), `(${after}`, upTo, 'WITHSCORES', 'LIMIT', 0, n);
+    const out: Array<{ id: number; number: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ id: Number(flat[i]), number: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Deletes a build record with its logs and test results (its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, b: Build): number {
+    m.del(this.db.keys.build(b.id));
+    return 1 + (b.logsPrunedAt ? 0 : this.dropLogs(m, b));
+  }
+
+  /** Deletes a build's logs and test results and says so in its record (`logsPrunedAt`). Returns the log keys deleted. */
+  pruneLogs(m: Multi, b: Build, at: number): number {
+    const n = this.dropLogs(m, b);
+    this.writeBuild(m, { ...b, logsPrunedAt: at });
+    return n;
+  }
+
+  private dropLogs(m: Multi, b: Build): number {
+    return this.parts.logs.drop(m, b.id, b.steps.length) + this.parts.tests.drop(m, b.id);
+  }
+
+  /** Why `builder` has no build `number`: pruned by retention, not yet, or never. */
+  async missing(builder: string, number: number): Promise<string> {
+    const [pruned, last] = await Promise.all([this.db.redis.get(this.db.keys.builderPruned(builder)), this.db.redis.get(this.db.keys.builderNumber(builder))]);
+    if (pruned !== null && number <= Number(pruned)) return `build ${builder} #${number} was pruned (retention.builds)`;
+    if (last === null) return `${builder} has no builds yet`;
+    return number > Number(last) ? `no build ${builder} #${number} (the last is #${last})` : `no build ${builder} #${number}`;
   }
 
   /** The highest build id given out so far. */
@@ -140,7 +229,7 @@ export class BuildsRepo {
       const skipped = skip.map(
         (r): BuildRequest => ({ ...r, state: 'complete', result: 'SKIPPED', completeAt: now, supersededBy: req.id, text: `collapsed into request ${req.id} (${req.builder} #${number})` }),
       );
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
       this.parts.requests.dequeue(m, req);
       m.sadd(this.db.keys.executorBusy(executor), req.builder);
       this.parts.requests.write(m, updated);
@@ -173,7 +262,9 @@ export class BuildsRepo {
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
       const b = await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
-      const m = this.db.redis.multi();
+      const m = this.db.multi();
+      // A plain MULTI counts its own MULTI in `length` and drops its reply from exec()'s; a fenced one has neither.
+      const queuedBefore = m.length;
       const emits: Array<() => void> = [];
       let next: Build = b;
       let logsAppended = 0;
@@ -206,7 +297,7 @@ export class BuildsRepo {
             next = { ...next, properties: { ...next.properties, ...ev.properties } };
             break;
           case 'log': {
-            logPushes.push({ step: ev.step, at: m.length });
+            logPushes.push({ step: ev.step, at: m.length - queuedBefore });
             this.parts.logs.append(m, buildId, ev.step, ev.stream, ev.text);
             logsAppended += 1;
             const snap = next;
@@ -234,6 +325,8 @@ export class BuildsRepo {
             m.zrem(this.db.keys.activeBuilds, String(next.id));
             m.srem(this.db.keys.executorBuilds(next.executor), String(next.id));
             m.srem(this.db.keys.executorBusy(next.executor), next.builder);
+            m.zadd(this.db.keys.announceDue, next.id, String(next.id));
+            m.zremrangebyrank(this.db.keys.announceDue, 0, -1001);
             const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
             next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
             break;
@@ -266,6 +359,19 @@ export class BuildsRepo {
    */
   async finish(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
     return this.applyEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
+  }
+
+  /**
+   * The announcer takes a finished build's announcement (fenced): true for exactly one taker, so a
+   * build is announced once by whichever leader gets to it first.
+   */
+  async takeAnnouncement(buildId: number): Promise<boolean> {
+    return Number(await this.db.write((m) => m.zrem(this.db.keys.announceDue, String(buildId)))) === 1;
+  }
+
+  /** Finished builds not yet announced (a leader that died before announcing them), oldest first. */
+  async announcementsDue(): Promise<number[]> {
+    return (await this.db.redis.zrange(this.db.keys.announceDue, 0, -1)).map(Number);
   }
 
   private writeBuild(m: Multi, b: Build): void {

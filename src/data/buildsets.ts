@@ -1,11 +1,11 @@
 import type { Build, BuildRequest, BuildSet, SourceStamp } from '../model/build.js';
 import { isFailing, worstOf } from '../model/results.js';
 import type { Db, Multi } from './db.js';
+import { zsetHistory, type HistoryIndex } from './history.js';
 import type { RequestsRepo } from './requests.js';
 
 interface SettleEvents {
   next: BuildSet;
-  failedNow: boolean;
   done: boolean;
 }
 
@@ -33,7 +33,7 @@ export interface NewBuildSet {
 /**
  * BuildSets (db:buildset:<id>, db:buildsets) with their requests, created in one transaction, and
  * settled as their requests complete. Publishes `buildset.new`, `request.pending`,
- * `buildset.failed`, `buildset.complete`.
+ * `buildset.complete` (the first failure is stored as `failedAt`).
  */
 export class BuildSetsRepo {
   constructor(
@@ -44,10 +44,10 @@ export class BuildSetsRepo {
   async create(spec: NewBuildSet): Promise<{ buildset: BuildSet; requests: BuildRequest[] }> {
     const { keys } = this.db;
     const bsId = await this.db.redis.incr(keys.seq('buildset'));
-    const lastReq = await this.db.redis.incrby(keys.seq('request'), spec.builders.length);
+    const firstReq = await this.requests.reserveIds(spec.builders.length);
     const submittedAt = this.db.now();
     const requests: BuildRequest[] = spec.builders.map((builder, i) => ({
-      id: lastReq - spec.builders.length + 1 + i,
+      id: firstReq + i,
       buildsetId: bsId,
       builder,
       priority: typeof spec.priority === 'function' ? spec.priority(builder) : spec.priority,
@@ -95,6 +95,17 @@ export class BuildSetsRepo {
     return (await this.db.redis.zrangebyscore(this.db.keys.buildsets, `(${after}`, '+inf', 'LIMIT', 0, limit)).map(Number);
   }
 
+  /** Every BuildSet, oldest first, as retention walks them. */
+  history(): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.buildsets);
+  }
+
+  /** Deletes a BuildSet record and its requests' (retention; its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, bs: BuildSet, requests: BuildRequest[]): number {
+    m.del(this.db.keys.buildset(bs.id));
+    return 1 + this.requests.drop(m, bs.requestIds, requests);
+  }
+
   async lastId(): Promise<number> {
     return Number((await this.db.redis.get(this.db.keys.seq('buildset'))) ?? 0);
   }
@@ -134,7 +145,7 @@ export class BuildSetsRepo {
     // taken in that order; nothing takes a request's lock while holding a BuildSet's).
     const settled = await this.db.lock.run(`request:${build.requestId}`, () =>
       this.db.lock.run(`buildset:${build.buildsetId}`, async () => {
-        const [req, bs] = await this.db.getJsonPair<BuildRequest, BuildSet>(this.db.keys.request(build.requestId), this.db.keys.buildset(build.buildsetId));
+        const [req, bs] = await Promise.all([this.requests.get(build.requestId), this.get(build.buildsetId)]);
         if (!req || req.state !== 'claimed') return null;
         const m = this.db.multi();
         const next = this.nextRequest(m, req, build);
@@ -156,7 +167,7 @@ export class BuildSetsRepo {
     }
     // A request whose BuildSet is not the build's (should not happen) settles the usual way.
     if (!settled.bsRead) return this.settle(settled.req.buildsetId, build);
-    this.emitSettled(settled.events, build);
+    this.emitSettled(settled.events);
   }
 
   /** What a claimed request becomes when its build ended (inside the caller's transaction for a retry). */
@@ -175,7 +186,7 @@ export class BuildSetsRepo {
 
   /**
    * Settle a BuildSet after one of its requests completed (`build` is the build that ended it, when
-   * one did): the first-failure event, and completion once every request is complete. Its result
+   * one did): its first failure (`failedAt`), and completion once every request is complete. Its result
    * is the worst of its requests' results, leaving out requests that collapsed into newer ones (they
    * ran as part of those builds); a BuildSet whose every request collapsed ends SKIPPED.
    */
@@ -187,7 +198,7 @@ export class BuildSetsRepo {
       if (events) await this.db.redis.set(this.db.keys.buildset(bs.id), JSON.stringify(events.next));
       return events;
     });
-    this.emitSettled(events, build);
+    this.emitSettled(events);
   }
 
   /** A BuildSet after one of its requests completed, given all its requests as stored now; null when unchanged. */
@@ -200,12 +211,11 @@ export class BuildSetsRepo {
       const counted = reqs.filter((r) => !(r.result === 'SKIPPED' && r.supersededBy !== undefined));
       next = { ...next, completeAt: this.db.now(), result: worstOf(counted.map((r) => r.result ?? 'EXCEPTION'), 'SKIPPED') };
     }
-    return next === bs ? null : { next, failedNow, done };
+    return next === bs ? null : { next, done };
   }
 
-  private emitSettled(events: SettleEvents | null, build?: Build): void {
+  private emitSettled(events: SettleEvents | null): void {
     if (!events) return;
-    if (events.failedNow && build) this.db.bus.emit('buildset.failed', events.next, build);
     if (events.done) this.db.bus.emit('buildset.complete', events.next);
   }
 }

@@ -1,6 +1,7 @@
 import type { Change, ChangeFields } from '../model/change.js';
 import { Kicker } from '../util/mutex.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
+import { zsetHistory, type HistoryIndex } from './history.js';
 
 
 export interface PollerTips {
@@ -120,6 +121,17 @@ export class ChangesRepo {
   async getMany(ids: number[]): Promise<Change[]> {
     if (!ids.length) return [];
     return this.db.getJsonMany<Change>(ids.map((id) => this.db.keys.change(id)));
+  }
+
+  /** Every change, oldest first, as retention walks them. */
+  history(): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.changes);
+  }
+
+  /** Deletes a change record (retention; its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, id: number): number {
+    m.del(this.db.keys.change(id));
+    return 1;
   }
 
   async lastId(): Promise<number> {

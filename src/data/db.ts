@@ -1,16 +1,22 @@
 import type { ChainableCommander, Redis } from 'ioredis';
+import { scanTargets } from './redis-conn.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { DataBus } from './events.js';
 import { Keys } from './keys.js';
+import { fencedMulti, type Fence } from './fence.js';
 
 const handles = new WeakMap<object, Db>();
 
-/** Make `db` reachable from its owner (the Store) for src/data modules that work across repositories (retention). */
+/** Make `db` reachable from its owner (the Store) for the two src/data modules that are not repositories: lease.ts, guardrails.ts. */
 export function attachDb(owner: object, db: Db): void {
   handles.set(owner, db);
 }
 
-/** The Db behind a Store. Only src/data may import this module (.dependency-cruiser.cjs). */
+/**
+ * The Db behind a Store, for the leader lease (lease.ts) and the Redis guardrails (guardrails.ts)
+ * alone: every other key is read and written through its repository. Only src/data may import
+ * this module (.dependency-cruiser.cjs).
+ */
 export function dbOf(owner: object): Db {
   const db = handles.get(owner);
   if (!db) throw new Error('no Db attached to this object');
@@ -39,19 +45,34 @@ export class Db {
     this.keys = new Keys(prefix);
   }
 
+  /**
+   * Set while this process takes part in leader election (src/data/lease.ts): `multi()` then
+   * writes only while this master holds the lease (fence.ts).
+   */
+  fence: Fence | null = null;
+
+  /**
+   * A transaction. With a fence attached (a master in leader election) it is fenced: it writes
+   * only while the lease holds this master's token, else `exec()` rejects with NotLeaderError.
+   * Writes any master may do (change intake) use `redis.multi()` directly.
+   */
   multi(): Multi {
-    return this.redis.multi();
+    return this.fence ? fencedMulti(this.redis, this.fence) : this.redis.multi();
+  }
+
+  /** One write through `multi()` (fenced when a fence is attached); resolves to its reply. */
+  async write(queue: (m: Multi) => unknown): Promise<unknown> {
+    const m = this.multi();
+    queue(m);
+    const res = (await m.exec()) ?? [];
+    const [err, reply] = res[0] ?? [null, null];
+    if (err) throw err;
+    return reply;
   }
 
   async getJson<T>(key: string): Promise<T | null> {
     const raw = await this.redis.get(key);
     return raw === null ? null : (JSON.parse(raw) as T);
-  }
-
-  /** Two records read in one round trip (null where missing). */
-  async getJsonPair<A, B>(a: string, b: string): Promise<[A | null, B | null]> {
-    const [ra, rb] = await this.redis.mget(a, b);
-    return [ra ? (JSON.parse(ra) as A) : null, rb ? (JSON.parse(rb) as B) : null];
   }
 
   /** The records stored at `keys`, in order, leaving out missing ones. */
@@ -64,12 +85,15 @@ export class Db {
   /** Every key matching `pattern` (SCAN, in slices), for the rare whole-keyspace walks. */
   async scanKeys(pattern: string): Promise<string[]> {
     const out: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      out.push(...keys);
-    } while (cursor !== '0');
+    // On a Cluster, SCAN reaches one node: ask every primary (the installation's keys are on one).
+    for (const node of scanTargets(this.redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+        cursor = next;
+        out.push(...keys);
+      } while (cursor !== '0');
+    }
     return out;
   }
 }

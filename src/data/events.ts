@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
 import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
-import type { User } from '../model/user.js';
 import type { HassleEntry } from '../model/hassle.js';
 import type { Problem } from '../model/problem.js';
 
@@ -16,15 +15,11 @@ export interface DataEvents {
   'build.step': [Build, number];
   'build.log': [Build, number, string];
   'build.finished': [Build];
-  /** The first failing build of a BuildSet. */
-  'buildset.failed': [BuildSet, Build];
   'buildset.complete': [BuildSet];
   'executor.connected': [ExecutorRecord];
   'executor.lost': [ExecutorRecord, string];
   /** A process under an executor's name was refused (wrong secret, or replaced by a newer process). */
   'executor.refused': [RefusedExecutor];
-  /** A user record was created or changed (from a Change's author, `bb user`, a verified claim). */
-  'user.changed': [User];
   /** A Problem was confirmed by a failing rerun (src/problems/). The hassler subscribes. */
   'problem.opened': [Problem];
   /** A suspected Problem passed on its confirming rerun: a flaky test, never hassled. */
@@ -38,19 +33,47 @@ export interface DataEvents {
 }
 
 export class DataBus {
-  private readonly ee = new EventEmitter();
-  constructor() {
-    this.ee.setMaxListeners(100);
+  private readonly shared: { ee: EventEmitter; emitted: number };
+  /** A scope's own listeners (removed by `close()`); null on the root bus. */
+  private readonly mine: Array<() => void> | null;
+  private closed = false;
+
+  constructor(parent?: DataBus) {
+    this.shared = parent ? parent.shared : { ee: new EventEmitter(), emitted: 0 };
+    this.shared.ee.setMaxListeners(200);
+    this.mine = parent ? [] : null;
   }
+
   on<K extends keyof DataEvents>(event: K, fn: (...args: DataEvents[K]) => void): () => void {
-    this.ee.on(event, fn as (...args: unknown[]) => void);
-    return () => this.ee.off(event, fn as (...args: unknown[]) => void);
+    if (this.closed) return () => undefined;
+    const ee = this.shared.ee;
+    ee.on(event, fn as (...args: unknown[]) => void);
+    const off = () => void ee.off(event, fn as (...args: unknown[]) => void);
+    this.mine?.push(off);
+    return off;
   }
+
   /** How many events were published so far (master.settled() waits until it stops moving). */
-  emitted = 0;
+  get emitted(): number {
+    return this.shared.emitted;
+  }
 
   emit<K extends keyof DataEvents>(event: K, ...args: DataEvents[K]): void {
-    this.emitted += 1;
-    this.ee.emit(event, ...args);
+    this.shared.emitted += 1;
+    this.shared.ee.emit(event, ...args);
+  }
+
+  /**
+   * The same bus, whose listeners can all be removed at once with `close()`: what the leader's
+   * parts of one leadership term subscribe through (src/master-lead.ts).
+   */
+  scope(): DataBus {
+    return new DataBus(this);
+  }
+
+  /** Removes every listener added through this scope; later `on` calls add nothing. */
+  close(): void {
+    this.closed = true;
+    for (const off of this.mine?.splice(0) ?? []) off();
   }
 }

@@ -1,5 +1,5 @@
 import type { HassleEntry, HassleState } from '../model/hassle.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
 
 /**
  * The hassler's state (src/problems/hassler.ts), all under `<prefix>:db:`:
@@ -20,14 +20,14 @@ export class HassleRepo {
   /** Creates the ladder of a Problem unless it has one; true when this call created it. */
   async create(s: HassleState): Promise<boolean> {
     const keys = this.db.keys.hassle;
-    const made = await this.db.redis.set(keys.one(s.problemId), JSON.stringify(s), 'NX');
+    const made = await this.db.write((m) => m.set(keys.one(s.problemId), JSON.stringify(s), 'NX'));
     if (made) await this.db.redis.sadd(keys.active, String(s.problemId));
     return made === 'OK';
   }
 
   async put(s: HassleState): Promise<void> {
     const keys = this.db.keys.hassle;
-    const m = this.db.redis.multi().set(keys.one(s.problemId), JSON.stringify(s));
+    const m = this.db.multi().set(keys.one(s.problemId), JSON.stringify(s));
     if (s.ended) m.srem(keys.active, String(s.problemId));
     else m.sadd(keys.active, String(s.problemId));
     await m.exec();
@@ -37,6 +37,21 @@ export class HassleRepo {
     return (await this.db.redis.smembers(this.db.keys.hassle.active)).map(Number).sort((a, b) => a - b);
   }
 
+  // ---- retention (src/data/prune.ts) ----
+
+  /** Whether Problem `id` has a ladder or reminder log stored. */
+  async has(id: number): Promise<boolean> {
+    const k = this.db.keys.hassle;
+    return (await this.db.redis.exists(k.one(id), k.log(id), k.sent(id))) > 0;
+  }
+
+  /** Deletes a Problem's ladder, its delivery markers and its reminder log. Returns the keys deleted. */
+  drop(m: Multi, id: number): number {
+    const k = this.db.keys.hassle;
+    m.del(k.one(id), k.sent(id), k.log(id)).srem(k.active, String(id));
+    return 3;
+  }
+
   async wasSent(id: number, marker: string): Promise<boolean> {
     return (await this.db.redis.sismember(this.db.keys.hassle.sent(id), marker)) === 1;
   }
@@ -44,7 +59,7 @@ export class HassleRepo {
   /** Records a delivery: its marker (when it went out), the audit line, and the person's count. */
   async record(id: number, entry: HassleEntry, marker?: string, person?: string): Promise<void> {
     const keys = this.db.keys.hassle;
-    const m = this.db.redis.multi().rpush(keys.log(id), JSON.stringify(entry));
+    const m = this.db.multi().rpush(keys.log(id), JSON.stringify(entry));
     if (marker) m.sadd(keys.sent(id), marker);
     if (person) m.zadd(keys.person(person), entry.at, `${id}|${entry.step}|${entry.via}|${entry.at}`).zremrangebyscore(keys.person(person), '-inf', entry.at - 86_400_000);
     await m.exec();

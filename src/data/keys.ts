@@ -36,11 +36,16 @@
  * | db:executor:<name>:builds | set | ids of builds the executor holds |
  * | db:executor:<name>:busy | set | builders with a build on the executor (one at a time: they share a work tree) |
  * | db:executor:<name>:refused | string | the last process refused under that name (wrong secret, or replaced by a newer one) JSON |
+ * | db:executors:watchdog | string | when the master's executor watchdog last wrote (ms): the write proves the master could write before it judges executors silent |
  * | db:log:<buildId>:<step> | list | log chunks `<stream>\t<text>` in order |
  * | db:tests:<buildId> | list | TestCaseResult JSON, one per test case |
  * | db:poller:<name> | hash | branch → last emitted tip |
  * | db:config | string | summary of the running master's config (builders, executors, schedulers) for the CLI |
- * | db:master | string | the running master's lease (src/data/guardrails.ts): `{token, pid, host, started, seen, warnings}` JSON with a 30 s expiry renewed every 10 s; a second master on the prefix refuses to start while it is held |
+ * | db:master | string | the leading master (src/data/lease.ts): `{token, pid, host, started, since, seen, prefix, warnings}` JSON, written with db:leader and expiring with it |
+ * | db:leader | string | the leader lease: the fencing token of the master that leads, with a 6 s expiry renewed every 2 s |
+ * | db:leader:seq | string | fencing token counter (INCR on every acquisition): the newest token granted; every leader-only write checks that it is still its own (src/data/fence.ts) |
+ * | db:masters | hash | `<host>:<pid>` → `{host, pid, started, seen, role}` JSON: every master's heartbeat (each try or renewal of the lease); `bb status` lists the standbys seen within 3 TTLs, and a master removes its own field when it stops |
+ * | db:announce:due | zset | ids of finished builds whose announcement is not yet in a chat outbox, score = id (added with the finish, taken by the announcer; the newest 1000 kept): a new leader announces what the old one did not |
  * | db:builder:<name>:pruned | string | highest build number of that builder pruned by retention (a missing build at or below it was pruned) |
  * | db:builder:<name>:logs-pruned | string | retention's logs cursor: every build of that builder up to this number had its logs pruned or is in db:retention:logs-deferred |
  * | db:retention:logs-deferred | zset | ids of builds whose logs were due but kept (an open Problem, not finished), looked at again each pass, score = id |
@@ -179,6 +184,9 @@ export class Keys {
   executor(name: string): string {
     return `${this.db}:executor:${name}`;
   }
+  executorWatchdog(): string {
+    return `${this.db}:executors:watchdog`;
+  }
   executorRefused(name: string): string {
     return `${this.db}:executor:${name}:refused`;
   }
@@ -232,6 +240,18 @@ export class Keys {
   }
   get master(): string {
     return `${this.db}:master`;
+  }
+  get leader(): string {
+    return `${this.db}:leader`;
+  }
+  get announceDue(): string {
+    return `${this.db}:announce:due`;
+  }
+  get masters(): string {
+    return `${this.db}:masters`;
+  }
+  get leaderSeq(): string {
+    return `${this.db}:leader:seq`;
   }
   /** `kind` says whether `id` is a verified account (IRC services account, Matrix id) or a bare nick. */
   chatClaim(transport: string, kind: 'account' | 'nick', id: string): string {

@@ -1,5 +1,6 @@
-import type { Problem, SheriffOverride } from '../model/problem.js';
-import type { Db } from './db.js';
+import { problemKeys, type Problem, type SheriffOverride } from '../model/problem.js';
+import type { Db, Multi } from './db.js';
+import { zsetHistory, type HistoryIndex } from './history.js';
 
 /** The events a Problem write publishes. */
 export type ProblemEvent = 'problem.opened' | 'problem.flaky' | 'problem.resolved' | 'problem.changed';
@@ -47,7 +48,7 @@ export class ProblemsRepo {
     const keys = this.db.keys.problem;
     const id = await this.db.redis.incr(keys.seq);
     const p: Problem = { id, ...fields };
-    const m = this.db.redis.multi().set(keys.one(id), JSON.stringify(p)).zadd(keys.all, id, String(id));
+    const m = this.db.multi().set(keys.one(id), JSON.stringify(p)).zadd(keys.all, id, String(id));
     for (const key of [p.key, ...otherKeys]) m.set(keys.key(key), String(id));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, id, String(id));
     await m.exec();
@@ -58,12 +59,38 @@ export class ProblemsRepo {
   /** Writes a Problem back (keeping the open index in step); `event` is published after the write. */
   async put(p: Problem, event?: ProblemEvent): Promise<Problem> {
     const keys = this.db.keys.problem;
-    const m = this.db.redis.multi().set(keys.one(p.id), JSON.stringify(p));
+    const m = this.db.multi().set(keys.one(p.id), JSON.stringify(p));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, p.id, String(p.id));
     else m.zrem(keys.open, String(p.id));
     await m.exec();
     if (event) this.db.bus.emit(event, p);
     return p;
+  }
+
+  // ---- retention (src/data/prune.ts) ----
+
+  /** Every Problem, oldest first, as retention walks them. */
+  history(): HistoryIndex {
+    return zsetHistory(this.db, this.db.keys.problem.all);
+  }
+
+  /** The Problems stored at `ids`, in order, null where there is none. */
+  async slots(ids: number[]): Promise<Array<Problem | null>> {
+    if (!ids.length) return [];
+    return (await this.db.redis.mget(ids.map((id) => this.db.keys.problem.one(id)))).map((r) => (r == null ? null : (JSON.parse(r) as Problem)));
+  }
+
+  /** The identity keys that still lead to Problem `p` (a newer Problem may have taken one over). */
+  async keysOf(p: Problem): Promise<string[]> {
+    const keys = problemKeys(p);
+    const ids = await this.db.redis.mget(keys.map((k) => this.db.keys.problem.key(k)));
+    return keys.filter((_, i) => ids[i] === String(p.id));
+  }
+
+  /** Deletes a Problem and the identity keys `keys` that lead to it (its index entry goes through `history`). Returns the keys deleted. */
+  drop(m: Multi, p: Problem, keys: string[]): number {
+    m.del(this.db.keys.problem.one(p.id), ...keys.map((k) => this.db.keys.problem.key(k))).zrem(this.db.keys.problem.open, String(p.id));
+    return 1 + keys.length;
   }
 
   async cursor(): Promise<number> {

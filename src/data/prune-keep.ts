@@ -1,7 +1,5 @@
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
-import type { PackageRecord } from '../model/tier.js';
 import type { Store } from './store.js';
-import { dbOf } from './db.js';
 
 /**
  * What retention must never prune, gathered once at the start of a pass (src/data/prune.ts).
@@ -24,7 +22,6 @@ export interface KeepSet {
 }
 
 export async function gatherKeep(store: Store): Promise<KeepSet> {
-  const { redis, keys } = dbOf(store);
   const keep: KeepSet = {
     builds: new Set(),
     buildRecords: new Set(),
@@ -51,7 +48,7 @@ export async function gatherKeep(store: Store): Promise<KeepSet> {
   }
   for (const b of await store.getBuilds(problemBuildIds)) keepBuild(keep, b);
   // Package records: their BuildSet, its builds and the vouching builds stay; their logs may go.
-  const records = (await redis.hvals(keys.packagesMade)).map((r) => JSON.parse(r) as PackageRecord);
+  const records = await store.tiers.allPackages();
   for (const r of records) {
     keep.buildsets.add(r.buildsetId);
     for (const v of r.vouchers) keep.buildNumbers.add(v);
@@ -62,7 +59,9 @@ export async function gatherKeep(store: Store): Promise<KeepSet> {
   const sets = await store.getBuildSets([...keep.buildsets]);
   for (const bs of sets) for (const c of bs.sourcestamp.changeIds) keep.changes.add(c);
   for (const req of await requestsOf(store, sets)) for (const id of req.buildIds) if (!keep.builds.has(id)) keep.buildRecords.add(id);
-  await schedulerState(store, keep);
+  const held = await store.schedulers.retentionHolds();
+  for (const c of held.changes) keep.changes.add(c);
+  keep.buildsetsAbove = held.buildsetsAbove;
   return keep;
 }
 
@@ -74,25 +73,4 @@ function keepBuild(keep: KeepSet, b: Build): void {
 
 async function requestsOf(store: Store, sets: BuildSet[]): Promise<BuildRequest[]> {
   return store.getRequests(sets.flatMap((s) => s.requestIds));
-}
-
-/** Changes waiting in schedulers' lists, and how far dependent schedulers have got. */
-async function schedulerState(store: Store, keep: KeepSet): Promise<void> {
-  const { redis, keys } = dbOf(store);
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.schedPattern, 'COUNT', 1000);
-    cursor = next;
-    for (const key of found) {
-      if (key.endsWith(':upstream-cursor')) {
-        keep.buildsetsAbove = Math.min(keep.buildsetsAbove, Number((await redis.get(key)) ?? 0));
-      } else if (key.includes(':pending:') || key.includes(':taking:')) {
-        if ((await redis.type(key)) !== 'list') continue;
-        for (const entry of await redis.lrange(key, 0, -1)) {
-          const id = Number.parseInt(entry, 10);
-          if (Number.isFinite(id)) keep.changes.add(id);
-        }
-      }
-    }
-  } while (cursor !== '0');
 }

@@ -10,6 +10,11 @@ import { pendingScore } from './keys.js';
 export class RequestsRepo {
   constructor(private readonly db: Db) {}
 
+  /** Reserves `n` new request ids (a BuildSet's requests); returns the first. */
+  async reserveIds(n: number): Promise<number> {
+    return (await this.db.redis.incrby(this.db.keys.seq('request'), n)) - n + 1;
+  }
+
   async get(id: number): Promise<BuildRequest | null> {
     return this.db.getJson<BuildRequest>(this.db.keys.request(id));
   }
@@ -27,7 +32,7 @@ export class RequestsRepo {
 
   /** Pending requests per builder. */
   async pendingByBuilder(builders: string[]): Promise<Map<string, number>> {
-    const m = this.db.multi();
+    const m = this.db.redis.multi();
     for (const b of builders) m.zcard(this.db.keys.builderPending(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, Number(res[i]?.[1] ?? 0)]));
@@ -61,6 +66,13 @@ export class RequestsRepo {
   /** A pending-set entry whose request is no longer pending (should not happen; healed when seen). */
   async dropStalePending(builder: string, requestId: number): Promise<void> {
     await this.db.redis.zrem(this.db.keys.builderPending(builder), String(requestId));
+  }
+
+  /** Deletes request records `ids` and the collapsed/superseded notes of `known` (retention). Returns the keys deleted. */
+  drop(m: Multi, ids: number[], known: BuildRequest[]): number {
+    if (ids.length) m.del(...ids.map((id) => this.db.keys.request(id)));
+    for (const r of known) m.zrem(this.db.keys.builderCollapsed(r.builder), String(r.id)).zrem(this.db.keys.builderSuperseded(r.builder), String(r.id));
+    return ids.length;
   }
 
   /** Write a request record (inside the caller's transaction). */
@@ -109,7 +121,7 @@ export class RequestsRepo {
 
   /** How many requests of each builder collapsed into newer ones, and how many newer BuildSets superseded. */
   async supersededCounts(builders: string[]): Promise<Map<string, { collapsed: number; superseded: number }>> {
-    const m = this.db.multi();
+    const m = this.db.redis.multi();
     for (const b of builders) m.zcard(this.db.keys.builderCollapsed(b)).zcard(this.db.keys.builderSuperseded(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, { collapsed: Number(res[2 * i]?.[1] ?? 0), superseded: Number(res[2 * i + 1]?.[1] ?? 0) }]));

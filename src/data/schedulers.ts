@@ -1,5 +1,5 @@
 import type { DisabledRecord, SchedulerSwitch } from '../model/scheduler-switch.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
 
 /** A change waiting in a scheduler's list: `<changeId>:i` (important) or `<changeId>:u`. */
 export interface PendingEntry {
@@ -24,6 +24,26 @@ export interface Taken {
  */
 export class SchedulerStateRepo {
   constructor(private readonly db: Db) {}
+
+  /**
+   * What retention must leave alone for the schedulers: the changes waiting in their lists (or
+   * being handed over), and the lowest BuildSet id a dependent scheduler has not handled yet.
+   */
+  async retentionHolds(): Promise<{ changes: Set<number>; buildsetsAbove: number }> {
+    const holds = { changes: new Set<number>(), buildsetsAbove: Number.MAX_SAFE_INTEGER };
+    for (const key of await this.db.scanKeys(this.db.keys.schedPattern)) {
+      if (key.endsWith(':upstream-cursor')) {
+        holds.buildsetsAbove = Math.min(holds.buildsetsAbove, Number((await this.db.redis.get(key)) ?? 0));
+      } else if (key.includes(':pending:') || key.includes(':taking:')) {
+        if ((await this.db.redis.type(key)) !== 'list') continue;
+        for (const entry of await this.db.redis.lrange(key, 0, -1)) {
+          const id = Number.parseInt(entry, 10);
+          if (Number.isFinite(id)) holds.changes.add(id);
+        }
+      }
+    }
+    return holds;
+  }
 
   async cursor(): Promise<number> {
     return Number((await this.db.redis.get(this.db.keys.schedCursor)) ?? 0);
@@ -67,9 +87,31 @@ export class SchedulerStateRepo {
   /** Changes a fire took but did not build go back in front of the branch's list, in order. */
   async giveBack(scheduler: string, branch: string, taken: Taken): Promise<void> {
     const m = this.db.multi();
-    if (taken.entries.length) m.lpush(this.db.keys.schedPending(scheduler, branch), ...[...taken.entries].reverse());
-    m.del(taken.handle);
+    this.putBack(m, scheduler, branch, taken.handle, taken.entries);
     await m.exec();
+  }
+
+  /**
+   * In a periodic or nightly fire's transaction (TimedRepo.beginFire): the changes waiting on
+   * `branch` are handed over to the fire `fireId`. Returns the hand-over's handle (kept in the
+   * fire's record; `handedOver` reads it, `putBack` undoes it, NewBuildSet.consume deletes it).
+   */
+  async handOver(m: Multi, scheduler: string, branch: string, fireId: string): Promise<string> {
+    const pending = this.db.keys.schedPending(scheduler, branch);
+    const taking = this.db.keys.schedTaking(scheduler, fireId);
+    if (await this.db.redis.exists(pending)) m.rename(pending, taking);
+    return taking;
+  }
+
+  /** The changes a hand-over holds (`<changeId>:i|u`, in order). */
+  async handedOver(handle: string): Promise<string[]> {
+    return this.db.redis.lrange(handle, 0, -1);
+  }
+
+  /** In a transaction: a hand-over's changes go back in front of the branch's list, in order. */
+  putBack(m: Multi, scheduler: string, branch: string, handle: string, entries: string[]): void {
+    if (entries.length) m.lpush(this.db.keys.schedPending(scheduler, branch), ...[...entries].reverse());
+    m.del(handle);
   }
 
   // ---- switches ---------------------------------------------------------------------------

@@ -11,11 +11,14 @@ import { ClaimsRepo } from './claims.js';
 import { attachDb, Db } from './db.js';
 import type { DataBus } from './events.js';
 import { ExecutorsRepo } from './executors.js';
+import { FlakyRepo } from './flaky-repo.js';
+import { OutboxRepo } from './outbox-repo.js';
 import { HassleRepo } from './hassle.js';
 import { LogsRepo } from './logs.js';
 import { MasterStateRepo } from './master-state.js';
 import { ProblemsRepo } from './problems.js';
 import { RequestsRepo } from './requests.js';
+import { RetentionRepo } from './retention-state.js';
 import { SchedulerStateRepo } from './schedulers.js';
 import { SubscriptionsRepo } from './subscriptions.js';
 import { TestsRepo } from './tests.js';
@@ -54,6 +57,12 @@ export class Store {
   readonly tiers: TiersRepo;
   readonly subscriptions: SubscriptionsRepo;
   readonly watches: WatchesRepo;
+  /** Retention's own marks and last pass (src/data/prune.ts). */
+  readonly retention: RetentionRepo;
+  /** What bb has still to say on each chat transport, and the DM rooms it uses. */
+  readonly outbox: OutboxRepo;
+  /** The Problem detector's memory of flaky tests. */
+  readonly flaky: FlakyRepo;
   private readonly db: Db;
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
@@ -68,7 +77,7 @@ export class Store {
     this.builds = new BuildsRepo(db, { changes: this.changes, requests: this.requests, buildsets: this.buildsets, logs: this.logs, tests: this.tests });
     this.executors = new ExecutorsRepo(db);
     this.schedulers = new SchedulerStateRepo(db);
-    this.timed = new TimedRepo(db);
+    this.timed = new TimedRepo(db, this.schedulers);
     this.master = new MasterStateRepo(db);
     this.users = new UsersRepo(db);
     this.claims = new ClaimsRepo(db);
@@ -78,6 +87,35 @@ export class Store {
     this.tiers = new TiersRepo(db);
     this.subscriptions = new SubscriptionsRepo(db);
     this.watches = new WatchesRepo(db);
+    this.retention = new RetentionRepo(db);
+    this.outbox = new OutboxRepo(db);
+    this.flaky = new FlakyRepo(db);
+  }
+
+  /**
+   * This store seen through another bus (a scope of `bus`): the same repositories and connection,
+   * for the parts of one leadership term, whose listeners go with the scope.
+   */
+  withBus(bus: DataBus): Store {
+    const view = Object.create(this, { bus: { value: bus, enumerable: true } }) as Store;
+    attachDb(view, this.db);
+    return view;
+  }
+
+  /**
+   * Throws NotLeaderError unless this master leads (nothing outside leader election): asked before
+   * what a fenced write cannot cover, such as a mail going out.
+   */
+  async assertLeading(): Promise<void> {
+    const db = this.db;
+    if (db.fence) await db.write((m) => m.exists(db.fence!.leaderKey));
+  }
+
+  /** Milliseconds of one Redis round trip (PING), for /healthz and /metrics. */
+  async roundTrip(): Promise<number> {
+    const t = performance.now();
+    await this.db.redis.ping();
+    return performance.now() - t;
   }
 
   /** Closes the connection (the master's stop, a CLI command's end). */
@@ -232,6 +270,11 @@ export class Store {
   putExecutor(rec: ExecutorRecord, prevState?: ExecutorRecord['state']): Promise<void> {
     return this.executors.put(rec, prevState);
   }
+  /** The executor watchdog's write: it returns only once Redis takes writes again. */
+  executorWatchdogTick(at: number): Promise<void> {
+    return this.executors.watchdogTick(at);
+  }
+
   touchExecutor(rec: ExecutorRecord): Promise<void> {
     return this.executors.touch(rec);
   }

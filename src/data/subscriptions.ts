@@ -32,7 +32,7 @@ export class SubscriptionsRepo {
   /** The stored events of an audience; `stored` false when it never said `notify` (the config applies). */
   async events(audience: string): Promise<{ stored: boolean; events: string[] }> {
     const { keys } = this.db;
-    const [[, stored], [, members]] = (await this.db.multi().sismember(keys.chatSubs, audience).smembers(keys.chatSub(audience)).exec()) as [[null, number], [null, string[]]];
+    const [[, stored], [, members]] = (await this.db.redis.multi().sismember(keys.chatSubs, audience).smembers(keys.chatSub(audience)).exec()) as [[null, number], [null, string[]]];
     return { stored: stored === 1, events: members };
   }
 

@@ -10,6 +10,12 @@ export class TestsRepo {
     if (tests.length) m.rpush(this.db.keys.tests(buildId), ...tests.map((t) => JSON.stringify(t)));
   }
 
+  /** Deletes a build's test results (retention). Returns the keys deleted. */
+  drop(m: Multi, buildId: number): number {
+    m.del(this.db.keys.tests(buildId));
+    return 1;
+  }
+
   async get(buildId: number): Promise<TestCaseResult[]> {
     const raw = await this.db.redis.lrange(this.db.keys.tests(buildId), 0, -1);
     return raw.map((r) => JSON.parse(r) as TestCaseResult);

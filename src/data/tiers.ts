@@ -1,5 +1,6 @@
 import type { PackageRecord, TierOverride } from '../model/tier.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
+import type { HistoryIndex } from './history.js';
 
 /** While packages are halted by a red supported builder. */
 export interface PackagesHalt {
@@ -32,19 +33,19 @@ export class TiersRepo {
   }
 
   async setOverride(o: TierOverride): Promise<void> {
-    await this.db.redis.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o));
+    await this.db.write((m) => m.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o)));
   }
 
   /** Drops a builder's override; true when this call removed it (so only one reader reports an expiry). */
   async clearOverride(builder: string): Promise<boolean> {
-    return (await this.db.redis.hdel(this.db.keys.tierOverrides, builder)) === 1;
+    return Number(await this.db.write((m) => m.hdel(this.db.keys.tierOverrides, builder))) === 1;
   }
 
   /** Records that a demotion was suggested for the red streak that began at `since`; false when it was already. */
   async noteSuggested(builder: string, since: number): Promise<boolean> {
     const key = this.db.keys.tierSuggested;
     if ((await this.db.redis.hget(key, builder)) === String(since)) return false;
-    await this.db.redis.hset(key, builder, String(since));
+    await this.db.write((m) => m.hset(key, builder, String(since)));
     return true;
   }
 
@@ -57,7 +58,7 @@ export class TiersRepo {
   /** Halts packages (`replace`: over an earlier halt); true when this call wrote it (announce once). */
   async haltPackages(halt: PackagesHalt, replace: boolean): Promise<boolean> {
     const key = this.db.keys.packagesHalted;
-    return (replace ? await this.db.redis.set(key, JSON.stringify(halt)) : await this.db.redis.set(key, JSON.stringify(halt), 'NX')) === 'OK';
+    return (await this.db.write((m) => (replace ? m.set(key, JSON.stringify(halt)) : m.set(key, JSON.stringify(halt), 'NX')))) === 'OK';
   }
 
   async hasPackage(revision: string): Promise<boolean> {
@@ -66,12 +67,12 @@ export class TiersRepo {
 
   /** Resumes packages; true when they were halted. */
   async resumePackages(): Promise<boolean> {
-    return (await this.db.redis.del(this.db.keys.packagesHalted)) === 1;
+    return Number(await this.db.write((m) => m.del(this.db.keys.packagesHalted))) === 1;
   }
 
   /** Claims the package of a revision; false when one was made for it already (one per revision). */
   async claimPackage(record: PackageRecord): Promise<boolean> {
-    return (await this.db.redis.hsetnx(this.db.keys.packagesMade, record.revision, JSON.stringify(record))) === 1;
+    return Number(await this.db.write((m) => m.hsetnx(this.db.keys.packagesMade, record.revision, JSON.stringify(record)))) === 1;
   }
 
   /** Records the package BuildSet of a claimed revision and lists it, newest first. */
@@ -85,7 +86,7 @@ export class TiersRepo {
   }
 
   async putPackage(record: PackageRecord): Promise<void> {
-    await this.db.redis.hset(this.db.keys.packagesMade, record.revision, JSON.stringify(record));
+    await this.db.write((m) => m.hset(this.db.keys.packagesMade, record.revision, JSON.stringify(record)));
   }
 
   /** The last `n` packages started, newest first. */
@@ -96,6 +97,34 @@ export class TiersRepo {
     return rows.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as PackageRecord);
   }
 
+  /** Every package record (retention keeps what they name). */
+  async allPackages(): Promise<PackageRecord[]> {
+    return (await this.db.redis.hvals(this.db.keys.packagesMade)).map((r) => JSON.parse(r) as PackageRecord);
+  }
+
+  /** The packages list (revisions), oldest first, as retention walks it. */
+  packageHistory(): HistoryIndex<string> {
+    const key = this.db.keys.packages;
+    return {
+      count: () => this.db.redis.llen(key),
+      // The list is newest first: the oldest entries are at its tail.
+      slice: async (offset, n) => (n > 0 ? (await this.db.redis.lrange(key, -(offset + n), -(offset + 1))).reverse() : []),
+      unindex: (m, revision) => void m.lrem(key, -1, revision),
+    };
+  }
+
+  /** The package records of `revisions`, in order, null where there is none. */
+  async packageSlots(revisions: string[]): Promise<Array<PackageRecord | null>> {
+    if (!revisions.length) return [];
+    return (await this.db.redis.hmget(this.db.keys.packagesMade, ...revisions)).map((r) => (r ? (JSON.parse(r) as PackageRecord) : null));
+  }
+
+  /** Deletes a package's record (retention; its list entry goes through `packageHistory`). Returns the keys deleted (none: a hash field). */
+  dropPackage(m: Multi, revision: string): number {
+    m.hdel(this.db.keys.packagesMade, revision);
+    return 0;
+  }
+
   // ---- tree ---------------------------------------------------------------------------------
 
   async treeClosed(): Promise<TreeClosed | null> {
@@ -103,11 +132,11 @@ export class TiersRepo {
   }
 
   async closeTree(c: TreeClosed): Promise<void> {
-    await this.db.redis.set(this.db.keys.tree, JSON.stringify(c));
+    await this.db.write((m) => m.set(this.db.keys.tree, JSON.stringify(c)));
   }
 
   /** False when no admin had closed it. */
   async openTree(): Promise<boolean> {
-    return (await this.db.redis.del(this.db.keys.tree)) === 1;
+    return Number(await this.db.write((m) => m.del(this.db.keys.tree))) === 1;
   }
 }

@@ -1,14 +1,19 @@
 import type { Firing, TimedState } from '../model/timed.js';
 import type { Db } from './db.js';
+import type { SchedulerStateRepo } from './schedulers.js';
 
 const num = (v: string | undefined) => (v === undefined || v === '' ? undefined : Number(v));
 
 /**
  * Periodic and nightly schedulers' clocks (db:timed:<name>) and a fire in progress
- * (db:timed:<name>:firing), with a nightly's hand-over of its waiting changes.
+ * (db:timed:<name>:firing); a nightly's hand-over of its waiting changes is the schedulers'
+ * repository's (their lists), done in the fire's transaction.
  */
 export class TimedRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly schedulers: SchedulerStateRepo,
+  ) {}
 
   async read(scheduler: string): Promise<TimedState> {
     const h = await this.db.redis.hgetall(this.db.keys.timed(scheduler));
@@ -32,11 +37,9 @@ export class TimedRepo {
    */
   async beginFire(scheduler: string, f: { at: number; next: number; spec: string; branch?: string }): Promise<Firing> {
     const { keys } = this.db;
-    const pending = f.branch !== undefined ? keys.schedPending(scheduler, f.branch) : undefined;
-    const taking = f.branch !== undefined ? keys.schedTaking(scheduler, `at${f.at}`) : undefined;
-    const firing: Firing = { at: f.at, ...(taking ? { taking } : {}) };
     const m = this.db.multi();
-    if (pending && taking && (await this.db.redis.exists(pending))) m.rename(pending, taking);
+    const taking = f.branch !== undefined ? await this.schedulers.handOver(m, scheduler, f.branch, `at${f.at}`) : undefined;
+    const firing: Firing = { at: f.at, ...(taking ? { taking } : {}) };
     m.hset(keys.timed(scheduler), { spec: f.spec, next: String(f.next), lastFire: String(f.at) });
     m.set(keys.timedFiring(scheduler), JSON.stringify(firing));
     await m.exec();
@@ -49,7 +52,7 @@ export class TimedRepo {
 
   /** The changes a nightly's fire took (`<changeId>:i|u`, in order). */
   async taken(firing: Firing): Promise<string[]> {
-    return firing.taking ? this.db.redis.lrange(firing.taking, 0, -1) : [];
+    return firing.taking ? this.schedulers.handedOver(firing.taking) : [];
   }
 
   /** For NewBuildSet.consume: the fire's record and hand-over go with its BuildSet's transaction. */
@@ -60,8 +63,7 @@ export class TimedRepo {
   /** A fire that builds nothing: the changes it took go back in front of the branch's list, in order. */
   async abandonFire(scheduler: string, branch: string, firing: Firing, entries: string[]): Promise<void> {
     const m = this.db.multi();
-    if (entries.length) m.lpush(this.db.keys.schedPending(scheduler, branch), ...[...entries].reverse());
-    if (firing.taking) m.del(firing.taking);
+    if (firing.taking) this.schedulers.putBack(m, scheduler, branch, firing.taking, entries);
     m.del(this.db.keys.timedFiring(scheduler));
     await m.exec();
   }

@@ -6,7 +6,7 @@ import type { Db } from './db.js';
 export class UserConflictError extends Error {}
 
 
-/** bb users (db:user:<name>, db:users) and their identity index (db:users:index). Publishes `user.changed`. */
+/** bb users (db:user:<name>, db:users) and their identity index (db:users:index). */
 export class UsersRepo {
   // All user writes of one master go one at a time: the record and its index change together.
   private readonly lock = new KeyedMutex();
@@ -37,7 +37,7 @@ export class UsersRepo {
   }
 
   /**
-   * Writes a user and its identity index in one transaction, then publishes `user.changed`. Call
+   * Writes a user and its identity index in one transaction. Call
    * inside withUsersLock. Refuses an identity that belongs to another user.
    */
   async put(user: User): Promise<User> {
@@ -52,7 +52,6 @@ export class UsersRepo {
     if (stale.length) m.hdel(this.db.keys.usersIndex, ...stale);
     if (fields.length) m.hset(this.db.keys.usersIndex, Object.fromEntries(fields.map((f) => [f, user.name])));
     await m.exec();
-    this.db.bus.emit('user.changed', user);
     return user;
   }
 

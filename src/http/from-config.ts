@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import type { MasterConfig } from '../config/schema.js';
 import { resolveHttpSecrets, type WebhookKind } from '../config/http-secrets.js';
 import type { Store } from '../data/store.js';
-import { WebhookServer } from './server.js';
+import type { WebhookServer } from './server.js';
 import type { TiersApi } from '../tiers/model.js';
 import type { ChatHealth, WebContext } from '../web/index.js';
 
@@ -15,7 +15,7 @@ export async function startWebhooks(
   store: Store,
   log: Logger,
   env: NodeJS.ProcessEnv = process.env,
-  web: { tiers?: TiersApi; tierInfo?: WebContext['tierInfo']; chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {},
+  web: { tiers?: TiersApi; tierInfo?: WebContext['tierInfo']; writesBuilds?: WebContext['writesBuilds']; chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {},
 ): Promise<WebhookServer | undefined> {
   const http = config.http;
   if (!http) return undefined;
@@ -28,9 +28,9 @@ export async function startWebhooks(
     const p = project(kind);
     if (w[kind] && secret) hooks.set(kind, { secret, ...(p !== undefined ? { project: p } : {}) });
   }
-  // The pages load only for a master that serves HTTP.
-  const { webHandler } = await import('../web/index.js');
-  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), ...(web.tierInfo ? { tierInfo: web.tierInfo } : {}), now: Date.now }, log.child({ part: 'web' }), {
+  // The server, the hooks and the pages load only for a master that serves HTTP.
+  const [{ webHandler }, { WebhookServer }] = await Promise.all([import('../web/index.js'), import('./server.js')]);
+  const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), ...(web.tierInfo ? { tierInfo: web.tierInfo } : {}), ...(web.writesBuilds ? { writesBuilds: web.writesBuilds } : {}), now: Date.now }, log.child({ part: 'web' }), {
     ...(web.chat ? { chat: web.chat } : {}),
     ...(web.health ? { health: web.health } : {}),
   });

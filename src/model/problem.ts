@@ -135,3 +135,10 @@ export interface FlakyRecord {
   offBy?: string;
   offAt?: number;
 }
+
+/** Every identity key a Problem may be found by: its own, and one per subject at its first bad revision. */
+export function problemKeys(p: Pick<Problem, 'key' | 'repository' | 'project' | 'subjects' | 'flakySubjects' | 'firstBadRevision'>): string[] {
+  const subjects = [...p.subjects, ...(p.flakySubjects ?? [])];
+  const at = (s: ProblemSubject) => (p.repository === undefined ? `${subjectKey(s)}@${p.firstBadRevision}` : `${p.repository}|${p.project ?? ''}|${subjectKey(s)}@${p.firstBadRevision}`);
+  return [...new Set([p.key, ...subjects.map(at)])];
+}

@@ -12,6 +12,14 @@ export interface RetentionPolicy {
   logs: RetentionRule | false;
   changes: RetentionRule | false;
   buildsets: RetentionRule | false;
+  /** Resolved Problems (with their reminder logs), by time resolved; the newest `keepLast` Problems stay. */
+  problems: RetentionRule | false;
+  /** Reminder logs (hassle ladder, deliveries, audit) of Problems resolved longer ago than `maxAge`; the Problem stays. */
+  hassle: RetentionRule | false;
+  /** Package records, by time made; the newest `keepLast` (at least 1) stay. */
+  packages: RetentionRule | false;
+  /** BullMQ's finished-job history per queue: completed and failed jobs. */
+  jobs: { completed: RetentionRule | false; failed: RetentionRule | false } | false;
   /** How often the master runs a pass (ms). */
   every: number;
   /** Records examined per slice. */

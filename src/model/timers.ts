@@ -11,6 +11,11 @@ import type { Clock } from '../util/clock.js';
  * | `timed` | scheduler | a periodic or nightly scheduler's next build |
  * | `hassle` | Problem id | the next step of a Problem's reminder ladder (or the end of a snooze or an ack's pause) |
  * | `tier-expiry` | (one) | the earliest end of a demotion given `for` a time |
+ *
+ * Not timers in this sense: the periodic checks that re-read state from Redis and lose nothing if
+ * a master dies between two (the sweep of suspected Problems, demotion suggestions, the executor
+ * watchdog, the distributor's kick, the retention pass, the leader's lease). They run on the
+ * machine's time; a test that moves the master's clock gets the sweep and the suggestions run.
  */
 export interface TimerData {
   'tree-stable': { scheduler: string; branch: string; at?: number };
@@ -50,6 +55,6 @@ export interface Timers {
   release(kind: TimerKind, key: string, jobId: string): Promise<boolean>;
   /** Drops timer `key` of `kind` if it is still waiting. */
   cancel(kind: TimerKind, key: string): Promise<void>;
-  /** Every timer waiting for its deadline (tests assert "nothing more will happen" with it; `bb status`). */
+  /** Every timer waiting for its deadline (tests assert "nothing more will happen" with it). */
   armed(): Promise<ArmedTimer[]>;
 }

@@ -96,13 +96,23 @@ export class Announcer {
   }
 
   private async finished(build: Build): Promise<void> {
+    // Taken once across masters: the build's finish left it due, and one leader takes it.
+    if (!(await this.opts.store.builds.takeAnnouncement(build.id))) return;
     const { news, classes } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
     const watchers = await this.claims.claim(build);
     await this.deliver(news, classes, watchers);
   }
 
-  /** Watched builds that ended while no announcer ran. */
+  /**
+   * Builds that finished while no announcer ran (a leader died between a build's end and its
+   * announcement; the new leader says it), if they ended within CATCH_UP_MS; and watched builds
+   * that ended meanwhile.
+   */
   private async catchUp(): Promise<void> {
+    const store = this.opts.store;
+    for (const build of await store.getBuilds(await store.builds.announcementsDue())) {
+      if (build.state === 'finished' && (build.finishedAt ?? 0) > Date.now() - CATCH_UP_MS) await this.finished(build);
+    }
     for (const { build, audiences } of await this.claims.overdue()) {
       const { news } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
       await this.deliver(news, [], audiences);
@@ -146,6 +156,9 @@ function tallyOf(news: News): string {
       return `problem ${news.event}`;
   }
 }
+
+/** How old a build's end may be for a new leader to still announce it. */
+const CATCH_UP_MS = 10 * 60_000;
 
 /** Starts announcing; the chat service (or the master) calls this once its outbox is ready. */
 export function startAnnouncer(opts: AnnouncerOptions): Announcer {

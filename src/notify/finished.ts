@@ -5,7 +5,6 @@ import { isFailing } from '../model/results.js';
 import { classifyFinished, isCounted, type Outcome, type Transition } from './classify.js';
 import { failureSignature, isFailedTest } from './failure.js';
 import { finishedNews, type News } from './news.js';
-import { flakyRecords } from '../data/flaky.js';
 import { newFailingTests, sameSource, speaksForHistory } from '../problems/compare.js';
 import { flakyField, isFlaky } from '../problems/flaky.js';
 import type { TestCaseResult } from '../model/build.js';
@@ -46,7 +45,7 @@ export async function announceFinished(store: Store, build: Build, titleUrl?: st
   if (failed.length && speaksForHistory(build)) {
     // Tests the previous build of the same source did not run, failing now: said once, here, not a Problem.
     if (prev && sameSource(prev, build)) extra.newTests = newFailingTests(await store.getTests(prev.id), failed);
-    const memory = await flakyRecords(store, build.builder);
+    const memory = await store.flaky.records(build.builder);
     extra.flakyTests = failed.filter((t) => isFlaky(memory.get(flakyField(build.sourcestamp, { kind: 'test', suite: t.suite, name: t.name }))));
   }
   return { news: finishedNews(build, tests, transition, titleUrl, extra), classes, transition };

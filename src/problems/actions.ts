@@ -16,6 +16,8 @@ export interface ProblemsApi {
   /** Suspected and confirmed Problems, oldest first. */
   open(): Promise<Problem[]>;
   get(id: number): Promise<Problem | null>;
+  /** Why there is no Problem `id`: pruned by retention, or never one. */
+  missing(id: number): Promise<string>;
   /** Flaky Problems, newest first. */
   flaky(): Promise<Problem[]>;
   /** Tests (and steps) remembered as flaky, per builder, with their flip rate over the window. */
@@ -53,6 +55,10 @@ export class StoredProblems implements ProblemsApi {
 
   get(id: number): Promise<Problem | null> {
     return this.store.problems.get(id);
+  }
+
+  async missing(id: number): Promise<string> {
+    return (await this.store.retention.wasPruned('problems', id)) ? `Problem ${id} was resolved long ago and pruned (retention.problems).` : `There is no problem ${id}.`;
   }
 
   async flaky(): Promise<Problem[]> {

@@ -68,17 +68,20 @@ export function problemTests(p: Problem, universe?: TestRef[]): ListedTest[] {
 
 /** The full list as text lines: `test_parse.py (8):` then one indented name a line; steps last. */
 export function testListLines(p: Problem, universe?: TestRef[]): string[] {
+  return listLines(problemTests(p, universe), p.subjects.filter((s) => s.kind === 'step').map((s) => s.name));
+}
+
+/** The same from a list already made (`/api/problems/<n>/tests`): a heading per file, one name a line; steps last. */
+export function listLines(list: ListedTest[], steps: string[]): string[] {
   const lines: string[] = [];
   let group: string | undefined;
-  const list = problemTests(p, universe);
   const size = new Map<string, number>();
   for (const t of list) size.set(t.group, (size.get(t.group) ?? 0) + 1);
   for (const t of list) {
     if (t.group !== group) lines.push(`${(group = t.group)} (${size.get(t.group)}):`);
     lines.push(`  ${t.label}`);
   }
-  const steps = p.subjects.filter((s) => s.kind === 'step');
-  if (steps.length) lines.push(`steps (${steps.length}):`, ...steps.map((s) => `  ${s.name}`));
+  if (steps.length) lines.push(`steps (${steps.length}):`, ...steps.map((s) => `  ${s}`));
   return lines;
 }
 

@@ -1,5 +1,4 @@
 import type { Store } from '../data/store.js';
-import { allFlakyRecords, flakyRecords, putFlakyRecords } from '../data/flaky.js';
 import type { Build, TestCaseResult } from '../model/build.js';
 import { verdicts } from './compare.js';
 import { subjectKey, type FlakyRecord, type ProblemSubject } from '../model/problem.js';
@@ -86,23 +85,23 @@ export class FlakyMemory {
 
   /** Records a counted build's verdicts; returns the builder's records as they are now. */
   async record(b: Build, tests: TestCaseResult[]): Promise<Map<string, FlakyRecord>> {
-    const records = await flakyRecords(this.store, b.builder);
+    const records = await this.store.flaky.records(b.builder);
     const runnerFlaky = tests.filter((t) => t.flaky && t.outcome === 'pass').map((t): ProblemSubject => ({ kind: 'test', suite: t.suite, name: t.name }));
     const changed = addRun(records, b.sourcestamp, verdicts(b, tests), runnerFlaky, this.settings, this.now());
-    await putFlakyRecords(this.store, b.builder, changed);
+    await this.store.flaky.put(b.builder, changed);
     return records;
   }
 
   /** A confirming rerun passed these subjects: remember them as flaky on the builder. */
   async found(builder: string, source: { repository: string; project: string }, subjects: ProblemSubject[]): Promise<void> {
     if (!subjects.length) return;
-    const records = await flakyRecords(this.store, builder);
+    const records = await this.store.flaky.records(builder);
     const changed = new Map<string, FlakyRecord>();
     for (const s of subjects) {
       const field = flakyField(source, s);
       changed.set(field, markFlaky(records.get(field) ?? { subject: s, runs: 'fp', passStreak: 1, episodes: 0 }, this.now()));
     }
-    await putFlakyRecords(this.store, builder, changed);
+    await this.store.flaky.put(builder, changed);
   }
 
   /**
@@ -111,10 +110,10 @@ export class FlakyMemory {
    */
   async off(label: string, by: string): Promise<Array<{ builder: string; subject: ProblemSubject }>> {
     const out: Array<{ builder: string; subject: ProblemSubject }> = [];
-    for (const { builder, field, record } of await allFlakyRecords(this.store)) {
+    for (const { builder, field, record } of await this.store.flaky.all()) {
       if (!isFlaky(record) || !matchesLabel(record.subject, label)) continue;
       const { flakySince: _f, ...rest } = record;
-      await putFlakyRecords(this.store, builder, new Map([[field, { ...rest, passStreak: 0, offBy: by, offAt: this.now() }]]));
+      await this.store.flaky.put(builder, new Map([[field, { ...rest, passStreak: 0, offBy: by, offAt: this.now() }]]));
       out.push({ builder, subject: record.subject });
     }
     return out;
@@ -122,13 +121,13 @@ export class FlakyMemory {
 
   /** Subjects remembered as flaky now, with their builder and flip rate. */
   async list(): Promise<Array<{ builder: string; record: FlakyRecord; flipRate: number }>> {
-    return (await allFlakyRecords(this.store)).filter((r) => isFlaky(r.record)).map(({ builder, record }) => ({ builder, record, flipRate: flipRate(record) }));
+    return (await this.store.flaky.all()).filter((r) => isFlaky(r.record)).map(({ builder, record }) => ({ builder, record, flipRate: flipRate(record) }));
   }
 
   /** Of these failing tests of a build, those remembered as flaky on its builder. */
   async flakyAmong(b: Build, failing: TestCaseResult[]): Promise<TestCaseResult[]> {
     if (!failing.length) return [];
-    const records = await flakyRecords(this.store, b.builder);
+    const records = await this.store.flaky.records(b.builder);
     return failing.filter((t) => isFlaky(records.get(flakyField(b.sourcestamp, { kind: 'test', suite: t.suite, name: t.name }))));
   }
 }

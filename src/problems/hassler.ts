@@ -268,6 +268,8 @@ export class Hassler {
       }
       const count = new Set(log.filter((e) => e.to === name && e.outcome === 'sent' && /^[LR]/.test(e.step)).map((e) => e.step)).size;
       const msg = reminder(p, { ...this.pointers(), tone: step.tone, role, count, openFor: now - s.base, culprit });
+      // Only the leader reminds: a master that lost the lead (paused past its lease) sends no mail either.
+      await store.assertLeading();
       const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') });
       // A failed send (the mail server or chat down) is tried again later, up to RETRIES times.
       const tries = log.filter((e) => e.step === step.key && e.to === name && e.outcome === 'failed').length;

@@ -1,7 +1,8 @@
+import { retryOrphans } from './orphans.js';
+import { retryBuildsItNoLongerRuns } from './executor-reconcile.js';
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
-import { putRefusedExecutor } from '../data/executor-refusals.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { MasterQueues } from '../queue/master-queues.js';
 import {
@@ -35,12 +36,18 @@ export class ExecutorRegistry {
   private watchdog?: NodeJS.Timeout;
   private graceUntil = 0;
   private startedAt = 0;
+  /** Wall-clock start of this leadership term, and whether builds orphaned by the last one were judged (orphans.ts). */
+  private termStart = 0;
+  private orphansDone = false;
   /** Highest seq seen per executor, for its current session (also stored in its record). */
   private readonly lastSeq = new Map<string, { session: string; seq: number }>();
   /** `<executor>/<session>` of processes already reported as refused. */
   private readonly reported = new Set<string>();
   /** Host named by each session's hello, to say which process is which. */
   private readonly hosts = new Map<string, string>();
+  private checking = false;
+  /** When the watchdog's last write went through. */
+  private lastTick?: number;
   /**
    * Each executor's record as this master last wrote or read it. Only the master writes executor
    * records (through here), so a message needs no read of its sender's record.
@@ -61,6 +68,7 @@ export class ExecutorRegistry {
     await this.reaccept();
     // Messages queued while the master was down arrive first; give executors one timeout to be heard.
     this.startedAt = this.now();
+    this.termStart = Date.now();
     this.graceUntil = this.startedAt + this.config.executorTimeout * 1000;
     const every = Math.min(1000, (this.config.executorTimeout * 1000) / 4);
     this.watchdog = setInterval(() => void this.checkTimeouts().catch((err) => this.log.error({ err }, 'executor watchdog failed')), every);
@@ -114,14 +122,19 @@ export class ExecutorRegistry {
     const hello = msg.events.find((e) => e.type === 'hello');
     const hostname = hello?.type === 'hello' ? hello.hostname : (this.hosts.get(msg.session) ?? 'unknown host');
     this.log.error({ executor: msg.executor, session: msg.session, hostname, reason }, 'executor process refused');
-    await putRefusedExecutor(this.store, { name: msg.executor, session: msg.session, hostname, reason, at: this.now() });
+    await this.store.executors.putRefused({ name: msg.executor, session: msg.session, hostname, reason, at: this.now() });
+  }
+
+  /** The highest seq of the record's session this master has applied. */
+  private lastSeqOf(executor: string, rec: ExecutorRecord): number {
+    const seen = this.lastSeq.get(executor);
+    return Math.max(rec.seq, seen?.session === rec.session ? seen.seq : -1);
   }
 
   /** Whether a message is fresh: a higher seq in the current session, or a recent, newer hello. */
   private fresh(msg: ExecutorMessagePayload, rec: ExecutorRecord | null, log: Logger): boolean {
     if (rec && rec.session === msg.session) {
-      const seen = this.lastSeq.get(msg.executor);
-      const last = Math.max(rec.seq, seen?.session === msg.session ? seen.seq : -1);
+      const last = this.lastSeqOf(msg.executor, rec);
       if (msg.seq <= last) {
         log.warn({ seq: msg.seq, last }, 'replayed or repeated executor message ignored');
         return false;
@@ -145,6 +158,17 @@ export class ExecutorRegistry {
     const log = this.log.child({ executor: msg.executor, session: msg.session });
     let rec = this.records.get(msg.executor) ?? (await this.store.getExecutor(msg.executor));
     if (rec) this.records.set(rec.name, rec);
+    if (rec && rec.session === msg.session && msg.seq <= this.lastSeqOf(msg.executor, rec)) {
+      // This master remembers applying it, but a Redis failover can lose the last writes (the
+      // message's effects and its queue job's completion): the job comes back. Redis decides.
+      const stored = await this.store.getExecutor(msg.executor);
+      if (stored && stored.session === msg.session && stored.seq < msg.seq) {
+        log.warn({ seq: msg.seq, remembered: this.lastSeqOf(msg.executor, rec), stored: stored.seq }, 'executor message applied before but not in Redis (writes lost in a failover): applying it again');
+        this.lastSeq.delete(msg.executor);
+        this.records.set(stored.name, stored);
+        rec = stored;
+      }
+    }
     if (!this.fresh(msg, rec, log)) return false;
     if (rec && rec.session === msg.session) this.lastSeq.set(msg.executor, { session: msg.session, seq: msg.seq });
     let builds: BuildEvent[] = [];
@@ -206,6 +230,7 @@ export class ExecutorRegistry {
           await this.put(rec, prev);
           log.info('executor is back');
         }
+        await retryBuildsItNoLongerRuns(this.store, msg.executor, ev.running, log);
       }
     }
     await flushBuilds();
@@ -287,11 +312,35 @@ export class ExecutorRegistry {
   }
 
   private async checkTimeouts(): Promise<void> {
+    // One check at a time: checks that piled up while Redis was away would each declare the same
+    // executor lost once it is back.
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      await this.checkTimeoutsOnce();
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  private async checkTimeoutsOnce(): Promise<void> {
     const now = this.now();
+    const limit = this.config.executorTimeout * 1000;
+    // Judge silence only over time this master could itself write: while Redis took no writes (a
+    // restart, a Sentinel failover with min-replicas-to-write) or this master was not running its
+    // checks (paused, overloaded), executors' heartbeats could not get through either.
+    await this.store.executorWatchdogTick(now);
+    const answered = this.now();
+    const previous = this.lastTick;
+    this.lastTick = answered;
+    if (answered - now > limit / 2 || (previous !== undefined && now - previous > limit / 2)) {
+      this.graceUntil = Math.max(this.graceUntil, answered + limit);
+      this.log.warn({ waitedMs: answered - now, sincePreviousMs: previous === undefined ? undefined : now - previous }, 'the executor watchdog could not write for a while; executors get a full executorTimeout to be heard');
+    }
+    if (!this.orphansDone) this.orphansDone = await retryOrphans(this.store, this.queues, this.termStart, this.log);
     // A build-started sent while this master was down is read within startTimeout of its start.
     if (now >= this.startedAt + this.config.startTimeout * 1000) await this.checkUnstarted(now);
-    if (now < this.graceUntil) return;
-    const limit = this.config.executorTimeout * 1000;
+    if (answered < this.graceUntil) return;
     const recs = await this.store.getExecutors(this.config.executors.map((e) => e.name));
     for (const rec of recs) {
       if ((rec.state !== 'connected' && rec.state !== 'stopping') || now - rec.lastSeen <= limit) continue;

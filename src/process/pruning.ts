@@ -1,11 +1,13 @@
 import type { Logger } from '../log.js';
 import type { RetentionConfig } from '../model/retention.js';
 import type { Store } from '../data/store.js';
-import { Pruner, PruneStopped, type PruneOptions, type PruneReport } from '../data/prune.js';
+import type { MasterQueues } from '../queue/master-queues.js';
+import { Pruner, PruneStopped, type JobsCleaner, type PruneOptions, type PruneReport } from '../data/prune.js';
 
 /** The master's background retention: a pass shortly after start, then every `retention.every`. */
 export class BackgroundPruning {
   private readonly pruner?: Pruner;
+  private readonly jobs?: JobsCleaner;
   private timer?: NodeJS.Timeout;
   private stopping = false;
   private pass?: Promise<unknown>;
@@ -15,8 +17,12 @@ export class BackgroundPruning {
     private readonly policy: RetentionConfig,
     private readonly log: Logger,
     now?: () => number,
+    /** The master's queues: each pass cleans BullMQ's finished-job history too (`retention.jobs`). */
+    queues?: Pick<MasterQueues, 'cleanHistory'>,
   ) {
     if (policy) this.pruner = new Pruner(store, policy, now);
+    const rules = policy ? policy.jobs : false;
+    if (queues && rules) this.jobs = (dry) => queues.cleanHistory(rules, dry);
   }
 
   start(firstAfterMs = 30_000): void {
@@ -30,7 +36,7 @@ export class BackgroundPruning {
   /** One pass now (`bb prune` runs its own; tests call this). */
   async runNow(opts: PruneOptions = {}): Promise<PruneReport> {
     if (!this.pruner) throw new Error('retention is off (retention: false)');
-    const p = this.pruner.run({ pauseMs: 2, ...opts, stopped: () => this.stopping });
+    const p = this.pruner.run({ pauseMs: 2, ...(this.jobs ? { jobs: this.jobs } : {}), ...opts, stopped: () => this.stopping });
     this.pass = p.catch(() => undefined);
     return p;
   }
@@ -46,7 +52,7 @@ export class BackgroundPruning {
     this.timer = setTimeout(() => {
       this.runNow()
         .then((r) => {
-          const total = r.pruned.builds + r.pruned.logs + r.pruned.buildsets + r.pruned.changes;
+          const total = Object.values(r.pruned).reduce((a, b) => a + b, 0);
           if (total) this.log.info({ pruned: r.pruned, requests: r.requests, keys: r.keys, kept: r.kept }, 'retention pass');
         })
         .catch((err: unknown) => {

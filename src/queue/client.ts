@@ -1,8 +1,10 @@
-import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
-import { changeInputSchema, type ChangeInput } from '../model/change.js';
-import { JOB_VERSION, QUEUES } from './jobs.js';
+import { Queue, QueueEvents } from './bullmq.js';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../data/redis-conn.js';
+import type { ChangeInput } from '../model/change.js';
+import { QUEUES } from './jobs.js';
 import { InputError } from './input-error.js';
+import { sendToIntake } from './intake.js';
 import { masterRunning } from '../data/guardrails.js';
 
 export { InputError };
@@ -12,7 +14,6 @@ export { InputError };
  */
 export class BbClient {
   private readonly conn: Redis;
-  private readonly changes: Queue;
   private readonly controlQueue: Queue;
   private controlEvents?: QueueEvents;
   private eventsConn?: Redis;
@@ -21,29 +22,19 @@ export class BbClient {
     private readonly url: string,
     private readonly prefix: string,
   ) {
-    this.conn = new Redis(url, { maxRetriesPerRequest: 3 });
-    this.changes = new Queue(QUEUES.changes, { connection: this.conn, prefix });
+    this.conn = newRedis(url, { maxRetriesPerRequest: 3 });
     this.controlQueue = new Queue(QUEUES.control, { connection: this.conn, prefix });
   }
 
-  /** Validate a change and queue it for the master. Returns the queue job id. */
+  /** Validate a change and append it to the master's intake (intake.ts). Returns its intake id. */
   async sendChange(input: ChangeInput): Promise<string> {
-    const parsed = changeInputSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new InputError(parsed.error.issues.map((i) => `${i.path.join('.') || 'change'}: ${i.message}`).join('; '));
-    }
-    const job = await this.changes.add('change', { v: JOB_VERSION, change: parsed.data }, { removeOnComplete: true, removeOnFail: 1000 });
-    return String(job.id);
+    const [id] = await sendToIntake(this.conn, this.prefix, [input]);
+    return id!;
   }
 
-  /** Queue many changes in one round trip (benchmarks, importers). */
+  /** Append many changes in one round trip (benchmarks, importers). */
   async sendChanges(inputs: ChangeInput[]): Promise<void> {
-    const jobs = inputs.map((input) => ({
-      name: 'change',
-      data: { v: JOB_VERSION, change: changeInputSchema.parse(input) },
-      opts: { removeOnComplete: true, removeOnFail: 1000 },
-    }));
-    await this.changes.addBulk(jobs);
+    await sendToIntake(this.conn, this.prefix, inputs);
   }
 
   /** Ask the master to run a control request and wait for its answer. */
@@ -53,7 +44,7 @@ export class BbClient {
       // when the first blocking read is issued) an answer that comes before that read is missed and
       // the caller waits out the timeout.
       const [last] = await this.conn.xrevrange(`${this.prefix}:${QUEUES.control}:events`, '+', '-', 'COUNT', 1);
-      this.eventsConn = new Redis(this.url, { maxRetriesPerRequest: null });
+      this.eventsConn = newRedis(this.url, { maxRetriesPerRequest: null });
       this.controlEvents = new QueueEvents(QUEUES.control, { connection: this.eventsConn, prefix: this.prefix, lastEventId: last?.[0] ?? '0-0' });
     }
     await this.controlEvents.waitUntilReady();
@@ -78,7 +69,6 @@ export class BbClient {
   }
 
   async close(): Promise<void> {
-    await this.changes.close();
     await this.controlQueue.close();
     if (this.controlEvents) await this.controlEvents.close();
     // QueueEvents does not close a connection it was given.

@@ -1,18 +1,22 @@
-import { Queue, QueueEvents, Worker, UnrecoverableError, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Queue, QueueEvents, Worker, UnrecoverableError, WaitingError, type Job } from './bullmq.js';
+import type { Redis } from 'ioredis';
+import { newRedis } from '../data/redis-conn.js';
 import type { Logger } from '../log.js';
-import { executorControlQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
+import { executorControlQueueName, executorEventsQueueName, executorQueueName, QUEUES, JOB_VERSION, type BuildJobPayload, type StopBuildPayload } from './jobs.js';
 import { sign } from './signing.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { QueueTimers } from './timers.js';
+import { cleanJobHistory } from './job-history.js';
+import type { RetentionPolicy } from '../model/retention.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
+import { IntakeReader, type IntakeItem } from './intake-reader.js';
 
 export { UnrecoverableError };
 export type { Job };
 
 /** Redis connection for BullMQ: workers need maxRetriesPerRequest null to block forever. */
 export function redisConnection(url: string, forWorker: boolean): Redis {
-  return new Redis(url, { maxRetriesPerRequest: forWorker ? null : 20, enableReadyCheck: true });
+  return newRedis(url, { maxRetriesPerRequest: forWorker ? null : 20, enableReadyCheck: true });
 }
 
 /**
@@ -27,9 +31,13 @@ export class MasterQueues {
   readonly control: Queue;
   private readonly execQueues = new Map<string, Queue>();
   private readonly controlQueues = new Map<string, Queue>();
-  private readonly workers: Worker[] = [];
+  private readonly eventQueues = new Map<string, Queue>();
+  private readonly workers: Array<{ worker: Worker; conn: Redis }> = [];
   private readonly connections: Redis[] = [];
+  /** Whether an error is a fencing refusal (set by the master: a job that met one goes back to wait for the new leader). */
+  fenced: (err: unknown) => boolean = () => false;
   private readonly producer: Redis;
+  private intake?: IntakeReader;
 
   constructor(
     private readonly url: string,
@@ -77,6 +85,27 @@ export class MasterQueues {
     return removed === 1;
   }
 
+  /** Whether a build's job is on its executor's queue in any state (waiting, active, delayed, failed). */
+  async buildJobQueued(executor: string, buildId: number): Promise<boolean> {
+    return Boolean(await this.execQueue(executor).getJob(`build-${buildId}`));
+  }
+
+  /** Messages of an executor (its own events queue and the shared one) not yet handled by the master. */
+  async eventsPending(executor: string): Promise<number> {
+    let n = 0;
+    for (const name of [executorEventsQueueName(executor), QUEUES.executorEvents]) {
+      let q = this.eventQueues.get(name);
+      if (!q) {
+        q = new Queue(name, { connection: this.producer, prefix: this.prefix });
+        q.on('error', (err) => this.log.warn({ err, queue: name }, 'queue error'));
+        this.eventQueues.set(name, q);
+      }
+      const c = await q.getJobCounts('wait', 'active', 'delayed', 'prioritized');
+      n += Object.values(c).reduce((a, b) => a + b, 0);
+    }
+    return n;
+  }
+
   /** Ask an executor to stop one of its builds (signed with its secret). */
   async sendStop(payload: Omit<StopBuildPayload, 'v' | 'type'>, secret: string): Promise<void> {
     const full: StopBuildPayload = { v: JOB_VERSION, type: 'stop', ...payload };
@@ -87,6 +116,11 @@ export class MasterQueues {
       this.controlQueues.set(payload.executor, q);
     }
     await q.add('stop', { payload: full, sig: sign(full, secret) }, { removeOnComplete: 100, removeOnFail: 100 });
+  }
+
+  /** Cleans BullMQ's finished-job history under this prefix (`retention.jobs`, src/queue/job-history.ts). */
+  cleanHistory(rules: Exclude<RetentionPolicy['jobs'], false>, dryRun: boolean): Promise<Record<string, number>> {
+    return cleanJobHistory(this.producer, this.prefix, rules, dryRun);
   }
 
   /** Vouch for one executor process (see session.ts): it takes jobs once it reads this. */
@@ -101,26 +135,67 @@ export class MasterQueues {
 
   /** Drop every job waiting for a lost executor: its builds are retried elsewhere. */
   async dropExecutorJobs(executor: string): Promise<void> {
-    await this.execQueue(executor).obliterate({ force: true });
+    // Waiting, prioritized and delayed jobs go; an active one is the lost process's and its lock
+    // lapses. (obliterate refuses a queue that is not paused, and pausing it would stall the
+    // executor's next process.)
+    await this.execQueue(executor).drain(true);
   }
 
   /** Start a worker on one of the master's queues. */
   work<T>(queue: string, concurrency: number, fn: (job: Job<T>) => Promise<unknown>): Worker {
     const conn = redisConnection(this.url, true);
-    this.connections.push(conn);
-    const w = new Worker(queue, fn, {
+    const processor = async (job: Job<T>, token?: string) => {
+      try {
+        return await fn(job);
+      } catch (err) {
+        if (!this.fenced(err)) throw err;
+        // This master lost the lead mid-job: the job goes back to wait, for the leader's workers.
+        await job.moveToWait(token).catch(() => undefined);
+        throw new WaitingError();
+      }
+    };
+    const w = new Worker(queue, processor, {
       connection: conn,
       prefix: this.prefix,
       concurrency,
-      // The master's own processors are short; a master that dies mid-job gets it back on restart.
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      // The master's own processors are short; a job held by a master that died (kill -9) goes back
+      // to wait within lockDuration + stalledInterval, for the master that leads next.
+      lockDuration: 10_000,
+      stalledInterval: 5_000,
       maxStalledCount: 5,
     });
-    w.on('error', (err) => this.log.warn({ err, queue }, 'worker error'));
+    // Once per message every 30 s: while Redis fails over, a worker reports each retry.
+    w.on('error', (err) => {
+      if (this.sayOnce(`${queue} ${err.message}`)) this.log.warn({ err, queue }, 'worker error');
+    });
     w.on('failed', (job, err) => this.log.warn({ err: err.message, queue, jobId: job?.id }, 'job failed'));
-    this.workers.push(w);
+    this.workers.push({ worker: w, conn });
     return w;
+  }
+
+  private readonly said = new Map<string, number>();
+  private sayOnce(key: string): boolean {
+    const now = Date.now();
+    if ((this.said.get(key) ?? -Infinity) + 30_000 > now) return false;
+    if (this.said.size > 100) this.said.clear();
+    this.said.set(key, now);
+    return true;
+  }
+
+  /** Drain the change intake (intake.ts) into `store`, starting with what a master before left taken; stopped with the workers. */
+  async readIntake(store: (items: IntakeItem[]) => Promise<void>): Promise<void> {
+    await this.intake?.stop();
+    this.intake = new IntakeReader(this.producer, this.url, this.prefix, store, this.log, (err) => this.fenced(err));
+    await this.intake.start();
+  }
+
+  /** Closes every worker and the intake reader (a master that stops leading); the queues stay open for producing. */
+  async closeWorkers(): Promise<void> {
+    await this.intake?.stop();
+    this.intake = undefined;
+    const all = this.workers.splice(0);
+    await Promise.all(all.map(({ worker }) => worker.close()));
+    for (const { conn } of all) conn.disconnect();
   }
 
   /** Used by the CLI: wait for a control job's answer. */
@@ -129,8 +204,8 @@ export class MasterQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
-    await Promise.all([this.changes, this.timerQueue, this.control, ...this.execQueues.values(), ...this.controlQueues.values()].map((q) => q.close()));
+    await this.closeWorkers();
+    await Promise.all([this.changes, this.timerQueue, this.control, ...this.execQueues.values(), ...this.controlQueues.values(), ...this.eventQueues.values()].map((q) => q.close()));
     for (const c of this.connections) c.disconnect();
   }
 }

@@ -1,4 +1,8 @@
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type * as CronParser from 'cron-parser';
+
+// cron-parser is CommonJS: `require` skips the lexing an ESM import does first.
+const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser') as typeof CronParser;
 
 /**
  * The nightly scheduler's clock: its cron fields as a cron expression, read in an IANA time zone

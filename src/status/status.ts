@@ -2,7 +2,6 @@ import { echo } from '../util/safe-text.js';
 import type { Store } from '../data/store.js';
 import { testedRevision, type Build, type BuildRequest } from '../model/build.js';
 import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
-import { getRefusedExecutors } from '../data/executor-refusals.js';
 import { shortRev } from '../model/revision.js';
 import { headline } from '../problems/subject-text.js';
 
@@ -55,7 +54,7 @@ export async function builderStatuses(store: Store, opts: { builder?: string; la
     throw new Error(`unknown builder "${echo(opts.builder)}" (known: ${summary.builders.map((b) => b.name).join(', ')})`);
   }
   const execs = new Map((await store.getExecutors(summary.executors)).map((e) => [e.name, e]));
-  const refused = await getRefusedExecutors(store, summary.executors);
+  const refused = await store.executors.refused(summary.executors);
   const active = await store.activeBuilds();
   const pending = await store.pendingByBuilder(builders.map((b) => b.name));
   const superseded = await store.supersededCounts(builders.map((b) => b.name));

@@ -1,7 +1,6 @@
 import type { ChatOutbox } from '../chat/outbox.js';
 import { parseTarget } from '../chat/target.js';
 import type { MasterConfig } from '../config/schema.js';
-import { pushOutbox } from '../data/outbox.js';
 import type { Store } from '../data/store.js';
 import type { Logger } from '../log.js';
 import { audienceKey } from '../notify/audience.js';
@@ -60,7 +59,7 @@ export class TierAnnouncer {
   private async later(target: string, text: string): Promise<void> {
     const { transport, where } = parseTarget(target);
     if (transport === 'shell' || !this.config().chat?.[transport]) throw new Error(`no ${transport} chat configured`);
-    await pushOutbox(this.store, transport, { v: 1, at: Date.now(), to: where, direct: false, text, tally: 'tiers' });
+    await this.store.outbox.push(transport, { v: 1, at: Date.now(), to: where, direct: false, text, tally: 'tiers' });
   }
 
   /** An owner hears it where they are: a DM where they are active on chat, otherwise email. */

@@ -37,6 +37,11 @@ export class UsersFromChanges {
     this.kicker.kick();
   }
 
+  /** Look for changes stored meanwhile (by another master, whose bus this one does not hear). */
+  kick(): void {
+    this.kicker.kick();
+  }
+
   stop(): void {
     this.off?.();
   }

@@ -1,10 +1,15 @@
-import { buildsPage, latestBuildsOf } from '../data/web-reads.js';
 import type { Build } from '../model/build.js';
 import type { PageReply, WebContext } from './context.js';
 import { maskEmails } from './html.js';
 import { logWindow } from './log-view.js';
 import { stepIndex } from './log-page.js';
 import { nextReminder } from './problem-parts.js';
+import { builderStatuses, type BuilderStatus } from '../status/status.js';
+import { masterStatus } from '../status/master.js';
+import { firstBadTests } from '../problems/index.js';
+import { wasPruned } from '../data/retention.js';
+import { problemTests } from '../problems/describe.js';
+import { headline } from '../problems/subject-text.js';
 
 /** Most items one API page returns. */
 export const API_MAX = 200;
@@ -36,7 +41,7 @@ export async function apiRoute(ctx: WebContext, segs: string[], q: URLSearchPara
   const [a, b, c, d, e, f, g] = segs;
   if (a === 'builders' && segs.length === 1) {
     const names = config.builders.map((x) => x.name);
-    const latest = await latestBuildsOf(store, names, 1);
+    const latest = await store.builds.latestOf(names, 1);
     return json(200, {
       builders: config.builders.map((x) => {
         const last = latest.get(x.name)?.[0];
@@ -48,7 +53,7 @@ export async function apiRoute(ctx: WebContext, segs: string[], q: URLSearchPara
     if (!config.builders.some((x) => x.name === b)) return missing(`builder ${b}`);
     if (segs.length === 3) {
       const { offset, limit } = paging(q);
-      const { builds, total } = await buildsPage(store, b, offset, limit);
+      const { builds, total } = await store.builds.page(b, offset, limit);
       return json(200, { total, offset, limit, builds: builds.map(pub) });
     }
     const n = int(d);
@@ -86,11 +91,32 @@ export async function apiRoute(ctx: WebContext, segs: string[], q: URLSearchPara
     const list = state === 'open' ? await store.problems.open() : await store.problems.recent(offset + limit);
     return json(200, { state, offset, limit, problems: list.slice(offset, offset + limit) });
   }
+  const noProblem = async (n: number) => json(404, { error: (await wasPruned(store, 'problems', n)) ? `problem ${n} was resolved long ago and pruned (retention.problems)` : `there is no problem ${n}` });
   if (a === 'problems' && id !== undefined && segs.length === 2) {
     const p = await store.problems.get(id);
-    if (!p) return missing(`problem ${id}`);
+    if (!p) return noProblem(id);
     const [next, log] = await Promise.all([nextReminder(store, config, p, ctx.now()), store.hassle.log(id)]);
-    return json(200, { problem: p, next, log });
+    return json(200, { problem: p, next, log, botName: config.chat?.botName ?? 'bb' });
+  }
+  if (a === 'problems' && id !== undefined && c === 'tests' && segs.length === 3) {
+    const p = await store.problems.get(id);
+    if (!p) return noProblem(id);
+    const tests = problemTests(p, await firstBadTests(store, p));
+    const steps = p.subjects.filter((s) => s.kind === 'step').map((s) => s.name);
+    return json(200, { id: p.id, state: p.state, headline: headline(p), count: tests.length, tests, steps });
+  }
+  if (a === 'status' && segs.length === 1) {
+    const last = Math.min(50, Math.max(1, Number.parseInt(q.get('last') ?? '3', 10) || 3));
+    const builder = q.get('builder') ?? undefined;
+    let list: BuilderStatus[];
+    try {
+      list = await builderStatuses(store, { ...(builder ? { builder } : {}), last });
+    } catch (err) {
+      return json(404, { error: (err as Error).message });
+    }
+    const strip = (b: Build) => pub(b) as Build;
+    const builders = list.map((s) => ({ ...s, running: s.running.map(strip), last: s.last.map(strip), ...(s.rerunOf ? { rerunOf: strip(s.rerunOf) } : {}) }));
+    return json(200, { ...(await masterStatus(store)), builders });
   }
   if (segs.length === 1 && ctx.tiers) {
     if (a === 'tiers') return json(200, { builders: await ctx.tiers.list() });

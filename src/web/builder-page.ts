@@ -1,4 +1,3 @@
-import { buildsPage } from '../data/web-reads.js';
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
 import { html, href } from './html.js';
@@ -16,7 +15,7 @@ export async function builderPage(ctx: WebContext, name: string, query: URLSearc
   if (!conf) return notFoundPage(ctx, `No builder is called ${name}.`);
   const pageNo = Math.max(1, Number.parseInt(query.get('page') ?? '1', 10) || 1);
   const [{ builds, total }, pendingIds, execs, health] = await Promise.all([
-    buildsPage(store, name, (pageNo - 1) * PER_PAGE, PER_PAGE),
+    store.builds.page(name, (pageNo - 1) * PER_PAGE, PER_PAGE),
     store.pendingOf(name, 100),
     store.getExecutors(conf.executors),
     ctx.tierInfo ? ctx.tierInfo().then((t) => ({ tier: t.tiers.get(name), override: t.live.get(name) })) : Promise.resolve(undefined),

@@ -1,14 +1,13 @@
-import { latestBuildsOf } from '../data/web-reads.js';
-import type { Build } from '../model/build.js';
+import { cellOf, type BuildCell, type ConsoleModel } from './console-model.js';
 import { headline } from '../problems/subject-text.js';
 import type { WebContext, PageReply } from './context.js';
 import { ok } from './context.js';
 import { html, href, type Html } from './html.js';
-import { badge, buildWord, page, table } from './layout.js';
-import { revisionOf } from './build-parts.js';
+import { compactGroup } from './console-compact.js';
+import { badge, page, table } from './layout.js';
 import { shortRev } from '../model/revision.js';
 
-/** Above this many builders the console shows each builder's latest build only (a page stays small). */
+/** Above this many builders the grid is compact (src/web/console-compact.ts): 1,000 builders stay under 100 KB. */
 export const GRID_MAX_BUILDERS = 60;
 const COLUMNS = 8;
 
@@ -30,51 +29,62 @@ export function groupBuilders(rows: BuilderRow[]): Array<{ label: string; rows: 
 
 const SHORT: Record<string, string> = { SUCCESS: 'ok', FAILURE: 'fail', WARNINGS: 'warn', EXCEPTION: 'exc', RETRY: 'retry', CANCELLED: 'cancel', SKIPPED: 'skip', running: 'run', dispatched: 'start' };
 
-function cell(b: Build | undefined): Html {
+const word = (b: BuildCell) => b.result ?? b.state;
+
+function cell(b: BuildCell | undefined): Html {
   if (!b) return html`<td></td>`;
-  const w = buildWord(b);
+  const w = word(b);
   return html`<td><a class="r-${w}" href="${href('builders', b.builder, 'builds', b.number)}" title="${b.builder} #${b.number} ${w}">#${b.number} ${SHORT[w] ?? w}</a></td>`;
 }
 
-/** `/`: builders × latest revisions (or latest build per builder when there are many), tree, Problems, executors. */
-export async function consolePage(ctx: WebContext): Promise<PageReply> {
-  const { store, config } = ctx;
-  const tiers: Map<string, string> = ctx.tierInfo ? (await ctx.tierInfo()).tiers : new Map();
-  const rows: BuilderRow[] = config.builders.map((b) => ({ name: b.name, tier: (tiers.get(b.name) as BuilderRow['tier']) ?? b.tier, category: b.category ?? '' }));
-  const grid = rows.length <= GRID_MAX_BUILDERS;
-  const [latest, problems, execs, tree] = await Promise.all([
-    latestBuildsOf(store, rows.map((r) => r.name), grid ? COLUMNS * 2 : 1),
-    store.problems.open(),
-    store.getExecutors(config.executors.map((e) => e.name)),
+async function latestOf(ctx: WebContext, builders: string[], k: number, model?: ConsoleModel): Promise<Map<string, BuildCell[]>> {
+  if (model) return model.latest(builders, k);
+  const raw = await ctx.store.builds.latestOf(builders, k);
+  return new Map([...raw].map(([b, list]) => [b, list.map(cellOf)]));
+}
+
+/** What the console shows besides builds: tiers, open Problems, executors, the tree. */
+export async function consoleInputs(ctx: WebContext) {
+  const [tiers, problems, execs, tree] = await Promise.all([
+    ctx.tierInfo ? ctx.tierInfo().then((t) => t.tiers as Map<string, string>) : new Map<string, string>(),
+    ctx.store.problems.open(),
+    ctx.store.getExecutors(ctx.config.executors.map((e) => e.name)),
     ctx.tiers?.tree(),
   ]);
-  let board: Html;
+  return { tiers, problems, execs, tree };
+}
+export type ConsoleInputs = Awaited<ReturnType<typeof consoleInputs>>;
+
+/**
+ * `/`: builders × latest revisions (compact above GRID_MAX_BUILDERS builders), tree, Problems,
+ * executors. With `model` (the master's), the builds come from memory, not Redis; with `inputs`,
+ * the rest comes from there (the master's shared read of it).
+ */
+export async function consolePage(ctx: WebContext, model?: ConsoleModel, inputs?: () => Promise<ConsoleInputs>): Promise<PageReply> {
+  const { config } = ctx;
+  const { tiers, problems, execs, tree } = await (inputs ? inputs() : consoleInputs(ctx));
+  const rows: BuilderRow[] = config.builders.map((b) => ({ name: b.name, tier: (tiers.get(b.name) as BuilderRow['tier']) ?? b.tier, category: b.category ?? '' }));
+  const compact = rows.length > GRID_MAX_BUILDERS;
+  const latest = await latestOf(ctx, rows.map((r) => r.name), compact ? COLUMNS : COLUMNS * 2, model);
   const groups = groupBuilders(rows);
-  if (grid) {
-    // Columns: the newest revisions built by any builder, newest first.
-    const revs = new Map<string, number>();
-    for (const list of latest.values()) for (const b of list) {
-      const r = revisionOf(b) ?? 'HEAD';
-      revs.set(r, Math.max(revs.get(r) ?? 0, b.dispatchedAt));
-    }
-    const cols = [...revs].sort((a, b) => b[1] - a[1]).slice(0, COLUMNS).map(([r]) => r);
-    const head = html`<tr><th>builder</th>${cols.map((r) => html`<th><code>${shortRev(r === 'HEAD' ? undefined : r, 'HEAD')}</code></th>`)}</tr>`;
-    const body = groups.map(
-      (g) => html`<tr><th colspan="${cols.length + 1}">${g.label}</th></tr>${g.rows.map((r) => {
-        const list = latest.get(r.name) ?? [];
-        return html`<tr><td><a href="${href('builders', r.name)}">${r.name}</a></td>${cols.map((c) => cell(list.find((b) => (revisionOf(b) ?? 'HEAD') === c)))}</tr>`;
-      })}`,
-    );
-    board = html`<table class="grid"><thead>${head}</thead><tbody>${body}</tbody></table>`;
-  } else {
-    board = html`${groups.map(
-      (g) => html`<h3>${g.label}</h3><div class="tiles">${g.rows.map((r) => {
-        const b = latest.get(r.name)?.[0];
-        const w = b ? buildWord(b) : 'pending';
-        return html`<a class="r-${w}" href="${b ? href('builders', r.name, 'builds', b.number) : href('builders', r.name)}">${r.name} ${SHORT[w] ?? w}</a>`;
-      })}</div>`,
-    )}`;
+  // Columns: the newest revisions built by any builder, newest first.
+  const revs = new Map<string, number>();
+  for (const list of latest.values()) for (const b of list) {
+    const r = b.revision ?? 'HEAD';
+    revs.set(r, Math.max(revs.get(r) ?? 0, b.dispatchedAt));
   }
+  const cols = [...revs].sort((a, b) => b[1] - a[1]).slice(0, COLUMNS).map(([r]) => r);
+  const at = (list: BuildCell[], c: string) => list.find((b) => (b.revision ?? 'HEAD') === c);
+  const head = html`<tr><th>builder</th>${cols.map((r) => html`<th><code>${shortRev(r === 'HEAD' ? undefined : r, 'HEAD')}</code></th>`)}</tr>`;
+  const gridBody = compact
+    ? groups.map((g) => compactGroup(g.label, g.rows.map((r) => r.name), cols.length, (name) => cols.map((c) => at(latest.get(name) ?? [], c))))
+    : groups.map(
+        (g) => html`<tr><th colspan="${cols.length + 1}">${g.label}</th></tr>${g.rows.map((r) => {
+          const list = latest.get(r.name) ?? [];
+          return html`<tr><td><a href="${href('builders', r.name)}">${r.name}</a></td>${cols.map((c) => cell(at(list, c)))}</tr>`;
+        })}`,
+      );
+  const board = html`<table class="grid${compact ? ' compact' : ''}"><thead>${head}</thead><tbody>${gridBody}</tbody></table>`;
   const treeHtml = tree
     ? html`<p>Tree: ${tree.open ? badge('SUCCESS', 'open') : html`${badge('FAILURE', 'closed')} ${tree.reasons.join('; ')}`} · <a href="/tree">details</a></p>`
     : '';

@@ -12,6 +12,11 @@ export interface WebContext {
   /** Builder → tier now and the live demotions/promotions, in one read (the master's tier overrides). */
   tierInfo?: () => Promise<{ tiers: Map<string, Tier>; live: Map<string, TierOverride> }>;
   now(): number;
+  /**
+   * Whether this process writes the builds now (the leading master), so its data events follow
+   * them; absent: it does. A standby's pages read builds again instead of trusting its events.
+   */
+  writesBuilds?: () => boolean;
 }
 
 /** A page's answer: HTML (or JSON, or text) and its status. */

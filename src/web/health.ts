@@ -1,10 +1,10 @@
-import { redisRoundTrip } from '../data/web-reads.js';
 import type { PageReply, WebContext } from './context.js';
 
-/** One chat transport as /healthz reports it; `connected` null when the transport cannot tell. */
+/** One chat transport as /healthz reports it; `connected` null when the transport cannot tell; `lines` said and waiting (/metrics). */
 export interface ChatHealth {
   transport: string;
   connected: boolean | null;
+  lines?: { sent: number; queued: number };
 }
 
 /**
@@ -15,7 +15,7 @@ export async function healthReply(ctx: WebContext, chat: () => ChatHealth[], mor
   let redis: { ok: boolean; ms?: number; error?: string };
   try {
     const ms = await Promise.race([
-      redisRoundTrip(ctx.store),
+      ctx.store.roundTrip(),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no answer within 2 s')), 2000).unref()),
     ]);
     redis = { ok: true, ms: Math.round(ms * 100) / 100 };

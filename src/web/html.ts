@@ -21,8 +21,13 @@ export function maskEmails(s: string): string {
 }
 
 /** Escapes text for HTML content and quoted attribute values, emails shortened. */
+const SPECIAL = /[&<>"']/;
+const SPECIALS = /[&<>"']/g;
+
 export function escape(s: string): string {
-  return maskEmails(s).replace(/[&<>"']/g, (c) => ESC[c]!);
+  const m = maskEmails(s);
+  // Most text (builder names, numbers, paths) has nothing to escape: no replace, no new string.
+  return SPECIAL.test(m) ? m.replace(SPECIALS, (c) => ESC[c]!) : m;
 }
 
 function part(p: Part): string {

@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Build } from '../model/build.js';
-import { readLogPage } from '../data/web-reads.js';
 import { ansiLine, type AnsiState } from './ansi.js';
 import type { WebContext } from './context.js';
 import type { LiveHub } from './live-hub.js';
@@ -50,7 +49,7 @@ async function rebuildPartial(ctx: WebContext, buildId: number, c: Cursor): Prom
   let text = '';
   for (let from = c.chunk, k = 8; from > 0; k *= 2) {
     const start = Math.max(0, from - k);
-    const chunks = await readLogPage(ctx.store, buildId, c.step, start, from - start);
+    const chunks = await ctx.store.logs.page(buildId, c.step, start, from - start);
     const joined = chunks.map((x) => x.text).join('');
     const nl = joined.lastIndexOf('\n');
     if (nl >= 0) {
@@ -69,7 +68,7 @@ const LIVE_BATCH = 500;
 /** Sends what the step's log gained since the cursor, as numbered lines (the open last one included). */
 async function catchUp(ctx: WebContext, buildId: number, c: Cursor, send: (e: string, d: unknown) => void): Promise<void> {
   for (;;) {
-    const chunks = await readLogPage(ctx.store, buildId, c.step, c.chunk, LIVE_BATCH);
+    const { chunks, end } = await ctx.store.logs.pageBudget(buildId, c.step, c.chunk, LIVE_BATCH);
     if (!chunks.length) return;
     const lines: Array<[number, string, number]> = [];
     for (const ch of chunks) {
@@ -93,7 +92,7 @@ async function catchUp(ctx: WebContext, buildId: number, c: Cursor, send: (e: st
     // The open line is sent as it stands; it is sent again, whole, when its newline comes.
     if (c.partial) lines.push([c.line, ansiLine(c.partial, { ...c.state }), c.partialErr ? 1 : 0]);
     send('log', { step: c.step, lines, chunk: c.chunk, line: c.line });
-    if (chunks.length < LIVE_BATCH) return;
+    if (end) return;
   }
 }
 

@@ -1,10 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { Store } from '../data/store.js';
-import { readLogPage } from '../data/web-reads.js';
 import { ansiLine, stripAnsi, type AnsiState } from './ansi.js';
 import { html, maskEmails, raw, type Html } from './html.js';
 
-/** Log chunks read per round trip: a page of the log, never all of it. */
+/** Log chunks read per round trip at most (and at most LOG_READ_BYTES of them): a page of the log, never all of it. */
 const BATCH = 500;
 
 export interface LogLine {
@@ -27,8 +26,9 @@ export interface LogWindow {
 
 /**
  * Lines `start`.. of a step's log, at most `max` of them (with `grep`, only lines containing it).
- * Chunks are read `BATCH` at a time and lines before `start` are counted, not kept, so the first
- * screen of a 200,000-line log costs one or two round trips and later screens no more memory.
+ * Chunks are read a page at a time (`BATCH` chunks, at most LOG_READ_BYTES) and lines before
+ * `start` are counted, not kept, so the first screen of a 200,000-line log costs one or two round
+ * trips and well under a megabyte however its chunks are cut, and later screens no more memory.
  */
 export async function logWindow(store: Store, buildId: number, step: number, start: number, max: number, grep?: string): Promise<LogWindow> {
   const lines: LogLine[] = [];
@@ -47,7 +47,7 @@ export async function logWindow(store: Store, buildId: number, step: number, sta
     return true;
   };
   for (;;) {
-    const chunks = await readLogPage(store, buildId, step, chunk, BATCH);
+    const { chunks, end } = await store.logs.pageBudget(buildId, step, chunk, BATCH);
     for (const c of chunks) {
       chunk += 1;
       const err = c.stream === 'stderr';
@@ -66,7 +66,7 @@ export async function logWindow(store: Store, buildId: number, step: number, sta
         partial += rest;
       }
     }
-    if (chunks.length < BATCH) break;
+    if (end) break;
   }
   if (partial && !take(partial, partialErr)) return { lines, more: true, chunk, line: n };
   return { lines, more: false, chunk, line: partial ? n - 1 : n };
@@ -76,14 +76,15 @@ export async function logWindow(store: Store, buildId: number, step: number, sta
 export async function countLines(store: Store, buildId: number, step: number): Promise<number> {
   let n = 0;
   let open = false;
-  for (let from = 0; ; from += BATCH) {
-    const chunks = await readLogPage(store, buildId, step, from, BATCH);
+  for (let from = 0; ; ) {
+    const { chunks, end } = await store.logs.pageBudget(buildId, step, from, BATCH);
+    from += chunks.length;
     for (const c of chunks) {
       if (!c.text) continue;
       for (let i = c.text.indexOf('\n'); i >= 0; i = c.text.indexOf('\n', i + 1)) n += 1;
       open = !c.text.endsWith('\n');
     }
-    if (chunks.length < BATCH) break;
+    if (end) break;
   }
   return n + (open ? 1 : 0);
 }
@@ -104,11 +105,12 @@ export function logBlock(w: LogWindow, opts: { prefix?: string; live?: { step: n
 
 /** Streams a step's whole log as text, one page of chunks at a time (emails shortened). */
 export async function streamRawLog(store: Store, buildId: number, step: number, res: ServerResponse): Promise<void> {
-  for (let from = 0; ; from += BATCH) {
-    const chunks = await readLogPage(store, buildId, step, from, BATCH);
+  for (let from = 0; ; ) {
+    const { chunks, end } = await store.logs.pageBudget(buildId, step, from, BATCH);
+    from += chunks.length;
     const text = maskEmails(chunks.map((c) => c.text).join(''));
     if (text && !res.write(text)) await new Promise((r) => res.once('drain', r));
-    if (chunks.length < BATCH || res.destroyed) break;
+    if (end || res.destroyed) break;
   }
   res.end();
 }

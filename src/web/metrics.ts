@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { redisRoundTrip } from '../data/web-reads.js';
 import type { WebContext } from './context.js';
+import type { ChatHealth } from './health.js';
 
 /**
  * `/metrics` in Prometheus text format (prom-client, used only here). Counters count what this
@@ -12,9 +12,55 @@ export class WebMetrics {
   readonly registry = new Registry();
   private readonly offs: Array<() => void> = [];
 
-  constructor(ctx: WebContext) {
+  constructor(ctx: WebContext, chat: () => ChatHealth[] = () => []) {
     const { store, config } = ctx;
     const r = [this.registry];
+    // What each transport said is counted by the transport (since it was made: a reconfig remakes
+    // it); the counter here adds what it said since the last scrape.
+    const said = new Map<string, number>();
+    new Counter({
+      name: 'bb_chat_lines_sent_total',
+      help: 'Chat lines said, by transport (IRC: PRIVMSG/NOTICE lines after splitting; Matrix: messages; shell: lines printed).',
+      labelNames: ['transport'],
+      registers: r,
+      collect() {
+        for (const t of chat()) {
+          if (!t.lines) continue;
+          const before = said.get(t.transport) ?? 0;
+          const now = t.lines.sent;
+          // A remade transport counts from 0 again: all it said is new.
+          this.inc({ transport: t.transport }, now >= before ? now - before : now);
+          said.set(t.transport, now);
+        }
+      },
+    });
+    new Gauge({
+      name: 'bb_chat_lines_queued',
+      help: "Chat lines waiting in a transport's own send queue now (IRC's throttle; Matrix: messages waiting their turn), by transport.",
+      labelNames: ['transport'],
+      registers: r,
+      collect() {
+        for (const t of chat()) if (t.lines) this.set({ transport: t.transport }, t.lines.queued);
+      },
+    });
+    new Gauge({
+      name: 'bb_chat_outbox_queued',
+      help: "Messages (announcements, reminders) waiting in a transport's outbox in Redis, said once its network is there, by transport.",
+      labelNames: ['transport'],
+      registers: r,
+      async collect() {
+        for (const t of chat()) this.set({ transport: t.transport }, await store.outbox.length(t.transport));
+      },
+    });
+    new Gauge({
+      name: 'bb_chat_connected',
+      help: 'Whether a chat transport is connected to its network now (1 or 0), by transport.',
+      labelNames: ['transport'],
+      registers: r,
+      collect() {
+        for (const t of chat()) if (t.connected !== null) this.set({ transport: t.transport }, t.connected ? 1 : 0);
+      },
+    });
     const started = new Counter({ name: 'bb_builds_started_total', help: 'Builds started, by builder.', labelNames: ['builder'], registers: r });
     const finished = new Counter({ name: 'bb_builds_finished_total', help: 'Builds finished, by builder and result.', labelNames: ['builder', 'result'], registers: r });
     const duration = new Histogram({
@@ -59,7 +105,7 @@ export class WebMetrics {
       help: 'One Redis PING round trip, measured at scrape time.',
       registers: r,
       async collect() {
-        this.set((await redisRoundTrip(store)) / 1000);
+        this.set((await store.roundTrip()) / 1000);
       },
     });
     this.offs.push(

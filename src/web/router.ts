@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { PageReply, WebContext } from './context.js';
 import { CSS } from './static-css.js';
 import { JS } from './static-js.js';
-import { consolePage } from './console-page.js';
+import { consoleInputs, consolePage } from './console-page.js';
 import { builderPage } from './builder-page.js';
 import { buildPage } from './build-page.js';
 import { logPage, stepIndex } from './log-page.js';
@@ -15,7 +15,8 @@ import { badRequestPage, notFoundPage } from './errors.js';
 import { extraRoute } from './routes-extra.js';
 import { healthReply, type ChatHealth } from './health.js';
 import { WebMetrics } from './metrics.js';
-import { RenderCache } from './render-cache.js';
+import { RenderCache, SharedRead } from './render-cache.js';
+import { ConsoleModel } from './console-model.js';
 import { LiveHub } from './live-hub.js';
 
 /** Pages send this policy: only same-origin styles, script and EventSource; no inline anything, no frames. */
@@ -35,6 +36,9 @@ function sendStatic(res: ServerResponse, type: string, body: string, head: boole
   res.end(head ? undefined : body);
 }
 
+/** After these the console's tiers, tree, Problems and executors are read again (else once a second). */
+const CONSOLE_SIDE_EVENTS = ['executor.connected', 'executor.lost', 'problem.opened', 'problem.resolved', 'problem.changed', 'problem.flaky'] as const;
+
 const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) ? Number(s) : undefined);
 
 /**
@@ -42,9 +46,15 @@ const int = (s: string | undefined) => (s !== undefined && /^\d{1,15}$/.test(s) 
  * not a page (the caller answers it). Every page is server-rendered HTML that works without script.
  */
 export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => ChatHealth[]; health?: () => Promise<Record<string, unknown>> } = {}): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  const metrics = new WebMetrics(ctx);
-  // The console is shared by every viewer until the data changes; `?fresh` renders it anew (benchmarks).
-  const console_ = new RenderCache(ctx.store.bus, () => consolePage(ctx));
+  const metrics = new WebMetrics(ctx, extras.chat);
+  // The console's builds are kept in memory from the build events; the rest of what it shows
+  // (tiers, tree, Problems, executors) is read at most once a second, and again after a Problem or
+  // executor event; its HTML is shared by every viewer until the data changes. `?fresh` renders
+  // the HTML anew from those (benchmarks).
+  const model = new ConsoleModel(ctx.store, ctx.writesBuilds ? { follows: ctx.writesBuilds } : {});
+  const side = new SharedRead(ctx.store.bus, () => consoleInputs(ctx), 1000, Date.now, CONSOLE_SIDE_EVENTS);
+  const render = () => consolePage(ctx, model, () => side.get());
+  const console_ = new RenderCache(ctx.store.bus, render);
   const hub = new LiveHub(ctx.store.bus);
   const busy = (res: ServerResponse) => {
     res.writeHead(503, { ...SECURITY, 'content-type': 'text/plain; charset=utf-8', 'retry-after': '30' });
@@ -64,7 +74,7 @@ export function webHandler(ctx: WebContext, log: Logger, extras: { chat?: () => 
     if (req.method !== 'GET' && !head) return false;
     try {
       const [a, b, c, d, e, f, g] = segs;
-      if (segs.length === 1 && a === '') return send(res, url.searchParams.has('fresh') ? await consolePage(ctx) : await console_.get(), head), true;
+      if (segs.length === 1 && a === '') return send(res, url.searchParams.has('fresh') ? await render() : await console_.get(), head), true;
       if (a === 'static' && segs.length === 2) {
         if (b === 'bb.css') return sendStatic(res, 'text/css; charset=utf-8', CSS, head), true;
         if (b === 'bb.js') return sendStatic(res, 'text/javascript; charset=utf-8', JS, head), true;

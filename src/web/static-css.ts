@@ -28,7 +28,7 @@ code,pre,.log,.mono{font-family:ui-monospace,"SFMono-Regular",Menlo,Consolas,mon
 @keyframes pulse{50%{opacity:.55}}
 @media (prefers-reduced-motion:reduce){.r-running,.r-dispatched{animation:none}}
 .grid td{padding:0;min-width:4.5em}.grid td a{display:block;padding:.15em .4em;text-decoration:none}
-.tiles{display:flex;flex-wrap:wrap;gap:3px}.tiles a{padding:.1em .4em;border-radius:3px;text-decoration:none;font-size:.85em}
+.compact td{min-width:2.5em;padding:0 .3em;font-size:.85em}.compact td a{display:inline;padding:0}.compact .names{line-height:1.6}
 .log{background:var(--card);border:1px solid var(--line);padding:.3em 0;overflow-x:auto;margin:.3em 0}
 .ll{display:flex;white-space:pre-wrap;word-break:break-all;padding-right:.5em}
 .ll>a{flex:none;width:4.2em;padding-right:.8em;text-align:right;color:var(--mute);text-decoration:none;user-select:none}

@@ -3,7 +3,7 @@ import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
+import { newRedis } from '../../src/data/redis-conn.js';
 import { Store } from '../../src/data/store.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -36,10 +36,12 @@ process.once('exit', () => {
 });
 
 /** Run `bb <args>` as a real process, its output in a log file. */
-export function spawnBb(args: string[], opts: { env?: Record<string, string>; logDir: string; label: string }): Proc {
+/** `wrap`: a command that runs bb, e.g. `['ip', 'netns', 'exec', NS]` (it must exec, so the pid is bb's). */
+export function spawnBb(args: string[], opts: { env?: Record<string, string>; logDir: string; label: string; wrap?: string[] }): Proc {
   const logFile = join(opts.logDir, `${opts.label}.log`);
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, [BB, ...args], {
+  const [cmd, ...pre] = [...(opts.wrap ?? []), process.execPath];
+  const child = spawn(cmd!, [...pre, BB, ...args], {
     cwd: ROOT,
     env: { ...process.env, BB_LOG_LEVEL: 'debug', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,10 +49,11 @@ export function spawnBb(args: string[], opts: { env?: Record<string, string>; lo
   live.add(child);
   child.stdout!.pipe(out, { end: false });
   child.stderr!.pipe(out, { end: false });
+  // 'close' comes after the output pipes are drained; the empty write's callback after the log file has every line.
   const exited = new Promise<number | null>((r) =>
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       live.delete(child);
-      r(code);
+      out.write('', () => r(code));
     }),
   );
   return {
@@ -70,18 +73,18 @@ export function spawnMaster(configPath: string, redisUrl: string, logDir: string
 }
 
 export function spawnExecutor(
-  o: { name: string; secret: string; redisUrl: string; prefix: string; basedir: string; slots?: number; extra?: string[] },
+  o: { name: string; secret: string; redisUrl: string; prefix: string; basedir: string; slots?: number; extra?: string[]; wrap?: string[] },
   logDir: string,
 ): Proc {
   return spawnBb(
     ['executor', '--name', o.name, '--redis', o.redisUrl, '--prefix', o.prefix, '--basedir', o.basedir, '--slots', String(o.slots ?? 1), ...(o.extra ?? [])],
-    { logDir, label: `executor-${o.name}`, env: { BB_EXECUTOR_SECRET: o.secret } },
+    { logDir, label: `executor-${o.name}`, env: { BB_EXECUTOR_SECRET: o.secret }, ...(o.wrap ? { wrap: o.wrap } : {}) },
   );
 }
 
 /** A store on the same Redis and prefix, for assertions. */
 export function probe(redisUrl: string, prefix: string): { store: Store; close(): void } {
-  const redis = new Redis(redisUrl);
+  const redis = newRedis(redisUrl);
   return { store: new Store(redis, prefix), close: () => redis.disconnect() };
 }
 

@@ -25,8 +25,9 @@ export class HistoryWriter {
     private readonly opts: HistoryOptions = {},
   ) {}
 
-  async build(builder: string, finish = true): Promise<Build> {
-    const revision = (this.rev++).toString(16).padStart(8, '0');
+  /** `at.revision`: a revision other builders build too (default: a new one); `at.result`: how it ends (default SUCCESS). */
+  async build(builder: string, finish = true, at: { revision?: string; result?: 'SUCCESS' | 'FAILURE' } = {}): Promise<Build> {
+    const revision = at.revision ?? (this.rev++).toString(16).padStart(8, '0');
     const change = await this.store.addChange(changeInputSchema.parse({ author: 'Brian Warner <warner@example.org>', revision, branch: 'main', files: ['src/a.c'] }));
     const { requests } = await this.store.createBuildSet({
       reason: 'soak', scheduler: 'force', builders: [builder], properties: {}, priority: 0,
@@ -40,9 +41,9 @@ export class HistoryWriter {
         { type: 'step-started' as const, step, name: s.name! },
         ...Array.from({ length: chunks }, (_, i) => ({ type: 'log' as const, step, stream: 'stdout' as const, text: `${s.name} line ${i} of build ${build.number}: ${'x'.repeat(60)}\n` })),
         ...(s.name === 'test' ? [{ type: 'tests' as const, step, tests: Array.from({ length: this.opts.tests ?? 3 }, (_, i) => ({ suite: 'tap', name: `case ${i}`, outcome: 'pass' as const })) }] : []),
-        ...(finish ? [{ type: 'step-finished' as const, step, result: 'SUCCESS' as const }] : []),
+        ...(finish ? [{ type: 'step-finished' as const, step, result: s.name === 'test' ? (at.result ?? 'SUCCESS') : ('SUCCESS' as const) }] : []),
       ]),
-      ...(finish ? [{ type: 'build-finished' as const, result: 'SUCCESS' as const }] : []),
+      ...(finish ? [{ type: 'build-finished' as const, result: at.result ?? ('SUCCESS' as const) }] : []),
     ];
     return (await this.store.applyBuildEvents(build.id, build.token, events))!;
   }

@@ -9,6 +9,12 @@ export interface RawIrcClient {
   waitLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves when the server has closed the connection. */
   closed: Promise<void>;
+  /**
+   * Why the connection ended, once `closed` resolved: the server's `ERROR` line when it was read, else
+   * the socket's error code (a server that closes with our unread lines in its buffer resets the
+   * connection, and the reset can discard its ERROR line before we read it).
+   */
+  endedBy(): string;
   quit(): Promise<void>;
 }
 
@@ -29,7 +35,10 @@ export async function openRawClient(o: { host: string; port: number; nick: strin
     for (const w of waiters) w();
   });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-  socket.on('error', () => {});
+  let socketError = '';
+  socket.on('error', (e: NodeJS.ErrnoException) => {
+    socketError = e.code ?? e.message;
+  });
   socket.on('close', () => {
     for (const w of waiters) w();
   });
@@ -65,6 +74,7 @@ export async function openRawClient(o: { host: string; port: number; nick: strin
     send: (line) => void socket.write(`${line}\r\n`),
     waitLine,
     closed,
+    endedBy: () => lines.find((l) => l.startsWith('ERROR ')) ?? (socketError ? `reset (${socketError})` : 'closed cleanly'),
     async quit() {
       if (!socket.destroyed) socket.end('QUIT :bye\r\n');
       const timer = setTimeout(() => socket.destroy(), 2000);

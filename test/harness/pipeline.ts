@@ -9,6 +9,7 @@ import { Keys } from '../../src/data/keys.js';
 import { deletePrefix, freshPrefix, testRedis } from './redis.js';
 import { tempDir, writeConfig } from './bb.js';
 import type { Build } from '../../src/model/build.js';
+import { renderConfig, type TestConfig } from './config.js';
 
 export const SECRET_A = 'secret-for-exec-a-0123456789';
 export const SECRET_B = 'secret-for-exec-b-0123456789';
@@ -32,13 +33,24 @@ export class PipelineFixture {
     this.client = new BbClient(redisUrl, prefix);
   }
 
-  /** `body` is the defineConfig object literal; `PREFIX` in it is replaced by the test's prefix. */
-  static async create(label: string, body: string): Promise<PipelineFixture> {
+  /**
+   * `config`: a typed config object (test/harness/config.ts), or the source text of the
+   * defineConfig object literal (for tests of the file itself); `PREFIX` and `BASEDIR` in it
+   * become the test's key prefix and master directory.
+   */
+  static async create(label: string, config: string | TestConfig): Promise<PipelineFixture> {
     const redis = await testRedis();
     const prefix = freshPrefix(label);
     const dir = tempDir(label);
-    const configPath = writeConfig(dir, body.replaceAll('PREFIX', prefix).replaceAll('BASEDIR', join(dir, 'master')));
-    return new PipelineFixture(redis.url, prefix, dir, configPath);
+    const fx = new PipelineFixture(redis.url, prefix, dir, join(dir, 'master.ts'));
+    fx.writeConfig(config);
+    return fx;
+  }
+
+  /** (Re)writes the config file (a restarted master or `reload()` reads it), with `PREFIX` and `BASEDIR` filled in. */
+  writeConfig(config: string | TestConfig): void {
+    const body = typeof config === 'string' ? config : renderConfig(config);
+    writeConfig(this.dir, body.replaceAll('PREFIX', this.prefix).replaceAll('BASEDIR', join(this.dir, 'master')));
   }
 
   /** `extra`: master options beyond the config (e.g. `chatTuning` for fast reconnects). */

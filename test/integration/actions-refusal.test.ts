@@ -4,16 +4,15 @@ import { promisify } from 'node:util';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { ROOT } from '../harness/bb.js';
 import { shellBot } from '../harness/shell-bot.js';
+import { testConfig } from '../harness/config.js';
 
 const run = promisify(execFile);
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`;
+});
 
 /** The stderr of a `bb` command that fails, or what it printed when it did not. */
 async function refused(args: string[], env: NodeJS.ProcessEnv): Promise<string> {

@@ -7,19 +7,18 @@ import { shellBot } from '../harness/shell-bot.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { startAnnouncer, type Announcer } from '../../src/notify/announcer.js';
 import type { Build } from '../../src/model/build.js';
+import { testConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
+const config = testConfig({
   titleUrl: 'https://ci.example.org',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
     { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } }] },
   ],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
   // This test counts builds: no confirming reruns from the Problems detector in between.
   problems: { confirm: false },
-}`;
+});
 
 /** TAP output with these tests failing (and one that always passes). */
 function tap(...failing: string[]): string {

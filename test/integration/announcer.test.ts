@@ -10,7 +10,6 @@ import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { StoreBuilds } from '../harness/store-builds.js';
 import type { ExecutorRecord } from '../../src/model/records.js';
-import { putRefusedExecutor } from '../../src/data/executor-refusals.js';
 
 const log = createLogger('test', { level: 'silent' });
 const DEV = parseAudienceKey('shell:#dev')!;
@@ -176,7 +175,7 @@ describe('the announcer, on the real store', () => {
     const rec: ExecutorRecord = { name: 'a', state: 'connected', session: 's', seq: 0, slots: 1, hostname: 'box<1>', version: '0.1.0', connectedAt: 0, lastSeen: 0 };
     await m.store.putExecutor(rec);
     await m.store.putExecutor({ ...rec, state: 'lost', reason: 'no heartbeat' }, 'connected');
-    await putRefusedExecutor(m.store, { name: 'a', session: 'bad1', hostname: 'old-box', reason: 'wrong secret', at: 0 });
+    await m.store.executors.putRefused({ name: 'a', session: 'bad1', hostname: 'old-box', reason: 'wrong secret', at: 0 });
     await m.builds.start('linux');
     await m.announcer.idle();
     expect(outbox.sent.map((s) => s.text)).toEqual([

@@ -38,6 +38,17 @@ describe('benchmarks at a tiny size', () => {
     expect(r.code).toBe(0);
   }, 240_000);
 
+  it('bench:scale: builds/s with 1 and 2 executor processes and where the limit lies, webhook intake with 1 and 2 masters', async () => {
+    const { url } = await testRedis();
+    const r = await runBench('scale.js', { REDIS_URL: url, BENCH_SCALE_EXECUTORS: '1,2', BENCH_SLOTS: '2', BENCH_BUILDSETS: '2', BENCH_CHANGES: '10', BENCH_SCALE_MASTERS: '1,2' });
+    const pct = `${figure} %`;
+    for (const n of [1, 2]) {
+      expect(r.out).toMatch(new RegExp(`\\| ${n} × 2 \\| ${figure} \\| ${pct} \\| ${pct} \\| ${pct} \\| ${pct} of \\d+ cores \\| ${figure} \\| (the master|Redis|the machine|nothing saturated)[^|]* \\|\n`));
+      expect(r.out).toMatch(new RegExp(`\\| ${n} \\| ${figure} \\| ${figure} \\| ${pct} \\| ${pct} \\| ${pct} \\|\n`));
+    }
+    expect(r.code).toBe(0);
+  }, 300_000);
+
   it('bench:chat: status and last through the router', async () => {
     const { url } = await testRedis();
     const r = await runBench('chat.js', { REDIS_URL: url, BENCH_BUILDERS: '10', BENCH_CALLS: '5', BENCH_HISTORY: '50,100' });
@@ -68,9 +79,9 @@ describe('benchmarks at a tiny size', () => {
     const { url } = await testRedis();
     const r = await runBench('runtime.js', { REDIS_URL: url, BENCH_RUNS: '1', BENCH_STARTS: '1', BENCH_IDLE_MS: '0', BENCH_CHAT: 'irc' });
     expect(r.out).toMatch(new RegExp(`bb --version: median ${figure} ms, max RSS median ${figure} MiB`));
-    expect(r.out).toMatch(new RegExp(`master without chat: start to ready median ${figure} ms .*; RSS idle after 0 s: ${figure} MiB`));
+    expect(r.out).toMatch(new RegExp(`master without chat: start to ready median ${figure} ms .*; RSS at ready ${figure} MiB, idle after 0 s: ${figure} MiB \\(no trim yet\\)`));
     expect(r.out).toMatch(new RegExp(`bb sendchange: median ${figure} ms to exit, ${figure} ms until the master stored the change; max RSS median ${figure} MiB`));
-    expect(r.out).toMatch(new RegExp(`master with chat \\(irc\\): start to ready median ${figure} ms .*; RSS idle after 0 s: ${figure} MiB`));
+    expect(r.out).toMatch(new RegExp(`master with chat \\(irc\\): start to ready median ${figure} ms .*; RSS at ready ${figure} MiB, idle after 0 s: ${figure} MiB`));
     expect(r.code).toBe(0);
   }, 240_000);
 

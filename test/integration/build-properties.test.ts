@@ -4,17 +4,16 @@ import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
+import { testConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [{ name: 'linux', executors: ['a'], steps: [
     { type: 'shell', name: 'branch', command: 'echo %(prop:branch:-main) && echo %(prop:reason) && echo %(prop:repository:-none)' },
     { type: 'shell', name: 'raw', command: 'echo one%(rawprop:sep:-;) echo two' },
   ] }],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`;
+});
 
 describe('build properties', () => {
   let fx: PipelineFixture;

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getDmRoom, outboxLength } from '../../src/data/outbox.js';
 import { MatrixHuman, waitFor, type MatrixEvent } from '../harness/matrix-human.js';
 import { PipelineFixture } from '../harness/pipeline.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
@@ -88,7 +87,7 @@ describe('Matrix messages addressed to a person notify them', () => {
     await chat.sendDirect('matrix', alice.userId, 'Problem #1: a.b fails on linux. Your change is among those blamed.', { tally: 'reminders' });
     const reminder = await waitFor('the reminder', async () => fromBot(await alice.messages(dm), new RegExp(`^${S}Problem #1:`)));
     expect(reminder.content).toMatchObject({ msgtype: 'm.text', 'm.mentions': { user_ids: [alice.userId] } });
-    expect(await getDmRoom(fx.store, 'matrix', alice.userId)).toBe(dm);
+    expect(await fx.store.outbox.dmRoom('matrix', alice.userId)).toBe(dm);
 
     const ids = await waitFor('her notifications', async () => {
       const n = await notified();
@@ -128,7 +127,7 @@ describe('the Matrix outbox', () => {
     await synapse.kill();
     for (const n of [2, 3, 4]) await chat.send('matrix:#builds:localhost', `linux #${n}: FAILURE`, { tally: 'FAILURE' });
     await chat.sendDirect('matrix', alice.userId, 'Problem #2: c.d fails on linux.', { tally: 'reminders' });
-    expect(await outboxLength(fx.store, 'matrix')).toBeGreaterThanOrEqual(1);
+    expect(await fx.store.outbox.length('matrix')).toBeGreaterThanOrEqual(1);
     await synapse.start();
 
     const said = await waitFor('the backlog in the room', async () => {
@@ -139,7 +138,7 @@ describe('the Matrix outbox', () => {
     for (const e of said) expect(String(e.content.body)).toMatch(STAMP);
     const late = await waitFor('the reminder in the old DM room', async () => fromBot(await alice.messages(dm), /Problem #2:/), 60_000);
     expect(String(late.content.body)).toMatch(/^\[\d\d:\d\d UTC\] Problem #2: c\.d fails on linux\.$/);
-    await waitFor('the outbox empty', async () => (await outboxLength(fx.store, 'matrix')) === 0);
+    await waitFor('the outbox empty', async () => (await fx.store.outbox.length('matrix')) === 0);
   });
 
   it('reuses the DM room after a master restart', async () => {

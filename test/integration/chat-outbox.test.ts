@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IrcTransport } from '../../src/chat/irc/irc-transport.js';
-import { outboxLength } from '../../src/data/outbox.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
 /**
  * The outbox on a real InspIRCd: what bb says while it cannot reach IRC (banned from the server,
@@ -20,15 +20,13 @@ let fx: PipelineFixture;
 const humans: IrcHuman[] = [];
 let zooko: IrcHuman;
 
-function config(port: number): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-  chat: { botName: 'bb', irc: { host: '127.0.0.1', port: ${port}, tls: false, nick: 'bb', channels: ['#dev'] } },
-}`;
+function config(port: number): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    chat: { botName: 'bb', irc: { host: '127.0.0.1', port: port, tls: false, nick: 'bb', channels: ['#dev'] } },
+  });
 }
 
 async function human(nick: string): Promise<IrcHuman> {
@@ -69,7 +67,7 @@ describe('the chat outbox on IRC', () => {
     await chat.sendDirect('irc', 'zooko', 'you broke linux #1', { tally: 'reminders' });
     await chat.send('irc:#dev', 'linux #3: FAILURE', { tally: 'FAILURE' });
     // Kept in Redis while the network is out of reach.
-    expect(await outboxLength(fx.store, 'irc')).toBe(4);
+    expect(await fx.store.outbox.length('irc')).toBe(4);
     expect(zooko.seen.slice(from).filter(fromBot)).toEqual([]);
 
     oper.raw('KLINE bb@127.0.0.1');
@@ -81,7 +79,7 @@ describe('the chat outbox on IRC', () => {
       ['#dev', 'linux #3: FAILURE'],
     ]);
     for (const m of got) expect(m.text).toMatch(STAMP);
-    await waitFor('the outbox empty', async () => (await outboxLength(fx.store, 'irc')) === 0);
+    await waitFor('the outbox empty', async () => (await fx.store.outbox.length('irc')) === 0);
   });
 
   it('keeps what was said while IRC was down across a master restart, and summarises a long backlog', async () => {
@@ -90,7 +88,7 @@ describe('the chat outbox on IRC', () => {
     const chat = fx.master!.chat!;
     const results = ['FAILURE', 'SUCCESS', 'FAILURE', 'EXCEPTION', 'SUCCESS', 'FAILURE', 'SUCCESS'];
     for (const [i, r] of results.entries()) await chat.send('irc:#dev', `docs #${i + 1}: ${r}`, { tally: r });
-    expect(await outboxLength(fx.store, 'irc')).toBe(7);
+    expect(await fx.store.outbox.length('irc')).toBe(7);
     await fx.master!.stop();
 
     // The server is back before bb is: the person is there to hear it.
@@ -105,6 +103,6 @@ describe('the chat outbox on IRC', () => {
     ]);
     expect(got[0]!.text).toMatch(/^5 announcements while I was away \(since \d\d:\d\d UTC\): /);
     expect(got[1]!.text).toMatch(STAMP);
-    await waitFor('the outbox empty', async () => (await outboxLength(fx.store, 'irc')) === 0);
+    await waitFor('the outbox empty', async () => (await fx.store.outbox.length('irc')) === 0);
   });
 });

@@ -4,11 +4,10 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { shellBot } from '../harness/shell-bot.js';
 import { ShellTransport } from '../../src/chat/shell.js';
+import { testConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
     { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling; echo line2; echo line3' }] },
     { name: 'docs', executors: ['a'], steps: [{ type: 'shell', name: 'check', command: 'true' }] },
@@ -18,7 +17,7 @@ const config = `{
     { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux', 'docs'] },
     { type: 'force', name: 'force', builders: ['linux', 'docs', 'slow'] },
   ],
-}`;
+});
 
 
 describe('chat through the shell transport, against a real master', () => {
@@ -81,14 +80,12 @@ describe('announcements from the master', () => {
   afterEach(async () => fx?.close());
 
   it('config chat.announce sends a failure and the fix to the shell channel, once each', async () => {
-    fx = await PipelineFixture.create('announce', `{
-      redis: { prefix: 'PREFIX' },
-      basedir: 'BASEDIR',
-      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+    fx = await PipelineFixture.create('announce', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
       builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'test "%(prop:outcome:-ok)" = ok' }] }],
       schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
       chat: { announce: [{ target: 'shell:#dev', events: ['failure', 'recovery'] }] },
-    }`);
+    }));
     const master = await fx.startMaster();
     await fx.startExecutor('a', SECRET_A);
     const input = new PassThrough();

@@ -3,6 +3,7 @@ import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-hu
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
 /**
  * What commits and people say is data: on a real InspIRCd with Atheme, a CR, LF, IRC colour or
@@ -20,20 +21,18 @@ const humans: IrcHuman[] = [];
 /** warner: logged in and listed; zooko: logged in, not listed; anon: no login, op of #dev (first to join); mallory: no login, no op. */
 let warner: IrcHuman, zooko: IrcHuman, anon: IrcHuman, mallory: IrcHuman;
 
-function config(port: number): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }],
-  chat: {
-    botName: 'bb',
-    irc: { host: '127.0.0.1', port: ${port}, tls: false, nick: 'bb', channels: ['#dev', '#ops'] },
-    permissions: { users: ['irc:warner', 'alice'], ircChannelOps: ['#ops'] },
-    rateLimit: 100,
-  },
-}`;
+function config(port: number): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
+    schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }],
+    chat: {
+      botName: 'bb',
+      irc: { host: '127.0.0.1', port: port, tls: false, nick: 'bb', channels: ['#dev', '#ops'] },
+      permissions: { users: ['irc:warner', 'alice'], ircChannelOps: ['#ops'] },
+      rateLimit: 100,
+    },
+  });
 }
 
 async function human(nick: string, o: { account?: string; channels?: string[] } = {}): Promise<IrcHuman> {
@@ -63,6 +62,18 @@ async function linesUntil(h: IrcHuman, where: '#dev' | 'bb', from: number, last:
   const at = fromBot(where, h);
   await h.waitFor((m) => at(m) && last.test(m.text), 15_000, from);
   return h.seen.slice(from).filter(at).map((m) => m.text);
+}
+
+/**
+ * Every line the bot said in `where` since `from` in answer to what came before: a later command
+ * (`version`) is answered after them, since the bot reads and answers in order.
+ */
+async function allSaidBefore(h: IrcHuman, where: '#dev' | 'bb', from: number): Promise<string[]> {
+  const at = fromBot(where, h);
+  const mark = h.seen.length;
+  h.say(where, where === 'bb' ? 'version' : 'bb: version');
+  const version = await h.waitFor((m) => at(m) && /^bb \d/.test(m.text), 15_000, mark);
+  return h.seen.slice(from, h.seen.indexOf(version)).filter(at).map((m) => m.text);
 }
 
 beforeAll(async () => {
@@ -116,8 +127,7 @@ describe('text from commits and people is data', () => {
       from = warner.seen.length;
       warner.say('#dev', command);
       const lines = await linesUntil(warner, '#dev', from, /linux/);
-      await new Promise((r) => setTimeout(r, 300)); // a second line would follow the first at once
-      const all = warner.seen.slice(from).filter(fromBot('#dev', warner)).map((m) => m.text);
+      const all = await allSaidBefore(warner, '#dev', from);
       expect(all, command).toEqual(lines.slice(0, 1));
       expect(all[0]).not.toMatch(/^mac #99/);
       expect(all[0]).not.toMatch(UNSAFE);
@@ -138,8 +148,7 @@ describe('text from commits and people is data', () => {
     warner.say('#dev', 'bb: log linux');
     const lines = await linesUntil(warner, '#dev', from, /more lines/);
     expect(lines[0]).toMatch(/^linux #1 step compile/);
-    await new Promise((r) => setTimeout(r, 300));
-    const all = warner.seen.slice(from).filter(fromBot('#dev', warner)).map((m) => m.text);
+    const all = await allSaidBefore(warner, '#dev', from);
     expect(all.join('\n')).not.toContain(fx.dir);
     expect(all).toContain('in . (of the build directory)');
     expect(await ask(warner, '#dev', 'bb: log nosuch', /builder/)).toBe('unknown builder "nosuch" (known: linux)');

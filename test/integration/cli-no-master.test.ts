@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BbClient } from '../../src/queue/client.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { testConfig } from '../harness/config.js';
 
 /** `bb user add` (any control request) with no master running: said clearly, and never done later behind the asker's back. */
 
 let fx: PipelineFixture;
 
 beforeAll(async () => {
-  fx = await PipelineFixture.create('nomaster', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`);
+  fx = await PipelineFixture.create('nomaster', testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+  }));
 });
 
 afterAll(async () => {

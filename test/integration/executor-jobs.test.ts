@@ -2,12 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alive, logText, useRigs } from './executor-fixture.js';
+import { waitFor } from '../harness/bb.js';
 
 const { setup, repo } = useRigs();
 
 describe('executor jobs and steps', () => {
   it('runs builds of different work trees at once, and of one work tree one at a time', async () => {
-    const { master } = await setup();
+    const { master, scratch } = await setup();
     const stamp = 'node -e "console.log(Date.now())"; sleep 0.5; node -e "console.log(Date.now())"';
     const jobs = await Promise.all([
       master.dispatch({ workdir: 'w1', steps: [{ type: 'shell', command: stamp }] }),
@@ -21,10 +22,14 @@ describe('executor jobs and steps', () => {
     spans.sort((a, b) => a[0] - b[0]);
     expect(spans[1]![0]).toBeGreaterThanOrEqual(spans[0]![1]);
 
-    const t0 = Date.now();
-    const par = await Promise.all(['w2', 'w3'].map((w) => master.dispatch({ workdir: w, steps: [{ type: 'shell', command: 'sleep 1' }] })));
-    for (const j of par) await master.finished(j.payload.buildId);
-    expect(Date.now() - t0).toBeLessThan(1900);
+    // Different work directories run at once: each build waits until the other has started (run one after the other, they would never end).
+    const mark = (w: string) => join(scratch, `${w}-started`);
+    const waitsFor = (me: string, other: string) => `touch ${mark(me)}; while [ ! -f ${mark(other)} ]; do sleep 0.05; done`;
+    const par = await Promise.all([
+      master.dispatch({ workdir: 'w2', steps: [{ type: 'shell', command: waitsFor('w2', 'w3') }] }),
+      master.dispatch({ workdir: 'w3', steps: [{ type: 'shell', command: waitsFor('w3', 'w2') }] }),
+    ]);
+    for (const j of par) expect(await master.finished(j.payload.buildId)).toMatchObject({ result: 'SUCCESS' });
   });
 
   it('a revision that does not exist ends the build as EXCEPTION, "revision not found"', async () => {
@@ -147,17 +152,13 @@ describe('executor jobs and steps', () => {
       'sleep 1000',
     ].join('\n');
     const { payload } = await master.dispatch({ steps: [{ type: 'shell', name: 'hang', command: script, timeoutSec: 1 }] });
-    const started = Date.now();
     expect(await master.finished(payload.buildId)).toMatchObject({ result: 'FAILURE' });
-    expect(Date.now() - started).toBeLessThan(8000);
     expect(master.buildEvents(payload.buildId).find((e) => e.type === 'step-finished')).toMatchObject({ result: 'FAILURE', text: 'timed out after 1s' });
     const dir = join(basedir, 'b1', 'build');
     const pids = ['bg.pid', 'stubborn.pid'].map((f) => Number(readFileSync(join(dir, f), 'utf8').trim()));
     for (const pid of pids) expect(pid).toBeGreaterThan(1);
     // SIGKILL comes killGraceMs (500 ms) after SIGTERM.
-    const deadline = Date.now() + 3000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(pids.filter(alive)).toEqual([]);
+    await waitFor('the whole process tree to be gone', () => !pids.some(alive), 5000);
   });
 
   it('times out a hanging git (the operator GIT_SSH_COMMAND reaches git) and halts the build', async () => {
@@ -169,9 +170,8 @@ describe('executor jobs and steps', () => {
         sourcestamp: { repository: 'ssh://git.invalid/repo.git', branch: 'main', project: 'p' },
         steps: [{ type: 'checkout', timeoutSec: 1 }, { type: 'shell', command: 'true' }],
       });
-      const t0 = Date.now();
+      // Ended by the step's 1 s timeout (the text says so), not by git giving up after 4 s.
       expect(await master.finished(payload.buildId)).toMatchObject({ result: 'FAILURE', text: 'failed checkout' });
-      expect(Date.now() - t0).toBeLessThan(3500);
       expect(master.buildEvents(payload.buildId).filter((e) => e.type === 'step-finished')).toMatchObject([
         { result: 'FAILURE', text: 'timed out after 1s' },
         { result: 'SKIPPED' },

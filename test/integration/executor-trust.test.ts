@@ -7,25 +7,26 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { recordingLogger, startMasterWith } from '../harness/master-with.js';
-import { ROOT, spawnExecutor, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
+import { testConfig, type BuilderInput, type TestConfig } from '../harness/config.js';
 import { executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
-import { getRefusedExecutors } from '../../src/data/executor-refusals.js';
 import type { Build } from '../../src/model/build.js';
 
 const run = promisify(execFile);
 
-const config = (steps: string, extra = '') => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executorTimeout: 60,
-  ${extra}
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: ${steps} }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`;
+type Step = NonNullable<BuilderInput['steps']>[number];
+
+const config = (steps: Step[], more: Partial<TestConfig> = {}) =>
+  testConfig({
+    executorTimeout: 60,
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    ...more,
+  });
 
 /** Each build appends a line to this file: how often a build really ran. */
-const countRuns = "[{ type: 'shell', name: 'work', command: 'echo run >> BASEDIR-runs; echo done' }]";
+const countRuns: Step[] = [{ type: 'shell', name: 'work', command: 'echo run >> BASEDIR-runs; echo done' }];
 
 describe('trust between the master and executors', () => {
   let fx: PipelineFixture;
@@ -66,7 +67,7 @@ describe('trust between the master and executors', () => {
     spawnExec(SECRET_A, 'good');
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
     const stale = spawnExec('a-stale-secret-0123456789', 'stale');
-    await waitFor('the stale process to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'));
+    await waitFor('the stale process to be refused', async () => (await fx.store.executors.refused(['a'])).get('a'));
     // Both processes are up and listening; every build must still go to the one with the secret.
     for (let i = 0; i < 6; i++) await force();
     const builds = await finished(6);
@@ -75,7 +76,7 @@ describe('trust between the master and executors', () => {
     expect(stale.log()).not.toContain('build accepted');
     await waitFor('the stale process to say why it takes no job', () => stale.log().includes('the master has not accepted this executor'), 30_000);
 
-    const refused = (await getRefusedExecutors(fx.store, ['a'])).get('a')!;
+    const refused = (await fx.store.executors.refused(['a'])).get('a')!;
     expect(refused.reason).toContain('do not verify under the secret');
     expect(lines.some((l) => l.msg === 'executor process refused' && l.session === refused.session)).toBe(true);
     const env = { ...process.env, REDIS_URL: fx.redisUrl, BB_PREFIX: fx.prefix };
@@ -100,14 +101,14 @@ describe('trust between the master and executors', () => {
     });
     expect(await older.exited).toBe(3);
     expect(older.log()).toContain('another process under this executor name was accepted by the master after this one');
-    const refused = await waitFor('the older process to be reported', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'));
+    const refused = await waitFor('the older process to be reported', async () => (await fx.store.executors.refused(['a'])).get('a'));
     expect(refused).toMatchObject({ session: first, reason: expect.stringContaining('replaced by a newer process') });
     await force();
     expect((await finished(1)).map((b) => b.result)).toEqual(['SUCCESS']);
   }, 120_000);
 
   it('a replayed signed hello, of the current or an earlier session, changes nothing', async () => {
-    fx = await PipelineFixture.create('replay', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
+    fx = await PipelineFixture.create('replay', config([{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]));
     const events = new Queue(executorEventsQueueName('a'), { connection: redis(), prefix: fx.prefix });
     // Capture each process's signed hello from Redis before any master reads it.
     const hellos = async () => (await events.getWaiting()).filter((j) => JSON.stringify(j.data).includes('"hello"')).map((j) => j.data as unknown);
@@ -176,11 +177,11 @@ describe('trust between the master and executors', () => {
     const old = spawnExec(SECRET_A, 'old');
     await waitFor('the old process to be accepted', () => old.log().includes('the master accepted this executor'), 30_000);
     const NEW = 'rotated-secret-for-a-0123456789';
-    writeConfig(fx.dir, config(countRuns).replace(SECRET_A, NEW).replaceAll('PREFIX', fx.prefix).replaceAll('BASEDIR', join(fx.dir, 'master')));
+    fx.writeConfig(config(countRuns, { executors: [{ name: 'a', secret: NEW }] }));
     expect(await fx.master!.reload()).toMatchObject({ ok: true });
     await waitFor('the old process to stop taking jobs', () => old.log().includes('the master no longer vouches for this executor'), 30_000);
     await force();
-    await waitFor('the old process to be refused', async () => (await getRefusedExecutors(fx.store, ['a'])).get('a'), 30_000);
+    await waitFor('the old process to be refused', async () => (await fx.store.executors.refused(['a'])).get('a'), 30_000);
     expect(runs()).toBe(0);
     spawnExec(NEW, 'new');
     // A build handed to the old process meanwhile is retried when the new one says hello; none fails.
@@ -194,7 +195,7 @@ describe('trust between the master and executors', () => {
   }, 120_000);
 
   it('a build its executor does not start in time goes back in line and runs later', async () => {
-    fx = await PipelineFixture.create('unstarted', config(countRuns, 'startTimeout: 2,'));
+    fx = await PipelineFixture.create('unstarted', config(countRuns, { startTimeout: 2 }));
     await fx.startMaster();
     const p = spawnExec(SECRET_A, 'p');
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');

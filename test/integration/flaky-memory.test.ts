@@ -6,6 +6,7 @@ import { StoredProblems } from '../../src/problems/actions.js';
 import { subjectLabel, type Problem } from '../../src/model/problem.js';
 import type { Build } from '../../src/model/build.js';
 import { shellBot } from '../harness/shell-bot.js';
+import { testConfig } from '../harness/config.js';
 
 /**
  * The generator the builder runs instead of a test suite: tape-style TAP with three tests.
@@ -27,18 +28,16 @@ console.log(['TAP version 13',
   '1..3'].join('\\n'));
 `;
 
-const config = (repoDir: string) => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  repositories: [{ name: 'sample', url: '${repoDir}', branches: ['main'], pollInterval: 0.2 }],
+const config = (repoDir: string) => testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
+  repositories: [{ name: 'sample', url: repoDir, branches: ['main'], pollInterval: 0.2 }],
   builders: [{ name: 'linux', executors: ['a'], steps: [
     { type: 'checkout' },
     { type: 'shell', name: 'test', command: 'node gen.mjs > results.tap', testResults: { format: 'tap', path: 'results.tap' } },
   ] }],
   schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
   problems: { sheriff: ['zooko'] },
-}`;
+});
 
 const FLAKY = 'flaky network';
 const REAL = 'parses input';

@@ -4,13 +4,12 @@ import { promisify } from 'node:util';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { ROOT, waitFor } from '../harness/bb.js';
 import { shellBot } from '../harness/shell-bot.js';
+import { testConfig } from '../harness/config.js';
 
 const run = promisify(execFile);
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   repositories: [
     { name: 'app', url: '/srv/git/app.git', branches: ['main'], pollInterval: 0 },
     { name: 'docs', url: '/srv/git/docs.git', branches: ['trunk'], pollInterval: 0 },
@@ -24,7 +23,7 @@ const config = `{
     { type: 'single-branch', name: 'docs', branch: 'trunk', treeStableTimer: 0, builders: ['docs-html'] },
     { type: 'force', name: 'force', builders: ['app-linux', 'docs-html'] },
   ],
-}`;
+});
 
 /** `bb force` and chat's `force build` build the repository of the builder's scheduler, or the one asked for. */
 describe('the repository of a forced build, from the command line and chat', () => {

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import type { Problem } from '../../src/model/problem.js';
 import { StoredProblems } from '../../src/problems/actions.js';
 import { waitFor } from '../harness/bb.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
 let smtp: TestSmtp;
 beforeAll(async () => {
@@ -14,21 +14,23 @@ beforeAll(async () => {
 afterAll(async () => smtp?.close());
 
 /** A master with one builder, SMTP at `port` (default: the shared test server) and these `problems`. */
-const rulesConfig = (problems: string, port = smtp.port) => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-  users: { smtp: { host: '127.0.0.1', port: ${port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
-  problems: ${problems},
-}`;
+const rulesConfig = (problems: TestConfig['problems'], port = smtp.port, more: Partial<TestConfig> = {}) =>
+  testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+    users: { smtp: { host: '127.0.0.1', port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' } },
+    problems,
+    ...more,
+  });
+
+const pauseLadder = { ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }, { after: '12h', to: ['guilty'], via: ['email'] }] } satisfies NonNullable<TestConfig['problems']>['hassle'];
 
 describe('hassle rules with a real master, Redis and SMTP', () => {
   let fx: PipelineFixture;
   afterEach(async () => fx?.close());
 
   it("quiet hours hold a reminder until the person's morning, an overriding level goes at once, repeats stop at the cap, and a daily cap per person", async () => {
-    fx = await PipelineFixture.create('hassle-rules', rulesConfig(`{
+    fx = await PipelineFixture.create('hassle-rules', rulesConfig({
     hassle: {
       ladder: [
         { after: '0s', to: ['guilty'], via: ['email'] },
@@ -39,7 +41,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
       maxPerPersonPerDay: 3,
     },
     sheriff: ['zooko'],
-  }`));
+  }));
     const at = (iso: string) => Date.parse(iso);
     const clock = new ManualClock(at('2026-12-02T21:30:00Z'));
     const master = await fx.startMaster({ clock });
@@ -111,7 +113,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
     const probe = await TestSmtp.start();
     const port = probe.port;
     await probe.close();
-    fx = await PipelineFixture.create('hassle-retry', rulesConfig(`{ hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], repeatEvery: '0s' } }`, port));
+    fx = await PipelineFixture.create('hassle-retry', rulesConfig({ hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], repeatEvery: '0s' } }, port));
     const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
     const master = await fx.startMaster({ clock });
     await fx.store.users.put({ name: 'warner', emails: ['warner-retry@example.org'], authors: [], createdAt: 0 });
@@ -142,7 +144,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
   }, 60_000);
 
   it('a confirming rerun that never runs (no executor) confirms the Problem after confirmWithin, and then the ladder starts', async () => {
-    fx = await PipelineFixture.create('hassle-norerun', rulesConfig(`{ confirmWithin: '1h', hassle: { quietHours: false } }`));
+    fx = await PipelineFixture.create('hassle-norerun', rulesConfig({ confirmWithin: '1h', hassle: { quietHours: false } }));
     const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
     const master = await fx.startMaster({ clock });
     const email = `warner-norerun-${fx.prefix}@example.org`;
@@ -164,7 +166,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
   }, 60_000);
 
   it('a snooze also holds a reminder waiting for the morning; hassle.enabled: false stops a running ladder after a restart', async () => {
-    fx = await PipelineFixture.create('hassle-pause', rulesConfig(`{ hassle: { ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }, { after: '12h', to: ['guilty'], via: ['email'] }] } }`));
+    fx = await PipelineFixture.create('hassle-pause', rulesConfig({ hassle: pauseLadder }));
     const clock = new ManualClock(Date.parse('2026-12-02T23:00:00Z')); // quiet (22:00-08:00 UTC, the default)
     const master = await fx.startMaster({ clock });
     const email = `warner-pause-${fx.prefix}@example.org`;
@@ -187,7 +189,7 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
 
     // The hassler switched off in the config: the running ladder's next level (12 h) never comes.
     await master.stop();
-    writeFileSync(fx.configPath, readFileSync(fx.configPath, 'utf8').replace("hassle: { ladder:", 'hassle: { enabled: false, ladder:'));
+    fx.writeConfig(rulesConfig({ hassle: { ...pauseLadder, enabled: false } }));
     const again = await fx.startMaster({ clock });
     clock.set(Date.parse('2026-12-03T12:00:00Z'));
     await again.hassler.rearm();
@@ -196,10 +198,10 @@ describe('hassle rules with a real master, Redis and SMTP', () => {
   }, 60_000);
 
   it('a Problem with nobody blamed goes to the sheriff and the builder owners, never to nobody', async () => {
-    fx = await PipelineFixture.create('hassle-nobody', rulesConfig(`{
+    fx = await PipelineFixture.create('hassle-nobody', rulesConfig({
     hassle: { ladder: [{ after: '0s', to: ['guilty'], via: ['email'] }], quietHours: false },
     sheriff: ['zooko'],
-  }`).replace("problems: {", "tiers: { owners: { linux: ['meejah'] } },\n  problems: {"));
+  }, smtp.port, { tiers: { owners: { linux: ['meejah'] } } }));
     const master = await fx.startMaster();
     const tag = fx.prefix;
     await fx.store.users.put({ name: 'zooko', emails: [`zooko-${tag}@example.org`], authors: [], createdAt: 0 });

@@ -148,8 +148,11 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     const before = warnerIrc.seen.length;
     warnerIrc.say('bb', 'problem 1');
     await waitFor('the audit', () => warnerIrc!.seen.slice(before).some((m) => m.nick === 'bb' && /^L3 .*zooko/.test(m.text)), 15_000);
-    await new Promise((r) => setTimeout(r, 300));
-    const lines = warnerIrc.seen.slice(before).filter((m) => m.nick === 'bb' && m.target === 'brian');
+    // The bot answers in order: the whole audit has come once a later command is answered.
+    const mark = warnerIrc.seen.length;
+    warnerIrc.say('bb', 'version');
+    const version = await warnerIrc.waitFor((m) => m.nick === 'bb' && m.target === 'brian' && /^bb \d/.test(m.text), 15_000, mark);
+    const lines = warnerIrc.seen.slice(before, warnerIrc.seen.indexOf(version)).filter((m) => m.nick === 'bb' && m.target === 'brian');
     const audit = lines.map((m) => m.text).join('\n');
     expect(audit).toMatch(/^reminders \(\d+\):$/m);
     expect(audit).toMatch(/^L1 .*: sent by irc to warner \(brian: spoke lately\)$/m);

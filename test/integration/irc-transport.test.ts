@@ -164,10 +164,10 @@ describe('IrcTransport on a real InspIRCd with Atheme services', () => {
     // One long line of multi-byte text: cut into several lines, no character broken, nothing lost.
     const words = Array.from({ length: 120 }, (_, i) => `wörd${i}→✓`);
     await b.bot.send(h.nick, words.join(' '));
-    const long = await h.waitForCount((m) => fromBot(h.nick)(m) && m.text.includes('wörd'), 2);
-    await new Promise((r) => setTimeout(r, 300));
+    // Lines arrive in order: once the last word has come, every piece has.
+    await h.waitFor((m) => fromBot(h.nick)(m) && m.text.endsWith(words.at(-1)!));
     const pieces = h.seen.filter((m) => fromBot(h.nick)(m) && m.text.includes('wörd')).map((m) => m.text);
-    expect(long.length).toBeGreaterThan(1);
+    expect(pieces.length).toBeGreaterThan(1);
     expect(pieces.join(' ').split(' ')).toEqual(words);
     for (const p of pieces) expect(p).not.toContain('\uFFFD');
 
@@ -280,7 +280,10 @@ describe('IrcTransport against a server with its default flood protection', () =
     // The protection is real: a client that writes the same lines unpaced is thrown out.
     const flooder = await openRawClient({ host: ircd.host, port: ircd.port, nick: 'flooder' });
     for (let i = 0; i < 50; i++) flooder.send(`PRIVMSG ${channel} :${i} ${'x'.repeat(350)}`);
-    expect(await flooder.waitLine(/^ERROR /)).toMatch(/RecvQ exceeded|Excess Flood/);
+    // Thrown out: the server says why, or it closes with our lines unread and the socket ends in a
+    // reset (ECONNRESET) or a write to the closed connection (EPIPE) before its ERROR line is read.
+    await flooder.closed;
+    expect(flooder.endedBy()).toMatch(/RecvQ exceeded|Excess Flood|^reset \((ECONNRESET|EPIPE)\)$/);
 
     const b = makeBot(ircd, { nick: 'bbflood', channels: [channel] }); // default throttle: burst 4, then 1 line/s
     await b.bot.start();
@@ -328,9 +331,9 @@ describe('IrcTransport when the server goes away', () => {
     const mark = b.statuses.length;
     await ircd.restart();
     await b.waitStatus((s) => s.kind === 'disconnected', 10_000, mark);
-    const back = Date.now();
+    // Rejoined by its own reconnects (the backoff's delays are unit-tested in irc-pacing).
     await b.waitStatus(joined(channel), 15_000, mark);
-    expect(Date.now() - back).toBeLessThan(10_000);
+    expect(b.statuses.slice(mark).some((s) => s.kind === 'reconnecting')).toBe(true);
 
     const h2 = await human(ircd, 'late', { channels: [channel] });
     h2.say(channel, 'bbrs: after restart');

@@ -7,7 +7,7 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { ROOT, waitFor } from '../harness/bb.js';
 import { makeRepo } from '../harness/git.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
-import { startIrcd, type TestIrcd } from '../harness/ircd.js';
+import { freePort, startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
 
 const run = promisify(execFile);
@@ -74,6 +74,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
   problems: { confirm: false, interested: { py312: ['meejah'] } },
 }`);
     const master = await fx.startMaster({ chatTuning: fast });
+    const port = master.http!.address!.port;
     await fx.startExecutor('a', SECRET_A);
     for (const [name, email, extra] of [
       ['warner', 'warner@example.org', { ircAccount: 'warner', authors: ['Brian Warner <warner@example.org>'] }],
@@ -163,6 +164,23 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     const all = JSON.parse((await run(process.execPath, ['bin/bb.js', 'problems', '--all', '--json'], { cwd: ROOT, env })).stdout) as Array<{ id: number }>;
     expect(all.map((x) => x.id)).toEqual([1]);
     await expect(run(process.execPath, ['bin/bb.js', 'problem', '7'], { cwd: ROOT, env })).rejects.toMatchObject({ stderr: 'bb: there is no problem 7\n' });
+    // The same read from the master's web API (--url, or BB_URL), with no Redis to be had.
+    const base = `http://127.0.0.1:${port}/`;
+    const noRedis = { ...process.env, REDIS_URL: `redis://127.0.0.1:${await freePort()}`, BB_PREFIX: 'none' };
+    const bb = async (args: string[], env: NodeJS.ProcessEnv = noRedis) => (await run(process.execPath, ['bin/bb.js', ...args], { cwd: ROOT, env })).stdout;
+    expect(JSON.parse(await bb(['problem', '1', '--tests', '--json', '--url', base]))).toEqual(json);
+    expect((await bb(['problem', '1', '--tests'], { ...noRedis, BB_URL: base })).split('\n')).toEqual(text);
+    expect(await bb(['problem', '1', '--url', base])).toMatch(/^Problem 1 \[confirmed\]: 46 tests in test_syntax\.py and 5 more files\n46 tests in 6 files[^]*^guilty: warner.*; responsible: warner[^]*^reminders \(\d+\):$/m);
+    expect(await bb(['problems', '--url', base])).toMatch(/^#1 \[confirmed\] 46 tests in test_syntax\.py and 5 more files on py312 since [0-9a-f]{12} \(.*\); guilty warner\n$/);
+    const statusWeb = await bb(['status', 'py312', '--url', base]);
+    expect(statusWeb).toContain('py312 [supported] executors: a connected');
+    expect(statusWeb).toContain('  open problem 1: 46 tests in test_syntax.py and 5 more files; every test: "bb problem 1 --tests"\n');
+    expect(JSON.parse(await bb(['status', '--json', '--url', base])).builders[0].last[0]).not.toHaveProperty('token');
+    await expect(bb(['problem', '7', '--url', base])).rejects.toMatchObject({ stderr: 'bb: there is no problem 7\n' });
+    await expect(bb(['status', 'nope', '--url', base])).rejects.toMatchObject({ stderr: expect.stringMatching(/^bb: unknown builder "nope"/) });
+    const closed = await freePort();
+    await expect(bb(['status', '--url', `http://127.0.0.1:${closed}/`])).rejects.toMatchObject({ stderr: `bb: cannot reach the master at http://127.0.0.1:${closed}: ECONNREFUSED\n` });
+
     // Status: a count of failing tests says where their names are, on the command line and in chat.
     expect((await run(process.execPath, ['bin/bb.js', 'status', 'py312'], { cwd: ROOT, env })).stdout).toContain('  open problem 1: 46 tests in test_syntax.py and 5 more files; every test: "bb problem 1 --tests"\n');
     from = warner.seen.length;
@@ -171,7 +189,6 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
     expect(status.text).toContain('; problem #1: 46 tests in test_syntax.py and 5 more files, every test: "bb: problem 1 tests" [1/1 executors online]');
 
     // The web: the board gives the count, the Problem's page every test by file, named as chat and mail name them.
-    const port = master.http!.address!.port;
     expect(await fetchText(port, '/problems')).toContain('<b>46 tests in test_syntax.py and 5 more files</b>');
     const pageHtml = await fetchText(port, '/problems/1');
     expect(pageHtml).toContain('<h3>test_parse.py (8)</h3>');

@@ -4,11 +4,10 @@ import { waitFor } from '../harness/bb.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
 import { specOf, type NightlyConfig } from '../../src/schedulers/timed-plan.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
     { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'echo testing' }] },
     { name: 'mac', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'echo testing' }] },
@@ -19,8 +18,7 @@ const config = `{
       onlyIfChanged: true, fileIsImportant: ['src/**'], properties: { suite: 'full' } },
     { type: 'nightly', name: 'always', builders: ['mac'], branch: 'main', hour: 3, timezone: 'Europe/Berlin' },
   ],
-}`;
-
+});
 const change = (author: string, files: string[], revision: string, branch = 'main') => ({
   author,
   files,

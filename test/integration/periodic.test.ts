@@ -2,17 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig } from '../harness/config.js';
 import { allBuildSets, startMasterWith } from '../harness/master-with.js';
 
-const config = (period: number, branch = '') => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
-  repositories: [{ name: 'widget', url: 'https://example.org/widget.git', project: 'widget', branches: ['trunk', 'stable'], pollInterval: 0 }],
-  schedulers: [{ type: 'periodic', name: 'every', builders: ['linux'], periodicBuildTimer: ${period}${branch ? `, branch: '${branch}'` : ''}, properties: { flavour: 'full' } }],
-}`;
-
+const config = (period: number, branch?: string) =>
+  testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
+    repositories: [{ name: 'widget', url: 'https://example.org/widget.git', project: 'widget', branches: ['trunk', 'stable'], pollInterval: 0 }],
+    schedulers: [{ type: 'periodic', name: 'every', builders: ['linux'], periodicBuildTimer: period, ...(branch ? { branch } : {}), properties: { flavour: 'full' } }],
+  });
 const T0 = Date.parse('2026-12-02T10:00:00Z');
 const count = async (fx: PipelineFixture) => (await allBuildSets(fx)).length;
 

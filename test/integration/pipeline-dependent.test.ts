@@ -118,8 +118,8 @@ describe('dependent scheduler', () => {
     const p = probe(fx.redisUrl, fx.prefix);
     try {
       // A crashed master's process is gone, so the next one on this host takes its lease at once
-      // (src/data/guardrails.ts); this crash happened inside the test's process, so its lease goes by hand.
-      await fx.redis.del(fx.keys.master);
+      // (src/data/lease.ts); this crash happened inside the test's process, so its lease goes by hand.
+      await fx.redis.del(fx.keys.master, fx.keys.leader);
       expect((await p.store.getBuildSet(1))!.result).toBe('SUCCESS');
       expect(await p.store.lastBuildSetId()).toBe(1); // nothing downstream yet
     } finally {
@@ -137,8 +137,7 @@ describe('dependent scheduler', () => {
     // Another restart does not act on it again.
     await second.stop();
     const third = await fx.startMaster();
-    await third.dependents.settled();
-    await new Promise((r) => setTimeout(r, 300));
+    await third.settled();
     expect(await setsOf(fx, 'packages')).toHaveLength(1);
   });
 });

@@ -7,15 +7,17 @@ import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
 import { JOB_VERSION, QUEUES } from '../../src/queue/jobs.js';
 import { sign } from '../../src/queue/signing.js';
+import { testConfig, type BuilderInput } from '../harness/config.js';
 
-const config = (steps: string) => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executorTimeout: 6, // three heartbeats (spawned executors beat every 2 s)
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
-  builders: [{ name: 'linux', executors: ['a', 'b'], steps: ${steps} }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`;
+type Step = NonNullable<BuilderInput['steps']>[number];
+
+const config = (steps: Step[], executorTimeout = 6) =>
+  testConfig({
+    executorTimeout, // 6: three heartbeats (spawned executors beat every 2 s)
+    executors: [{ name: 'a', secret: SECRET_A }, { name: 'b', secret: SECRET_B }],
+    builders: [{ name: 'linux', executors: ['a', 'b'], steps }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+  });
 
 describe('executors', () => {
   let fx: PipelineFixture;
@@ -34,7 +36,7 @@ describe('executors', () => {
   it('kill -9 of an executor mid-build: the build ends as RETRY and runs again on the other executor', async () => {
     // The build waits for a file written after the kill: a fixed sleep could end before executor b
     // has started on a loaded machine, and then there is nothing to retry.
-    fx = await PipelineFixture.create('kill', config("[{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]"));
+    fx = await PipelineFixture.create('kill', config([{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]));
     await fx.startMaster();
     const a = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -46,7 +48,6 @@ describe('executors', () => {
     expect(first.executor).toBe('a');
     const b = spawnExec('b', SECRET_B);
     await waitFor('executor b to connect', async () => (await fx.store.getExecutor('b'))?.state === 'connected');
-    const killedAt = Date.now();
     await a.kill('SIGKILL');
     writeFileSync(join(fx.dir, 'master-go'), '');
 
@@ -58,13 +59,11 @@ describe('executors', () => {
       },
       60_000,
     );
-    const took = Date.now() - killedAt;
     expect(retried!.result).toBe('RETRY');
     expect(retried!.text).toMatch(/executor lost/);
     expect(rerun!.result).toBe('SUCCESS');
     expect(rerun!.executor).toBe('b');
     expect(rerun!.requestId).toBe(retried!.requestId);
-    expect(took).toBeLessThan(60_000);
     // The BuildSet settles just after its last build is written.
     const bs = await waitFor('the buildset to complete', async () => {
       const x = await fx.store.getBuildSet(rerun!.buildsetId);
@@ -80,8 +79,11 @@ describe('executors', () => {
       events: [{ type: 'build-finished', buildId: retried!.id, token: retried!.token, result: 'SUCCESS' }],
     };
     await q.add('msg', { payload, sig: sign(payload, SECRET_A) });
-    await waitFor('the late message to be consumed', async () => (await q.getJobCounts('wait', 'active')).wait === 0);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the late message to be handled', async () => {
+      const n = await q.getJobCounts('completed', 'failed');
+      return (n.completed ?? 0) + (n.failed ?? 0) === 1;
+    });
+    await fx.master!.settled();
     expect((await fx.store.getBuild(retried!.id))?.result).toBe('RETRY');
     await q.close();
     conn.disconnect();
@@ -89,19 +91,20 @@ describe('executors', () => {
   }, 120_000);
 
   it('an executor with the wrong secret is never registered and receives nothing', async () => {
-    fx = await PipelineFixture.create('badsecret', config("[{ type: 'shell', command: 'touch should-not-exist' }]"));
+    fx = await PipelineFixture.create('badsecret', config([{ type: 'shell', command: 'touch should-not-exist' }]));
     await fx.startMaster();
-    const rogue = spawnExec('a', 'this-is-not-the-right-secret');
+    spawnExec('a', 'this-is-not-the-right-secret');
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
-    await waitFor('the rogue executor to say hello', async () => /executor (started|ready|connected)|hello/i.test(rogue.log()), 15_000);
-    await new Promise((r) => setTimeout(r, 1500));
+    const refused = await waitFor('the rogue executor to be refused', async () => (await fx.store.executors.refused(['a'])).get('a'), 15_000);
+    expect(refused.reason).toMatch(/secret|signature/i);
+    await fx.master!.settled();
     expect(await fx.store.getExecutor('a')).toBeNull();
     expect(await fx.builds('linux')).toHaveLength(0);
     expect(await fx.store.pendingCount(fx.master!.config.builders.map((b) => b.name))).toBe(1);
   });
 
   it('an executor stopped with hand-back returns its build, which then runs elsewhere', async () => {
-    fx = await PipelineFixture.create('handback', config("[{ type: 'shell', name: 'work', command: 'sleep 3' }]"));
+    fx = await PipelineFixture.create('handback', config([{ type: 'shell', name: 'work', command: 'sleep 3' }]));
     await fx.startMaster();
     const a = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -109,7 +112,7 @@ describe('executors', () => {
     await waitFor('the build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
     // First signal: finish running builds; a second one hands them back.
     a.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('executor a to be stopping', async () => (await fx.store.getExecutor('a'))?.state === 'stopping');
     a.child.kill('SIGTERM');
     await a.exited;
     const [first] = await waitFor('the handed-back build', async () => {
@@ -128,7 +131,7 @@ describe('executors', () => {
   });
 
   it('an executor told to stop finishes its running build first', async () => {
-    fx = await PipelineFixture.create('graceful', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo finished' }]"));
+    fx = await PipelineFixture.create('graceful', config([{ type: 'shell', name: 'work', command: 'sleep 1.5; echo finished' }]));
     await fx.startMaster();
     const a = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -144,7 +147,7 @@ describe('executors', () => {
   });
 
   it('an executor restarted mid-build reports it: the old build is retried at once, not after the timeout', async () => {
-    fx = await PipelineFixture.create('restart', config("[{ type: 'shell', name: 'work', command: 'sleep 1.5; echo done' }]").replace('executorTimeout: 6', 'executorTimeout: 60'));
+    fx = await PipelineFixture.create('restart', config([{ type: 'shell', name: 'work', command: 'sleep 1.5; echo done' }], 60));
     await fx.startMaster();
     const first = spawnExec('a', SECRET_A);
     await waitFor('executor a to connect', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -152,7 +155,6 @@ describe('executors', () => {
     await fx.client.control({ v: 1, type: 'force', builders: ['linux'], owner: 'test' });
     await waitFor('the build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
     await first.kill('SIGKILL');
-    const restartedAt = Date.now();
     spawnExec('a', SECRET_A);
     const [old, again] = await waitFor('the retry on the restarted executor', async () => {
       const builds = await fx.builds('linux');
@@ -160,8 +162,7 @@ describe('executors', () => {
     }, 30_000);
     expect(old).toMatchObject({ result: 'RETRY', text: 'executor restarted', executor: 'a' });
     expect(again).toMatchObject({ result: 'SUCCESS', executor: 'a' });
-    // Well inside the 60 s timeout: the new session's hello is what told the master.
-    expect(Date.now() - restartedAt).toBeLessThan(20_000);
+    // 'executor restarted', not lost by the 60 s timeout: the new session's hello is what told the master.
     expect((await fx.store.getExecutor('a'))!.session).not.toBe(session1);
   });
 });

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import type { Master } from '../../src/master.js';
 
 const T0 = Date.parse('2026-12-02T10:00:00Z');
@@ -15,22 +16,20 @@ async function classified(fx: PipelineFixture, n: number): Promise<void> {
 /** The tree-stable timers waiting, as `key at` (ms after T0). */
 const timers = async (m: Master) => (await m.queues.timers.armed()).map((t) => `${t.key} +${t.at! - T0}`).sort();
 
-const config = (timer: number, extra = '') => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executorTimeout: 3,
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
-  builders: [
-    { name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
-    { name: 'mac', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
-  ],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: ${timer}, builders: ['linux'],
-      fileIsImportant: ['src/**'] },
-    { type: 'force', name: 'force', builders: ['linux', 'mac'] },
-  ],
-  ${extra}
-}`;
+const config = (timer: number, more: Partial<TestConfig> = {}) =>
+  testConfig({
+    executorTimeout: 3,
+    executors: [{ name: 'a', secret: SECRET_A }, { name: 'b', secret: SECRET_B }],
+    builders: [
+      { name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+      { name: 'mac', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+    ],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: timer, builders: ['linux'], fileIsImportant: ['src/**'] },
+      { type: 'force', name: 'force', builders: ['linux', 'mac'] },
+    ],
+    ...more,
+  });
 
 const change = (author: string, files: string[], revision: string) => ({
   author,
@@ -122,10 +121,7 @@ describe('request order', () => {
   afterEach(async () => fx?.close());
 
   it('two executors share builders; higher priority first, then the oldest request', async () => {
-    fx = await PipelineFixture.create('order', config(0, "properties: {}").replace(
-      "{ type: 'force', name: 'force', builders: ['linux', 'mac'] },",
-      "{ type: 'force', name: 'force', builders: ['linux', 'mac'] },\n    { type: 'force', name: 'urgent', priority: 100, builders: ['mac'] },",
-    ));
+    fx = await PipelineFixture.create('order', { ...config(0), schedulers: [...config(0).schedulers!, { type: 'force', name: 'urgent', priority: 100, builders: ['mac'] }] });
     await fx.startMaster();
     // Queue requests while no executor is connected. A change build on linux first (priority 0) ...
     await fx.client.sendChange(change('Brian Warner <warner@example.org>', ['src/a.c'], 'abcd0001'));
@@ -159,26 +155,28 @@ describe('build sets', () => {
   afterEach(async () => fx?.close());
 
   it('fail as soon as one build fails, and finish when every build is done', async () => {
-    fx = await PipelineFixture.create('firstfail', `{
-      redis: { prefix: 'PREFIX' },
-      basedir: 'BASEDIR',
-      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+    fx = await PipelineFixture.create('firstfail', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
       builders: [
         { name: 'quick', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'exit 3' }] },
         { name: 'slow', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'sleep 1.5' }] },
       ],
       schedulers: [{ type: 'force', name: 'force', builders: ['quick', 'slow'] }],
-    }`);
+    }));
     await fx.startMaster();
     await fx.startExecutor('a', SECRET_A, 2);
     const events: string[] = [];
-    fx.store.bus.on('buildset.failed', (bs, b) => events.push(`failed ${bs.id} by ${b.builder}`));
     fx.store.bus.on('buildset.complete', (bs) => events.push(`complete ${bs.id} ${bs.result}`));
     fx.store.bus.on('build.finished', (b) => events.push(`build ${b.builder} ${b.result}`));
     await fx.client.control({ v: 1, type: 'force', builders: ['quick', 'slow'], owner: 'test' });
     await waitFor('the buildset to complete', () => events.some((e) => e.startsWith('complete')), 20_000);
-    expect(events).toEqual(['build quick FAILURE', 'failed 1 by quick', 'build slow SUCCESS', 'complete 1 FAILURE']);
+    expect(events).toEqual(['build quick FAILURE', 'build slow SUCCESS', 'complete 1 FAILURE']);
     const [quick] = await fx.builds('quick');
+    const [slow] = await fx.builds('slow');
+    // The BuildSet failed when quick failed, before slow finished (the master's clock stamps all three).
+    const bs = await fx.store.getBuildSet(1);
+    expect(bs?.failedAt).toBeGreaterThanOrEqual(quick!.finishedAt!);
+    expect(bs?.failedAt).toBeLessThanOrEqual(slow!.finishedAt!);
     expect(quick!.steps[0]).toMatchObject({ name: 'test', result: 'FAILURE', text: 'exit 3' });
   });
 });
@@ -188,13 +186,11 @@ describe('any-branch scheduler', () => {
   afterEach(async () => fx?.close());
 
   it('keeps one timer per branch: each branch builds its own changes', async () => {
-    fx = await PipelineFixture.create('anybranch', `{
-      redis: { prefix: 'PREFIX' },
-      basedir: 'BASEDIR',
-      executors: [{ name: 'a', secret: '${SECRET_A}' }],
+    fx = await PipelineFixture.create('anybranch', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
       builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
       schedulers: [{ type: 'any-branch', name: 'branches', treeStableTimer: 0.8, builders: ['linux'], filter: { project: 'sample' } }],
-    }`);
+    }));
     const clock = new ManualClock(T0);
     const master = await fx.startMaster({ clock });
     await fx.startExecutor('a', SECRET_A);

@@ -3,11 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { processAlive, waitFor } from '../harness/bb.js';
+import { testConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
     { name: 'linux', executors: ['a'], steps: [
       { type: 'shell', name: 'long', command: 'sleep 300 & echo $! > child.pid; wait' },
@@ -16,7 +15,7 @@ const config = `{
     { name: 'mac', executors: ['a'], steps: [{ type: 'shell', name: 'long', command: 'sleep 2' }] },
   ],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac'] }],
-}`;
+});
 
 
 describe('stop build', () => {

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { processAlive, waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
+import { testConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
     { name: 'linux', executors: ['a'], cancelSuperseded: true, steps: [
       { type: 'shell', name: 'long', command: 'sleep 300 & echo $! > child.pid; wait' },
@@ -18,7 +17,7 @@ const config = `{
     { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] },
     { type: 'force', name: 'force', builders: ['linux'] },
   ],
-}`;
+});
 
 const change = (author: string, revision: string) => ({
   author,
@@ -82,7 +81,7 @@ describe('cancelSuperseded', () => {
     expect(next).toMatchObject({ number: 2, requestId: 3, blamelist: ['Daira <daira@example.org>'] });
     expect(next.sourcestamp.revision).toBe('aaaa0003');
     // Nothing was retried: two builds, the stopped one and the newest.
-    await new Promise((r) => setTimeout(r, 500));
+    await fx.master!.settled();
     expect(await fx.builds('linux')).toHaveLength(2);
     expect((await fx.store.supersededCounts(['linux'])).get('linux')).toEqual({ collapsed: 0, superseded: 2 });
   });
@@ -95,8 +94,7 @@ describe('cancelSuperseded', () => {
     await waitFor('the forced build to run', async () => (await fx.builds('linux'))[0]?.state === 'running');
     await fx.client.sendChange(change('Zooko <zooko@example.org>', 'ffff0002'));
     await waitFor('buildset 2', async () => fx.store.getBuildSet(2));
-    await fx.master!.superseder.settled();
-    await new Promise((r) => setTimeout(r, 500));
+    await fx.master!.settled();
     const [pinned] = await fx.builds('linux');
     expect(pinned!.state).toBe('running');
     expect((await fx.store.getRequest(1))!.supersededBy).toBeUndefined();

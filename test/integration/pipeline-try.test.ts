@@ -7,27 +7,26 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { ROOT, waitFor } from '../harness/bb.js';
 import { makeRepo, type TestRepo } from '../harness/git.js';
 import { MAX_TRY_PATCH_BYTES } from '../../src/process/try.js';
+import { testConfig } from '../harness/config.js';
 
 const ME = `cli:${userInfo().username}`;
 
 function config(repo: TestRepo) {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0 }],
-  builders: [
-    { name: 'linux', executors: ['a'], steps: [
-      { type: 'checkout' },
-      { type: 'shell', name: 'show', command: 'cat greeting.txt' },
-      { type: 'shell', name: 'check', command: '! grep -q broken greeting.txt' },
-    ] },
-    { name: 'mac', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-  ],
-  schedulers: [
-    { type: 'try', name: 'try', builders: ['linux'], allowedUsers: ['alice', '${ME}'] },
-  ],
-}`;
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0 }],
+    builders: [
+      { name: 'linux', executors: ['a'], steps: [
+        { type: 'checkout' },
+        { type: 'shell', name: 'show', command: 'cat greeting.txt' },
+        { type: 'shell', name: 'check', command: '! grep -q broken greeting.txt' },
+      ] },
+      { name: 'mac', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+    ],
+    schedulers: [
+      { type: 'try', name: 'try', builders: ['linux'], allowedUsers: ['alice', ME] },
+    ],
+  });
 }
 
 /** A change to greeting.txt as `git diff` prints it, made in a work tree of the repository and undone. */

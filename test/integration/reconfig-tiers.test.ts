@@ -1,7 +1,7 @@
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { spawnBb, waitFor, writeConfig } from '../harness/bb.js';
+import { spawnBb, waitFor } from '../harness/bb.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 
 /**
@@ -14,24 +14,22 @@ import { RecordingOutbox } from '../harness/recording-outbox.js';
 
 const PLATFORMS = ['linux', 'mac', 'windows'];
 
-function config(o: { mac?: 'supported' | 'unsupported'; packages: string; tiers: string }): string {
-  const step = (p: string) => `steps: [{ type: 'shell', name: 'test', command: 'test "%(prop:fail_${p}:-no)" = no' }]`;
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [
-    { name: 'linux', executors: ['a'], ${step('linux')} },
-    { name: 'mac', executors: ['a'], tier: '${o.mac ?? 'supported'}', ${step('mac')} },
-    { name: 'windows', executors: ['a'], ${step('windows')} },
-    { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', name: 'dists', command: 'echo package %(prop:packaged_revision)' }] },
-    { name: 'dist', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', name: 'dists', command: 'echo dist %(prop:packaged_revision)' }] },
-  ],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'windows', 'package', 'dist'] }],
-  packages: { builder: '${o.packages}' },
-  tiers: ${o.tiers},
-  problems: { confirm: false },
-}`;
+function config(o: { mac?: 'supported' | 'unsupported'; packages: string; tiers: TestConfig['tiers'] }): TestConfig {
+  const steps = (p: string) => [{ type: 'shell' as const, name: 'test', command: `test "%(prop:fail_${p}:-no)" = no` }];
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [
+      { name: 'linux', executors: ['a'], steps: steps('linux') },
+      { name: 'mac', executors: ['a'], tier: o.mac ?? 'supported', steps: steps('mac') },
+      { name: 'windows', executors: ['a'], steps: steps('windows') },
+      { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', name: 'dists', command: 'echo package %(prop:packaged_revision)' }] },
+      { name: 'dist', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', name: 'dists', command: 'echo dist %(prop:packaged_revision)' }] },
+    ],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'windows', 'package', 'dist'] }],
+    packages: { builder: o.packages },
+    tiers: o.tiers,
+    problems: { confirm: false },
+  });
 }
 
 let fx: PipelineFixture | undefined;
@@ -42,14 +40,14 @@ afterEach(async () => {
 
 describe('reconfig reaches the tiers service', () => {
   it('new tiers, owners, suggestion setting and packages builder apply at once, and the gate is checked again', async () => {
-    fx = await PipelineFixture.create('reconftiers', config({ packages: 'package', tiers: "{ owners: { mac: ['warner'] } }" }));
+    fx = await PipelineFixture.create('reconftiers', config({ packages: 'package', tiers: { owners: { mac: ['warner'] } } }));
     const f = fx;
     const master = await f.startMaster({ configFile: f.configPath });
     await f.startExecutor('a', SECRET_A, 5);
     const outbox = new RecordingOutbox();
     master.tiers.announceVia(outbox, ['shell:#dev']);
     const channel = () => outbox.to('shell:#dev');
-    const rewrite = (body: string) => writeConfig(f.dir, body.replaceAll('PREFIX', f.prefix).replaceAll('BASEDIR', join(f.dir, 'master')));
+    const rewrite = (c: TestConfig) => f.writeConfig(c);
     const packaged = async () => (await master.tiers.packages(20)).map((p) => [p.revision, p.vouchers.map((v) => v.replace(/#\d+$/, '')).sort().join(',')]);
     const round = async (revision: string, fail: string[] = []) => {
       const before = await Promise.all(PLATFORMS.map(async (p) => (await f.builds(p)).length));
@@ -73,7 +71,7 @@ describe('reconfig reaches the tiers service', () => {
 
     // The config now makes mac unsupported and gives windows an owner: the reload checks the gate
     // again, so r102 (green on every builder still supported) is packaged at once.
-    rewrite(config({ mac: 'unsupported', packages: 'package', tiers: "{ owners: { windows: ['zooko'] }, suggestDemotionAfter: '1s' }" }));
+    rewrite(config({ mac: 'unsupported', packages: 'package', tiers: { owners: { windows: ['zooko'] }, suggestDemotionAfter: '1s' } }));
     const outcome = await master.reload();
     expect(outcome).toMatchObject({ ok: true });
     expect(outcome.ok && outcome.changes).toEqual(expect.arrayContaining(['builders: changed mac', 'tiers: changed']));
@@ -96,7 +94,7 @@ describe('reconfig reaches the tiers service', () => {
     // packages, and the old one is an ordinary unsupported builder.
     await master.tiers.promote({ builder: 'windows', by: 'warner' });
     // This time through `bb reconfig` (the control queue the in-process master works).
-    rewrite(config({ mac: 'unsupported', packages: 'dist', tiers: "{ owners: { windows: ['zooko'] } }" }));
+    rewrite(config({ mac: 'unsupported', packages: 'dist', tiers: { owners: { windows: ['zooko'] } } }));
     const cli = spawnBb(['reconfig', '--redis', f.redisUrl, '--prefix', f.prefix], { logDir: f.dir, label: 'cli-reconfig' });
     expect(await cli.exited).toBe(0);
     expect(cli.log()).toContain('packages: changed');

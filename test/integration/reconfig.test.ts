@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { spawnBb, spawnMaster, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { spawnBb, spawnMaster, waitFor, type Proc } from '../harness/bb.js';
+import { testConfig, type BuilderInput, type TestConfig } from '../harness/config.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
 import { Store } from '../../src/data/store.js';
@@ -14,20 +15,20 @@ import { Store } from '../../src/data/store.js';
  * settings alone.
  */
 
-const builder = (name: string, command: string) => `{ name: '${name}', executors: ['a'], steps: [{ type: 'shell', name: 'run', command: ${JSON.stringify(command)} }] }`;
+const builder = (name: string, command: string): BuilderInput => ({ name, executors: ['a'], steps: [{ type: 'shell', name: 'run', command }] });
 
-function config(o: { builders: string[]; trunk: string[]; extra?: string; basedir?: string }): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: '${o.basedir ?? 'BASEDIR'}',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [${o.builders.join(', ')}],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ${JSON.stringify(o.trunk)} },
-    { type: 'nightly', name: 'nightly', branch: 'main', hour: 3, minute: 0, builders: ['linux'] },
-    { type: 'force', name: 'force', builders: ${JSON.stringify(o.trunk)} },
-  ],${o.extra ?? ''}
-}`;
+function config(o: { builders: BuilderInput[]; trunk: string[]; more?: Partial<TestConfig>; basedir?: string }): TestConfig {
+  return testConfig({
+    basedir: o.basedir ?? 'BASEDIR',
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: o.builders,
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: o.trunk },
+      { type: 'nightly', name: 'nightly', branch: 'main', hour: 3, minute: 0, builders: ['linux'] },
+      { type: 'force', name: 'force', builders: o.trunk },
+    ],
+    ...o.more,
+  });
 }
 
 let fx: PipelineFixture | undefined;
@@ -45,7 +46,7 @@ describe('reconfig of a running master', () => {
     const docs = builder('docs', 'echo docs');
     fx = await PipelineFixture.create('reconfig', config({ builders: [linux], trunk: ['linux'] }));
     const f = fx;
-    const rewrite = (body: string) => writeConfig(f.dir, body.replaceAll('PREFIX', f.prefix).replaceAll('BASEDIR', join(f.dir, 'master')));
+    const rewrite = (c: TestConfig) => f.writeConfig(c);
     const conn = new Redis(f.redisUrl);
     stops.push(async () => conn.disconnect());
     const store = new Store(conn, f.prefix);
@@ -61,7 +62,7 @@ describe('reconfig of a running master', () => {
     expect(nightlyNext).toBeGreaterThan(Date.now());
 
     // bb reconfig: a new builder on the trunk scheduler, and users.
-    rewrite(config({ builders: [linux, docs], trunk: ['linux', 'docs'], extra: "\n  users: { admins: ['warner'] }," }));
+    rewrite(config({ builders: [linux, docs], trunk: ['linux', 'docs'], more: { users: { admins: ['warner'] } } }));
     const cli = spawnBb(['reconfig', '--redis', f.redisUrl, '--prefix', f.prefix], { logDir: f.dir, label: 'cli-reconfig' });
     expect(await cli.exited).toBe(0);
     expect(cli.log()).toContain('config reloaded:');
@@ -84,7 +85,7 @@ describe('reconfig of a running master', () => {
     expect(docsBuild!.result).toBe('SUCCESS');
 
     // A config that fails the check is refused with its reasons; the running one stays.
-    rewrite(config({ builders: [linux, docs, "{ name: 'bad', executors: ['zz'], steps: [] }"], trunk: ['linux', 'docs'] }));
+    rewrite(config({ builders: [linux, docs, { name: 'bad', executors: ['zz'], steps: [] }], trunk: ['linux', 'docs'] }));
     const bad = spawnBb(['reconfig', '--redis', f.redisUrl, '--prefix', f.prefix], { logDir: f.dir, label: 'cli-reconfig-bad' });
     expect(await bad.exited).toBe(1);
     expect(bad.log()).toContain('config reload refused; the running config stays');
@@ -110,16 +111,18 @@ describe('reconfig and chat', () => {
   it('an IRC bot whose settings did not change stays connected; the reload is said on the announce channel; new IRC settings reconnect it', async () => {
     const ircd: TestIrcd = await startIrcd();
     stops.push(() => ircd.stop());
-    const chat = (channels: string[], extra = '') => `
-  chat: {
-    botName: 'bb',
-    irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bbreconf', channels: ${JSON.stringify(channels)} },
-    announce: [{ target: 'irc:#dev', events: ['failure'] }],${extra}
-  },`;
+    const chat = (channels: string[], more: { rateLimit?: number } = {}): Partial<TestConfig> => ({
+      chat: {
+        botName: 'bb',
+        irc: { host: '127.0.0.1', port: ircd.port, tls: false, nick: 'bbreconf', channels },
+        announce: [{ target: 'irc:#dev', events: ['failure'] }],
+        ...more,
+      },
+    });
     const linux = builder('linux', 'true');
-    fx = await PipelineFixture.create('reconfig-irc', config({ builders: [linux], trunk: ['linux'], extra: chat(['#dev']) }));
+    fx = await PipelineFixture.create('reconfig-irc', config({ builders: [linux], trunk: ['linux'], more: chat(['#dev']) }));
     const f = fx;
-    const rewrite = (body: string) => writeConfig(f.dir, body.replaceAll('PREFIX', f.prefix).replaceAll('BASEDIR', join(f.dir, 'master')));
+    const rewrite = (c: TestConfig) => f.writeConfig(c);
     const human: IrcHuman = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'warner', channels: ['#dev', '#ops'] });
     stops.push(() => human.quit());
     const botEvents: string[] = [];
@@ -133,7 +136,7 @@ describe('reconfig and chat', () => {
     expect((await human.waitFor((m) => m.nick === 'bbreconf', 15_000, from)).text).toMatch(/docs/);
 
     // Chat settings (rate limit) and builders change; the IRC settings do not: no reconnect.
-    rewrite(config({ builders: [linux, builder('docs', 'true')], trunk: ['linux', 'docs'], extra: chat(['#dev'], '\n    rateLimit: 30,') }));
+    rewrite(config({ builders: [linux, builder('docs', 'true')], trunk: ['linux', 'docs'], more: chat(['#dev'], { rateLimit: 30 }) }));
     const seenBefore = human.seen.length;
     const outcome = await master.reload();
     expect(outcome).toMatchObject({ ok: true, reconnected: [] });
@@ -147,13 +150,13 @@ describe('reconfig and chat', () => {
     expect(botEvents).toEqual(['join #dev']);
 
     // A refused config is said on the channel too.
-    rewrite(config({ builders: [linux, "{ name: 'bad', executors: ['zz'], steps: [] }"], trunk: ['linux'], extra: chat(['#dev']) }));
+    rewrite(config({ builders: [linux, { name: 'bad', executors: ['zz'], steps: [] }], trunk: ['linux'], more: chat(['#dev']) }));
     const refusedAt = human.seen.length;
     expect(await master.reload()).toMatchObject({ ok: false });
     expect((await human.waitFor((m) => m.nick === 'bbreconf' && m.text.startsWith('config reload refused'), 15_000, refusedAt)).text).toContain('unknown executor "zz"');
 
     // New IRC settings (another channel): the IRC transport is made again and joins both.
-    rewrite(config({ builders: [linux], trunk: ['linux'], extra: chat(['#dev', '#ops']) }));
+    rewrite(config({ builders: [linux], trunk: ['linux'], more: chat(['#dev', '#ops']) }));
     expect(await master.reload()).toMatchObject({ ok: true, reconnected: ['irc'] });
     expect(master.chat!.transport('irc')).not.toBe(irc);
     await waitFor('the bot back in #dev and in #ops', () => botEvents.includes('join #ops') && botEvents.filter((e) => e === 'join #dev').length === 2, 30_000);

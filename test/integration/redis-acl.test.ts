@@ -10,19 +10,18 @@ import { startMasterWith } from '../harness/master-with.js';
 import { ROOT, spawnBb, waitFor, type Proc } from '../harness/bb.js';
 import { cleanupDir, startRedisServer, type RedisServerHandle } from '../harness/redis.js';
 import { executorControlQueueName, executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
+import { testConfig } from '../harness/config.js';
 
 const run = promisify(execFile);
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }, { name: 'b', secret: SECRET_B }],
   builders: [
     { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'echo on a' }] },
     { name: 'mac', executors: ['b'], steps: [{ type: 'shell', command: 'echo on b' }] },
   ],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac'] }],
-}`;
+});
 
 /** `bb redis-acl` (the real CLI): user name → password and ACL file line. */
 async function aclFor(configPath: string): Promise<Map<string, { password: string; line: string }>> {

@@ -9,8 +9,11 @@ import { HistoryWriter } from '../harness/history.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ROOT } from '../harness/bb.js';
 import { Keys } from '../../src/data/keys.js';
+import { Queue, Worker } from 'bullmq';
+import { cleanJobHistory } from '../../src/queue/job-history.js';
+import { StoredProblems } from '../../src/problems/actions.js';
+import { ROOT, waitFor } from '../harness/bb.js';
 const keysOf = (store: { prefix: string }) => new Keys(store.prefix);
 
 const run = promisify(execFile);
@@ -66,7 +69,7 @@ describe('retention', () => {
     const before = await allKeys(redis, prefix);
     const dry = await new Pruner(store, rules, () => clock.t).run({ dryRun: true });
     expect(await allKeys(redis, prefix)).toEqual(before);
-    expect(dry.pruned).toEqual({ builds: 12, logs: 3, buildsets: 15, changes: 16 });
+    expect(dry.pruned).toEqual({ builds: 12, logs: 3, buildsets: 15, changes: 16, problems: 0, hassle: 0, packages: 0, jobs: 0 });
     expect(dry.ranges.builds).toEqual({ linux: [1, 12] });
     expect(dry.ranges.logs).toEqual({ linux: [13, 15] });
     expect(dry.requests).toBe(15);
@@ -98,7 +101,7 @@ describe('retention', () => {
     await expect(printLogs(store, 'linux', 2, undefined, false, () => undefined)).rejects.toThrow('build linux #2 was pruned (retention.builds)');
     // A second pass finds nothing more; counters go on.
     const again = await new Pruner(store, rules, () => clock.t).run();
-    expect(again.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0 });
+    expect(again.pruned).toEqual({ builds: 0, logs: 0, buildsets: 0, changes: 0, problems: 0, hassle: 0, packages: 0, jobs: 0 });
     const next = await history.build('linux');
     expect(next.number).toBe(21);
     expect(next.id).toBe(21);
@@ -161,7 +164,7 @@ describe('retention', () => {
     await history.handledUpTo(30, 30);
     clock.t += 100 * DAY;
     const report = await new Pruner(store, policy({ builds: { maxAge: '1d', keepLast: 2 }, logs: false, changes: { maxAge: '1d', keepLast: 2 }, buildsets: { maxAge: '1d', keepLast: 2 }, slice: 1 }), () => clock.t).run({ pauseMs: 1 });
-    expect(report.pruned).toEqual({ builds: 20, logs: 0, buildsets: 28, changes: 28 });
+    expect(report.pruned).toEqual({ builds: 20, logs: 0, buildsets: 28, changes: 28, problems: 0, hassle: 0, packages: 0, jobs: 0 });
     expect((await store.lastBuilds('linux', 50)).length).toBe(5);
     expect((await store.lastBuilds('windows', 50)).length).toBe(5);
   });
@@ -202,4 +205,156 @@ describe('retention', () => {
     const logs = await run(process.execPath, ['bin/bb.js', 'logs', 'linux', '1'], { cwd: ROOT, env }).catch((e: { stderr: string }) => e);
     expect(logs.stderr).toContain('build linux #1 was pruned (retention.builds)');
   });
+
+  it('resolved Problems go with their reminder logs once old; open ones and the newest stay; reminder logs can go on their own', async () => {
+    const { redis, prefix, clock, store } = await setup('ret-problems');
+    const made: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const p = await store.problems.create({ ...problemFields(i, clock.t), key: `app|app|test|s|t${i}@abc${i}`, repository: 'app', project: 'app' });
+      made.push(p.id);
+      await store.hassle.put({ problemId: p.id, base: clock.t, next: 1, held: [], startTold: true, ended: i !== 3 });
+      await store.hassle.record(p.id, { at: clock.t, step: 'L1', to: 'warner', via: 'email', outcome: 'sent' }, `L1|warner`, 'warner');
+      // Problems 1-4 resolved on day 0 (4's ending still to tell); 5 stays open; 6 resolved 50 days on.
+      if (i !== 4) await store.problems.put({ ...(await store.problems.get(p.id))!, state: 'resolved', resolvedAt: clock.t + (i === 5 ? 50 * DAY : 0) });
+    }
+    clock.t += 100 * DAY;
+    const rules = policy({ builds: false, logs: false, changes: false, buildsets: false, packages: false, jobs: false, problems: { maxAge: '60d', keepLast: 2 }, hassle: false, slice: 2 });
+    const before = await allKeys(redis, prefix);
+    const dry = await new Pruner(store, rules, () => clock.t).run({ dryRun: true });
+    expect(await allKeys(redis, prefix)).toEqual(before);
+    // 1, 2 and 3 go (4 has an ending still to tell: kept); 5 is open, 6 resolved 50 days ago (and among the newest 2).
+    expect(dry.pruned).toMatchObject({ problems: 3, hassle: 0 });
+    expect(dry.kept.problems).toBe(1);
+    expect(dry.ranges.problems).toEqual({ '*': [1, 3] });
+    const done = await new Pruner(store, rules, () => clock.t).run();
+    expect(done.pruned).toEqual(dry.pruned);
+    expect(await store.problems.get(made[0]!)).toBeNull();
+    expect(await store.problems.byKey('app|app|test|s|t0@abc0')).toBeNull();
+    expect(await store.hassle.log(made[0]!)).toEqual([]);
+    expect(await store.hassle.get(made[1]!)).toBeNull();
+    expect(await store.problems.get(made[3]!)).not.toBeNull(); // its ending is still to tell
+    expect((await store.problems.open()).map((p) => p.id)).toEqual([made[4]]);
+    expect(await store.problems.get(made[5]!)).not.toBeNull();
+    expect(await wasPruned(store, 'problems', made[0]!)).toBe(true);
+    expect(await wasPruned(store, 'problems', made[4]!)).toBe(false);
+    expect((await redis.keys(`${prefix}:db:problem-key:*`)).length).toBe(3);
+
+    // Reminder logs alone: 6's (resolved 50 days ago, past hassle's 30d) go, the Problem stays; 4's ending is still to tell.
+    const logsOnly = policy({ builds: false, logs: false, changes: false, buildsets: false, packages: false, jobs: false, problems: false, hassle: { maxAge: '30d', keepLast: 0 } });
+    const r = await new Pruner(store, logsOnly, () => clock.t).run();
+    expect(r.pruned).toMatchObject({ problems: 0, hassle: 1 });
+    expect(r.ranges.hassle).toEqual({ '*': [made[5]!, made[5]!] });
+    expect(await store.hassle.log(made[5]!)).toEqual([]);
+    expect(await store.problems.get(made[5]!)).toMatchObject({ state: 'resolved' });
+    expect(await store.hassle.log(made[3]!)).toHaveLength(1);
+    expect(await store.hassle.log(made[4]!)).toHaveLength(1);
+    expect((await new Pruner(store, logsOnly, () => clock.t).run()).pruned.hassle).toBe(0);
+  });
+
+  it('package records: the oldest beyond keepLast go once old, never the newest; their BuildSets are then prunable', async () => {
+    const { clock, store } = await setup('ret-packages');
+    for (let i = 0; i < 5; i++) {
+      const record = { revision: `abc${i}`, vouchers: [`linux#${i + 1}`], at: clock.t, buildsetId: 100 + i };
+      expect(await store.tiers.claimPackage(record)).toBe(true);
+      await store.tiers.startedPackage(record);
+      clock.t += DAY;
+    }
+    clock.t += 400 * DAY;
+    const rules = policy({ builds: false, logs: false, changes: false, buildsets: false, problems: false, hassle: false, jobs: false, packages: { maxAge: '365d', keepLast: 2 }, slice: 2 });
+    const dry = await new Pruner(store, rules, () => clock.t).run({ dryRun: true });
+    expect(dry.pruned.packages).toBe(3);
+    expect((await store.tiers.recentPackages(10)).map((p) => p.revision)).toEqual(['abc4', 'abc3', 'abc2', 'abc1', 'abc0']);
+    await new Pruner(store, rules, () => clock.t).run();
+    expect((await store.tiers.recentPackages(10)).map((p) => p.revision)).toEqual(['abc4', 'abc3']);
+    expect(await store.tiers.hasPackage('abc0')).toBe(false);
+    // keepLast 0 still keeps the newest package.
+    await new Pruner(store, { ...rules, packages: { maxAge: DAY, keepLast: 0 } }, () => clock.t).run();
+    expect((await store.tiers.recentPackages(10)).map((p) => p.revision)).toEqual(['abc4']);
+  });
+
+  it("BullMQ's finished jobs beyond keepLast go once older than maxAge, per queue; a dry run only counts them", async () => {
+    const { url, prefix, redis, clock, store } = await setup('ret-jobs');
+    const connection = new Redis(url, { maxRetriesPerRequest: null });
+    const queue = new Queue('control', { connection, prefix });
+    const worker = new Worker('control', async (job) => {
+      if (job.data.fail) throw new Error('refused');
+      return 'ok';
+    }, { connection, prefix });
+    try {
+      for (let i = 0; i < 6; i++) await queue.add('x', { fail: i >= 4 }, { removeOnComplete: false, removeOnFail: false });
+      const counts = await waitFor('6 jobs finished', async () => {
+        const c = await queue.getJobCounts('completed', 'failed');
+        return c.completed === 4 && c.failed === 2 ? c : null;
+      });
+      expect(counts).toEqual({ completed: 4, failed: 2 });
+      const last = Math.max(...(await queue.getJobs(['completed', 'failed'])).map((j) => j.finishedOn ?? 0));
+      await waitFor('a millisecond past the last finish', async () => Date.now() > last + 5 || null);
+      const rules = policy({ builds: false, logs: false, changes: false, buildsets: false, problems: false, hassle: false, packages: false });
+      rules.jobs = { completed: { maxAge: 1, keepLast: 1 }, failed: { maxAge: 1, keepLast: 1 } };
+      const cleaner = (dry: boolean) => cleanJobHistory(redis, prefix, { completed: { maxAge: 1, keepLast: 1 }, failed: { maxAge: 1, keepLast: 1 } }, dry);
+      const dry = await new Pruner(store, rules, () => clock.t).run({ dryRun: true, jobs: cleaner });
+      expect(dry.pruned.jobs).toBe(4);
+      expect(dry.jobs).toEqual({ 'control completed': 3, 'control failed': 1 });
+      expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 4, failed: 2 });
+      const done = await new Pruner(store, rules, () => clock.t).run({ jobs: cleaner });
+      expect(done.jobs).toEqual(dry.jobs);
+      expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 1, failed: 1 });
+    } finally {
+      await worker.close();
+      await queue.close();
+      connection.disconnect();
+    }
+  });
+
+  it('bb prune --dry-run shows resolved Problems, reminder logs and package records that would go', async () => {
+    const { url, prefix, clock, store } = await setup('ret-cli-more');
+    const p = await store.problems.create(problemFields(0, clock.t));
+    await store.problems.put({ ...p, state: 'resolved', resolvedAt: clock.t });
+    await store.hassle.record(p.id, { at: clock.t, step: 'L1', to: 'warner', via: 'email', outcome: 'sent' });
+    for (let i = 0; i < 3; i++) {
+      const record = { revision: `def${i}`, vouchers: [], at: clock.t, buildsetId: 200 + i };
+      await store.tiers.claimPackage(record);
+      await store.tiers.startedPackage(record);
+    }
+    clock.t += 400 * DAY;
+    const published = policy({ problems: { maxAge: '30d', keepLast: 0 }, packages: { maxAge: '30d', keepLast: 1 }, hassle: { maxAge: '30d', keepLast: 0 } });
+    await store.putConfigSummary({ title: 'bb', builders: [], schedulers: [], executors: [], retention: published });
+    // The CLI's clock is the real one: 400 days past 2025-01-01 has long gone by.
+    const env = { REDIS_URL: url, BB_PREFIX: prefix };
+    const dry = await run(process.execPath, ['bin/bb.js', 'prune', '--dry-run'], { cwd: ROOT, env });
+    expect(dry.stdout).toContain('resolved problems: 1 would go (ids 1)');
+    expect(dry.stdout).toContain('package records: 2 would go');
+    expect(dry.stdout).toMatch(/finished jobs: 0 would go/);
+    expect(await store.problems.get(p.id)).not.toBeNull();
+    const real = await run(process.execPath, ['bin/bb.js', 'prune'], { cwd: ROOT, env });
+    expect(real.stdout).toContain('resolved problems: 1 pruned (ids 1)');
+    expect(await store.problems.get(p.id)).toBeNull();
+    expect((await store.tiers.recentPackages(10)).map((r) => r.revision)).toEqual(['def2']);
+    const gone = await run(process.execPath, ['bin/bb.js', 'problem', '1'], { cwd: ROOT, env }).catch((e: { stderr: string }) => e);
+    expect('stderr' in gone ? gone.stderr : '').toContain('problem 1 was resolved long ago and pruned (retention.problems)');
+    const never = await run(process.execPath, ['bin/bb.js', 'problem', '9'], { cwd: ROOT, env }).catch((e: { stderr: string }) => e);
+    expect('stderr' in never ? never.stderr : '').toContain('there is no problem 9');
+    // Chat's problem commands (problem, ack, snooze, …) say the same (the config is not read for it).
+    const chat = new StoredProblems(store, undefined as never);
+    expect(await chat.missing(1)).toBe('Problem 1 was resolved long ago and pruned (retention.problems).');
+    expect(await chat.missing(9)).toBe('There is no problem 9.');
+  });
 });
+
+/** A Problem's fields (a test failing on linux), opened at `at`. */
+function problemFields(i: number, at: number) {
+  return {
+    key: `test|s|t${i}@abc${i}`,
+    state: 'confirmed' as const,
+    subjects: [{ kind: 'test' as const, suite: 's', name: `t${i}` }],
+    builders: [{ builder: 'linux', firstBadBuildId: 1000 + i, firstBadNumber: 1000 + i }],
+    firstBadRevision: `abc${i}`,
+    openedAt: at,
+    guilty: [],
+    responsible: [],
+    interested: [],
+    notMe: [],
+    acks: [],
+    watchers: [],
+  };
+}

@@ -5,18 +5,14 @@ import { allBuildSets, startMasterWith } from '../harness/master-with.js';
 import { userInfo } from 'node:os';
 import type { SchedulerInfo } from '../../src/process/scheduler-switch.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig, type SchedulerInput } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const trunk = { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] } satisfies SchedulerInput;
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] },
-    { type: 'periodic', name: 'every', periodicBuildTimer: 1, builders: ['linux'] },
-    { type: 'force', name: 'force', builders: ['linux'] },
-  ],
-}`;
+  schedulers: [trunk, { type: 'periodic', name: 'every', periodicBuildTimer: 1, builders: ['linux'] }, { type: 'force', name: 'force', builders: ['linux'] }],
+});
 
 const change = (revision: string) => ({ author: 'Brian Warner <warner@example.org>', files: ['src/a.c'], branch: 'main', revision });
 const T0 = Date.parse('2026-12-02T10:00:00Z');
@@ -86,7 +82,7 @@ describe('scheduler switch', () => {
   });
 
   it('a change scheduler switched off keeps what waited from before, and builds it when back on', async () => {
-    fx = await PipelineFixture.create('switch-waiting', config.replace("treeStableTimer: 0.2", 'treeStableTimer: 1').replace(/\{ type: 'periodic'[^\n]*\n/, ''));
+    fx = await PipelineFixture.create('switch-waiting', { ...config, schedulers: [{ ...trunk, treeStableTimer: 1 }, { type: 'force', name: 'force', builders: ['linux'] }] });
     const clock = new ManualClock(T0);
     const master = await startMasterWith(fx, { clock });
     await fx.client.sendChange(change('bbbb0001'));

@@ -4,6 +4,7 @@ import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import { waitFor } from '../harness/bb.js';
+import { testConfig } from '../harness/config.js';
 
 /**
  * What people hear of tiers on a real InspIRCd: tier events are their own announcement class
@@ -33,27 +34,25 @@ afterAll(async () => {
 
 describe('tier announcements on IRC', () => {
   it('the tiers class, owners by DM or email, and an expiry during a restart said once chat is back', async () => {
-    fx = await PipelineFixture.create('tiersirc', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [
-    { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-    { name: 'windows', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-    { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-  ],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'windows', 'package'] }],
-  packages: { builder: 'package' },
-  tiers: { owners: { windows: ['zooko', 'meejah'] } },
-  chat: {
-    irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', channels: ['#dev', '#quiet'] },
-    announce: [{ target: 'irc:#dev', events: ['tiers'] }, { target: 'irc:#quiet', events: ['failure'] }],
-    permissions: { everyone: true },
-  },
-  users: {
-    smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' },
-  },
-}`);
+    fx = await PipelineFixture.create('tiersirc', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
+      builders: [
+        { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+        { name: 'windows', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+        { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+      ],
+      schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'windows', 'package'] }],
+      packages: { builder: 'package' },
+      tiers: { owners: { windows: ['zooko', 'meejah'] } },
+      chat: {
+        irc: { host: '127.0.0.1', port: ircd.port, tls: false, nick: 'bb', channels: ['#dev', '#quiet'] },
+        announce: [{ target: 'irc:#dev', events: ['tiers'] }, { target: 'irc:#quiet', events: ['failure'] }],
+        permissions: { everyone: true },
+      },
+      users: {
+        smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' },
+      },
+    }));
     const master = await fx.startMaster({ chatTuning: fast });
     await fx.store.users.put({ name: 'zooko', emails: ['zooko@example.org'], authors: [], ircNick: 'zooko', createdAt: Date.now() });
     await fx.store.users.put({ name: 'meejah', emails: ['meejah@example.org'], authors: [], createdAt: Date.now() });

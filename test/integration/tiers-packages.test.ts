@@ -12,16 +12,16 @@ import { attachRouter } from '../../src/chat/bot.js';
 import { ChatAuthorizer } from '../../src/chat/authz.js';
 import { allCommands } from '../../bot-commands/index.js';
 import { TierService } from '../../src/tiers/index.js';
+import { ManualClock } from '../../src/util/clock.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
 const PLATFORMS = ['linux', 'mac', 'windows', 'freebsd'];
 
 /** Each platform fails when the property `fail_<name>` is `yes`; the package builder always passes. */
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
-    ${PLATFORMS.map((p) => `{ name: '${p}', executors: ['a'], ${p === 'freebsd' ? "tier: 'unsupported', " : ''}steps: [{ type: 'shell', name: 'test', command: 'test "%(prop:fail_${p}:-no)" = no' }] },`).join('\n    ')}
+    ...PLATFORMS.map((p) => ({ name: p, executors: ['a'], ...(p === 'freebsd' ? { tier: 'unsupported' as const } : {}), steps: [{ type: 'shell' as const, name: 'test', command: `test "%(prop:fail_${p}:-no)" = no` }] })),
     { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', name: 'dists', command: 'echo packaging %(prop:packaged_revision)' }] },
   ],
   schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'windows', 'freebsd', 'package'] }],
@@ -29,11 +29,10 @@ const config = `{
   tiers: { owners: { mac: ['warner'] } },
   // Builds here fail by a build property, which a Problem's confirming rerun would not carry.
   problems: { confirm: false },
-}`;
-
-async function setup(label: string, body = config) {
+});
+async function setup(label: string, body: TestConfig = config, clock?: ManualClock) {
   const fx = await PipelineFixture.create(label, body);
-  const master = await fx.startMaster();
+  const master = await fx.startMaster(clock ? { clock } : {});
   await fx.startExecutor('a', SECRET_A, 5);
   const outbox = new RecordingOutbox();
   master.tiers.announceVia(outbox, ['shell:#dev']);
@@ -46,8 +45,7 @@ async function setup(label: string, body = config) {
       const all = await Promise.all(PLATFORMS.map((p) => fx.builds(p)));
       return all.every((b, i) => b.length > before[i]! && b.every((x) => x.state === 'finished'));
     });
-    await new Promise((r) => setTimeout(r, 150));
-    await master.tiers.idle();
+    await master.settled();
   };
   const packagedRevisions = async () => (await master.tiers.packages(50)).map((p) => p.revision);
   const channel = () => outbox.to('shell:#dev');
@@ -128,15 +126,32 @@ describe('tiers and packages, with real executors and Redis', () => {
   });
 
   it('an expired demotion also ends across a restart (stored in Redis, checked at start)', async () => {
-    const t = await setup('tiersrestart');
+    const clock = new ManualClock(Date.now());
+    const t = await setup('tiersrestart', config, clock);
     fx = t.fx;
     await t.master.tiers.demote({ builder: 'windows', by: 'zooko', reason: 'vm rebuilt', forMs: 300 });
+    await t.master.settled();
+    expect(await t.master.queues.timers.armed()).toEqual([{ kind: 'tier-expiry', key: 'tiers', at: clock.now() + 320 }]);
     await t.master.stop();
-    await new Promise((r) => setTimeout(r, 400));
-    const again = await t.fx.startMaster();
+    clock.advance(400);
+    const again = await t.fx.startMaster({ clock });
+    await again.settled();
     const h = (await again.tiers.list()).find((x) => x.builder === 'windows');
     expect(h).toMatchObject({ tier: 'supported' });
     expect(await t.fx.redis.hget(t.fx.keys.tierOverrides, 'windows')).toBeNull();
+    expect(await again.queues.timers.armed()).toEqual([]);
+
+    // On a running master the tier-expiry timer ends it when the clock reaches the end.
+    again.tiers.announceVia(t.outbox, ['shell:#dev']);
+    await again.tiers.demote({ builder: 'mac', by: 'zooko', reason: 'disk full', forMs: 60_000 });
+    clock.advance(59_000);
+    await again.settled();
+    expect((await again.tiers.list()).find((x) => x.builder === 'mac')).toMatchObject({ tier: 'unsupported' });
+    clock.advance(1_000);
+    await again.settled();
+    expect((await again.tiers.list()).find((x) => x.builder === 'mac')).toMatchObject({ tier: 'supported' });
+    expect(t.channel().at(-1)).toBe("mac promoted back to supported: its demotion by zooko expired. (owners: warner)");
+    expect(await again.queues.timers.armed()).toEqual([]);
   });
 
   it('chat: tiers, packages and tree for anyone; demote, promote and tree close/open need permission', async () => {
@@ -199,12 +214,16 @@ describe('tiers and packages, with real executors and Redis', () => {
   });
 
   it('suggests demoting a supported builder red longer than suggestDemotionAfter, once per red streak', async () => {
-    const t = await setup('tierssuggest', config.replace("tiers: { owners: { mac: ['warner'] } }", "tiers: { suggestDemotionAfter: '1s' }"));
+    const clock = new ManualClock(Date.now());
+    const t = await setup('tierssuggest', { ...config, tiers: { suggestDemotionAfter: '1s' } }, clock);
     fx = t.fx;
     await t.round('2001', ['windows']);
-    await waitFor('the suggestion', () => t.channel().some((l) => l.startsWith('windows has been red')), 5000);
-    await new Promise((r) => setTimeout(r, 1200));
-    await t.master.tiers.idle();
+    // Red for a second and a half by the master's clock: suggested once; later looks say nothing more.
+    clock.set(Date.now() + 1500);
+    await t.master.settled();
+    expect(t.channel().filter((l) => l.startsWith('windows has been red'))).toHaveLength(1);
+    clock.advance(1000);
+    await t.master.settled();
     const said = t.channel().filter((l) => l.startsWith('windows has been red'));
     expect(said).toHaveLength(1);
     expect(said[0]).toMatch(/^windows has been red for \ds \(since r2001\); if it cannot be fixed soon: demote windows because <reason>$/);
@@ -233,18 +252,16 @@ describe('tiers and packages, with real executors and Redis', () => {
   });
 
   it('says what packages wait for when a supported builder has not built the revision (its executor offline), in chat and the CLI', async () => {
-    const body = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'mac-1', secret: '${SECRET_B}' }],
-  builders: [
-    { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-    { name: 'mac', executors: ['mac-1'], steps: [{ type: 'shell', command: 'true' }] },
-    { name: 'package', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
-  ],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'package'] }],
-  packages: { builder: 'package' },
-}`;
+    const body = testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }, { name: 'mac-1', secret: SECRET_B }],
+      builders: [
+        { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+        { name: 'mac', executors: ['mac-1'], steps: [{ type: 'shell', command: 'true' }] },
+        { name: 'package', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+      ],
+      schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac', 'package'] }],
+      packages: { builder: 'package' },
+    });
     fx = await PipelineFixture.create('tierswait', body);
     const master = await fx.startMaster();
     await fx.startExecutor('a', SECRET_A, 2);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { waitFor, writeConfig } from '../harness/bb.js';
+import { waitFor } from '../harness/bb.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import { CommandRouter } from '../../src/chat/router.js';
 import { MasterBotApi } from '../../src/chat/master-api.js';
 import { ChatAuthorizer } from '../../src/chat/authz.js';
@@ -11,18 +11,21 @@ import { userControl } from '../../src/users/control.js';
 
 /** `users.people` against a real master on real Redis: merged at start and on reconfig. */
 
-const config = (people: string) => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-  users: { people: ${people} },
-  chat: { permissions: { users: ['alice'] } },
-}`;
+type Person = NonNullable<NonNullable<TestConfig['users']>['people']>[number];
 
-const ALICE = `[{ name: 'alice', fullName: 'Alice Liddell', emails: ['alice@example.org', 'liddell@example.net'],
-  irc: { nick: 'alice_', account: 'aliceacct' }, timeZone: 'Europe/Berlin', quietHours: { from: '21:00', to: '06:30' } }]`;
+const config = (people: Person[]) =>
+  testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    users: { people },
+    chat: { permissions: { users: ['alice'] } },
+  });
+
+const ALICE = {
+  name: 'alice', fullName: 'Alice Liddell', emails: ['alice@example.org', 'liddell@example.net'],
+  irc: { nick: 'alice_', account: 'aliceacct' }, timeZone: 'Europe/Berlin', quietHours: { from: '21:00', to: '06:30' },
+} satisfies Person;
 
 /** A router wired as the master's chat service wires it, fed IRC messages as the transport would. */
 function ircBot(fx: PipelineFixture) {
@@ -40,7 +43,7 @@ describe('users declared in the config (users.people)', () => {
   afterEach(async () => fx?.close());
 
   it('a user learned from changes by a declared address becomes that person; the config wins for the fields it names', async () => {
-    fx = await PipelineFixture.create('users-declared', config('[]'));
+    fx = await PipelineFixture.create('users-declared', config([]));
     await fx.startMaster({ configFile: fx.configPath });
     // Before alice is declared: her change makes a learned user named after the address, and bb user set gives it a zone.
     await fx.client.sendChange({ author: 'A. Liddell <Liddell@example.net>', branch: 'main', revision: 'aaaa1111' });
@@ -51,7 +54,7 @@ describe('users declared in the config (users.people)', () => {
     });
     await fx.master!.stop();
 
-    writeConfig(fx.dir, config(ALICE).replaceAll('PREFIX', fx.prefix).replaceAll('BASEDIR', join(fx.dir, 'master')));
+    fx.writeConfig(config([ALICE]));
     await fx.startMaster({ configFile: fx.configPath });
     await fx.master!.users.settled();
     expect((await fx.store.users.list()).map((u) => u.name)).toEqual(['alice']);
@@ -92,8 +95,7 @@ describe('users declared in the config (users.people)', () => {
       const u = (await fx.store.users.get('alice'))!;
       await fx.store.users.put({ ...u, timeZone: 'Asia/Tokyo' });
     });
-    const changed = ALICE.replace("account: 'aliceacct'", "account: 'alice2'").replace("'Europe/Berlin'", "'America/New_York'");
-    writeConfig(fx.dir, config(changed).replaceAll('PREFIX', fx.prefix).replaceAll('BASEDIR', join(fx.dir, 'master')));
+    fx.writeConfig(config([{ ...ALICE, irc: { ...ALICE.irc, account: 'alice2' }, timeZone: 'America/New_York' }]));
     expect(await fx.master!.reload()).toMatchObject({ ok: true, changes: expect.anything() });
     await fx.master!.users.settled();
     expect(await fx.store.users.get('alice')).toMatchObject({ ircAccount: 'alice2', timeZone: 'America/New_York', matrixId: '@alice:example.org' });
@@ -107,7 +109,7 @@ describe('users declared in the config (users.people)', () => {
   }, 60_000);
 
   it('an account a learned user holds is taken by the declared person; the rest of that user stays', async () => {
-    fx = await PipelineFixture.create('users-declared-take', config('[]'));
+    fx = await PipelineFixture.create('users-declared-take', config([]));
     await fx.startMaster({ configFile: fx.configPath });
     await fx.client.sendChange({ author: 'Bob <bob@example.org>', branch: 'main', revision: 'bbbb1111' });
     await waitFor('the change resolved', async () => (await fx.redis.get(fx.keys.usersCursor)) === '1');
@@ -115,7 +117,7 @@ describe('users declared in the config (users.people)', () => {
       const u = (await fx.store.users.get('bob'))!;
       await fx.store.users.put({ ...u, ircAccount: 'aliceacct' });
     });
-    writeConfig(fx.dir, config(ALICE).replaceAll('PREFIX', fx.prefix).replaceAll('BASEDIR', join(fx.dir, 'master')));
+    fx.writeConfig(config([ALICE]));
     expect(await fx.master!.reload()).toMatchObject({ ok: true, changes: expect.anything() });
     await fx.master!.users.settled();
     expect((await fx.store.users.list()).map((u) => u.name).sort()).toEqual(['alice', 'bob']);

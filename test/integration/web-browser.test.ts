@@ -7,6 +7,7 @@ import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { launchBrowser, openPage, screenshot } from '../harness/browser.js';
+import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import { freePort } from '../../src/util/net.js';
 import type { Build } from '../../src/model/build.js';
 
@@ -16,6 +17,7 @@ import type { Build } from '../../src/model/build.js';
  */
 
 let ircd: TestIrcd;
+let smtp: TestSmtp;
 let fx: PipelineFixture;
 let dev: IrcHuman;
 let browser: Browser;
@@ -24,7 +26,7 @@ const finished: Build[] = [];
 
 const XSS_TEST = `<img src=x onerror="window.__xss='img'"> and <script>window.__xss='script'</script>`;
 
-function config(ircPort: number, webPort: number): string {
+function config(ircPort: number, webPort: number, smtpPort: number): string {
   return `{
   redis: { prefix: 'PREFIX' },
   basedir: 'BASEDIR',
@@ -48,20 +50,22 @@ function config(ircPort: number, webPort: number): string {
   chat: {
     botName: 'bb',
     irc: { host: '127.0.0.1', port: ${ircPort}, tls: false, nick: 'bb', channels: ['#dev'] },
-    announce: [{ target: 'irc:#dev', events: ['failure'] }],
+    announce: [{ target: 'irc:#dev', events: ['failure', 'problem'] }],
   },
-  problems: { confirm: false },
+  users: { smtp: { host: '127.0.0.1', port: ${smtpPort}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
+  problems: { confirm: false, hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email', 'channel'] }, { after: '1h', to: ['guilty'], via: ['email'] }], channels: ['irc:#dev'] } },
 }`;
 }
 
 beforeAll(async () => {
-  ircd = await startIrcd();
+  [ircd, smtp] = await Promise.all([startIrcd(), TestSmtp.start()]);
   dev = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'dev', channels: ['#dev'] });
   const webPort = await freePort();
   base = `http://127.0.0.1:${webPort}`;
-  fx = await PipelineFixture.create('webbrowser', config(ircd.port, webPort));
+  fx = await PipelineFixture.create('webbrowser', config(ircd.port, webPort, smtp.port));
   mkdirSync(join(fx.dir, 'master'), { recursive: true });
   await fx.startMaster();
+  await fx.store.users.put({ name: 'zooko', emails: ['zooko@example.org'], authors: [], createdAt: 0 });
   fx.store.bus.on('build.finished', (b) => finished.push(b));
   await fx.startExecutor('a', SECRET_A, 2);
   await waitFor('executor a', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -74,6 +78,7 @@ afterAll(async () => {
   await dev?.quit().catch(() => undefined);
   await fx?.close();
   await ircd?.stop();
+  await smtp?.close();
 });
 
 describe('web pages in Chromium', () => {
@@ -178,6 +183,21 @@ describe('web pages in Chromium', () => {
       await screenshot(page, name);
     }
     expect(await page.locator('body').innerText()).toBeTruthy();
+    // Every link bb put in chat (announcements, the hassle line in #dev, the `log` reply) or in the
+    // hassle mail resolves to a page: a build, a step's log, a Problem; none is a 404.
+    const mail = await smtp.mailTo('zooko@example.org');
+    await dev.waitFor((m) => m.nick === 'bb' && /\/problems\/1\b/.test(m.text), 30_000);
+    const said = dev.seen.filter((m) => m.nick === 'bb').map((m) => m.text);
+    const links = new Set([...said, mail.text].flatMap((t) => [...t.matchAll(/https?:\/\/[^\s<>|)]+/g)].map((m) => m[0].replace(/[.,;:]+$/, ''))));
+    const forms = new Set([...links].map((l) => l.slice(base.length).replace(/\d+/g, 'N').replace(/\/steps\/[^/]+/, '/steps/S')));
+    expect([...forms].sort()).toEqual(['/builders/linux/builds/N', '/builders/linux/builds/N/steps/S/log', '/problems/N']);
+    expect(mail.text).toContain(`${base}/problems/1`);
+    for (const link of links) {
+      expect(link.startsWith(base + '/'), link).toBe(true);
+      const res = await page.goto(link);
+      expect(res?.status(), link).toBe(200);
+      expect(await page.locator('h1').innerText(), link).not.toMatch(/not found/i);
+    }
     const health = await page.goto(base + '/healthz');
     expect(JSON.parse(await health!.text())).toMatchObject({ ok: true, redis: { ok: true }, chat: [{ transport: 'irc', connected: true }] });
     const phone = await openPage(browser, { width: 390 });

@@ -3,7 +3,9 @@ import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
 import { countLines, logWindow } from '../../src/web/log-view.js';
 import { buildPage } from '../../src/web/build-page.js';
-import { logPage } from '../../src/web/log-page.js';
+import { logPage, PAGE_LINES } from '../../src/web/log-page.js';
+import { LOG_READ_BYTES, LOG_TRUNCATED, MAX_LOG_CHUNKS } from '../../src/data/logs.js';
+import { MAX_LOG_TEXT } from '../../executor/events.js';
 import type { MasterConfig } from '../../src/config/schema.js';
 import { HistoryWriter } from '../harness/history.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
@@ -21,8 +23,8 @@ describe('web: log windows', () => {
   it('joins lines split across chunks, pages by line number, searches, and says where live text continues', async () => {
     url = (await testRedis()).url;
     prefix = freshPrefix('weblogs');
-    redis = new Redis(url);
-    const store = new Store(redis, prefix);
+    const r = (redis = new Redis(url));
+    const store = new Store(r, prefix);
     const b = await new HistoryWriter(store, { chunks: 0, tests: 0 }).build('linux', false);
     const log = (stream: 'stdout' | 'stderr', text: string) => ({ type: 'log' as const, step: 0, stream, text });
     // Lines: "one", "two-and-a-half" (split over three chunks), "three" (stderr), then an open "fou".
@@ -54,8 +56,8 @@ describe('web: log windows', () => {
   it('reads a long log a page of chunks at a time: the first screen of 20,000 lines does not need the rest', async () => {
     url = (await testRedis()).url;
     prefix = freshPrefix('weblogs');
-    redis = new Redis(url);
-    const store = new Store(redis, prefix);
+    const r = (redis = new Redis(url));
+    const store = new Store(r, prefix);
     const b = await new HistoryWriter(store, { chunks: 0, tests: 0 }).build('linux', false);
     const events = Array.from({ length: 2000 }, (_, c) => ({
       type: 'log' as const, step: 0, stream: 'stdout' as const,
@@ -63,11 +65,12 @@ describe('web: log windows', () => {
     }));
     await store.applyBuildEvents(b.id, b.token, events);
     const calls: number[] = [];
-    const lrange = redis.lrange.bind(redis);
-    redis.lrange = ((key: string, from: number, to: number) => {
-      calls.push(to - from + 1);
-      return lrange(key, from, to);
-    }) as typeof redis.lrange;
+    const evalFn = r.eval.bind(r);
+    r.eval = (async (...args: Parameters<typeof r.eval>) => {
+      const reply = (await evalFn(...args)) as unknown[];
+      calls.push(reply.length - 1);
+      return reply;
+    }) as typeof r.eval;
     const first = await logWindow(store, b.id, 0, 1, 1000);
     expect(first.lines).toHaveLength(1000);
     expect(first.lines[999]!.text).toBe('line 1000');
@@ -90,4 +93,69 @@ describe('web: log windows', () => {
     expect(last).toContain('id="L20000"');
     expect(last).not.toContain('id="L18000"');
   });
+  it('keeps the head of a runaway step\'s log and ends it with a notice that the rest was dropped', async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('weblogs');
+    const r = (redis = new Redis(url));
+    const store = new Store(r, prefix);
+    const b = await new HistoryWriter(store, { chunks: 0, tests: 0 }).build('linux', false);
+    const chunk = (n: number) => ({ type: 'log' as const, step: 0, stream: 'stdout' as const, text: `chunk ${n}\n` });
+    const over = MAX_LOG_CHUNKS + 25;
+    for (let from = 0; from < over; from += 5000) {
+      await store.applyBuildEvents(b.id, b.token, Array.from({ length: Math.min(5000, over - from) }, (_, i) => chunk(from + i + 1)));
+    }
+    // A second push past the cap keeps the same head and the one notice at the end.
+    await store.applyBuildEvents(b.id, b.token, [chunk(over + 1)]);
+    const { chunks } = await store.readLog(b.id, 0);
+    expect(chunks).toHaveLength(MAX_LOG_CHUNKS);
+    expect(chunks[0]!.text).toBe('chunk 1\n');
+    expect(chunks[MAX_LOG_CHUNKS - 2]!.text).toBe(`chunk ${MAX_LOG_CHUNKS - 1}\n`);
+    expect(`${chunks.at(-1)!.stream}\t${chunks.at(-1)!.text}`).toBe(LOG_TRUNCATED);
+    expect(chunks.at(-1)!.text).toContain('the rest was dropped');
+  });
+  it('opens the first screen of a 200,000-line log without reading the log: small chunks or 64 KB ones', async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('weblogs');
+    const r = (redis = new Redis(url));
+    const store = new Store(r, prefix);
+    const writer = new HistoryWriter(store, { chunks: 0, tests: 0 });
+    const line = (n: number) => `line ${n} of a long log ${'x'.repeat(60)}\n`;
+    // Step 0: 200,000 lines in chunks of 100 lines; step 1: the same in 64 KB chunks (an executor's flood).
+    const b = await writer.build('linux', false);
+    const lines = Array.from({ length: 200_000 }, (_, i) => line(i + 1));
+    const all = lines.join('');
+    const small = Array.from({ length: 2000 }, (_, c) => lines.slice(c * 100, c * 100 + 100).join(''));
+    const big: string[] = [];
+    for (let i = 0; i < all.length; i += MAX_LOG_TEXT) big.push(all.slice(i, i + MAX_LOG_TEXT));
+    for (const [step, chunks] of [[0, small], [1, big]] as const) {
+      for (let i = 0; i < chunks.length; i += 200) {
+        await store.applyBuildEvents(b.id, b.token, chunks.slice(i, i + 200).map((text) => ({ type: 'log' as const, step, stream: 'stdout' as const, text })));
+      }
+    }
+    let bytes = 0;
+    const evalFn = r.eval.bind(r);
+    r.eval = (async (...args: Parameters<typeof r.eval>) => {
+      const reply = (await evalFn(...args)) as unknown[];
+      for (const r of reply.slice(1)) bytes += String(r).length;
+      return reply;
+    }) as typeof r.eval;
+    const ctx = { store, config: { title: 'logs' } as MasterConfig, now: Date.now };
+    for (const step of ['0', '1']) {
+      bytes = 0;
+      const page = (await logPage(ctx, 'linux', b.number, step, new URLSearchParams())).body;
+      expect(page).toContain('id="L1"');
+      expect(page).toContain(`id="L${PAGE_LINES}"`);
+      expect(page).not.toContain(`id="L${PAGE_LINES + 1}"`);
+      expect(page).toContain('next 2000 lines');
+      // The log is 16 MB; its first screen read well under a megabyte of it from Redis.
+      expect(all.length).toBeGreaterThan(16_000_000);
+      expect(bytes).toBeGreaterThan(PAGE_LINES * 80);
+      expect(bytes).toBeLessThan(LOG_READ_BYTES + MAX_LOG_TEXT + 100);
+    }
+    // The whole log still reads back whole, a page at a time.
+    expect(await countLines(store, b.id, 1)).toBe(200_000);
+    const tail = await logWindow(store, b.id, 1, 199_999, 10);
+    expect(tail.lines.map((l) => l.n)).toEqual([199_999, 200_000]);
+    expect(tail.more).toBe(false);
+  }, 60_000);
 });

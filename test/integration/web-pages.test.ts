@@ -5,24 +5,22 @@ import { get } from 'node:http';
 import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
+const config = testConfig({
   title: 'webtest',
   titleUrl: 'https://ci.example.org',
   http: { host: '127.0.0.1', port: 0 },
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [
     { name: 'linux', executors: ['a'], category: 'os', steps: [
-      { type: 'shell', name: 'compile', command: 'printf "\\\\033[31mred <b>bold</b>\\\\033[0m plain\\\\nwarner@example.org wrote\\\\nno newline at end"' },
+      { type: 'shell', name: 'compile', command: 'printf "\\033[31mred <b>bold</b>\\033[0m plain\\nwarner@example.org wrote\\nno newline at end"' },
       { type: 'shell', name: 'test', command: 'cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
     ] },
   ],
   schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }, { type: 'force', name: 'force', builders: ['linux'] }],
   problems: { confirm: false },
-}`;
-
+});
 function fetchText(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     get({ host: '127.0.0.1', port, path }, (res) => {
@@ -114,13 +112,12 @@ describe('web pages against a real master and executor', () => {
 
   it('Problems board and page, tiers, tree, packages, and the JSON API (paginated, no emails, no tokens)', async () => {
     // A packages builder (its executor never connects, so its build stays queued): /tiers marks it.
-    const withPackages = config
-      .replace(`executors: [{ name: 'a', secret: '${SECRET_A}' }],`, `executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'p', secret: '${SECRET_B}' }],`)
-      .replace('  problems: { confirm: false },', "  packages: { builder: 'package' },\n  problems: { confirm: false },")
-      .replace('  ],\n  schedulers', "    { name: 'package', executors: ['p'], steps: [{ type: 'shell', name: 'dists', command: 'true' }] },\n  ],\n  schedulers");
-    expect(withPackages).toContain("packages: { builder: 'package' }");
-    expect(withPackages).toContain("{ name: 'p', secret");
-    expect(withPackages).toContain("{ name: 'package', executors: ['p']");
+    const withPackages: TestConfig = {
+      ...config,
+      executors: [...config.executors!, { name: 'p', secret: SECRET_B }],
+      builders: [...config.builders, { name: 'package', executors: ['p'], steps: [{ type: 'shell', name: 'dists', command: 'true' }] }],
+      packages: { builder: 'package' },
+    };
     fx = await PipelineFixture.create('webprob', withPackages);
     mkdirSync(join(fx.dir, 'master'), { recursive: true });
     const tap = (fail: boolean) => writeFileSync(join(fx.dir, 'master', 'results.tap'), `TAP version 13\n1..1\n${fail ? 'not ok' : 'ok'} 1 - t_flappy\n`);

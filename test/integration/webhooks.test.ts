@@ -3,27 +3,26 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { hookFixture, httpRequest, signature, type HookFixture } from '../harness/http.js';
 import { allBuildSets, recordingLogger, startMasterWith } from '../harness/master-with.js';
+import { testConfig } from '../harness/config.js';
 
 const GITHUB_SECRET = 'github-hook-secret-0123456789';
 const GITLAB_TOKEN = 'gitlab-hook-token-0123456789';
 const GENERIC_SECRET = 'generic-hook-secret-0123456789';
 
-const config = `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+const config = testConfig({
+  executors: [{ name: 'a', secret: SECRET_A }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] }],
   schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux'] }],
   http: {
     port: 0,
     maxBodyBytes: 65536,
     webhooks: {
-      github: { secret: { value: '${GITHUB_SECRET}' }, project: 'widget' },
+      github: { secret: { value: GITHUB_SECRET }, project: 'widget' },
       gitlab: { token: { env: 'BB_TEST_GITLAB_TOKEN' } },
-      generic: { secret: { value: '${GENERIC_SECRET}' } },
+      generic: { secret: { value: GENERIC_SECRET } },
     },
   },
-}`;
+});
 
 /** Post a fixture as the service would: its headers, its body, signed (GitHub) or with the token (GitLab). */
 function send(port: number, hook: 'github' | 'gitlab', f: HookFixture, change: (body: Record<string, unknown>) => void = () => undefined, auth?: string) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clock, plan } from '../../src/chat/backlog.js';
-import type { OutboxEntry } from '../../src/data/outbox.js';
+import type { OutboxEntry } from '../../src/data/outbox-repo.js';
 
 const T0 = Date.UTC(2026, 11, 3, 18, 2);
 const entry = (at: number, text: string, o: Partial<OutboxEntry> = {}): OutboxEntry => ({ v: 1, at, to: '#dev', direct: false, text, ...o });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { keepStarting } from '../../src/chat/keep-starting.js';
 import type { ChatTransport } from '../../src/chat/transport.js';
 import { createLogger } from '../../src/log.js';
@@ -26,9 +26,16 @@ describe('keepStarting', () => {
   it('stops retrying when cancelled', async () => {
     let attempts = 0;
     const failing = { kind: 'matrix', async start() { attempts++; throw new Error('no'); } } as unknown as ChatTransport;
-    const retry = await keepStarting(failing, log, { initialMs: 10, maxMs: 10, jitter: 0 });
-    retry.cancel();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(attempts).toBe(1);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const retry = await keepStarting(failing, log, { initialMs: 10, maxMs: 10, jitter: 0 });
+      retry.cancel();
+      // Five retry periods on the fake clock: none comes.
+      await vi.advanceTimersByTimeAsync(50);
+      expect(vi.getTimerCount()).toBe(0);
+      expect(attempts).toBe(1);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -31,6 +31,10 @@ describe('retention and redis config', () => {
       logs: { maxAge: 30 * 86_400_000, keepLast: 50 },
       changes: { maxAge: 365 * 86_400_000, keepLast: 1000 },
       buildsets: { maxAge: 90 * 86_400_000, keepLast: 1000 },
+      problems: { maxAge: 365 * 86_400_000, keepLast: 1000 },
+      hassle: { maxAge: 90 * 86_400_000, keepLast: 100 },
+      packages: { maxAge: 365 * 86_400_000, keepLast: 100 },
+      jobs: { completed: { maxAge: 86_400_000, keepLast: 100 }, failed: { maxAge: 7 * 86_400_000, keepLast: 1000 } },
       every: 3_600_000,
       slice: 200,
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DataBus } from '../../src/data/events.js';
-import { RenderCache } from '../../src/web/render-cache.js';
+import { RenderCache, SharedRead } from '../../src/web/render-cache.js';
+import type { Problem } from '../../src/model/problem.js';
 import type { Build } from '../../src/model/build.js';
 
 describe('web: the shared console render', () => {
@@ -40,5 +41,20 @@ describe('web: the shared console render', () => {
     expect((await cache.get()).body).toBe('render 5');
     expect((await cache.get()).body).toBe('render 5');
     cache.stop();
+  });
+
+  it("shares the console's other reads until one of its own events or a second passes; build events leave them be", async () => {
+    const bus = new DataBus();
+    let t = 0;
+    let reads = 0;
+    const side = new SharedRead(bus, async () => ++reads, 1000, () => t, ['problem.opened', 'executor.lost']);
+    expect([await side.get(), await side.get()]).toEqual([1, 1]);
+    bus.emit('build.finished', {} as Build);
+    expect(await side.get()).toBe(1);
+    bus.emit('problem.opened', {} as Problem);
+    expect(await side.get()).toBe(2);
+    t = 1500;
+    expect(await side.get()).toBe(3);
+    side.stop();
   });
 });

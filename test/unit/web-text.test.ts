@@ -3,6 +3,9 @@ import { ansiLine, stripAnsi, type AnsiState } from '../../src/web/ansi.js';
 import { escape, href, html, maskEmails, outLink, raw } from '../../src/web/html.js';
 import { parseCursors } from '../../src/web/live.js';
 import { groupBuilders } from '../../src/web/console-page.js';
+import { compactCells, compactGroup } from '../../src/web/console-compact.js';
+import type { BuildCell } from '../../src/web/console-model.js';
+import type { Result } from '../../src/model/results.js';
 
 describe('web: escaping', () => {
   it('escapes every interpolated value, keeps markup made by html or raw, joins arrays', () => {
@@ -72,5 +75,28 @@ describe('web: small parts', () => {
       ['os · unsupported', ['b']],
       ['uncategorised · supported', ['d']],
     ]);
+  });
+});
+
+describe('web: the compact console grid (above 60 builders)', () => {
+  const cell = (builder: string, number: number, word: string): BuildCell =>
+    word === 'running' ? { builder, number, state: 'running', revision: `r${number}`, dispatchedAt: number } : { builder, number, state: 'finished', result: word as Result, revision: `r${number}`, dispatchedAt: number };
+  it('names the all-green and never-built builders in one row each, merges quiet runs, links the other cells', () => {
+    const cells: Record<string, Array<BuildCell | undefined>> = {
+      a: [cell('a', 3, 'SUCCESS'), cell('a', 2, 'SUCCESS'), cell('a', 1, 'SUCCESS')],
+      "b'<x>": [cell("b'<x>", 3, 'SUCCESS'), cell("b'<x>", 2, 'SUCCESS'), cell("b'<x>", 1, 'SUCCESS')],
+      c: [undefined, undefined, undefined],
+      d: [cell('d', 9, 'FAILURE'), cell('d', 8, 'SUCCESS'), cell('d', 7, 'SUCCESS')],
+      e: [cell('e', 5, 'running'), undefined, undefined],
+    };
+    const out = compactGroup('linux · supported', Object.keys(cells), 3, (b) => cells[b]!).text;
+    expect(out).toBe(
+      '<tr><th colspan=4>linux · supported' +
+        '<tr><td colspan=4 class="r-SUCCESS names">ok at all 3 revisions (2): <a href=/builders/a>a</a> <a href=/builders/b&#39;%3Cx%3E>b&#39;&lt;x&gt;</a>' +
+        '<tr><td colspan=4 class="names">no build of these revisions (1): <a href=/builders/c>c</a>' +
+        '<tr><td><a href=/builders/d>d</a><td class="r-FAILURE"><a href="/builders/d/builds/9">fail</a><td colspan=2 class=r-SUCCESS>ok' +
+        '<tr><td><a href=/builders/e>e</a><td class="r-running"><a href="/builders/e/builds/5">run</a><td colspan=2>',
+    );
+    expect(compactCells([cell('x', 1, 'SUCCESS'), undefined, cell('x', 2, 'SUCCESS')])).toBe('<td class=r-SUCCESS>ok<td><td class=r-SUCCESS>ok');
   });
 });

@@ -69,6 +69,11 @@ export class IrcTransport implements ChatTransport {
     return this.registered;
   }
 
+  /** PRIVMSG and NOTICE lines written, and waiting in the throttled queue. */
+  lines(): { sent: number; queued: number } {
+    return this.queue.messageLines;
+  }
+
   /** Registered with the server (the outbox waits otherwise). */
   ready(): boolean {
     return this.registered;

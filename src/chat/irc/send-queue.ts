@@ -19,6 +19,9 @@ export class SendQueue {
   private writer: ((line: string) => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private queued = 0;
+  /** Message-lane lines (PRIVMSG, NOTICE) waiting, and written since the queue was made. */
+  private messagesWaiting = 0;
+  private messagesWritten = 0;
 
   constructor(
     private readonly bucket: TokenBucket,
@@ -31,6 +34,11 @@ export class SendQueue {
     return this.queued;
   }
 
+  /** Message lines (what bb says, not control lines) written so far and waiting now: `/metrics`. */
+  get messageLines(): { sent: number; queued: number } {
+    return { sent: this.messagesWritten, queued: this.messagesWaiting };
+  }
+
   /** Queues lines to go in order; resolves when the last one was written. */
   enqueue(lines: string[], lane: Lane = 'message'): Promise<void> {
     if (!lines.length) return Promise.resolve();
@@ -40,6 +48,7 @@ export class SendQueue {
     return new Promise((resolve, reject) => {
       this.lanes[lane].push({ lines: [...lines], resolve, reject });
       this.queued += lines.length;
+      if (lane === 'message') this.messagesWaiting += lines.length;
       this.pump();
     });
   }
@@ -63,6 +72,7 @@ export class SendQueue {
       for (const batch of lane.splice(0)) batch.reject(err);
     }
     this.queued = 0;
+    this.messagesWaiting = 0;
   }
 
   private pump(): void {
@@ -81,8 +91,13 @@ export class SendQueue {
       this.bucket.take();
       const line = batch.lines.shift()!;
       this.queued--;
-      if (!batch.lines.length) (this.lanes.control[0] === batch ? this.lanes.control : this.lanes.message).shift();
+      const message = this.lanes.control[0] !== batch;
+      if (!batch.lines.length) (message ? this.lanes.message : this.lanes.control).shift();
       this.writer(line);
+      if (message) {
+        this.messagesWaiting--;
+        this.messagesWritten++;
+      }
       if (!batch.lines.length) batch.resolve();
     }
   }

@@ -42,6 +42,8 @@ interface Session {
   /** Rooms whose messages are read: joined before start, or whose join the sync has shown. */
   live: Set<string>;
   refreshingLive?: Promise<void>;
+  /** The last sync with the homeserver worked (false from a failed one until the next works). */
+  syncing: boolean;
 }
 
 /**
@@ -70,6 +72,9 @@ export class MatrixTransport implements ChatTransport {
   private inbox: Promise<void> = Promise.resolve();
   /** Outgoing messages go one at a time: ordered, and a rate-limit wait holds back the rest. */
   private outbox: Promise<unknown> = Promise.resolve();
+  /** Messages sent since it was made, and waiting their turn in `outbox`. */
+  private sent = 0;
+  private waiting = 0;
 
   constructor(private readonly opts: MatrixTransportOptions) {
     this.log = opts.log ?? createLogger('matrix');
@@ -112,8 +117,10 @@ export class MatrixTransport implements ChatTransport {
       caughtUp: false,
       resumed: storage.getSyncToken() !== null,
       live: new Set(),
+      syncing: true,
     };
     this.session = s;
+    watchSync(s);
     try {
       await this.showName(s);
       this.listen(s);
@@ -155,6 +162,16 @@ export class MatrixTransport implements ChatTransport {
     await this.sendTo(s, roomId, text, opts, false);
   }
 
+  /** Started and its last sync with the homeserver worked. */
+  get isConnected(): boolean {
+    return this.session?.syncing ?? false;
+  }
+
+  /** Messages sent, and waiting to be sent in order. */
+  lines(): { sent: number; queued: number } {
+    return { sent: this.sent, queued: this.waiting };
+  }
+
   /** Started (the outbox waits otherwise; a send that fails meanwhile is retried). */
   ready(): boolean {
     return this.session !== undefined;
@@ -168,9 +185,15 @@ export class MatrixTransport implements ChatTransport {
   private async sendTo(s: Session, roomId: string, text: string, opts: SendOptions, direct: boolean): Promise<void> {
     const notice = capNotice(text, opts.html, this.opts.maxMessageChars, opts.moreHint);
     const content = messageContent(notice, opts.mentions ?? [], direct);
+    this.waiting++;
     const sent = this.outbox.then(() => retryRateLimited(() => s.client.sendMessage(roomId, content)));
     this.outbox = sent.catch(() => undefined);
-    await sent;
+    try {
+      await sent;
+      this.sent++;
+    } finally {
+      this.waiting--;
+    }
   }
 
   /** To a user ID (their DM room, created on first use) or a DM room ID (a message's `replyTo`). */
@@ -300,4 +323,23 @@ export class MatrixTransport implements ChatTransport {
 interface StateEvent {
   type?: string;
   state_key?: string;
+}
+
+/**
+ * Keeps `s.syncing` to whether the SDK's sync loop last reached the homeserver: each sync (a long
+ * poll) that fails sets it false, the next that works sets it true again.
+ */
+function watchSync(s: Session): void {
+  const client = s.client as unknown as { doSync(token: string): Promise<unknown> };
+  const doSync = client.doSync.bind(client);
+  client.doSync = async (token: string) => {
+    try {
+      const r = await doSync(token);
+      s.syncing = true;
+      return r;
+    } catch (err) {
+      s.syncing = false;
+      throw err;
+    }
+  };
 }

@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { Master } from '../../master.js';
-import { AnotherMasterError, GuardrailError } from '../../data/guardrails.js';
+import { GuardrailError } from '../../data/guardrails.js';
 import { CliError } from '../connect-error.js';
+import { trimWhenIdle } from '../../util/trim-memory.js';
 import { offsetClock, type Clock } from '../../util/clock.js';
 
 export function masterCommand(): Command {
@@ -22,15 +23,18 @@ export function masterCommand(): Command {
         ...clockFromEnv(process.env),
       });
       await master.start().catch((err: unknown) => {
-        if (err instanceof GuardrailError || err instanceof AnotherMasterError) throw new CliError(err.message);
+        if (err instanceof GuardrailError) throw new CliError(err.message);
         throw err;
       });
+      // Start-up and bursts of work grow V8's young generation; once idle, give that back (trim-memory.ts).
+      const stopTrim = trimWhenIdle((t) => master.log.debug({ ...t, ms: Math.round(t.ms) }, 'memory trimmed while idle'));
       // SIGHUP: read the config file again (as `bb reconfig`); the outcome goes to the log and chat.
       const reload = () => void master.reload().catch((err: unknown) => console.error(`bb: reload failed: ${String(err)}`));
       process.on('SIGHUP', reload);
       await new Promise<void>((done) => {
         const stop = () => {
           process.off('SIGHUP', reload);
+          stopTrim();
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
           void master.stop().then(done, done);
