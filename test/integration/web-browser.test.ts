@@ -110,7 +110,7 @@ describe('web pages in Chromium', () => {
     expect(await page.locator('#log-1 .log').textContent()).toContain('<img src=x onerror=window.__xss=7>');
     expect(await page.content()).not.toContain('mallory@example.org');
     expect(dialogs).toEqual([]);
-    await screenshot(page, 'build-failed');
+    await screenshot(page, 'build-failed', 'web-build-page');
 
     // Line links: #s0L1 highlights the line; the step's own log page takes a range.
     await page.goto(`${url}/steps/compile/log#L1-L1`);
@@ -147,6 +147,15 @@ describe('web pages in Chromium', () => {
     await expect.poll(() => lines.count(), { timeout: 30_000 }).toBeGreaterThan(first + 3);
     expect(await page.evaluate('window.__same')).toBe(1);
     await screenshot(page, 'build-running-dark');
+    // The dark theme is dark: light text on a dark page (prefers-color-scheme), the log included.
+    const luminance = async (sel: string, prop: 'color' | 'backgroundColor') => {
+      const rgb = String(await page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)}))[${JSON.stringify(prop)}]`));
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+      return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+    };
+    expect(await luminance('body', 'backgroundColor')).toBeLessThan(0.2);
+    expect(await luminance('body', 'color')).toBeGreaterThan(0.7);
+    expect(await luminance('#log-0 .log', 'color')).toBeGreaterThan(0.7);
     writeFileSync(join(fx.dir, 'master', 'stop-slow'), '');
     await waitFor('the slow build to finish', () => finished.length > before, 30_000);
     await expect.poll(() => page.locator('h1 .res').innerText(), { timeout: 30_000 }).toBe('SUCCESS');
@@ -164,6 +173,8 @@ describe('web pages in Chromium', () => {
       await fx.client.sendChange({ author: `Zooko <zooko@example.org>`, comments: fail ? 'net: break it' : 'net: fine', revision: fail ? 'cafe0002' : 'cafe0001', branch: 'main' });
       await waitFor('the linux build', () => finished.length > before, 60_000);
     }
+    // The Problem opens after the build's end is stored (its detector reads it): wait for that state.
+    await waitFor('Problem 1 opened', async () => (await fx.store.problems.get(1)) ?? null, 30_000);
     const { page, errors } = await openPage(browser);
     await page.goto(base + '/problems');
     await page.locator('a[href="/problems/1"]').first().click();
@@ -180,7 +191,7 @@ describe('web pages in Chromium', () => {
       const res = await page.goto(base + path);
       expect(res?.status(), path).toBe(200);
       expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
-      await screenshot(page, name);
+      await screenshot(page, name, name === 'console' || name === 'problems' ? `web-${name}` : undefined);
     }
     expect(await page.locator('body').innerText()).toBeTruthy();
     // Every link bb put in chat (announcements, the hassle line in #dev, the `log` reply) or in the

@@ -145,10 +145,15 @@ describe('web pages against a real master and executor', () => {
     expect(board.body).toMatch(/<td>devbbb222<br><span class="mute">responsible:<\/span> devbbb222<\/td>/);
     expect(board.body).toMatch(/L2 <time [^>]*>[^<]*<\/time> to devbbb222 by dm, channel/);
     expect(board.body).toContain('not acked');
+    // The reminder log, its latest entries with a link to the whole of it on the Problem's page.
+    const first = JSON.parse((await fetchText(port, '/api/problems/1')).body).log[0] as { step: string; to: string; via: string; outcome: string };
+    expect(board.body).toMatch(new RegExp(`<td class="rlog">${first.step} <time [^>]*>[^<]*</time> to ${first.to} by ${first.via}: ${first.outcome}<br>`));
+    expect(board.body).toMatch(/<a href="\/problems\/1#log">(1 entry|all \d+)<\/a>/);
+    expect(board.body).toContain('<th>guilty / responsible / interested</th>');
     const one = await fetchText(port, '/problems/1');
     expect(one.body).toContain('Problem 1');
     expect(one.body).toContain('<code>aaa111</code>..<code>bbb222</code>');
-    expect(one.body).toContain('Reminder log');
+    expect(one.body).toContain('<h2 id="log">Reminder log</h2>');
     expect((await fetchText(port, '/problems/99')).status).toBe(404);
 
     const tiers = await fetchText(port, '/tiers');
