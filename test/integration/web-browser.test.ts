@@ -210,10 +210,12 @@ describe('web pages in Chromium', () => {
     await page.locator('table.kv a[href^="/builders/linux/builds/"]').first().click();
     await expect.poll(() => page.locator('h1').innerText()).toMatch(/^linux #\d+ FAILURE/);
     expect(await page.locator('a[href="/problems/1"]').innerText()).toBe('Problem 1');
-    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/problems', 'problems'], ['/tiers', 'tiers'], ['/tree', 'tree']] as const) {
+    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/changes/3', 'change'], ['/problems', 'problems'], ['/problems/1', 'problem'], ['/tiers', 'tiers'], ['/packages', 'packages'], ['/tree', 'tree']] as const) {
       const res = await page.goto(base + path);
       expect(res?.status(), path).toBe(200);
       expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
+      // The authors' and the guilty's addresses are never shown in full.
+      expect(await page.content(), path).not.toMatch(/(mallory|zooko)@example\.org/);
       await screenshot(page, name, name === 'console' || name === 'problems' ? `web-${name}` : undefined);
     }
     expect(await page.locator('body').innerText()).toBeTruthy();
@@ -232,6 +234,12 @@ describe('web pages in Chromium', () => {
       expect(res?.status(), link).toBe(200);
       expect(await page.locator('h1').innerText(), link).not.toMatch(/not found/i);
     }
+    // Reminders by channel, chat lines by transport, changes by source: counted as they happened.
+    const metrics = await (await page.goto(base + '/metrics'))!.text();
+    expect(metrics).toMatch(/^bb_reminders_total\{via="email",outcome="sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_reminders_total\{via="channel",outcome="sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_chat_lines_sent_total\{transport="irc"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_changes_received_total\{source="sendchange"\} 3$/m);
     const health = await page.goto(base + '/healthz');
     expect(JSON.parse(await health!.text())).toMatchObject({ ok: true, redis: { ok: true }, chat: [{ transport: 'irc', connected: true }] });
     const phone = await openPage(browser, { width: 390 });

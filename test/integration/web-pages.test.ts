@@ -196,6 +196,33 @@ describe('web pages against a real master and executor', () => {
     expect(prob.next).toBeDefined();
     expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree.open).toBe(false);
     expect((await fetchText(port, '/api/nothing')).status).toBe(404);
+    // Every path of the README's JSON API table answers the shape it documents.
+    const shapes: Array<[string, string[]]> = [
+      ['/api/builders', ['builders']],
+      ['/api/builders/linux/builds?offset=0&limit=50', ['total', 'offset', 'limit', 'builds']],
+      ['/api/builders/linux/builds/2', ['build', 'tests', 'changes']],
+      ['/api/builders/linux/builds/2/steps/1/log?start=1&limit=1000', ['step', 'name', 'start', 'lines', 'more', 'next']],
+      ['/api/changes/1', ['change']],
+      ['/api/buildsets/1', ['buildset', 'requests', 'builds']],
+      ['/api/problems?state=open', ['state', 'offset', 'limit', 'problems']],
+      ['/api/problems?state=recent&offset=0&limit=10', ['state', 'offset', 'limit', 'problems']],
+      ['/api/problems/1', ['problem', 'next', 'log', 'botName']],
+      ['/api/problems/1/tests', ['id', 'state', 'headline', 'count', 'tests', 'steps']],
+      ['/api/status?builder=linux&last=3', ['master', 'guardrails', 'lastPrune', 'builders']],
+      ['/api/tiers', ['builders']],
+      ['/api/tree', ['tree']],
+      ['/api/packages?limit=5', ['packages']],
+    ];
+    for (const [path, keys] of shapes) {
+      const r = await fetchText(port, path);
+      expect(r.status, path).toBe(200);
+      const json = JSON.parse(r.body) as Record<string, unknown>;
+      for (const k of keys) expect(json, `${path} has ${k}`).toHaveProperty(k);
+      expect(r.body, path).not.toMatch(/dev\w+@example\.org/);
+    }
+    const [b0] = (JSON.parse((await fetchText(port, '/api/builders')).body) as { builders: Array<Record<string, unknown>> }).builders;
+    expect(Object.keys(b0!)).toEqual(expect.arrayContaining(['name', 'tier', 'category', 'executors', 'last']));
+    expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree).toEqual(expect.objectContaining({ open: false, reasons: expect.any(Array), responsible: expect.any(Array) }));
 
     const metrics = await fetchText(port, '/metrics');
     expect(metrics.headers['content-type']).toContain('text/plain');
