@@ -163,6 +163,17 @@ describe('web pages in Chromium', () => {
     expect(await luminance('body', 'backgroundColor')).toBeLessThan(0.2);
     expect(await luminance('body', 'color')).toBeGreaterThan(0.7);
     expect(await luminance('#log-0 .log', 'color')).toBeGreaterThan(0.7);
+    // The step's own log page (2,000 lines a screen) is live at its end too, and its search finds lines.
+    const logPage = await openPage(browser);
+    await logPage.page.goto(`${base}/builders/slow/builds/${build.number}/steps/0/log`);
+    await logPage.page.evaluate('window.__same = 1');
+    const logLines = logPage.page.locator('.log .ll');
+    const had = await logLines.count();
+    await expect.poll(() => logLines.count(), { timeout: 30_000 }).toBeGreaterThan(had + 3);
+    expect(await logPage.page.evaluate('window.__same')).toBe(1);
+    await logPage.page.goto(`${base}/builders/slow/builds/${build.number}/steps/0/log?q=${encodeURIComponent('tick 2 ')}`);
+    expect(await logPage.page.locator('main').innerText()).toMatch(/1 line containing/);
+    await logPage.page.context().close();
     writeFileSync(join(fx.dir, 'master', 'stop-slow'), '');
     await waitFor('the slow build to finish', () => finished.length > before, 30_000);
     await expect.poll(() => page.locator('h1 .res').innerText(), { timeout: 30_000 }).toBe('SUCCESS');

@@ -6,6 +6,7 @@ import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
 import { testConfig, type TestConfig } from '../harness/config.js';
+import { StoredProblems } from '../../src/problems/actions.js';
 
 const config = testConfig({
   title: 'webtest',
@@ -167,6 +168,19 @@ describe('web pages against a real master and executor', () => {
     expect(demoted.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>unsupported<\/td>.*demoted by warner: vm &lt;rebuilt&gt;, until <time datetime="[^"]+">/s);
     expect((await fetchText(port, '/builders/linux')).body).toContain('vm &lt;rebuilt&gt;');
     await master.tiers!.promote({ builder: 'linux', by: 'warner' });
+    // The package build waits for executor p: /builders/package lists the pending request (reason, priority) and p never seen.
+    const pkg = (await fetchText(port, '/builders/package')).body;
+    expect(pkg).toMatch(/<h2>Pending requests \(1\)<\/h2>.*<td>\d+<\/td><td><a href="\/buildsets\/\d+">\d+<\/a><\/td><td>[^<]*aaa111[^<]*<\/td><td>-?\d+<\/td>/s);
+    expect(pkg).toMatch(/<td>p<\/td><td><span class="res r-FAILURE">never seen<\/span><\/td>/);
+    const lin = (await fetchText(port, '/builders/linux')).body;
+    expect(lin).toMatch(/<td><a href="\/builders\/linux\/builds\/2">#2<\/a><\/td><td><span class="res r-FAILURE">FAILURE<\/span><\/td><td><code>bbb222<\/code><\/td><td>Dev bbb222 &lt;devbbb222@…&gt;<\/td><td>\d+s<\/td><td>trunk: 1 change on main<\/td>/);
+    expect(lin).toMatch(/<td>a<\/td><td><span class="res r-SUCCESS">connected<\/span><\/td>/);
+    // Ack, then snooze: the board shows each, with who (and until when).
+    const actions = new StoredProblems(fx.store, master.config, () => Date.now());
+    await actions.ack(1, 'devbbb222');
+    expect((await fetchText(port, '/problems')).body).toMatch(/acked<\/span> by devbbb222/);
+    await actions.snooze(1, 'devbbb222', 3_600_000);
+    expect((await fetchText(port, '/problems')).body).toMatch(/snoozed<\/span> by devbbb222 until <time /);
     const tree = await fetchText(port, '/tree');
     expect(tree.body).toMatch(/Tree <span class="res r-FAILURE">closed<\/span>/);
     // aaa111 passed on linux, the one gating builder: its package build waits for executor p.
