@@ -40,7 +40,7 @@ function config(ircPort: number, webPort: number, smtpPort: number): string {
       { type: 'shell', name: 'test', command: 'echo "<img src=x onerror=window.__xss=7>" && cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
     ] },
     { name: 'slow', executors: ['a'], category: 'os', steps: [
-      { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i"; sleep 0.2; done; echo done' },
+      { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i <b>not bold</b> <img src=x onerror=window.__xss=$i>"; sleep 0.2; done; echo done' },
     ] },
   ],
   schedulers: [
@@ -142,10 +142,17 @@ describe('web pages in Chromium', () => {
     const { page, dialogs } = await openPage(browser, { colorScheme: 'dark' });
     await page.goto(`${base}/builders/slow/builds/${build.number}`);
     await page.evaluate('window.__same = 1');
+    // Scrolled to the end, the page follows the tail as lines arrive.
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
     const lines = page.locator('#log-0 .ll');
     const first = await lines.count();
-    await expect.poll(() => lines.count(), { timeout: 30_000 }).toBeGreaterThan(first + 3);
+    await expect.poll(() => lines.count(), { timeout: 30_000 }).toBeGreaterThan(first + 10);
     expect(await page.evaluate('window.__same')).toBe(1);
+    await expect.poll(() => page.evaluate('window.innerHeight + window.scrollY >= document.body.scrollHeight - 80')).toBe(true);
+    // Lines that arrived live are escaped as those rendered by the server: shown as text, run nothing.
+    expect(await lines.nth(first + 5).innerText()).toMatch(/tick \d+ <b>not bold<\/b> <img src=x onerror=window.__xss=\d+>/);
+    expect(await page.locator('#log-0 img, #log-0 b').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     await screenshot(page, 'build-running-dark');
     // The dark theme is dark: light text on a dark page (prefers-color-scheme), the log included.
     const luminance = async (sel: string, prop: 'color' | 'backgroundColor') => {
@@ -160,8 +167,24 @@ describe('web pages in Chromium', () => {
     await waitFor('the slow build to finish', () => finished.length > before, 30_000);
     await expect.poll(() => page.locator('h1 .res').innerText(), { timeout: 30_000 }).toBe('SUCCESS');
     const text = await page.locator('#log-0 .log').textContent();
-    expect(text).toMatch(/tick 1[\s\S]*tick 3[\s\S]*done/);
+    expect(text).toMatch(/tick 1 [\s\S]*tick 3 [\s\S]*done/);
     expect(dialogs).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('the console updates without a reload when a build starts and ends', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(base + '/');
+    await page.evaluate('window.__same = 1');
+    const slowRow = page.locator('tr', { has: page.locator('a[href="/builders/slow"]') });
+    const before = await slowRow.innerText();
+    const n = (await fx.store.lastBuilds('slow', 1))[0]!.number + 1;
+    // stop-slow exists now: this build prints once and ends.
+    await fx.client.control({ v: 1, type: 'force', builders: ['slow'], owner: 'test' });
+    await expect.poll(() => slowRow.innerText(), { timeout: 30_000 }).toContain(`#${n} ok`);
+    expect(before).not.toContain(`#${n}`);
+    expect(await page.evaluate('window.__same')).toBe(1);
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     await page.context().close();
   }, 120_000);
 
@@ -187,10 +210,12 @@ describe('web pages in Chromium', () => {
     await page.locator('table.kv a[href^="/builders/linux/builds/"]').first().click();
     await expect.poll(() => page.locator('h1').innerText()).toMatch(/^linux #\d+ FAILURE/);
     expect(await page.locator('a[href="/problems/1"]').innerText()).toBe('Problem 1');
-    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/problems', 'problems'], ['/tiers', 'tiers'], ['/tree', 'tree']] as const) {
+    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/changes/3', 'change'], ['/problems', 'problems'], ['/problems/1', 'problem'], ['/tiers', 'tiers'], ['/packages', 'packages'], ['/tree', 'tree']] as const) {
       const res = await page.goto(base + path);
       expect(res?.status(), path).toBe(200);
       expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
+      // The authors' and the guilty's addresses are never shown in full.
+      expect(await page.content(), path).not.toMatch(/(mallory|zooko)@example\.org/);
       await screenshot(page, name, name === 'console' || name === 'problems' ? `web-${name}` : undefined);
     }
     expect(await page.locator('body').innerText()).toBeTruthy();
@@ -209,6 +234,12 @@ describe('web pages in Chromium', () => {
       expect(res?.status(), link).toBe(200);
       expect(await page.locator('h1').innerText(), link).not.toMatch(/not found/i);
     }
+    // Reminders by channel, chat lines by transport, changes by source: counted as they happened.
+    const metrics = await (await page.goto(base + '/metrics'))!.text();
+    expect(metrics).toMatch(/^bb_reminders_total\{via="email",outcome="sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_reminders_total\{via="channel",outcome="sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_chat_lines_sent_total\{transport="irc"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_changes_received_total\{source="sendchange"\} 3$/m);
     const health = await page.goto(base + '/healthz');
     expect(JSON.parse(await health!.text())).toMatchObject({ ok: true, redis: { ok: true }, chat: [{ transport: 'irc', connected: true }] });
     const phone = await openPage(browser, { width: 390 });

@@ -19,7 +19,8 @@ const config = testConfig({
     ] },
   ],
   schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }, { type: 'force', name: 'force', builders: ['linux'] }],
-  problems: { confirm: false },
+  // quietHours off: the reminders go at once whatever the hour the test runs (22:00-08:00 would hold them).
+  problems: { confirm: false, hassle: { quietHours: false } },
 });
 function fetchText(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -160,6 +161,12 @@ describe('web pages against a real master and executor', () => {
     expect(tiers.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>supported<\/td>/);
     expect(tiers.body).toMatch(/<td><a href="\/builders\/package">package<\/a><\/td><td>supported — <span class="mute">the packages builder: never gates<\/span><\/td>/);
     expect(tiers.body.match(/never gates<\/span>/g)).toHaveLength(1);
+    // A demotion shows with who, why and until when; the builder is then unsupported.
+    await master.tiers!.demote({ builder: 'linux', by: 'warner', reason: 'vm <rebuilt>', forMs: 3_600_000 });
+    const demoted = await fetchText(port, '/tiers');
+    expect(demoted.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>unsupported<\/td>.*demoted by warner: vm &lt;rebuilt&gt;, until <time datetime="[^"]+">/s);
+    expect((await fetchText(port, '/builders/linux')).body).toContain('vm &lt;rebuilt&gt;');
+    await master.tiers!.promote({ builder: 'linux', by: 'warner' });
     const tree = await fetchText(port, '/tree');
     expect(tree.body).toMatch(/Tree <span class="res r-FAILURE">closed<\/span>/);
     // aaa111 passed on linux, the one gating builder: its package build waits for executor p.
@@ -189,6 +196,33 @@ describe('web pages against a real master and executor', () => {
     expect(prob.next).toBeDefined();
     expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree.open).toBe(false);
     expect((await fetchText(port, '/api/nothing')).status).toBe(404);
+    // Every path of the README's JSON API table answers the shape it documents.
+    const shapes: Array<[string, string[]]> = [
+      ['/api/builders', ['builders']],
+      ['/api/builders/linux/builds?offset=0&limit=50', ['total', 'offset', 'limit', 'builds']],
+      ['/api/builders/linux/builds/2', ['build', 'tests', 'changes']],
+      ['/api/builders/linux/builds/2/steps/1/log?start=1&limit=1000', ['step', 'name', 'start', 'lines', 'more', 'next']],
+      ['/api/changes/1', ['change']],
+      ['/api/buildsets/1', ['buildset', 'requests', 'builds']],
+      ['/api/problems?state=open', ['state', 'offset', 'limit', 'problems']],
+      ['/api/problems?state=recent&offset=0&limit=10', ['state', 'offset', 'limit', 'problems']],
+      ['/api/problems/1', ['problem', 'next', 'log', 'botName']],
+      ['/api/problems/1/tests', ['id', 'state', 'headline', 'count', 'tests', 'steps']],
+      ['/api/status?builder=linux&last=3', ['master', 'guardrails', 'lastPrune', 'builders']],
+      ['/api/tiers', ['builders']],
+      ['/api/tree', ['tree']],
+      ['/api/packages?limit=5', ['packages']],
+    ];
+    for (const [path, keys] of shapes) {
+      const r = await fetchText(port, path);
+      expect(r.status, path).toBe(200);
+      const json = JSON.parse(r.body) as Record<string, unknown>;
+      for (const k of keys) expect(json, `${path} has ${k}`).toHaveProperty(k);
+      expect(r.body, path).not.toMatch(/dev\w+@example\.org/);
+    }
+    const [b0] = (JSON.parse((await fetchText(port, '/api/builders')).body) as { builders: Array<Record<string, unknown>> }).builders;
+    expect(Object.keys(b0!)).toEqual(expect.arrayContaining(['name', 'tier', 'category', 'executors', 'last']));
+    expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree).toEqual(expect.objectContaining({ open: false, reasons: expect.any(Array), responsible: expect.any(Array) }));
 
     const metrics = await fetchText(port, '/metrics');
     expect(metrics.headers['content-type']).toContain('text/plain');
