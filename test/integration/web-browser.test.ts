@@ -122,6 +122,11 @@ describe('web pages in Chromium', () => {
     dev.say('bb', 'log linux');
     const logReply = await dev.waitFor((m) => m.nick === 'bb' && /^full log: /.test(m.text), 15_000, asked);
     expect(logReply.text).toBe(`full log: ${url}/steps/1/log`);
+    // In the channel the reply is cut to 5 lines; its last line still ends with the link.
+    const inChannel = dev.seen.length;
+    dev.say('#dev', 'bb: log linux');
+    const cut = await dev.waitFor((m) => m.nick === 'bb' && m.target === '#dev' && /more lines?: /.test(m.text), 15_000, inChannel);
+    expect(cut.text).toMatch(new RegExp(`more lines?: full log: ${url!.replace(/[.]/g, '\\.')}/steps/1/log$`));
     await page.goto(logReply.text.slice('full log: '.length));
     expect(await page.locator('h1').innerText()).toMatch(/linux #\d+ step test FAILURE/);
 
