@@ -1,11 +1,9 @@
-import type { Redis } from 'ioredis';
-import { Keys } from './keys.js';
 import type { Store } from './store.js';
 import { dbOf } from './db.js';
 
 /**
  * Guardrails checked when a master starts (README "State in Redis"): the Redis it is given must
- * keep what bb writes, and only one master may run on a key prefix.
+ * keep what bb writes. (Several masters on a prefix: one leads, src/data/lease.ts.)
  */
 export interface Guardrail {
   check: 'persistence' | 'eviction' | 'version' | 'master';
@@ -86,23 +84,6 @@ function olderThan(version: string, min: string): boolean {
   return false;
 }
 
-/**
- * Whether a master runs on `prefix` now, for clients (`bb user`, `bb force`) that only have a
- * connection: one holds the leader lease, or one was heard from within 18 s (three lease TTLs: a
- * standby about to take over, or a leader whose lease lapsed in a stall and is being renewed).
- */
-export async function masterRunning(redis: Pick<Redis, 'exists' | 'hvals'>, prefix: string): Promise<boolean> {
-  const keys = new Keys(prefix);
-  if ((await redis.exists(keys.leader)) === 1) return true;
-  const now = Date.now();
-  return (await redis.hvals(keys.masters)).some((raw) => {
-    try {
-      return now - (JSON.parse(raw) as { seen: number }).seen <= 18_000;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** The master refuses to start: what is wrong with its Redis. */
 export class GuardrailError extends Error {

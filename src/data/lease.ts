@@ -5,6 +5,7 @@ import { dbOf } from './db.js';
 import { Fence } from './fence.js';
 import type { Guardrail } from './guardrails.js';
 import type { Store } from './store.js';
+import { Keys } from './keys.js';
 
 /** What `db:master` holds while a master leads (`bb status`, `/healthz`). */
 export interface LeaseHolder {
@@ -164,6 +165,24 @@ export async function currentLeader(store: Store): Promise<LeaseHolder | null> {
   if (!raw) return null;
   const h = JSON.parse(raw) as Partial<LeaseHolder>;
   return { token: '', warnings: [], prefix: keys.prefix, started: h.seen ?? 0, since: h.started ?? h.seen ?? 0, seen: 0, pid: 0, host: '', ...h };
+}
+
+/**
+ * Whether a master runs on `prefix` now, for clients (`bb user`, `bb force`) that only have a
+ * connection: one holds the leader lease, or one was heard from within 18 s (three lease TTLs: a
+ * standby about to take over, or a leader whose lease lapsed in a stall and is being renewed).
+ */
+export async function masterRunning(redis: Pick<Redis, 'exists' | 'hvals'>, prefix: string): Promise<boolean> {
+  const keys = new Keys(prefix);
+  if ((await redis.exists(keys.leader)) === 1) return true;
+  const now = Date.now();
+  return (await redis.hvals(keys.masters)).some((raw) => {
+    try {
+      return now - (JSON.parse(raw) as { seen: number }).seen <= 18_000;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A master's heartbeat in `db:masters`. */

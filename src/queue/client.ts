@@ -5,7 +5,7 @@ import type { ChangeInput } from '../model/change.js';
 import { QUEUES } from './jobs.js';
 import { InputError } from './input-error.js';
 import { sendToIntake } from './intake.js';
-import { masterRunning } from '../data/guardrails.js';
+import { masterRunning } from '../data/lease.js';
 
 export { InputError };
 
