@@ -178,6 +178,11 @@ describe('web pages in Chromium', () => {
     expect(await logPage.page.evaluate('window.__same')).toBe(1);
     await logPage.page.goto(`${base}/builders/slow/builds/${build.number}/steps/0/log?q=${encodeURIComponent('tick 2 ')}`);
     expect(await logPage.page.locator('main').innerText()).toMatch(/1 line containing/);
+    // On the console the running build's cell says "run" and pulses (unless the reader asks for reduced motion).
+    await logPage.page.goto(base + '/');
+    const cell = logPage.page.locator(`a.r-running[href="/builders/slow/builds/${build.number}"]`);
+    expect(await cell.innerText()).toBe(`#${build.number} run`);
+    expect(await logPage.page.evaluate(`getComputedStyle(document.querySelector('a.r-running[href="/builders/slow/builds/${build.number}"]')).animationName`)).toBe('pulse');
     await logPage.page.context().close();
     writeFileSync(join(fx.dir, 'master', 'stop-slow'), '');
     await waitFor('the slow build to finish', () => finished.length > before, 30_000);
