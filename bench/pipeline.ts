@@ -24,7 +24,7 @@ const ROOT = PACKAGE_ROOT;
 const N_CHANGES = Number(process.env.BENCH_CHANGES ?? 5000);
 const N_BUILDSETS = Number(process.env.BENCH_BUILDSETS ?? 500);
 const N_LATENCY = Number(process.env.BENCH_LATENCY ?? 100);
-const N_COUNTED = Number(process.env.BENCH_COUNTED ?? 20);
+const N_COUNTED = Number(process.env.BENCH_COUNTED ?? Math.min(20, N_BUILDSETS));
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 4);
 const EXECUTORS = Array.from({ length: Number(process.env.BENCH_EXECUTORS ?? 2) }, (_, i) => `e${i + 1}`);
 const SECRET = randomBytes(16).toString('hex');
@@ -38,6 +38,14 @@ function spawnBb(args: string[], env: Record<string, string> = {}, nodeArgs: str
   });
   children.push(c);
   return c;
+}
+
+/** CPU time (user + system, ms) of a process, and of its children it has waited for (a step's processes). */
+function cpuMs(pid: number): { self: number; children: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const tick = 1000 / 100; // USER_HZ
+  return { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick };
 }
 
 function rssKb(pid: number): { rss: number; hwm: number } {
@@ -115,6 +123,13 @@ async function main(): Promise<void> {
   // 2. Build throughput: N build sets × 4 builders with a no-op step.
   {
     const before = await store.lastBuilds('b1', 1);
+    const execs = children.slice(1).map((c) => c.pid!);
+    const redisCpu = async () => {
+      const info = await conn.info('cpu');
+      const get = (k: string) => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+      return (get('used_cpu_sys') + get('used_cpu_user')) * 1000;
+    };
+    const cpu0 = { master: cpuMs(master.pid!).self, exec: execs.map(cpuMs), redis: await redisCpu() };
     const t0 = Date.now();
     for (let i = 0; i < N_BUILDSETS; i++) {
       await store.createBuildSet({
@@ -147,6 +162,11 @@ async function main(): Promise<void> {
     });
     console.log(
       `  per build (median): dispatch→started ${med(all.map((b) => b.startedAt! - b.dispatchedAt))} ms, started→finished ${med(all.map((b) => b.finishedAt! - b.startedAt!))} ms, finished→next dispatch on that executor and builder ${med(gaps)} ms`,
+    );
+    const execNow = execs.map(cpuMs);
+    const perBuild = (ms: number) => (ms / total).toFixed(2);
+    console.log(
+      `  CPU per build: master ${perBuild(cpuMs(master.pid!).self - cpu0.master)} ms, executor ${perBuild(execNow.reduce((a, c, i) => a + c.self - cpu0.exec[i]!.self, 0))} ms, its step processes ${perBuild(execNow.reduce((a, c, i) => a + c.children - cpu0.exec[i]!.children, 0))} ms, Redis ${perBuild((await redisCpu()) - cpu0.redis)} ms (this bench's polling included)`,
     );
     console.log(`build throughput: ${total} builds (${N_BUILDSETS} build sets × 4 builders, no-op step) in ${secs.toFixed(2)} s = ${Math.round(total / secs)} builds/s; not SUCCESS: ${failed}`);
   }

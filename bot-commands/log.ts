@@ -28,7 +28,7 @@ export const logCommand: CommandSpec = {
     const url = stepLogUrl(config.titleUrl, builder, build.number, tail.step);
     const where = url ? '' : `; full log: bb logs ${builder} ${build.number} ${tail.step}`;
     const head = `${builder} #${build.number} step ${build.steps[tail.step]?.name ?? tail.step} (last ${tail.lines.length} lines${where}):`;
-    // With a web address, the reply ends with the link to the whole log.
-    return url ? [head, ...tail.lines, `full log: ${url}`] : [head, ...tail.lines];
+    // With a web address, the reply ends with the link to the whole log, also when a channel cuts it short.
+    return url ? { lines: [head, ...tail.lines, `full log: ${url}`], moreHint: `full log: ${url}` } : [head, ...tail.lines];
   },
 };

@@ -29,8 +29,8 @@ export interface EventSenderOptions {
    */
   flushMs?: number;
   /**
-   * A build's start goes out within this window (default 20 ms), so a quick build's start and end
-   * travel in one message while a longer build is seen as started at once.
+   * A build's start goes out within this window (default 50 ms), so a quick build's start and end
+   * travel in one message while a longer build is seen as started that soon.
    */
   startFlushMs?: number;
   /** The clock the windows are measured on (tests). Default performance.now. */
@@ -73,7 +73,7 @@ export class EventSender {
     private readonly opts: EventSenderOptions,
   ) {
     this.flushMs = opts.flushMs ?? 50;
-    this.startFlushMs = Math.min(this.flushMs, opts.startFlushMs ?? 20);
+    this.startFlushMs = Math.min(this.flushMs, opts.startFlushMs ?? 50);
     this.windowMs = this.flushMs;
     this.now = opts.now ?? (() => performance.now());
   }

@@ -37,6 +37,11 @@ export const redisSchema = z
     db: z.number().int().min(0).optional(),
     /** Sentinel: TLS to the sentinels and the servers. Default false. */
     tls: z.boolean().optional(),
+    /**
+     * Webhook intake answers 202 only once this many replicas have the changes (Redis's WAIT, up
+     * to 2 s; fewer: 503, and the forge delivers again). Default 0 (no wait). Not on a Cluster.
+     */
+    waitReplicas: z.number().int().min(0).max(16).optional(),
     /** Every key bb writes starts with this. Default `bb`. */
     prefix: z.string().regex(/^[A-Za-z0-9_{}.-]+$/).default('bb'),
     /**
@@ -51,6 +56,7 @@ export const redisSchema = z
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (r.sentinels && r.url !== undefined) issue('url', 'give either url or sentinels + name, not both');
     if (r.cluster && (r.url !== undefined || r.sentinels)) issue('cluster', 'give one of url, sentinels + name, or cluster');
+    if (r.waitReplicas && (r.cluster || (r.url !== undefined && isClusterUrl(r.url)))) issue('waitReplicas', 'not supported on a Redis Cluster (WAIT must reach the node that took the write)');
     if ((r.cluster || (r.url !== undefined && isClusterUrl(r.url))) && !HASH_TAG_PREFIX.test(r.prefix)) {
       issue('prefix', `on a Redis Cluster the prefix must be one hash tag such as '{${r.prefix.replace(/[{}]/g, '') || 'bb'}}', so that every key of this installation is in one slot (BullMQ's queues and bb's transactions need that); got '${r.prefix}'`);
     }

@@ -202,10 +202,9 @@ export class BuildsRepo {
       const sets = await this.parts.buildsets.getMany([req.buildsetId, ...skip.map((r) => r.buildsetId)]);
       const bs = sets.find((x) => x.id === req.buildsetId);
       if (!bs) return null;
-      const [buildId, number] = await Promise.all([
-        this.db.redis.incr(this.db.keys.seq('build')),
-        this.db.redis.incr(this.db.keys.builderNumber(req.builder)),
-      ]);
+      const ids = (await this.db.redis.pipeline().incr(this.db.keys.seq('build')).incr(this.db.keys.builderNumber(req.builder)).exec()) ?? [];
+      for (const [err] of ids) if (err) throw err;
+      const [buildId, number] = ids.map(([, n]) => Number(n)) as [number, number];
       const changeIds = skip.length ? [...new Set(sets.flatMap((x) => x.sourcestamp.changeIds))].sort((a, b) => a - b) : bs.sourcestamp.changeIds;
       const changes = await this.parts.changes.getMany(changeIds);
       const blamelist = [...new Set(changes.map((c) => c.author))];

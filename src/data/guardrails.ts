@@ -86,9 +86,22 @@ function olderThan(version: string, min: string): boolean {
   return false;
 }
 
-/** Whether a master leads on `prefix` now: for clients (`bb user`, `bb force`) that only have a connection. */
-export async function masterRunning(redis: Pick<Redis, 'exists'>, prefix: string): Promise<boolean> {
-  return (await redis.exists(new Keys(prefix).leader)) === 1;
+/**
+ * Whether a master runs on `prefix` now, for clients (`bb user`, `bb force`) that only have a
+ * connection: one holds the leader lease, or one was heard from within 18 s (three lease TTLs: a
+ * standby about to take over, or a leader whose lease lapsed in a stall and is being renewed).
+ */
+export async function masterRunning(redis: Pick<Redis, 'exists' | 'hvals'>, prefix: string): Promise<boolean> {
+  const keys = new Keys(prefix);
+  if ((await redis.exists(keys.leader)) === 1) return true;
+  const now = Date.now();
+  return (await redis.hvals(keys.masters)).some((raw) => {
+    try {
+      return now - (JSON.parse(raw) as { seen: number }).seen <= 18_000;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The master refuses to start: what is wrong with its Redis. */

@@ -144,6 +144,10 @@ export class Store {
   addChanges(items: Array<{ fields: ChangeFields; key?: string; keyTtlSec?: number }>): Promise<Change[]> {
     return this.changes.addChanges(items);
   }
+  /** How many replicas confirm, within `ms`, every write made on this store's connection so far (WAIT). */
+  waitForReplicas(replicas: number, ms: number): Promise<number> {
+    return this.db.redis.wait(replicas, ms);
+  }
   getChange(id: number): Promise<Change | null> {
     return this.changes.get(id);
   }

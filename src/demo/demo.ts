@@ -92,6 +92,8 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   });
   await done;
   say('demo stopped');
+  // The shell's input stays open when it is a pipe (a script, a test) and would keep the process alive.
+  (process.stdin as { unref?: () => void }).unref?.();
 }
 
 function tail(master: Master, say: (s: string) => void): void {

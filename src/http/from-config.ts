@@ -29,7 +29,7 @@ export async function startWebhooks(
     if (w[kind] && secret) hooks.set(kind, { secret, ...(p !== undefined ? { project: p } : {}) });
   }
   // The server, the hooks and the pages load only for a master that serves HTTP.
-  const [{ webHandler }, { WebhookServer }] = await Promise.all([import('../web/index.js'), import('./server.js')]);
+  const [{ webHandler }, { WebhookServer }, { HookError }] = await Promise.all([import('../web/index.js'), import('./server.js'), import('./hook.js')]);
   const pages = webHandler({ store, config, ...(web.tiers ? { tiers: web.tiers } : {}), ...(web.tierInfo ? { tierInfo: web.tierInfo } : {}), ...(web.writesBuilds ? { writesBuilds: web.writesBuilds } : {}), now: Date.now }, log.child({ part: 'web' }), {
     ...(web.chat ? { chat: web.chat } : {}),
     ...(web.health ? { health: web.health } : {}),
@@ -41,7 +41,16 @@ export async function startWebhooks(
     maxBodyBytes: http.maxBodyBytes,
     replayWindowSec: http.replayWindow,
     hooks,
-    intake: async (items) => (await store.addChanges(items)).length,
+    intake: async (items) => {
+      const stored = (await store.addChanges(items)).length;
+      const want = config.redis.waitReplicas ?? 0;
+      if (want > 0) {
+        // Also when every change was a duplicate: the earlier delivery may not be safe yet either.
+        const got = await store.waitForReplicas(want, 2000);
+        if (got < want) throw new HookError(503, `stored, but ${got} of ${want} replicas confirmed it within 2 s (redis.waitReplicas): deliver it again later (a stored change is not stored twice)`);
+      }
+      return stored;
+    },
     ...(web.health ? { health: web.health } : {}),
     log: log.child({ part: 'http' }),
   });

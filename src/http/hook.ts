@@ -17,7 +17,7 @@ export type HookOutcome =
 /** A request bb will not act on: a malformed payload (400). */
 export class HookError extends Error {
   constructor(
-    readonly status: 400,
+    readonly status: 400 | 503,
     message: string,
   ) {
     super(message);

@@ -99,16 +99,18 @@ export class ProblemDetector {
   }
 
   private async catchUp(): Promise<void> {
-    let cursor = await this.store.problems.cursor();
-    const last = await this.store.builds.lastId();
-    const done = await this.store.problems.doneAbove(cursor);
+    const place = await this.store.problems.place();
+    let { cursor } = place;
+    const { lastBuild: last, done } = place;
+    let trim = place.trim;
     let contiguous = true;
     // The builds past the cursor are read a slice at a time, in one round trip each (most are
     // still running while builds finish quickly one after another).
     const SLICE = 100;
     let slice = new Map<number, Build>();
-    for (let id = cursor + 1; id <= last; id++) {
-      if ((id - cursor - 1) % SLICE === 0) {
+    const first = cursor + 1;
+    for (let id = first; id <= last; id++) {
+      if ((id - first) % SLICE === 0) {
         const ids: number[] = [];
         for (let i = id; i <= Math.min(last, id + SLICE - 1); i++) if (!done.has(i)) ids.push(i);
         slice = new Map((await this.store.getBuilds(ids)).map((b) => [b.id, b]));
@@ -121,19 +123,19 @@ export class ProblemDetector {
         }
         await this.handle(b);
         if (!contiguous) await this.store.problems.markDone(id);
-      }
+      } else trim = true;
       if (contiguous) {
         cursor = id;
         await this.store.problems.setCursor(cursor);
       }
     }
-    await this.store.problems.trimDone(cursor);
+    if (trim) await this.store.problems.trimDone(cursor);
   }
 
   private async handle(b: Build): Promise<void> {
     // A try build (a patch), a hand-picked revision or one that does not exist says nothing about the history.
     if (!speaksForHistory(b)) return;
-    const tests = await this.store.getTests(b.id);
+    const tests = await this.testsOf(b);
     const memory = await this.flaky.record(b, tests);
     const confirming = b.properties[CONFIRM_PROP];
     if (typeof confirming === 'number') return this.confirm(confirming, b, tests);
@@ -147,7 +149,7 @@ export class ProblemDetector {
     let { recent, prev } = pick(await this.store.lastBuilds(b.builder, 8));
     if (!prev) ({ recent, prev } = pick(await this.store.lastBuilds(b.builder, 100)));
     if (!prev) return;
-    const failing = newFailures(prev, await this.store.getTests(prev.id), b, tests);
+    const failing = newFailures(prev, await this.testsOf(prev), b, tests);
     // A subject remembered as flaky on this builder is reported as flaky (the announcement), never a Problem.
     const failures = failing.filter((s) => !isFlaky(memory.get(flakyField(b.sourcestamp, s))));
     if (failing.length > failures.length) this.log.info({ builder: b.builder, build: b.id, flaky: failing.length - failures.length }, 'failures of tests remembered as flaky: no problem');
@@ -302,6 +304,11 @@ export class ProblemDetector {
       })
       .join(', ');
     return { why: `its confirming BuildSet ${bs.id} ended ${bs.result ?? 'without a result'} with no counted build${how ? `: ${how}` : ''}` };
+  }
+
+  /** A build's test cases; a build that reported none (no `tests` count) is not asked for them. */
+  private async testsOf(b: Build): Promise<TestCaseResult[]> {
+    return b.tests ? this.store.getTests(b.id) : [];
   }
 
   /**

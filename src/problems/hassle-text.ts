@@ -2,7 +2,7 @@ import { formatSpan } from '../model/duration.js';
 import type { Tone } from './ladder.js';
 import type { Problem } from '../model/problem.js';
 import { shortRev } from '../model/revision.js';
-import { headline, subjectsBlock, wholeList, isSummarised, type Pointers } from './subject-text.js';
+import { headline, problemUrl, subjectsBlock, wholeList, isSummarised, type Pointers } from './subject-text.js';
 import { clipName } from './test-names.js';
 
 /** The commit a Problem is blamed on, as far as bb knows it. */
@@ -54,10 +54,15 @@ export function builderList(p: Problem): string {
   return names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
 }
 
-/** A chat message and an email of the same news: one head line, then the names that fit in each. */
+/**
+ * A chat message and an email of the same news: one head line, then the names that fit in each.
+ * The email always ends with the Problem's page when there is a web address (chat only when names are left out).
+ */
 function withNames(p: Problem, at: Pointers, subject: string, head: string, tail = ''): Message {
   const chat = subjectsBlock(p, at, CHAT_LIST_MAX);
   const mail = subjectsBlock(p, at, MAIL_LIST_MAX, true);
+  const url = problemUrl(at.titleUrl, p.id);
+  if (url && !mail.some((l) => l.includes(url))) mail.push(`Details: ${url}`);
   const text = [head + tail, ...chat].join('\n');
   const body = mail.length ? [head + tail, '', ...mail].join('\n') : head + tail;
   return { subject: clipName(subject, SUBJECT_MAX), text, body };

@@ -43,7 +43,7 @@ export class BbClient {
       // Read events from the stream's current end, fixed now: with the default ('$', resolved only
       // when the first blocking read is issued) an answer that comes before that read is missed and
       // the caller waits out the timeout.
-      const [last] = await this.conn.xrevrange(`${this.prefix}:${QUEUES.control}:events`, '+', '-', 'COUNT', 1);
+      const [last] = await this.conn.xrevrange(this.controlQueue.toKey('events'), '+', '-', 'COUNT', 1);
       this.eventsConn = newRedis(this.url, { maxRetriesPerRequest: null });
       this.controlEvents = new QueueEvents(QUEUES.control, { connection: this.eventsConn, prefix: this.prefix, lastEventId: last?.[0] ?? '0-0' });
     }

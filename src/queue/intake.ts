@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { isPlainRedisUrl, respCommands } from './resp.js';
 import { changeInputSchema, type ChangeFields, type ChangeInput } from '../model/change.js';
 import { InputError } from './input-error.js';
+import { isClusterUrl } from '../model/redis-target.js';
 
 /**
  * The change intake: a plain Redis list that `bb sendchange` (and every BbClient) appends a change
@@ -49,20 +50,38 @@ export async function sendToIntake(conn: Redis, prefix: string, inputs: ChangeIn
  * rejects, and then nothing was queued. One server (`redis://`, `rediss://`) is written to
  * without ioredis (resp.ts), which keeps `bb sendchange` quick.
  */
-export async function sendChangeOnce(url: string, prefix: string, input: ChangeInput): Promise<string> {
+export async function sendChangeOnce(url: string, prefix: string, input: ChangeInput, replicas = 0): Promise<string> {
   const entry = { v: INTAKE_VERSION, id: randomUUID(), change: checkChange(input) };
   if (isPlainRedisUrl(url)) {
-    await respCommands(url, [['RPUSH', intakeKeys(prefix).list, JSON.stringify(entry)]]);
+    const wait = replicas > 0 ? [['WAIT', String(replicas), String(REPLICA_WAIT_MS)]] : [];
+    const replies = await respCommands(url, [['RPUSH', intakeKeys(prefix).list, JSON.stringify(entry)], ...wait], REPLICA_WAIT_MS + 10_000);
+    if (replicas > 0) replicatedOrThrow(Number(replies[1]), replicas, entry.id);
     return entry.id;
   }
   // Sentinel or Cluster: ioredis finds the server to write to.
+  if (replicas > 0 && isClusterUrl(url)) throw new InputError('--wait-replicas is not supported on a Redis Cluster (WAIT must reach the node that took the write)');
   const { newRedis } = await import('../data/redis-conn.js');
   const conn = newRedis(url, { maxRetriesPerRequest: 3 });
   try {
     await conn.rpush(intakeKeys(prefix).list, JSON.stringify(entry));
+    if (replicas > 0) replicatedOrThrow(await conn.wait(replicas, REPLICA_WAIT_MS), replicas, entry.id);
     return entry.id;
   } finally {
     conn.disconnect();
+  }
+}
+
+/** How long `--wait-replicas` waits for the replicas' confirmation. */
+export const REPLICA_WAIT_MS = 5000;
+
+/**
+ * Redis replicates asynchronously: a primary that fails over right after acknowledging a write
+ * can lose it (README "Redis Sentinel"). WAIT returns once `replicas` replicas have everything this
+ * connection wrote; fewer in time is an error, so the sender knows the change is not safe yet.
+ */
+function replicatedOrThrow(got: number, replicas: number, id: string): void {
+  if (got < replicas) {
+    throw new InputError(`the change is queued (${id}) but ${got} of ${replicas} replicas confirmed it within ${REPLICA_WAIT_MS / 1000} s: a failover now could lose it. Check for it (bb status) before sending it again`);
   }
 }
 

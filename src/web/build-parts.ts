@@ -50,12 +50,13 @@ export function propertiesSection(props: Record<string, unknown>): Html {
   )}`;
 }
 
-/** Links to what surrounds a build: Problems it opened, fixed or confirmed, its request's other attempts, what superseded it. */
+/** Links to what surrounds a build: Problems it opened, fixed or confirmed (and the confirming rerun), its request's other attempts, what superseded it. */
 export function relationsSection(b: Build, req: BuildRequest | null, tries: Build[], problems: Problem[], supersededBy: Build[]): Html {
   const items: Html[] = [];
   for (const p of problems) {
     const role = p.builders.some((x) => x.firstBadBuildId === b.id) ? 'first failed here' : p.builders.some((x) => x.fixedByBuildId === b.id) ? 'fixed here' : 'rerun';
-    items.push(html`<li><a href="${href('problems', p.id)}">Problem ${p.id}</a> (${p.state}, ${role}): ${headline(p)}</li>`);
+    const rerun = role !== 'rerun' && p.confirmBuildsetId !== undefined ? html`; its confirming rerun: <a href="${href('buildsets', p.confirmBuildsetId)}">BuildSet ${p.confirmBuildsetId}</a>` : '';
+    items.push(html`<li><a href="${href('problems', p.id)}">Problem ${p.id}</a> (${p.state}, ${role}): ${headline(p)}${rerun}</li>`);
   }
   const others = tries.filter((t) => t.id !== b.id);
   if (others.length) items.push(html`<li>Other attempts of request ${req?.id}: ${others.map((t) => html`${buildLink(t)} ${resultBadge(buildWord(t))} `)}</li>`);

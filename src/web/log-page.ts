@@ -34,7 +34,7 @@ export async function logPage(ctx: WebContext, builder: string, number: number, 
   }<a href="${stepLogPath(b, step, true)}">log.txt</a> (whole log as text)</p>`;
   const body = html`<h1><a href="${buildPath(b)}">${b.builder} #${b.number}</a> step ${s.name} ${resultBadge(s.result ?? s.state)}</h1>
 <form class="search" method="get" action="${base}"><label>Search this log <input name="q" value="${q}" maxlength="200"></label> <button>find</button>${q ? html` <a href="${base}">clear</a>` : ''}</form>
-${q ? html`<p>${w.lines.length}${w.more ? '+' : ''} lines containing “${q}”.</p>` : ''}
+${q ? html`<p>${w.lines.length}${w.more ? '+' : ''} ${w.lines.length === 1 && !w.more ? 'line' : 'lines'} containing “${q}”.</p>` : ''}
 ${nav}
 ${w.lines.length ? logBlock(w, live ? { live: { step } } : {}) : html`<p class="none">${q ? 'No line matches.' : start > 1 ? 'No lines here.' : 'No output yet.'}</p>${live ? logBlock(w, { live: { step } }) : ''}`}
 ${w.lines.length > 40 ? nav : ''}

@@ -29,9 +29,14 @@ export async function openPage(browser: Browser, opts: { colorScheme?: 'light' |
   return { page, errors, dialogs };
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Where the README's screenshots are; `BB_WEB_DOCS=1` makes the browser test write them again. */
+export const DOCS = join(ROOT, 'docs');
+
+/** A full-page screenshot kept in the artifacts; with `docs` and BB_WEB_DOCS=1 also as `docs/<docs>.png` (the README's). */
+export async function screenshot(page: Page, name: string, docs?: string): Promise<string> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  if (docs && process.env.BB_WEB_DOCS === '1') await page.screenshot({ path: join(DOCS, `${docs}.png`), fullPage: true });
   return path;
 }

@@ -109,6 +109,10 @@ describe('guardrails at master start', () => {
     await second.m.start();
     masters.push(second.m);
     expect(second.m.role).toBe('standby');
+    // A standby takes a new config (SIGHUP) without starting anything: it leads with it later.
+    const more = config(prefix, { builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }, { name: 'docs', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }] });
+    expect(await second.m.reconfigure(more)).toMatchObject({ ok: true });
+    expect(second.m.role).toBe('standby');
     // Another prefix is another installation: it leads its own.
     const other = master(url, freshPrefix('two-b'));
     await other.m.start();
@@ -122,5 +126,7 @@ describe('guardrails at master start', () => {
     expect(body.role).toBe('leader');
     expect(body.master.pid).toBe(process.pid);
     expect(Number(body.master.token)).toBe(2); // the second acquisition on this prefix
+    expect(second.m.config.builders.map((b) => b.name)).toEqual(['linux', 'docs']);
+    expect((await second.m.store.configSummary())!.builders.map((b) => b.name)).toEqual(['linux', 'docs']);
   });
 });

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { freePort } from '../../src/util/net.js';
 import { startSentinelSetup, type SentinelSetup } from '../harness/sentinel.js';
 import { probe, spawnBb, spawnExecutor, spawnMaster, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
 import { BbClient } from '../../src/queue/client.js';
@@ -8,6 +10,7 @@ import type { Store } from '../../src/data/store.js';
 const SECRET_A = 'sentinel-test-secret-a-0123456789';
 const SECRET_B = 'sentinel-test-secret-b-0123456789';
 const CHANGES = 30;
+const HOOK_SECRET = 'sentinel-hook-secret-0123456789';
 
 /**
  * bb on a Sentinel-managed Redis (a primary, a replica, three sentinels, all real processes on
@@ -33,12 +36,14 @@ describe('Redis Sentinel', () => {
   it('a failover during a burst of changes and running builds loses no acknowledged change and no build result', async () => {
     const dir = tempDir('sentinel');
     const prefix = 'bbsentinel';
+    const httpPort = await freePort();
     // The config names the sentinels (the object form); executors and the client take the URL form.
     const sentinels = setup.sentinelPorts.map((port) => `{ host: '127.0.0.1', port: ${port} }`).join(', ');
     const cfg = writeConfig(
       dir,
       `{
-  redis: { sentinels: [${sentinels}], name: '${setup.name}', prefix: '${prefix}' },
+  redis: { sentinels: [${sentinels}], name: '${setup.name}', prefix: '${prefix}', waitReplicas: 1 },
+  http: { host: '127.0.0.1', port: ${httpPort}, webhooks: { generic: { secret: { value: '${HOOK_SECRET}' } } } },
   basedir: '${join(dir, 'master')}',
   executorTimeout: 10,
   collapseRequests: false,
@@ -127,6 +132,18 @@ describe('Redis Sentinel', () => {
     const status = spawnBb(['status', '--redis', url, '--prefix', prefix], { logDir: dir, label: 'status' });
     expect(await status.exited).toBe(0);
     expect(status.log()).toMatch(/linux/);
+    // Webhook intake with redis.waitReplicas 1: 202 once the replica has the change.
+    const body = JSON.stringify({ changes: [{ author: 'Zooko <zooko@example.org>', files: ['src/h.c'], branch: 'main', revision: 'beef0004' }] });
+    const hook = await fetch(`http://127.0.0.1:${httpPort}/change_hook/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-bb-signature': `sha256=${createHmac('sha256', HOOK_SECRET).update(body).digest('hex')}` }, body });
+    expect(hook.status).toBe(202);
+    expect(await hook.json()).toEqual({ changes: 1 });
+    // `--wait-replicas`: acknowledged only once a replica has it (WAIT); more than there are is refused.
+    const safe = spawnBb(['sendchange', '--redis', url, '--prefix', prefix, '--wait-replicas', '1', '--who', 'Zooko <zooko@example.org>', '-b', 'main', '-r', 'beef0002', '-f', 'src/w.c'], { logDir: dir, label: 'sendchange-wait-1' });
+    expect(await safe.exited).toBe(0);
+    expect(safe.log()).toMatch(/^change queued \(/);
+    const unsafe = spawnBb(['sendchange', '--redis', url, '--prefix', prefix, '--wait-replicas', '2', '--who', 'Zooko <zooko@example.org>', '-b', 'main', '-r', 'beef0003', '-f', 'src/w.c'], { logDir: dir, label: 'sendchange-wait-2' });
+    expect(await unsafe.exited).not.toBe(0);
+    expect(unsafe.log()).toMatch(/the change is queued \(.+\) but 1 of 2 replicas confirmed it within 5 s: a failover now could lose it/);
     console.log(`sentinel failover: ${before} -> ${after}; ${CHANGES} changes acknowledged (${refused} sends refused during the switch and sent again), ${finished.length} builds (${finished.filter((b) => b.result === 'RETRY').length} retried)`);
   }, 300_000);
 });

@@ -7,6 +7,7 @@ import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import { launchBrowser, openPage, screenshot } from '../harness/browser.js';
+import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import { freePort } from '../../src/util/net.js';
 import type { Build } from '../../src/model/build.js';
 
@@ -16,6 +17,7 @@ import type { Build } from '../../src/model/build.js';
  */
 
 let ircd: TestIrcd;
+let smtp: TestSmtp;
 let fx: PipelineFixture;
 let dev: IrcHuman;
 let browser: Browser;
@@ -24,7 +26,7 @@ const finished: Build[] = [];
 
 const XSS_TEST = `<img src=x onerror="window.__xss='img'"> and <script>window.__xss='script'</script>`;
 
-function config(ircPort: number, webPort: number): string {
+function config(ircPort: number, webPort: number, smtpPort: number): string {
   return `{
   redis: { prefix: 'PREFIX' },
   basedir: 'BASEDIR',
@@ -38,7 +40,7 @@ function config(ircPort: number, webPort: number): string {
       { type: 'shell', name: 'test', command: 'echo "<img src=x onerror=window.__xss=7>" && cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
     ] },
     { name: 'slow', executors: ['a'], category: 'os', steps: [
-      { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i"; sleep 0.2; done; echo done' },
+      { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i <b>not bold</b> <img src=x onerror=window.__xss=$i>"; sleep 0.2; done; echo done' },
     ] },
   ],
   schedulers: [
@@ -48,20 +50,22 @@ function config(ircPort: number, webPort: number): string {
   chat: {
     botName: 'bb',
     irc: { host: '127.0.0.1', port: ${ircPort}, tls: false, nick: 'bb', channels: ['#dev'] },
-    announce: [{ target: 'irc:#dev', events: ['failure'] }],
+    announce: [{ target: 'irc:#dev', events: ['failure', 'problem'] }],
   },
-  problems: { confirm: false },
+  users: { smtp: { host: '127.0.0.1', port: ${smtpPort}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
+  problems: { confirm: false, hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email', 'channel'] }, { after: '1h', to: ['guilty'], via: ['email'] }], channels: ['irc:#dev'] } },
 }`;
 }
 
 beforeAll(async () => {
-  ircd = await startIrcd();
+  [ircd, smtp] = await Promise.all([startIrcd(), TestSmtp.start()]);
   dev = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'dev', channels: ['#dev'] });
   const webPort = await freePort();
   base = `http://127.0.0.1:${webPort}`;
-  fx = await PipelineFixture.create('webbrowser', config(ircd.port, webPort));
+  fx = await PipelineFixture.create('webbrowser', config(ircd.port, webPort, smtp.port));
   mkdirSync(join(fx.dir, 'master'), { recursive: true });
   await fx.startMaster();
+  await fx.store.users.put({ name: 'zooko', emails: ['zooko@example.org'], authors: [], createdAt: 0 });
   fx.store.bus.on('build.finished', (b) => finished.push(b));
   await fx.startExecutor('a', SECRET_A, 2);
   await waitFor('executor a', async () => (await fx.store.getExecutor('a'))?.state === 'connected');
@@ -74,6 +78,7 @@ afterAll(async () => {
   await dev?.quit().catch(() => undefined);
   await fx?.close();
   await ircd?.stop();
+  await smtp?.close();
 });
 
 describe('web pages in Chromium', () => {
@@ -105,7 +110,7 @@ describe('web pages in Chromium', () => {
     expect(await page.locator('#log-1 .log').textContent()).toContain('<img src=x onerror=window.__xss=7>');
     expect(await page.content()).not.toContain('mallory@example.org');
     expect(dialogs).toEqual([]);
-    await screenshot(page, 'build-failed');
+    await screenshot(page, 'build-failed', 'web-build-page');
 
     // Line links: #s0L1 highlights the line; the step's own log page takes a range.
     await page.goto(`${url}/steps/compile/log#L1-L1`);
@@ -117,6 +122,11 @@ describe('web pages in Chromium', () => {
     dev.say('bb', 'log linux');
     const logReply = await dev.waitFor((m) => m.nick === 'bb' && /^full log: /.test(m.text), 15_000, asked);
     expect(logReply.text).toBe(`full log: ${url}/steps/1/log`);
+    // In the channel the reply is cut to 5 lines; its last line still ends with the link.
+    const inChannel = dev.seen.length;
+    dev.say('#dev', 'bb: log linux');
+    const cut = await dev.waitFor((m) => m.nick === 'bb' && m.target === '#dev' && /more lines?: /.test(m.text), 15_000, inChannel);
+    expect(cut.text).toMatch(new RegExp(`more lines?: full log: ${url!.replace(/[.]/g, '\\.')}/steps/1/log$`));
     await page.goto(logReply.text.slice('full log: '.length));
     expect(await page.locator('h1').innerText()).toMatch(/linux #\d+ step test FAILURE/);
 
@@ -137,17 +147,65 @@ describe('web pages in Chromium', () => {
     const { page, dialogs } = await openPage(browser, { colorScheme: 'dark' });
     await page.goto(`${base}/builders/slow/builds/${build.number}`);
     await page.evaluate('window.__same = 1');
+    // Scrolled to the end, the page follows the tail as lines arrive.
+    await page.evaluate('window.scrollTo(0, document.body.scrollHeight)');
     const lines = page.locator('#log-0 .ll');
     const first = await lines.count();
-    await expect.poll(() => lines.count(), { timeout: 30_000 }).toBeGreaterThan(first + 3);
+    await expect.poll(() => lines.count(), { timeout: 30_000 }).toBeGreaterThan(first + 10);
     expect(await page.evaluate('window.__same')).toBe(1);
+    await expect.poll(() => page.evaluate('window.innerHeight + window.scrollY >= document.body.scrollHeight - 80')).toBe(true);
+    // Lines that arrived live are escaped as those rendered by the server: shown as text, run nothing.
+    expect(await lines.nth(first + 5).innerText()).toMatch(/tick \d+ <b>not bold<\/b> <img src=x onerror=window.__xss=\d+>/);
+    expect(await page.locator('#log-0 img, #log-0 b').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
     await screenshot(page, 'build-running-dark');
+    // The dark theme is dark: light text on a dark page (prefers-color-scheme), the log included.
+    const luminance = async (sel: string, prop: 'color' | 'backgroundColor') => {
+      const rgb = String(await page.evaluate(`getComputedStyle(document.querySelector(${JSON.stringify(sel)}))[${JSON.stringify(prop)}]`));
+      const [r, g, b] = rgb.match(/\d+/g)!.map(Number);
+      return (0.2126 * r! + 0.7152 * g! + 0.0722 * b!) / 255;
+    };
+    expect(await luminance('body', 'backgroundColor')).toBeLessThan(0.2);
+    expect(await luminance('body', 'color')).toBeGreaterThan(0.7);
+    expect(await luminance('#log-0 .log', 'color')).toBeGreaterThan(0.7);
+    // The step's own log page (2,000 lines a screen) is live at its end too, and its search finds lines.
+    const logPage = await openPage(browser);
+    await logPage.page.goto(`${base}/builders/slow/builds/${build.number}/steps/0/log`);
+    await logPage.page.evaluate('window.__same = 1');
+    const logLines = logPage.page.locator('.log .ll');
+    const had = await logLines.count();
+    await expect.poll(() => logLines.count(), { timeout: 30_000 }).toBeGreaterThan(had + 3);
+    expect(await logPage.page.evaluate('window.__same')).toBe(1);
+    await logPage.page.goto(`${base}/builders/slow/builds/${build.number}/steps/0/log?q=${encodeURIComponent('tick 2 ')}`);
+    expect(await logPage.page.locator('main').innerText()).toMatch(/1 line containing/);
+    // On the console the running build's cell says "run" and pulses (unless the reader asks for reduced motion).
+    await logPage.page.goto(base + '/');
+    const cell = logPage.page.locator(`a.r-running[href="/builders/slow/builds/${build.number}"]`);
+    expect(await cell.innerText()).toBe(`#${build.number} run`);
+    expect(await logPage.page.evaluate(`getComputedStyle(document.querySelector('a.r-running[href="/builders/slow/builds/${build.number}"]')).animationName`)).toBe('pulse');
+    await logPage.page.context().close();
     writeFileSync(join(fx.dir, 'master', 'stop-slow'), '');
     await waitFor('the slow build to finish', () => finished.length > before, 30_000);
     await expect.poll(() => page.locator('h1 .res').innerText(), { timeout: 30_000 }).toBe('SUCCESS');
     const text = await page.locator('#log-0 .log').textContent();
-    expect(text).toMatch(/tick 1[\s\S]*tick 3[\s\S]*done/);
+    expect(text).toMatch(/tick 1 [\s\S]*tick 3 [\s\S]*done/);
     expect(dialogs).toEqual([]);
+    await page.context().close();
+  }, 120_000);
+
+  it('the console updates without a reload when a build starts and ends', async () => {
+    const { page, errors } = await openPage(browser);
+    await page.goto(base + '/');
+    await page.evaluate('window.__same = 1');
+    const slowRow = page.locator('tr', { has: page.locator('a[href="/builders/slow"]') });
+    const before = await slowRow.innerText();
+    const n = (await fx.store.lastBuilds('slow', 1))[0]!.number + 1;
+    // stop-slow exists now: this build prints once and ends.
+    await fx.client.control({ v: 1, type: 'force', builders: ['slow'], owner: 'test' });
+    await expect.poll(() => slowRow.innerText(), { timeout: 30_000 }).toContain(`#${n} ok`);
+    expect(before).not.toContain(`#${n}`);
+    expect(await page.evaluate('window.__same')).toBe(1);
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     await page.context().close();
   }, 120_000);
 
@@ -159,6 +217,8 @@ describe('web pages in Chromium', () => {
       await fx.client.sendChange({ author: `Zooko <zooko@example.org>`, comments: fail ? 'net: break it' : 'net: fine', revision: fail ? 'cafe0002' : 'cafe0001', branch: 'main' });
       await waitFor('the linux build', () => finished.length > before, 60_000);
     }
+    // The Problem opens after the build's end is stored (its detector reads it): wait for that state.
+    await waitFor('Problem 1 opened', async () => (await fx.store.problems.get(1)) ?? null, 30_000);
     const { page, errors } = await openPage(browser);
     await page.goto(base + '/problems');
     await page.locator('a[href="/problems/1"]').first().click();
@@ -171,13 +231,36 @@ describe('web pages in Chromium', () => {
     await page.locator('table.kv a[href^="/builders/linux/builds/"]').first().click();
     await expect.poll(() => page.locator('h1').innerText()).toMatch(/^linux #\d+ FAILURE/);
     expect(await page.locator('a[href="/problems/1"]').innerText()).toBe('Problem 1');
-    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/problems', 'problems'], ['/tiers', 'tiers'], ['/tree', 'tree']] as const) {
+    for (const [path, name] of [['/', 'console'], ['/builders/linux', 'builder'], ['/buildsets/1', 'buildset'], ['/changes/3', 'change'], ['/problems', 'problems'], ['/problems/1', 'problem'], ['/tiers', 'tiers'], ['/packages', 'packages'], ['/tree', 'tree']] as const) {
       const res = await page.goto(base + path);
       expect(res?.status(), path).toBe(200);
       expect(res?.headers()['content-security-policy']).toContain("default-src 'none'");
-      await screenshot(page, name);
+      // The authors' and the guilty's addresses are never shown in full.
+      expect(await page.content(), path).not.toMatch(/(mallory|zooko)@example\.org/);
+      await screenshot(page, name, name === 'console' || name === 'problems' ? `web-${name}` : undefined);
     }
     expect(await page.locator('body').innerText()).toBeTruthy();
+    // Every link bb put in chat (announcements, the hassle line in #dev, the `log` reply) or in the
+    // hassle mail resolves to a page: a build, a step's log, a Problem; none is a 404.
+    const mail = await smtp.mailTo('zooko@example.org');
+    await dev.waitFor((m) => m.nick === 'bb' && /\/problems\/1\b/.test(m.text), 30_000);
+    const said = dev.seen.filter((m) => m.nick === 'bb').map((m) => m.text);
+    const links = new Set([...said, mail.text].flatMap((t) => [...t.matchAll(/https?:\/\/[^\s<>|)]+/g)].map((m) => m[0].replace(/[.,;:]+$/, ''))));
+    const forms = new Set([...links].map((l) => l.slice(base.length).replace(/\d+/g, 'N').replace(/\/steps\/[^/]+/, '/steps/S')));
+    expect([...forms].sort()).toEqual(['/builders/linux/builds/N', '/builders/linux/builds/N/steps/S/log', '/problems/N']);
+    expect(mail.text).toContain(`${base}/problems/1`);
+    for (const link of links) {
+      expect(link.startsWith(base + '/'), link).toBe(true);
+      const res = await page.goto(link);
+      expect(res?.status(), link).toBe(200);
+      expect(await page.locator('h1').innerText(), link).not.toMatch(/not found/i);
+    }
+    // Reminders by channel, chat lines by transport, changes by source: counted as they happened.
+    const metrics = await (await page.goto(base + '/metrics'))!.text();
+    expect(metrics).toMatch(/^bb_reminders_total\{via="email",outcome="sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_reminders_total\{via="channel",outcome="sent"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_chat_lines_sent_total\{transport="irc"\} [1-9]/m);
+    expect(metrics).toMatch(/^bb_changes_received_total\{source="sendchange"\} 3$/m);
     const health = await page.goto(base + '/healthz');
     expect(JSON.parse(await health!.text())).toMatchObject({ ok: true, redis: { ok: true }, chat: [{ transport: 'irc', connected: true }] });
     const phone = await openPage(browser, { width: 390 });

@@ -6,6 +6,7 @@ import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { waitFor } from '../harness/bb.js';
 import type { Build } from '../../src/model/build.js';
 import { testConfig, type TestConfig } from '../harness/config.js';
+import { StoredProblems } from '../../src/problems/actions.js';
 
 const config = testConfig({
   title: 'webtest',
@@ -19,7 +20,8 @@ const config = testConfig({
     ] },
   ],
   schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] }, { type: 'force', name: 'force', builders: ['linux'] }],
-  problems: { confirm: false },
+  // quietHours off: the reminders go at once whatever the hour the test runs (22:00-08:00 would hold them).
+  problems: { confirm: false, hassle: { quietHours: false } },
 });
 function fetchText(port: number, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
@@ -145,16 +147,40 @@ describe('web pages against a real master and executor', () => {
     expect(board.body).toMatch(/<td>devbbb222<br><span class="mute">responsible:<\/span> devbbb222<\/td>/);
     expect(board.body).toMatch(/L2 <time [^>]*>[^<]*<\/time> to devbbb222 by dm, channel/);
     expect(board.body).toContain('not acked');
+    // The reminder log, its latest entries with a link to the whole of it on the Problem's page.
+    const first = JSON.parse((await fetchText(port, '/api/problems/1')).body).log[0] as { step: string; to: string; via: string; outcome: string };
+    expect(board.body).toMatch(new RegExp(`<td class="rlog">${first.step} <time [^>]*>[^<]*</time> to ${first.to} by ${first.via}: ${first.outcome}<br>`));
+    expect(board.body).toMatch(/<a href="\/problems\/1#log">(1 entry|all \d+)<\/a>/);
+    expect(board.body).toContain('<th>guilty / responsible / interested</th>');
     const one = await fetchText(port, '/problems/1');
     expect(one.body).toContain('Problem 1');
     expect(one.body).toContain('<code>aaa111</code>..<code>bbb222</code>');
-    expect(one.body).toContain('Reminder log');
+    expect(one.body).toContain('<h2 id="log">Reminder log</h2>');
     expect((await fetchText(port, '/problems/99')).status).toBe(404);
 
     const tiers = await fetchText(port, '/tiers');
     expect(tiers.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>supported<\/td>/);
     expect(tiers.body).toMatch(/<td><a href="\/builders\/package">package<\/a><\/td><td>supported — <span class="mute">the packages builder: never gates<\/span><\/td>/);
     expect(tiers.body.match(/never gates<\/span>/g)).toHaveLength(1);
+    // A demotion shows with who, why and until when; the builder is then unsupported.
+    await master.tiers!.demote({ builder: 'linux', by: 'warner', reason: 'vm <rebuilt>', forMs: 3_600_000 });
+    const demoted = await fetchText(port, '/tiers');
+    expect(demoted.body).toMatch(/<td><a href="\/builders\/linux">linux<\/a><\/td><td>unsupported<\/td>.*demoted by warner: vm &lt;rebuilt&gt;, until <time datetime="[^"]+">/s);
+    expect((await fetchText(port, '/builders/linux')).body).toContain('vm &lt;rebuilt&gt;');
+    await master.tiers!.promote({ builder: 'linux', by: 'warner' });
+    // The package build waits for executor p: /builders/package lists the pending request (reason, priority) and p never seen.
+    const pkg = (await fetchText(port, '/builders/package')).body;
+    expect(pkg).toMatch(/<h2>Pending requests \(1\)<\/h2>.*<td>\d+<\/td><td><a href="\/buildsets\/\d+">\d+<\/a><\/td><td>[^<]*aaa111[^<]*<\/td><td>-?\d+<\/td>/s);
+    expect(pkg).toMatch(/<td>p<\/td><td><span class="res r-FAILURE">never seen<\/span><\/td>/);
+    const lin = (await fetchText(port, '/builders/linux')).body;
+    expect(lin).toMatch(/<td><a href="\/builders\/linux\/builds\/2">#2<\/a><\/td><td><span class="res r-FAILURE">FAILURE<\/span><\/td><td><code>bbb222<\/code><\/td><td>Dev bbb222 &lt;devbbb222@…&gt;<\/td><td>\d+s<\/td><td>trunk: 1 change on main<\/td>/);
+    expect(lin).toMatch(/<td>a<\/td><td><span class="res r-SUCCESS">connected<\/span><\/td>/);
+    // Ack, then snooze: the board shows each, with who (and until when).
+    const actions = new StoredProblems(fx.store, master.config, () => Date.now());
+    await actions.ack(1, 'devbbb222');
+    expect((await fetchText(port, '/problems')).body).toMatch(/acked<\/span> by devbbb222/);
+    await actions.snooze(1, 'devbbb222', 3_600_000);
+    expect((await fetchText(port, '/problems')).body).toMatch(/snoozed<\/span> by devbbb222 until <time /);
     const tree = await fetchText(port, '/tree');
     expect(tree.body).toMatch(/Tree <span class="res r-FAILURE">closed<\/span>/);
     // aaa111 passed on linux, the one gating builder: its package build waits for executor p.
@@ -184,6 +210,33 @@ describe('web pages against a real master and executor', () => {
     expect(prob.next).toBeDefined();
     expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree.open).toBe(false);
     expect((await fetchText(port, '/api/nothing')).status).toBe(404);
+    // Every path of the README's JSON API table answers the shape it documents.
+    const shapes: Array<[string, string[]]> = [
+      ['/api/builders', ['builders']],
+      ['/api/builders/linux/builds?offset=0&limit=50', ['total', 'offset', 'limit', 'builds']],
+      ['/api/builders/linux/builds/2', ['build', 'tests', 'changes']],
+      ['/api/builders/linux/builds/2/steps/1/log?start=1&limit=1000', ['step', 'name', 'start', 'lines', 'more', 'next']],
+      ['/api/changes/1', ['change']],
+      ['/api/buildsets/1', ['buildset', 'requests', 'builds']],
+      ['/api/problems?state=open', ['state', 'offset', 'limit', 'problems']],
+      ['/api/problems?state=recent&offset=0&limit=10', ['state', 'offset', 'limit', 'problems']],
+      ['/api/problems/1', ['problem', 'next', 'log', 'botName']],
+      ['/api/problems/1/tests', ['id', 'state', 'headline', 'count', 'tests', 'steps']],
+      ['/api/status?builder=linux&last=3', ['master', 'guardrails', 'lastPrune', 'builders']],
+      ['/api/tiers', ['builders']],
+      ['/api/tree', ['tree']],
+      ['/api/packages?limit=5', ['packages']],
+    ];
+    for (const [path, keys] of shapes) {
+      const r = await fetchText(port, path);
+      expect(r.status, path).toBe(200);
+      const json = JSON.parse(r.body) as Record<string, unknown>;
+      for (const k of keys) expect(json, `${path} has ${k}`).toHaveProperty(k);
+      expect(r.body, path).not.toMatch(/dev\w+@example\.org/);
+    }
+    const [b0] = (JSON.parse((await fetchText(port, '/api/builders')).body) as { builders: Array<Record<string, unknown>> }).builders;
+    expect(Object.keys(b0!)).toEqual(expect.arrayContaining(['name', 'tier', 'category', 'executors', 'last']));
+    expect(JSON.parse((await fetchText(port, '/api/tree')).body).tree).toEqual(expect.objectContaining({ open: false, reasons: expect.any(Array), responsible: expect.any(Array) }));
 
     const metrics = await fetchText(port, '/metrics');
     expect(metrics.headers['content-type']).toContain('text/plain');

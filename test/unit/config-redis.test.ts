@@ -68,6 +68,7 @@ describe('redis: Sentinel targets', () => {
     ]);
     expect(problems(base({ url: 'redis+cluster://a:7000/2', prefix: '{ci}' }))).toEqual(['redis.url: redis+cluster://a:7000/2: a Cluster has no database number or parameters (redis+cluster://host:port,host:port)']);
     expect(problems(base({ cluster: [{ host: 'a', port: 7000 }], sentinels: [{ host: 'b' }], name: 'm', prefix: '{ci}' }))).toEqual(['redis.cluster: give one of url, sentinels + name, or cluster']);
+    expect(problems(base({ cluster: [{ host: 'a', port: 7000 }], prefix: '{ci}', waitReplicas: 1 }))).toEqual(['redis.waitReplicas: not supported on a Redis Cluster (WAIT must reach the node that took the write)']);
   });
 
   it('a demoted or write-refusing primary makes the client reconnect and resend; other errors do not', () => {

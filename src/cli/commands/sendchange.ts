@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { sendChangeOnce } from '../../queue/intake.js';
 import { RespError } from '../../queue/resp.js';
 import { addConnOptions, CliError, connPrefix, connUrl, type ConnOptions } from '../connect.js';
@@ -17,7 +17,11 @@ export function sendchangeCommand(): Command {
       .option('--project <name>', 'project', '')
       .option('--category <name>', 'category')
       .option('-p, --property <k=v>', 'a change property (repeat for more)', collect, [])
-      .option('--when <seconds>', 'commit time, seconds since the epoch'),
+      .option('--when <seconds>', 'commit time, seconds since the epoch')
+      .option('--wait-replicas <n>', 'acknowledge only once n Redis replicas have the change (WAIT; for Sentinel setups)', (v) => {
+        if (!/^\d+$/.test(v)) throw new InvalidArgumentError('expected a whole number');
+        return Number(v);
+      }),
   ).action(async (o: ConnOptions & Record<string, unknown>) => {
     // Straight onto the master's intake list: no BullMQ in this process (src/queue/intake.ts).
     const sent = sendChangeOnce(connUrl(o), connPrefix(o), {
@@ -32,7 +36,7 @@ export function sendchangeCommand(): Command {
       properties: parseProperties(o.property as string[]),
       ...(o.when ? { when: Math.round(Number(o.when) * 1000) } : {}),
       source: 'sendchange',
-    });
+    }, (o.waitReplicas as number | undefined) ?? 0);
     const id = await sent.catch((err: unknown) => {
       throw err instanceof RespError ? new CliError(`${err.message}; nothing was queued (set --redis or REDIS_URL)`) : err;
     });
