@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import { waitFor } from '../harness/bb.js';
 import { launchBrowser, openPage, screenshot } from '../harness/browser.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
@@ -26,35 +27,33 @@ const finished: Build[] = [];
 
 const XSS_TEST = `<img src=x onerror="window.__xss='img'"> and <script>window.__xss='script'</script>`;
 
-function config(ircPort: number, webPort: number, smtpPort: number): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  title: 'bb browser test',
-  titleUrl: 'http://127.0.0.1:${webPort}',
-  http: { host: '127.0.0.1', port: ${webPort} },
-  executors: [{ name: 'a', secret: '${SECRET_A}', maxBuilds: 2 }],
-  builders: [
-    { name: 'linux', executors: ['a'], category: 'os', steps: [
-      { type: 'shell', name: 'compile', command: 'printf "\\\\033[32mcompiled\\\\033[0m ok\\\\n"' },
-      { type: 'shell', name: 'test', command: 'echo "<img src=x onerror=window.__xss=7>" && cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
-    ] },
-    { name: 'slow', executors: ['a'], category: 'os', steps: [
-      { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i <b>not bold</b> <img src=x onerror=window.__xss=$i>"; sleep 0.2; done; echo done' },
-    ] },
-  ],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] },
-    { type: 'force', name: 'force', builders: ['linux', 'slow'] },
-  ],
-  chat: {
-    botName: 'bb',
-    irc: { host: '127.0.0.1', port: ${ircPort}, tls: false, nick: 'bb', channels: ['#dev'] },
-    announce: [{ target: 'irc:#dev', events: ['failure', 'problem'] }],
-  },
-  users: { smtp: { host: '127.0.0.1', port: ${smtpPort}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
-  problems: { confirm: false, hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email', 'channel'] }, { after: '1h', to: ['guilty'], via: ['email'] }], channels: ['irc:#dev'] } },
-}`;
+function config(ircPort: number, webPort: number, smtpPort: number): TestConfig {
+  return testConfig({
+    title: 'bb browser test',
+    titleUrl: `http://127.0.0.1:${webPort}`,
+    http: { host: '127.0.0.1', port: webPort },
+    executors: [{ name: 'a', secret: SECRET_A, maxBuilds: 2 }],
+    builders: [
+      { name: 'linux', executors: ['a'], category: 'os', steps: [
+        { type: 'shell', name: 'compile', command: 'printf "\\033[32mcompiled\\033[0m ok\\n"' },
+        { type: 'shell', name: 'test', command: 'echo "<img src=x onerror=window.__xss=7>" && cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
+      ] },
+      { name: 'slow', executors: ['a'], category: 'os', steps: [
+        { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i <b>not bold</b> <img src=x onerror=window.__xss=$i>"; sleep 0.2; done; echo done' },
+      ] },
+    ],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] },
+      { type: 'force', name: 'force', builders: ['linux', 'slow'] },
+    ],
+    chat: {
+      botName: 'bb',
+      irc: { host: '127.0.0.1', port: ircPort, tls: false, nick: 'bb', channels: ['#dev'] },
+      announce: [{ target: 'irc:#dev', events: ['failure', 'problem'] }],
+    },
+    users: { smtp: { host: '127.0.0.1', port: smtpPort, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' } },
+    problems: { confirm: false, hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email', 'channel'] }, { after: '1h', to: ['guilty'], via: ['email'] }], channels: ['irc:#dev'] } },
+  });
 }
 
 beforeAll(async () => {
