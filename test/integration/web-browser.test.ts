@@ -268,6 +268,12 @@ describe('web pages in Chromium', () => {
     const wide = await phone.page.evaluate('document.documentElement.scrollWidth');
     expect(wide).toBeLessThanOrEqual(400);
     await screenshot(phone.page, 'console-phone');
+    // The other main pages fit a phone too (their wide tables scroll sideways inside the page).
+    for (const [path, name] of [['/problems', 'problems-phone'], ['/problems/1', 'problem-phone'], ['/builders/linux/builds/1', 'build-phone'], ['/builders/linux', 'builder-phone']] as const) {
+      await phone.page.goto(base + path);
+      expect(await phone.page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(400);
+      await screenshot(phone.page, name);
+    }
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     await page.context().close();
     await phone.page.context().close();
