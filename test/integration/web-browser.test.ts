@@ -129,6 +129,15 @@ describe('web pages in Chromium', () => {
     await page.goto(logReply.text.slice('full log: '.length));
     expect(await page.locator('h1').innerText()).toMatch(/linux #\d+ step test FAILURE/);
 
+    // Without JavaScript the page is whole: the failing test, the log, the links.
+    const plain = await openPage(browser, { javaScript: false });
+    await plain.page.goto(url!);
+    expect(await plain.page.locator('table.tests.failed tr.t-fail').count()).toBe(1);
+    expect(await plain.page.locator('#log-1 .ll').count()).toBeGreaterThan(3);
+    await plain.page.goto(`${url}/steps/test/log?q=exit`);
+    expect(await plain.page.locator('main').innerText()).toMatch(/1 line containing “exit”/);
+    await plain.page.context().close();
+
     await page.goto(`${base}/changes/1`);
     expect(await page.locator('.msg').innerText()).toContain('<script>');
     expect(await page.evaluate('window.__xss')).toBeUndefined();
@@ -267,6 +276,12 @@ describe('web pages in Chromium', () => {
     const wide = await phone.page.evaluate('document.documentElement.scrollWidth');
     expect(wide).toBeLessThanOrEqual(400);
     await screenshot(phone.page, 'console-phone');
+    // The other main pages fit a phone too (their wide tables scroll sideways inside the page).
+    for (const [path, name] of [['/problems', 'problems-phone'], ['/problems/1', 'problem-phone'], ['/builders/linux/builds/1', 'build-phone'], ['/builders/linux', 'builder-phone']] as const) {
+      await phone.page.goto(base + path);
+      expect(await phone.page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(400);
+      await screenshot(phone.page, name);
+    }
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     await page.context().close();
     await phone.page.context().close();
