@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
+import { connect } from 'node:net';
 
 export interface CommandCount {
   master: number;
@@ -17,21 +17,15 @@ export interface CommandCount {
  * that socket (commands from other processes, such as the bench itself, are left out).
  */
 export async function countCommands(url: string, pids: { master: number; executor: number[] }): Promise<{ stop(): Promise<CommandCount> }> {
-  const redis = new Redis(url);
-  const monitor = await redis.monitor();
-  const seen: Array<{ cmd: string; source: string; args: string[] }> = [];
-  monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    seen.push({ cmd: String(args[0]).toLowerCase(), source, args });
-  });
+  const seen = await monitor(url);
   return {
     async stop() {
       const owners = socketOwners(Number(new URL(url).port || 6379));
-      monitor.disconnect();
-      redis.disconnect();
+      const lines = seen.stop();
       const out: CommandCount = { master: 0, executor: 0, lua: 0, top: [] };
       const by = new Map<string, number>();
       const dump: string[] = [];
-      for (const { cmd, source, args } of seen) {
+      for (const { cmd, source, args } of lines) {
         if (source === 'lua') {
           out.lua += 1;
           continue;
@@ -61,4 +55,41 @@ function socketOwners(port: number): Map<string, number> {
     if (local && pid) owners.set(local, Number(pid));
   }
   return owners;
+}
+
+type Monitored = { cmd: string; source: string; args: string[] };
+
+/**
+ * MONITOR over a plain socket. (ioredis' monitor() resolves its MONITOR in a later tick, so lines
+ * that arrive in the same packet as the OK reach its command queue and fail the connection with
+ * "Command queue state error" on a busy server.) Each line is `+<time> [<db> <source>] "cmd" "arg"…`.
+ */
+function monitor(url: string): Promise<{ stop(): Monitored[] }> {
+  const u = new URL(url);
+  const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port || 6379) });
+  const seen: Monitored[] = [];
+  let pending = '';
+  let oks = 0;
+  const want = u.password ? 2 : 1;
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => {
+      const parts = (pending + chunk).split('\r\n');
+      pending = parts.pop() ?? '';
+      for (const line of parts) {
+        if (line.startsWith('-')) return reject(new Error(`MONITOR refused: ${line.slice(1)}`));
+        if (oks < want) {
+          if (line === '+OK' && ++oks === want) resolve({ stop: () => (socket.destroy(), seen) });
+          continue;
+        }
+        const m = /^\+\S+ \[\d+ (\S+)\] (.*)$/.exec(line);
+        if (!m) continue;
+        const args = m[2]!.slice(1, -1).split('" "').map((a) => a.replace(/\\"/g, '"'));
+        seen.push({ cmd: String(args[0]).toLowerCase(), source: m[1]!, args });
+      }
+    });
+    const auth = u.password ? [u.username ? `AUTH ${decodeURIComponent(u.username)} ${decodeURIComponent(u.password)}` : `AUTH ${decodeURIComponent(u.password)}`] : [];
+    socket.write([...auth, 'MONITOR'].map((c) => `${c}\r\n`).join(''));
+  });
 }

@@ -5,7 +5,7 @@
  *   - `bb sendchange` end to end: spawn → exit, and spawn → the master has stored the change;
  *   - `bb master` start to ready (Redis up, config loaded, schedulers armed: its "master started"
  *     line), its RSS then and once idle (BENCH_IDLE_MS, default 15 s: an idle master gives its
- *     young generation back after 6–12 s, src/util/trim-memory.ts), with the V8 heap it reported
+ *     young generation back 3–15 s after ready, src/util/trim-memory.ts), with the V8 heap it reported
  *     at its last trim, without chat and with chat (IRC on a real InspIRCd, Matrix on a real
  *     Synapse, each when its server is installed).
  *

@@ -81,6 +81,11 @@ function testCase(tc: Node, suite: string, suiteFile: string): TestCaseResult {
       reruns ? `failed ${reruns} rerun${reruns === 1 ? '' : 's'} too` : '',
     ].filter(Boolean).join('\n');
     if (message) result.message = message.slice(0, MAX_TEST_MESSAGE);
+    if (outcome !== 'skip') {
+      // What the failing test printed: its end, where the failure usually is.
+      const output = [...asNodes(tc['system-out'], true), ...asNodes(tc['system-err'], true)].map(text).filter((t) => t.trim() !== '').join('\n').trim();
+      if (output) result.output = output.length > MAX_TEST_MESSAGE ? `…${output.slice(output.length - MAX_TEST_MESSAGE + 1)}` : output;
+    }
     return result;
   }
   const flakes = [...asNodes(tc.flakyFailure, true), ...asNodes(tc.flakyError, true)];

@@ -102,6 +102,8 @@ export interface TestCaseResult {
   outcome: TestOutcome;
   durationMs?: number;
   message?: string;
+  /** A failed or errored test's own output (JUnit's `<system-out>` and `<system-err>`), its last 8 KB. */
+  output?: string;
   /** The runner itself saw it fail and then pass on a rerun (Surefire's `<flakyFailure>`). */
   flaky?: boolean;
 }

@@ -122,6 +122,7 @@ export const testCaseSchema = z.object({
   outcome: z.enum(['pass', 'fail', 'error', 'skip']),
   durationMs: z.number().nonnegative().optional(),
   message: z.string().max(8192).optional(),
+  output: z.string().max(8192).optional(),
   flaky: z.boolean().optional(),
 });
 

@@ -38,19 +38,19 @@ export interface Trimmed {
  * Gives memory back once a long-running process (the master) has gone idle. Loading bb and a
  * burst of work make V8 grow its young generation up to 2 × 16 MiB, and an idle process allocates
  * too little to ever collect it again, so it stays that big. A full collection made after V8 has
- * seen five seconds of low allocation shrinks it to 2 × 1 MiB (RSS about 25 MiB lower); under load
+ * seen a few seconds of low allocation shrinks it to 2 × 1 MiB (RSS about 25 MiB lower); under load
  * it grows again, as it should. Every `everyMs` (the first time `firstMs` after the call), when the
  * event loop was at least 95% idle since the last look and the young generation is above 2 × 2 MiB,
  * this runs one such collection (10–40 ms, only when there is nothing else to do) and reports it;
- * while the young generation stays big, it tries again `firstMs` later, up to three times in a
+ * while the young generation stays big, it tries again `firstMs` later, up to five times in a
  * row. Returns a function that stops it.
  */
 export function trimWhenIdle(report: (t: Trimmed) => void, opts: { firstMs?: number; everyMs?: number } = {}): () => void {
-  const soon = opts.firstMs ?? 6_000;
+  const soon = opts.firstMs ?? 3_000;
   let last = performance.eventLoopUtilization();
   let timer: NodeJS.Timeout;
   // V8 judges the allocation rate from one collection to the next: right after a busy spell the
-  // first collection may not shrink, the next, `soon` later, does. A few quick tries, then patience.
+  // first collection may not shrink, the next, `soon` later, usually does. A few quick tries, then patience.
   let tries = 0;
   const look = () => {
     const now = performance.eventLoopUtilization();
@@ -68,8 +68,8 @@ export function trimWhenIdle(report: (t: Trimmed) => void, opts: { firstMs?: num
       trimmed = youngAfter <= BIG_YOUNG;
       tries += 1;
     }
-    // Look again soon while the young generation is big, with at most three collections in a row.
-    const again = !trimmed && youngGenerationBytes() > BIG_YOUNG && tries < 3;
+    // Look again soon while the young generation is big, with at most five collections in a row.
+    const again = !trimmed && youngGenerationBytes() > BIG_YOUNG && tries < 5;
     if (!again) tries = 0;
     timer = setTimeout(look, again ? soon : (opts.everyMs ?? 60_000)).unref();
   };

@@ -14,7 +14,7 @@ export function buildLink(b: Pick<Build, 'builder' | 'number'>, label?: string):
 /** The revision a build tested. */
 export const revisionOf = testedRevision;
 
-/** Test results, failed (and errored) first with their messages, then skipped, then passed, then counts. */
+/** Test results, failed (and errored) first with their messages and output, then skipped, then passed, then counts. */
 export function testsSection(tests: TestCaseResult[], fresh: TestCaseResult[] = []): Html {
   if (!tests.length) return html``;
   const order = { fail: 0, error: 1, skip: 2, pass: 3 } as const;
@@ -23,7 +23,7 @@ export function testsSection(tests: TestCaseResult[], fresh: TestCaseResult[] = 
   const count = (o: string) => tests.filter((t) => t.outcome === o).length;
   const isNew = new Set(fresh);
   const row = (t: TestCaseResult) =>
-    html`<tr class="t-${t.outcome}"><td>${resultBadge(t.outcome === 'pass' ? 'SUCCESS' : t.outcome === 'skip' ? 'SKIPPED' : 'FAILURE')} ${t.outcome}${isNew.has(t) ? html` <span class="new" title="not run by the builder's previous build: a new failing test, not a regression">new</span>` : ''}</td><td>${t.suite}</td><td>${t.name}</td><td>${fmtDuration(t.durationMs)}</td><td>${t.message ? html`<pre class="msg">${t.message}</pre>` : ''}</td></tr>`;
+    html`<tr class="t-${t.outcome}"><td>${resultBadge(t.outcome === 'pass' ? 'SUCCESS' : t.outcome === 'skip' ? 'SKIPPED' : 'FAILURE')} ${t.outcome}${isNew.has(t) ? html` <span class="new" title="not run by the builder's previous build: a new failing test, not a regression">new</span>` : ''}</td><td>${t.suite}</td><td>${t.name}</td><td>${fmtDuration(t.durationMs)}</td><td>${t.message ? html`<pre class="msg">${t.message}</pre>` : ''}${t.output ? html`<details class="out"><summary>output</summary><pre class="msg">${t.output}</pre></details>` : ''}</td></tr>`;
   const rest = sorted.filter((t) => t.outcome !== 'fail' && t.outcome !== 'error');
   const shown = rest.slice(0, 2000);
   return html`<h2 id="tests">Tests</h2>

@@ -15,8 +15,8 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** A fresh page that records console errors (CSP violations show there) and any dialog (an alert means script ran). */
-export async function openPage(browser: Browser, opts: { colorScheme?: 'light' | 'dark'; width?: number } = {}): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
-  const ctx = await browser.newContext({ colorScheme: opts.colorScheme ?? 'light', viewport: { width: opts.width ?? 1280, height: 900 } });
+export async function openPage(browser: Browser, opts: { colorScheme?: 'light' | 'dark'; width?: number; javaScript?: boolean } = {}): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
+  const ctx = await browser.newContext({ colorScheme: opts.colorScheme ?? 'light', viewport: { width: opts.width ?? 1280, height: 900 }, javaScriptEnabled: opts.javaScript ?? true });
   const page = await ctx.newPage();
   const errors: string[] = [];
   const dialogs: string[] = [];

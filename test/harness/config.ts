@@ -1,4 +1,5 @@
 import type { MasterConfigInput } from '../../src/config/schema.js';
+import { writeConfig } from './bb.js';
 
 /**
  * A test's master config as a typed object (the config schema's input type, as `defineConfig`
@@ -30,3 +31,8 @@ export function renderConfig(c: TestConfig): string {
 export type SchedulerInput = NonNullable<TestConfig['schedulers']>[number];
 export type BuilderInput = NonNullable<TestConfig['builders']>[number];
 export type ExecutorInput = NonNullable<TestConfig['executors']>[number];
+
+/** Writes `c` to `dir` as a master config file (for tests that run a master without a PipelineFixture; no placeholders are filled in); returns its path. */
+export function writeTestConfig(dir: string, c: TestConfig, name?: string): string {
+  return writeConfig(dir, renderConfig(c), name);
+}

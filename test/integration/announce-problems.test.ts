@@ -7,6 +7,9 @@ import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { startAnnouncer } from '../../src/notify/announcer.js';
 import { chatSchema } from '../../src/config/schema.js';
 import type { Build } from '../../src/model/build.js';
+import { testConfig, type BuilderInput } from '../harness/config.js';
+
+type Step = NonNullable<BuilderInput['steps']>[number];
 
 const junit = (failing: string[] = []) => `<?xml version="1.0"?>
 <testsuite name="sample" tests="2">
@@ -14,9 +17,11 @@ const junit = (failing: string[] = []) => `<?xml version="1.0"?>
   <testcase classname="sample.net" name="reconnects">${failing.includes('reconnects') ? '<failure message="boom"/>' : ''}</testcase>
 </testsuite>`;
 
-const steps = `[{ type: 'checkout' },
+const steps: Step[] = [
+  { type: 'checkout' },
   { type: 'shell', name: 'flaky', command: ['sh', '-c', 'test ! -f flaky.sh || sh flaky.sh'] },
-  { type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } }]`;
+  { type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } },
+];
 
 describe('problem announcements with a real master, executor and chat', () => {
   let fx: PipelineFixture;
@@ -25,14 +30,12 @@ describe('problem announcements with a real master, executor and chat', () => {
   it('a channel subscribed to `problem` hears it opened (after its confirming rerun), resolved, and a flaky one; others hear none', async () => {
     const repo = makeRepo();
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit() }, 'initial');
-    fx = await PipelineFixture.create('announceproblems', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}', maxBuilds: 2 }],
-  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
-  builders: [{ name: 'linux', executors: ['a'], steps: ${steps} }, { name: 'mac', executors: ['a'], steps: ${steps} }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac'] }],
-}`);
+    fx = await PipelineFixture.create('announceproblems', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A, maxBuilds: 2 }],
+      repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0.3 }],
+      builders: [{ name: 'linux', executors: ['a'], steps }, { name: 'mac', executors: ['a'], steps }],
+      schedulers: [{ type: 'force', name: 'force', builders: ['linux', 'mac'] }],
+    }));
     await fx.startMaster();
     await fx.startExecutor('a', SECRET_A, 2);
     // The announce targets as a config gives them (chat.announce), parsed as the config is.

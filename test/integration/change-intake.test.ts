@@ -5,7 +5,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { Master } from '../../src/master.js';
 import { createLogger } from '../../src/log.js';
 import { intakeKeys } from '../../src/queue/intake.js';
-import { spawnBb, tempDir, waitFor, writeConfig } from '../harness/bb.js';
+import { spawnBb, tempDir, waitFor } from '../harness/bb.js';
+import { writeTestConfig } from '../harness/config.js';
 import { cleanupDir, deletePrefix, freshPrefix, startRedisServer, testRedis } from '../harness/redis.js';
 
 /**
@@ -20,13 +21,13 @@ afterEach(async () => {
 });
 
 async function masterOn(redisUrl: string, prefix: string, dir: string): Promise<Master> {
-  const config = writeConfig(dir, `{
-  redis: { prefix: '${prefix}' },
-  basedir: ${JSON.stringify(join(dir, 'master'))},
-  executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`);
+  const config = writeTestConfig(dir, {
+    redis: { prefix },
+    basedir: join(dir, 'master'),
+    executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+  });
   const loaded = await loadConfig(config);
   const master = new Master({ config: loaded.config, secrets: loaded.secrets, redisUrl, logger: createLogger('test', { level: 'silent' }), baseDir: dir });
   await master.start();

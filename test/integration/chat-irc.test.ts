@@ -4,6 +4,7 @@ import type { IrcStatus } from '../../src/chat/irc/status.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import { waitFor } from '../harness/bb.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 
@@ -24,33 +25,31 @@ const humans: IrcHuman[] = [];
 /** warner: logged in (SASL) and listed; zooko: logged in, not listed; anon: not logged in, op of #dev (not a granting channel); opal: not logged in, op of #ops (granting). */
 let warner: IrcHuman, zooko: IrcHuman, anon: IrcHuman, opal: IrcHuman;
 
-function config(port: number): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [
-    { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
-    { name: 'docs', executors: ['a'], steps: [{ type: 'shell', name: 'check', command: 'true' }] },
-  ],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux', 'docs'] },
-    { type: 'force', name: 'force', builders: ['linux', 'docs'] },
-  ],
-  chat: {
-    botName: 'bb',
-    irc: {
-      host: '127.0.0.1', port: ${port}, tls: false, nick: 'bb',
-      sasl: { account: 'bbbot', password: { env: '${BOT_SASL_ENV}' } },
-      channels: ['#dev', '#ops'],
+function config(port: number): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [
+      { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+      { name: 'docs', executors: ['a'], steps: [{ type: 'shell', name: 'check', command: 'true' }] },
+    ],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux', 'docs'] },
+      { type: 'force', name: 'force', builders: ['linux', 'docs'] },
+    ],
+    chat: {
+      botName: 'bb',
+      irc: {
+        host: '127.0.0.1', port, tls: false, nick: 'bb',
+        sasl: { account: 'bbbot', password: { env: BOT_SASL_ENV } },
+        channels: ['#dev', '#ops'],
+      },
+      permissions: { users: ['irc:warner', 'zooko'], ircChannelOps: ['#ops'] },
+      rateLimit: 12,
     },
-    permissions: { users: ['irc:warner', 'zooko'], ircChannelOps: ['#ops'] },
-    rateLimit: 12,
-  },
-  users: {
-    smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' },
-  },
-}`;
+    users: {
+      smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' },
+    },
+  });
 }
 
 async function human(nick: string, o: { account?: string; channels?: string[] } = {}): Promise<IrcHuman> {

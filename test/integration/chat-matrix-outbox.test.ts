@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MatrixHuman, waitFor, type MatrixEvent } from '../harness/matrix-human.js';
 import { PipelineFixture } from '../harness/pipeline.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
 
 /**
@@ -22,22 +23,20 @@ let alice: MatrixHuman;
 let room: string;
 let dm: string;
 
-function config(url: string, aliceId: string): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-  chat: {
-    matrix: {
-      homeserverUrl: '${url}',
-      login: { user: 'bb', password: { value: '${BOT_PASSWORD}' } },
-      rooms: ['#builds:localhost'],
-      invites: { users: ['${aliceId}', '@carol:localhost'] },
+function config(url: string, aliceId: string): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    chat: {
+      matrix: {
+        homeserverUrl: url,
+        login: { user: 'bb', password: { value: BOT_PASSWORD } },
+        rooms: ['#builds:localhost'],
+        invites: { users: [aliceId, '@carol:localhost'] },
+      },
     },
-  },
-}`;
+  });
 }
 
 const fromBot = (events: MatrixEvent[], pattern: RegExp) => events.find((e) => e.sender === botId && e.type === 'm.room.message' && pattern.test(String(e.content.body)));

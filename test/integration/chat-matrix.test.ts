@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MatrixHuman, waitFor } from '../harness/matrix-human.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 
@@ -22,33 +23,31 @@ let botId: string;
 let alice: MatrixHuman, carol: MatrixHuman;
 let room: string;
 
-function config(url: string, aliceId: string, carolId: string): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [
-    { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
-    { name: 'docs', executors: ['a'], steps: [{ type: 'shell', name: 'check', command: 'true' }] },
-  ],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux', 'docs'] },
-    { type: 'force', name: 'force', builders: ['linux', 'docs'] },
-  ],
-  chat: {
-    matrix: {
-      homeserverUrl: '${url}',
-      login: { user: 'bb', password: { env: '${PASSWORD_ENV}' } },
-      rooms: ['#builds:localhost'],
-      invites: { users: ['${aliceId}', '${carolId}'] },
+function config(url: string, aliceId: string, carolId: string): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [
+      { name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'compile', command: 'echo compiling' }] },
+      { name: 'docs', executors: ['a'], steps: [{ type: 'shell', name: 'check', command: 'true' }] },
+    ],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux', 'docs'] },
+      { type: 'force', name: 'force', builders: ['linux', 'docs'] },
+    ],
+    chat: {
+      matrix: {
+        homeserverUrl: url,
+        login: { user: 'bb', password: { env: PASSWORD_ENV } },
+        rooms: ['#builds:localhost'],
+        invites: { users: [aliceId, carolId] },
+      },
+      permissions: { users: [aliceId] },
     },
-    permissions: { users: ['${aliceId}'] },
-  },
-  users: {
-    emailDomain: 'example.org',
-    smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' },
-  },
-}`;
+    users: {
+      emailDomain: 'example.org',
+      smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' },
+    },
+  });
 }
 
 /** `h` says `text` in `roomId`; resolves with the body of the bot's first later message matching `pattern`. */

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
-import { probe, spawnBb, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { probe, spawnBb, tempDir, waitFor, type Proc } from '../harness/bb.js';
+import { writeTestConfig } from '../harness/config.js';
 import { SECRET_A } from '../harness/pipeline.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
 import { Keys } from '../../src/data/keys.js';
@@ -43,14 +44,14 @@ describe('the hassler across a failover', () => {
     url = (await testRedis()).url;
     prefix = freshPrefix('hassle-fo');
     const dir = tempDir('hassle-fo');
-    const cfg = writeConfig(dir, `{
-  redis: { prefix: '${prefix}' },
-  basedir: '${join(dir, 'master')}',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-  users: { smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' } },
-  problems: { hassle: { quietHours: false } },
-}`);
+    const cfg = writeTestConfig(dir, {
+      redis: { prefix },
+      basedir: join(dir, 'master'),
+      executors: [{ name: 'a', secret: SECRET_A }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+      users: { smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' } },
+      problems: { hassle: { quietHours: false } },
+    });
     p = probe(url, prefix);
     raw = new Redis(url);
     const keys = new Keys(prefix);

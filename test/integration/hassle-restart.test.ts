@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
-import { probe, spawnBb, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { probe, spawnBb, tempDir, waitFor, type Proc } from '../harness/bb.js';
+import { testConfig, writeTestConfig, type TestConfig } from '../harness/config.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { makeRepo } from '../harness/git.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
@@ -17,8 +18,10 @@ beforeAll(async () => {
 });
 afterAll(async () => smtp?.close());
 
+type SmtpInput = NonNullable<NonNullable<TestConfig['users']>['smtp']>;
+
 const M = 60_000;
-const smtpConfig = () => `{ host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' }`;
+const smtpConfig = (): SmtpInput => ({ host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' });
 const mailsTo = (to: string) => smtp.messages.filter((m) => m.to.includes(to));
 
 describe('the hassler across a master killed between two levels', () => {
@@ -36,15 +39,15 @@ describe('the hassler across a master killed between two levels', () => {
     url = (await testRedis()).url;
     prefix = freshPrefix('hassle-kill');
     const dir = tempDir('hassle-kill');
-    const cfg = writeConfig(dir, `{
-  redis: { prefix: '${prefix}' },
-  basedir: '${join(dir, 'master')}',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-  users: { smtp: ${smtpConfig()} },
-  // Real time here: no quiet hours, whenever the suite runs.
-  problems: { hassle: { quietHours: false } },
-}`);
+    const cfg = writeTestConfig(dir, {
+      redis: { prefix },
+      basedir: join(dir, 'master'),
+      executors: [{ name: 'a', secret: SECRET_A }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
+      users: { smtp: smtpConfig() },
+      // Real time here: no quiet hours, whenever the suite runs.
+      problems: { hassle: { quietHours: false } },
+    });
     p = probe(url, prefix);
     const email = `warner-${prefix}@example.org`;
     await p.store.users.put({ name: 'warner', fullName: 'Brian Warner', emails: [email], authors: [], createdAt: Date.now() });
@@ -97,16 +100,14 @@ describe('a flaky test', () => {
   it('is confirmed flaky by the rerun and never hassled, however long the clock runs', async () => {
     const repo = makeRepo();
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'flaky.sh': 'true\n' }, 'initial');
-    fx = await PipelineFixture.create('hassle-flaky', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, { type: 'shell', name: 'flaky', command: ['sh', 'flaky.sh'] }] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
-  users: { smtp: ${smtpConfig()} },
-  problems: { interested: { linux: ['meejah'] }, sheriff: ['zooko'] },
-}`);
+    fx = await PipelineFixture.create('hassle-flaky', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
+      repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0.3 }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, { type: 'shell', name: 'flaky', command: ['sh', 'flaky.sh'] }] }],
+      schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
+      users: { smtp: smtpConfig() },
+      problems: { interested: { linux: ['meejah'] }, sheriff: ['zooko'] },
+    }));
     const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
     const master = await fx.startMaster({ clock });
     await fx.startExecutor('a', SECRET_A);

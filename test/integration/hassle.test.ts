@@ -9,6 +9,9 @@ import { startSynapse, type TestSynapse } from '../harness/synapse.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
 import type { Problem } from '../../src/model/problem.js';
 import { ManualClock } from '../../src/util/clock.js';
+import { testConfig, type BuilderInput } from '../harness/config.js';
+
+type Step = NonNullable<BuilderInput['steps']>[number];
 
 const BOT_SASL = 'bot-sasl-password';
 const BOT_MX_PASSWORD = 'bot-matrix-password';
@@ -21,7 +24,7 @@ const junit = (failing: string[] = []) => `<?xml version="1.0"?>
   <testcase classname="sample.parser" name="parses_empty"/>
   <testcase classname="sample.net" name="reconnects">${failing.includes('reconnects') ? '<failure message="boom"/>' : ''}</testcase>
 </testsuite>`;
-const testStep = `{ type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } }`;
+const testStep: Step = { type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } };
 
 let ircd: TestIrcd;
 let synapse: TestSynapse;
@@ -54,30 +57,28 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
     const warnerMx = new MatrixHuman(synapse.url, await synapse.registerUser('warner', 'warner-password'));
     const repo = makeRepo();
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit() }, 'initial');
-    fx = await PipelineFixture.create('hassle', `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, ${testStep}] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
-  chat: {
-    irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: '${BOT_SASL}' } }, channels: ['#dev'] },
-    matrix: { homeserverUrl: '${synapse.url}', login: { user: 'bb', password: { value: '${BOT_MX_PASSWORD}' } }, invites: { users: ['${warnerMx.userId}'] } },
-    announce: [{ target: 'irc:#dev', events: ['problem'] }],
-  },
-  users: {
-    smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' },
-    // Declared in the config (users.people): the hassler finds warner by the IRC account and Matrix id given here.
-    people: [
-      { name: 'warner', emails: ['warner@example.org'], irc: { account: 'warner' }, matrix: '${warnerMx.userId}' },
-      { name: 'zooko', emails: ['zooko@example.org'] },
-      { name: 'meejah', emails: ['meejah@example.org'] },
-    ],
-  },
-  // No confirming rerun here (the flaky case is its own test); the default ladder, quiet hours and ack pause.
-  problems: { confirm: false, sheriff: ['zooko'], interested: { linux: ['meejah'] } },
-}`);
+    fx = await PipelineFixture.create('hassle', testConfig({
+      executors: [{ name: 'a', secret: SECRET_A }],
+      repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0.3 }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, testStep] }],
+      schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
+      chat: {
+        irc: { host: '127.0.0.1', port: ircd.port, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: BOT_SASL } }, channels: ['#dev'] },
+        matrix: { homeserverUrl: synapse.url, login: { user: 'bb', password: { value: BOT_MX_PASSWORD } }, invites: { users: [warnerMx.userId] } },
+        announce: [{ target: 'irc:#dev', events: ['problem'] }],
+      },
+      users: {
+        smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' },
+        // Declared in the config (users.people): the hassler finds warner by the IRC account and Matrix id given here.
+        people: [
+          { name: 'warner', emails: ['warner@example.org'], irc: { account: 'warner' }, matrix: warnerMx.userId },
+          { name: 'zooko', emails: ['zooko@example.org'] },
+          { name: 'meejah', emails: ['meejah@example.org'] },
+        ],
+      },
+      // No confirming rerun here (the flaky case is its own test); the default ladder, quiet hours and ack pause.
+      problems: { confirm: false, sheriff: ['zooko'], interested: { linux: ['meejah'] } },
+    }));
     // The ladder's clock: 10:00 UTC on a Wednesday, moved on by the test.
     const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));
     const master = await fx.startMaster({ chatTuning: fast, clock });

@@ -9,6 +9,9 @@ import { makeRepo } from '../harness/git.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
 import { freePort, startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
+import { testConfig, type BuilderInput } from '../harness/config.js';
+
+type Step = NonNullable<BuilderInput['steps']>[number];
 
 const run = promisify(execFile);
 const fetchText = (port: number, path: string) =>
@@ -26,7 +29,7 @@ const fast = { irc: { reconnect: { initialMs: 100, maxMs: 500, jitter: 0.2 }, qu
 /** A pytest report in which one commit broke 46 tests in 6 files (some short names shared), and the same all passing. */
 const broken = readFileSync(new URL('../fixtures/junit/many-failures.xml', import.meta.url), 'utf8');
 const passing = broken.replace(/<failure[\s\S]*?<\/failure>/g, '');
-const testStep = `{ type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } }`;
+const testStep: Step = { type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } };
 
 let ircd: TestIrcd;
 let smtp: TestSmtp;
@@ -55,24 +58,23 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
   it('mail subjects are one line with a count, bodies and DMs say where the rest is, and the list is paged by DM and whole on the CLI', async () => {
     const repo = makeRepo();
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': passing }, 'initial');
-    fx = await PipelineFixture.create('many', `{
-  titleUrl: 'https://ci.example.org/',
-  http: { host: '127.0.0.1', port: 0 },
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
-  builders: [{ name: 'py312', executors: ['a'], steps: [{ type: 'checkout' }, ${testStep}] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['py312'] }],
-  chat: {
-    irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: '${BOT_SASL}' } }, channels: ['#dev'], throttle: { burst: 20, intervalMs: 100 } },
-    announce: [{ target: 'irc:#dev', events: ['problem', 'failure'] }],
-  },
-  users: {
-    smtp: { host: '127.0.0.1', port: ${smtp.port}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb <bb@example.org>' },
-  },
-  problems: { confirm: false, interested: { py312: ['meejah'] } },
-}`);
+    fx = await PipelineFixture.create('many', testConfig({
+      titleUrl: 'https://ci.example.org/',
+      http: { host: '127.0.0.1', port: 0 },
+      executors: [{ name: 'a', secret: SECRET_A }],
+      repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0.3 }],
+      builders: [{ name: 'py312', executors: ['a'], steps: [{ type: 'checkout' }, testStep] }],
+      schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['py312'] }],
+      chat: {
+        irc: { host: '127.0.0.1', port: ircd.port, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: BOT_SASL } }, channels: ['#dev'], throttle: { burst: 20, intervalMs: 100 } },
+        announce: [{ target: 'irc:#dev', events: ['problem', 'failure'] }],
+      },
+      users: {
+        smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' },
+      },
+      // quietHours off: the reminders go at once whatever the hour the test runs (22:00-08:00 would hold them).
+      problems: { confirm: false, interested: { py312: ['meejah'] }, hassle: { quietHours: false } },
+    }));
     const master = await fx.startMaster({ chatTuning: fast });
     const port = master.http!.address!.port;
     await fx.startExecutor('a', SECRET_A);

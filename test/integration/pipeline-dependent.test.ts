@@ -3,22 +3,22 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { probe, tempDir, waitFor } from '../harness/bb.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import type { BuildSet } from '../../src/model/build.js';
 
 /** `build` fails while the file FAIL exists in `flags`; `package` follows trunk's successes. */
-const config = (flags: string, buildStep = `test ! -e ${join(flags, 'FAIL')}`) => `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}' }],
-  builders: [
-    { name: 'build', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: '${buildStep}' }] },
-    { name: 'package', executors: ['a'], steps: [{ type: 'shell', name: 'pack', command: 'echo packing' }] },
-  ],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['build'] },
-    { type: 'dependent', name: 'packages', upstream: 'trunk', builders: ['package'], properties: { stage: 'pack' } },
-  ],
-}`;
+const config = (flags: string, buildStep = `test ! -e ${join(flags, 'FAIL')}`): TestConfig =>
+  testConfig({
+    executors: [{ name: 'a', secret: SECRET_A }],
+    builders: [
+      { name: 'build', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: buildStep }] },
+      { name: 'package', executors: ['a'], steps: [{ type: 'shell', name: 'pack', command: 'echo packing' }] },
+    ],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['build'] },
+      { type: 'dependent', name: 'packages', upstream: 'trunk', builders: ['package'], properties: { stage: 'pack' } },
+    ],
+  });
 
 const change = (author: string, revision: string) => ({
   author,

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
-import { probe, spawnExecutor, spawnMaster, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { probe, spawnExecutor, spawnMaster, tempDir, waitFor, type Proc } from '../harness/bb.js';
+import { writeTestConfig } from '../harness/config.js';
 import { BbClient } from '../../src/queue/client.js';
 import type { Store } from '../../src/data/store.js';
 import { MasterQueues } from '../../src/queue/master-queues.js';
@@ -10,20 +11,17 @@ import { createLogger } from '../../src/log.js';
 const SECRET = 'restart-test-secret-0123456789';
 
 function config(prefix: string, dir: string, timer: number) {
-  return writeConfig(
-    dir,
-    `{
-  redis: { prefix: '${prefix}' },
-  basedir: '${join(dir, 'master')}',
-  executorTimeout: 10,
-  executors: [{ name: 'a', secret: '${SECRET}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'work', command: 'sleep 2; echo work done' }] }],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: ${timer}, builders: ['linux'] },
-    { type: 'force', name: 'force', builders: ['linux'] },
-  ],
-}`,
-  );
+  return writeTestConfig(dir, {
+    redis: { prefix },
+    basedir: join(dir, 'master'),
+    executorTimeout: 10,
+    executors: [{ name: 'a', secret: SECRET }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'work', command: 'sleep 2; echo work done' }] }],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: timer, builders: ['linux'] },
+      { type: 'force', name: 'force', builders: ['linux'] },
+    ],
+  });
 }
 
 describe('master restarts', () => {

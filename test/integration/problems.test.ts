@@ -18,6 +18,9 @@ import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { changeInputSchema } from '../../src/model/change.js';
 import type { Build } from '../../src/model/build.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+import { testConfig, type BuilderInput, type SchedulerInput, type TestConfig } from '../harness/config.js';
+
+type Step = NonNullable<BuilderInput['steps']>[number];
 
 const junit = (failing: string[] = []) => `<?xml version="1.0"?>
 <testsuite name="sample" tests="2">
@@ -25,23 +28,21 @@ const junit = (failing: string[] = []) => `<?xml version="1.0"?>
   <testcase classname="sample.net" name="reconnects">${failing.includes('reconnects') ? '<failure message="boom"/>' : ''}</testcase>
 </testsuite>`;
 
-const testStep = `{ type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } }`;
+const testStep: Step = { type: 'shell', name: 'test', command: ['sh', '-c', 'cp results.xml out.xml && ! grep -q "<failure" out.xml'], testResults: { format: 'junit', path: 'out.xml' } };
 
-const flakyStep = `{ type: 'shell', name: 'flaky', command: ['sh', '-c', 'test ! -f flaky.sh || sh flaky.sh'] }`;
+const flakyStep: Step = { type: 'shell', name: 'flaky', command: ['sh', '-c', 'test ! -f flaky.sh || sh flaky.sh'] };
 
-function config(repo: TestRepo, schedulers: string) {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: '${SECRET_A}', maxBuilds: 2 }],
-  repositories: [{ name: 'sample', url: '${repo.dir}', branches: ['main'], pollInterval: 0.3 }],
-  builders: [
-    { name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, ${flakyStep}, ${testStep}] },
-    { name: 'mac', executors: ['a'], steps: [{ type: 'checkout' }, ${flakyStep}, ${testStep}] },
-  ],
-  schedulers: [${schedulers}],
-  problems: { owners: [{ paths: ['src/net/**'], users: ['brian'] }], sheriff: ['warner', 'zooko'], interested: { linux: ['meejah'] } },
-}`;
+function config(repo: TestRepo, scheduler: SchedulerInput): TestConfig {
+  return testConfig({
+    executors: [{ name: 'a', secret: SECRET_A, maxBuilds: 2 }],
+    repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0.3 }],
+    builders: [
+      { name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, flakyStep, testStep] },
+      { name: 'mac', executors: ['a'], steps: [{ type: 'checkout' }, flakyStep, testStep] },
+    ],
+    schedulers: [scheduler],
+    problems: { owners: [{ paths: ['src/net/**'], users: ['brian'] }], sheriff: ['warner', 'zooko'], interested: { linux: ['meejah'] } },
+  });
 }
 
 
@@ -58,7 +59,7 @@ describe('problems', () => {
   it("warner's change breaks a test on two builders: one problem, confirmed by a rerun, blamed on warner, resolved by the fix; chat commands", async () => {
     const repo = makeRepo();
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit() }, 'initial');
-    fx = await PipelineFixture.create('problems', config(repo, `{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux', 'mac'] }`));
+    fx = await PipelineFixture.create('problems', config(repo, { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.3, builders: ['linux', 'mac'] }));
     await fx.startMaster();
     await fx.startExecutor('a', SECRET_A, 2);
     const events: string[] = [];
@@ -130,7 +131,7 @@ describe('problems', () => {
   it('a forced build without changes blames by git history; a flaky test is not a problem', async () => {
     const repo = makeRepo();
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit(), 'flaky.sh': 'true\n' }, 'initial');
-    fx = await PipelineFixture.create('problemsforced', config(repo, `{ type: 'force', name: 'force', builders: ['linux', 'mac'] }`));
+    fx = await PipelineFixture.create('problemsforced', config(repo, { type: 'force', name: 'force', builders: ['linux', 'mac'] }));
     await fx.startMaster();
     await fx.startExecutor('a', SECRET_A, 2);
     const events: string[] = [];
@@ -209,7 +210,7 @@ describe('suspected problems whose confirming rerun gives no verdict', () => {
   it('a stopped (CANCELLED) rerun confirms the problem, and so does a lost rerun found at start; the log says why', async () => {
     const repo = makeRepo();
     repo.commit('Zooko Wilcox <zooko@example.org>', { 'results.xml': junit(), 'flaky.sh': 'true\n' }, 'initial');
-    fx = await PipelineFixture.create('problemssweep', config(repo, `{ type: 'force', name: 'force', builders: ['linux', 'mac'] }`));
+    fx = await PipelineFixture.create('problemssweep', config(repo, { type: 'force', name: 'force', builders: ['linux', 'mac'] }));
     let logs = recordingLogger();
     await startMasterWith(fx, { logger: logs.logger });
     await fx.startExecutor('a', SECRET_A, 2);

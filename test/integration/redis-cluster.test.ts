@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { startCluster, type ClusterSetup } from '../harness/cluster.js';
-import { probe, spawnBb, spawnExecutor, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { probe, spawnBb, spawnExecutor, tempDir, waitFor, type Proc } from '../harness/bb.js';
+import { writeTestConfig } from '../harness/config.js';
 
 const SECRET = 'cluster-test-secret-a-0123456789';
 
@@ -26,17 +27,14 @@ describe('Redis Cluster', () => {
   it('a change sent through the CLI is built, and every key lands on one node', async () => {
     const dir = tempDir('cluster');
     const prefix = '{bbc}';
-    const nodes = cluster.ports.slice(0, 1).map((port) => `{ host: '127.0.0.1', port: ${port} }`).join(', ');
-    const cfg = writeConfig(
-      dir,
-      `{
-  redis: { cluster: [${nodes}], prefix: '${prefix}' },
-  basedir: '${join(dir, 'master')}',
-  executors: [{ name: 'a', secret: '${SECRET}' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'work', command: 'echo built on a cluster' }] }],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
-}`,
-    );
+    const nodes = cluster.ports.slice(0, 1).map((port) => ({ host: '127.0.0.1', port }));
+    const cfg = writeTestConfig(dir, {
+      redis: { cluster: nodes, prefix },
+      basedir: join(dir, 'master'),
+      executors: [{ name: 'a', secret: SECRET }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'work', command: 'echo built on a cluster' }] }],
+      schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
+    });
     p = probe(cluster.url, prefix);
     procs.push(spawnBb(['master', '--config', cfg], { logDir: dir, label: 'master', env: { REDIS_URL: '' } }));
     procs.push(spawnExecutor({ name: 'a', secret: SECRET, redisUrl: cluster.url, prefix, basedir: join(dir, 'exec-a') }, dir));
@@ -60,7 +58,7 @@ describe('Redis Cluster', () => {
 
   it('a prefix that is no hash tag is refused, naming the path', async () => {
     const dir = tempDir('cluster-bad');
-    const cfg = writeConfig(dir, `{ redis: { cluster: [{ host: '127.0.0.1', port: ${cluster.ports[0]} }], prefix: 'bb' }, executors: [{ name: 'a', secret: '${SECRET}' }], builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }] }`);
+    const cfg = writeTestConfig(dir, { redis: { cluster: [{ host: '127.0.0.1', port: cluster.ports[0]! }], prefix: 'bb' }, executors: [{ name: 'a', secret: SECRET }], builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }] });
     const check = spawnBb(['check-config', cfg], { logDir: dir, label: 'check' });
     expect(await check.exited).not.toBe(0);
     expect(check.log()).toContain("redis.prefix: on a Redis Cluster the prefix must be one hash tag such as '{bb}'");

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { freePort } from '../../src/util/net.js';
 import { startSentinelSetup, type SentinelSetup } from '../harness/sentinel.js';
-import { probe, spawnBb, spawnExecutor, spawnMaster, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { probe, spawnBb, spawnExecutor, spawnMaster, tempDir, waitFor, type Proc } from '../harness/bb.js';
+import { writeTestConfig } from '../harness/config.js';
 import { BbClient } from '../../src/queue/client.js';
 import type { Store } from '../../src/data/store.js';
 
@@ -38,23 +39,20 @@ describe('Redis Sentinel', () => {
     const prefix = 'bbsentinel';
     const httpPort = await freePort();
     // The config names the sentinels (the object form); executors and the client take the URL form.
-    const sentinels = setup.sentinelPorts.map((port) => `{ host: '127.0.0.1', port: ${port} }`).join(', ');
-    const cfg = writeConfig(
-      dir,
-      `{
-  redis: { sentinels: [${sentinels}], name: '${setup.name}', prefix: '${prefix}', waitReplicas: 1 },
-  http: { host: '127.0.0.1', port: ${httpPort}, webhooks: { generic: { secret: { value: '${HOOK_SECRET}' } } } },
-  basedir: '${join(dir, 'master')}',
-  executorTimeout: 10,
-  collapseRequests: false,
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
-  builders: [
-    { name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'work', command: 'sleep 0.3; echo built' }] },
-    { name: 'mac', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'work', command: 'sleep 0.3; echo built' }] },
-  ],
-  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux', 'mac'] }],
-}`,
-    );
+    const sentinels = setup.sentinelPorts.map((port) => ({ host: '127.0.0.1', port }));
+    const cfg = writeTestConfig(dir, {
+      redis: { sentinels, name: setup.name, prefix, waitReplicas: 1 },
+      http: { host: '127.0.0.1', port: httpPort, webhooks: { generic: { secret: { value: HOOK_SECRET } } } },
+      basedir: join(dir, 'master'),
+      executorTimeout: 10,
+      collapseRequests: false,
+      executors: [{ name: 'a', secret: SECRET_A }, { name: 'b', secret: SECRET_B }],
+      builders: [
+        { name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'work', command: 'sleep 0.3; echo built' }] },
+        { name: 'mac', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'work', command: 'sleep 0.3; echo built' }] },
+      ],
+      schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux', 'mac'] }],
+    });
     const url = setup.url;
     p = probe(url, prefix);
     client = new BbClient(url, prefix);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startNetnsLab, type NetnsLab } from '../harness/netns.js';
-import { probe, spawnExecutor, spawnMaster, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { probe, spawnExecutor, spawnMaster, tempDir, waitFor, type Proc } from '../harness/bb.js';
+import { writeTestConfig } from '../harness/config.js';
 import { BbClient } from '../../src/queue/client.js';
 import type { Store } from '../../src/data/store.js';
 
@@ -36,17 +37,14 @@ describe('executors on other hosts (network namespaces)', () => {
   it('a build on an executor whose link is cut runs again elsewhere, and its late result is ignored', async () => {
     const dir = tempDir('netns');
     const prefix = 'bbnetns';
-    const cfg = writeConfig(
-      dir,
-      `{
-  redis: { prefix: '${prefix}' },
-  basedir: '${join(dir, 'master')}',
-  executorTimeout: 6,
-  executors: [{ name: 'a', secret: '${SECRET_A}' }, { name: 'b', secret: '${SECRET_B}' }],
-  builders: [{ name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'work', command: 'sleep 4; echo built here' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-}`,
-    );
+    const cfg = writeTestConfig(dir, {
+      redis: { prefix },
+      basedir: join(dir, 'master'),
+      executorTimeout: 6,
+      executors: [{ name: 'a', secret: SECRET_A }, { name: 'b', secret: SECRET_B }],
+      builders: [{ name: 'linux', executors: ['a', 'b'], steps: [{ type: 'shell', name: 'work', command: 'sleep 4; echo built here' }] }],
+      schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    });
     const [hostA, hostB] = lab.hosts as [NetnsLab['hosts'][0], NetnsLab['hosts'][0]];
     p = probe(lab.redisLocalUrl, prefix);
     client = new BbClient(lab.redisLocalUrl, prefix);

@@ -5,6 +5,7 @@ import type { Browser } from 'playwright-core';
 import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
+import { testConfig, type TestConfig } from '../harness/config.js';
 import { waitFor } from '../harness/bb.js';
 import { launchBrowser, openPage, screenshot } from '../harness/browser.js';
 import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
@@ -26,35 +27,33 @@ const finished: Build[] = [];
 
 const XSS_TEST = `<img src=x onerror="window.__xss='img'"> and <script>window.__xss='script'</script>`;
 
-function config(ircPort: number, webPort: number, smtpPort: number): string {
-  return `{
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  title: 'bb browser test',
-  titleUrl: 'http://127.0.0.1:${webPort}',
-  http: { host: '127.0.0.1', port: ${webPort} },
-  executors: [{ name: 'a', secret: '${SECRET_A}', maxBuilds: 2 }],
-  builders: [
-    { name: 'linux', executors: ['a'], category: 'os', steps: [
-      { type: 'shell', name: 'compile', command: 'printf "\\\\033[32mcompiled\\\\033[0m ok\\\\n"' },
-      { type: 'shell', name: 'test', command: 'echo "<img src=x onerror=window.__xss=7>" && cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
-    ] },
-    { name: 'slow', executors: ['a'], category: 'os', steps: [
-      { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i <b>not bold</b> <img src=x onerror=window.__xss=$i>"; sleep 0.2; done; echo done' },
-    ] },
-  ],
-  schedulers: [
-    { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] },
-    { type: 'force', name: 'force', builders: ['linux', 'slow'] },
-  ],
-  chat: {
-    botName: 'bb',
-    irc: { host: '127.0.0.1', port: ${ircPort}, tls: false, nick: 'bb', channels: ['#dev'] },
-    announce: [{ target: 'irc:#dev', events: ['failure', 'problem'] }],
-  },
-  users: { smtp: { host: '127.0.0.1', port: ${smtpPort}, rejectUnauthorized: false, auth: { user: '${SMTP_USER}', pass: { value: '${SMTP_PASS}' } }, from: 'bb@example.org' } },
-  problems: { confirm: false, hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email', 'channel'] }, { after: '1h', to: ['guilty'], via: ['email'] }], channels: ['irc:#dev'] } },
-}`;
+function config(ircPort: number, webPort: number, smtpPort: number): TestConfig {
+  return testConfig({
+    title: 'bb browser test',
+    titleUrl: `http://127.0.0.1:${webPort}`,
+    http: { host: '127.0.0.1', port: webPort },
+    executors: [{ name: 'a', secret: SECRET_A, maxBuilds: 2 }],
+    builders: [
+      { name: 'linux', executors: ['a'], category: 'os', steps: [
+        { type: 'shell', name: 'compile', command: 'printf "\\033[32mcompiled\\033[0m ok\\n"' },
+        { type: 'shell', name: 'test', command: 'echo "<img src=x onerror=window.__xss=7>" && cp BASEDIR/results.tap results.tap && ! grep -q "^not ok" results.tap', testResults: { format: 'tap', path: 'results.tap' } },
+      ] },
+      { name: 'slow', executors: ['a'], category: 'os', steps: [
+        { type: 'shell', name: 'loop', command: 'i=0; while [ ! -f BASEDIR/stop-slow ]; do i=$((i+1)); echo "tick $i <b>not bold</b> <img src=x onerror=window.__xss=$i>"; sleep 0.2; done; echo done' },
+      ] },
+    ],
+    schedulers: [
+      { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0.2, builders: ['linux'] },
+      { type: 'force', name: 'force', builders: ['linux', 'slow'] },
+    ],
+    chat: {
+      botName: 'bb',
+      irc: { host: '127.0.0.1', port: ircPort, tls: false, nick: 'bb', channels: ['#dev'] },
+      announce: [{ target: 'irc:#dev', events: ['failure', 'problem'] }],
+    },
+    users: { smtp: { host: '127.0.0.1', port: smtpPort, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' } },
+    problems: { confirm: false, hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email', 'channel'] }, { after: '1h', to: ['guilty'], via: ['email'] }], channels: ['irc:#dev'] } },
+  });
 }
 
 beforeAll(async () => {
@@ -130,6 +129,15 @@ describe('web pages in Chromium', () => {
     await page.goto(logReply.text.slice('full log: '.length));
     expect(await page.locator('h1').innerText()).toMatch(/linux #\d+ step test FAILURE/);
 
+    // Without JavaScript the page is whole: the failing test, the log, the links.
+    const plain = await openPage(browser, { javaScript: false });
+    await plain.page.goto(url!);
+    expect(await plain.page.locator('table.tests.failed tr.t-fail').count()).toBe(1);
+    expect(await plain.page.locator('#log-1 .ll').count()).toBeGreaterThan(3);
+    await plain.page.goto(`${url}/steps/test/log?q=exit`);
+    expect(await plain.page.locator('main').innerText()).toMatch(/1 line containing “exit”/);
+    await plain.page.context().close();
+
     await page.goto(`${base}/changes/1`);
     expect(await page.locator('.msg').innerText()).toContain('<script>');
     expect(await page.evaluate('window.__xss')).toBeUndefined();
@@ -178,6 +186,11 @@ describe('web pages in Chromium', () => {
     expect(await logPage.page.evaluate('window.__same')).toBe(1);
     await logPage.page.goto(`${base}/builders/slow/builds/${build.number}/steps/0/log?q=${encodeURIComponent('tick 2 ')}`);
     expect(await logPage.page.locator('main').innerText()).toMatch(/1 line containing/);
+    // On the console the running build's cell says "run" and pulses (unless the reader asks for reduced motion).
+    await logPage.page.goto(base + '/');
+    const cell = logPage.page.locator(`a.r-running[href="/builders/slow/builds/${build.number}"]`);
+    expect(await cell.innerText()).toBe(`#${build.number} run`);
+    expect(await logPage.page.evaluate(`getComputedStyle(document.querySelector('a.r-running[href="/builders/slow/builds/${build.number}"]')).animationName`)).toBe('pulse');
     await logPage.page.context().close();
     writeFileSync(join(fx.dir, 'master', 'stop-slow'), '');
     await waitFor('the slow build to finish', () => finished.length > before, 30_000);
@@ -263,6 +276,12 @@ describe('web pages in Chromium', () => {
     const wide = await phone.page.evaluate('document.documentElement.scrollWidth');
     expect(wide).toBeLessThanOrEqual(400);
     await screenshot(phone.page, 'console-phone');
+    // The other main pages fit a phone too (their wide tables scroll sideways inside the page).
+    for (const [path, name] of [['/problems', 'problems-phone'], ['/problems/1', 'problem-phone'], ['/builders/linux/builds/1', 'build-phone'], ['/builders/linux', 'builder-phone']] as const) {
+      await phone.page.goto(base + path);
+      expect(await phone.page.evaluate('document.documentElement.scrollWidth'), path).toBeLessThanOrEqual(400);
+      await screenshot(phone.page, name);
+    }
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
     await page.context().close();
     await phone.page.context().close();

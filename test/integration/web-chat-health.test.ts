@@ -7,6 +7,7 @@ import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { MatrixHuman, waitFor } from '../harness/matrix-human.js';
 import { PipelineFixture } from '../harness/pipeline.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
+import { testConfig } from '../harness/config.js';
 
 /**
  * /healthz and /metrics of a master talking on a real InspIRCd, a real Synapse and a shell: each
@@ -60,18 +61,16 @@ beforeAll(async () => {
   botId = (await synapse.registerUser('bb', BOT_MX)).userId;
   alice = new MatrixHuman(synapse.url, await synapse.registerUser('alice', 'alice-password'));
   room = await alice.createRoom({ preset: 'public_chat', room_alias_name: 'builds', name: 'builds' });
-  fx = await PipelineFixture.create('webchat', `{
-  http: { host: '127.0.0.1', port: 0 },
-  redis: { prefix: 'PREFIX' },
-  basedir: 'BASEDIR',
-  executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
-  builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-  schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-  chat: {
-    irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: '${BOT_SASL}' } }, channels: ['#dev'], throttle: { burst: 20, intervalMs: 100 } },
-    matrix: { homeserverUrl: '${synapse.url}', login: { user: 'bb', password: { value: '${BOT_MX}' } }, rooms: ['#builds:localhost'], invites: { users: ['${alice.userId}'] } },
-  },
-}`);
+  fx = await PipelineFixture.create('webchat', testConfig({
+    http: { host: '127.0.0.1', port: 0 },
+    executors: [{ name: 'a', secret: 'secret-for-exec-a-0123456789' }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    chat: {
+      irc: { host: '127.0.0.1', port: ircd.port, tls: false, nick: 'bb', sasl: { account: 'bbbot', password: { value: BOT_SASL } }, channels: ['#dev'], throttle: { burst: 20, intervalMs: 100 } },
+      matrix: { homeserverUrl: synapse.url, login: { user: 'bb', password: { value: BOT_MX } }, rooms: ['#builds:localhost'], invites: { users: [alice.userId] } },
+    },
+  }));
   const master = await fx.startMaster({ chatTuning: tuning });
   await master.addChatTransport(new ShellTransport({ botName: 'bb', user: 'warner', channel: '#dev', input: shellIn, output: shellOut }), ['#dev']);
   port = master.http!.address!.port;

@@ -34,12 +34,25 @@ function fetchText(port: number, path: string): Promise<{ status: number; header
   });
 }
 
+/** Test 1's builder also writes a JUnit report whose failing case printed something (its output is shown, escaped). */
+const withJUnit: TestConfig = {
+  ...config,
+  builders: [{
+    ...config.builders[0]!,
+    steps: [...config.builders[0]!.steps, {
+      type: 'shell', name: 'junit',
+      command: `printf '<testsuite name="j"><testcase name="j_fails"><failure message="bad"/><system-out>dialing &lt;script&gt;db&lt;/script&gt;</system-out></testcase></testsuite>' > j.xml`,
+      testResults: { format: 'junit', path: 'j.xml' },
+    }],
+  }],
+};
+
 describe('web pages against a real master and executor', () => {
   let fx: PipelineFixture;
   afterEach(async () => fx?.close());
 
   it('the build page shows steps, coloured escaped logs, the failing test first, changes without emails; raw log; console; change; buildset', async () => {
-    fx = await PipelineFixture.create('web', config);
+    fx = await PipelineFixture.create('web', withJUnit);
     mkdirSync(join(fx.dir, 'master'), { recursive: true });
     writeFileSync(join(fx.dir, 'master', 'results.tap'), 'TAP version 13\n1..2\nok 1 - passes\nnot ok 2 - <img src=x onerror=alert(1)>\n');
     const master = await fx.startMaster();
@@ -61,6 +74,9 @@ describe('web pages against a real master and executor', () => {
     expect(page.body).toContain('eve@…');
     expect(page.body).toContain('<span class="f1">red &lt;b&gt;bold&lt;/b&gt;</span> plain');
     expect(page.body).toContain('id="s0L3"');
+    // A failing test's own output, after its message, escaped.
+    expect(page.body).toMatch(/<td>j_fails<\/td>.*<pre class="msg">bad<\/pre><details class="out"><summary>output<\/summary><pre class="msg">dialing &lt;script&gt;db&lt;\/script&gt;<\/pre><\/details>/);
+    expect(JSON.parse((await fetchText(master.http!.address!.port, '/api/builders/linux/builds/1')).body).tests).toContainEqual(expect.objectContaining({ name: 'j_fails', output: 'dialing <script>db</script>' }));
     expect(page.body).not.toContain('warner@example.org');
 
     const rawLog = await fetchText(port, '/builders/linux/builds/1/steps/compile/log.txt');

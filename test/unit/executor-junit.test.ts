@@ -41,6 +41,19 @@ describe('executor JUnit parser', () => {
     expect(by['skipped with reason']).toMatchObject({ outcome: 'skip', message: 'no db' });
   });
 
+  it("keeps a failing test's own output (system-out, then system-err; its last 8 KB), not a passing one's", () => {
+    const xml = `<testsuite name="s">
+  <testcase name="fails"><failure message="boom"/><system-out>connecting &lt;db&gt;</system-out><system-err><![CDATA[refused <b>]]></system-err></testcase>
+  <testcase name="long"><error message="x"/><system-out>${'a'.repeat(9000)}END</system-out></testcase>
+  <testcase name="passes"><system-out>chatty</system-out></testcase>
+</testsuite>`;
+    const by = Object.fromEntries(parseJUnit(xml).map((t) => [t.name, t]));
+    expect(by.fails!.output).toBe('connecting <db>\nrefused <b>');
+    expect(by.long!.output).toHaveLength(8192);
+    expect(by.long!.output).toMatch(/^…a+END$/);
+    expect(by.passes!.output).toBeUndefined();
+  });
+
   it('accepts a single <testsuite> root', () => {
     const tests = parseJUnit('<testsuite name="s"><testcase name="a"/><testcase name="b"/></testsuite>');
     expect(tests.map((t) => `${t.suite}/${t.name}/${t.outcome}`)).toEqual(['s/a/pass', 's/b/pass']);
