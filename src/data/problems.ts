@@ -102,16 +102,16 @@ export class ProblemsRepo {
   }
 
   /**
-   * The detector's place in one round trip: its cursor, the highest build id given out, and the
-   * build ids above the cursor already handled (with whether any at or below it wait to be trimmed).
+   * The detector's place in one round trip: its cursor and the build ids above the cursor already
+   * handled (with whether any at or below it wait to be trimmed).
    */
-  async place(): Promise<{ cursor: number; lastBuild: number; done: Set<number>; trim: boolean }> {
+  async place(): Promise<{ cursor: number; done: Set<number>; trim: boolean }> {
     const keys = this.db.keys;
-    const res = (await this.db.redis.pipeline().get(keys.problem.cursor).get(keys.seq('build')).zrange(keys.problem.done, 0, -1).exec()) ?? [];
+    const res = (await this.db.redis.pipeline().get(keys.problem.cursor).zrange(keys.problem.done, 0, -1).exec()) ?? [];
     for (const [err] of res) if (err) throw err;
     const cursor = Number((res[0]?.[1] as string | null) ?? 0);
-    const ids = ((res[2]?.[1] as string[] | undefined) ?? []).map(Number);
-    return { cursor, lastBuild: Number((res[1]?.[1] as string | null) ?? 0), done: new Set(ids.filter((id) => id > cursor)), trim: ids.some((id) => id <= cursor) };
+    const ids = ((res[1]?.[1] as string[] | undefined) ?? []).map(Number);
+    return { cursor, done: new Set(ids.filter((id) => id > cursor)), trim: ids.some((id) => id <= cursor) };
   }
 
   /** Build ids above the cursor already handled (they finished before an older build). */

@@ -99,9 +99,10 @@ export class ProblemDetector {
   }
 
   private async catchUp(): Promise<void> {
-    const place = await this.store.problems.place();
+    // Sent together: ioredis writes both before either reply comes back.
+    const [place, last] = await Promise.all([this.store.problems.place(), this.store.builds.lastId()]);
     let { cursor } = place;
-    const { lastBuild: last, done } = place;
+    const { done } = place;
     let trim = place.trim;
     let contiguous = true;
     // The builds past the cursor are read a slice at a time, in one round trip each (most are
