@@ -46,7 +46,12 @@ describe('cancelSuperseded', () => {
       return r?.state === 'complete' ? r : null;
     });
     expect(first).toMatchObject({ result: 'CANCELLED', supersededBy: 2, buildIds: [], text: 'superseded by buildset 2 on main at aaaa0002' });
-    expect(await fx.store.getBuildSet(1)).toMatchObject({ result: 'CANCELLED', completeAt: expect.any(Number) });
+    // The BuildSet settles in its own write, just after its request's.
+    const bs1 = await waitFor('buildset 1 to complete', async () => {
+      const bs = await fx.store.getBuildSet(1);
+      return bs?.completeAt ? bs : null;
+    });
+    expect(bs1).toMatchObject({ result: 'CANCELLED', completeAt: expect.any(Number) });
 
     // The second one runs ...
     await fx.startExecutor('a', SECRET_A);
