@@ -362,16 +362,30 @@ export class BuildsRepo {
   }
 
   /**
-   * The announcer takes a finished build's announcement (fenced): true for exactly one taker, so a
-   * build is announced once by whichever leader gets to it first.
+   * The announcer takes a finished build's announcement (fenced): true for one taker, so a build is
+   * announced once by whichever leader gets to it first. The take moves it to db:announce:taking
+   * until `announced` (its lines are in the outbox), so a leader killed in between loses nothing.
+   * The read before the write is safe: one announcer per leader takes, one event at a time.
    */
   async takeAnnouncement(buildId: number): Promise<boolean> {
-    return Number(await this.db.write((m) => m.zrem(this.db.keys.announceDue, String(buildId)))) === 1;
+    const { keys } = this.db;
+    if ((await this.db.redis.zscore(keys.announceDue, String(buildId))) === null) return false;
+    return Number(await this.db.write((m) => m.zrem(keys.announceDue, String(buildId)).zadd(keys.announceTaking, buildId, String(buildId)))) === 1;
   }
 
-  /** Finished builds not yet announced (a leader that died before announcing them), oldest first. */
+  /** Its chat lines are all in the outbox: the announcement is done (fenced). */
+  async announced(buildId: number): Promise<void> {
+    await this.db.write((m) => m.zrem(this.db.keys.announceTaking, String(buildId)));
+  }
+
+  /**
+   * Finished builds not yet announced, oldest first: due, or taken by a leader that died before
+   * storing their lines (put back in due by this call, fenced; call it when an announcer starts).
+   */
   async announcementsDue(): Promise<number[]> {
-    return (await this.db.redis.zrange(this.db.keys.announceDue, 0, -1)).map(Number);
+    const { keys } = this.db;
+    await this.db.write((m) => m.zunionstore(keys.announceDue, 2, keys.announceDue, keys.announceTaking).del(keys.announceTaking));
+    return (await this.db.redis.zrange(keys.announceDue, 0, -1)).map(Number);
   }
 
   private writeBuild(m: Multi, b: Build): void {

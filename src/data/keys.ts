@@ -46,6 +46,7 @@
  * | db:leader:seq | string | fencing token counter (INCR on every acquisition): the newest token granted; every leader-only write checks that it is still its own (src/data/fence.ts) |
  * | db:masters | hash | `<host>:<pid>` → `{host, pid, started, seen, role}` JSON: every master's heartbeat (each try or renewal of the lease); `bb status` lists the standbys seen within 3 TTLs, and a master removes its own field when it stops |
  * | db:announce:due | zset | ids of finished builds whose announcement is not yet in a chat outbox, score = id (added with the finish, taken by the announcer; the newest 1000 kept): a new leader announces what the old one did not |
+ * | db:announce:taking | zset | ids of finished builds taken from db:announce:due whose chat lines are not all stored in the outbox yet, score = id (removed once they are): a new leader puts them back in db:announce:due, so a leader killed between the take and the outbox loses nothing |
  * | db:builder:<name>:pruned | string | highest build number of that builder pruned by retention (a missing build at or below it was pruned) |
  * | db:builder:<name>:logs-pruned | string | retention's logs cursor: every build of that builder up to this number had its logs pruned or is in db:retention:logs-deferred |
  * | db:retention:logs-deferred | zset | ids of builds whose logs were due but kept (an open Problem, not finished), looked at again each pass, score = id |
@@ -246,6 +247,9 @@ export class Keys {
   }
   get announceDue(): string {
     return `${this.db}:announce:due`;
+  }
+  get announceTaking(): string {
+    return `${this.db}:announce:taking`;
   }
   get masters(): string {
     return `${this.db}:masters`;

@@ -54,9 +54,9 @@ export class Announcer {
       bus.on('executor.connected', (e) => this.enqueue('executor.connected', () => this.executor(e))),
       bus.on('executor.lost', (e, why) => this.enqueue('executor.lost', () => this.executor(e, why))),
       bus.on('executor.refused', (r) =>
-        this.enqueue('executor.refused', () =>
-          this.deliver({ kind: 'executor', name: r.name, state: 'refused a process', detail: `on ${r.hostname}, session ${r.session}: ${r.reason}` }, ['executor'], []),
-        ),
+        this.enqueue('executor.refused', async () => {
+          await this.deliver({ kind: 'executor', name: r.name, state: 'refused a process', detail: `on ${r.hostname}, session ${r.session}: ${r.reason}` }, ['executor'], []);
+        }),
       ),
       bus.on('problem.opened', (p) => this.enqueue('problem.opened', () => this.problem(p, 'opened'))),
       bus.on('problem.flaky', (p) => this.enqueue('problem.flaky', () => this.problem(p, 'flaky'))),
@@ -100,7 +100,13 @@ export class Announcer {
     if (!(await this.opts.store.builds.takeAnnouncement(build.id))) return;
     const { news, classes } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
     const watchers = await this.claims.claim(build);
-    await this.deliver(news, classes, watchers);
+    // Done once every line is in the outbox; if one is not (Redis refused, the master dies first),
+    // the build stays taken and the next leader's catch-up announces it.
+    const { stored: all } = await this.deliver(news, classes, watchers);
+    const stored = all.then(async (ok) => {
+      if (ok) await this.opts.store.builds.announced(build.id);
+    });
+    this.track(stored.catch((err) => this.log.warn({ err, build: build.id }, 'announcement not marked done')));
   }
 
   /**
@@ -119,20 +125,32 @@ export class Announcer {
     }
   }
 
-  /** Sends `news` to every unmuted audience subscribed to one of `classes`, and to `extra`. */
-  private async deliver(news: News, classes: readonly NotifyEvent[], extra: Audience[]): Promise<void> {
+  /**
+   * Sends `news` to every unmuted audience subscribed to one of `classes`, and to `extra`, in the
+   * order of the calls per audience. `stored`: whether every line reached the outbox.
+   */
+  private async deliver(news: News, classes: readonly NotifyEvent[], extra: Audience[]): Promise<{ stored: Promise<boolean> }> {
     const [subscribed, muted] = await Promise.all([this.subs.audiences(), this.subs.mutedKeys()]);
     const to = new Map<string, Audience>();
     for (const s of subscribed) if (s.events.some((e) => classes.includes(e))) to.set(audienceKey(s.audience), s.audience);
     for (const a of extra) to.set(audienceKey(a), a);
+    const all: Array<Promise<boolean>> = [];
     for (const [key, audience] of to) {
       if (muted.has(key)) continue;
-      const sent = this.order.run(key, () => this.send(audience, news)).catch((err) =>
-        this.log.warn({ err, audience: key, news: news.kind }, 'announcement not delivered'),
+      const sent = this.order.run(key, () => this.send(audience, news)).then(
+        () => true,
+        (err) => (this.log.warn({ err, audience: key, news: news.kind }, 'announcement not delivered'), false),
       );
-      this.sending.add(sent);
-      void sent.finally(() => this.sending.delete(sent));
+      this.track(sent);
+      all.push(sent);
     }
+    return { stored: Promise.all(all).then((oks) => oks.every(Boolean)) };
+  }
+
+  private track(p: Promise<unknown>): void {
+    const done = p.then(() => undefined);
+    this.sending.add(done);
+    void done.finally(() => this.sending.delete(done));
   }
 
   private async send(a: Audience, news: News): Promise<void> {

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { Store } from '../../src/data/store.js';
+import { masterConfigSchema, type MasterConfig } from '../../src/config/schema.js';
+import type { ChatOutbox } from '../../src/chat/outbox.js';
+import { startAnnouncer, type Announcer } from '../../src/notify/announcer.js';
+import { StoredSubscriptions } from '../../src/notify/stored-subscriptions.js';
+import { parseAudienceKey } from '../../src/notify/audience.js';
+import { createLogger } from '../../src/log.js';
+import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+import { RecordingOutbox } from '../harness/recording-outbox.js';
+import { StoreBuilds } from '../harness/store-builds.js';
+
+const log = createLogger('test', { level: 'silent' });
+const DEV = parseAudienceKey('shell:#dev')!;
+
+function config(prefix: string): MasterConfig {
+  return masterConfigSchema.parse({
+    redis: { prefix },
+    titleUrl: 'https://ci.example.org',
+    executors: [{ name: 'a', secret: 'x'.repeat(16) }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+  });
+}
+
+/**
+ * An outbox of a master that dies between taking a finished build's announcement and storing its
+ * line: the send is reached (the take is done) and then never returns, as after a kill -9; or it
+ * fails, as when Redis refuses the push.
+ */
+class DyingOutbox extends RecordingOutbox implements ChatOutbox {
+  reached!: Promise<void>;
+  private reach!: () => void;
+  constructor(private readonly how: 'hang' | 'fail') {
+    super();
+    this.reached = new Promise((r) => (this.reach = r));
+  }
+  override async send(): Promise<void> {
+    this.reach();
+    if (this.how === 'fail') throw new Error('the push was refused');
+    await new Promise<never>(() => undefined);
+  }
+}
+
+describe('a finished build announced across a leader\'s death', () => {
+  let url: string;
+  let prefix: string;
+  const redises: Redis[] = [];
+  const announcers: Announcer[] = [];
+
+  /** A master's store and announcer (each its own Redis connection and bus, as a process has). */
+  function master(outbox: ChatOutbox, start = true) {
+    const redis = new Redis(url);
+    redises.push(redis);
+    const store = new Store(redis, prefix);
+    const cfg = config(prefix);
+    const announcer = start ? startAnnouncer({ store, config: cfg, outbox, log }) : undefined;
+    if (announcer) announcers.push(announcer);
+    return { store, announcer, redis, subs: new StoredSubscriptions(store, cfg), builds: new StoreBuilds(store) };
+  }
+
+  const pending = async (redis: Redis) => ({
+    due: await redis.zrange(`${prefix}:db:announce:due`, 0, -1),
+    taking: await redis.zrange(`${prefix}:db:announce:taking`, 0, -1),
+  });
+
+  beforeEach(async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('announce-failover');
+  });
+  afterEach(async () => {
+    for (const a of announcers.splice(0)) await a.stop();
+    for (const r of redises.splice(0)) r.disconnect();
+    await deletePrefix(url, prefix);
+  });
+
+  for (const how of ['hang', 'fail'] as const) {
+    it(`taken but not stored (the send ${how === 'hang' ? 'never returns: killed' : 'is refused'}): the next leader says it, once`, async () => {
+      const dying = new DyingOutbox(how);
+      const a = master(dying, false);
+      await a.subs.subscribe(DEV, ['finished']);
+      const announcerA = startAnnouncer({ store: a.store, config: config(prefix), outbox: dying, log });
+      const build = await a.builds.run('linux', { result: 'SUCCESS' });
+      await dying.reached;
+      // A took it: it is no longer due, but it is not forgotten either.
+      expect(await pending(a.redis)).toEqual({ due: [], taking: [String(build.id)] });
+      if (how === 'fail') {
+        await announcerA.stop();
+        expect(await pending(a.redis)).toEqual({ due: [], taking: [String(build.id)] });
+      }
+      // A is gone (its connection dropped; a hung A never gets further). B leads and catches up.
+      a.redis.disconnect();
+      const outB = new RecordingOutbox();
+      const b = master(outB);
+      await b.announcer!.idle();
+      expect(outB.to('shell:#dev')).toEqual([`linux #${build.number}: SUCCESS | 00001000 by Brian Warner | https://ci.example.org/builders/linux/builds/${build.number}`]);
+      expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
+      // A third leader finds nothing left to say.
+      const outC = new RecordingOutbox();
+      const c = master(outC);
+      await c.announcer!.idle();
+      expect(outC.sent).toEqual([]);
+    });
+  }
+
+  it('announced and stored: nothing is left due or taken, and the next leader repeats nothing', async () => {
+    const outA = new RecordingOutbox();
+    const a = master(outA);
+    await a.subs.subscribe(DEV, ['finished']);
+    await a.builds.run('linux', { result: 'FAILURE', failSteps: ['test'] });
+    await a.builds.run('linux', { result: 'SUCCESS' });
+    await a.announcer!.idle();
+    expect(outA.to('shell:#dev')).toHaveLength(2);
+    expect(await pending(a.redis)).toEqual({ due: [], taking: [] });
+    const outB = new RecordingOutbox();
+    const b = master(outB);
+    await b.announcer!.idle();
+    expect(outB.sent).toEqual([]);
+  });
+});
