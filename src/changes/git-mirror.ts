@@ -1,6 +1,8 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { createRequire } from 'node:module';
+import type { SimpleGit } from 'simple-git';
+import type * as SimpleGitModule from 'simple-git';
 import { isSafeBranchName } from '../model/change.js';
 import { commitLogArgs, parseCommitLog, SHA_RE, type LoggedCommit } from './commit-log.js';
 
@@ -40,6 +42,9 @@ export class GitMirror {
   static async open(dir: string, remote: string, opts: GitMirrorOptions = {}): Promise<GitMirror> {
     const abs = resolve(dir);
     await mkdir(abs, { recursive: true });
+    // simple-git loads with the first mirror (a poller or a blame), not with every master; its
+    // CommonJS build, through `require`, skips the lexing an ESM import does first.
+    const { simpleGit } = createRequire(import.meta.url)('simple-git') as typeof SimpleGitModule;
     const git = simpleGit({
       baseDir: abs,
       // The mirror is a bare repository found from its own directory; allow that even where the

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as TsxCjs from 'tsx/cjs/api';
 import { ConfigError, displayFile } from './errors.js';
 
 /**
@@ -61,28 +62,43 @@ async function settle(p: PromiseLike<unknown>, ms: number, fail: (m: string) => 
   }
 }
 
+const TSX_FILE = /[\\/]node_modules[\\/](tsx|esbuild)[\\/]/;
+
 /**
  * The config through tsx's CommonJS loader, evaluated afresh each time (a reload must see the file
  * as it is now): the modules this load added to the require cache, other than packages, are
- * dropped from it again.
+ * dropped from it again. tsx's hooks are removed once the config is in, and tsx and esbuild leave
+ * the require cache, so a running master does not keep their code (about 1 MiB of heap); a reload
+ * loads them again.
  */
 async function importTs(file: string): Promise<Record<string, unknown>> {
   // esbuild (tsx's compiler) runs its synchronous calls through a worker thread that then lives as
   // long as the process: another V8 instance, about 10 MiB of a master's memory, and a child
   // process. Without it each compile is one short-lived esbuild process (and tsx caches them).
   process.env.ESBUILD_WORKER_THREADS ??= '0';
-  const { require: tsxRequire } = await import('tsx/cjs/api');
-  const cache = createRequire(import.meta.url).cache;
+  const require = createRequire(import.meta.url);
+  const cache = require.cache;
   const before = new Set(Object.keys(cache));
+  // `require`, not `import`: an ES module stays in the loader's map for good; CommonJS can leave.
+  const { register } = require('tsx/cjs/api') as typeof TsxCjs;
+  const tsx = register({ namespace: `bb-config-${Date.now()}` });
   try {
-    return tsxRequire(file, import.meta.url) as Record<string, unknown>;
+    return tsx.require(file, import.meta.url) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     if (code !== 'ERR_REQUIRE_ASYNC_MODULE' && code !== 'ERR_REQUIRE_ESM') throw err;
   } finally {
+    tsx.unregister();
+    // tsx turned source maps on and turns them off again; stack traces from the config's
+    // functions (filters, fileIsImportant) keep pointing at the .ts lines.
+    process.setSourceMapsEnabled(true);
     for (const key of Object.keys(cache)) {
       if (!before.has(key) && !key.includes(`${sep}node_modules${sep}`)) delete cache[key];
     }
+    // tsx requires its ES lexer a microtask after it loads; drop tsx and esbuild once that is in.
+    setImmediate(() => {
+      for (const key of Object.keys(cache)) if (!before.has(key) && TSX_FILE.test(key)) delete cache[key];
+    });
   }
   const { tsImport } = await import('tsx/esm/api');
   return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;

@@ -1,8 +1,16 @@
 import { createRequire } from 'node:module';
 import type * as CronParser from 'cron-parser';
 
-// cron-parser is CommonJS: `require` skips the lexing an ESM import does first.
-const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser') as typeof CronParser;
+let parser: typeof CronParser.CronExpressionParser | undefined;
+/**
+ * cron-parser (and luxon under it, about 1.3 MiB of heap) loads on the first nightly computed, so a
+ * master without a nightly scheduler never holds it. CommonJS: `require` skips the lexing an ESM
+ * import does first.
+ */
+function cronParser(): typeof CronParser.CronExpressionParser {
+  parser ??= (createRequire(import.meta.url)('cron-parser') as typeof CronParser).CronExpressionParser;
+  return parser;
+}
 
 /**
  * The nightly scheduler's clock: its cron fields as a cron expression, read in an IANA time zone
@@ -55,7 +63,7 @@ export function cronExpression(f: Omit<NightlyFields, 'timezone'>): string {
  * restricted, either one matching is enough (as in cron). Throws when the fields never match.
  */
 export function nextNightly(f: NightlyFields, after: number): number {
-  const it = CronExpressionParser.parse(cronExpression(f), { currentDate: new Date(after), tz: f.timezone });
+  const it = cronParser().parse(cronExpression(f), { currentDate: new Date(after), tz: f.timezone });
   return it.next().getTime();
 }
 
