@@ -1,13 +1,14 @@
 import type { Db, Multi } from './db.js';
 
 /**
- * A build announcement to make, stored with the write that calls for it: `finished` with the
- * build's end, `started` with its first step. Its member in db:announce:due is `<id>` or
- * `started:<id>`.
+ * An announcement to make, stored with the write that calls for it: a build's `finished` with its
+ * end, `started` with its first step; a Problem's `problem.opened`, `problem.flaky`,
+ * `problem.resolved` with that change. Its member in db:announce:due is `<id>` (finished) or
+ * `<kind>:<id>`; `id` is the build's or the Problem's.
  */
 export interface DueAnnouncement {
-  kind: 'started' | 'finished';
-  buildId: number;
+  kind: 'started' | 'finished' | 'problem.opened' | 'problem.flaky' | 'problem.resolved';
+  id: number;
 }
 
 /** How many due announcements are kept (the newest by build id). */
@@ -24,7 +25,7 @@ export class AnnouncementsRepo {
 
   /** Adds a due announcement to a build's transaction. */
   due(m: Multi, a: DueAnnouncement): void {
-    m.zadd(this.db.keys.announceDue, a.buildId, member(a));
+    m.zadd(this.db.keys.announceDue, a.id, member(a));
     m.zremrangebyrank(this.db.keys.announceDue, 0, -KEPT - 1);
   }
 
@@ -35,7 +36,7 @@ export class AnnouncementsRepo {
   async take(a: DueAnnouncement): Promise<boolean> {
     const { keys } = this.db;
     if ((await this.db.redis.zscore(keys.announceDue, member(a))) === null) return false;
-    return Number(await this.db.write((m) => m.zrem(keys.announceDue, member(a)).zadd(keys.announceTaking, a.buildId, member(a)))) === 1;
+    return Number(await this.db.write((m) => m.zrem(keys.announceDue, member(a)).zadd(keys.announceTaking, a.id, member(a)))) === 1;
   }
 
   /** Its chat lines are all in the outbox (fenced). */
@@ -60,9 +61,10 @@ export class AnnouncementsRepo {
 }
 
 function member(a: DueAnnouncement): string {
-  return a.kind === 'finished' ? String(a.buildId) : `${a.kind}:${a.buildId}`;
+  return a.kind === 'finished' ? String(a.id) : `${a.kind}:${a.id}`;
 }
 
 function parse(m: string): DueAnnouncement {
-  return m.startsWith('started:') ? { kind: 'started', buildId: Number(m.slice(8)) } : { kind: 'finished', buildId: Number(m) };
+  const at = m.lastIndexOf(':');
+  return at < 0 ? { kind: 'finished', id: Number(m) } : { kind: m.slice(0, at) as DueAnnouncement['kind'], id: Number(m.slice(at + 1)) };
 }

@@ -326,7 +326,7 @@ export class BuildsRepo {
             m.zrem(this.db.keys.activeBuilds, String(next.id));
             m.srem(this.db.keys.executorBuilds(next.executor), String(next.id));
             m.srem(this.db.keys.executorBusy(next.executor), next.builder);
-            this.parts.announcements.due(m, { kind: 'finished', buildId: next.id });
+            this.parts.announcements.due(m, { kind: 'finished', id: next.id });
             const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
             next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
             break;
@@ -335,7 +335,7 @@ export class BuildsRepo {
         if (next.state === 'finished') break;
       }
       if (b.state === 'dispatched' && next.state !== 'dispatched') {
-        this.parts.announcements.due(m, { kind: 'started', buildId: next.id });
+        this.parts.announcements.due(m, { kind: 'started', id: next.id });
         const snap = next;
         emits.unshift(() => this.db.bus.emit('build.started', snap));
       }

@@ -86,7 +86,7 @@ export class Store {
     this.users = new UsersRepo(db);
     this.claims = new ClaimsRepo(db);
     this.verifications = new VerificationsRepo(db);
-    this.problems = new ProblemsRepo(db);
+    this.problems = new ProblemsRepo(db, this.announcements);
     this.hassle = new HassleRepo(db);
     this.tiers = new TiersRepo(db);
     this.subscriptions = new SubscriptionsRepo(db);

@@ -84,7 +84,7 @@ export class Announcer {
   }
 
   private async started(build: Build): Promise<void> {
-    const due = { kind: 'started', buildId: build.id } as const;
+    const due = { kind: 'started', id: build.id } as const;
     if (!(await this.opts.store.announcements.take(due))) return;
     this.markWhenStored(due, await this.deliver(startedNews(build, this.opts.config.titleUrl), ['started'], []));
   }
@@ -94,13 +94,15 @@ export class Announcer {
   }
 
   private async problem(p: Problem, event: ProblemNewsEvent): Promise<void> {
+    const due = { kind: `problem.${event}`, id: p.id } as const;
+    if (!(await this.opts.store.announcements.take(due))) return;
     const classes = classifyProblem(event, p);
-    if (classes.length) await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, []);
+    this.markWhenStored(due, await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, []));
   }
 
   private async finished(build: Build): Promise<void> {
     // Taken once across masters: the build's finish left it due, and one leader takes it.
-    const due = { kind: 'finished', buildId: build.id } as const;
+    const due = { kind: 'finished', id: build.id } as const;
     if (!(await this.opts.store.announcements.take(due))) return;
     const { news, classes } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
     const watchers = await this.claims.claim(build);
@@ -115,21 +117,28 @@ export class Announcer {
     const marked = sent.stored.then(async (ok) => {
       if (ok) await this.opts.store.announcements.announced(due);
     });
-    this.track(marked.catch((err) => this.log.warn({ err, build: due.buildId, kind: due.kind }, 'announcement not marked done')));
+    this.track(marked.catch((err) => this.log.warn({ err, id: due.id, kind: due.kind }, 'announcement not marked done')));
   }
 
   /**
-   * Builds that started or finished while no announcer ran (a leader died between the write and
-   * its announcement; the new leader says it), if that was within CATCH_UP_MS, a start only while
-   * the build still runs; and watched builds that ended meanwhile.
+   * Builds that started or finished and Problems that changed while no announcer ran (a leader died
+   * between the write and its announcement; the new leader says it), if that was within
+   * CATCH_UP_MS, a start only while the build still runs; and watched builds that ended meanwhile.
    */
   private async catchUp(): Promise<void> {
     const store = this.opts.store;
     const pending = await store.announcements.pending();
-    const builds = new Map((await store.getBuilds([...new Set(pending.map((p) => p.buildId))])).map((b) => [b.id, b]));
+    const builds = new Map((await store.getBuilds([...new Set(pending.filter((d) => !isProblem(d)).map((d) => d.id))])).map((b) => [b.id, b]));
     const recent = Date.now() - CATCH_UP_MS;
     for (const due of pending) {
-      const build = builds.get(due.buildId);
+      if (isProblem(due)) {
+        const p = await store.problems.get(due.id);
+        const event = due.kind.slice('problem.'.length) as ProblemNewsEvent;
+        if (p && ({ opened: p.openedAt, flaky: p.flakyAt, resolved: p.resolvedAt }[event] ?? 0) > recent) await this.problem(p, event);
+        else await store.announcements.drop(due);
+        continue;
+      }
+      const build = builds.get(due.id);
       if (due.kind === 'finished' && build?.state === 'finished' && (build.finishedAt ?? 0) > recent) await this.finished(build);
       else if (due.kind === 'started' && build?.state === 'running' && (build.startedAt ?? 0) > recent) await this.started(build);
       else if (!build || build.state === 'finished' || (due.kind === 'started' ? build.startedAt ?? 0 : Infinity) <= recent) await store.announcements.drop(due);
@@ -188,6 +197,10 @@ function tallyOf(news: News): string {
     case 'problem':
       return `problem ${news.event}`;
   }
+}
+
+function isProblem(d: DueAnnouncement): d is DueAnnouncement & { kind: `problem.${ProblemNewsEvent}` } {
+  return d.kind.startsWith('problem.');
 }
 
 /** How old a build's end may be for a new leader to still announce it. */
