@@ -269,5 +269,24 @@ describe('web pages against a real master and executor', () => {
     const health = await fetchText(port, '/healthz');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ ok: true, redis: { ok: true }, chat: [] });
+
+    // The fix passes: Problem 1 leaves the open list for "Recently resolved". A Problem whose
+    // confirming rerun passed (written as the detector writes it) is listed under "Flaky".
+    const before = await fetchText(port, '/problems');
+    expect(before.body).toMatch(/<h2>Flaky<\/h2>[^]*?none/);
+    await build(false, 'ccc333');
+    await waitFor('Problem 1 resolved', async () => (await fx.store.problems.get(1))?.state === 'resolved', 30_000);
+    const p1 = (await fx.store.problems.get(1))!;
+    const { id: _id, ...fields } = p1;
+    const flaky = await fx.store.problems.create({ ...fields, key: `${p1.key}|flaky-copy`, state: 'flaky', flakyAt: Date.now(), resolvedAt: undefined }, 'problem.flaky');
+    const sectionOf = (body: string, h: string) => body.split(`<h2>${h}</h2>`)[1]!.split('<h2>')[0]!;
+    const after = await waitFor('the board to show both', async () => {
+      const r = await fetchText(port, '/problems');
+      return sectionOf(r.body, 'Flaky').includes(`href="/problems/${flaky.id}"`) ? r : null;
+    }, 30_000);
+    expect(sectionOf(after.body, 'Open (0)')).not.toContain('href="/problems/1"');
+    expect(sectionOf(after.body, 'Recently resolved')).toMatch(/<td><a href="\/problems\/1">[^]*tap\.t_flappy[^]*<time /);
+    expect(sectionOf(after.body, 'Recently resolved')).not.toContain(`href="/problems/${flaky.id}"`);
+    expect(sectionOf(after.body, 'Flaky')).toMatch(/tap\.t_flappy[^]*<time /);
   }, 180_000);
 });
