@@ -3,6 +3,7 @@ import { sourceProperties, type Build, type BuildRequest, type StepState } from 
 import type { Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
 import type { ExecutorEvent } from '../queue/jobs.js';
+import type { AnnouncementsRepo } from './announcements.js';
 import type { BuildSetsRepo } from './buildsets.js';
 import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
@@ -29,7 +30,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export class BuildsRepo {
   constructor(
     private readonly db: Db,
-    private readonly parts: { changes: ChangesRepo; requests: RequestsRepo; buildsets: BuildSetsRepo; logs: LogsRepo; tests: TestsRepo },
+    private readonly parts: { changes: ChangesRepo; requests: RequestsRepo; buildsets: BuildSetsRepo; logs: LogsRepo; tests: TestsRepo; announcements: AnnouncementsRepo },
   ) {}
 
   async get(id: number): Promise<Build | null> {
@@ -325,8 +326,7 @@ export class BuildsRepo {
             m.zrem(this.db.keys.activeBuilds, String(next.id));
             m.srem(this.db.keys.executorBuilds(next.executor), String(next.id));
             m.srem(this.db.keys.executorBusy(next.executor), next.builder);
-            m.zadd(this.db.keys.announceDue, next.id, String(next.id));
-            m.zremrangebyrank(this.db.keys.announceDue, 0, -1001);
+            this.parts.announcements.due(m, { kind: 'finished', id: next.id });
             const steps = next.steps.map((st) => (st.state === 'running' ? { ...st, state: 'done' as const, result: ev.result, finishedAt: now } : st));
             next = { ...next, state: 'finished', result: ev.result, finishedAt: now, steps, currentStep: undefined, ...(ev.text ? { text: ev.text } : {}) };
             break;
@@ -335,6 +335,7 @@ export class BuildsRepo {
         if (next.state === 'finished') break;
       }
       if (b.state === 'dispatched' && next.state !== 'dispatched') {
+        this.parts.announcements.due(m, { kind: 'started', id: next.id });
         const snap = next;
         emits.unshift(() => this.db.bus.emit('build.started', snap));
       }
@@ -359,33 +360,6 @@ export class BuildsRepo {
    */
   async finish(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
     return this.applyEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
-  }
-
-  /**
-   * The announcer takes a finished build's announcement (fenced): true for one taker, so a build is
-   * announced once by whichever leader gets to it first. The take moves it to db:announce:taking
-   * until `announced` (its lines are in the outbox), so a leader killed in between loses nothing.
-   * The read before the write is safe: one announcer per leader takes, one event at a time.
-   */
-  async takeAnnouncement(buildId: number): Promise<boolean> {
-    const { keys } = this.db;
-    if ((await this.db.redis.zscore(keys.announceDue, String(buildId))) === null) return false;
-    return Number(await this.db.write((m) => m.zrem(keys.announceDue, String(buildId)).zadd(keys.announceTaking, buildId, String(buildId)))) === 1;
-  }
-
-  /** Its chat lines are all in the outbox: the announcement is done (fenced). */
-  async announced(buildId: number): Promise<void> {
-    await this.db.write((m) => m.zrem(this.db.keys.announceTaking, String(buildId)));
-  }
-
-  /**
-   * Finished builds not yet announced, oldest first: due, or taken by a leader that died before
-   * storing their lines (put back in due by this call, fenced; call it when an announcer starts).
-   */
-  async announcementsDue(): Promise<number[]> {
-    const { keys } = this.db;
-    await this.db.write((m) => m.zunionstore(keys.announceDue, 2, keys.announceDue, keys.announceTaking).del(keys.announceTaking));
-    return (await this.db.redis.zrange(keys.announceDue, 0, -1)).map(Number);
   }
 
   private writeBuild(m: Multi, b: Build): void {

@@ -1,4 +1,5 @@
 import { problemKeys, type Problem, type SheriffOverride } from '../model/problem.js';
+import type { AnnouncementsRepo } from './announcements.js';
 import type { Db, Multi } from './db.js';
 import { zsetHistory, type HistoryIndex } from './history.js';
 
@@ -11,7 +12,10 @@ export type ProblemEvent = 'problem.opened' | 'problem.flaky' | 'problem.resolve
  * db:problems:cursor and :done (the detector's place), db:problems:sheriff (see keys.ts).
  */
 export class ProblemsRepo {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly announcements: AnnouncementsRepo,
+  ) {}
 
   async get(id: number): Promise<Problem | null> {
     const raw = await this.db.redis.get(this.db.keys.problem.one(id));
@@ -51,6 +55,7 @@ export class ProblemsRepo {
     const m = this.db.multi().set(keys.one(id), JSON.stringify(p)).zadd(keys.all, id, String(id));
     for (const key of [p.key, ...otherKeys]) m.set(keys.key(key), String(id));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, id, String(id));
+    this.due(m, p.id, event);
     await m.exec();
     if (event) this.db.bus.emit(event, p);
     return p;
@@ -62,9 +67,15 @@ export class ProblemsRepo {
     const m = this.db.multi().set(keys.one(p.id), JSON.stringify(p));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, p.id, String(p.id));
     else m.zrem(keys.open, String(p.id));
+    this.due(m, p.id, event);
     await m.exec();
     if (event) this.db.bus.emit(event, p);
     return p;
+  }
+
+  /** The announcement `event` calls for, due with the write (said by the announcer, across a failover too). */
+  private due(m: Multi, id: number, event: ProblemEvent | undefined): void {
+    if (event && event !== 'problem.changed') this.announcements.due(m, { kind: event, id });
   }
 
   // ---- retention (src/data/prune.ts) ----

@@ -4,6 +4,7 @@ import type { Build, BuildRequest, BuildSet, TestCaseResult } from '../model/bui
 import type { Result } from '../model/results.js';
 import type { StepSpec } from '../model/steps.js';
 import type { ConfigSummary, ExecutorRecord } from '../model/records.js';
+import { AnnouncementsRepo } from './announcements.js';
 import { BuildsRepo, type BuildUpdate } from './builds.js';
 import { BuildSetsRepo, type NewBuildSet } from './buildsets.js';
 import { ChangesRepo, type PollerTips } from './changes.js';
@@ -45,6 +46,8 @@ export class Store {
   readonly logs: LogsRepo;
   readonly tests: TestsRepo;
   readonly builds: BuildsRepo;
+  /** Build announcements due (stored with the build's writes) and taken by the announcer. */
+  readonly announcements: AnnouncementsRepo;
   readonly executors: ExecutorsRepo;
   readonly schedulers: SchedulerStateRepo;
   readonly timed: TimedRepo;
@@ -74,7 +77,8 @@ export class Store {
     this.buildsets = new BuildSetsRepo(db, this.requests);
     this.logs = new LogsRepo(db);
     this.tests = new TestsRepo(db);
-    this.builds = new BuildsRepo(db, { changes: this.changes, requests: this.requests, buildsets: this.buildsets, logs: this.logs, tests: this.tests });
+    this.announcements = new AnnouncementsRepo(db);
+    this.builds = new BuildsRepo(db, { changes: this.changes, requests: this.requests, buildsets: this.buildsets, logs: this.logs, tests: this.tests, announcements: this.announcements });
     this.executors = new ExecutorsRepo(db);
     this.schedulers = new SchedulerStateRepo(db);
     this.timed = new TimedRepo(db, this.schedulers);
@@ -82,7 +86,7 @@ export class Store {
     this.users = new UsersRepo(db);
     this.claims = new ClaimsRepo(db);
     this.verifications = new VerificationsRepo(db);
-    this.problems = new ProblemsRepo(db);
+    this.problems = new ProblemsRepo(db, this.announcements);
     this.hassle = new HassleRepo(db);
     this.tiers = new TiersRepo(db);
     this.subscriptions = new SubscriptionsRepo(db);

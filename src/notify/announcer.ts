@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { ChatOutbox } from '../chat/outbox.js';
 import type { MasterConfig, NotifyEvent } from '../config/schema.js';
+import type { DueAnnouncement } from '../data/announcements.js';
 import type { Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
 import type { Build } from '../model/build.js';
@@ -83,7 +84,9 @@ export class Announcer {
   }
 
   private async started(build: Build): Promise<void> {
-    await this.deliver(startedNews(build, this.opts.config.titleUrl), ['started'], []);
+    const due = { kind: 'started', id: build.id } as const;
+    if (!(await this.opts.store.announcements.take(due))) return;
+    this.markWhenStored(due, await this.deliver(startedNews(build, this.opts.config.titleUrl), ['started'], []));
   }
 
   private async executor(rec: ExecutorRecord, why?: string): Promise<void> {
@@ -91,33 +94,54 @@ export class Announcer {
   }
 
   private async problem(p: Problem, event: ProblemNewsEvent): Promise<void> {
+    const due = { kind: `problem.${event}`, id: p.id } as const;
+    if (!(await this.opts.store.announcements.take(due))) return;
     const classes = classifyProblem(event, p);
-    if (classes.length) await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, []);
+    this.markWhenStored(due, await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, []));
   }
 
   private async finished(build: Build): Promise<void> {
     // Taken once across masters: the build's finish left it due, and one leader takes it.
-    if (!(await this.opts.store.builds.takeAnnouncement(build.id))) return;
+    const due = { kind: 'finished', id: build.id } as const;
+    if (!(await this.opts.store.announcements.take(due))) return;
     const { news, classes } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
     const watchers = await this.claims.claim(build);
-    // Done once every line is in the outbox; if one is not (Redis refused, the master dies first),
-    // the build stays taken and the next leader's catch-up announces it.
-    const { stored: all } = await this.deliver(news, classes, watchers);
-    const stored = all.then(async (ok) => {
-      if (ok) await this.opts.store.builds.announced(build.id);
-    });
-    this.track(stored.catch((err) => this.log.warn({ err, build: build.id }, 'announcement not marked done')));
+    this.markWhenStored(due, await this.deliver(news, classes, watchers));
   }
 
   /**
-   * Builds that finished while no announcer ran (a leader died between a build's end and its
-   * announcement; the new leader says it), if they ended within CATCH_UP_MS; and watched builds
-   * that ended meanwhile.
+   * Marks an announcement done once every line is in the outbox; if one is not (Redis refused, the
+   * master dies first), it stays taken and the next leader's catch-up says it.
+   */
+  private markWhenStored(due: DueAnnouncement, sent: { stored: Promise<boolean> }): void {
+    const marked = sent.stored.then(async (ok) => {
+      if (ok) await this.opts.store.announcements.announced(due);
+    });
+    this.track(marked.catch((err) => this.log.warn({ err, id: due.id, kind: due.kind }, 'announcement not marked done')));
+  }
+
+  /**
+   * Builds that started or finished and Problems that changed while no announcer ran (a leader died
+   * between the write and its announcement; the new leader says it), if that was within
+   * CATCH_UP_MS, a start only while the build still runs; and watched builds that ended meanwhile.
    */
   private async catchUp(): Promise<void> {
     const store = this.opts.store;
-    for (const build of await store.getBuilds(await store.builds.announcementsDue())) {
-      if (build.state === 'finished' && (build.finishedAt ?? 0) > Date.now() - CATCH_UP_MS) await this.finished(build);
+    const pending = await store.announcements.pending();
+    const builds = new Map((await store.getBuilds([...new Set(pending.filter((d) => !isProblem(d)).map((d) => d.id))])).map((b) => [b.id, b]));
+    const recent = Date.now() - CATCH_UP_MS;
+    for (const due of pending) {
+      if (isProblem(due)) {
+        const p = await store.problems.get(due.id);
+        const event = due.kind.slice('problem.'.length) as ProblemNewsEvent;
+        if (p && ({ opened: p.openedAt, flaky: p.flakyAt, resolved: p.resolvedAt }[event] ?? 0) > recent) await this.problem(p, event);
+        else await store.announcements.drop(due);
+        continue;
+      }
+      const build = builds.get(due.id);
+      if (due.kind === 'finished' && build?.state === 'finished' && (build.finishedAt ?? 0) > recent) await this.finished(build);
+      else if (due.kind === 'started' && build?.state === 'running' && (build.startedAt ?? 0) > recent) await this.started(build);
+      else if (!build || build.state === 'finished' || (due.kind === 'started' ? build.startedAt ?? 0 : Infinity) <= recent) await store.announcements.drop(due);
     }
     for (const { build, audiences } of await this.claims.overdue()) {
       const { news } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
@@ -173,6 +197,10 @@ function tallyOf(news: News): string {
     case 'problem':
       return `problem ${news.event}`;
   }
+}
+
+function isProblem(d: DueAnnouncement): d is DueAnnouncement & { kind: `problem.${ProblemNewsEvent}` } {
+  return d.kind.startsWith('problem.');
 }
 
 /** How old a build's end may be for a new leader to still announce it. */

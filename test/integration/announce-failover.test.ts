@@ -103,6 +103,55 @@ describe('a finished build announced across a leader\'s death', () => {
     });
   }
 
+  it('a start taken but not stored (killed): the next leader says it once while the build runs', async () => {
+    const dying = new DyingOutbox('hang');
+    const a = master(dying, false);
+    await a.subs.subscribe(DEV, ['started']);
+    startAnnouncer({ store: a.store, config: config(prefix), outbox: dying, log });
+    const { build } = await a.builds.start('linux');
+    await dying.reached;
+    expect(await pending(a.redis)).toEqual({ due: [], taking: [`started:${build.id}`] });
+    a.redis.disconnect();
+    const outB = new RecordingOutbox();
+    const b = master(outB);
+    await b.announcer!.idle();
+    expect(outB.to('shell:#dev')).toHaveLength(1);
+    expect(outB.to('shell:#dev')[0]).toMatch(new RegExp(`^linux #${build.number}\\b.*started`));
+    expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
+    // B ends it (#dev hears no ends); a third leader repeats nothing.
+    await b.store.applyBuildEvents(build.id, build.token, [{ type: 'build-finished', result: 'SUCCESS' }]);
+    await b.announcer!.idle();
+    expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
+    const outC = new RecordingOutbox();
+    const c = master(outC);
+    await c.announcer!.idle();
+    expect(outC.sent).toEqual([]);
+  });
+
+  it('a Problem opened, taken but not stored (killed): the next leader says it once', async () => {
+    const dying = new DyingOutbox('hang');
+    const a = master(dying, false);
+    await a.subs.subscribe(DEV, ['problem']);
+    startAnnouncer({ store: a.store, config: config(prefix), outbox: dying, log });
+    const p = await a.store.problems.create({
+      key: 'test|tap|t1@cccc0002', state: 'confirmed', subjects: [{ kind: 'test', suite: 'tap', name: 't1' }],
+      builders: [{ builder: 'linux', firstBadBuildId: 1, firstBadNumber: 1 }], firstBadRevision: 'cccc0002',
+      openedAt: Date.now(), confirmedAt: Date.now(), guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
+    }, 'problem.opened');
+    await dying.reached;
+    expect(await pending(a.redis)).toEqual({ due: [], taking: [`problem.opened:${p.id}`] });
+    a.redis.disconnect();
+    const outB = new RecordingOutbox();
+    const b = master(outB);
+    await b.announcer!.idle();
+    expect(outB.to('shell:#dev')).toHaveLength(1);
+    expect(outB.to('shell:#dev')[0]).toContain('t1');
+    expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
+    const outC = new RecordingOutbox();
+    await master(outC).announcer!.idle();
+    expect(outC.sent).toEqual([]);
+  });
+
   it('announced and stored: nothing is left due or taken, and the next leader repeats nothing', async () => {
     const outA = new RecordingOutbox();
     const a = master(outA);

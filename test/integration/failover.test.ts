@@ -168,7 +168,7 @@ describe('two masters on one prefix', () => {
     // Every build's result said once in #dev, whichever master said it.
     const fromBot = (m: { nick: string; target: string; text: string }) => m.nick === 'bb' && m.target === '#dev' && /linux #\d+: /.test(m.text);
     await human.waitForCount(fromBot, builds.length, 60_000);
-    await waitFor('nothing left to announce or say', async () => (await s.raw.zcard(s.keys.announceDue)) === 0 && (await s.raw.llen(s.keys.chatOutbox('irc'))) === 0, 30_000, 100);
+    await waitFor('nothing left to announce or say', async () => (await s.raw.zcard(s.keys.announceDue)) === 0 && (await s.raw.zcard(s.keys.announceTaking)) === 0 && (await s.raw.llen(s.keys.chatOutbox('irc'))) === 0, 30_000, 100);
     await human.command('NAMES #dev', / 353 /); // a round trip behind anything the bot still had on the wire
     const said = human.seen.filter(fromBot).map((m) => Number(/linux #(\d+): /.exec(m.text)![1]));
     expect(said.sort((x, y) => x - y)).toEqual(builds.map((b) => b.number).sort((x, y) => x - y));
