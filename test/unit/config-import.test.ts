@@ -28,4 +28,30 @@ describe('importConfigModule', () => {
     expect(r.stderr.trim()).toBe(`${file}: loading the module failed: boom 1 (at ${file}:3:7)`);
     expect(r.status).toBe(1);
   });
+
+  it('leaves no tsx or esbuild in the compiled process once the config is in, and loads cron-parser only for a nightly', () => {
+    const file = writeModule(`export default defineConfig({ title: 'kept', filter: (b: string) => b === 'main' } as never);`);
+    // A fresh compiled process: vitest itself runs through a TypeScript loader.
+    const script = `
+      import { createRequire } from 'node:module';
+      const cache = createRequire(import.meta.url).cache;
+      const held = (re) => Object.keys(cache).filter((k) => re.test(k));
+      const { importConfigModule } = await import(${JSON.stringify(join(ROOT, 'dist/src/config/import-module.js'))});
+      const { firstFire } = await import(${JSON.stringify(join(ROOT, 'dist/src/schedulers/timed-plan.js'))});
+      const out = {};
+      for (const round of [1, 2]) {
+        const c = await importConfigModule(${JSON.stringify(file)});
+        await new Promise((r) => setImmediate(r));
+        out['load' + round] = { title: c.title, filter: c.filter('main'), tsx: held(/[\\/]node_modules[\\/](tsx|esbuild)[\\/]/) };
+      }
+      const cron = /[\\/]node_modules[\\/]cron-parser[\\/]/;
+      out.cronBefore = held(cron).length;
+      firstFire({ type: 'nightly', minute: 0, hour: 3, dayOfMonth: '*', month: '*', dayOfWeek: '*', timezone: 'UTC' }, undefined, Date.UTC(2026, 0, 1));
+      out.cronAfter = held(cron).length > 0;
+      console.log(JSON.stringify(out));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    const loaded = { title: 'kept', filter: true, tsx: [] };
+    expect(JSON.parse(r.stdout)).toEqual({ load1: loaded, load2: loaded, cronBefore: 0, cronAfter: true });
+  });
 });
