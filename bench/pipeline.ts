@@ -18,7 +18,7 @@ import { Store } from '../src/data/store.js';
 import { BbClient } from '../src/queue/client.js';
 import { startPrivateRedis } from '../src/demo/redis.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
-import { countCommands } from './redis-count.js';
+import { countCommands } from './redis-count-lib.js';
 
 const ROOT = PACKAGE_ROOT;
 const N_CHANGES = Number(process.env.BENCH_CHANGES ?? 5000);
