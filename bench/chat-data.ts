@@ -73,12 +73,4 @@ export async function chatFixture(url: string): Promise<{ store: Store; redis: R
   return { store, redis, prefix, router, api };
 }
 
-export async function deleteAll(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 5000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
-}
 

@@ -13,7 +13,8 @@ import { attachRouter } from '../src/chat/bot.js';
 import { createLogger } from '../src/log.js';
 import { startIrcd } from '../test/harness/ircd.js';
 import { connectHuman } from '../test/harness/irc-human.js';
-import { BUILDERS, chatFixture, deleteAll, fill, pct } from './chat-data.js';
+import { BUILDERS, chatFixture, fill, pct } from './chat-data.js';
+import { deleteAll } from './prefix-lib.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 30);
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 100_000);

@@ -11,7 +11,8 @@
 import { startPrivateRedis } from '../src/demo/redis.js';
 import type { CommandRouter } from '../src/chat/router.js';
 import type { ChatMessage } from '../src/chat/transport.js';
-import { BUILDERS, chatFixture, deleteAll, fill, pct } from './chat-data.js';
+import { BUILDERS, chatFixture, fill, pct } from './chat-data.js';
+import { deleteAll } from './prefix-lib.js';
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000);
 const HISTORY = (process.env.BENCH_HISTORY ?? '10000,100000').split(',').map(Number);

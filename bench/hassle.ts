@@ -21,6 +21,7 @@ import { Master } from '../src/master.js';
 import { createLogger } from '../src/log.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
 import { ManualClock } from '../src/util/clock.js';
+import { deleteAll } from './prefix-lib.js';
 
 const ROOT = PACKAGE_ROOT;
 const N = Number(process.env.BENCH_PROBLEMS ?? 1000);
@@ -101,12 +102,7 @@ export default defineConfig({
 
   await master.stop();
   const r = new Redis(redis.url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.del(...keys);
-  } while (cursor !== '0');
+  await deleteAll(r, prefix);
   r.disconnect();
   await new Promise<void>((res) => smtp.close(() => res()));
   redis.stop();

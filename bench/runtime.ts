@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startPrivateRedis } from '../src/demo/redis.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
+import { deleteAll } from './prefix-lib.js';
 
 // BENCH_BB runs another checkout's bin/bb.js (say, an older bb for a before/after figure).
 const BB = process.env.BENCH_BB ?? join(PACKAGE_ROOT, 'bin/bb.js');
@@ -217,12 +218,7 @@ async function main(): Promise<void> {
   }
   for (const stop of stops) await stop();
 
-  let cursor = '0';
-  do {
-    const [next, keys] = await conn.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await conn.del(...keys);
-  } while (cursor !== '0');
+  await deleteAll(conn, prefix);
   conn.disconnect();
   redis.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -20,6 +20,7 @@ import { BbClient } from '../src/queue/client.js';
 import { startPrivateRedis } from '../src/demo/redis.js';
 import { freePort } from '../src/util/net.js';
 import { PACKAGE_ROOT } from '../src/util/package-root.js';
+import { deleteAll } from './prefix-lib.js';
 
 const COUNTS = (process.env.BENCH_SCALE_EXECUTORS ?? '1,2,4,8').split(',').map(Number);
 const SLOTS = Number(process.env.BENCH_SLOTS ?? 2);
@@ -163,7 +164,7 @@ async function builds(url: string, r: Redis, n: number): Promise<string> {
   await stopAll();
   await client.close();
   await store.close();
-  await dropPrefix(r, prefix);
+  await deleteAll(r, prefix);
   return `| ${n} × ${SLOTS} | ${Math.round(all.length / secs)} | ${u.master} % | ${u.redis} % | ${u.executors} % | ${u.machine} % of ${cores} cores | ${loadavg()[0]!.toFixed(1)} | ${limit}${notOk ? ` (${notOk} not SUCCESS)` : ''} |`;
 }
 
@@ -200,18 +201,8 @@ async function intake(url: string, r: Redis, m: number): Promise<string> {
   const u = usage(s0, s1);
   await stopAll();
   await store.close();
-  await dropPrefix(r, prefix);
+  await deleteAll(r, prefix);
   return `| ${m} | ${Math.round(N_CHANGES / ((done - t0) / 1000))} | ${Math.round(N_CHANGES / ((answered - t0) / 1000))} | ${u.master} % | ${u.redis} % | ${u.machine} % |${refused ? ` ${refused} refused |` : ''}`;
-}
-
-/** Deletes a round's keys (the shared Redis of `npm test` outlives the bench). */
-async function dropPrefix(r: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await r.del(...keys);
-  } while (cursor !== '0');
 }
 
 async function main(): Promise<void> {

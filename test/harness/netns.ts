@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { redisAnswers } from './redis.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from './bb.js';
 
@@ -89,18 +89,7 @@ export async function startNetnsLab(count: number): Promise<NetnsLab> {
     { stdio: 'ignore' },
   );
   const local = `redis://127.0.0.1:${port}`;
-  await waitFor('redis on loopback and the links', async () => {
-    const c = new Redis(local, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    c.on('error', () => undefined);
-    try {
-      await c.connect();
-      return (await c.ping()) === 'PONG';
-    } catch {
-      return false;
-    } finally {
-      c.disconnect();
-    }
-  }, 10_000);
+  await waitFor('redis on loopback and the links', () => redisAnswers(local), 10_000);
   return {
     hosts,
     redisUrlFor: (h) => `redis://${h.hostSide}:${port}`,

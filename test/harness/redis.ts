@@ -95,6 +95,20 @@ async function waitForRedis(url: string): Promise<void> {
   }
 }
 
+/** Whether a Redis answers PING at `url` now (one try, no retries; for waitFor). */
+export async function redisAnswers(url: string): Promise<boolean> {
+  const c = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    return (await c.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    c.disconnect();
+  }
+}
+
 /** A key prefix no other test uses. */
 export function freshPrefix(label = 't'): string {
   return `bbtest-${label}-${randomBytes(5).toString('hex')}`;

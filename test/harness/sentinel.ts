@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from './bb.js';
+import { redisAnswers } from './redis.js';
 
 /**
  * A Sentinel-managed Redis on loopback, as production runs one: a primary and a replica (AOF on,
@@ -41,19 +42,6 @@ function start(args: string[]): ChildProcess {
   return child;
 }
 
-async function answers(port: number): Promise<boolean> {
-  const c = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  c.on('error', () => undefined);
-  try {
-    await c.connect();
-    return (await c.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    c.disconnect();
-  }
-}
-
 export async function startSentinelSetup(): Promise<SentinelSetup> {
   const dir = mkdtempSync(join(tmpdir(), 'bb-sentinel-'));
   const children: ChildProcess[] = [];
@@ -68,7 +56,7 @@ export async function startSentinelSetup(): Promise<SentinelSetup> {
     ]);
   };
   children.push(data(primary, []));
-  await waitFor('the primary to answer', () => answers(primary), 10_000);
+  await waitFor('the primary to answer', () => redisAnswers(`redis://127.0.0.1:${primary}`), 10_000);
   children.push(data(replica, ['--replicaof', '127.0.0.1', String(primary)]));
   const sentinelPorts = [await freePort(), await freePort(), await freePort()];
   for (const port of sentinelPorts) {
