@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
-import { executorEventsQueueName } from './jobs.js';
+import { executorEventsStreamKey, STREAM_FIELD } from './jobs.js';
+
+export { executorEventsStreamKey, STREAM_FIELD };
 
 /**
  * The executor → master channel: one Redis Stream per executor, `<prefix>:events.<name>:stream`
@@ -13,12 +15,6 @@ import { executorEventsQueueName } from './jobs.js';
  * its seq (src/process/executors.ts) and changes nothing. The messages are validated and their
  * signatures verified exactly as before (ExecutorRegistry.handle).
  */
-export function executorEventsStreamKey(prefix: string, executor: string): string {
-  return `${prefix}:${executorEventsQueueName(executor)}:stream`;
-}
-
-/** The field of a stream entry that holds the signed message. */
-export const STREAM_FIELD = 'm';
 
 /** Entries read per stream per round trip. */
 const BATCH = 200;
