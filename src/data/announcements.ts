@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Db, Multi } from './db.js';
+import type { ExecutorAnnouncement } from '../model/records.js';
+
+export type { ExecutorAnnouncement };
 
 /** A build's or a Problem's announcement: said from the build or Problem as stored (`id` is its id). */
 export interface RecordAnnouncement {
@@ -7,24 +10,6 @@ export interface RecordAnnouncement {
   id: number;
 }
 
-/**
- * An executor's announcement (connected, lost, refused a process): carries what it says, since the
- * executor's record moves on. `id` is its own (random), so two alike events are two announcements.
- */
-export interface ExecutorAnnouncement {
-  kind: 'executor';
-  id: string;
-  name: string;
-  event: 'connected' | 'lost' | 'refused';
-  /** When it happened (ms since the epoch): a new leader says it only if it is recent. */
-  at: number;
-  hostname?: string;
-  version?: string;
-  /** lost: why; refused: the reason given. */
-  why?: string;
-  /** refused: the refused process's session. */
-  session?: string;
-}
 
 /**
  * An announcement to make, stored with the write that calls for it: a build's `finished` with its

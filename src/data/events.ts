@@ -1,10 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
-import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
+import type { ExecutorAnnouncement, ExecutorRecord, RefusedExecutor } from '../model/records.js';
 import type { HassleEntry } from '../model/hassle.js';
 import type { Problem } from '../model/problem.js';
-import type { ExecutorAnnouncement } from './announcements.js';
 
 /** Every event the write path publishes, with the stored record it carries. */
 export interface DataEvents {
