@@ -21,6 +21,15 @@ export type BuildUpdate = DistributiveOmit<
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
+ * A write that rides along in another's transaction (the executor record's seq in the build
+ * events' write, src/process/executors.ts): `queue` adds its commands; `done` says it was written.
+ */
+export interface RideAlong {
+  queue(m: Multi): void;
+  done: boolean;
+}
+
+/**
  * Builds (db:build:<id>, db:builder:<name>:builds and :number, db:builds:active) and which
  * executor holds them (db:executor:<name>:builds and :busy). A build is made by claiming a pending
  * request, changed only by its executor's events (with its logs and test results, one transaction
@@ -258,7 +267,7 @@ export class BuildsRepo {
    * Events whose token is not the build's current one, or that come after it finished, are ignored
    * (a lost executor's late results change nothing). Returns the build as stored, or null.
    */
-  async applyEvents(buildId: number, token: string | null, events: BuildUpdate[]): Promise<Build | null> {
+  async applyEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong): Promise<Build | null> {
     if (!events.length) return null;
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
       const b = await this.get(buildId);
@@ -340,7 +349,10 @@ export class BuildsRepo {
         emits.unshift(() => this.db.bus.emit('build.started', snap));
       }
       this.writeBuild(m, next);
+      // Queued last, so the log pushes' reply positions stay as counted.
+      also?.queue(m);
       const results = (await m.exec()) ?? [];
+      if (also) also.done = true;
       if (logsAppended) await this.parts.logs.cap(buildId, logPushes, results);
       for (const e of emits) e();
       return next;

@@ -145,7 +145,10 @@ export class BuildSetsRepo {
     // taken in that order; nothing takes a request's lock while holding a BuildSet's).
     const settled = await this.db.lock.run(`request:${build.requestId}`, () =>
       this.db.lock.run(`buildset:${build.buildsetId}`, async () => {
-        const [req, bs] = await Promise.all([this.requests.get(build.requestId), this.get(build.buildsetId)]);
+        // One round trip for both.
+        const [rawReq, rawBs] = await this.db.redis.mget(this.db.keys.request(build.requestId), this.db.keys.buildset(build.buildsetId));
+        const req = rawReq ? (JSON.parse(rawReq) as BuildRequest) : null;
+        const bs = rawBs ? (JSON.parse(rawBs) as BuildSet) : null;
         if (!req || req.state !== 'claimed') return null;
         const m = this.db.multi();
         const next = this.nextRequest(m, req, build);
