@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { sourceProperties, type Build, type BuildRequest, type StepState } from '../model/build.js';
+import { sourceProperties, type Build, type BuildRequest, type BuildSet, type StepState } from '../model/build.js';
+import type { Change } from '../model/change.js';
 import type { Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
 import type { ExecutorEvent } from '../queue/jobs.js';
@@ -9,7 +10,7 @@ import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
 import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
-import { LATEST_BUILDS_SCRIPT } from './read-scripts.js';
+import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT, runReadScript } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
 
@@ -206,17 +207,36 @@ export class BuildsRepo {
   ): Promise<Build | null> {
     const others = [...new Set(collapse)].filter((id) => id !== requestId);
     const claimed = await this.parts.requests.withLocks([requestId, ...others], async () => {
-      const [req, ...older] = await Promise.all([requestId, ...others].map((id) => this.parts.requests.get(id)));
-      if (!req || req.state !== 'pending') return null;
-      const skip = older.filter((r): r is BuildRequest => !!r && r.state === 'pending' && r.builder === req.builder).sort((a, b) => a.id - b.id);
-      const sets = await this.parts.buildsets.getMany([req.buildsetId, ...skip.map((r) => r.buildsetId)]);
+      let req: BuildRequest | null;
+      let skip: BuildRequest[] = [];
+      let sets: BuildSet[];
+      let changes: Change[] | undefined;
+      if (!others.length) {
+        // Nothing to collapse (most claims): the request, its BuildSet and their changes in one round trip.
+        const requestKey = this.db.keys.request(requestId);
+        const [rawReq, rawBs, ...rawChanges] = (await runReadScript(this.db.redis, 'bbClaimRead', CLAIM_READ_SCRIPT, [requestKey], [
+          this.db.keys.buildset(0).slice(0, -1),
+          this.db.keys.change(0).slice(0, -1),
+        ])) as Array<string | null>;
+        req = rawReq ? (JSON.parse(rawReq) as BuildRequest) : null;
+        if (!req || req.state !== 'pending') return null;
+        sets = rawBs ? [JSON.parse(rawBs) as BuildSet] : [];
+        changes = rawChanges.flatMap((c) => (c ? [JSON.parse(c) as Change] : []));
+      } else {
+        const [first, ...older] = await Promise.all([requestId, ...others].map((id) => this.parts.requests.get(id)));
+        req = first ?? null;
+        if (!req || req.state !== 'pending') return null;
+        const builder = req.builder;
+        skip = older.filter((r): r is BuildRequest => !!r && r.state === 'pending' && r.builder === builder).sort((a, b) => a.id - b.id);
+        sets = await this.parts.buildsets.getMany([req.buildsetId, ...skip.map((r) => r.buildsetId)]);
+      }
       const bs = sets.find((x) => x.id === req.buildsetId);
       if (!bs) return null;
       const ids = (await this.db.redis.pipeline().incr(this.db.keys.seq('build')).incr(this.db.keys.builderNumber(req.builder)).exec()) ?? [];
       for (const [err] of ids) if (err) throw err;
       const [buildId, number] = ids.map(([, n]) => Number(n)) as [number, number];
       const changeIds = skip.length ? [...new Set(sets.flatMap((x) => x.sourcestamp.changeIds))].sort((a, b) => a - b) : bs.sourcestamp.changeIds;
-      const changes = await this.parts.changes.getMany(changeIds);
+      changes ??= await this.parts.changes.getMany(changeIds);
       const blamelist = [...new Set(changes.map((c) => c.author))];
       const now = this.db.now();
       const build: Build = {
