@@ -73,7 +73,7 @@ async function setup(label: string, chat: boolean): Promise<Setup> {
     { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: ${TIMER}, builders: ['linux'] },
   ],
   http: { port: ${port} },
-  ${chat ? `chat: { irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', channels: ['#dev'] }, announce: [{ target: 'irc:#dev', events: ['finished'] }] },` : ''}
+  ${chat ? `chat: { irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', channels: ['#dev'] }, announce: [{ target: 'irc:#dev', events: ['finished', 'executor'] }] },` : ''}
 }`;
   const cfgs: [string, string] = [writeConfig(dir, body(ports[0]), 'master-a.ts'), writeConfig(dir, body(ports[1]), 'master-b.ts')];
   const p = probe(url, prefix);
@@ -172,6 +172,8 @@ describe('two masters on one prefix', () => {
     await human.command('NAMES #dev', / 353 /); // a round trip behind anything the bot still had on the wire
     const said = human.seen.filter(fromBot).map((m) => Number(/linux #(\d+): /.exec(m.text)![1]));
     expect(said.sort((x, y) => x - y)).toEqual(builds.map((b) => b.number).sort((x, y) => x - y));
+    // The executor's connection was said once, by A: B re-accepting the same process says nothing.
+    expect(human.seen.filter((m) => m.nick === 'bb' && m.target === '#dev' && /^(\[[^\]]+\] )?executor a /.test(m.text)).map((m) => m.text)).toEqual([expect.stringMatching(/^(\[[^\]]+\] )?executor a connected \(/)]);
 
     const health1 = await health(s.ports[1]);
     expect(health1).toMatchObject({ role: 'leader', master: { pid: b.child.pid, token: '2' } });
