@@ -1,4 +1,4 @@
-import { MatrixClient } from 'matrix-bot-sdk';
+import { MatrixClient } from './sdk.js';
 import type { Logger } from '../../log.js';
 import type { MatrixTransportOptions } from './options.js';
 import type { TransportStorage } from './storage.js';
