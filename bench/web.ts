@@ -31,7 +31,7 @@ import { openProblemsByBuilder, openProblemsOn } from '../src/problems/index.js'
 import { Master } from '../src/master.js';
 import { startExecutor } from '../executor/executor.js';
 import { BbClient } from '../src/queue/client.js';
-import { executorEventsQueueName } from '../src/queue/jobs.js';
+import { executorEventsStreamKey } from '../src/queue/event-stream.js';
 import { HistoryWriter } from '../test/harness/history.js';
 import { PAGE_LINES } from '../src/web/log-page.js';
 import { STEP_LINES } from '../src/web/build-page.js';
@@ -253,9 +253,13 @@ async function liveBench(): Promise<void> {
     master.store.bus.on('build.log', (_b, _s, text) => {
       for (const m of text.matchAll(/^[sd] (\d{13})$/gm)) storedAt.set(m[1]!, Date.now());
     });
-    // The cost of the dense part: executor messages (the events queue's job ids) and Redis commands, from its first line to its last.
-    const msgKey = `bench:${executorEventsQueueName('a')}:id`;
-    const counters = async () => ({ t: performance.now(), msgs: Number((await redis.get(msgKey)) ?? 0), cmds: Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0) });
+    // The cost of the dense part: executor messages (entries ever added to its event stream) and Redis commands, from its first line to its last.
+    const stream = executorEventsStreamKey('bench', 'a');
+    const added = async () => {
+      const info = (await redis.xinfo('STREAM', stream)) as unknown[];
+      return Number(info[info.indexOf('entries-added') + 1] ?? 0);
+    };
+    const counters = async () => ({ t: performance.now(), msgs: await added(), cmds: Number(/total_commands_processed:(\d+)/.exec(await redis.info('stats'))?.[1] ?? 0) });
     let first: Promise<{ t: number; msgs: number; cmds: number }> | undefined;
     let last: Promise<{ t: number; msgs: number; cmds: number }> | undefined;
     await new Promise<void>((resolve, reject) => {

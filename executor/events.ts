@@ -1,11 +1,10 @@
-import type { Queue } from 'bullmq';
 import type { Logger } from '../src/log.js';
 import { JOB_VERSION, type ExecutorEvent, type ExecutorMessagePayload } from '../src/queue/jobs.js';
 import { sign } from '../src/queue/signing.js';
 
 /** Longest log text in one event; longer output is split, shorter consecutive chunks are joined. */
 export const MAX_LOG_TEXT = 64 * 1024;
-/** Roughly how many bytes of events go into one queue job. */
+/** Roughly how many bytes of events go into one message. */
 const MAX_MESSAGE_BYTES = 512 * 1024;
 const MAX_MESSAGE_EVENTS = 500;
 /** A message at least this big means output is flooding: the next window is twice as long. */
@@ -39,9 +38,15 @@ export interface EventSenderOptions {
 
 type LogEvent = Extract<ExecutorEvent, { type: 'log' }>;
 
+/** Where signed messages go: the executor's event stream (src/queue/event-stream.ts). */
+export interface MessageSink {
+  /** Resolves once the message is stored in Redis; rejects when it is not (it is sent again). */
+  send(message: { payload: ExecutorMessagePayload; sig: string }): Promise<unknown>;
+}
+
 /**
  * Everything the executor tells the master goes through here, as signed messages (`{payload, sig}`,
- * seq increasing) on the executor-events queue. A step's output after a quiet spell goes out at once (on
+ * seq increasing) on the executor's event stream. A step's output after a quiet spell goes out at once (on
  * the next turn of the event loop, so one read's chunks travel together, with whatever else is
  * buffered): a line printed after a pause reaches the master without waiting. Output that follows
  * within the window after a message is buffered until the window ends (consecutive log chunks of
@@ -69,7 +74,7 @@ export class EventSender {
   private readonly chunks = new Map<string, number>();
 
   constructor(
-    private readonly queue: Queue,
+    private readonly sink: MessageSink,
     private readonly opts: EventSenderOptions,
   ) {
     this.flushMs = opts.flushMs ?? 50;
@@ -99,7 +104,7 @@ export class EventSender {
     else this.schedule(now + (ev.type === 'build-started' ? this.startFlushMs : this.flushMs));
   }
 
-  /** Send everything buffered now; resolves when it is on the queue (or failed and was kept). */
+  /** Send everything buffered now; resolves when it is in Redis (or failed and was kept). */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -153,7 +158,7 @@ export class EventSender {
       try {
         this.lastSentAt = this.now();
         this.windowMs = this.flushMs * Math.max(estimate(batch) >= HEAVY_BYTES ? 2 : 1, this.count(batch));
-        await this.queue.add('msg', { payload, sig: sign(payload, this.opts.secret) }, { removeOnComplete: true, removeOnFail: 1000 });
+        await this.sink.send({ payload, sig: sign(payload, this.opts.secret) });
         this.sent += 1;
       } catch (err) {
         this.opts.log.warn({ err, events: batch.length }, 'could not send executor events; will retry');

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import { createLogger, type Logger } from '../src/log.js';
 import { NAME_RE } from '../src/model/change.js';
-import { executorControlQueueName, executorEventsQueueName, executorQueueName } from '../src/queue/jobs.js';
+import { executorControlQueueName, executorEventsStreamKey, executorQueueName, STREAM_FIELD } from '../src/queue/jobs.js';
 import { controlProcessor } from './control.js';
 import { EventSender } from './events.js';
 import { executorRedis, sessionRecordReader, throttled } from '../src/queue/executor-conn.js';
@@ -67,10 +67,11 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
 
   const producer = executorRedis(o.redisUrl, log, 'events');
   const consumer = executorRedis(o.redisUrl, log, 'jobs');
-  const queue = new Queue(executorEventsQueueName(o.name), { connection: producer, prefix: o.prefix });
   const warnOnce = throttled();
-  queue.on('error', (err) => warnOnce(`q:${err.message}`) && log.warn({ err: err.message }, 'event queue error'));
-  const sender = new EventSender(queue, { executor: o.name, secret: o.secret, session, log, ...(o.flushMs ? { flushMs: o.flushMs } : {}) });
+  // Every message is one entry of this executor's event stream (src/queue/event-stream.ts).
+  const stream = executorEventsStreamKey(o.prefix, o.name);
+  const sink = { send: (m: object) => producer.xadd(stream, '*', STREAM_FIELD, JSON.stringify(m)) };
+  const sender = new EventSender(sink, { executor: o.name, secret: o.secret, session, log, ...(o.flushMs ? { flushMs: o.flushMs } : {}) });
 
   const jobs = new JobProcessor({ executor: o.name, secret: o.secret, session, basedir, killGraceMs: o.killGraceMs ?? 5000, sender, log });
   const hello = () => {
@@ -139,7 +140,6 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
     if ((await withTimeout(sender.flush().then(() => true), 3000)) !== true) {
       log.warn('could not deliver the last events before stopping (is Redis down?)');
     }
-    await withTimeout(queue.close(), 2000);
     producer.disconnect();
     consumer.disconnect();
     controlConn.disconnect();

@@ -116,6 +116,7 @@ export class LeaderParts {
     queues.work<unknown>(QUEUES.executorEvents, 1, async (job) => {
       await this.registry.handle(job.data);
     });
+    queues.readExecutorEvents([], (executor, data) => this.registry.handle(data, executor));
     this.listenToExecutors();
     this.watchChanges();
     queues.work<{ type?: unknown }>(QUEUES.control, 2, async (job) => {
@@ -125,11 +126,15 @@ export class LeaderParts {
     });
   }
 
-  /** A worker on each configured executor's own events queue (executors added by a reload too). */
+  /**
+   * Each configured executor's event stream (src/queue/event-stream.ts), and a worker on its own
+   * events queue, which executors before the streams used (executors added by a reload too).
+   */
   listenToExecutors(): void {
     for (const { name } of this.host.opts.config.executors) {
       if (this.heard.has(name)) continue;
       this.heard.add(name);
+      this.host.queues.listenToExecutor(name);
       this.host.queues.work<unknown>(executorEventsQueueName(name), 1, async (job) => {
         await this.registry.handle(job.data, name);
       });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Change } from '../model/change.js';
 import type { Build, BuildRequest, BuildSet } from '../model/build.js';
-import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
+import type { ExecutorAnnouncement, ExecutorRecord, RefusedExecutor } from '../model/records.js';
 import type { HassleEntry } from '../model/hassle.js';
 import type { Problem } from '../model/problem.js';
 
@@ -16,10 +16,11 @@ export interface DataEvents {
   'build.log': [Build, number, string];
   'build.finished': [Build];
   'buildset.complete': [BuildSet];
-  'executor.connected': [ExecutorRecord];
-  'executor.lost': [ExecutorRecord, string];
+  /** With the announcement its write made due (the announcer takes it). */
+  'executor.connected': [ExecutorRecord, ExecutorAnnouncement?];
+  'executor.lost': [ExecutorRecord, string, ExecutorAnnouncement?];
   /** A process under an executor's name was refused (wrong secret, or replaced by a newer process). */
-  'executor.refused': [RefusedExecutor];
+  'executor.refused': [RefusedExecutor, ExecutorAnnouncement?];
   /** A Problem was confirmed by a failing rerun (src/problems/). The hassler subscribes. */
   'problem.opened': [Problem];
   /** A suspected Problem passed on its confirming rerun: a flaky test, never hassled. */

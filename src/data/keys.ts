@@ -3,7 +3,8 @@
  *
  * BullMQ's queues live beside these under `<prefix>:<queue>:…` (queues: changes, timers, control,
  * executor-events (older executors), and per executor exec.<executor>, ctl.<executor>,
- * events.<executor>). `<prefix>:exec-session:<executor>` holds the master's signed record of the
+ * events.<executor>; older executors). `<prefix>:events.<executor>:stream` is each executor's event
+ * stream (src/queue/event-stream.ts). `<prefix>:exec-session:<executor>` holds the master's signed record of the
  * executor process it accepted (src/queue/session.ts). bb's own state lives under `<prefix>:db:`:
  *
  * | key | type | holds |
@@ -45,8 +46,8 @@
  * | db:leader | string | the leader lease: the fencing token of the master that leads, with a 6 s expiry renewed every 2 s |
  * | db:leader:seq | string | fencing token counter (INCR on every acquisition): the newest token granted; every leader-only write checks that it is still its own (src/data/fence.ts) |
  * | db:masters | hash | `<host>:<pid>` → `{host, pid, started, seen, role}` JSON: every master's heartbeat (each try or renewal of the lease); `bb status` lists the standbys seen within 3 TTLs, and a master removes its own field when it stops |
- * | db:announce:due | zset | announcements not yet in a chat outbox (src/data/announcements.ts): `<id>` for a finished build, `started:<id>` for a start, `problem.opened:<id>` (`.flaky`, `.resolved`) for a Problem's, score = that id (added with the build's or Problem's write, taken by the announcer; the newest 1000 kept): a new leader announces what the old one did not |
- * | db:announce:taking | zset | members taken from db:announce:due whose chat lines are not all stored in the outbox yet, score = id (removed once they are): a new leader puts them back in db:announce:due, so a leader killed between the take and the outbox loses nothing |
+ * | db:announce:due | zset | announcements not yet in a chat outbox (src/data/announcements.ts): `<id>` for a finished build, `started:<id>` for a start, `problem.opened:<id>` (`.flaky`, `.resolved`) for a Problem's, score = that id; `executor:<JSON {id, name, event, at, …}>` for an executor connected, lost or refused, score 0 (added with the build's, Problem's or executor record's write, taken by the announcer; the newest 1000 kept): a new leader announces what the old one did not |
+ * | db:announce:taking | zset | members taken from db:announce:due whose chat lines are not all stored in the outbox yet, score as in due (removed once they are, with the watches they told from db:chat:watches): a new leader puts them back in db:announce:due, so a leader killed between the take and the outbox loses nothing |
  * | db:builder:<name>:pruned | string | highest build number of that builder pruned by retention (a missing build at or below it was pruned) |
  * | db:builder:<name>:logs-pruned | string | retention's logs cursor: every build of that builder up to this number had its logs pruned or is in db:retention:logs-deferred |
  * | db:retention:logs-deferred | zset | ids of builds whose logs were due but kept (an open Problem, not finished), looked at again each pass, score = id |
@@ -77,7 +78,7 @@
  * | db:hassle:<id>:sent | set | `<step>|<user>` (or `<step>|#|<target>`) markers of deliveries made: never sent twice |
  * | db:hassle:<id>:log | list | the audit, oldest first: `{at, step, to, via, outcome, note}` JSON (`problem N` shows it) |
  * | db:hassle:person:<user> | zset | reminders that reached the user, score = time (the daily cap; trimmed to 24 h) |
- * | db:chat:watches | hash | `<builder>\|<audience>\|#<number>` or `…\|><after>` → Watch JSON: announce once how that build (or the first one numbered above `after`) ends |
+ * | db:chat:watches | hash | `<builder>\|<audience>\|#<number>` or `…\|><after>` → Watch JSON: announce once how that build (or the first one numbered above `after`) ends; removed only once its line is in the outbox |
  * | db:tiers:override | hash | builder → TierOverride JSON (`demote`/`promote` in chat: tier, by, reason, at, until); absent means the config's tier; an expired `until` is deleted on use or by the tiers timer |
  * | db:tiers:suggested | hash | builder → start (ms) of the red streak a demotion was suggested for (suggested once per streak) |
  * | db:packages | list | revisions packages were started for, newest first |

@@ -79,7 +79,7 @@ export class Store {
     this.tests = new TestsRepo(db);
     this.announcements = new AnnouncementsRepo(db);
     this.builds = new BuildsRepo(db, { changes: this.changes, requests: this.requests, buildsets: this.buildsets, logs: this.logs, tests: this.tests, announcements: this.announcements });
-    this.executors = new ExecutorsRepo(db);
+    this.executors = new ExecutorsRepo(db, this.announcements);
     this.schedulers = new SchedulerStateRepo(db);
     this.timed = new TimedRepo(db, this.schedulers);
     this.master = new MasterStateRepo(db);

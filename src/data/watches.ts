@@ -16,6 +16,16 @@ export class WatchesRepo {
     return (await this.db.redis.hdel(this.db.keys.chatWatches, field)) === 1;
   }
 
+  /** Removes watches that were told (fenced); a finished build's go with its announcement (announcements.ts). */
+  async removeAll(fields: readonly string[]): Promise<void> {
+    if (fields.length) await this.db.write((m) => m.hdel(this.db.keys.chatWatches, ...fields));
+  }
+
+  /** Replaces one watch with another in one write (fenced): a watch on a retried build moves to the next. */
+  async move(from: string, to: string, json: string): Promise<void> {
+    await this.db.write((m) => m.hdel(this.db.keys.chatWatches, from).hset(this.db.keys.chatWatches, to, json));
+  }
+
   async all(): Promise<string[]> {
     return this.db.redis.hvals(this.db.keys.chatWatches);
   }

@@ -46,3 +46,22 @@ export interface RefusedExecutor {
   reason: string;
   at: number;
 }
+
+/**
+ * An executor's announcement (connected, lost, refused a process): carries what it says, since the
+ * executor's record moves on. `id` is its own (random), so two alike events are two announcements.
+ */
+export interface ExecutorAnnouncement {
+  kind: 'executor';
+  id: string;
+  name: string;
+  event: 'connected' | 'lost' | 'refused';
+  /** When it happened (ms since the epoch): a new leader says it only if it is recent. */
+  at: number;
+  hostname?: string;
+  version?: string;
+  /** lost: why; refused: the reason given. */
+  why?: string;
+  /** refused: the refused process's session. */
+  session?: string;
+}

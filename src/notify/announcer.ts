@@ -1,9 +1,8 @@
 import type { Logger } from '../log.js';
 import type { ChatOutbox } from '../chat/outbox.js';
 import type { MasterConfig, NotifyEvent } from '../config/schema.js';
-import type { DueAnnouncement } from '../data/announcements.js';
+import type { DueAnnouncement, ExecutorAnnouncement, RecordAnnouncement } from '../data/announcements.js';
 import type { Store } from '../data/store.js';
-import type { ExecutorRecord } from '../model/records.js';
 import type { Build } from '../model/build.js';
 import type { Problem } from '../model/problem.js';
 import { KeyedMutex } from '../util/mutex.js';
@@ -14,7 +13,7 @@ import { executorNews, problemNews, startedNews, type News, type ProblemNewsEven
 import { renderFor } from './render.js';
 import { SubscriptionStore } from './subscriptions.js';
 import { WatchStore } from './watches.js';
-import { WatchClaims } from './watch-claims.js';
+import { WatchClaims, type Claimed } from './watch-claims.js';
 
 export interface AnnouncerOptions {
   store: Store;
@@ -52,13 +51,9 @@ export class Announcer {
     this.offs = [
       bus.on('build.started', (b) => this.enqueue('build.started', () => this.started(b))),
       bus.on('build.finished', (b) => this.enqueue('build.finished', () => this.finished(b))),
-      bus.on('executor.connected', (e) => this.enqueue('executor.connected', () => this.executor(e))),
-      bus.on('executor.lost', (e, why) => this.enqueue('executor.lost', () => this.executor(e, why))),
-      bus.on('executor.refused', (r) =>
-        this.enqueue('executor.refused', async () => {
-          await this.deliver({ kind: 'executor', name: r.name, state: 'refused a process', detail: `on ${r.hostname}, session ${r.session}: ${r.reason}` }, ['executor'], []);
-        }),
-      ),
+      bus.on('executor.connected', (_e, due) => due && this.enqueue('executor.connected', () => this.executor(due))),
+      bus.on('executor.lost', (_e, _why, due) => due && this.enqueue('executor.lost', () => this.executor(due))),
+      bus.on('executor.refused', (_r, due) => due && this.enqueue('executor.refused', () => this.executor(due))),
       bus.on('problem.opened', (p) => this.enqueue('problem.opened', () => this.problem(p, 'opened'))),
       bus.on('problem.flaky', (p) => this.enqueue('problem.flaky', () => this.problem(p, 'flaky'))),
       bus.on('problem.resolved', (p) => this.enqueue('problem.resolved', () => this.problem(p, 'resolved'))),
@@ -89,8 +84,9 @@ export class Announcer {
     this.markWhenStored(due, await this.deliver(startedNews(build, this.opts.config.titleUrl), ['started'], []));
   }
 
-  private async executor(rec: ExecutorRecord, why?: string): Promise<void> {
-    await this.deliver(executorNews(rec, why), ['executor'], []);
+  private async executor(due: ExecutorAnnouncement): Promise<void> {
+    if (!(await this.opts.store.announcements.take(due))) return;
+    this.markWhenStored(due, await this.deliver(executorNews(due), ['executor'], []));
   }
 
   private async problem(p: Problem, event: ProblemNewsEvent): Promise<void> {
@@ -106,17 +102,20 @@ export class Announcer {
     if (!(await this.opts.store.announcements.take(due))) return;
     const { news, classes } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
     const watchers = await this.claims.claim(build);
-    this.markWhenStored(due, await this.deliver(news, classes, watchers));
+    this.markWhenStored(due, await this.deliver(news, classes, watchers.audiences), watchers);
   }
 
   /**
-   * Marks an announcement done once every line is in the outbox; if one is not (Redis refused, the
-   * master dies first), it stays taken and the next leader's catch-up says it.
+   * Marks an announcement done once every line is in the outbox, removing the watches it told in
+   * the same write; if a line is not stored (Redis refused, the master dies first), it stays taken
+   * (and the watches stay) and the next leader's catch-up says it.
    */
-  private markWhenStored(due: DueAnnouncement, sent: { stored: Promise<boolean> }): void {
-    const marked = sent.stored.then(async (ok) => {
-      if (ok) await this.opts.store.announcements.announced(due);
-    });
+  private markWhenStored(due: DueAnnouncement, sent: { stored: Promise<boolean> }, watchers?: Claimed): void {
+    const marked = sent.stored
+      .then(async (ok) => {
+        if (ok) await this.opts.store.announcements.announced(due, watchers?.fields);
+      })
+      .finally(() => watchers?.release());
     this.track(marked.catch((err) => this.log.warn({ err, id: due.id, kind: due.kind }, 'announcement not marked done')));
   }
 
@@ -128,9 +127,14 @@ export class Announcer {
   private async catchUp(): Promise<void> {
     const store = this.opts.store;
     const pending = await store.announcements.pending();
-    const builds = new Map((await store.getBuilds([...new Set(pending.filter((d) => !isProblem(d)).map((d) => d.id))])).map((b) => [b.id, b]));
+    const builds = new Map((await store.getBuilds([...new Set(pending.filter(isBuild).map((d) => d.id))])).map((b) => [b.id, b]));
     const recent = Date.now() - CATCH_UP_MS;
     for (const due of pending) {
+      if (due.kind === 'executor') {
+        if (due.at > recent) await this.executor(due);
+        else await store.announcements.drop(due);
+        continue;
+      }
       if (isProblem(due)) {
         const p = await store.problems.get(due.id);
         const event = due.kind.slice('problem.'.length) as ProblemNewsEvent;
@@ -143,9 +147,16 @@ export class Announcer {
       else if (due.kind === 'started' && build?.state === 'running' && (build.startedAt ?? 0) > recent) await this.started(build);
       else if (!build || build.state === 'finished' || (due.kind === 'started' ? build.startedAt ?? 0 : Infinity) <= recent) await store.announcements.drop(due);
     }
-    for (const { build, audiences } of await this.claims.overdue()) {
+    for (const { build, claimed } of await this.claims.overdue()) {
       const { news } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
-      await this.deliver(news, [], audiences);
+      // Told, then removed: a leader killed in between leaves the watches, and the next tells them.
+      const sent = await this.deliver(news, [], claimed.audiences);
+      const removed = sent.stored
+        .then(async (ok) => {
+          if (ok) await store.watches.removeAll(claimed.fields);
+        })
+        .finally(() => claimed.release());
+      this.track(removed.catch((err) => this.log.warn({ err, build: build.id }, 'told watches not removed')));
     }
   }
 
@@ -199,8 +210,12 @@ function tallyOf(news: News): string {
   }
 }
 
-function isProblem(d: DueAnnouncement): d is DueAnnouncement & { kind: `problem.${ProblemNewsEvent}` } {
+function isProblem(d: DueAnnouncement): d is RecordAnnouncement & { kind: `problem.${ProblemNewsEvent}` } {
   return d.kind.startsWith('problem.');
+}
+
+function isBuild(d: DueAnnouncement): d is RecordAnnouncement & { kind: 'started' | 'finished' } {
+  return d.kind === 'started' || d.kind === 'finished';
 }
 
 /** How old a build's end may be for a new leader to still announce it. */

@@ -1,7 +1,7 @@
 import { clipLine } from '../util/safe-text.js';
 import { testedRevision, type Build, type TestCaseResult } from '../model/build.js';
 import type { Result } from '../model/results.js';
-import type { ExecutorRecord } from '../model/records.js';
+import type { ExecutorAnnouncement } from '../data/announcements.js';
 import { subjectLabel, type Problem } from '../model/problem.js';
 import { authorName } from '../status/status.js';
 import { shortRev } from '../model/revision.js';
@@ -124,9 +124,16 @@ export function startedNews(build: Build, titleUrl?: string): News {
   };
 }
 
-export function executorNews(rec: ExecutorRecord, why?: string): News {
-  if (rec.state === 'connected') return { kind: 'executor', name: rec.name, state: 'connected', detail: clip(`${rec.hostname}, ${rec.version}`) };
-  return { kind: 'executor', name: rec.name, state: 'lost', ...(why ? { detail: clip(why) } : {}) };
+/** An executor's news, from its announcement (src/data/announcements.ts). */
+export function executorNews(a: ExecutorAnnouncement): News {
+  switch (a.event) {
+    case 'connected':
+      return { kind: 'executor', name: a.name, state: 'connected', detail: clip(`${a.hostname ?? 'unknown host'}, ${a.version ?? '?'}`) };
+    case 'lost':
+      return { kind: 'executor', name: a.name, state: 'lost', ...(a.why ? { detail: clip(a.why) } : {}) };
+    case 'refused':
+      return { kind: 'executor', name: a.name, state: 'refused a process', detail: `on ${a.hostname ?? 'unknown host'}, session ${a.session ?? '?'}: ${a.why ?? ''}` };
+  }
 }
 
 /** A Problem's news: what fails (or failed, or passes again), where, since which revision, who is guilty. */

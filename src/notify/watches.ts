@@ -28,12 +28,17 @@ export class WatchStore {
   constructor(private readonly repo: WatchesRepo) {}
 
   async add(w: Watch): Promise<void> {
-    await this.repo.put(field(w), JSON.stringify({ ...w, audience: audienceKey(w.audience) }));
+    await this.repo.put(watchField(w), JSON.stringify({ ...w, audience: audienceKey(w.audience) }));
   }
 
   /** Removes a watch; false when it is gone already. Whoever removes it announces it, once. */
   async remove(w: Watch): Promise<boolean> {
-    return this.repo.remove(field(w));
+    return this.repo.remove(watchField(w));
+  }
+
+  /** Replaces `w` with `next` in one write (a watch on a retried build moves to the next build). */
+  async move(w: Watch, next: Watch): Promise<void> {
+    await this.repo.move(watchField(w), watchField(next), JSON.stringify({ ...next, audience: audienceKey(next.audience) }));
   }
 
   async all(): Promise<Watch[]> {
@@ -55,6 +60,7 @@ export class WatchStore {
   }
 }
 
-function field(w: Watch): string {
+/** A watch's field in db:chat:watches: its builder, audience and build. */
+export function watchField(w: Watch): string {
   return `${w.builder}|${audienceKey(w.audience)}|${w.number !== undefined ? `#${w.number}` : `>${w.after ?? 0}`}`;
 }

@@ -11,6 +11,9 @@ import { isOpen, subjectKey, type Problem, type ProblemSubject } from '../model/
 import { currentSheriff } from './sheriff-store.js';
 import { withLabels } from './test-names.js';
 
+/** The pause between back-to-back passes (builds finishing one after another): each then reads its place and the builds once for many. */
+const DETECT_GAP_MS = 50;
+
 /** Property a confirming rerun carries: the id of the Problem it confirms. */
 export const CONFIRM_PROP = 'confirm_problem';
 
@@ -44,7 +47,8 @@ export class ProblemDetector {
     private readonly now: () => number = Date.now,
   ) {
     this.flaky = new FlakyMemory(store, config.problems.flaky, now);
-    this.kicker = new Kicker(() => this.pass(), (err) => this.log.error({ err }, 'problem detection failed'));
+    // While builds finish one after another, a pass waits DETECT_GAP_MS after the last and takes all that finished meanwhile.
+    this.kicker = new Kicker(() => this.pass(), (err) => this.log.error({ err }, 'problem detection failed'), DETECT_GAP_MS);
   }
 
   /** The config was replaced in place (`bb reconfig`): take its flaky-test settings. */
@@ -147,6 +151,8 @@ export class ProblemDetector {
       const recent = builds.filter((x) => x.number < b.number && x.properties[CONFIRM_PROP] === undefined && sameSource(x, b) && !x.sourcestamp.patch && !x.sourcestamp.pinned);
       return { recent, prev: recent.find((x) => x.state === 'finished' && speaksForHistory(x)) };
     };
+    // Nothing of this build fails (steps or tests): nothing can be a new failure, no earlier build is needed.
+    if (!failsAnything(b, tests)) return;
     let { recent, prev } = pick(await this.store.lastBuilds(b.builder, 8));
     if (!prev) ({ recent, prev } = pick(await this.store.lastBuilds(b.builder, 100)));
     if (!prev) return;
@@ -365,4 +371,11 @@ function stripRunProps(props: Record<string, unknown>): Record<string, unknown> 
 
 function unique(xs: string[]): string[] {
   return [...new Set(xs)];
+}
+
+/** Whether any subject of the build (a step, or a test case when it has results) fails. */
+function failsAnything(b: Build, tests: TestCaseResult[]): boolean {
+  for (const v of verdicts(b, tests).values()) if (v.verdict === 'fail') return true;
+  if (tests.length) for (const v of verdicts(b, []).values()) if (v.verdict === 'fail') return true;
+  return false;
 }

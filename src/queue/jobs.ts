@@ -36,6 +36,18 @@ export function executorEventsQueueName(executor: string): string {
   return `events.${executor}`;
 }
 
+/**
+ * The Redis Stream (a full key, under the prefix) on which one executor sends the master every
+ * signed message: one entry each, the JSON of `{payload, sig}` in field STREAM_FIELD (read by
+ * src/queue/event-stream.ts). It lies under the executor's own queues' key pattern (its ACL).
+ */
+export function executorEventsStreamKey(prefix: string, executor: string): string {
+  return `${prefix}:${executorEventsQueueName(executor)}:stream`;
+}
+
+/** The field of an event-stream entry that holds the signed message. */
+export const STREAM_FIELD = 'm';
+
 /** The queue of control messages (stop a build) from the master to one executor. */
 export function executorControlQueueName(executor: string): string {
   return `ctl.${executor}`;

@@ -10,6 +10,7 @@ import { cleanJobHistory } from './job-history.js';
 import type { RetentionPolicy } from '../model/retention.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
 import { IntakeReader, type IntakeItem } from './intake-reader.js';
+import { EventStreamReader, executorEventsStreamKey } from './event-stream.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -38,6 +39,7 @@ export class MasterQueues {
   fenced: (err: unknown) => boolean = () => false;
   private readonly producer: Redis;
   private intake?: IntakeReader;
+  private events_?: EventStreamReader;
 
   constructor(
     private readonly url: string,
@@ -103,7 +105,8 @@ export class MasterQueues {
       const c = await q.getJobCounts('wait', 'active', 'delayed', 'prioritized');
       n += Object.values(c).reduce((a, b) => a + b, 0);
     }
-    return n;
+    // The stream holds only messages no master has handled yet (src/queue/event-stream.ts).
+    return n + (await this.producer.xlen(executorEventsStreamKey(this.prefix, executor)));
   }
 
   /** Ask an executor to stop one of its builds (signed with its secret). */
@@ -189,10 +192,28 @@ export class MasterQueues {
     await this.intake.start();
   }
 
+  /**
+   * Read executors' event streams (src/queue/event-stream.ts) with `handle`, until the workers
+   * close; `executors` and any added later with listenToExecutor.
+   */
+  readExecutorEvents(executors: string[], handle: (executor: string, data: unknown) => Promise<unknown>): void {
+    void this.events_?.stop();
+    this.events_ = new EventStreamReader({ conn: redisConnection(this.url, true), writer: this.producer, prefix: this.prefix, log: this.log, handle, fenced: (err) => this.fenced(err) });
+    for (const e of executors) this.events_.add(e);
+    this.events_.start();
+  }
+
+  /** Read one more executor's event stream (one added by a config reload). */
+  listenToExecutor(executor: string): void {
+    this.events_?.add(executor);
+  }
+
   /** Closes every worker and the intake reader (a master that stops leading); the queues stay open for producing. */
   async closeWorkers(): Promise<void> {
     await this.intake?.stop();
     this.intake = undefined;
+    await this.events_?.stop();
+    this.events_ = undefined;
     const all = this.workers.splice(0);
     await Promise.all(all.map(({ worker }) => worker.close()));
     for (const { conn } of all) conn.disconnect();

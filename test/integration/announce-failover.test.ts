@@ -10,9 +10,14 @@ import { createLogger } from '../../src/log.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { RecordingOutbox } from '../harness/recording-outbox.js';
 import { StoreBuilds } from '../harness/store-builds.js';
+import { LeaderLease } from '../../src/data/lease.js';
+import { isNotLeader } from '../../src/data/fence.js';
+import type { ExecutorRecord } from '../../src/model/records.js';
 
 const log = createLogger('test', { level: 'silent' });
 const DEV = parseAudienceKey('shell:#dev')!;
+const OPS = parseAudienceKey('shell:#ops')!;
+const REC: ExecutorRecord = { name: 'a', state: 'connected', session: 's1', seq: 0, slots: 1, hostname: 'box1', version: '0.1.0', connectedAt: 0, lastSeen: 0 };
 
 function config(prefix: string): MasterConfig {
   return masterConfigSchema.parse({
@@ -150,6 +155,120 @@ describe('a finished build announced across a leader\'s death', () => {
     const outC = new RecordingOutbox();
     await master(outC).announcer!.idle();
     expect(outC.sent).toEqual([]);
+  });
+
+  it('an executor lost, decided and taken but not stored (killed): the next leader says it once', async () => {
+    const dying = new DyingOutbox('hang');
+    const a = master(dying, false);
+    await a.subs.subscribe(DEV, ['executor']);
+    startAnnouncer({ store: a.store, config: config(prefix), outbox: dying, log });
+    // The record's write and its announcement are one write: nothing lies between deciding and storing.
+    await a.store.putExecutor({ ...REC, state: 'lost', reason: 'no heartbeat for 15 s' }, 'connected');
+    await dying.reached;
+    const { due, taking } = await pending(a.redis);
+    expect(due).toEqual([]);
+    expect(taking).toHaveLength(1);
+    expect(taking[0]).toMatch(/^executor:\{"id":"[0-9a-f]{12}","name":"a","event":"lost",/);
+    a.redis.disconnect();
+    const outB = new RecordingOutbox();
+    const b = master(outB);
+    await b.announcer!.idle();
+    expect(outB.to('shell:#dev')).toEqual(['executor a lost (no heartbeat for 15 s)']);
+    expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
+    const outC = new RecordingOutbox();
+    await master(outC).announcer!.idle();
+    expect(outC.sent).toEqual([]);
+  });
+
+  it('executor events while no announcer runs (the leader died before taking them): the next leader says each once, in order', async () => {
+    const a = master(new RecordingOutbox(), false);
+    await a.subs.subscribe(DEV, ['executor']);
+    await a.store.putExecutor(REC);
+    await a.store.putExecutor({ ...REC, state: 'lost', reason: 'no heartbeat for 15 s' }, 'connected');
+    await a.store.putExecutor({ ...REC, session: 's2', hostname: 'box2' }, 'lost');
+    await a.store.executors.putRefused({ name: 'a', session: 's1', hostname: 'box1', reason: 'replaced by a newer process', at: Date.now() });
+    // A heartbeat (no change of state) announces nothing.
+    await a.store.putExecutor({ ...REC, session: 's2', hostname: 'box2', lastSeen: 5 }, 'connected');
+    expect((await pending(a.redis)).due).toHaveLength(4);
+    a.redis.disconnect();
+    const outB = new RecordingOutbox();
+    const b = master(outB);
+    await b.announcer!.idle();
+    expect(outB.to('shell:#dev').sort()).toEqual(
+      [
+        'executor a connected (box1, 0.1.0)',
+        'executor a lost (no heartbeat for 15 s)',
+        'executor a connected (box2, 0.1.0)',
+        'executor a refused a process (on box1, session s1: replaced by a newer process)',
+      ].sort(),
+    );
+    expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
+  });
+
+  it('a paused old leader that wakes up after another took the lead: its executor news is refused with its record, and nothing is said', async () => {
+    const outA = new RecordingOutbox();
+    const a = master(outA);
+    await a.subs.subscribe(DEV, ['executor']);
+    const leaseA = new LeaderLease(a.store);
+    expect((await leaseA.tryAcquire()).acquired).toBe(true);
+    // B takes the lead (A's lease lapsed while it was paused).
+    await a.redis.del(`${prefix}:db:leader`);
+    const outB = new RecordingOutbox();
+    const b = master(outB, false);
+    const leaseB = new LeaderLease(b.store);
+    expect(await leaseB.tryAcquire()).toMatchObject({ acquired: true, token: '2' });
+    // A wakes up and judges an executor lost: Redis refuses the record and its announcement alike.
+    const err = await a.store.putExecutor({ ...REC, state: 'lost', reason: 'no heartbeat for 15 s' }, 'connected').catch((e: unknown) => e);
+    expect(isNotLeader(err)).toBe(true);
+    await a.announcer!.idle();
+    expect(outA.sent).toEqual([]);
+    expect(await pending(a.redis)).toEqual({ due: [], taking: [] });
+    expect(await a.store.getExecutor('a')).toBeNull();
+    const announcerB = startAnnouncer({ store: b.store, config: config(prefix), outbox: outB, log });
+    announcers.push(announcerB);
+    await announcerB.idle();
+    expect(outB.sent).toEqual([]);
+  });
+
+  it('a watched build, its end taken but not stored (killed): the watch is kept, and the next leader tells the watcher once', async () => {
+    const dying = new DyingOutbox('hang');
+    const a = master(dying, false);
+    await a.subs.subscribe(DEV, ['finished']);
+    await a.subs.watch({ audience: OPS, builder: 'linux', number: 1, by: 'alice', at: Date.now() });
+    await a.subs.watch({ audience: DEV, builder: 'linux', after: 0, by: 'bob', at: Date.now() });
+    startAnnouncer({ store: a.store, config: config(prefix), outbox: dying, log });
+    const build = await a.builds.run('linux', { result: 'FAILURE', failSteps: ['test'] });
+    expect(build.number).toBe(1);
+    await dying.reached;
+    expect(await pending(a.redis)).toEqual({ due: [], taking: [String(build.id)] });
+    // Claimed by A, but still stored: A died before its lines were in the outbox.
+    expect(await a.subs.watches(OPS)).toHaveLength(1);
+    a.redis.disconnect();
+    const outB = new RecordingOutbox();
+    const b = master(outB);
+    await b.announcer!.idle();
+    expect(outB.to('shell:#ops')).toHaveLength(1);
+    expect(outB.to('shell:#ops')[0]).toMatch(/^linux #1: FAILURE/);
+    // #dev is subscribed and watches: one line.
+    expect(outB.to('shell:#dev')).toHaveLength(1);
+    expect(await b.subs.watches(OPS)).toEqual([]);
+    expect(await b.subs.watches(DEV)).toEqual([]);
+    expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
+    const outC = new RecordingOutbox();
+    await master(outC).announcer!.idle();
+    expect(outC.sent).toEqual([]);
+  });
+
+  it('a watch on the next build told once, even when two builds end before its line is stored', async () => {
+    const outA = new RecordingOutbox();
+    const a = master(outA);
+    await a.subs.watch({ audience: OPS, builder: 'linux', after: 0, by: 'alice', at: Date.now() });
+    await a.builds.run('linux', { result: 'SUCCESS' });
+    await a.builds.run('linux', { result: 'FAILURE', failSteps: ['test'] });
+    await a.announcer!.idle();
+    expect(outA.to('shell:#ops')).toHaveLength(1);
+    expect(outA.to('shell:#ops')[0]).toMatch(/^linux #1: SUCCESS/);
+    expect(await a.subs.watches(OPS)).toEqual([]);
   });
 
   it('announced and stored: nothing is left due or taken, and the next leader repeats nothing', async () => {

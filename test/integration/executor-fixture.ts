@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterEach } from 'vitest';
-import { Queue, Worker, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { cleanupDir, deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
-import { executorQueueName, executorMessagePayloadSchema, executorEventsQueueName, type BuildJobPayload, type ExecutorEvent, type ExecutorMessagePayload } from '../../src/queue/jobs.js';
+import { EventStreamReader } from '../../src/queue/event-stream.js';
+import { executorQueueName, executorMessagePayloadSchema, type BuildJobPayload, type ExecutorEvent, type ExecutorMessagePayload } from '../../src/queue/jobs.js';
 import { sign, verify } from '../../src/queue/signing.js';
 import { sessionKey, signSessionRecord } from '../../src/queue/session.js';
 import type { StepSpecInput } from '../../src/model/steps.js';
@@ -17,8 +18,8 @@ import { createLogger } from '../../src/log.js';
 export const SECRET = 'executor-test-secret';
 
 /**
- * The test plays the master: it reads the executor-events queue with its own worker (checking
- * every signature) and puts signed build jobs on exec.<name>.
+ * The test plays the master: it reads the executor's event stream with the master's reader
+ * (checking every signature itself) and puts signed build jobs on exec.<name>.
  */
 export interface FakeMaster {
   prefix: string;
@@ -54,10 +55,14 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
   let badSignatures = 0;
   const lastSeq = new Map<string, number>();
   let session = '';
-  const worker = new Worker(
-    executorEventsQueueName(executor),
-    async (job: Job) => {
-      const data = job.data as { payload: unknown; sig: unknown };
+  const worker = new EventStreamReader({
+    conn: workerConn,
+    writer: conn,
+    prefix,
+    log: createLogger('fake-master', { level: 'silent' }),
+    fenced: () => false,
+    async handle(_from, raw) {
+      const data = raw as { payload: unknown; sig: unknown };
       if (!verify(data.payload, data.sig, SECRET)) {
         badSignatures += 1;
         return;
@@ -76,9 +81,9 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
       }
       for (const w of waiters) w();
     },
-    { connection: workerConn, prefix, concurrency: 1 },
-  );
-  worker.on('error', () => {});
+  });
+  worker.add(executor);
+  worker.start();
   execQueue.on('error', () => {});
   const events = () => messages.flatMap((m) => m.events);
   const m: FakeMaster = {
@@ -141,7 +146,7 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
       return { state: await j.getState(), ...(j.failedReason ? { failedReason: j.failedReason } : {}) };
     },
     async close() {
-      await worker.close();
+      await worker.stop();
       await execQueue.close();
       conn.disconnect();
       workerConn.disconnect();

@@ -9,7 +9,8 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { recordingLogger, startMasterWith } from '../harness/master-with.js';
 import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
 import { testConfig, type BuilderInput, type TestConfig } from '../harness/config.js';
-import { executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
+import { executorQueueName } from '../../src/queue/jobs.js';
+import { executorEventsStreamKey, STREAM_FIELD } from '../../src/queue/event-stream.js';
 import type { Build } from '../../src/model/build.js';
 
 const run = promisify(execFile);
@@ -109,9 +110,10 @@ describe('trust between the master and executors', () => {
 
   it('a replayed signed hello, of the current or an earlier session, changes nothing', async () => {
     fx = await PipelineFixture.create('replay', config([{ type: 'shell', name: 'work', command: 'while [ ! -f BASEDIR-go ]; do sleep 0.1; done; echo done' }]));
-    const events = new Queue(executorEventsQueueName('a'), { connection: redis(), prefix: fx.prefix });
-    // Capture each process's signed hello from Redis before any master reads it.
-    const hellos = async () => (await events.getWaiting()).filter((j) => JSON.stringify(j.data).includes('"hello"')).map((j) => j.data as unknown);
+    const events = redis();
+    const stream = executorEventsStreamKey(fx.prefix, 'a');
+    // Capture each process's signed hello from Redis (its event stream) before any master reads it.
+    const hellos = async () => (await events.xrange(stream, '-', '+')).map(([, f]) => f[1]!).filter((m) => m.includes('"hello"')).map((m) => JSON.parse(m) as unknown);
     const p1 = spawnExec(SECRET_A, 'p1');
     const [hello1] = await waitFor('the first hello in Redis', async () => ((await hellos()).length === 1 ? hellos() : null));
     await p1.kill('SIGKILL');
@@ -127,11 +129,10 @@ describe('trust between the master and executors', () => {
     await force();
     const running = await waitFor('the build to run', async () => ((await fx.builds('linux'))[0]?.state === 'running' ? (await fx.builds('linux'))[0] : null));
 
-    for (const h of [hello1, hello2, hello1]) await events.add('msg', h, { removeOnComplete: true, removeOnFail: 1000 });
-    await waitFor('the replays to be read', async () => {
-      const c = await events.getJobCounts('waiting', 'active', 'delayed');
-      return (c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) === 0;
-    });
+    const replayed: string[] = [];
+    for (const h of [hello1, hello2, hello1]) replayed.push((await events.xadd(stream, '*', STREAM_FIELD, JSON.stringify(h)))!);
+    // The master deletes each entry once it has handled it.
+    await waitFor('the replays to be read', async () => (await events.xrange(stream, replayed[0]!, '+')).length === 0);
     const rec = (await fx.store.getExecutor('a'))!;
     expect(rec).toMatchObject({ session: session2, state: 'connected' });
     expect((await fx.store.getBuild(running.id))!.state).toBe('running');

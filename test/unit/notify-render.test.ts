@@ -58,8 +58,8 @@ describe('announcement text', () => {
     const b = build({ state: 'running', result: undefined, blamelist: ['Zooko <z@x>'] });
     expect(render(startedNews(b, 'https://ci'), plainStyle)).toBe('linux #12 started on a | 0123456789ab by Zooko | https://ci/builders/linux/builds/12');
     const rec = { name: 'a', state: 'connected', hostname: 'box1', version: '0.1.0' } as ExecutorRecord;
-    expect(render(executorNews(rec), plainStyle)).toBe('executor a connected (box1, 0.1.0)');
-    expect(render(executorNews({ ...rec, state: 'lost' }, 'no heartbeat for 15 s'), plainStyle)).toBe('executor a lost (no heartbeat for 15 s)');
+    expect(render(executorNews({ kind: 'executor', id: 'x', name: rec.name, event: 'connected', at: 0, hostname: rec.hostname, version: rec.version }), plainStyle)).toBe('executor a connected (box1, 0.1.0)');
+    expect(render(executorNews({ kind: 'executor', id: 'y', name: rec.name, event: 'lost', at: 0, why: 'no heartbeat for 15 s' }), plainStyle)).toBe('executor a lost (no heartbeat for 15 s)');
   });
 
   it('builds a link only with a titleUrl, and encodes the builder', () => {
