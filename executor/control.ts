@@ -23,7 +23,7 @@ export function controlProcessor(o: { executor: string; secret: string; jobs: Jo
       return { stopped: false };
     }
     const stopped = o.jobs.stop(p.buildId, p.token, p.text);
-    o.log.info({ buildId: p.buildId, stopped }, stopped ? 'stopping build at the master\'s request' : 'stop for a build not running here');
+    o.log.info({ buildId: p.buildId, stopped }, stopped ? 'stopping build at the master\'s request' : 'stop for a build not running here (its job, should it come, is not run)');
     return { stopped };
   };
 }

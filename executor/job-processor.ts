@@ -20,10 +20,18 @@ export interface JobProcessorOptions {
 /**
  * What the executor's BullMQ worker does with each job: verify it (refusing with a `job-refused`
  * event and an UnrecoverableError), then run the build to its end, one build per work tree at a
- * time. Remembers every build id it accepted, so a re-delivered job is refused, not run twice.
+ * time. Remembers every build id it accepted, so a re-delivered job is refused, not run twice, and
+ * every build the master stopped before its job came, so such a job is dropped unrun.
  */
+/** How long a stop for a build not (yet) here is remembered: a dispatched job's lifetime. */
+const WITHDRAWN_MS = 10 * 60_000;
+/** At most this many remembered at once (the oldest go first). */
+const WITHDRAWN_MAX = 10_000;
+
 export class JobProcessor {
   private readonly seen = new Set<number>();
+  /** Builds the master stopped before their job reached this process: buildId → token and until when. */
+  private readonly withdrawn = new Map<number, { token: string; until: number }>();
   private readonly running = new Map<number, AbortController>();
   private readonly tokens = new Map<number, string>();
   private readonly workdirs = new KeyedLock();
@@ -42,6 +50,14 @@ export class JobProcessor {
     }
     const p = check.payload;
     this.seen.add(p.buildId);
+    const gone = this.withdrawn.get(p.buildId);
+    if (gone && gone.token === p.token) {
+      // The master ended this build before its job came (a leader that lost the lead put the job on
+      // the queue late): it is not run, and nothing is said about it.
+      this.withdrawn.delete(p.buildId);
+      o.log.info({ jobId: job.id, buildId: p.buildId }, 'job for a build the master already ended: not run');
+      return { result: 'CANCELLED' };
+    }
     const ac = new AbortController();
     if (this.handingBack) ac.abort();
     this.running.set(p.buildId, ac);
@@ -78,9 +94,23 @@ export class JobProcessor {
    */
   stop(buildId: number, token: string, text: string): boolean {
     const ac = this.running.get(buildId);
-    if (!ac || this.tokens.get(buildId) !== token || ac.signal.aborted) return false;
+    if (!ac) {
+      // Not here (yet): should its job still come, it is not run.
+      if (!this.seen.has(buildId)) this.remember(buildId, token);
+      return false;
+    }
+    if (this.tokens.get(buildId) !== token || ac.signal.aborted) return false;
     ac.abort(new StopRequested(text));
     return true;
+  }
+
+  private remember(buildId: number, token: string): void {
+    const now = Date.now();
+    for (const [id, w] of this.withdrawn) {
+      if (w.until > now && this.withdrawn.size < WITHDRAWN_MAX) break;
+      this.withdrawn.delete(id);
+    }
+    this.withdrawn.set(buildId, { token, until: now + WITHDRAWN_MS });
   }
 
   /** Kill every running build (they end as RETRY), and any accepted later. */

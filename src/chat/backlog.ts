@@ -43,7 +43,8 @@ export function plan(entries: OutboxEntry[], now: number, rules: BacklogRules = 
     if (f === 'skip') return { kind: 'skip' };
     if (f) {
       const text = summary(f, rules.keep, now);
-      return { kind: 'send', entry: { ...e, text, mentions: [] }, text };
+      // Its own transaction id: the summary is another message than the entry it replaces.
+      return { kind: 'send', entry: { ...e, text, mentions: [], ...(e.id ? { id: `${e.id}.summary` } : {}) }, text };
     }
     if (!late(e)) return { kind: 'send', entry: e, text: e.text, ...(e.html !== undefined ? { html: e.html } : {}) };
     const stamp = `[${clock(e.at, now)}]`;

@@ -17,8 +17,8 @@ export interface DrainTuning {
 
 /**
  * Says what waits in one transport's outbox, oldest first, whenever the transport is up: an
- * entry leaves Redis only once the transport took it (so a crash in between says it twice, never
- * not at all). While the network is down nothing is tried; a failed send is retried with backoff,
+ * entry leaves Redis only once the transport took it (so a crash in between sends it twice, never
+ * not at all; on Matrix the entry's id is the transaction id, so the homeserver keeps one message). While the network is down nothing is tried; a failed send is retried with backoff,
  * except a refusal by the server (a 4xx: not in the room, no such user), which is logged and dropped.
  */
 export class OutboxDrain {
@@ -108,7 +108,8 @@ export class OutboxDrain {
 
   private async send(e: OutboxEntry, text: string, html: string | undefined): Promise<void> {
     const t = this.transport;
-    const opts = { ...(html !== undefined ? { html } : {}), ...(e.mentions?.length ? { mentions: e.mentions } : {}) };
+    // The entry's id makes a resend (a retry here, or a new leader's after a failover) one message on Matrix.
+    const opts = { ...(html !== undefined ? { html } : {}), ...(e.mentions?.length ? { mentions: e.mentions } : {}), ...(e.id ? { txnId: e.id } : {}) };
     if (!e.direct) return t.send(e.to, text, opts);
     if (!t.directRoom) return t.sendDirect(e.to, text, opts);
     // A DM room is looked up once and kept: a restart or an outage never opens a second one.

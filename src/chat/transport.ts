@@ -54,6 +54,13 @@ export interface SendOptions {
    * a mention pill, so their client notifies them (notices never do). Other transports ignore it.
    */
   mentions?: string[];
+  /**
+   * The message's own id, the same each time it is sent again (the outbox entry's). Matrix sends
+   * it as the transaction id of `PUT /rooms/{room}/send/m.room.message/{txnId}`: the homeserver
+   * keeps one event per id and device, so a message sent again (a retry, or a new leader after a
+   * failover) is not said twice. IRC has nothing like it and ignores it.
+   */
+  txnId?: string;
 }
 
 /** What every chat transport (IRC, Matrix, shell) offers the bot. */

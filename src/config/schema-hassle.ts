@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DURATION_HINT, parseDuration } from '../model/duration.js';
+import { isKnownTimeZone } from '../util/time-zone.js';
 
 /** The hassler's part of the master config (`problems.hassle`); schema.ts puts it together. */
 
@@ -69,9 +70,7 @@ export const hassleSchema = z
     check(h.ladder, ['ladder']);
     for (const [k, v] of Object.entries(h.builders)) check(v, ['builders', k]);
     for (const [k, v] of Object.entries(h.projects)) check(v, ['projects', k]);
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: h.timeZone });
-    } catch {
+    if (!isKnownTimeZone(h.timeZone)) {
       ctx.addIssue({ code: 'custom', path: ['timeZone'], message: `"${h.timeZone}" is not an IANA time zone, e.g. Europe/Berlin` });
     }
   });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EMAIL_RE, USER_NAME_RE } from '../model/user.js';
+import { isKnownTimeZone } from '../util/time-zone.js';
 
 /**
  * `users.people`: the people a team declares in the master config. At master start and on every
@@ -10,14 +11,7 @@ import { EMAIL_RE, USER_NAME_RE } from '../model/user.js';
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM, e.g. 22:00');
 
 const ianaZone = z.string().superRefine((zone, ctx) => {
-  let ok = zone.length > 0 && zone.length <= 64 && !/^[+-]|\d:\d/.test(zone);
-  if (ok) {
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    } catch {
-      ok = false;
-    }
-  }
+  const ok = zone.length > 0 && zone.length <= 64 && !/^[+-]|\d:\d/.test(zone) && isKnownTimeZone(zone);
   if (!ok) ctx.addIssue({ code: 'custom', message: `"${zone}" is not an IANA time zone, e.g. Europe/Berlin` });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 
 /**
@@ -6,6 +7,11 @@ import type { Db } from './db.js';
  */
 export interface OutboxEntry {
   v: 1;
+  /**
+   * Its own id, given as it is stored (entries stored by older versions have none): sent as the
+   * Matrix transaction id, so the entry said again after a failover is still one message.
+   */
+  id?: string;
   /** When it was said (ms since the epoch): shown when it is delivered late. */
   at: number;
   /** The channel or room (`#dev`, `!room:server`), or the person (nick, Matrix id) when `direct`. */
@@ -26,9 +32,10 @@ export interface OutboxEntry {
 export class OutboxRepo {
   constructor(private readonly db: Db) {}
 
-  /** Appends `entry` to the transport's outbox; resolves once it is stored. */
+  /** Appends `entry` to the transport's outbox, with an id of its own; resolves once it is stored. */
   async push(transport: string, entry: OutboxEntry): Promise<void> {
-    await this.db.write((m) => m.rpush(this.db.keys.chatOutbox(transport), JSON.stringify(entry)));
+    const stored: OutboxEntry = entry.id ? entry : { ...entry, id: randomBytes(9).toString('base64url') };
+    await this.db.write((m) => m.rpush(this.db.keys.chatOutbox(transport), JSON.stringify(stored)));
   }
 
   /** The oldest `n` entries still to say. A malformed entry reads as null (the caller drops it). */
@@ -37,7 +44,7 @@ export class OutboxRepo {
     return raw.map((r) => {
       try {
         const e = JSON.parse(r) as OutboxEntry;
-        return e && e.v === 1 && typeof e.text === 'string' && typeof e.to === 'string' ? e : null;
+        return e && e.v === 1 && typeof e.text === 'string' && typeof e.to === 'string' && (e.id === undefined || typeof e.id === 'string') ? e : null;
       } catch {
         return null;
       }

@@ -1,4 +1,4 @@
-import { retryOrphans } from './orphans.js';
+import { forbidLateJob, retryOrphans } from './orphans.js';
 import { retryBuildsItNoLongerRuns } from './executor-reconcile.js';
 import type { Logger } from '../log.js';
 import type { RideAlong, Store } from '../data/store.js';
@@ -340,7 +340,7 @@ export class ExecutorRegistry {
       this.graceUntil = Math.max(this.graceUntil, answered + limit);
       this.log.warn({ waitedMs: answered - now, sincePreviousMs: previous === undefined ? undefined : now - previous }, 'the executor watchdog could not write for a while; executors get a full executorTimeout to be heard');
     }
-    if (!this.orphansDone) this.orphansDone = await retryOrphans(this.store, this.queues, this.termStart, this.log);
+    if (!this.orphansDone) this.orphansDone = await retryOrphans(this.store, this.queues, this.termStart, this.log, this.secrets);
     // A build-started sent while this master was down is read within startTimeout of its start.
     if (now >= this.startedAt + this.config.startTimeout * 1000) await this.checkUnstarted(now);
     if (answered < this.graceUntil) return;
@@ -363,6 +363,8 @@ export class ExecutorRegistry {
       const text = `not started within ${this.config.startTimeout} s by executor ${b.executor}`;
       const done = await this.store.finishBuild(b.id, null, 'RETRY', text);
       if (done) this.log.warn({ buildId: b.id, builder: b.builder, number: b.number, executor: b.executor, withdrawn }, 'dispatched build not started; it will be retried');
+      // Its job was not on the queue to withdraw: the executor has it, or it comes late (a leader that lost the lead).
+      if (done && !withdrawn) await forbidLateJob(this.queues, b, this.secrets.get(b.executor) ?? '', this.log);
     }
   }
 

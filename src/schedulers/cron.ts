@@ -1,10 +1,12 @@
 import { createRequire } from 'node:module';
 import type * as CronParser from 'cron-parser';
+import { isKnownTimeZone, isUtcZone } from '../util/time-zone.js';
 
 let parser: typeof CronParser.CronExpressionParser | undefined;
 /**
- * cron-parser (and luxon under it, about 1.3 MiB of heap) loads on the first nightly computed, so a
- * master without a nightly scheduler never holds it. CommonJS: `require` skips the lexing an ESM
+ * cron-parser (and luxon under it, about 1.3 MiB of heap) loads on the first nightly computed in a
+ * zone other than UTC, so a master without one never holds it (nor the ICU locale data luxon's
+ * first Intl.DateTimeFormat maps, about 5 MiB of RSS). CommonJS: `require` skips the lexing an ESM
  * import does first.
  */
 function cronParser(): typeof CronParser.CronExpressionParser {
@@ -63,19 +65,56 @@ export function cronExpression(f: Omit<NightlyFields, 'timezone'>): string {
  * restricted, either one matching is enough (as in cron). Throws when the fields never match.
  */
 export function nextNightly(f: NightlyFields, after: number): number {
+  if (isUtcZone(f.timezone)) return nextUtcNightly(f, after);
   const it = cronParser().parse(cronExpression(f), { currentDate: new Date(after), tz: f.timezone });
   return it.next().getTime();
 }
 
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+/** Days searched for a match: 28 years, the calendar's cycle of leap days and weekdays (a 29 February that is a Monday). */
+const SEARCH_DAYS = 28 * 366;
+
+function matches(field: CronField, v: number): boolean {
+  return field === '*' || (typeof field === 'number' ? field === v : field.includes(v));
+}
+
+function valuesOf(field: CronField, [lo, hi]: readonly [number, number]): number[] {
+  if (field === '*') return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+  return [...new Set(typeof field === 'number' ? [field] : field)].sort((a, b) => a - b);
+}
+
+/**
+ * `nextNightly` in UTC, where no daylight saving moves the clock: the same answers as cron-parser
+ * (test/unit/timed-schedule.test.ts compares them) without loading it. Day by day from `after`:
+ * a day matches when its month does and, as in cron, its day of the month or of the week (either
+ * one when both are restricted, else the restricted one); its first hour and minute after `after` fires.
+ */
+function nextUtcNightly(f: NightlyFields, after: number): number {
+  const from = Math.floor(after / MINUTE) * MINUTE + MINUTE;
+  const hours = valuesOf(f.hour, CRON_RANGES.hour);
+  const minutes = valuesOf(f.minute, CRON_RANGES.minute);
+  const domRestricted = f.dayOfMonth !== '*';
+  const dowRestricted = f.dayOfWeek !== '*';
+  for (let day = Math.floor(from / DAY) * DAY, i = 0; i < SEARCH_DAYS; i++, day += DAY) {
+    const d = new Date(day);
+    if (!matches(f.month, d.getUTCMonth() + 1)) continue;
+    const dom = matches(f.dayOfMonth, d.getUTCDate());
+    const dow = matches(f.dayOfWeek, d.getUTCDay());
+    if (!(domRestricted && dowRestricted ? dom || dow : dom && dow)) continue;
+    for (const h of hours) {
+      for (const m of minutes) {
+        const at = day + h * 3_600_000 + m * MINUTE;
+        if (at >= from) return at;
+      }
+    }
+  }
+  throw new Error(`no date in the next 28 years matches ${cronExpression(f)}`);
+}
+
 /** Whether `tz` is a time zone this Node knows (IANA names, `UTC`). */
 export function isValidTimeZone(tz: string): boolean {
-  if (!tz) return false;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
+  return isKnownTimeZone(tz);
 }
 
 /** Values of one field outside its range, as a message; undefined when the field is fine (or not a number/list: the schema's to report). */

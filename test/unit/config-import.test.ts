@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importConfigModule } from '../../src/config/import-module.js';
-import { inRepoDir, ROOT, tempDir, writeModule } from './config-helpers.js';
+import { inRepoDir, ROOT, SECRET, tempDir, writeModule } from './config-helpers.js';
 
 describe('importConfigModule', () => {
   it('evaluates the module afresh on every load, its local imports too (a reload sees edits)', async () => {
@@ -29,7 +29,7 @@ describe('importConfigModule', () => {
     expect(r.status).toBe(1);
   });
 
-  it('leaves no tsx or esbuild in the compiled process once the config is in, and loads cron-parser only for a nightly', () => {
+  it('leaves no tsx or esbuild in the compiled process once the config is in, and loads cron-parser only for a nightly outside UTC', () => {
     const file = writeModule(`export default defineConfig({ title: 'kept', filter: (b: string) => b === 'main' } as never);`);
     // A fresh compiled process: vitest itself runs through a TypeScript loader.
     const script = `
@@ -45,13 +45,45 @@ describe('importConfigModule', () => {
         out['load' + round] = { title: c.title, filter: c.filter('main'), tsx: held(/[\\/]node_modules[\\/](tsx|esbuild)[\\/]/) };
       }
       const cron = /[\\/]node_modules[\\/]cron-parser[\\/]/;
-      out.cronBefore = held(cron).length;
-      firstFire({ type: 'nightly', minute: 0, hour: 3, dayOfMonth: '*', month: '*', dayOfWeek: '*', timezone: 'UTC' }, undefined, Date.UTC(2026, 0, 1));
-      out.cronAfter = held(cron).length > 0;
+      const nightly = (timezone) => firstFire({ type: 'nightly', minute: 0, hour: 3, dayOfMonth: '*', month: '*', dayOfWeek: '*', timezone }, undefined, Date.UTC(2026, 0, 1));
+      out.utc = new Date(nightly('UTC')).toISOString();
+      out.cronInUtc = held(cron).length;
+      out.berlin = new Date(nightly('Europe/Berlin')).toISOString();
+      out.cronInBerlin = held(cron).length > 0;
       console.log(JSON.stringify(out));`;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
     expect(r.stderr).toBe('');
     const loaded = { title: 'kept', filter: true, tsx: [] };
-    expect(JSON.parse(r.stdout)).toEqual({ load1: loaded, load2: loaded, cronBefore: 0, cronAfter: true });
+    expect(JSON.parse(r.stdout)).toEqual({ load1: loaded, load2: loaded, utc: '2026-01-01T03:00:00.000Z', cronInUtc: 0, berlin: '2026-01-01T02:00:00.000Z', cronInBerlin: true });
   });
+
+  it('loads and checks a config in UTC without Intl (whose first date format maps about 5 MiB of ICU locale data)', () => {
+    const file = writeModule(`export default defineConfig({
+  executors: [{ name: 'e1', secret: ${JSON.stringify(SECRET)} }],
+  builders: [{ name: 'b1', executors: ['e1'], steps: [{ type: 'shell', name: 'noop', command: ['true'] }] }],
+  schedulers: [{ type: 'nightly', name: 'n', branch: 'main', hour: 3, builders: ['b1'] }],
+  users: { people: [{ name: 'ann', emails: ['ann@example.org'], timeZone: 'Etc/UTC' }] },
+  problems: { hassle: { timeZone: 'UTC' } },
+});`);
+    // Counts every way into ICU's locale data before bb loads: Intl's formatters and the toLocale* methods.
+    const script = `
+      const used = [];
+      for (const k of ['DateTimeFormat', 'NumberFormat', 'Collator', 'PluralRules', 'RelativeTimeFormat', 'ListFormat', 'DisplayNames']) {
+        const Orig = Intl[k];
+        Intl[k] = new Proxy(Orig, { construct: (t, a, n) => (used.push('Intl.' + k), Reflect.construct(t, a, n)), apply: (t, th, a) => (used.push('Intl.' + k), Reflect.apply(t, th, a)) });
+      }
+      for (const [o, names] of [[Number.prototype, ['toLocaleString']], [Date.prototype, ['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString']], [String.prototype, ['localeCompare']]]) {
+        for (const n of names) { const f = o[n]; o[n] = function (...a) { used.push(n); return f.apply(this, a); }; }
+      }
+      const { loadConfig } = await import(${JSON.stringify(join(ROOT, 'dist/src/config/load.js'))});
+      await import(${JSON.stringify(join(ROOT, 'dist/src/data/logs.js'))});
+      const { firstFire } = await import(${JSON.stringify(join(ROOT, 'dist/src/schedulers/timed-plan.js'))});
+      const { config } = await loadConfig(${JSON.stringify(file)});
+      const n = config.schedulers.find((s) => s.type === 'nightly');
+      console.log(JSON.stringify({ next: new Date(firstFire(n, undefined, Date.UTC(2026, 0, 1))).toISOString(), used }));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({ next: '2026-01-01T03:00:00.000Z', used: [] });
+  });
+
 });

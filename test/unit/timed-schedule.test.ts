@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import type * as CronParser from 'cron-parser';
 import { cronExpression, nextNightly, type NightlyFields } from '../../src/schedulers/cron.js';
 import { firstFire, following, specOf, type NightlyConfig, type PeriodicConfig } from '../../src/schedulers/timed-plan.js';
 
@@ -98,6 +100,40 @@ describe('next nightly fire', () => {
 
   it('throws for fields that never match', () => {
     expect(() => nextNightly(nightly({ dayOfMonth: 31, month: [2, 4] }), at('2026-03-01T00:00:00Z'))).toThrow();
+    expect(() => nextNightly(nightly({ dayOfMonth: 30, month: 2, timezone: 'Etc/UTC' }), at('2026-03-01T00:00:00Z'))).toThrow();
+  });
+
+  it('in UTC (counted without cron-parser) gives the fires cron-parser gives', () => {
+    const { CronExpressionParser } = createRequire(import.meta.url)('cron-parser') as typeof CronParser;
+    // A fixed pseudo-random walk (no Math.random: a failure must be reproducible).
+    let seed = 11;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const field = (lo: number, hi: number): NightlyFields['minute'] => {
+      const k = rand(4);
+      if (k === 0) return '*';
+      if (k === 1) return lo + rand(hi - lo + 1);
+      return Array.from({ length: 1 + rand(k === 2 ? 3 : hi - lo + 1) }, () => lo + rand(hi - lo + 1));
+    };
+    let compared = 0;
+    for (let i = 0; i < 400; i++) {
+      const f = nightly({ minute: field(0, 59), hour: field(0, 23), dayOfMonth: field(1, 31), month: field(1, 12), dayOfWeek: field(0, 6) });
+      // Any instant in 2024–2031, on a minute boundary one time in four.
+      let t = at('2024-01-01T00:00:00Z') + rand(8 * 365) * 86_400_000 + rand(86_400) * 1000 + (rand(4) ? rand(1000) : 0);
+      if (!rand(4)) t = Math.floor(t / 60_000) * 60_000;
+      let theirs: number | Error;
+      try {
+        theirs = CronExpressionParser.parse(cronExpression(f), { currentDate: new Date(t), tz: 'UTC' }).next().getTime();
+      } catch (err) {
+        theirs = err as Error;
+      }
+      if (theirs instanceof Error) {
+        expect(() => nextNightly(f, t), `${cronExpression(f)} after ${iso(t)}`).toThrow();
+      } else {
+        expect(iso(nextNightly(f, t)), `${cronExpression(f)} after ${iso(t)}`).toBe(iso(theirs));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
   });
 });
 

@@ -1,4 +1,4 @@
-import { MatrixAuth, MatrixClient } from 'matrix-bot-sdk';
+import { MatrixClient } from './sdk.js';
 import type { Logger } from '../../log.js';
 import type { MatrixTransportOptions } from './options.js';
 import type { TransportStorage } from './storage.js';
@@ -11,7 +11,16 @@ export class MatrixStartError extends Error {
 export interface Connected {
   client: MatrixClient;
   userId: string;
+  /** The device the token belongs to, where the homeserver says (whoami). */
+  deviceId?: string;
 }
+
+/**
+ * The device every master's password login uses. The homeserver keeps a message's transaction id
+ * per device (Synapse since 1.9x, MSC3970), so masters that share the device share the ids: a
+ * message one master sent and another sends again (a failover) stays one message.
+ */
+export const BB_DEVICE_ID = 'BBMASTER';
 
 /**
  * A client whose token the homeserver accepted (checked with whoami, so a bad token fails here with
@@ -27,8 +36,9 @@ export async function connectClient(opts: MatrixTransportOptions, storage: Trans
   if (saved) {
     try {
       const got = await verified(url, saved, storage, 'saved access token');
-      if (isUser(got.userId, opts.login.user)) return got;
-      log.info({ homeserver: url, userId: got.userId }, 'saved matrix token is for another user; logging in again');
+      if (isUser(got.userId, opts.login.user) && got.deviceId === BB_DEVICE_ID) return got;
+      if (!isUser(got.userId, opts.login.user)) log.info({ homeserver: url, userId: got.userId }, 'saved matrix token is for another user; logging in again');
+      else log.info({ homeserver: url, deviceId: got.deviceId, wanted: BB_DEVICE_ID }, 'saved matrix token is for another device; logging in again as the device every master shares');
     } catch (err) {
       if (!(err instanceof TokenRejected)) throw err;
       log.info({ homeserver: url }, 'saved matrix token was rejected; logging in again');
@@ -62,7 +72,7 @@ async function verified(url: string, token: string, storage: TransportStorage, w
   const client = new BotClient(url, token, storage);
   try {
     const who = await client.getWhoAmI();
-    return { client, userId: who.user_id };
+    return { client, userId: who.user_id, ...(who.device_id ? { deviceId: who.device_id } : {}) };
   } catch (err) {
     const status = statusOf(err);
     if (status === 401 || status === 403) {
@@ -75,9 +85,13 @@ async function verified(url: string, token: string, storage: TransportStorage, w
 async function passwordLogin(url: string, opts: MatrixTransportOptions): Promise<string> {
   const { user, password, deviceName = 'bb' } = opts.login!;
   try {
-    const client = await new MatrixAuth(url).passwordLogin(user, password, deviceName);
-    return client.accessToken;
+    // As the SDK's passwordLogin, with the shared device id (which the SDK cannot give).
+    const body = { type: 'm.login.password', identifier: { type: 'm.id.user', user }, password, device_id: BB_DEVICE_ID, initial_device_display_name: deviceName };
+    const res = (await new MatrixClient(url, '').doRequest('POST', '/_matrix/client/v3/login', null, body)) as { access_token?: unknown };
+    if (typeof res.access_token !== 'string' || !res.access_token) throw new MatrixStartError(`Matrix homeserver ${url} answered the password login of ${user} without an access token`);
+    return res.access_token;
   } catch (err) {
+    if (err instanceof MatrixStartError) throw err;
     const status = statusOf(err);
     if (status !== undefined && status >= 400 && status < 500) {
       throw new MatrixStartError(`Matrix homeserver ${url} refused the password login of ${user} (${errcodeOf(err) ?? `HTTP ${status}`}): check matrix.login`);

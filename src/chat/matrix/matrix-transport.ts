@@ -186,7 +186,8 @@ export class MatrixTransport implements ChatTransport {
     const notice = capNotice(text, opts.html, this.opts.maxMessageChars, opts.moreHint);
     const content = messageContent(notice, opts.mentions ?? [], direct);
     this.waiting++;
-    const sent = this.outbox.then(() => retryRateLimited(() => s.client.sendMessage(roomId, content)));
+    const txnId = opts.txnId;
+    const sent = this.outbox.then(() => retryRateLimited(() => (txnId === undefined ? s.client.sendMessage(roomId, content) : sendWithTxnId(s.client, roomId, content, txnId))));
     this.outbox = sent.catch(() => undefined);
     try {
       await sent;
@@ -342,4 +343,15 @@ function watchSync(s: Session): void {
       throw err;
     }
   };
+}
+
+/**
+ * As the SDK's sendMessage, with the transaction id given instead of one made per call (the SDK's
+ * is the time and a counter): the same message sent again, by this master or another on the same
+ * device, is one event (the homeserver answers with the first one's id).
+ */
+async function sendWithTxnId(client: MatrixClient, roomId: string, content: Record<string, unknown>, txnId: string): Promise<string> {
+  const path = `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(`bb.${txnId}`)}`;
+  const res = (await client.doRequest('PUT', path, null, content)) as { event_id: string };
+  return res.event_id;
 }

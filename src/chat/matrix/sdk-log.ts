@@ -1,4 +1,5 @@
-import { LogService, LogLevel, type ILogger } from 'matrix-bot-sdk';
+import type { ILogger } from 'matrix-bot-sdk';
+import { LogService, LogLevel } from './sdk.js';
 import type { Logger } from '../../log.js';
 
 /**

@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SimpleFsStorageProvider, type IFilterInfo, type IStorageProvider } from 'matrix-bot-sdk';
+import type { IFilterInfo, IStorageProvider } from 'matrix-bot-sdk';
+import { SimpleFsStorageProvider } from './sdk.js';
 
 const TOKEN_KEY = 'bb.accessToken';
 
