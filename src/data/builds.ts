@@ -213,10 +213,9 @@ export class BuildsRepo {
       let changes: Change[] | undefined;
       if (!others.length) {
         // Nothing to collapse (most claims): the request, its BuildSet and their changes in one round trip.
-        const requestKey = this.db.keys.request(requestId);
-        const [rawReq, rawBs, ...rawChanges] = (await runReadScript(this.db.redis, 'bbClaimRead', CLAIM_READ_SCRIPT, [requestKey], [
-          this.db.keys.buildset(0).slice(0, -1),
-          this.db.keys.change(0).slice(0, -1),
+        const [rawReq, rawBs, ...rawChanges] = (await runReadScript(this.db.redis, 'bbClaimRead', CLAIM_READ_SCRIPT, [this.parts.requests.key(requestId)], [
+          this.parts.buildsets.key(0).slice(0, -1),
+          this.parts.changes.key(0).slice(0, -1),
         ])) as Array<string | null>;
         req = rawReq ? (JSON.parse(rawReq) as BuildRequest) : null;
         if (!req || req.state !== 'pending') return null;

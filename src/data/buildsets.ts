@@ -83,6 +83,11 @@ export class BuildSetsRepo {
     return { buildset, requests };
   }
 
+  /** The key of BuildSet `id` (for a read script that reads it with others). */
+  key(id: number): string {
+    return this.db.keys.buildset(id);
+  }
+
   async get(id: number): Promise<BuildSet | null> {
     return this.db.getJson<BuildSet>(this.db.keys.buildset(id));
   }
@@ -147,7 +152,7 @@ export class BuildSetsRepo {
     const settled = await this.db.lock.run(`request:${build.requestId}`, () =>
       this.db.lock.run(`buildset:${build.buildsetId}`, async () => {
         // One round trip for the request, its BuildSet and the BuildSet's other requests.
-        const requestKey = this.db.keys.request(build.requestId);
+        const requestKey = this.requests.key(build.requestId);
         const [rawReq, rawBs, ...rawOthers] = (await runReadScript(this.db.redis, 'bbSettleRead', SETTLE_READ_SCRIPT, [requestKey, this.db.keys.buildset(build.buildsetId)], [
           requestKey.slice(0, -String(build.requestId).length),
         ])) as Array<string | null>;
