@@ -234,6 +234,12 @@ declare module 'irc-framework' {
       whois: (e: WhoisEvent) => void;
       loggedin: (e: LoggedInEvent) => void;
       loggedout: (e: LoggedInEvent) => void;
+      /** One ISUPPORT (005) line was read: `client.network.supports()` knows more. */
+      'server options': (e: { options: Record<string, unknown>; [key: string]: unknown }) => void;
+      /** MONITOR (RPL_MONOFFLINE): these nicks are not online. */
+      'users offline': (e: { nicks: string[]; [key: string]: unknown }) => void;
+      /** MONITOR (RPL_MONONLINE) or ISON: these nicks are online. */
+      'users online': (e: { nicks: string[]; [key: string]: unknown }) => void;
       'sasl failed': (e: SaslFailedEvent) => void;
       'irc error': (e: IrcErrorEvent) => void;
       raw: (e: RawEvent) => void;

@@ -112,7 +112,10 @@ export class ChatService implements ChatOutbox {
   }
 
   private addIrc(irc: NonNullable<ChatConfig['irc']>): void {
-    const t = new IrcTransport(ircOptions(irc, this.secrets, this.paths('irc'), this.o.tuning?.irc));
+    const store = this.o.store;
+    // Only a master that still leads has services disconnect the nick's holder (an old leader never takes it back).
+    const mayTakeNick = store ? () => store.assertLeading().then(() => true, () => false) : undefined;
+    const t = new IrcTransport({ ...(mayTakeNick ? { mayTakeNick } : {}), ...ircOptions(irc, this.secrets, this.paths('irc'), this.o.tuning?.irc) });
     t.onStatus((s) => {
       if (s.kind === 'joined') this.known.add(formatTarget('irc', s.channel));
     });

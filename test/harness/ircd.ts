@@ -21,6 +21,11 @@ export interface IrcdOptions {
   floodProtection?: boolean;
   /** Also listen with TLS on `tlsPort`, using a fresh self-signed certificate for 127.0.0.1/localhost. Default false. */
   tls?: boolean;
+  /**
+   * NickServ offers REGAIN (Atheme's nickserv/enforce, as Libera.Chat's services do). Default true;
+   * false leaves GHOST alone to free a nick for its owner, as on networks without REGAIN.
+   */
+  regain?: boolean;
 }
 
 export interface TestIrcd {
@@ -63,7 +68,7 @@ export async function startIrcd(opts: IrcdOptions = {}): Promise<TestIrcd> {
   if (tlsPort) caFile = makeCertificate(dir);
   const conf = join(dir, 'inspircd.conf');
   writeFileSync(conf, inspircdConfig({ dir, port, linkPort, linkPassword, oper, floodProtection: !!opts.floodProtection, tlsPort }));
-  writeFileSync(join(dir, 'atheme.conf'), athemeConfig({ linkPort, linkPassword }));
+  writeFileSync(join(dir, 'atheme.conf'), athemeConfig({ linkPort, linkPassword, regain: opts.regain !== false }));
 
   let ircd: ChildProcess | undefined;
   const startIrcdProcess = async () => {
@@ -238,10 +243,10 @@ function inspircdConfig(c: InspircdConfig): string {
   ].join('\n');
 }
 
-function athemeConfig(c: { linkPort: number; linkPassword: string }): string {
+function athemeConfig(c: { linkPort: number; linkPassword: string; regain: boolean }): string {
   const modules = [
     'protocol/inspircd', 'backend/opensex', 'crypto/pbkdf2v2', 'nickserv/main', 'nickserv/identify',
-    'nickserv/register', 'saslserv/main', 'saslserv/plain',
+    'nickserv/register', 'nickserv/ghost', ...(c.regain ? ['nickserv/enforce'] : []), 'saslserv/main', 'saslserv/plain',
   ];
   return `${modules.map((m) => `loadmodule "modules/${m}";`).join('\n')}
 serverinfo {

@@ -57,7 +57,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function setup(label: string, chat: boolean): Promise<Setup> {
+/** The IRC bot of both masters: its nick, its channel, and its services account when it has one. */
+interface ChatSetup {
+  nick: string;
+  channel: string;
+  sasl?: { account: string; password: string };
+}
+
+async function setup(label: string, chat: ChatSetup | null): Promise<Setup> {
   const url = (await testRedis()).url;
   const prefix = freshPrefix(label);
   const dir = tempDir(label);
@@ -73,7 +80,7 @@ async function setup(label: string, chat: boolean): Promise<Setup> {
     { type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: ${TIMER}, builders: ['linux'] },
   ],
   http: { port: ${port} },
-  ${chat ? `chat: { irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: 'bb', channels: ['#dev'] }, announce: [{ target: 'irc:#dev', events: ['finished'] }] },` : ''}
+  ${chat ? `chat: { irc: { host: '127.0.0.1', port: ${ircd.port}, tls: false, nick: '${chat.nick}', channels: ['${chat.channel}']${chat.sasl ? `, sasl: { account: '${chat.sasl.account}', password: { value: '${chat.sasl.password}' } }` : ''} }, announce: [{ target: 'irc:${chat.channel}', events: ['finished', 'executor'] }] },` : ''}
 }`;
   const cfgs: [string, string] = [writeConfig(dir, body(ports[0]), 'master-a.ts'), writeConfig(dir, body(ports[1]), 'master-b.ts')];
   const p = probe(url, prefix);
@@ -147,7 +154,7 @@ async function everyChangeBuiltOnce(s: Setup, n: number): Promise<{ sets: BuildS
 
 describe('two masters on one prefix', () => {
   it('kill -9 of the leader mid-burst: the standby takes over, every change is built and announced once', async () => {
-    const s = await setup('fokill', true);
+    const s = await setup('fokill', { nick: 'bb', channel: '#dev' });
     const human: IrcHuman = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'alice', channels: ['#dev'] });
     cleanups.push(() => human.quit().catch(() => undefined));
     const [a, b] = await twoMasters(s);
@@ -172,6 +179,8 @@ describe('two masters on one prefix', () => {
     await human.command('NAMES #dev', / 353 /); // a round trip behind anything the bot still had on the wire
     const said = human.seen.filter(fromBot).map((m) => Number(/linux #(\d+): /.exec(m.text)![1]));
     expect(said.sort((x, y) => x - y)).toEqual(builds.map((b) => b.number).sort((x, y) => x - y));
+    // The executor's connection was said once, by A: B re-accepting the same process says nothing.
+    expect(human.seen.filter((m) => m.nick === 'bb' && m.target === '#dev' && /^(\[[^\]]+\] )?executor a /.test(m.text)).map((m) => m.text)).toEqual([expect.stringMatching(/^(\[[^\]]+\] )?executor a connected \(/)]);
 
     const health1 = await health(s.ports[1]);
     expect(health1).toMatchObject({ role: 'leader', master: { pid: b.child.pid, token: '2' } });
@@ -180,7 +189,7 @@ describe('two masters on one prefix', () => {
   }, 240_000);
 
   it('a SIGSTOPped leader: the standby takes over (the time printed) and fires its armed timer at the old deadline; resumed, the old leader writes nothing and stands by', async () => {
-    const s = await setup('fostop', false);
+    const s = await setup('fostop', null);
     const [a, b] = await twoMasters(s);
     for (let i = 1; i <= 3; i++) await send(s, i);
     await everyChangeBuiltOnce(s, 3);
@@ -224,5 +233,44 @@ describe('two masters on one prefix', () => {
     await everyChangeBuiltOnce(s, 9);
     expect(await queues.timers.armed()).toEqual([]);
     expect(await s.raw.get(s.keys.leaderSeq)).toBe('2');
+  }, 240_000);
+
+  it('a SIGSTOPped leader holding the IRC nick: the new leader has services free it and answers under it; resumed, the old leader leaves it be', async () => {
+    const nick = 'bbfo';
+    const sasl = { account: nick, password: 'failover-irc-pw' };
+    await ircd.registerAccount(nick, sasl.password);
+    const s = await setup('fonick', { nick, channel: '#ops', sasl });
+    const human: IrcHuman = await connectHuman({ host: ircd.host, port: ircd.port, nick: 'carol', channels: ['#ops'] });
+    cleanups.push(() => human.quit().catch(() => undefined));
+    const renames: Array<{ from: string; to: string }> = [];
+    human.client.on('nick', (e) => renames.push({ from: e.nick, to: e.new_nick }));
+    const [a, b] = await twoMasters(s);
+    await waitFor(`${nick} in #ops`, async () => new RegExp(` 353 .*[ :@]${nick}(\\s|$)`).test(await human.command('NAMES #ops', / 353 /)), 30_000, 200);
+
+    // Frozen, A's connection keeps the nick: the server would drop it only at its ping timeout (minutes).
+    a.child.kill('SIGSTOP');
+    await waitFor('master B to lead', async () => (await leaderPid(s)) === b.child.pid, 20_000, 20);
+    const ledAt = Date.now();
+    // B comes up under an alternative, logged in to the account that owns the nick, and takes the nick back.
+    await waitFor(`B to take ${nick} back`, () => renames.some((r) => r.to === nick), 60_000, 50);
+    console.log(`failover: the new leader answered to ${nick} again ${Date.now() - ledAt} ms after it took the lead`);
+    expect(renames.find((r) => r.to === nick)!.from).toMatch(new RegExp(`^${nick}_+$`));
+    const asked = human.seen.length;
+    human.say('#ops', 'bb: status');
+    const reply = await human.waitFor((m) => m.target === '#ops' && /^linux: idle/.test(m.text), 30_000, asked);
+    expect(reply.nick).toBe(nick);
+
+    // A wakes up, is fenced, steps down; it does not ask services for the nick, and B keeps it.
+    a.child.kill('SIGCONT');
+    await waitFor('A to log its step-down', () => a.log().includes('lost the lead; standing by'), 30_000, 100);
+    await waitFor('master A to stand by', async () => (await health(s.ports[0]))?.role === 'standby', 30_000, 100);
+    const again = human.seen.length;
+    human.say('#ops', 'bb: status');
+    const second = await human.waitFor((m) => m.target === '#ops' && /^linux: idle/.test(m.text), 30_000, again);
+    expect(second.nick).toBe(nick);
+    await human.command('NAMES #ops', / 353 /); // a round trip behind anything else said
+    expect(human.seen.slice(again).filter((m) => m.target === '#ops' && /^linux: /.test(m.text)).map((m) => m.nick)).toEqual([nick]);
+    // Nobody took the nick from B since it got it back.
+    expect(renames.slice(renames.findIndex((r) => r.to === nick) + 1).filter((r) => r.from === nick)).toEqual([]);
   }, 240_000);
 });

@@ -6,6 +6,7 @@ import type { ChatMessage } from '../../src/chat/transport.js';
 import { openRawClient } from '../harness/irc-raw.js';
 import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
+import { waitFor } from '../harness/bb.js';
 
 /** A bot under test with everything it reported. */
 interface TestBot {
@@ -202,6 +203,67 @@ describe('IrcTransport on a real InspIRCd with Atheme services', () => {
     await squatter.quit();
     await b.waitStatus((s) => s.kind === 'nick' && s.nick === nick, 5000);
     expect(b.bot.currentNick).toBe(nick);
+  });
+
+  it('without services: takes its nick the moment MONITOR says the holder is gone (no shared channel, no retry timer)', async () => {
+    const id = uniq();
+    const nick = `bbm${id}`;
+    const squatter = await human(ircd, nick);
+    // The retry timer is far off: only MONITOR can tell the bot that the nick is free.
+    const b = makeBot(ircd, { nick, channels: [`#bb-mon-${id}`], regainNickMs: 600_000 });
+    await b.bot.start();
+    expect(await b.waitStatus((s) => s.kind === 'registered')).toEqual({ kind: 'registered', nick: `${nick}_` });
+    await b.waitStatus(joined(`#bb-mon-${id}`));
+    await squatter.quit();
+    await b.waitStatus((s) => s.kind === 'nick' && s.nick === nick);
+    expect(b.bot.currentNick).toBe(nick);
+  });
+
+  it('logged in to the account owning its nick, it has services free the nick from another connection (REGAIN), but not when told it may not', async () => {
+    const id = uniq();
+    const nick = `bbr${id}`;
+    await ircd.registerAccount(nick, 'regainpw1');
+    const sasl = { account: nick, password: 'regainpw1' };
+    // Another connection logged in to the same account holds the nick, silent (as a frozen old leader's).
+    const holder = await human(ircd, nick, { sasl });
+
+    // A bot that may not take it (it no longer leads) leaves the holder be.
+    let asked = 0;
+    const polite = makeBot(ircd, { nick, sasl, regainNickMs: 600_000, mayTakeNick: async () => (asked++, false) });
+    await polite.bot.start();
+    await polite.waitStatus((s) => s.kind === 'registered');
+    await waitFor('the bot to ask whether it may take the nick', async () => asked > 0, 10_000, 20);
+    await polite.bot.stop();
+    const whois = await new Promise<{ nick?: string; error?: string }>((resolve) => holder.client.whois(nick, resolve));
+    expect(whois.error).toBeUndefined();
+    expect(holder.client.connected).toBe(true);
+
+    const b = makeBot(ircd, { nick, sasl, regainNickMs: 600_000 });
+    await b.bot.start();
+    expect(await b.waitStatus((s) => s.kind === 'registered')).not.toEqual({ kind: 'registered', nick });
+    await b.waitStatus((s) => s.kind === 'nick' && s.nick === nick);
+    expect(b.bot.currentNick).toBe(nick);
+  });
+
+  it('where services have no REGAIN, it uses GHOST and then NICK; with NickServ IDENTIFY as well as SASL', async () => {
+    const ircd2 = await startIrcd({ regain: false });
+    try {
+      for (const how of ['sasl', 'nickserv'] as const) {
+        const nick = `bbg${how.slice(0, 2)}${uniq()}`;
+        await ircd2.registerAccount(nick, 'ghostpw12');
+        const holder = await human(ircd2, nick, { sasl: { account: nick, password: 'ghostpw12' } });
+        const holderGone = new Promise<void>((resolve) => holder.client.once('close', () => resolve()));
+        const b = makeBot(ircd2, { nick, regainNickMs: 600_000, ...(how === 'sasl' ? { sasl: { account: nick, password: 'ghostpw12' } } : { nickserv: { password: 'ghostpw12' } }) });
+        await b.bot.start();
+        expect(await b.waitStatus((s) => s.kind === 'registered')).toEqual({ kind: 'registered', nick: `${nick}_` });
+        await b.waitStatus((s) => s.kind === 'nick' && s.nick === nick);
+        expect(b.bot.currentNick).toBe(nick);
+        await holderGone;
+        await b.bot.stop();
+      }
+    } finally {
+      await ircd2.stop();
+    }
   });
 
   it('logs in with SASL, or by NickServ IDENTIFY, and keeps going when SASL fails', async () => {

@@ -6,7 +6,7 @@ import { toChatMessage } from './incoming.js';
 import { capLines } from './line-cap.js';
 import { isSafeTarget, textBudget } from './line-budget.js';
 import { splitText } from './line-split.js';
-import { keepNick } from './nick-keeper.js';
+import { keepNick, type NickKeeper } from './nick-keeper.js';
 import { resolveOptions, type IrcTransportOptions, type ResolvedIrcOptions } from './options.js';
 import { isChannelOperator, whoisPresence } from './queries.js';
 import { SendQueue, type Lane } from './send-queue.js';
@@ -38,6 +38,9 @@ export class IrcTransport implements ChatTransport {
   private readonly timers = new Set<NodeJS.Timeout>();
   private session: Session | null = null;
   private registered = false;
+  /** The services account this connection is logged in to (SASL or IDENTIFY), or null. */
+  private account: string | null = null;
+  private nickKeeper: NickKeeper | null = null;
   private stopped = false;
   private firstOutcome: (() => void) | null = null;
 
@@ -157,18 +160,28 @@ export class IrcTransport implements ChatTransport {
   }
 
   private async runSession(attempt: number): Promise<SessionEnd> {
-    let stopNickKeeper = () => {};
+    this.account = null;
     const session = openSession(this.o, attempt, {
       status: (s) => this.status(s),
       wire: (client) => this.wire(client),
       registered: (client) => {
-        stopNickKeeper = keepNick(client, this.o.nick, this.o.regainNickMs, (line) => this.post(line), (s) => this.status(s));
+        this.nickKeeper = keepNick(client, {
+          wanted: this.o.nick,
+          intervalMs: this.o.regainNickMs,
+          ...(this.o.sasl || this.o.nickserv ? { service: this.o.nickserv?.service ?? 'NickServ' } : {}),
+          loggedIn: () => this.account !== null,
+          ...(this.o.mayTakeNick ? { mayTake: this.o.mayTakeNick } : {}),
+          send: (line) => this.post(line),
+          status: (s) => this.status(s),
+        });
         void this.onRegistered(client, session);
       },
     });
     this.session = session;
     const end = await session.ended;
-    stopNickKeeper();
+    this.nickKeeper?.stop();
+    this.nickKeeper = null;
+    this.account = null;
     this.registered = false;
     this.queue.detach();
     this.status({ kind: 'disconnected', reason: end.reason, registeredMs: end.registeredMs });
@@ -208,6 +221,11 @@ export class IrcTransport implements ChatTransport {
       if (e.type !== 'VERSION' || !isSafeTarget(e.nick) || this.queue.size > CTCP_QUEUE_LIMIT) return;
       this.post(`NOTICE ${e.nick} :\x01VERSION ${this.o.version}\x01`);
     });
+    client.on('loggedin', (e) => {
+      this.account = e.account;
+      this.nickKeeper?.loggedIn();
+    });
+    client.on('loggedout', () => (this.account = null));
     client.on('notice', (e) => {
       // Services talk in notices; they are logged, never taken as commands.
       if (e.nick && this.o.ignoreNicks.some((n) => client.caseCompare(n, e.nick))) this.log.debug({ from: e.nick, text: e.message }, 'irc services notice');

@@ -59,8 +59,18 @@ export interface IrcTransportOptions {
   stableAfterMs?: number;
   /** How long a connect plus registration may take before it is dropped and retried. Default 30 s. */
   connectTimeoutMs?: number;
-  /** How often to try to get the configured nick back while using an alternative. Default 60 s. */
+  /**
+   * How often to try again to get the configured nick back while using an alternative. Default
+   * 60 s. Besides, the nick is asked for at once when the server says it is free (MONITOR, or its
+   * holder leaving a shared channel), and services are asked to free it (REGAIN, else GHOST) as
+   * soon as the bot is logged in to its account.
+   */
   regainNickMs?: number;
+  /**
+   * Asked before services are told to disconnect the nick's holder (REGAIN, GHOST); false leaves
+   * it be. A master passes "do I still lead?", so an old leader never takes the nick back.
+   */
+  mayTakeNick?: () => Promise<boolean>;
   /** Timeout of WHOIS and NAMES queries. Default 10 s. */
   queryTimeoutMs?: number;
   /** Seconds between keepalive PINGs and of silence before the link counts as dead. Default 30 and 120. */
@@ -97,6 +107,7 @@ export interface ResolvedIrcOptions {
   stableAfterMs: number;
   connectTimeoutMs: number;
   regainNickMs: number;
+  mayTakeNick?: () => Promise<boolean>;
   queryTimeoutMs: number;
   ping: { intervalSec: number; timeoutSec: number };
   ignoreNicks: string[];
@@ -132,6 +143,7 @@ export function resolveOptions(o: IrcTransportOptions): ResolvedIrcOptions {
     stableAfterMs: o.stableAfterMs ?? 60_000,
     connectTimeoutMs: o.connectTimeoutMs ?? 30_000,
     regainNickMs: o.regainNickMs ?? 60_000,
+    ...(o.mayTakeNick ? { mayTakeNick: o.mayTakeNick } : {}),
     queryTimeoutMs: o.queryTimeoutMs ?? 10_000,
     ping: { intervalSec: o.ping?.intervalSec ?? 30, timeoutSec: o.ping?.timeoutSec ?? 120 },
     ignoreNicks: o.ignoreNicks ?? SERVICE_NICKS,
