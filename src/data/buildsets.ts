@@ -28,6 +28,11 @@ export interface NewBuildSet {
    * BuildSet (ZADD key id id), so a restart neither loses nor repeats the action.
    */
   handled?: { key: string; id: number };
+  /**
+   * More writes of the repository that asked for it, in the same transaction as the BuildSet
+   * (src/data only: a package's record, data/tiers.ts), given the BuildSet's id.
+   */
+  also?: (m: Multi, buildsetId: number) => void;
 }
 
 /**
@@ -76,6 +81,7 @@ export class BuildSetsRepo {
     }
     if (spec.consume?.length) m.del(...spec.consume);
     if (spec.handled) m.zadd(spec.handled.key, spec.handled.id, String(spec.handled.id));
+    spec.also?.(m, bsId);
     await m.exec();
     this.db.bus.emit('buildset.new', buildset, requests);
     for (const r of requests) this.db.bus.emit('request.pending', r);

@@ -77,7 +77,26 @@ export class TiersRepo {
 
   /** Records the package BuildSet of a claimed revision and lists it, newest first. */
   async startedPackage(record: PackageRecord): Promise<void> {
-    await this.db.multi().hset(this.db.keys.packagesMade, record.revision, JSON.stringify(record)).lpush(this.db.keys.packages, record.revision).exec();
+    const m = this.db.multi();
+    this.startedPackageIn(record)(m, record.buildsetId);
+    await m.exec();
+  }
+
+  /**
+   * The same writes as `startedPackage`, for the package's BuildSet transaction (NewBuildSet.also):
+   * the BuildSet and the record naming it are stored together, so a claimed package without a
+   * BuildSet id never has one (the leader died in between; see `unstartedPackages`).
+   */
+  startedPackageIn(record: PackageRecord): (m: Multi, buildsetId: number) => void {
+    return (m, buildsetId) => {
+      m.hset(this.db.keys.packagesMade, record.revision, JSON.stringify({ ...record, buildsetId }));
+      m.lpush(this.db.keys.packages, record.revision);
+    };
+  }
+
+  /** Packages claimed whose BuildSet was never made (a leader died between the claim and the BuildSet). */
+  async unstartedPackages(): Promise<PackageRecord[]> {
+    return (await this.allPackages()).filter((r) => !r.buildsetId);
   }
 
   async getPackage(revision: string): Promise<PackageRecord | null> {

@@ -71,25 +71,49 @@ export class PackageGate {
     const { rev, vouchers, from } = found;
     const record: PackageRecord = { revision: rev, vouchers, at: this.now(), buildsetId: 0 };
     if (!(await this.store.tiers.claimPackage(record))) return { kind: 'none' };
+    await this.start(pkg, record, from);
+    const resumed = await this.store.tiers.resumePackages();
+    return { kind: 'packaged', record, resumed };
+  }
+
+  /** The package BuildSet of a claimed revision, stored with the record that names it (one write). */
+  private async start(pkg: string, record: PackageRecord, from: Build): Promise<void> {
     const { patch: _patch, ...stamp } = from.sourcestamp;
     const config = this.config();
     const { buildset } = await this.store.createBuildSet({
-      reason: `packages for ${showRev(rev)}: every supported builder passed (${vouchers.join(', ')})`,
+      reason: `packages for ${showRev(record.revision)}: every supported builder passed (${record.vouchers.join(', ')})`,
       scheduler: 'packages',
-      sourcestamp: { ...stamp, revision: rev },
+      sourcestamp: { ...stamp, revision: record.revision },
       builders: [pkg],
       properties: {
         ...config.properties,
-        packaged_revision: rev,
+        packaged_revision: record.revision,
         ...(config.packages?.dir ? { package_dir: config.packages.dir } : {}),
       },
       priority: 0,
       collapse: false,
+      also: this.store.tiers.startedPackageIn(record),
     });
     record.buildsetId = buildset.id;
-    await this.store.tiers.startedPackage(record);
-    const resumed = await this.store.tiers.resumePackages();
-    return { kind: 'packaged', record, resumed };
+  }
+
+  /**
+   * Packages a leader claimed and died before making their BuildSet (the claim and the BuildSet are
+   * two writes): made now, once (a new leader calls this as it starts; its writes are fenced).
+   * Returns the records started.
+   */
+  async startUnstarted(): Promise<PackageRecord[]> {
+    const pkg = this.builder;
+    if (!pkg) return [];
+    const started: PackageRecord[] = [];
+    for (const record of await this.store.tiers.unstartedPackages()) {
+      const [name, number] = (record.vouchers[0] ?? '').split('#');
+      const from = name && number ? await this.store.buildByNumber(name, Number(number)) : null;
+      if (!from) continue;
+      await this.start(pkg, record, from);
+      started.push(record);
+    }
+    return started;
   }
 
   /** The revision `trigger` tested, if every gating builder passed it (and it is not a try build). */

@@ -69,6 +69,10 @@ export class TierService implements TiersApi {
   start(): this {
     const bus = this.opts.store.bus;
     this.offs.push(bus.on('build.finished', (b) => this.enqueue(() => this.finished(b))));
+    // Makes the BuildSets of packages a dying leader claimed but did not start.
+    this.enqueue(async () => {
+      for (const r of await this.gate.startUnstarted()) this.opts.log?.warn({ revision: r.revision, buildsetId: r.buildsetId }, 'package claimed by a leader that died before starting it: started now');
+    });
     // Ends demotions that expired while no master ran, re-arms the timer, and re-checks the gate.
     this.enqueue(() => this.onExpiry());
     this.armSuggestions();

@@ -1,0 +1,107 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { Store } from '../../src/data/store.js';
+import { masterConfigSchema } from '../../src/config/schema.js';
+import { PackageGate } from '../../src/tiers/packages.js';
+import type { Build } from '../../src/model/build.js';
+import type { Tier } from '../../src/model/tier.js';
+import { stepSpecSchema } from '../../src/model/steps.js';
+import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+
+/**
+ * The packages of a revision are claimed (one per revision) and their BuildSet made in two
+ * writes. A leader killed between them leaves a claim without a BuildSet, which used to mean no
+ * package for that revision, ever: the next leader makes that BuildSet as it starts, once.
+ */
+
+const STEPS = [stepSpecSchema.parse({ type: 'shell', name: 'test', command: 'true' })];
+const TIERS = new Map<string, Tier>([['linux', 'supported'], ['mac', 'supported'], ['package', 'unsupported']]);
+
+describe('a package claimed by a leader that died before making its BuildSet', () => {
+  let url: string;
+  let prefix: string;
+  const redises: Redis[] = [];
+  beforeEach(async () => {
+    url = (await testRedis()).url;
+    prefix = freshPrefix('tiers-failover');
+  });
+  afterEach(async () => {
+    for (const r of redises.splice(0)) r.disconnect();
+    await deletePrefix(url, prefix);
+  });
+
+  const store = () => {
+    const r = new Redis(url);
+    redises.push(r);
+    return new Store(r, prefix);
+  };
+  const config = masterConfigSchema.parse({
+    redis: { prefix: 'x' },
+    executors: [{ name: 'a', secret: 'x'.repeat(16) }],
+    builders: [
+      { name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+      { name: 'mac', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+      { name: 'package', tier: 'unsupported', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] },
+    ],
+    packages: { builder: 'package' },
+  });
+
+  /** linux and mac built `revision` and passed; returns the last build. */
+  async function passed(s: Store, revision: string): Promise<Build> {
+    const { requests } = await s.createBuildSet({
+      reason: 'test', scheduler: 'force', builders: ['linux', 'mac'], properties: {}, priority: 0,
+      sourcestamp: { repository: 'https://example.org/repo.git', branch: 'main', revision, project: '', changeIds: [] },
+    });
+    let last!: Build;
+    for (const r of requests) {
+      const b = (await s.claimRequest(r.id, 'a', STEPS, {}))!;
+      last = (await s.applyBuildEvents(b.id, b.token, [{ type: 'build-started' }, { type: 'build-finished', result: 'SUCCESS' }]))!;
+    }
+    return last;
+  }
+
+  const packageSets = async (s: Store) => (await s.getBuildSets(await s.buildSetIdsAfter(0, 100))).filter((b) => b.scheduler === 'packages');
+
+  it('the next leader makes its BuildSet as it starts, once; a third makes none', async () => {
+    const a = store();
+    const trigger = await passed(a, 'cafe0001');
+    // A's gate claims the package and dies (kill -9) before its BuildSet is written.
+    let reached!: () => void;
+    const claimed = new Promise<void>((r) => (reached = r));
+    const dying = Object.assign(Object.create(a) as Store, {
+      createBuildSet: () => {
+        reached();
+        return new Promise<never>(() => undefined);
+      },
+    });
+    void new PackageGate(dying, () => config).evaluate(TIERS, trigger);
+    await claimed;
+    expect(await a.tiers.unstartedPackages()).toMatchObject([{ revision: 'cafe0001', buildsetId: 0 }]);
+    expect(await packageSets(a)).toEqual([]);
+    // Every later look at the revision finds it packaged already: without the next step, no package ever.
+    expect(await new PackageGate(store(), () => config).evaluate(TIERS, trigger)).toEqual({ kind: 'none' });
+
+    const b = store();
+    const started = await new PackageGate(b, () => config).startUnstarted();
+    expect(started.map((r) => r.revision)).toEqual(['cafe0001']);
+    const sets = await packageSets(b);
+    expect(sets).toHaveLength(1);
+    expect(sets[0]).toMatchObject({ builders: ['package'], sourcestamp: { revision: 'cafe0001' }, properties: { packaged_revision: 'cafe0001' } });
+    expect(await b.tiers.getPackage('cafe0001')).toMatchObject({ buildsetId: sets[0]!.id, vouchers: ['linux#1', 'mac#1'] });
+    expect((await b.tiers.recentPackages(5)).map((r) => r.revision)).toEqual(['cafe0001']);
+
+    expect(await new PackageGate(store(), () => config).startUnstarted()).toEqual([]);
+    expect(await packageSets(b)).toHaveLength(1);
+  });
+
+  it('a package started normally: its BuildSet and its record are one write, and nothing is left to start', async () => {
+    const a = store();
+    const trigger = await passed(a, 'cafe0002');
+    const out = await new PackageGate(a, () => config).evaluate(TIERS, trigger);
+    expect(out).toMatchObject({ kind: 'packaged', record: { revision: 'cafe0002' } });
+    const sets = await packageSets(a);
+    expect(sets).toHaveLength(1);
+    expect(await a.tiers.getPackage('cafe0002')).toMatchObject({ buildsetId: sets[0]!.id });
+    expect(await a.tiers.unstartedPackages()).toEqual([]);
+  });
+});
