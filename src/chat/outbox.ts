@@ -8,6 +8,14 @@ export interface OutboxOptions {
   mentions?: string[];
   /** What a summary of a backlog counts it as (`FAILURE`, `problem opened`, `reminder`). */
   tally?: string;
+  /**
+   * The message's own id, the same whenever it is decided again (a new leader finishing what a
+   * dying one began): `finished:<build>|<audience>`, `hassle:<problem>:<marker>|…`. It becomes the
+   * outbox entry's id and so the Matrix transaction id: the homeserver keeps one event per id, so a
+   * message decided twice across a failover is said once there. Never reuse one for another
+   * message (the homeserver would swallow it for a day). Default: a random id.
+   */
+  id?: string;
 }
 
 /**

@@ -176,7 +176,7 @@ export class ChatService implements ChatOutbox {
     const t = this.need(kind);
     const drain = this.drains.get(kind);
     if (!drain || !this.o.store) {
-      const opts = { ...(m.html ? { html: m.html } : {}), ...(m.mentions?.length ? { mentions: m.mentions } : {}) };
+      const opts = { ...(m.html ? { html: m.html } : {}), ...(m.mentions?.length ? { mentions: m.mentions } : {}), ...(m.id ? { txnId: m.id } : {}) };
       return m.direct ? t.sendDirect(m.to, m.text, opts) : t.send(m.to, m.text, opts);
     }
     await this.o.store.outbox.push(kind, { v: 1, at: Date.now(), ...m });

@@ -81,19 +81,21 @@ export class Announcer {
   private async started(build: Build): Promise<void> {
     const due = { kind: 'started', id: build.id } as const;
     if (!(await this.opts.store.announcements.take(due))) return;
-    this.markWhenStored(due, await this.deliver(startedNews(build, this.opts.config.titleUrl), ['started'], []));
+    this.markWhenStored(due, await this.deliver(startedNews(build, this.opts.config.titleUrl), ['started'], [], `started:${build.id}`));
   }
 
   private async executor(due: ExecutorAnnouncement): Promise<void> {
     if (!(await this.opts.store.announcements.take(due))) return;
-    this.markWhenStored(due, await this.deliver(executorNews(due), ['executor'], []));
+    this.markWhenStored(due, await this.deliver(executorNews(due), ['executor'], [], `executor:${due.id}`));
   }
 
   private async problem(p: Problem, event: ProblemNewsEvent): Promise<void> {
     const due = { kind: `problem.${event}`, id: p.id } as const;
     if (!(await this.opts.store.announcements.take(due))) return;
     const classes = classifyProblem(event, p);
-    this.markWhenStored(due, await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, []));
+    // A Problem's event happens once (its time tells a resolve after a reopening from the first).
+    const at = { opened: p.openedAt, flaky: p.flakyAt, resolved: p.resolvedAt }[event] ?? 0;
+    this.markWhenStored(due, await this.deliver(problemNews(p, event, { botName: this.opts.config.chat?.botName ?? 'bb', titleUrl: this.opts.config.titleUrl }), classes, [], `problem.${event}:${p.id}:${at}`));
   }
 
   private async finished(build: Build): Promise<void> {
@@ -102,7 +104,7 @@ export class Announcer {
     if (!(await this.opts.store.announcements.take(due))) return;
     const { news, classes } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
     const watchers = await this.claims.claim(build);
-    this.markWhenStored(due, await this.deliver(news, classes, watchers.audiences), watchers);
+    this.markWhenStored(due, await this.deliver(news, classes, watchers.audiences, `finished:${build.id}`), watchers);
   }
 
   /**
@@ -150,7 +152,7 @@ export class Announcer {
     for (const { build, claimed } of await this.claims.overdue()) {
       const { news } = await announceFinished(this.opts.store, build, this.opts.config.titleUrl);
       // Told, then removed: a leader killed in between leaves the watches, and the next tells them.
-      const sent = await this.deliver(news, [], claimed.audiences);
+      const sent = await this.deliver(news, [], claimed.audiences, `watch:${build.id}`);
       const removed = sent.stored
         .then(async (ok) => {
           if (ok) await store.watches.removeAll(claimed.fields);
@@ -162,9 +164,11 @@ export class Announcer {
 
   /**
    * Sends `news` to every unmuted audience subscribed to one of `classes`, and to `extra`, in the
-   * order of the calls per audience. `stored`: whether every line reached the outbox.
+   * order of the calls per audience. `stored`: whether every line reached the outbox. `id`: the
+   * announcement's own, the same when a new leader decides it again; each line's is `<id>|<audience>`
+   * (OutboxOptions.id: one event on Matrix).
    */
-  private async deliver(news: News, classes: readonly NotifyEvent[], extra: Audience[]): Promise<{ stored: Promise<boolean> }> {
+  private async deliver(news: News, classes: readonly NotifyEvent[], extra: Audience[], id: string): Promise<{ stored: Promise<boolean> }> {
     const [subscribed, muted] = await Promise.all([this.subs.audiences(), this.subs.mutedKeys()]);
     const to = new Map<string, Audience>();
     for (const s of subscribed) if (s.events.some((e) => classes.includes(e))) to.set(audienceKey(s.audience), s.audience);
@@ -172,7 +176,7 @@ export class Announcer {
     const all: Array<Promise<boolean>> = [];
     for (const [key, audience] of to) {
       if (muted.has(key)) continue;
-      const sent = this.order.run(key, () => this.send(audience, news)).then(
+      const sent = this.order.run(key, () => this.send(audience, news, `${id}|${key}`)).then(
         () => true,
         (err) => (this.log.warn({ err, audience: key, news: news.kind }, 'announcement not delivered'), false),
       );
@@ -188,9 +192,9 @@ export class Announcer {
     void done.finally(() => this.sending.delete(done));
   }
 
-  private async send(a: Audience, news: News): Promise<void> {
+  private async send(a: Audience, news: News, id: string): Promise<void> {
     const { text, html } = renderFor(news, a.transport, { ircColours: this.opts.ircColours ?? false });
-    const opts = { ...(html !== undefined ? { html } : {}), tally: tallyOf(news) };
+    const opts = { ...(html !== undefined ? { html } : {}), tally: tallyOf(news), id };
     if (a.kind === 'channel') await this.opts.outbox.send(`${a.transport}:${a.channel}`, text, opts);
     else await this.opts.outbox.sendDirect(a.transport, a.user, text, opts);
   }

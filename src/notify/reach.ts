@@ -88,7 +88,8 @@ export class Reach {
    * Sends to `user`: by chat DM where they are active when `chat`, and by email when `email` or
    * when no DM went out. Returns every attempt.
    */
-  async person(user: User, msg: { subject: string; text: string; body?: string }, how: { chat: boolean; email: boolean }): Promise<Delivered[]> {
+  /** `id`: the message's stable id (OutboxOptions.id); each DM's is `<id>|<transport>:<to>`. */
+  async person(user: User, msg: { subject: string; text: string; body?: string }, how: { chat: boolean; email: boolean }, id?: string): Promise<Delivered[]> {
     const out: Delivered[] = [];
     if (how.chat) {
       const chat = this.o.chat();
@@ -96,7 +97,7 @@ export class Reach {
       this.o.log.debug({ user: user.name, endpoints }, 'reaching on chat');
       for (const e of endpoints) {
         try {
-          await chat!.sendDirect(e.kind, e.to, msg.text, { tally: 'reminders', ...(e.kind === 'matrix' ? { mentions: [e.to] } : {}) });
+          await chat!.sendDirect(e.kind, e.to, msg.text, { tally: 'reminders', ...(e.kind === 'matrix' ? { mentions: [e.to] } : {}), ...(id ? { id: `${id}|${e.kind}:${e.to}` } : {}) });
           out.push({ via: e.kind, to: e.to, ok: true, note: e.why });
         } catch (err) {
           out.push({ via: e.kind, to: e.to, ok: false, note: `DM failed: ${(err as Error).message}` });
@@ -125,7 +126,7 @@ export class Reach {
   }
 
   /** Says `text` in each channel target (`irc:#dev`); on Matrix it mentions `mentions` (Matrix ids), so they are notified. */
-  async channels(targets: string[], text: string, mentions: string[] = []): Promise<Delivered[]> {
+  async channels(targets: string[], text: string, mentions: string[] = [], id?: string): Promise<Delivered[]> {
     const chat = this.o.chat();
     const out: Delivered[] = [];
     for (const t of targets) {
@@ -134,7 +135,7 @@ export class Reach {
         continue;
       }
       try {
-        await chat.send(t, text, { tally: 'reminders', ...(t.startsWith('matrix:') && mentions.length ? { mentions } : {}) });
+        await chat.send(t, text, { tally: 'reminders', ...(t.startsWith('matrix:') && mentions.length ? { mentions } : {}), ...(id ? { id: `${id}|${t}` } : {}) });
         out.push({ via: t.slice(0, t.indexOf(':')) as TransportKind, to: t, ok: true });
       } catch (err) {
         out.push({ via: 'none', to: t, ok: false, note: (err as Error).message });

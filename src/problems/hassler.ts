@@ -217,7 +217,7 @@ export class Hassler {
       const marker = `${step}|${name}`;
       if (await this.o.store.hassle.wasSent(p.id, marker)) continue;
       const user = await this.userOf(name);
-      const done = await this.o.reach.person(user, msg, { chat: true, email: false });
+      const done = await this.o.reach.person(user, msg, { chat: true, email: false }, hassleId(p.id, marker));
       await this.record(p.id, step, name, done, marker, false);
     }
   }
@@ -231,7 +231,7 @@ export class Hassler {
       const marker = `notme|${n.user}|${n.at}`;
       if (n.user === sheriff || (await this.o.store.hassle.wasSent(p.id, marker))) continue;
       const msg = notMeNotice(p, n.user, n.note, this.o.botName ?? this.o.config.chat?.botName ?? 'bb');
-      const done = await this.o.reach.person(await this.userOf(sheriff), msg, { chat: true, email: false });
+      const done = await this.o.reach.person(await this.userOf(sheriff), msg, { chat: true, email: false }, hassleId(p.id, marker));
       await this.record(p.id, 'not-me', sheriff, done, marker, false);
     }
   }
@@ -270,7 +270,7 @@ export class Hassler {
       const msg = reminder(p, { ...this.pointers(), tone: step.tone, role, count, openFor: now - s.base, culprit });
       // Only the leader reminds: a master that lost the lead (paused past its lease) sends no mail either.
       await store.assertLeading();
-      const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') });
+      const done = await this.o.reach.person(user, msg, { chat: via.includes('dm'), email: via.includes('email') }, hassleId(p.id, marker));
       // A failed send (the mail server or chat down) is tried again later, up to RETRIES times.
       const tries = log.filter((e) => e.step === step.key && e.to === name && e.outcome === 'failed').length;
       const marked = await this.record(p.id, step.key, name, done, marker, true, tries >= RETRIES);
@@ -296,7 +296,7 @@ export class Hassler {
       if (await this.o.store.hassle.wasSent(p.id, marker)) continue;
       const kind = target.slice(0, target.indexOf(':')) as 'irc' | 'matrix' | 'shell';
       const text = mention(p, users.map((u) => this.o.reach.nameOn(kind, u)), { ...this.pointers(), tone: step.tone, openFor: now - (p.confirmedAt ?? p.openedAt), culprit });
-      const [d] = await this.o.reach.channels([target], text, users.flatMap((u) => (u.matrixId ? [u.matrixId] : [])));
+      const [d] = await this.o.reach.channels([target], text, users.flatMap((u) => (u.matrixId ? [u.matrixId] : [])), hassleId(p.id, marker));
       await this.o.store.hassle.record(p.id, { at: now, step: step.key, to: target, via: 'channel', outcome: d?.ok ? 'sent' : 'failed', ...(d?.note ? { note: d.note } : {}) }, d?.ok ? marker : undefined);
     }
   }
@@ -366,4 +366,13 @@ export class Hassler {
     const build = first ? await this.o.store.getBuild(first.firstBadBuildId) : null;
     return build?.sourcestamp.project || undefined;
   }
+}
+
+/**
+ * A reminder's message id (OutboxOptions.id): its marker is written only after it went out, so a
+ * leader killed in between leaves it to the next, which decides it again under the same id (one
+ * event on Matrix).
+ */
+function hassleId(problem: number, marker: string): string {
+  return `hassle:${problem}:${marker}`;
 }

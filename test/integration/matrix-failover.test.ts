@@ -13,6 +13,12 @@ import { createLogger } from '../../src/log.js';
 import { MatrixHuman, waitFor, type MatrixEvent } from '../harness/matrix-human.js';
 import { startSynapse, type TestMatrixUser, type TestSynapse } from '../harness/synapse.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+import type { ChatOutbox, OutboxOptions } from '../../src/chat/outbox.js';
+import { masterConfigSchema } from '../../src/config/schema.js';
+import { startAnnouncer, type Announcer } from '../../src/notify/announcer.js';
+import { StoredSubscriptions } from '../../src/notify/stored-subscriptions.js';
+import { parseAudienceKey } from '../../src/notify/audience.js';
+import { StoreBuilds } from '../harness/store-builds.js';
 
 /**
  * A chat line across a failover on a real Synapse: the homeserver keeps one event per transaction
@@ -142,6 +148,64 @@ describe('one Matrix message across a failover', () => {
       expect(saying(await alice.messages(room), text)).toHaveLength(1);
       expect(tb.lines().sent).toBe(1); // B did send it: Synapse answered with A's event
     } finally {
+      redisA.disconnect();
+      redisB.disconnect();
+      await deletePrefix(url, prefix);
+    }
+  });
+
+  it('an announcement decided twice (the leader died after storing its line, before marking it done): two outbox entries, one event', async () => {
+    const url = (await testRedis()).url;
+    const prefix = freshPrefix('mxann');
+    const redisA = new Redis(url);
+    const redisB = new Redis(url);
+    const announcers: Announcer[] = [];
+    try {
+      const config = masterConfigSchema.parse({
+        redis: { prefix },
+        executors: [{ name: 'a', secret: 'x'.repeat(16) }],
+        builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+      });
+      const storeA = new Store(redisA, prefix);
+      const storeB = new Store(redisB, prefix);
+      /** A master's chat outbox (what ChatService does: into Redis); A's dies right after its push. */
+      const outbox = (store: Store, dies: boolean, pushed?: () => void): ChatOutbox => ({
+        async send(target: string, text: string, opts: OutboxOptions = {}) {
+          await store.outbox.push('matrix', { v: 1, at: Date.now(), to: target.slice('matrix:'.length), direct: false, text, ...opts });
+          pushed?.();
+          if (dies) await new Promise<never>(() => undefined);
+        },
+        async sendDirect() {
+          throw new Error('no DMs here');
+        },
+        targets: () => [],
+      });
+      await new StoredSubscriptions(storeA, config).subscribe(parseAudienceKey(`matrix:${room}`)!, ['finished']);
+      let pushed!: () => void;
+      const stored = new Promise<void>((r) => (pushed = r));
+      announcers.push(startAnnouncer({ store: storeA, config, outbox: outbox(storeA, true, pushed), log }));
+      const build = await new StoreBuilds(storeA).run('linux', { result: 'FAILURE', failSteps: ['test'] });
+      await stored;
+      redisA.disconnect();
+      // B leads: the announcement is still taken, so B decides it again and stores its line again.
+      const b = startAnnouncer({ store: storeB, config, outbox: outbox(storeB, false), log });
+      announcers.push(b);
+      await b.idle();
+      const entries = (await storeB.outbox.peek('matrix', 10)).map((e) => e!);
+      expect(entries).toHaveLength(2);
+      expect(entries[0]!.id).toBe(`finished:${build.id}|matrix:${room}`);
+      expect(entries[1]!.id).toBe(entries[0]!.id);
+      const text = entries[0]!.text;
+      const tb = await transport('ann-b');
+      const drain = new OutboxDrain(storeB, tb, log, DEFAULT_BACKLOG);
+      drain.kick();
+      await waitFor('the outbox drained', async () => (await storeB.outbox.length('matrix')) === 0);
+      await drain.settled();
+      drain.stop();
+      expect(tb.lines().sent).toBe(2);
+      expect(saying(await alice.messages(room), text)).toHaveLength(1);
+    } finally {
+      for (const a of announcers) void a.stop().catch(() => undefined);
       redisA.disconnect();
       redisB.disconnect();
       await deletePrefix(url, prefix);
