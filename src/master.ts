@@ -19,7 +19,7 @@ import { StoredProblems } from './problems/actions.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
 import { guardStart } from './data/start-guard.js';
-import { DEFAULT_LEASE } from './data/lease.js';
+import type { LeaseTiming } from './data/lease.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail } from './data/guardrails.js';
 import { isNotLeader } from './data/fence.js';
@@ -175,6 +175,8 @@ export class Master {
           this.mailerInstance = undefined;
         }
         this.tiersReachMade = undefined;
+        // A new `leader` timing: the next renewal or poll uses it.
+        this.leadership?.retime(this.leaseTiming());
         // A standby's parts start only when it leads: made again from the new config, they are ready.
         if (this.role !== 'leader') return void (this.parts = this.makeParts());
         await this.store.putConfigSummary(summarize(this.opts.config));
@@ -256,7 +258,7 @@ export class Master {
     if (config.users.smtp) void this.mailer;
     let lease;
     try {
-      ({ lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log, { ...DEFAULT_LEASE, ...this.opts.lease }));
+      ({ lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log, this.leaseTiming()));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
       await this.store.close();
@@ -269,6 +271,12 @@ export class Master {
     this.reconfigWatch.start();
     await this.restartHttp();
     this.log.info({ role: this.role, builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** The lease timing of the config (`leader`), unless the code that made the master gave its own (tests). */
+  private leaseTiming(): LeaseTiming {
+    const { leader } = this.opts.config;
+    return { ttlMs: leader.lease, renewMs: leader.renew, pollMs: leader.poll, ...this.opts.lease };
   }
 
   /** Took the lead: start the leader's parts, the pollers, chat and the hassler. */

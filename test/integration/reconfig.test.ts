@@ -11,6 +11,8 @@ import { testConfig, type BuilderInput, type TestConfig } from '../harness/confi
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
 import { Store } from '../../src/data/store.js';
+import { Keys } from '../../src/data/keys.js';
+import { hostname } from 'node:os';
 
 /**
  * `bb reconfig` and SIGHUP against a spawned master on real Redis, with a real executor; and a
@@ -172,8 +174,9 @@ describe('bb reconfig with two masters', () => {
     const prefix = freshPrefix('reconf2');
     const dir = tempDir('reconf2');
     const ports = [await freePort(), await freePort()];
-    const body = (port: number, builders: string[], bad = false) => `{
+    const body = (port: number, builders: string[], bad = false, lease = '3s') => `{
   redis: { prefix: '${prefix}' },
+  leader: { lease: '${lease}', renew: '1s', poll: '200ms' },
   basedir: '${join(dir, 'master')}',
   executors: [{ name: 'a', secret: '${SECRET_A}' }],
   builders: [${builders.map((b) => `{ name: '${b}', executors: ['a'], steps: [{ type: 'shell', name: 'run', command: 'true' }] }`).join(', ')}${bad ? `, { name: 'bad', executors: ['zz'], steps: [] }` : ''}],
@@ -181,7 +184,7 @@ describe('bb reconfig with two masters', () => {
   http: { port: ${port} },
 }`;
     const files = ['master-a.ts', 'master-b.ts'];
-    const write = (i: number, builders: string[], bad = false) => writeConfig(dir, body(ports[i]!, builders, bad), files[i]);
+    const write = (i: number, builders: string[], bad = false, lease?: string) => writeConfig(dir, body(ports[i]!, builders, bad, lease), files[i]);
     const [fileA, fileB] = [write(0, ['linux']), write(1, ['linux'])];
     const conn = new Redis(url);
     const store = new Store(conn, prefix);
@@ -196,12 +199,19 @@ describe('bb reconfig with two masters', () => {
     const b = spawnMaster(fileB, url, dir, 'master-b');
     stops.push(() => b.kill('SIGKILL'));
     await waitFor('master B to stand by', async () => (await health(ports[1]!))?.role === 'standby', 60_000, 100);
+    // The lease timing is the config's: a 3 s lease, the standby's heartbeat every 200 ms (its poll).
+    const keys = new Keys(prefix);
+    const pttl = await conn.pttl(keys.leader);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(3000);
+    const beatB = JSON.parse((await conn.hget(keys.masters, `${hostname()}:${b.child.pid}`))!) as { everyMs: number; ttlMs: number; role: string };
+    expect(beatB).toMatchObject({ everyMs: 200, ttlMs: 3000, role: 'standby' });
     const reconfig = (label: string) => spawnBb(['reconfig', '--redis', url, '--prefix', prefix], { logDir: dir, label });
     const line = (p: Proc, pid: number) => p.log().split('\n').find((l) => l.includes(` pid ${pid} (`)) ?? '';
 
-    // Both files gain a builder: both masters apply it and say so.
-    write(0, ['linux', 'docs']);
-    write(1, ['linux', 'docs']);
+    // Both files gain a builder and a longer lease: both masters apply them and say so.
+    write(0, ['linux', 'docs'], false, '8s');
+    write(1, ['linux', 'docs'], false, '8s');
     const both = reconfig('cli-both');
     expect(await both.exited).toBe(0);
     expect(line(both, a.child.pid!)).toMatch(/ \(leader\): config reloaded:$/);
@@ -209,10 +219,13 @@ describe('bb reconfig with two masters', () => {
     expect(both.log().match(/builders: added docs/g)).toHaveLength(2);
     expect((await store.configSummary())!.builders.map((x) => x.name)).toEqual(['linux', 'docs']);
     await waitFor('B to log its reload', () => b.log().includes('"msg":"config reloaded"'), 10_000);
+    expect(both.log().match(/leader: changed/g)).toHaveLength(2);
+    await waitFor('the lease renewed with its new TTL', async () => (await conn.pttl(keys.leader)) > 3000, 10_000, 100);
+    await waitFor("B's heartbeat with the new TTL", async () => JSON.parse((await conn.hget(keys.masters, `${hostname()}:${b.child.pid}`))!).ttlMs === 8000, 10_000, 100);
 
     // B's file turns bad while A's changes: A applies, B refuses with the reason; bb reconfig fails.
-    write(0, ['linux', 'docs', 'tests']);
-    write(1, ['linux', 'docs'], true);
+    write(0, ['linux', 'docs', 'tests'], false, '8s');
+    write(1, ['linux', 'docs'], true, '8s');
     const split = reconfig('cli-split');
     expect(await split.exited).toBe(1);
     expect(line(split, a.child.pid!)).toMatch(/ \(leader\): config reloaded:$/);
@@ -228,7 +241,7 @@ describe('bb reconfig with two masters', () => {
     expect((await store.configSummary())!.builders.map((x) => x.name)).toEqual(['linux', 'docs']);
 
     // With A gone, bb reconfig asks B alone (A's stale heartbeat is not waited for).
-    write(1, ['linux']);
+    write(1, ['linux'], false, '8s');
     const alone = reconfig('cli-alone');
     expect(await alone.exited).toBe(0);
     expect(line(alone, b.child.pid!)).toMatch(/ \(leader\): config reloaded:$/);
