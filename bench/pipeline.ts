@@ -48,6 +48,15 @@ function cpuMs(pid: number): { self: number; children: number } {
   return { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick };
 }
 
+/** Write system calls (write, writev, send…) a process has made: /proc/<pid>/io `syscw` (each Redis round trip costs at least one). */
+function writeCalls(pid: number): number {
+  try {
+    return Number(/syscw:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 function rssKb(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const get = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -130,6 +139,7 @@ async function main(): Promise<void> {
       return (get('used_cpu_sys') + get('used_cpu_user')) * 1000;
     };
     const cpu0 = { master: cpuMs(master.pid!).self, exec: execs.map(cpuMs), redis: await redisCpu() };
+    const writes0 = { master: writeCalls(master.pid!), exec: execs.map(writeCalls) };
     const t0 = Date.now();
     for (let i = 0; i < N_BUILDSETS; i++) {
       await store.createBuildSet({
@@ -167,6 +177,9 @@ async function main(): Promise<void> {
     const perBuild = (ms: number) => (ms / total).toFixed(2);
     console.log(
       `  CPU per build: master ${perBuild(cpuMs(master.pid!).self - cpu0.master)} ms, executor ${perBuild(execNow.reduce((a, c, i) => a + c.self - cpu0.exec[i]!.self, 0))} ms, its step processes ${perBuild(execNow.reduce((a, c, i) => a + c.children - cpu0.exec[i]!.children, 0))} ms, Redis ${perBuild((await redisCpu()) - cpu0.redis)} ms (this bench's polling included)`,
+    );
+    console.log(
+      `  write system calls per build: master ${perBuild(writeCalls(master.pid!) - writes0.master)}, executor ${perBuild(execs.reduce((a, pid, i) => a + writeCalls(pid) - writes0.exec[i]!, 0))} (/proc/<pid>/io syscw; every Redis round trip costs one)`,
     );
     console.log(`build throughput: ${total} builds (${N_BUILDSETS} build sets × 4 builders, no-op step) in ${secs.toFixed(2)} s = ${Math.round(total / secs)} builds/s; not SUCCESS: ${failed}`);
   }

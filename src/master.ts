@@ -29,6 +29,7 @@ import { settle } from './util/settle.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { MasterOptions } from './master-options.js';
 import { chatHealth } from './chat/health.js';
+import { ReconfigWatch } from './process/reconfig-watch.js';
 export type { MasterOptions };
 
 /**
@@ -54,6 +55,8 @@ export class Master {
   private chatReady?: Promise<ChatService>;
   private httpServer?: WebhookServer;
   private readonly reconfigurer = new Reconfigurer(() => this.reconfigHost());
+  /** Answers `bb reconfig` on this master, whatever its role. */
+  private reconfigWatch?: ReconfigWatch<ReconfigOutcome>;
   /** The master's clock (MasterOptions.clock): timers' deadlines are read on it. */
   readonly clock: Clock;
 
@@ -260,7 +263,10 @@ export class Master {
       throw err;
     }
     this.leadership = new Leadership(lease, { lead: () => this.lead(), stepDown: (why) => this.stepDown(why) }, this.log);
+    this.reconfigWatch = new ReconfigWatch(this.store, () => this.reload(), () => this.role, this.log);
+    await this.reconfigWatch.mark();
     await this.leadership.start();
+    this.reconfigWatch.start();
     await this.restartHttp();
     this.log.info({ role: this.role, builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
   }
@@ -376,6 +382,7 @@ export class Master {
   }
 
   async stop(): Promise<void> {
+    await this.reconfigWatch?.stop();
     await this.httpServer?.stop();
     // Stops the leader's parts and chat (if it leads) and releases the lease: a standby takes over on its next poll.
     await this.leadership?.stop();

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { sourceProperties, type Build, type BuildRequest, type StepState } from '../model/build.js';
+import { sourceProperties, type Build, type BuildRequest, type BuildSet, type StepState } from '../model/build.js';
+import type { Change } from '../model/change.js';
 import type { Result } from '../model/results.js';
 import { stepName, type StepSpec } from '../model/steps.js';
 import type { ExecutorEvent } from '../queue/jobs.js';
@@ -9,7 +10,7 @@ import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
 import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
-import { LATEST_BUILDS_SCRIPT } from './read-scripts.js';
+import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT, runReadScript } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
 
@@ -19,6 +20,15 @@ export type BuildUpdate = DistributiveOmit<
   'buildId' | 'token'
 >;
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * A write that rides along in another's transaction (the executor record's seq in the build
+ * events' write, src/process/executors.ts): `queue` adds its commands; `done` says it was written.
+ */
+export interface RideAlong {
+  queue(m: Multi): void;
+  done: boolean;
+}
 
 /**
  * Builds (db:build:<id>, db:builder:<name>:builds and :number, db:builds:active) and which
@@ -197,17 +207,35 @@ export class BuildsRepo {
   ): Promise<Build | null> {
     const others = [...new Set(collapse)].filter((id) => id !== requestId);
     const claimed = await this.parts.requests.withLocks([requestId, ...others], async () => {
-      const [req, ...older] = await Promise.all([requestId, ...others].map((id) => this.parts.requests.get(id)));
-      if (!req || req.state !== 'pending') return null;
-      const skip = older.filter((r): r is BuildRequest => !!r && r.state === 'pending' && r.builder === req.builder).sort((a, b) => a.id - b.id);
-      const sets = await this.parts.buildsets.getMany([req.buildsetId, ...skip.map((r) => r.buildsetId)]);
+      let req: BuildRequest | null;
+      let skip: BuildRequest[] = [];
+      let sets: BuildSet[];
+      let changes: Change[] | undefined;
+      if (!others.length) {
+        // Nothing to collapse (most claims): the request, its BuildSet and their changes in one round trip.
+        const [rawReq, rawBs, ...rawChanges] = (await runReadScript(this.db.redis, 'bbClaimRead', CLAIM_READ_SCRIPT, [this.parts.requests.key(requestId)], [
+          this.parts.buildsets.key(0).slice(0, -1),
+          this.parts.changes.key(0).slice(0, -1),
+        ])) as Array<string | null>;
+        req = rawReq ? (JSON.parse(rawReq) as BuildRequest) : null;
+        if (!req || req.state !== 'pending') return null;
+        sets = rawBs ? [JSON.parse(rawBs) as BuildSet] : [];
+        changes = rawChanges.flatMap((c) => (c ? [JSON.parse(c) as Change] : []));
+      } else {
+        const [first, ...older] = await Promise.all([requestId, ...others].map((id) => this.parts.requests.get(id)));
+        req = first ?? null;
+        if (!req || req.state !== 'pending') return null;
+        const builder = req.builder;
+        skip = older.filter((r): r is BuildRequest => !!r && r.state === 'pending' && r.builder === builder).sort((a, b) => a.id - b.id);
+        sets = await this.parts.buildsets.getMany([req.buildsetId, ...skip.map((r) => r.buildsetId)]);
+      }
       const bs = sets.find((x) => x.id === req.buildsetId);
       if (!bs) return null;
       const ids = (await this.db.redis.pipeline().incr(this.db.keys.seq('build')).incr(this.db.keys.builderNumber(req.builder)).exec()) ?? [];
       for (const [err] of ids) if (err) throw err;
       const [buildId, number] = ids.map(([, n]) => Number(n)) as [number, number];
       const changeIds = skip.length ? [...new Set(sets.flatMap((x) => x.sourcestamp.changeIds))].sort((a, b) => a - b) : bs.sourcestamp.changeIds;
-      const changes = await this.parts.changes.getMany(changeIds);
+      changes ??= await this.parts.changes.getMany(changeIds);
       const blamelist = [...new Set(changes.map((c) => c.author))];
       const now = this.db.now();
       const build: Build = {
@@ -258,7 +286,7 @@ export class BuildsRepo {
    * Events whose token is not the build's current one, or that come after it finished, are ignored
    * (a lost executor's late results change nothing). Returns the build as stored, or null.
    */
-  async applyEvents(buildId: number, token: string | null, events: BuildUpdate[]): Promise<Build | null> {
+  async applyEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong): Promise<Build | null> {
     if (!events.length) return null;
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
       const b = await this.get(buildId);
@@ -340,7 +368,10 @@ export class BuildsRepo {
         emits.unshift(() => this.db.bus.emit('build.started', snap));
       }
       this.writeBuild(m, next);
+      // Queued last, so the log pushes' reply positions stay as counted.
+      also?.queue(m);
       const results = (await m.exec()) ?? [];
+      if (also) also.done = true;
       if (logsAppended) await this.parts.logs.cap(buildId, logPushes, results);
       for (const e of emits) e();
       return next;

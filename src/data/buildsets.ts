@@ -2,6 +2,7 @@ import type { Build, BuildRequest, BuildSet, SourceStamp } from '../model/build.
 import { isFailing, worstOf } from '../model/results.js';
 import type { Db, Multi } from './db.js';
 import { zsetHistory, type HistoryIndex } from './history.js';
+import { runReadScript, SETTLE_READ_SCRIPT } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 
 interface SettleEvents {
@@ -88,6 +89,11 @@ export class BuildSetsRepo {
     return { buildset, requests };
   }
 
+  /** The key of BuildSet `id` (for a read script that reads it with others). */
+  key(id: number): string {
+    return this.db.keys.buildset(id);
+  }
+
   async get(id: number): Promise<BuildSet | null> {
     return this.db.getJson<BuildSet>(this.db.keys.buildset(id));
   }
@@ -151,14 +157,20 @@ export class BuildSetsRepo {
     // taken in that order; nothing takes a request's lock while holding a BuildSet's).
     const settled = await this.db.lock.run(`request:${build.requestId}`, () =>
       this.db.lock.run(`buildset:${build.buildsetId}`, async () => {
-        const [req, bs] = await Promise.all([this.requests.get(build.requestId), this.get(build.buildsetId)]);
+        // One round trip for the request, its BuildSet and the BuildSet's other requests.
+        const requestKey = this.requests.key(build.requestId);
+        const [rawReq, rawBs, ...rawOthers] = (await runReadScript(this.db.redis, 'bbSettleRead', SETTLE_READ_SCRIPT, [requestKey, this.db.keys.buildset(build.buildsetId)], [
+          requestKey.slice(0, -String(build.requestId).length),
+        ])) as Array<string | null>;
+        const req = rawReq ? (JSON.parse(rawReq) as BuildRequest) : null;
+        const bs = rawBs ? (JSON.parse(rawBs) as BuildSet) : null;
         if (!req || req.state !== 'claimed') return null;
         const m = this.db.multi();
         const next = this.nextRequest(m, req, build);
         this.requests.write(m, next);
         let events: SettleEvents | null = null;
         if (next.state === 'complete' && bs && bs.id === req.buildsetId && !bs.completeAt) {
-          const others = await this.requests.getMany(bs.requestIds.filter((id) => id !== next.id));
+          const others = rawOthers.flatMap((r) => (r ? [JSON.parse(r) as BuildRequest] : []));
           events = this.settled(bs, [...others, next], build);
           if (events) m.set(this.db.keys.buildset(bs.id), JSON.stringify(events.next));
         }

@@ -118,6 +118,11 @@ export class ChangesRepo {
     return this.db.getJson<Change>(this.db.keys.change(id));
   }
 
+  /** The key of change `id` (for a read script that reads it with others). */
+  key(id: number): string {
+    return this.db.keys.change(id);
+  }
+
   async getMany(ids: number[]): Promise<Change[]> {
     if (!ids.length) return [];
     return this.db.getJsonMany<Change>(ids.map((id) => this.db.keys.change(id)));

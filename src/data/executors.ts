@@ -1,5 +1,5 @@
 import type { ExecutorRecord, RefusedExecutor } from '../model/records.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
 import { executorAnnouncement, type AnnouncementsRepo, type ExecutorAnnouncement } from './announcements.js';
 
 /**
@@ -50,6 +50,11 @@ export class ExecutorsRepo {
 
   async touch(rec: ExecutorRecord): Promise<void> {
     await this.db.redis.set(this.db.keys.executor(rec.name), JSON.stringify(rec));
+  }
+
+  /** The same write as touch, inside the caller's transaction (the build events of the same message). */
+  touchIn(m: Multi, rec: ExecutorRecord): void {
+    m.set(this.db.keys.executor(rec.name), JSON.stringify(rec));
   }
 
   /**

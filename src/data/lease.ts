@@ -140,7 +140,8 @@ export class LeaderLease {
 
   /** This master's heartbeat in `db:masters` (any role), for `bb status` to list standbys. */
   async heartbeat(role: 'leader' | 'standby'): Promise<void> {
-    const me = { host: hostname(), pid: process.pid, started: this.started, seen: Date.now(), role };
+    const everyMs = role === 'leader' ? this.timing.renewMs : this.timing.pollMs;
+    const me: MasterBeat = { host: hostname(), pid: process.pid, started: this.started, seen: Date.now(), role, everyMs };
     await this.redis.hset(this.db.keys.masters, `${me.host}:${me.pid}`, JSON.stringify(me));
   }
 
@@ -192,6 +193,23 @@ export interface MasterBeat {
   started: number;
   seen: number;
   role: 'leader' | 'standby';
+  /** How often it writes its heartbeat (its renewal or poll interval); missing from older masters. */
+  everyMs?: number;
+}
+
+/**
+ * Whether a master whose last heartbeat is `b` has stopped: it missed three heartbeats, or it ran
+ * on this host and its process is gone.
+ */
+export function beatGone(b: MasterBeat, now = Date.now()): boolean {
+  if (now - b.seen > 3 * (b.everyMs ?? DEFAULT_LEASE.renewMs)) return true;
+  if (b.host !== hostname()) return false;
+  try {
+    process.kill(b.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 /** Masters heard from within `withinMs` (by their last heartbeat), oldest start first; stale entries are dropped. */

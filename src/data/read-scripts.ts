@@ -1,3 +1,5 @@
+import type { Redis } from 'ioredis';
+
 /** Lua scripts of the repositories' read-only page reads (builds.ts, logs.ts): one round trip each. */
 
 /**
@@ -41,3 +43,55 @@ while i < from + count do
 end
 if redis.call('LLEN', KEYS[1]) <= from + count then out[1] = 1 end
 return out`;
+
+/**
+ * What settling a request reads (buildsets.ts settleRequest), in one round trip: the request
+ * (KEYS[1]), its BuildSet (KEYS[2]), then the BuildSet's other requests (ARGV[1]: the request key
+ * prefix), false where a record is missing.
+ */
+export const SETTLE_READ_SCRIPT = `
+local out = {redis.call('GET', KEYS[1]) or false}
+local bs = redis.call('GET', KEYS[2])
+out[2] = bs or false
+if bs then
+  local ok, rec = pcall(cjson.decode, bs)
+  if ok and type(rec) == 'table' and type(rec.requestIds) == 'table' then
+    for _, id in ipairs(rec.requestIds) do
+      local key = ARGV[1] .. string.format('%d', id)
+      if key ~= KEYS[1] then out[#out + 1] = redis.call('GET', key) or false end
+    end
+  end
+end
+return out`;
+
+/**
+ * What claiming a request reads (builds.ts claim), in one round trip: the request (KEYS[1]), its
+ * BuildSet (ARGV[1]: the BuildSet key prefix) and the changes of its source stamp (ARGV[2]: the
+ * change key prefix), false where a record is missing.
+ */
+export const CLAIM_READ_SCRIPT = `
+local req = redis.call('GET', KEYS[1])
+if not req then return {false, false} end
+local ok, rec = pcall(cjson.decode, req)
+if not ok or type(rec) ~= 'table' or type(rec.buildsetId) ~= 'number' then return {req, false} end
+local bs = redis.call('GET', ARGV[1] .. string.format('%d', rec.buildsetId))
+local out = {req, bs or false}
+if not bs then return out end
+local ok2, set = pcall(cjson.decode, bs)
+if ok2 and type(set) == 'table' and type(set.sourcestamp) == 'table' and type(set.sourcestamp.changeIds) == 'table' then
+  for _, id in ipairs(set.sourcestamp.changeIds) do out[#out + 1] = redis.call('GET', ARGV[2] .. string.format('%d', id)) or false end
+end
+return out`;
+
+const defined = new WeakMap<object, Set<string>>();
+
+/** Runs a read script by its SHA (EVALSHA, loaded on first use) rather than sending its text each time. */
+export async function runReadScript(redis: Redis, name: string, lua: string, keys: string[], args: string[]): Promise<unknown> {
+  let names = defined.get(redis);
+  if (!names) defined.set(redis, (names = new Set()));
+  if (!names.has(name)) {
+    redis.defineCommand(name, { numberOfKeys: keys.length, lua });
+    names.add(name);
+  }
+  return (redis as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[name]!(...keys, ...args);
+}

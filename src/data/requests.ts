@@ -15,6 +15,11 @@ export class RequestsRepo {
     return (await this.db.redis.incrby(this.db.keys.seq('request'), n)) - n + 1;
   }
 
+  /** The key of request `id` (for a read script that reads it with others). */
+  key(id: number): string {
+    return this.db.keys.request(id);
+  }
+
   async get(id: number): Promise<BuildRequest | null> {
     return this.db.getJson<BuildRequest>(this.db.keys.request(id));
   }

@@ -5,7 +5,7 @@ import type { Result } from '../model/results.js';
 import type { StepSpec } from '../model/steps.js';
 import type { ConfigSummary, ExecutorRecord } from '../model/records.js';
 import { AnnouncementsRepo } from './announcements.js';
-import { BuildsRepo, type BuildUpdate } from './builds.js';
+import { BuildsRepo, type BuildUpdate, type RideAlong } from './builds.js';
 import { BuildSetsRepo, type NewBuildSet } from './buildsets.js';
 import { ChangesRepo, type PollerTips } from './changes.js';
 import { ClaimsRepo } from './claims.js';
@@ -19,6 +19,7 @@ import { LogsRepo } from './logs.js';
 import { MasterStateRepo } from './master-state.js';
 import { ProblemsRepo } from './problems.js';
 import { RequestsRepo } from './requests.js';
+import { ReconfigRepo } from './reconfig.js';
 import { RetentionRepo } from './retention-state.js';
 import { SchedulerStateRepo } from './schedulers.js';
 import { SubscriptionsRepo } from './subscriptions.js';
@@ -29,7 +30,7 @@ import { UsersRepo } from './users.js';
 import { VerificationsRepo } from './verifications.js';
 import { WatchesRepo } from './watches.js';
 
-export type { BuildUpdate, NewBuildSet, PollerTips };
+export type { BuildUpdate, NewBuildSet, PollerTips, RideAlong };
 
 /**
  * bb's state in Redis: one repository per resource over one `Db` handle. Each repository alone
@@ -66,6 +67,8 @@ export class Store {
   readonly outbox: OutboxRepo;
   /** The Problem detector's memory of flaky tests. */
   readonly flaky: FlakyRepo;
+  /** `bb reconfig` requests, read by every master, and their answers. */
+  readonly reconfig: ReconfigRepo;
   private readonly db: Db;
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
@@ -94,6 +97,7 @@ export class Store {
     this.retention = new RetentionRepo(db);
     this.outbox = new OutboxRepo(db);
     this.flaky = new FlakyRepo(db);
+    this.reconfig = new ReconfigRepo(db);
   }
 
   /**
@@ -227,8 +231,8 @@ export class Store {
   claimRequest(requestId: number, executor: string, steps: StepSpec[], properties: Record<string, unknown>, collapse?: number[]): Promise<Build | null> {
     return this.builds.claim(requestId, executor, steps, properties, collapse);
   }
-  applyBuildEvents(buildId: number, token: string | null, events: BuildUpdate[]): Promise<Build | null> {
-    return this.builds.applyEvents(buildId, token, events);
+  applyBuildEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong): Promise<Build | null> {
+    return this.builds.applyEvents(buildId, token, events, also);
   }
   finishBuild(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
     return this.builds.finish(buildId, token, result, text);

@@ -1,7 +1,7 @@
 import { forbidLateJob, retryOrphans } from './orphans.js';
 import { retryBuildsItNoLongerRuns } from './executor-reconcile.js';
 import type { Logger } from '../log.js';
-import type { Store } from '../data/store.js';
+import type { RideAlong, Store } from '../data/store.js';
 import type { ExecutorRecord } from '../model/records.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { MasterQueues } from '../queue/master-queues.js';
@@ -172,8 +172,8 @@ export class ExecutorRegistry {
     if (!this.fresh(msg, rec, log)) return false;
     if (rec && rec.session === msg.session) this.lastSeq.set(msg.executor, { session: msg.session, seq: msg.seq });
     let builds: BuildEvent[] = [];
-    const flushBuilds = async () => {
-      if (builds.length) await this.tracker.handle(msg.executor, builds);
+    const flushBuilds = async (also?: RideAlong) => {
+      if (builds.length) await this.tracker.handle(msg.executor, builds, also);
       builds = [];
     };
     for (const ev of msg.events) {
@@ -233,11 +233,14 @@ export class ExecutorRegistry {
         await retryBuildsItNoLongerRuns(this.store, msg.executor, ev.running, log);
       }
     }
-    await flushBuilds();
-    if (rec && rec.session === msg.session && rec.seq < msg.seq) {
-      // The seq is stored with every message, so a master restart keeps refusing replays.
-      rec = { ...rec, lastSeen: this.now(), seq: msg.seq };
-      await this.touch(rec);
+    // The seq is stored with every message, so a master restart keeps refusing replays: in the
+    // same transaction as the message's last build events when it ends with some (most do).
+    const seen = rec && rec.session === msg.session && rec.seq < msg.seq ? { ...rec, lastSeen: this.now(), seq: msg.seq } : null;
+    const also: RideAlong | undefined = seen ? { queue: (m) => this.store.executors.touchIn(m, seen), done: false } : undefined;
+    await flushBuilds(also);
+    if (seen) {
+      if (also?.done) this.records.set(seen.name, seen);
+      else await this.touch(seen);
     }
     return true;
   }

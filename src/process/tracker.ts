@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import type { Store } from '../data/store.js';
+import type { RideAlong } from '../data/store.js';
 import type { BuildEvent } from '../queue/jobs.js';
 
 /**
@@ -14,7 +15,8 @@ export class BuildTracker {
     private readonly log: Logger,
   ) {}
 
-  async handle(executor: string, events: BuildEvent[]): Promise<void> {
+  /** `also`: a write for the last build's transaction (it says whether it was written). */
+  async handle(executor: string, events: BuildEvent[], also?: RideAlong): Promise<void> {
     let i = 0;
     while (i < events.length) {
       const first = events[i]!;
@@ -22,7 +24,7 @@ export class BuildTracker {
       while (j < events.length && events[j]!.buildId === first.buildId && events[j]!.token === first.token) j++;
       const group = events.slice(i, j).map(({ buildId: _b, token: _t, ...rest }) => rest);
       i = j;
-      const build = await this.store.applyBuildEvents(first.buildId, first.token, group);
+      const build = await this.store.applyBuildEvents(first.buildId, first.token, group, j === events.length ? also : undefined);
       if (!build) {
         this.log.debug({ executor, buildId: first.buildId, events: group.length }, 'stale build events ignored');
       } else if (build.state === 'finished') {

@@ -221,6 +221,8 @@ export class TierService implements TiersApi {
 
   /** Runs the gate and the demotion suggestion; `trigger`: the build that just ended. */
   private async check(trigger?: Build): Promise<void> {
+    // No package gate and no demotion suggestions: nothing here reads the tiers (expired demotions have their own timer).
+    if (!this.gate.builder && this.suggestAfter() === undefined) return;
     const { tiers } = await this.currentTiers();
     await this.report(await this.gate.evaluate(tiers, trigger));
     await this.suggest(tiers);
