@@ -20,7 +20,7 @@ export interface MasterOptions {
    * Default the machine's (`systemClock`); unit-level tests pass a `ManualClock` and move it.
    */
   clock?: Clock;
-  /** Leader lease timing (src/data/lease.ts). Default TTL 6 s, renewed every 2 s, a standby tries every 1 s. */
+  /** Leader lease timing (src/data/lease.ts), over the config's `leader` (default TTL 6 s, renewed every 2 s, a standby tries every 1 s). */
   lease?: Partial<LeaseTiming>;
   /** The config module, read again by `reload()` (`bb reconfig`, SIGHUP). */
   configFile?: string;

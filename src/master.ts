@@ -19,7 +19,7 @@ import { StoredProblems } from './problems/actions.js';
 import { Reach } from './notify/reach.js';
 import { BackgroundPruning } from './process/pruning.js';
 import { guardStart } from './data/start-guard.js';
-import { DEFAULT_LEASE } from './data/lease.js';
+import type { LeaseTiming } from './data/lease.js';
 import { masterStatus } from './status/master.js';
 import type { Guardrail } from './data/guardrails.js';
 import { isNotLeader } from './data/fence.js';
@@ -29,6 +29,7 @@ import { settle } from './util/settle.js';
 import { systemClock, type Clock } from './util/clock.js';
 import type { MasterOptions } from './master-options.js';
 import { chatHealth } from './chat/health.js';
+import { ReconfigWatch } from './process/reconfig-watch.js';
 export type { MasterOptions };
 
 /**
@@ -54,6 +55,8 @@ export class Master {
   private chatReady?: Promise<ChatService>;
   private httpServer?: WebhookServer;
   private readonly reconfigurer = new Reconfigurer(() => this.reconfigHost());
+  /** Answers `bb reconfig` on this master, whatever its role. */
+  private reconfigWatch?: ReconfigWatch<ReconfigOutcome>;
   /** The master's clock (MasterOptions.clock): timers' deadlines are read on it. */
   readonly clock: Clock;
 
@@ -172,6 +175,8 @@ export class Master {
           this.mailerInstance = undefined;
         }
         this.tiersReachMade = undefined;
+        // A new `leader` timing: the next renewal or poll uses it.
+        this.leadership?.retime(this.leaseTiming());
         // A standby's parts start only when it leads: made again from the new config, they are ready.
         if (this.role !== 'leader') return void (this.parts = this.makeParts());
         await this.store.putConfigSummary(summarize(this.opts.config));
@@ -253,16 +258,25 @@ export class Master {
     if (config.users.smtp) void this.mailer;
     let lease;
     try {
-      ({ lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log, { ...DEFAULT_LEASE, ...this.opts.lease }));
+      ({ lease, guardrails: this.guardrails } = await guardStart(this.store, config.redis.allowEviction, this.log, this.leaseTiming()));
     } catch (err) {
       await this.queues.close().catch(() => undefined);
       await this.store.close();
       throw err;
     }
     this.leadership = new Leadership(lease, { lead: () => this.lead(), stepDown: (why) => this.stepDown(why) }, this.log);
+    this.reconfigWatch = new ReconfigWatch(this.store, () => this.reload(), () => this.role, this.log);
+    await this.reconfigWatch.mark();
     await this.leadership.start();
+    this.reconfigWatch.start();
     await this.restartHttp();
     this.log.info({ role: this.role, builders: config.builders.length, schedulers: config.schedulers.length, prefix: config.redis.prefix }, 'master started');
+  }
+
+  /** The lease timing of the config (`leader`), unless the code that made the master gave its own (tests). */
+  private leaseTiming(): LeaseTiming {
+    const { leader } = this.opts.config;
+    return { ttlMs: leader.lease, renewMs: leader.renew, pollMs: leader.poll, ...this.opts.lease };
   }
 
   /** Took the lead: start the leader's parts, the pollers, chat and the hassler. */
@@ -376,6 +390,7 @@ export class Master {
   }
 
   async stop(): Promise<void> {
+    await this.reconfigWatch?.stop();
     await this.httpServer?.stop();
     // Stops the leader's parts and chat (if it leads) and releases the lease: a standby takes over on its next poll.
     await this.leadership?.stop();

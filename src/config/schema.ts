@@ -4,6 +4,7 @@ import { durationMs, hassleLevelSchema, hassleSchema } from './schema-hassle.js'
 import { z } from 'zod';
 import { retentionSchema } from './retention.js';
 import { redisSchema } from './schema-redis.js';
+import { leaderSchema } from './schema-leader.js';
 
 export { redisUrlOf } from './schema-redis.js';
 import { NAME_RE, type Change } from '../model/change.js';
@@ -225,6 +226,11 @@ export const masterConfigSchema = z
     titleUrl: z.string().optional(),
     /** Where bb keeps its state: one server or a Sentinel-managed primary (src/config/schema-redis.ts). */
     redis: redisSchema,
+    /**
+     * Several masters on one prefix: the leader lease's timing (src/config/schema-leader.ts):
+     * `{ lease: '6s', renew: '2s', poll: '1s' }` (the defaults). A lone master needs none.
+     */
+    leader: leaderSchema,
     /** History retention: how long builds, logs, changes and BuildSets are kept (src/config/retention.ts). On by default. */
     retention: retentionSchema,
     /** Where the master keeps git mirrors for pollers. Default `.bb/master`. */
@@ -341,6 +347,7 @@ export const masterConfigSchema = z
 
 export * from './schema-chat.js';
 export * from './schema-hassle.js';
+export type { LeaderConfig } from './schema-leader.js';
 
 export type MasterConfigInput = z.input<typeof masterConfigSchema>;
 export type MasterConfig = z.output<typeof masterConfigSchema>;

@@ -43,9 +43,11 @@
  * | db:poller:<name> | hash | branch → last emitted tip |
  * | db:config | string | summary of the running master's config (builders, executors, schedulers) for the CLI |
  * | db:master | string | the leading master (src/data/lease.ts): `{token, pid, host, started, since, seen, prefix, warnings}` JSON, written with db:leader and expiring with it |
- * | db:leader | string | the leader lease: the fencing token of the master that leads, with a 6 s expiry renewed every 2 s |
+ * | db:leader | string | the leader lease: the fencing token of the master that leads, with a 6 s expiry renewed every 2 s (config `leader`) |
  * | db:leader:seq | string | fencing token counter (INCR on every acquisition): the newest token granted; every leader-only write checks that it is still its own (src/data/fence.ts) |
- * | db:masters | hash | `<host>:<pid>` → `{host, pid, started, seen, role}` JSON: every master's heartbeat (each try or renewal of the lease); `bb status` lists the standbys seen within 3 TTLs, and a master removes its own field when it stops |
+ * | db:masters | hash | `<host>:<pid>` → `{host, pid, started, seen, role, everyMs, ttlMs}` JSON: every master's heartbeat (each try or renewal of the lease); `bb status` lists the standbys seen within 3 of their TTLs, and a master removes its own field when it stops |
+ * | db:reconfig | stream | `bb reconfig` requests (src/data/reconfig.ts): entries `{at, by}`, the newest 100 kept; every master, leader or standby, reads it and reloads its own config file |
+ * | db:reconfig:<entry id> | hash | `<host>:<pid>` → `{host, pid, role, outcome, at}` JSON: each master's answer to that request (applied with its changes, or refused with the reasons); expires after an hour |
  * | db:announce:due | zset | announcements not yet in a chat outbox (src/data/announcements.ts): `<id>` for a finished build, `started:<id>` for a start, `problem.opened:<id>` (`.flaky`, `.resolved`) for a Problem's, score = that id; `executor:<JSON {id, name, event, at, …}>` for an executor connected, lost or refused, score 0 (added with the build's, Problem's or executor record's write, taken by the announcer; the newest 1000 kept): a new leader announces what the old one did not |
  * | db:announce:taking | zset | members taken from db:announce:due whose chat lines are not all stored in the outbox yet, score as in due (removed once they are, with the watches they told from db:chat:watches): a new leader puts them back in db:announce:due, so a leader killed between the take and the outbox loses nothing |
  * | db:builder:<name>:pruned | string | highest build number of that builder pruned by retention (a missing build at or below it was pruned) |
@@ -257,6 +259,12 @@ export class Keys {
   }
   get leaderSeq(): string {
     return `${this.db}:leader:seq`;
+  }
+  get reconfigRequests(): string {
+    return `${this.db}:reconfig`;
+  }
+  reconfigReports(requestId: string): string {
+    return `${this.db}:reconfig:${requestId}`;
   }
   /** `kind` says whether `id` is a verified account (IRC services account, Matrix id) or a bare nick. */
   chatClaim(transport: string, kind: 'account' | 'nick', id: string): string {

@@ -71,7 +71,8 @@ export class LeaderLease {
 
   constructor(
     store: Store,
-    readonly timing: LeaseTiming = DEFAULT_LEASE,
+    /** Replaced by a reload of the config (`leader`): the next renewal or poll uses the new one. */
+    public timing: LeaseTiming = DEFAULT_LEASE,
     private readonly warnings: Guardrail[] = [],
   ) {
     this.db = dbOf(store);
@@ -140,7 +141,8 @@ export class LeaderLease {
 
   /** This master's heartbeat in `db:masters` (any role), for `bb status` to list standbys. */
   async heartbeat(role: 'leader' | 'standby'): Promise<void> {
-    const me = { host: hostname(), pid: process.pid, started: this.started, seen: Date.now(), role };
+    const everyMs = role === 'leader' ? this.timing.renewMs : this.timing.pollMs;
+    const me: MasterBeat = { host: hostname(), pid: process.pid, started: this.started, seen: Date.now(), role, everyMs, ttlMs: this.timing.ttlMs };
     await this.redis.hset(this.db.keys.masters, `${me.host}:${me.pid}`, JSON.stringify(me));
   }
 
@@ -169,8 +171,9 @@ export async function currentLeader(store: Store): Promise<LeaseHolder | null> {
 
 /**
  * Whether a master runs on `prefix` now, for clients (`bb user`, `bb force`) that only have a
- * connection: one holds the leader lease, or one was heard from within 18 s (three lease TTLs: a
- * standby about to take over, or a leader whose lease lapsed in a stall and is being renewed).
+ * connection: one holds the leader lease, or one was heard from within three of its lease TTLs
+ * (18 s by default: a standby about to take over, or a leader whose lease lapsed in a stall and is
+ * being renewed).
  */
 export async function masterRunning(redis: Pick<Redis, 'exists' | 'hvals'>, prefix: string): Promise<boolean> {
   const keys = new Keys(prefix);
@@ -178,7 +181,8 @@ export async function masterRunning(redis: Pick<Redis, 'exists' | 'hvals'>, pref
   const now = Date.now();
   return (await redis.hvals(keys.masters)).some((raw) => {
     try {
-      return now - (JSON.parse(raw) as { seen: number }).seen <= 18_000;
+      const beat = JSON.parse(raw) as MasterBeat;
+      return now - beat.seen <= beatWindow(beat);
     } catch {
       return false;
     }
@@ -192,19 +196,48 @@ export interface MasterBeat {
   started: number;
   seen: number;
   role: 'leader' | 'standby';
+  /** How often it writes its heartbeat (its renewal or poll interval); missing from older masters. */
+  everyMs?: number;
+  /** Its lease TTL (config `leader.lease`); missing from older masters. */
+  ttlMs?: number;
 }
 
-/** Masters heard from within `withinMs` (by their last heartbeat), oldest start first; stale entries are dropped. */
-export async function liveMasters(store: Store, withinMs = 3 * DEFAULT_LEASE.ttlMs): Promise<MasterBeat[]> {
+/** How long a master's heartbeat counts as recent: three of its lease TTLs. */
+function beatWindow(b: Pick<MasterBeat, 'ttlMs'>): number {
+  return 3 * (b.ttlMs ?? DEFAULT_LEASE.ttlMs);
+}
+
+/**
+ * Whether a master whose last heartbeat is `b` has stopped: it has been silent for three
+ * heartbeats and a whole lease TTL (a master busy starting its leader parts, or a reload, misses a
+ * beat or two), or it ran on this host and its process is gone.
+ */
+export function beatGone(b: MasterBeat, now = Date.now()): boolean {
+  if (now - b.seen > Math.max(3 * (b.everyMs ?? DEFAULT_LEASE.renewMs), b.ttlMs ?? DEFAULT_LEASE.ttlMs)) return true;
+  if (b.host !== hostname()) return false;
+  try {
+    process.kill(b.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * Masters heard from lately (by their last heartbeat: within `withinMs`, or by default within
+ * three of that master's lease TTLs), oldest start first; long-stale entries are dropped.
+ */
+export async function liveMasters(store: Store, withinMs?: number): Promise<MasterBeat[]> {
   const { redis, keys } = dbOf(store);
   const all = Object.entries(await redis.hgetall(keys.masters)).map(([field, raw]) => ({ field, beat: JSON.parse(raw) as MasterBeat }));
   const now = Date.now();
-  const stale = all.filter((a) => now - a.beat.seen > Math.max(withinMs, 60_000) * 10).map((a) => a.field);
+  const within = (b: MasterBeat) => withinMs ?? beatWindow(b);
+  const stale = all.filter((x) => now - x.beat.seen > Math.max(within(x.beat), 60_000) * 10).map((x) => x.field);
   if (stale.length) await redis.hdel(keys.masters, ...stale).catch(() => 0);
   return all
-    .map((a) => a.beat)
-    .filter((b) => now - b.seen <= withinMs)
-    .sort((a, b) => a.started - b.started);
+    .map((x) => x.beat)
+    .filter((x) => now - x.seen <= within(x))
+    .sort((x, y) => x.started - y.started);
 }
 
 /**

@@ -19,6 +19,7 @@ import { LogsRepo } from './logs.js';
 import { MasterStateRepo } from './master-state.js';
 import { ProblemsRepo } from './problems.js';
 import { RequestsRepo } from './requests.js';
+import { ReconfigRepo } from './reconfig.js';
 import { RetentionRepo } from './retention-state.js';
 import { SchedulerStateRepo } from './schedulers.js';
 import { SubscriptionsRepo } from './subscriptions.js';
@@ -66,6 +67,8 @@ export class Store {
   readonly outbox: OutboxRepo;
   /** The Problem detector's memory of flaky tests. */
   readonly flaky: FlakyRepo;
+  /** `bb reconfig` requests, read by every master, and their answers. */
+  readonly reconfig: ReconfigRepo;
   private readonly db: Db;
 
   constructor(redis: Redis, prefix: string, now: () => number = Date.now) {
@@ -94,6 +97,7 @@ export class Store {
     this.retention = new RetentionRepo(db);
     this.outbox = new OutboxRepo(db);
     this.flaky = new FlakyRepo(db);
+    this.reconfig = new ReconfigRepo(db);
   }
 
   /**

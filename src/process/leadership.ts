@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import type { LeaderLease } from '../data/lease.js';
+import type { LeaderLease, LeaseTiming } from '../data/lease.js';
 
 /** What a master does on taking and on losing the lead. */
 export interface LeaderDuties {
@@ -46,6 +46,11 @@ export class Leadership {
   leading(): Promise<void> {
     if (this.current === 'leader') return Promise.resolve();
     return new Promise((resolve) => this.waiters.add(resolve));
+  }
+
+  /** New lease timing (a config reload): used from the next renewal or poll on. */
+  retime(timing: LeaseTiming): void {
+    this.lease.timing = timing;
   }
 
   /** A fenced write was refused: another master leads. Step down now, without waiting for the next renewal. */

@@ -10,13 +10,17 @@ export interface Sent {
 /** A ChatOutbox that keeps what it was asked to send, for asserting on announcements. */
 export class RecordingOutbox implements ChatOutbox {
   readonly sent: Sent[] = [];
+  /** The message id (OutboxOptions.id) each send was given, in the order of `sent`. */
+  readonly ids: Array<string | undefined> = [];
 
   async send(target: string, text: string, opts: OutboxOptions = {}): Promise<void> {
     this.sent.push({ to: target, text, ...(opts.html !== undefined ? { html: opts.html } : {}) });
+    this.ids.push(opts.id);
   }
 
   async sendDirect(transport: 'irc' | 'matrix' | 'shell', user: string, text: string, opts: OutboxOptions = {}): Promise<void> {
     this.sent.push({ to: `dm:${transport}:${user}`, text, ...(opts.html !== undefined ? { html: opts.html } : {}) });
+    this.ids.push(opts.id);
   }
 
   targets(): string[] {

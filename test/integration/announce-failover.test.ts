@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { Store } from '../../src/data/store.js';
 import { masterConfigSchema, type MasterConfig } from '../../src/config/schema.js';
-import type { ChatOutbox } from '../../src/chat/outbox.js';
+import type { ChatOutbox, OutboxOptions } from '../../src/chat/outbox.js';
 import { startAnnouncer, type Announcer } from '../../src/notify/announcer.js';
 import { StoredSubscriptions } from '../../src/notify/stored-subscriptions.js';
 import { parseAudienceKey } from '../../src/notify/audience.js';
@@ -36,11 +36,14 @@ function config(prefix: string): MasterConfig {
 class DyingOutbox extends RecordingOutbox implements ChatOutbox {
   reached!: Promise<void>;
   private reach!: () => void;
+  /** The ids of the lines it was asked to store. */
+  readonly asked: Array<string | undefined> = [];
   constructor(private readonly how: 'hang' | 'fail') {
     super();
     this.reached = new Promise((r) => (this.reach = r));
   }
-  override async send(): Promise<void> {
+  override async send(_target: string, _text: string, opts: OutboxOptions = {}): Promise<void> {
+    this.asked.push(opts.id);
     this.reach();
     if (this.how === 'fail') throw new Error('the push was refused');
     await new Promise<never>(() => undefined);
@@ -99,6 +102,9 @@ describe('a finished build announced across a leader\'s death', () => {
       const b = master(outB);
       await b.announcer!.idle();
       expect(outB.to('shell:#dev')).toEqual([`linux #${build.number}: SUCCESS | 00001000 by Brian Warner | https://ci.example.org/builders/linux/builds/${build.number}`]);
+      // Decided again under the same id (on Matrix, the transaction id: one event).
+      expect(outB.ids).toEqual([`finished:${build.id}|shell:#dev`]);
+      expect(dying.asked).toEqual(outB.ids);
       expect(await pending(b.redis)).toEqual({ due: [], taking: [] });
       // A third leader finds nothing left to say.
       const outC = new RecordingOutbox();

@@ -93,7 +93,7 @@ describe('reconfig reaches the tiers service', () => {
     // The packages builder changes to dist: it is the one marked and refused, its builds make the
     // packages, and the old one is an ordinary unsupported builder.
     await master.tiers.promote({ builder: 'windows', by: 'warner' });
-    // This time through `bb reconfig` (the control queue the in-process master works).
+    // This time through `bb reconfig` (a request every master, this in-process one too, reads).
     rewrite(config({ mac: 'unsupported', packages: 'dist', tiers: { owners: { windows: ['zooko'] } } }));
     const cli = spawnBb(['reconfig', '--redis', f.redisUrl, '--prefix', f.prefix], { logDir: f.dir, label: 'cli-reconfig' });
     expect(await cli.exited).toBe(0);

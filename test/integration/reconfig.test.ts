@@ -3,11 +3,16 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { spawnBb, spawnMaster, waitFor, type Proc } from '../harness/bb.js';
+import { spawnBb, spawnMaster, tempDir, waitFor, writeConfig, type Proc } from '../harness/bb.js';
+import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+import { freePort } from '../harness/ircd.js';
+import { httpRequest } from '../harness/http.js';
 import { testConfig, type BuilderInput, type TestConfig } from '../harness/config.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { connectHuman, type IrcHuman } from '../harness/irc-human.js';
 import { Store } from '../../src/data/store.js';
+import { Keys } from '../../src/data/keys.js';
+import { hostname } from 'node:os';
 
 /**
  * `bb reconfig` and SIGHUP against a spawned master on real Redis, with a real executor; and a
@@ -160,5 +165,86 @@ describe('reconfig and chat', () => {
     expect(await master.reload()).toMatchObject({ ok: true, reconnected: ['irc'] });
     expect(master.chat!.transport('irc')).not.toBe(irc);
     await waitFor('the bot back in #dev and in #ops', () => botEvents.includes('join #ops') && botEvents.filter((e) => e === 'join #dev').length === 2, 30_000);
+  }, 180_000);
+});
+
+describe('bb reconfig with two masters', () => {
+  it('reaches the leader and the standby, each reporting; a standby that refuses a bad file keeps its old config and leads with it', async () => {
+    const url = (await testRedis()).url;
+    const prefix = freshPrefix('reconf2');
+    const dir = tempDir('reconf2');
+    const ports = [await freePort(), await freePort()];
+    const body = (port: number, builders: string[], bad = false, lease = '3s') => `{
+  redis: { prefix: '${prefix}' },
+  leader: { lease: '${lease}', renew: '1s', poll: '200ms' },
+  basedir: '${join(dir, 'master')}',
+  executors: [{ name: 'a', secret: '${SECRET_A}' }],
+  builders: [${builders.map((b) => `{ name: '${b}', executors: ['a'], steps: [{ type: 'shell', name: 'run', command: 'true' }] }`).join(', ')}${bad ? `, { name: 'bad', executors: ['zz'], steps: [] }` : ''}],
+  schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: [${builders.map((b) => `'${b}'`).join(', ')}] }],
+  http: { port: ${port} },
+}`;
+    const files = ['master-a.ts', 'master-b.ts'];
+    const write = (i: number, builders: string[], bad = false, lease?: string) => writeConfig(dir, body(ports[i]!, builders, bad, lease), files[i]);
+    const [fileA, fileB] = [write(0, ['linux']), write(1, ['linux'])];
+    const conn = new Redis(url);
+    const store = new Store(conn, prefix);
+    stops.push(async () => {
+      conn.disconnect();
+      await deletePrefix(url, prefix);
+    });
+    const health = async (port: number) => ((await httpRequest(port, 'GET', '/healthz').catch(() => null))?.json ?? null) as { role: string } | null;
+    const a = spawnMaster(fileA, url, dir, 'master-a');
+    stops.push(() => a.kill('SIGKILL'));
+    await waitFor('master A to lead', async () => (await health(ports[0]!))?.role === 'leader', 60_000, 100);
+    const b = spawnMaster(fileB, url, dir, 'master-b');
+    stops.push(() => b.kill('SIGKILL'));
+    await waitFor('master B to stand by', async () => (await health(ports[1]!))?.role === 'standby', 60_000, 100);
+    // The lease timing is the config's: a 3 s lease, the standby's heartbeat every 200 ms (its poll).
+    const keys = new Keys(prefix);
+    const pttl = await conn.pttl(keys.leader);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(3000);
+    const beatB = JSON.parse((await conn.hget(keys.masters, `${hostname()}:${b.child.pid}`))!) as { everyMs: number; ttlMs: number; role: string };
+    expect(beatB).toMatchObject({ everyMs: 200, ttlMs: 3000, role: 'standby' });
+    const reconfig = (label: string) => spawnBb(['reconfig', '--redis', url, '--prefix', prefix], { logDir: dir, label });
+    const line = (p: Proc, pid: number) => p.log().split('\n').find((l) => l.includes(` pid ${pid} (`)) ?? '';
+
+    // Both files gain a builder and a longer lease: both masters apply them and say so.
+    write(0, ['linux', 'docs'], false, '8s');
+    write(1, ['linux', 'docs'], false, '8s');
+    const both = reconfig('cli-both');
+    expect(await both.exited).toBe(0);
+    expect(line(both, a.child.pid!)).toMatch(/ \(leader\): config reloaded:$/);
+    expect(line(both, b.child.pid!)).toMatch(/ \(standby\): config reloaded:$/);
+    expect(both.log().match(/builders: added docs/g)).toHaveLength(2);
+    expect((await store.configSummary())!.builders.map((x) => x.name)).toEqual(['linux', 'docs']);
+    await waitFor('B to log its reload', () => b.log().includes('"msg":"config reloaded"'), 10_000);
+    expect(both.log().match(/leader: changed/g)).toHaveLength(2);
+    await waitFor('the lease renewed with its new TTL', async () => (await conn.pttl(keys.leader)) > 3000, 10_000, 100);
+    await waitFor("B's heartbeat with the new TTL", async () => JSON.parse((await conn.hget(keys.masters, `${hostname()}:${b.child.pid}`))!).ttlMs === 8000, 10_000, 100);
+
+    // B's file turns bad while A's changes: A applies, B refuses with the reason; bb reconfig fails.
+    write(0, ['linux', 'docs', 'tests'], false, '8s');
+    write(1, ['linux', 'docs'], true, '8s');
+    const split = reconfig('cli-split');
+    expect(await split.exited).toBe(1);
+    expect(line(split, a.child.pid!)).toMatch(/ \(leader\): config reloaded:$/);
+    expect(line(split, b.child.pid!)).toMatch(/ \(standby\): config reload refused; the running config stays:$/);
+    expect(split.log()).toMatch(/builders\[2\]\.executors\[0\]: unknown executor "zz"/);
+    expect(split.log()).toContain('1 of 2 masters did not apply the config');
+    expect((await store.configSummary())!.builders.map((x) => x.name)).toEqual(['linux', 'docs', 'tests']);
+
+    // A goes; B leads with the config it kept (linux and docs, from the reload it applied).
+    await a.kill('SIGKILL');
+    await waitFor('master B to lead', async () => (await health(ports[1]!))?.role === 'leader', 30_000, 100);
+    await waitFor("B's config summary", async () => (await store.configSummary())!.builders.length === 2, 30_000, 100);
+    expect((await store.configSummary())!.builders.map((x) => x.name)).toEqual(['linux', 'docs']);
+
+    // With A gone, bb reconfig asks B alone (A's stale heartbeat is not waited for).
+    write(1, ['linux'], false, '8s');
+    const alone = reconfig('cli-alone');
+    expect(await alone.exited).toBe(0);
+    expect(line(alone, b.child.pid!)).toMatch(/ \(leader\): config reloaded:$/);
+    expect(alone.log()).toContain('builders: removed docs');
   }, 180_000);
 });
