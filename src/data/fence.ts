@@ -102,3 +102,26 @@ export function fencedMulti(redis: Redis, fence: Fence): ChainableCommander {
   };
   return p;
 }
+
+/**
+ * A leader-only Lua script (one that writes), fenced: the lease key and the token ride along as
+ * the last key and the last argument, and the script writes nothing unless the token is still the
+ * newest granted. Rejects with NotLeaderError otherwise, as `fencedMulti` does.
+ */
+export async function fencedEval(redis: Redis, fence: Fence, lua: string, keys: string[], args: Array<string | number>): Promise<unknown> {
+  const token = fence.token;
+  if (token === null) throw new NotLeaderError(null, null);
+  const guarded = `local __lease = table.remove(KEYS)
+local __token = table.remove(ARGV)
+local __cur = redis.call('GET', __lease)
+if __cur ~= __token then return redis.error_reply('BBFENCED ' .. tostring(__cur)) end
+${lua}`;
+  try {
+    return await redis.eval(guarded, keys.length + 1, ...keys, fence.leaderKey, ...args.map(String), token);
+  } catch (err) {
+    const m = /^BBFENCED (.*)$/.exec((err as Error).message ?? '');
+    if (!m) throw err;
+    fence.onRefused();
+    throw new NotLeaderError(token, m[1] === 'false' || m[1] === 'nil' ? null : m[1]!);
+  }
+}
