@@ -211,16 +211,21 @@ export class BuildsRepo {
       let skip: BuildRequest[] = [];
       let sets: BuildSet[];
       let changes: Change[] | undefined;
+      let taken: [number, number] | undefined;
       if (!others.length) {
-        // Nothing to collapse (most claims): the request, its BuildSet and their changes in one round trip.
-        const [rawReq, rawBs, ...rawChanges] = (await this.db.readScript(CLAIM_READ_SCRIPT, [this.parts.requests.key(requestId)], [
+        // Nothing to collapse (most claims): the request, its BuildSet, the build's id and number and their changes in one round trip (fenced: it takes the ids).
+        const [pre, post] = this.db.keys.builderNumber('\u0000').split('\u0000') as [string, string];
+        const [rawReq, rawBs, id, num, ...rawChanges] = (await this.db.script(CLAIM_READ_SCRIPT, [this.parts.requests.key(requestId), this.db.keys.seq('build')], [
           this.parts.buildsets.key(0).slice(0, -1),
           this.parts.changes.key(0).slice(0, -1),
-        ], 'bbClaimRead')) as Array<string | null>;
-        req = rawReq ? (JSON.parse(rawReq) as BuildRequest) : null;
+          pre,
+          post,
+        ], 'bbClaimRead')) as Array<string | number | null>;
+        req = typeof rawReq === 'string' ? (JSON.parse(rawReq) as BuildRequest) : null;
         if (!req || req.state !== 'pending') return null;
-        sets = rawBs ? [JSON.parse(rawBs) as BuildSet] : [];
-        changes = rawChanges.flatMap((c) => (c ? [JSON.parse(c) as Change] : []));
+        sets = typeof rawBs === 'string' ? [JSON.parse(rawBs) as BuildSet] : [];
+        if (typeof id === 'number' && typeof num === 'number') taken = [id, num];
+        changes = rawChanges.flatMap((c) => (typeof c === 'string' ? [JSON.parse(c) as Change] : []));
       } else {
         const [first, ...older] = await Promise.all([requestId, ...others].map((id) => this.parts.requests.get(id)));
         req = first ?? null;
@@ -231,10 +236,13 @@ export class BuildsRepo {
       }
       const bs = sets.find((x) => x.id === req.buildsetId);
       if (!bs) return null;
-      // Fenced: an old leader that lost the lease gives out no build id or number (no gap in a builder's numbers).
-      const ids = (await this.db.multi().incr(this.db.keys.seq('build')).incr(this.db.keys.builderNumber(req.builder)).exec()) ?? [];
-      for (const [err] of ids) if (err) throw err;
-      const [buildId, number] = ids.map(([, n]) => Number(n)) as [number, number];
+      if (!taken) {
+        // Fenced: an old leader that lost the lease gives out no build id or number (no gap in a builder's numbers).
+        const ids = (await this.db.multi().incr(this.db.keys.seq('build')).incr(this.db.keys.builderNumber(req.builder)).exec()) ?? [];
+        for (const [err] of ids) if (err) throw err;
+        taken = ids.map(([, n]) => Number(n)) as [number, number];
+      }
+      const [buildId, number] = taken;
       const changeIds = skip.length ? [...new Set(sets.flatMap((x) => x.sourcestamp.changeIds))].sort((a, b) => a - b) : bs.sourcestamp.changeIds;
       changes ??= await this.parts.changes.getMany(changeIds);
       const blamelist = [...new Set(changes.map((c) => c.author))];

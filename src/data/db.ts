@@ -115,9 +115,13 @@ export class Db {
     return this.unfenced.eval(script, keys.length, ...keys, ...args.map(String));
   }
 
-  /** A Lua script that writes: leader-only, fenced like `multi()` when a fence is attached. */
-  script(lua: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-    if (this.fence) return fencedEval(this.unfenced, this.fence, lua, keys, args);
+  /**
+   * A Lua script that writes: leader-only, fenced like `multi()` when a fence is attached. With
+   * `name`, defined once on the connection and sent by its digest (a fixed number of keys).
+   */
+  script(lua: string, keys: string[], args: Array<string | number>, name?: string): Promise<unknown> {
+    if (this.fence) return fencedEval(this.unfenced, this.fence, lua, keys, args, name);
+    if (name) return runReadScript(this.unfenced, name, lua, keys, args.map(String));
     return this.unfenced.eval(lua, keys.length, ...keys, ...args.map(String));
   }
 

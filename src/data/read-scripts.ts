@@ -66,19 +66,23 @@ return out`;
 
 /**
  * What claiming a request reads (builds.ts claim), in one round trip: the request (KEYS[1]), its
- * BuildSet (ARGV[1]: the BuildSet key prefix) and the changes of its source stamp (ARGV[2]: the
- * change key prefix), false where a record is missing.
+ * BuildSet (ARGV[1]: the BuildSet key prefix); when the request is pending and its BuildSet there,
+ * the new build's id (INCR KEYS[2], the build id counter) and number (INCR of the builder's
+ * counter, ARGV[3] .. builder .. ARGV[4]), and the changes of its source stamp (ARGV[2]: the
+ * change key prefix). Replies {request, BuildSet, id, number, changes…}, false where a record is
+ * missing and for id and number when none were taken (so no build id is ever skipped).
  */
 export const CLAIM_READ_SCRIPT = `
 local req = redis.call('GET', KEYS[1])
-if not req then return {false, false} end
+if not req then return {false, false, false, false} end
 local ok, rec = pcall(cjson.decode, req)
-if not ok or type(rec) ~= 'table' or type(rec.buildsetId) ~= 'number' then return {req, false} end
+if not ok or type(rec) ~= 'table' or type(rec.buildsetId) ~= 'number' then return {req, false, false, false} end
 local bs = redis.call('GET', ARGV[1] .. string.format('%d', rec.buildsetId))
-local out = {req, bs or false}
-if not bs then return out end
+if not bs or rec.state ~= 'pending' or type(rec.builder) ~= 'string' then return {req, bs or false, false, false} end
 local ok2, set = pcall(cjson.decode, bs)
-if ok2 and type(set) == 'table' and type(set.sourcestamp) == 'table' and type(set.sourcestamp.changeIds) == 'table' then
+if not ok2 or type(set) ~= 'table' then return {req, bs, false, false} end
+local out = {req, bs, redis.call('INCR', KEYS[2]), redis.call('INCR', ARGV[3] .. rec.builder .. ARGV[4])}
+if type(set.sourcestamp) == 'table' and type(set.sourcestamp.changeIds) == 'table' then
   for _, id in ipairs(set.sourcestamp.changeIds) do out[#out + 1] = redis.call('GET', ARGV[2] .. string.format('%d', id)) or false end
 end
 return out`;

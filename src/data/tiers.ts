@@ -1,4 +1,6 @@
-import type { PackageRecord, TierOverride } from '../model/tier.js';
+import type { PackageRecord, TierLine, TierOverride } from '../model/tier.js';
+
+export type { TierLine };
 import type { Db, Multi } from './db.js';
 import type { HistoryIndex } from './history.js';
 
@@ -10,6 +12,7 @@ export interface PackagesHalt {
   since?: number;
   revision?: string;
 }
+
 
 /** An admin's closing of the tree. */
 export interface TreeClosed {
@@ -36,17 +39,51 @@ export class TiersRepo {
     await this.db.write((m) => m.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o)));
   }
 
-  /** Drops a builder's override; true when this call removed it (so only one reader reports an expiry). */
-  async clearOverride(builder: string): Promise<boolean> {
-    return Number(await this.db.write((m) => m.hdel(this.db.keys.tierOverrides, builder))) === 1;
+  /**
+   * Drops a builder's override; true when this call removed it (so only one reader reports an
+   * expiry). `line`: the expiry's, stored in the same write (an expiry read by two at once is one
+   * line: its id names the demotion).
+   */
+  async clearOverride(builder: string, line?: TierLine): Promise<boolean> {
+    return (
+      Number(
+        await this.db.write((m) => {
+          m.hdel(this.db.keys.tierOverrides, builder);
+          if (line) this.lineIn(m, line);
+        }),
+      ) === 1
+    );
   }
 
-  /** Records that a demotion was suggested for the red streak that began at `since`; false when it was already. */
-  async noteSuggested(builder: string, since: number): Promise<boolean> {
+  /** Records that a demotion was suggested for the red streak that began at `since`, with its line; false when it was already. */
+  async noteSuggested(builder: string, since: number, line?: TierLine): Promise<boolean> {
     const key = this.db.keys.tierSuggested;
     if ((await this.db.redis.hget(key, builder)) === String(since)) return false;
-    await this.db.write((m) => m.hset(key, builder, String(since)));
+    await this.db.write((m) => {
+      m.hset(key, builder, String(since));
+      if (line) this.lineIn(m, line);
+    });
     return true;
+  }
+
+  // ---- lines to say -------------------------------------------------------------------------
+
+  private lineIn(m: Multi, line: TierLine): void {
+    m.hset(this.db.keys.tierLines, line.id, JSON.stringify(line));
+  }
+
+  /** Lines stored and not yet said, oldest first. */
+  async lines(): Promise<TierLine[]> {
+    return (await this.db.redis.hvals(this.db.keys.tierLines)).map((r) => JSON.parse(r) as TierLine).sort((a, b) => a.at - b.at);
+  }
+
+  async hasLine(id: string): Promise<boolean> {
+    return (await this.db.redis.hexists(this.db.keys.tierLines, id)) === 1;
+  }
+
+  /** The line is in the outbox (fenced). */
+  async lineSaid(id: string): Promise<void> {
+    await this.db.write((m) => m.hdel(this.db.keys.tierLines, id));
   }
 
   // ---- packages -----------------------------------------------------------------------------
@@ -55,19 +92,37 @@ export class TiersRepo {
     return this.db.getJson<PackagesHalt>(this.db.keys.packagesHalted);
   }
 
-  /** Halts packages (`replace`: over an earlier halt); true when this call wrote it (announce once). */
-  async haltPackages(halt: PackagesHalt, replace: boolean): Promise<boolean> {
+  /**
+   * Halts packages (`replace`: over an earlier halt) with the line that says so; true when this
+   * call wrote it (announce once). One gate decides at a time (the leader's), so the line goes
+   * with the halt.
+   */
+  async haltPackages(halt: PackagesHalt, replace: boolean, line?: TierLine): Promise<boolean> {
     const key = this.db.keys.packagesHalted;
-    return (await this.db.write((m) => (replace ? m.set(key, JSON.stringify(halt)) : m.set(key, JSON.stringify(halt), 'NX')))) === 'OK';
+    return (
+      (await this.db.write((m) => {
+        if (replace) m.set(key, JSON.stringify(halt));
+        else m.set(key, JSON.stringify(halt), 'NX');
+        if (line) this.lineIn(m, line);
+      })) === 'OK'
+    );
   }
 
   async hasPackage(revision: string): Promise<boolean> {
     return (await this.db.redis.hexists(this.db.keys.packagesMade, revision)) === 1;
   }
 
-  /** Resumes packages; true when they were halted. */
-  async resumePackages(): Promise<boolean> {
-    return Number(await this.db.write((m) => m.del(this.db.keys.packagesHalted))) === 1;
+  /** Resumes packages, with the line that says so when they were halted; true when they were. */
+  async resumePackages(line?: TierLine): Promise<boolean> {
+    if (line && !(await this.packagesHalt())) return false;
+    return (
+      Number(
+        await this.db.write((m) => {
+          m.del(this.db.keys.packagesHalted);
+          if (line) this.lineIn(m, line);
+        }),
+      ) === 1
+    );
   }
 
   /** Claims the package of a revision; false when one was made for it already (one per revision). */

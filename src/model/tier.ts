@@ -46,3 +46,16 @@ export interface TreeState {
   /** Who can open it: the admin who closed it, the guilty of the Problems. */
   responsible: string[];
 }
+
+/**
+ * A tiers line to say (packages halted or resumed, a demotion suggested or expired), stored with
+ * the state change that calls for it and removed once it is in the outbox. `id` names the change
+ * (`halted:<builders>:<since>`): the same change decided twice is one line, and one Matrix event.
+ */
+export interface TierLine {
+  id: string;
+  text: string;
+  /** The builder whose owners are named and told. */
+  builder?: string;
+  at: number;
+}

@@ -48,6 +48,8 @@ export class EventStreamReader {
   private stopped = false;
   private loop?: Promise<void>;
   private readonly wakers = new Set<() => void>();
+  /** Entries handled and not yet deleted, per stream key: deleted in the same round trip as the next read. */
+  private readonly handled = new Map<string, string[]>();
 
   constructor(private readonly o: StreamReaderOptions) {}
 
@@ -68,6 +70,19 @@ export class EventStreamReader {
     for (const w of this.wakers) w();
     this.o.conn.disconnect();
     await this.loop;
+    await this.deleteHandled();
+  }
+
+  /** Deletes the handled entries still in the streams (on the writer connection). */
+  private async deleteHandled(): Promise<void> {
+    const all = [...this.handled].filter(([, ids]) => ids.length);
+    this.handled.clear();
+    for (const [key, ids] of all) {
+      await this.o.writer.xdel(key, ...ids).catch((err: unknown) => {
+        // Handled but left in the stream: the next master to read it sees repeats and ignores them.
+        this.o.log.warn({ err: (err as Error).message, key, entries: ids.length }, 'could not delete handled executor messages');
+      });
+    }
   }
 
   private async run(): Promise<void> {
@@ -82,7 +97,20 @@ export class EventStreamReader {
       let res: Array<[string, Array<[string, string[]]>]> | null;
       try {
         const keys = names.map((n) => executorEventsStreamKey(prefix, n));
-        res = (await conn.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...names.map((n) => this.lastIds.get(n)!))) as typeof res;
+        // What the last round handled is deleted in the same round trip as this read (before it blocks).
+        const p = conn.pipeline();
+        const deleting = [...this.handled].filter(([, ids]) => ids.length);
+        this.handled.clear();
+        for (const [key, ids] of deleting) p.xdel(key, ...ids);
+        p.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...names.map((n) => this.lastIds.get(n)!));
+        const replies = (await p.exec()) ?? [];
+        replies.slice(0, -1).forEach(([err], i) => {
+          // Handled but left in the stream: the next master to read it sees repeats and ignores them.
+          if (err) log.warn({ err: err.message, key: deleting[i]![0] }, 'could not delete handled executor messages');
+        });
+        const [err, reply] = replies[replies.length - 1] ?? [new Error('no reply to XREAD'), null];
+        if (err) throw err;
+        res = reply as typeof res;
         failing = 0;
       } catch (err) {
         if (this.stopped) return;
@@ -97,21 +125,13 @@ export class EventStreamReader {
   }
 
   private async handleStream(executor: string, key: string, entries: Array<[string, string[]]>): Promise<void> {
-    const done: string[] = [];
-    try {
-      for (const [id, fields] of entries) {
-        if (this.stopped) return;
-        if (!(await this.handleEntry(executor, id, fields))) return;
-        done.push(id);
-        this.lastIds.set(executor, id);
-      }
-    } finally {
-      if (done.length) {
-        await this.o.writer.xdel(key, ...done).catch((err: unknown) => {
-          // Handled but left in the stream: the next master to read it sees repeats and ignores them.
-          this.o.log.warn({ err: (err as Error).message, executor, entries: done.length }, 'could not delete handled executor messages');
-        });
-      }
+    for (const [id, fields] of entries) {
+      if (this.stopped) return;
+      if (!(await this.handleEntry(executor, id, fields))) return;
+      this.lastIds.set(executor, id);
+      const ids = this.handled.get(key);
+      if (ids) ids.push(id);
+      else this.handled.set(key, [id]);
     }
   }
 

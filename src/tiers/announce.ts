@@ -42,39 +42,42 @@ export class TierAnnouncer {
     return (await subs.audiences()).filter((a) => a.audience.kind === 'channel' && a.events.includes('tiers')).map((a) => audienceKey(a.audience));
   }
 
-  /** `skip`: a channel that heard it already (the command's reply there). */
-  async say(text: string, builder?: string, skip?: string): Promise<void> {
+  /**
+   * `skip`: a channel that heard it already (the command's reply there). `id`: the line's own
+   * (OutboxOptions.id; each message's is `<id>|<channel or owner>`).
+   */
+  async say(text: string, builder?: string, skip?: string, id?: string): Promise<void> {
     this.log?.info({ text }, 'tiers');
     const outbox = this.outbox?.();
     const owners = builder ? (this.config().tiers?.owners[builder] ?? []) : [];
     const line = owners.length ? `${text} (owners: ${owners.join(', ')})` : text;
     for (const ch of (await this.channels()).filter((c) => c !== skip)) {
-      const sent = outbox ? outbox.send(ch, line) : this.later(ch, line);
+      const sent = outbox ? outbox.send(ch, line, id ? { id: `${id}|${ch}` } : {}) : this.later(ch, line, id && `${id}|${ch}`);
       await sent.catch((err) => this.log?.warn({ err, ch }, 'tiers: not sent'));
     }
-    for (const name of owners) await this.tell(name, text, builder!).catch((err) => this.log?.warn({ err, name }, 'tiers: owner not told'));
+    for (const name of owners) await this.tell(name, text, builder!, id && `${id}|owner:${name}`).catch((err) => this.log?.warn({ err, name }, 'tiers: owner not told'));
   }
 
   /** Before chat is up: into the transport's outbox in Redis, said when chat connects. */
-  private async later(target: string, text: string): Promise<void> {
+  private async later(target: string, text: string, id?: string): Promise<void> {
     const { transport, where } = parseTarget(target);
     if (transport === 'shell' || !this.config().chat?.[transport]) throw new Error(`no ${transport} chat configured`);
-    await this.store.outbox.push(transport, { v: 1, at: Date.now(), to: where, direct: false, text, tally: 'tiers' });
+    await this.store.outbox.push(transport, { v: 1, at: Date.now(), to: where, direct: false, text, tally: 'tiers', ...(id ? { id } : {}) });
   }
 
   /** An owner hears it where they are: a DM where they are active on chat, otherwise email. */
-  private async tell(name: string, text: string, builder: string): Promise<void> {
+  private async tell(name: string, text: string, builder: string, id?: string): Promise<void> {
     const u = await this.store.users.get(name);
     if (!u) return;
     const reach = this.reach?.();
     if (reach) {
-      const went = await reach.person(u, { subject: `bb: ${builder}: ${text.slice(0, 80)}`, text, body: `${text}\n\nYou are an owner of the builder ${builder} (tiers.owners).` }, { chat: true, email: false });
+      const went = await reach.person(u, { subject: `bb: ${builder}: ${text.slice(0, 80)}`, text, body: `${text}\n\nYou are an owner of the builder ${builder} (tiers.owners).` }, { chat: true, email: false }, id);
       this.log?.info({ owner: name, went }, 'tiers: owner told');
       return;
     }
     const outbox = this.outbox?.();
     if (!outbox) return;
-    if (u.ircNick) await outbox.sendDirect('irc', u.ircNick, text).catch(() => undefined);
-    if (u.matrixId) await outbox.sendDirect('matrix', u.matrixId, text).catch(() => undefined);
+    if (u.ircNick) await outbox.sendDirect('irc', u.ircNick, text, id ? { id: `${id}|irc` } : {}).catch(() => undefined);
+    if (u.matrixId) await outbox.sendDirect('matrix', u.matrixId, text, id ? { id: `${id}|matrix` } : {}).catch(() => undefined);
   }
 }

@@ -1,6 +1,6 @@
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
-import type { Tier, TierOverride } from '../model/tier.js';
+import type { Tier, TierLine, TierOverride } from '../model/tier.js';
 
 /**
  * Run-time tiers: the config's tier of each builder, overridden by `demote`/`promote` records in
@@ -25,7 +25,7 @@ export class TierOverrides {
     for (const [builder, o] of await this.store.tiers.overrides()) {
       if (o.until !== undefined && o.until <= this.now()) {
         // Only the reader that deletes it reports it, so "promoted by itself" is said once.
-        if (await this.store.tiers.clearOverride(builder)) expired.push(o);
+        if (await this.store.tiers.clearOverride(builder, this.expiryLine(o))) expired.push(o);
       } else live.set(builder, o);
     }
     return { live, expired };
@@ -37,6 +37,12 @@ export class TierOverrides {
     const tiers = new Map<string, Tier>();
     for (const b of this.config().builders) tiers.set(b.name, live.get(b.name)?.tier ?? b.tier);
     return { tiers, live, expired };
+  }
+
+  /** What an expired demotion's end says, stored with its deletion (one id per demotion). */
+  expiryLine(o: TierOverride): TierLine {
+    const back = this.configTier(o.builder) === 'supported' ? 'promoted back to supported' : 'back to unsupported, its configured tier';
+    return { id: `expired:${o.builder}:${o.at}:${o.until ?? ''}`, text: `${o.builder} ${back}: its demotion by ${o.by} expired.`, builder: o.builder, at: this.now() };
   }
 
   async set(o: TierOverride): Promise<void> {

@@ -3,7 +3,7 @@ import type { Store } from '../data/store.js';
 import { testedRevision, type Build } from '../model/build.js';
 import { isGood } from '../model/results.js';
 import { finishedBuilds, health } from './health.js';
-import type { PackageRecord, Tier } from '../model/tier.js';
+import type { PackageRecord, Tier, TierLine } from '../model/tier.js';
 import { shortRev } from '../model/revision.js';
 
 /** `r1234` for revision numbers, a short commit id (src/model/revision.ts) otherwise. */
@@ -21,8 +21,13 @@ export type GateOutcome =
       /** Every supported builder red now (the first is `builder`). */
       reds: Array<{ builder: string; since?: number; revision?: string }>;
       announce: boolean;
+      /** What to say (stored with the halt: said by the next leader should this one die first). */
+      line?: TierLine;
     }
-  | { kind: 'packaged'; record: PackageRecord; resumed: boolean };
+  | { kind: 'packaged'; record: PackageRecord; resumed: boolean; line?: TierLine };
+
+/** Red supported builders, as the gate found them. */
+export type Reds = Array<{ builder: string; since?: number; revision?: string }>;
 
 /**
  * The Tahoe gate: packages for revision R are started when every builder supported now has a
@@ -35,6 +40,8 @@ export class PackageGate {
     /** The master's config as it is now (a reload may replace it). */
     private readonly config: () => MasterConfig,
     private readonly now: () => number = Date.now,
+    /** The line that says packages halted (the service names the Problems on the red builders). */
+    private readonly haltedText: (reds: Reds) => Promise<string> = async (reds) => `packages halted: supported builder${reds.length > 1 ? 's' : ''} ${reds.map((r) => r.builder).join(', ')}`,
   ) {}
 
   get builder(): string | undefined {
@@ -62,8 +69,9 @@ export class PackageGate {
       const had = before ? (before.builders ?? [before.builder]) : [];
       const fresh = red.some((r) => !had.includes(r.builder));
       const halt = { ...red[0]!, builders: [...new Set([...had, ...red.map((r) => r.builder)])] };
-      const announce = fresh && (await this.store.tiers.haltPackages(halt, !!before));
-      return { kind: 'halted', ...red[0]!, reds: red, announce };
+      const line: TierLine | undefined = fresh ? { id: `halted:${halt.builders.join(',')}:${red[0]!.since ?? ''}`, text: await this.haltedText(red), at: this.now() } : undefined;
+      const announce = fresh && (await this.store.tiers.haltPackages(halt, !!before, line));
+      return { kind: 'halted', ...red[0]!, reds: red, announce, ...(announce && line ? { line } : {}) };
     }
     if (!gating.length) return { kind: 'none' };
     const found = trigger ? await this.vouch(gating, trigger) : await this.newestQualifying(gating);
@@ -72,8 +80,9 @@ export class PackageGate {
     const record: PackageRecord = { revision: rev, vouchers, at: this.now(), buildsetId: 0 };
     if (!(await this.store.tiers.claimPackage(record))) return { kind: 'none' };
     await this.start(pkg, record, from);
-    const resumed = await this.store.tiers.resumePackages();
-    return { kind: 'packaged', record, resumed };
+    const line: TierLine = { id: `resumed:${rev}`, text: `packages resumed at ${showRev(rev)}`, at: this.now() };
+    const resumed = await this.store.tiers.resumePackages(line);
+    return { kind: 'packaged', record, resumed, ...(resumed ? { line } : {}) };
   }
 
   /** The package BuildSet of a claimed revision, stored with the record that names it (one write). */

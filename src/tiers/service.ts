@@ -7,13 +7,16 @@ import type { Reach } from '../notify/reach.js';
 import type { Build } from '../model/build.js';
 import { formatDuration, formatSpan, parseDuration } from '../model/duration.js';
 import { health } from './health.js';
-import { type BuilderHealth, type PackageRecord, type Tier, type TierOverride, type TreeState } from '../model/tier.js';
+import { type BuilderHealth, type PackageRecord, type Tier, type TierLine, type TierOverride, type TreeState } from '../model/tier.js';
 import { noProblems, TierError, type PackageWait, type ProblemsSource, type TiersApi } from './model.js';
 import { packageWaits } from './waiting.js';
 import { TierOverrides } from './overrides.js';
-import { PackageGate, showRev, type GateOutcome } from './packages.js';
+import { PackageGate, showRev, type GateOutcome, type Reds } from './packages.js';
 import { Tree } from './tree.js';
 import type { Timers } from '../model/timers.js';
+
+/** How old a stored tiers line may be for a new leader to still say it. */
+const LINES_KEPT_MS = 10 * 60_000;
 
 export interface TierServiceOptions {
   store: Store;
@@ -56,7 +59,7 @@ export class TierService implements TiersApi {
     this.config = opts.config;
     const config = () => this.config;
     this.overrides = new TierOverrides(opts.store, config, this.now);
-    this.gate = new PackageGate(opts.store, config, this.now);
+    this.gate = new PackageGate(opts.store, config, this.now, (reds) => this.haltedText(reds));
     this.tree_ = new Tree(opts.store, opts.problems ?? noProblems);
     this.news = new TierAnnouncer(opts.store, config, opts.outbox, opts.channels, opts.log, opts.reach);
   }
@@ -204,8 +207,8 @@ export class TierService implements TiersApi {
   private async currentTiers() {
     const r = await this.overrides.tiers();
     for (const o of r.expired) {
-      const back = this.overrides.configTier(o.builder) === 'supported' ? 'promoted back to supported' : 'back to unsupported, its configured tier';
-      this.enqueue(() => this.say(`${o.builder} ${back}: its demotion by ${o.by} expired.`, o.builder));
+      const line = this.overrides.expiryLine(o);
+      this.enqueue(() => this.sayLine(line));
     }
     return r;
   }
@@ -229,16 +232,36 @@ export class TierService implements TiersApi {
   }
 
   private async report(o: GateOutcome): Promise<void> {
-    if (o.kind === 'halted' && o.announce) {
-      const parts: string[] = [];
-      for (const r of o.reds) {
-        const problems = await (this.opts.problems ?? noProblems).openOn(r.builder).catch(() => []);
-        const which = problems.length ? ` (${problems.map((p) => `Problem ${p.id}`).join(', ')})` : '';
-        parts.push(`${r.builder} red since ${r.revision ? showRev(r.revision) : 'its last build'}${which}`);
-      }
-      await this.say(`packages halted: supported builder${o.reds.length > 1 ? 's' : ''} ${parts.join(', ')}`);
-    } else if (o.kind === 'packaged' && o.resumed) {
-      await this.say(`packages resumed at ${showRev(o.record.revision)}`);
+    if (o.kind === 'halted' && o.announce && o.line) await this.sayLine(o.line);
+    else if (o.kind === 'packaged' && o.resumed && o.line) await this.sayLine(o.line);
+  }
+
+  /** `packages halted: …`, naming the open Problems on each red builder. */
+  private async haltedText(reds: Reds): Promise<string> {
+    const parts: string[] = [];
+    for (const r of reds) {
+      const problems = await (this.opts.problems ?? noProblems).openOn(r.builder).catch(() => []);
+      const which = problems.length ? ` (${problems.map((p) => `Problem ${p.id}`).join(', ')})` : '';
+      parts.push(`${r.builder} red since ${r.revision ? showRev(r.revision) : 'its last build'}${which}`);
+    }
+    return `packages halted: supported builder${reds.length > 1 ? 's' : ''} ${parts.join(', ')}`;
+  }
+
+  /**
+   * Says a stored line (src/data/tiers.ts) unless it was said already, then forgets it. Lines are
+   * said one at a time on the service's chain.
+   */
+  private async sayLine(line: TierLine): Promise<void> {
+    if (!(await this.opts.store.tiers.hasLine(line.id))) return;
+    await this.say(line.text, line.builder, undefined, `tiers:${line.id}`);
+    await this.opts.store.tiers.lineSaid(line.id);
+  }
+
+  /** Lines stored and not said (a leader died first, or a reader ended a demotion): said now, if recent. */
+  private async sayPending(): Promise<void> {
+    for (const line of await this.opts.store.tiers.lines()) {
+      if (line.at > this.now() - LINES_KEPT_MS) await this.sayLine(line);
+      else await this.opts.store.tiers.lineSaid(line.id);
     }
   }
 
@@ -254,8 +277,14 @@ export class TierService implements TiersApi {
       if (tier !== 'supported' || name === this.gate.builder) continue;
       const h = await health(this.opts.store, name, tier);
       if (h.state !== 'red' || h.since === undefined || this.now() - h.since < after) continue;
-      if (!(await this.opts.store.tiers.noteSuggested(name, h.since))) continue;
-      await this.say(`${name} has been red for ${formatSpan(this.now() - h.since)}${h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}; if it cannot be fixed soon: demote ${name} because <reason>`, name);
+      const line: TierLine = {
+        id: `suggest:${name}:${h.since}`,
+        text: `${name} has been red for ${formatSpan(this.now() - h.since)}${h.sinceRevision ? ` (since ${showRev(h.sinceRevision)})` : ''}; if it cannot be fixed soon: demote ${name} because <reason>`,
+        builder: name,
+        at: this.now(),
+      };
+      if (!(await this.opts.store.tiers.noteSuggested(name, h.since, line))) continue;
+      await this.sayLine(line);
     }
   }
 
@@ -287,9 +316,10 @@ export class TierService implements TiersApi {
   private async onExpiry(): Promise<void> {
     await this.check();
     await this.armExpiry();
+    await this.sayPending();
   }
 
-  private say(text: string, builder?: string, skip?: string): Promise<void> {
-    return this.news.say(text, builder, skip);
+  private say(text: string, builder?: string, skip?: string, id?: string): Promise<void> {
+    return this.news.say(text, builder, skip, id);
   }
 }

@@ -7,6 +7,9 @@ import type { Build } from '../../src/model/build.js';
 import type { Tier } from '../../src/model/tier.js';
 import { stepSpecSchema } from '../../src/model/steps.js';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
+import { RecordingOutbox } from '../harness/recording-outbox.js';
+import { TierService } from '../../src/tiers/index.js';
+import type { Result } from '../../src/model/results.js';
 
 /**
  * The packages of a revision are claimed (one per revision) and their BuildSet made in two
@@ -47,7 +50,7 @@ describe('a package claimed by a leader that died before making its BuildSet', (
   });
 
   /** linux and mac built `revision` and passed; returns the last build. */
-  async function passed(s: Store, revision: string): Promise<Build> {
+  async function passed(s: Store, revision: string, mac: Result = 'SUCCESS'): Promise<Build> {
     const { requests } = await s.createBuildSet({
       reason: 'test', scheduler: 'force', builders: ['linux', 'mac'], properties: {}, priority: 0,
       sourcestamp: { repository: 'https://example.org/repo.git', branch: 'main', revision, project: '', changeIds: [] },
@@ -55,7 +58,7 @@ describe('a package claimed by a leader that died before making its BuildSet', (
     let last!: Build;
     for (const r of requests) {
       const b = (await s.claimRequest(r.id, 'a', STEPS, {}))!;
-      last = (await s.applyBuildEvents(b.id, b.token, [{ type: 'build-started' }, { type: 'build-finished', result: 'SUCCESS' }]))!;
+      last = (await s.applyBuildEvents(b.id, b.token, [{ type: 'build-started' }, { type: 'build-finished', result: r.builder === 'mac' ? mac : 'SUCCESS' }]))!;
     }
     return last;
   }
@@ -103,5 +106,52 @@ describe('a package claimed by a leader that died before making its BuildSet', (
     expect(sets).toHaveLength(1);
     expect(await a.tiers.getPackage('cafe0002')).toMatchObject({ buildsetId: sets[0]!.id });
     expect(await a.tiers.unstartedPackages()).toEqual([]);
+  });
+
+  /** A leader's tiers service, saying its lines into `out` in #dev. */
+  async function leader(s: Store, out: RecordingOutbox): Promise<TierService> {
+    const t = new TierService({ store: s, config });
+    t.announceVia(out, ['shell:#dev']);
+    services.push(t);
+    t.start();
+    await t.idle();
+    return t;
+  }
+  const services: TierService[] = [];
+  afterEach(async () => {
+    for (const t of services.splice(0)) await t.stop();
+  });
+
+  it('packages halted, stored but not said (the leader died): the next leader says it once, with the id the first gave it', async () => {
+    const a = store();
+    const trigger = await passed(a, 'cafe0003', 'FAILURE');
+    // A's gate halts packages (the halt and its line are one write); A dies before saying it.
+    const out = await new PackageGate(a, () => config).evaluate(TIERS, trigger);
+    expect(out).toMatchObject({ kind: 'halted', announce: true, line: { text: 'packages halted: supported builder mac' } });
+    const [stored] = await a.tiers.lines();
+    expect(stored).toMatchObject({ id: expect.stringMatching(/^halted:mac:/), text: 'packages halted: supported builder mac' });
+
+    const outB = new RecordingOutbox();
+    await leader(store(), outB);
+    expect(outB.to('shell:#dev')).toEqual(['packages halted: supported builder mac']);
+    expect(outB.ids).toEqual([`tiers:${stored!.id}|shell:#dev`]);
+    expect(await a.tiers.lines()).toEqual([]);
+    // A third leader: nothing left to say, and the halt is not said again.
+    const outC = new RecordingOutbox();
+    await leader(store(), outC);
+    expect(outC.sent).toEqual([]);
+  });
+
+  it('a demotion that expired, its end stored by a reader but not said: the leader says it once', async () => {
+    const a = store();
+    await a.tiers.setOverride({ builder: 'mac', tier: 'unsupported', by: 'warner', reason: 'flaky disk', at: Date.now() - 2000, until: Date.now() - 1000 });
+    // Something reads the tiers (a status page) and ends the demotion; its line is stored with that.
+    const read = await new TierService({ store: store(), config }).overrides.tiers();
+    expect(read.expired.map((o) => o.builder)).toEqual(['mac']);
+    expect((await a.tiers.lines()).map((l) => l.text)).toEqual(['mac promoted back to supported: its demotion by warner expired.']);
+    const outB = new RecordingOutbox();
+    await leader(store(), outB);
+    expect(outB.to('shell:#dev')).toEqual(['mac promoted back to supported: its demotion by warner expired.']);
+    expect(await a.tiers.lines()).toEqual([]);
   });
 });
