@@ -10,7 +10,7 @@ import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
 import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
-import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT, runReadScript } from './read-scripts.js';
+import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
 
@@ -87,7 +87,7 @@ export class BuildsRepo {
     const out = new Map<string, Build[]>(builders.map((b) => [b, []]));
     if (!builders.length || k < 1) return out;
     const keys = builders.map((b) => this.db.keys.builderBuilds(b));
-    const raw = (await this.db.redis.eval(LATEST_BUILDS_SCRIPT, keys.length, ...keys, this.db.keys.build(0).slice(0, -1), String(k))) as string[];
+    const raw = (await this.db.readScript(LATEST_BUILDS_SCRIPT, keys, [this.db.keys.build(0).slice(0, -1), k])) as string[];
     for (const r of raw) {
       const build = JSON.parse(r) as Build;
       out.get(build.builder)?.push(build);
@@ -179,7 +179,7 @@ export class BuildsRepo {
   }
 
   async executorLoad(executors: string[]): Promise<Map<string, number>> {
-    const m = this.db.redis.multi();
+    const m = this.db.reads();
     for (const e of executors) m.scard(this.db.keys.executorBuilds(e));
     const res = (await m.exec()) ?? [];
     return new Map(executors.map((e, i) => [e, Number(res[i]?.[1] ?? 0)]));
@@ -187,7 +187,7 @@ export class BuildsRepo {
 
   /** Builds held (load) and builders busy on each executor, in one round trip. */
   async executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
-    const m = this.db.redis.multi();
+    const m = this.db.reads();
     for (const e of executors) m.scard(this.db.keys.executorBuilds(e)).smembers(this.db.keys.executorBusy(e));
     const res = (await m.exec()) ?? [];
     return {
@@ -198,7 +198,7 @@ export class BuildsRepo {
 
   /** Builders with a build on each executor. */
   async executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
-    const m = this.db.redis.multi();
+    const m = this.db.reads();
     for (const e of executors) m.smembers(this.db.keys.executorBusy(e));
     const res = (await m.exec()) ?? [];
     return new Map(executors.map((e, i) => [e, new Set((res[i]?.[1] as string[] | undefined) ?? [])]));
@@ -228,14 +228,14 @@ export class BuildsRepo {
       let changes: Change[] | undefined;
       let taken: [number, number] | undefined;
       if (!others.length) {
-        // Nothing to collapse (most claims): the request, its BuildSet, the build's id and number and their changes in one round trip.
+        // Nothing to collapse (most claims): the request, its BuildSet, the build's id and number and their changes in one round trip (fenced: it takes the ids).
         const [pre, post] = this.db.keys.builderNumber('\u0000').split('\u0000') as [string, string];
-        const [rawReq, rawBs, id, num, ...rawChanges] = (await runReadScript(this.db.redis, 'bbClaimRead', CLAIM_READ_SCRIPT, [this.parts.requests.key(requestId), this.db.keys.seq('build')], [
+        const [rawReq, rawBs, id, num, ...rawChanges] = (await this.db.script(CLAIM_READ_SCRIPT, [this.parts.requests.key(requestId), this.db.keys.seq('build')], [
           this.parts.buildsets.key(0).slice(0, -1),
           this.parts.changes.key(0).slice(0, -1),
           pre,
           post,
-        ])) as Array<string | number | null>;
+        ], 'bbClaimRead')) as Array<string | number | null>;
         req = typeof rawReq === 'string' ? (JSON.parse(rawReq) as BuildRequest) : null;
         if (!req || req.state !== 'pending') return null;
         sets = typeof rawBs === 'string' ? [JSON.parse(rawBs) as BuildSet] : [];
@@ -252,7 +252,8 @@ export class BuildsRepo {
       const bs = sets.find((x) => x.id === req.buildsetId);
       if (!bs) return null;
       if (!taken) {
-        const ids = (await this.db.redis.pipeline().incr(this.db.keys.seq('build')).incr(this.db.keys.builderNumber(req.builder)).exec()) ?? [];
+        // Fenced: an old leader that lost the lease gives out no build id or number (no gap in a builder's numbers).
+        const ids = (await this.db.multi().incr(this.db.keys.seq('build')).incr(this.db.keys.builderNumber(req.builder)).exec()) ?? [];
         for (const [err] of ids) if (err) throw err;
         taken = ids.map(([, n]) => Number(n)) as [number, number];
       }

@@ -2,7 +2,7 @@ import type { Build, BuildRequest, BuildSet, SourceStamp } from '../model/build.
 import { isFailing, worstOf } from '../model/results.js';
 import type { Db, Multi } from './db.js';
 import { zsetHistory, type HistoryIndex } from './history.js';
-import { runReadScript, SETTLE_READ_SCRIPT } from './read-scripts.js';
+import { SETTLE_READ_SCRIPT } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 
 interface SettleEvents {
@@ -49,7 +49,7 @@ export class BuildSetsRepo {
 
   async create(spec: NewBuildSet): Promise<{ buildset: BuildSet; requests: BuildRequest[] }> {
     const { keys } = this.db;
-    const bsId = await this.db.redis.incr(keys.seq('buildset'));
+    const bsId = Number(await this.db.write((m) => m.incr(keys.seq('buildset'))));
     const firstReq = await this.requests.reserveIds(spec.builders.length);
     const submittedAt = this.db.now();
     const requests: BuildRequest[] = spec.builders.map((builder, i) => ({
@@ -159,9 +159,9 @@ export class BuildSetsRepo {
       this.db.lock.run(`buildset:${build.buildsetId}`, async () => {
         // One round trip for the request, its BuildSet and the BuildSet's other requests.
         const requestKey = this.requests.key(build.requestId);
-        const [rawReq, rawBs, ...rawOthers] = (await runReadScript(this.db.redis, 'bbSettleRead', SETTLE_READ_SCRIPT, [requestKey, this.db.keys.buildset(build.buildsetId)], [
+        const [rawReq, rawBs, ...rawOthers] = (await this.db.readScript(SETTLE_READ_SCRIPT, [requestKey, this.db.keys.buildset(build.buildsetId)], [
           requestKey.slice(0, -String(build.requestId).length),
-        ])) as Array<string | null>;
+        ], 'bbSettleRead')) as Array<string | null>;
         const req = rawReq ? (JSON.parse(rawReq) as BuildRequest) : null;
         const bs = rawBs ? (JSON.parse(rawBs) as BuildSet) : null;
         if (!req || req.state !== 'claimed') return null;
@@ -213,7 +213,7 @@ export class BuildSetsRepo {
       const bs = await this.get(buildsetId);
       if (!bs || bs.completeAt) return null;
       const events = this.settled(bs, await this.requests.getMany(bs.requestIds), build);
-      if (events) await this.db.redis.set(this.db.keys.buildset(bs.id), JSON.stringify(events.next));
+      if (events) await this.db.write((m) => m.set(this.db.keys.buildset(bs.id), JSON.stringify(events.next)));
       return events;
     });
     this.emitSettled(events);

@@ -77,7 +77,7 @@ export class ChangesRepo {
         const keys = [...new Set(batch.flatMap((b) => b.items.flatMap((i) => (i.key ? [i.key] : []))))];
         const seen = new Set<string>();
         if (keys.length) {
-          const pipe = this.db.redis.pipeline();
+          const pipe = this.db.reads();
           for (const k of keys) pipe.exists(this.db.keys.changeKey(k));
           const res = (await pipe.exec()) ?? [];
           keys.forEach((k, i) => res[i]?.[1] === 1 && seen.add(k));
@@ -91,9 +91,10 @@ export class ChangesRepo {
           }),
         );
         const count = fresh.reduce((n, f) => n + f.length, 0);
-        let id = count ? (await this.db.redis.incrby(this.db.keys.seq('change'), count)) - count : 0;
+        // Change intake is any master's (a standby takes webhooks): unfenced, as README "Running several masters" says.
+        let id = count ? (await this.db.unfenced.incrby(this.db.keys.seq('change'), count)) - count : 0;
         const receivedAt = this.db.now();
-        const m = this.db.redis.multi();
+        const m = this.db.unfenced.multi();
         const stored = fresh.map((items) =>
           items.map(({ fields, key, keyTtlSec }) => {
             id += 1;

@@ -7,7 +7,7 @@ export class ClaimsRepo {
 
   /** Stores a claim (replacing the identity's earlier one). Nothing in bb listens for claims, so none is published. */
   async put(key: ClaimantKey, claim: ClaimRecord): Promise<ClaimRecord> {
-    await this.db.redis.set(this.db.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim));
+    await this.db.write((m) => m.set(this.db.keys.chatClaim(key.transport, key.kind, key.id), JSON.stringify(claim)));
     return claim;
   }
 
@@ -26,7 +26,7 @@ export class ClaimsRepo {
       const claim = await this.db.getJson<ClaimRecord>(k);
       if (!claim || claim.user !== user || !claim.verified) continue;
       const { verifiedAt: _v, ...rest } = claim;
-      await this.db.redis.set(k, JSON.stringify({ ...rest, verified: false }));
+      await this.db.write((m) => m.set(k, JSON.stringify({ ...rest, verified: false })));
       voided++;
     }
     return voided;
@@ -40,7 +40,7 @@ export class ClaimsRepo {
   /** Forgets what a chat identity claimed (verified or not). True when there was a claim. */
   async drop(key: ClaimantKey): Promise<boolean> {
     const k = this.db.keys.chatClaim(key.transport, key.kind, key.id);
-    const gone = (await this.db.redis.del(k)) > 0;
+    const gone = Number(await this.db.write((m) => m.del(k))) > 0;
     return gone;
   }
 }

@@ -3,7 +3,8 @@ import { scanTargets } from './redis-conn.js';
 import { KeyedMutex } from '../util/mutex.js';
 import { DataBus } from './events.js';
 import { Keys } from './keys.js';
-import { fencedMulti, type Fence } from './fence.js';
+import { fencedEval, fencedMulti, type Fence } from './fence.js';
+import { runReadScript } from './read-scripts.js';
 
 const handles = new WeakMap<object, Db>();
 
@@ -27,6 +28,23 @@ export function dbOf(owner: object): Db {
 export type Multi = ChainableCommander;
 
 /**
+ * The commands a repository may send on the connection itself: reads only (and WAIT, PING). A
+ * write goes through `write()`/`multi()` (fenced while leader election runs) or, for the few
+ * writes any master may do, through `unfenced` (README "Running several masters";
+ * test/unit/fenced-writes.test.ts holds that).
+ */
+export type ReadRedis = Pick<
+  Redis,
+  | 'get' | 'mget' | 'exists' | 'type' | 'ttl' | 'pttl'
+  | 'lrange' | 'llen' | 'lindex'
+  | 'hget' | 'hmget' | 'hgetall' | 'hexists' | 'hkeys' | 'hvals' | 'hlen'
+  | 'smembers' | 'sismember' | 'scard'
+  | 'zrange' | 'zrevrange' | 'zrangebyscore' | 'zrevrangebyscore' | 'zcard' | 'zscore' | 'zrank' | 'zrevrank' | 'zcount'
+  | 'xrange' | 'xrevrange' | 'xlen'
+  | 'scan' | 'wait' | 'ping' | 'info' | 'status' | 'options'
+>;
+
+/**
  * The one handle repositories share: the Redis connection, the key names, the event bus, the
  * per-record locks and the clock. Only src/data uses it; everything else goes through the
  * repositories on `Store` (the layering check in test/unit/layering.test.ts holds that).
@@ -37,11 +55,20 @@ export class Db {
   /** Read-modify-write of one record is serialised per record inside the process; bb runs one master. */
   readonly lock = new KeyedMutex();
 
+  /** The connection for reads (typed to the read commands: writes go through the fence). */
+  readonly redis: ReadRedis;
+
   constructor(
-    readonly redis: Redis,
+    /**
+     * The whole connection, for the writes any master may do without leading, and only those:
+     * change intake (changes.ts), the lease and the masters' heartbeats (lease.ts), `bb reconfig`
+     * answers (reconfig.ts). Every other write is leader-only and goes through `write()`/`multi()`.
+     */
+    readonly unfenced: Redis,
     prefix: string,
     readonly now: () => number = Date.now,
   ) {
+    this.redis = unfenced;
     this.keys = new Keys(prefix);
   }
 
@@ -57,7 +84,7 @@ export class Db {
    * Writes any master may do (change intake) use `redis.multi()` directly.
    */
   multi(): Multi {
-    return this.fence ? fencedMulti(this.redis, this.fence) : this.redis.multi();
+    return this.fence ? fencedMulti(this.unfenced, this.fence) : this.unfenced.multi();
   }
 
   /** One write through `multi()` (fenced when a fence is attached); resolves to its reply. */
@@ -68,6 +95,34 @@ export class Db {
     const [err, reply] = res[0] ?? [null, null];
     if (err) throw err;
     return reply;
+  }
+
+  /**
+   * Several reads in one round trip, as one MULTI (a consistent snapshot). Only read commands may be
+   * queued on it (test/unit/fenced-writes.test.ts).
+   */
+  reads(): Multi {
+    return this.unfenced.multi();
+  }
+
+  /**
+   * A read-only script of read-scripts.ts (test/unit/fenced-writes.test.ts holds that they call no
+   * write command). With `name`, defined once on the connection and sent by its digest (a fixed
+   * number of keys); without, sent whole.
+   */
+  readScript(script: string, keys: string[], args: Array<string | number>, name?: string): Promise<unknown> {
+    if (name) return runReadScript(this.unfenced, name, script, keys, args.map(String));
+    return this.unfenced.eval(script, keys.length, ...keys, ...args.map(String));
+  }
+
+  /**
+   * A Lua script that writes: leader-only, fenced like `multi()` when a fence is attached. With
+   * `name`, defined once on the connection and sent by its digest (a fixed number of keys).
+   */
+  script(lua: string, keys: string[], args: Array<string | number>, name?: string): Promise<unknown> {
+    if (this.fence) return fencedEval(this.unfenced, this.fence, lua, keys, args, name);
+    if (name) return runReadScript(this.unfenced, name, lua, keys, args.map(String));
+    return this.unfenced.eval(lua, keys.length, ...keys, ...args.map(String));
   }
 
   async getJson<T>(key: string): Promise<T | null> {
@@ -86,7 +141,7 @@ export class Db {
   async scanKeys(pattern: string): Promise<string[]> {
     const out: string[] = [];
     // On a Cluster, SCAN reaches one node: ask every primary (the installation's keys are on one).
-    for (const node of scanTargets(this.redis)) {
+    for (const node of scanTargets(this.unfenced)) {
       let cursor = '0';
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);

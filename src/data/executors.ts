@@ -45,11 +45,11 @@ export class ExecutorsRepo {
   /** Write an executor record without an event (a heartbeat). */
   /** A write that succeeds only while Redis takes writes (the watchdog proves it can hear before it judges). */
   async watchdogTick(at: number): Promise<void> {
-    await this.db.redis.set(this.db.keys.executorWatchdog(), String(at), 'PX', 3_600_000);
+    await this.db.write((m) => m.set(this.db.keys.executorWatchdog(), String(at), 'PX', 3_600_000));
   }
 
   async touch(rec: ExecutorRecord): Promise<void> {
-    await this.db.redis.set(this.db.keys.executor(rec.name), JSON.stringify(rec));
+    await this.db.write((m) => m.set(this.db.keys.executor(rec.name), JSON.stringify(rec)));
   }
 
   /** The same write as touch, inside the caller's transaction (the build events of the same message). */

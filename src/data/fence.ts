@@ -102,3 +102,38 @@ export function fencedMulti(redis: Redis, fence: Fence): ChainableCommander {
   };
   return p;
 }
+
+/**
+ * A leader-only Lua script (one that writes), fenced: the lease key and the token ride along as
+ * the last key and the last argument, and the script writes nothing unless the token is still the
+ * newest granted. Rejects with NotLeaderError otherwise, as `fencedMulti` does. With `name`, the
+ * guarded script is defined once on the connection and sent by its digest (a fixed number of keys).
+ */
+export async function fencedEval(redis: Redis, fence: Fence, lua: string, keys: string[], args: Array<string | number>, name?: string): Promise<unknown> {
+  const token = fence.token;
+  if (token === null) throw new NotLeaderError(null, null);
+  const guarded = `local __lease = table.remove(KEYS)
+local __token = table.remove(ARGV)
+local __cur = redis.call('GET', __lease)
+if __cur ~= __token then return redis.error_reply('BBFENCED ' .. tostring(__cur)) end
+${lua}`;
+  const argv = [...keys, fence.leaderKey, ...args.map(String), token];
+  try {
+    if (!name) return await redis.eval(guarded, keys.length + 1, ...argv);
+    const command = `${name}Fenced`;
+    let names = definedScripts.get(redis);
+    if (!names) definedScripts.set(redis, (names = new Set()));
+    if (!names.has(command)) {
+      redis.defineCommand(command, { numberOfKeys: keys.length + 1, lua: guarded });
+      names.add(command);
+    }
+    return await (redis as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[command]!(...argv);
+  } catch (err) {
+    const m = /^BBFENCED (.*)$/.exec((err as Error).message ?? '');
+    if (!m) throw err;
+    fence.onRefused();
+    throw new NotLeaderError(token, m[1] === 'false' || m[1] === 'nil' ? null : m[1]!);
+  }
+}
+
+const definedScripts = new WeakMap<Redis, Set<string>>();

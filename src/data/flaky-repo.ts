@@ -20,7 +20,7 @@ export class FlakyRepo {
     if (!changed.size) return;
     const fields: string[] = [];
     for (const [field, rec] of changed) fields.push(field, JSON.stringify(rec));
-    await this.db.redis.multi().hset(this.db.keys.flaky.builder(builder), ...fields).sadd(this.db.keys.flaky.builders, builder).exec();
+    await this.db.multi().hset(this.db.keys.flaky.builder(builder), ...fields).sadd(this.db.keys.flaky.builders, builder).exec();
   }
 
   /** Every builder's records. */

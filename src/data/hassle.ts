@@ -21,7 +21,7 @@ export class HassleRepo {
   async create(s: HassleState): Promise<boolean> {
     const keys = this.db.keys.hassle;
     const made = await this.db.write((m) => m.set(keys.one(s.problemId), JSON.stringify(s), 'NX'));
-    if (made) await this.db.redis.sadd(keys.active, String(s.problemId));
+    if (made) await this.db.write((m) => m.sadd(keys.active, String(s.problemId)));
     return made === 'OK';
   }
 

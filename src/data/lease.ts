@@ -82,8 +82,9 @@ export class LeaderLease {
     this.db.fence = this.fence;
   }
 
+  /** The lease and heartbeats are any master's to write (that is how one becomes the leader). */
   private get redis(): Redis {
-    return this.db.redis;
+    return this.db.unfenced;
   }
 
   /** The token while this master leads, else null. */
@@ -233,7 +234,7 @@ export async function liveMasters(store: Store, withinMs?: number): Promise<Mast
   const now = Date.now();
   const within = (b: MasterBeat) => withinMs ?? beatWindow(b);
   const stale = all.filter((x) => now - x.beat.seen > Math.max(within(x.beat), 60_000) * 10).map((x) => x.field);
-  if (stale.length) await redis.hdel(keys.masters, ...stale).catch(() => 0);
+  if (stale.length) await dbOf(store).unfenced.hdel(keys.masters, ...stale).catch(() => 0);
   return all
     .map((x) => x.beat)
     .filter((x) => now - x.seen <= within(x))

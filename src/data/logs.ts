@@ -70,7 +70,7 @@ export class LogsRepo {
    */
   async pageBudget(buildId: number, step: number, from: number, count: number, maxBytes = LOG_READ_BYTES): Promise<{ chunks: LogChunk[]; end: boolean }> {
     if (count < 1) return { chunks: [], end: false };
-    const raw = (await this.db.redis.eval(LOG_BUDGET_SCRIPT, 1, this.db.keys.log(buildId, step), String(from), String(count), String(maxBytes))) as [number, ...string[]];
+    const raw = (await this.db.readScript(LOG_BUDGET_SCRIPT, [this.db.keys.log(buildId, step)], [from, count, maxBytes])) as [number, ...string[]];
     return { chunks: raw.slice(1).map((r) => splitChunk(r as string)), end: raw[0] === 1 };
   }
 }

@@ -6,7 +6,7 @@ export class MasterStateRepo {
   constructor(private readonly db: Db) {}
 
   async putConfigSummary(summary: ConfigSummary): Promise<void> {
-    await this.db.redis.set(this.db.keys.config, JSON.stringify(summary));
+    await this.db.write((m) => m.set(this.db.keys.config, JSON.stringify(summary)));
   }
 
   async configSummary(): Promise<ConfigSummary | null> {

@@ -78,10 +78,10 @@ export class OutboxRepo {
   }
 
   async setDmRoom(transport: string, user: string, room: string): Promise<void> {
-    await this.db.redis.hset(this.db.keys.chatDmRoom(transport), user, room);
+    await this.db.write((m) => m.hset(this.db.keys.chatDmRoom(transport), user, room));
   }
 
   async dropDmRoom(transport: string, user: string): Promise<void> {
-    await this.db.redis.hdel(this.db.keys.chatDmRoom(transport), user);
+    await this.db.write((m) => m.hdel(this.db.keys.chatDmRoom(transport), user));
   }
 }

@@ -50,7 +50,7 @@ export class ProblemsRepo {
   /** Creates a Problem (id assigned here); `event` is published after the write. */
   async create(fields: Omit<Problem, 'id'>, event?: ProblemEvent, otherKeys: string[] = []): Promise<Problem> {
     const keys = this.db.keys.problem;
-    const id = await this.db.redis.incr(keys.seq);
+    const id = Number(await this.db.write((m) => m.incr(keys.seq)));
     const p: Problem = { id, ...fields };
     const m = this.db.multi().set(keys.one(id), JSON.stringify(p)).zadd(keys.all, id, String(id));
     for (const key of [p.key, ...otherKeys]) m.set(keys.key(key), String(id));
@@ -109,7 +109,7 @@ export class ProblemsRepo {
   }
 
   async setCursor(buildId: number): Promise<void> {
-    await this.db.redis.set(this.db.keys.problem.cursor, String(buildId));
+    await this.db.write((m) => m.set(this.db.keys.problem.cursor, String(buildId)));
   }
 
   /**
@@ -118,7 +118,7 @@ export class ProblemsRepo {
    */
   async place(): Promise<{ cursor: number; done: Set<number>; trim: boolean }> {
     const keys = this.db.keys;
-    const res = (await this.db.redis.pipeline().get(keys.problem.cursor).zrange(keys.problem.done, 0, -1).exec()) ?? [];
+    const res = (await this.db.reads().get(keys.problem.cursor).zrange(keys.problem.done, 0, -1).exec()) ?? [];
     for (const [err] of res) if (err) throw err;
     const cursor = Number((res[0]?.[1] as string | null) ?? 0);
     const ids = ((res[1]?.[1] as string[] | undefined) ?? []).map(Number);
@@ -131,12 +131,12 @@ export class ProblemsRepo {
   }
 
   async markDone(buildId: number): Promise<void> {
-    await this.db.redis.zadd(this.db.keys.problem.done, buildId, String(buildId));
+    await this.db.write((m) => m.zadd(this.db.keys.problem.done, buildId, String(buildId)));
   }
 
   /** Forgets handled ids at or below the cursor. */
   async trimDone(cursor: number): Promise<void> {
-    await this.db.redis.zremrangebyscore(this.db.keys.problem.done, '-inf', cursor);
+    await this.db.write((m) => m.zremrangebyscore(this.db.keys.problem.done, '-inf', cursor));
   }
 
   async sheriffOverride(): Promise<SheriffOverride | null> {
@@ -145,6 +145,6 @@ export class ProblemsRepo {
   }
 
   async setSheriffOverride(o: SheriffOverride): Promise<void> {
-    await this.db.redis.set(this.db.keys.problem.sheriff, JSON.stringify(o));
+    await this.db.write((m) => m.set(this.db.keys.problem.sheriff, JSON.stringify(o)));
   }
 }

@@ -35,7 +35,7 @@ export class ReconfigRepo {
 
   /** Adds a request; returns its id. */
   async request(by: string): Promise<string> {
-    const id = await this.db.redis.xadd(this.db.keys.reconfigRequests, 'MAXLEN', '~', KEEP_REQUESTS, '*', 'at', String(this.db.now()), 'by', by);
+    const id = await this.db.unfenced.xadd(this.db.keys.reconfigRequests, 'MAXLEN', '~', KEEP_REQUESTS, '*', 'at', String(this.db.now()), 'by', by);
     return id!;
   }
 
@@ -58,7 +58,7 @@ export class ReconfigRepo {
   /** Stores one master's answer to request `id`. */
   async report(id: string, report: ReconfigReport): Promise<void> {
     const key = this.db.keys.reconfigReports(id);
-    await this.db.redis.multi().hset(key, `${report.host}:${report.pid}`, JSON.stringify(report)).expire(key, REPORTS_TTL_S).exec();
+    await this.db.unfenced.multi().hset(key, `${report.host}:${report.pid}`, JSON.stringify(report)).expire(key, REPORTS_TTL_S).exec();
   }
 
   /** The answers to request `id` so far, by `<host>:<pid>`. */

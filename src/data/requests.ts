@@ -12,7 +12,7 @@ export class RequestsRepo {
 
   /** Reserves `n` new request ids (a BuildSet's requests); returns the first. */
   async reserveIds(n: number): Promise<number> {
-    return (await this.db.redis.incrby(this.db.keys.seq('request'), n)) - n + 1;
+    return Number(await this.db.write((m) => m.incrby(this.db.keys.seq('request'), n))) - n + 1;
   }
 
   /** The key of request `id` (for a read script that reads it with others). */
@@ -37,7 +37,7 @@ export class RequestsRepo {
 
   /** Pending requests per builder. */
   async pendingByBuilder(builders: string[]): Promise<Map<string, number>> {
-    const m = this.db.redis.multi();
+    const m = this.db.reads();
     for (const b of builders) m.zcard(this.db.keys.builderPending(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, Number(res[i]?.[1] ?? 0)]));
@@ -45,7 +45,7 @@ export class RequestsRepo {
 
   /** The next request of each builder (highest priority, then oldest), with its order score. */
   async pendingHeads(builders: string[]): Promise<Map<string, { requestId: number; score: number }>> {
-    const pipe = this.db.redis.pipeline();
+    const pipe = this.db.reads();
     for (const b of builders) pipe.zrange(this.db.keys.builderPending(b), 0, 0, 'WITHSCORES');
     const res = (await pipe.exec()) ?? [];
     const heads = new Map<string, { requestId: number; score: number }>();
@@ -70,7 +70,7 @@ export class RequestsRepo {
 
   /** A pending-set entry whose request is no longer pending (should not happen; healed when seen). */
   async dropStalePending(builder: string, requestId: number): Promise<void> {
-    await this.db.redis.zrem(this.db.keys.builderPending(builder), String(requestId));
+    await this.db.write((m) => m.zrem(this.db.keys.builderPending(builder), String(requestId)));
   }
 
   /** Deletes request records `ids` and the collapsed/superseded notes of `known` (retention). Returns the keys deleted. */
@@ -126,7 +126,7 @@ export class RequestsRepo {
 
   /** How many requests of each builder collapsed into newer ones, and how many newer BuildSets superseded. */
   async supersededCounts(builders: string[]): Promise<Map<string, { collapsed: number; superseded: number }>> {
-    const m = this.db.redis.multi();
+    const m = this.db.reads();
     for (const b of builders) m.zcard(this.db.keys.builderCollapsed(b)).zcard(this.db.keys.builderSuperseded(b));
     const res = (await m.exec()) ?? [];
     return new Map(builders.map((b, i) => [b, { collapsed: Number(res[2 * i]?.[1] ?? 0), superseded: Number(res[2 * i + 1]?.[1] ?? 0) }]));

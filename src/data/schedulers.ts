@@ -75,11 +75,10 @@ export class SchedulerStateRepo {
     const pending = this.db.keys.schedPending(scheduler, branch);
     const taking = this.db.keys.schedTaking(scheduler, fireId);
     if (!(await this.db.redis.exists(taking))) {
-      try {
-        await this.db.redis.rename(pending, taking);
-      } catch {
-        return null; // nothing waited: an earlier timer took it all
-      }
+      // Fenced: an old leader waking up after a standby took over must not take changes that came
+      // meanwhile into a fire nobody will read again.
+      const [[renamed] = [null]] = (await this.db.multi().rename(pending, taking).exec()) ?? [];
+      if (renamed) return null; // nothing waited: an earlier timer took it all
     }
     return { entries: await this.db.redis.lrange(taking, 0, -1), handle: taking };
   }
@@ -123,8 +122,8 @@ export class SchedulerStateRepo {
   async switch(sw: SchedulerSwitch): Promise<boolean> {
     const key = this.db.keys.schedDisabled;
     const changed = sw.enabled
-      ? (await this.db.redis.hdel(key, sw.scheduler)) === 1
-      : (await this.db.redis.hsetnx(key, sw.scheduler, JSON.stringify({ by: sw.by, at: sw.at, ...(sw.reason ? { reason: sw.reason } : {}) }))) === 1;
+      ? Number(await this.db.write((m) => m.hdel(key, sw.scheduler))) === 1
+      : Number(await this.db.write((m) => m.hsetnx(key, sw.scheduler, JSON.stringify({ by: sw.by, at: sw.at, ...(sw.reason ? { reason: sw.reason } : {}) })))) === 1;
     return changed;
   }
 
@@ -149,7 +148,7 @@ export class SchedulerStateRepo {
 
   /** A dependent scheduler's first start begins at `cursor`; an existing cursor stays. */
   async startUpstream(scheduler: string, cursor: number): Promise<void> {
-    await this.db.redis.set(this.db.keys.upstreamCursor(scheduler), String(cursor), 'NX');
+    await this.db.write((m) => m.set(this.db.keys.upstreamCursor(scheduler), String(cursor), 'NX'));
   }
 
   /** Move a dependent scheduler's cursor up, forgetting the handled ids at or below it. */
@@ -159,7 +158,7 @@ export class SchedulerStateRepo {
 
   /** An upstream BuildSet passed over (the dependent scheduler was off). */
   async passUpstream(scheduler: string, upstreamId: number): Promise<void> {
-    await this.db.redis.zadd(this.db.keys.upstreamDone(scheduler), upstreamId, String(upstreamId));
+    await this.db.write((m) => m.zadd(this.db.keys.upstreamDone(scheduler), upstreamId, String(upstreamId)));
   }
 
   /** For NewBuildSet.handled: the downstream BuildSet records, in its transaction, that it acted on the upstream one. */

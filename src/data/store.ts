@@ -128,12 +128,12 @@ export class Store {
 
   /** Closes the connection (the master's stop, a CLI command's end). */
   async close(): Promise<void> {
-    await this.db.redis.quit().catch(() => this.db.redis.disconnect());
+    await this.db.unfenced.quit().catch(() => this.db.unfenced.disconnect());
   }
 
   /** Drops the connection at once, without waiting for replies (tests use it to act out a crash). */
   abort(): void {
-    this.db.redis.disconnect();
+    this.db.unfenced.disconnect();
   }
 
   /** The configured key prefix (`bb` by default). */

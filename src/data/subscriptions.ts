@@ -32,21 +32,21 @@ export class SubscriptionsRepo {
   /** The stored events of an audience; `stored` false when it never said `notify` (the config applies). */
   async events(audience: string): Promise<{ stored: boolean; events: string[] }> {
     const { keys } = this.db;
-    const [[, stored], [, members]] = (await this.db.redis.multi().sismember(keys.chatSubs, audience).smembers(keys.chatSub(audience)).exec()) as [[null, number], [null, string[]]];
+    const [[, stored], [, members]] = (await this.db.reads().sismember(keys.chatSubs, audience).smembers(keys.chatSub(audience)).exec()) as [[null, number], [null, string[]]];
     return { stored: stored === 1, events: members };
   }
 
   /** Add, remove or clear events of an audience (its `seed` copied in on its first write); returns its events. */
   async update(audience: string, op: 'add' | 'remove' | 'clear', seed: readonly string[], events: readonly string[]): Promise<string[]> {
     const { keys } = this.db;
-    return (await this.db.redis.eval(UPDATE, 2, keys.chatSubs, keys.chatSub(audience), audience, op, seed.length, ...seed, ...events)) as string[];
+    return (await this.db.script(UPDATE, [keys.chatSubs, keys.chatSub(audience)], [audience, op, seed.length, ...seed, ...events])) as string[];
   }
 
   /** Every stored audience with its events. */
   async all(): Promise<Map<string, string[]>> {
     const { keys } = this.db;
     const audiences = await this.db.redis.smembers(keys.chatSubs);
-    const pipe = this.db.redis.pipeline();
+    const pipe = this.db.reads();
     for (const a of audiences) pipe.smembers(keys.chatSub(a));
     const sets = (await pipe.exec()) ?? [];
     return new Map(audiences.map((a, i) => [a, (sets[i]?.[1] as string[] | undefined) ?? []]));
@@ -54,12 +54,12 @@ export class SubscriptionsRepo {
 
   /** Mutes an audience; false when it was muted already. */
   async mute(audience: string, by: string): Promise<boolean> {
-    return (await this.db.redis.hsetnx(this.db.keys.chatMuted, audience, JSON.stringify({ by, at: this.db.now() }))) === 1;
+    return Number(await this.db.write((m) => m.hsetnx(this.db.keys.chatMuted, audience, JSON.stringify({ by, at: this.db.now() })))) === 1;
   }
 
   /** Unmutes an audience; false when it was not muted. */
   async unmute(audience: string): Promise<boolean> {
-    return (await this.db.redis.hdel(this.db.keys.chatMuted, audience)) === 1;
+    return Number(await this.db.write((m) => m.hdel(this.db.keys.chatMuted, audience))) === 1;
   }
 
   async isMuted(audience: string): Promise<boolean> {

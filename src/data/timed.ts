@@ -27,7 +27,7 @@ export class TimedRepo {
   }
 
   async setNext(scheduler: string, spec: string, next: number): Promise<void> {
-    await this.db.redis.hset(this.db.keys.timed(scheduler), { spec, next: String(next) });
+    await this.db.write((m) => m.hset(this.db.keys.timed(scheduler), { spec, next: String(next) }));
   }
 
   /**
@@ -69,6 +69,6 @@ export class TimedRepo {
   }
 
   async recordBuild(scheduler: string, at: number, buildsetId: number): Promise<void> {
-    await this.db.redis.hset(this.db.keys.timed(scheduler), { lastBuild: String(at), lastBuildset: String(buildsetId) });
+    await this.db.write((m) => m.hset(this.db.keys.timed(scheduler), { lastBuild: String(at), lastBuildset: String(buildsetId) }));
   }
 }

@@ -48,7 +48,7 @@ export class UsersRepo {
       if (owner && owner !== user.name) throw new UserConflictError(`${fields[i]} already belongs to bb user ${owner}`);
     });
     const stale = prev ? identitiesOf(prev).map(identityField).filter((f) => !fields.includes(f)) : [];
-    const m = this.db.redis.multi().set(this.db.keys.user(user.name), JSON.stringify(user)).zadd(this.db.keys.users, 0, user.name);
+    const m = this.db.multi().set(this.db.keys.user(user.name), JSON.stringify(user)).zadd(this.db.keys.users, 0, user.name);
     if (stale.length) m.hdel(this.db.keys.usersIndex, ...stale);
     if (fields.length) m.hset(this.db.keys.usersIndex, Object.fromEntries(fields.map((f) => [f, user.name])));
     await m.exec();
@@ -60,7 +60,7 @@ export class UsersRepo {
     const prev = await this.get(name);
     if (!prev) return null;
     const fields = identitiesOf(prev).map(identityField);
-    const m = this.db.redis.multi().del(this.db.keys.user(name)).zrem(this.db.keys.users, name);
+    const m = this.db.multi().del(this.db.keys.user(name)).zrem(this.db.keys.users, name);
     if (fields.length) m.hdel(this.db.keys.usersIndex, ...fields);
     await m.exec();
     return prev;
@@ -71,6 +71,6 @@ export class UsersRepo {
   }
 
   async setCursor(id: number): Promise<void> {
-    await this.db.redis.set(this.db.keys.usersCursor, String(id));
+    await this.db.write((m) => m.set(this.db.keys.usersCursor, String(id)));
   }
 }

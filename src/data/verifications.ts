@@ -16,7 +16,7 @@ export class VerificationsRepo {
   /** Stores (replacing) the identity's pending verification. */
   async put(k: ClaimantKey, p: PendingVerification): Promise<void> {
     const ttl = Math.max(1, p.expiresAt - Date.now()) + GRACE_MS;
-    await this.db.redis
+    await this.db
       .multi()
       .del(this.key(k))
       .hset(this.key(k), { user: p.user, email: p.email, salt: p.salt, hash: p.hash, expiresAt: String(p.expiresAt), attempts: '0' })
@@ -32,17 +32,17 @@ export class VerificationsRepo {
 
   /** Counts one more wrong code; returns the count (atomic, so parallel guesses are all counted). */
   async addAttempt(k: ClaimantKey): Promise<number> {
-    return this.db.redis.hincrby(this.key(k), 'attempts', 1);
+    return Number(await this.db.write((m) => m.hincrby(this.key(k), 'attempts', 1)));
   }
 
   async drop(k: ClaimantKey): Promise<void> {
-    await this.db.redis.del(this.key(k));
+    await this.db.write((m) => m.del(this.key(k)));
   }
 
   /** Counts a claim by this identity; returns how many it made in the current hour. */
   async countClaim(k: ClaimantKey): Promise<number> {
     const hk = this.db.keys.chatClaimsHour(k.transport, k.kind, k.id);
-    const [[, n]] = (await this.db.redis.multi().incr(hk).expire(hk, 3600, 'NX').exec()) as [[Error | null, number], unknown];
+    const [[, n]] = (await this.db.multi().incr(hk).expire(hk, 3600, 'NX').exec()) as [[Error | null, number], unknown];
     return n;
   }
 }

@@ -8,12 +8,12 @@ export class WatchesRepo {
   constructor(private readonly db: Db) {}
 
   async put(field: string, json: string): Promise<void> {
-    await this.db.redis.hset(this.db.keys.chatWatches, field, json);
+    await this.db.write((m) => m.hset(this.db.keys.chatWatches, field, json));
   }
 
   /** False when it is gone already (whoever removes it announces it, once). */
   async remove(field: string): Promise<boolean> {
-    return (await this.db.redis.hdel(this.db.keys.chatWatches, field)) === 1;
+    return Number(await this.db.write((m) => m.hdel(this.db.keys.chatWatches, field))) === 1;
   }
 
   /** Removes watches that were told (fenced); a finished build's go with its announcement (announcements.ts). */

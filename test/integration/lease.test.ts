@@ -87,4 +87,30 @@ describe('leader lease and fencing (real Redis)', () => {
     expect(await s.tiers.packagesHalt()).toEqual(halt);
     expect(await s.tiers.resumePackages()).toBe(true); // DEL: 1
   });
+
+  it('an old leader whose lease was taken takes no waiting changes, sets no timer state and gives out no ids; the new leader takes them', async () => {
+    const prefix = freshPrefix('fencetake');
+    const [a, b] = [await store(prefix), await store(prefix)];
+    const la = new LeaderLease(a, FAST);
+    const lb = new LeaderLease(b, FAST);
+    await la.tryAcquire();
+    await a.schedulers.classified(2, [
+      { scheduler: 'trunk', branch: 'main', changeId: 1, important: true },
+      { scheduler: 'trunk', branch: 'main', changeId: 2, important: false },
+    ]);
+    await waitFor('b to take the lapsed lease', async () => (await lb.tryAcquire()).acquired, 10_000, 20);
+    // a wakes up still believing it leads, and its fire comes: every write of it is refused.
+    await expect(a.schedulers.take('trunk', 'main', 'fire-1')).rejects.toBeInstanceOf(NotLeaderError);
+    await expect(a.timed.setNext('nightly', 'spec', 123)).rejects.toBeInstanceOf(NotLeaderError);
+    await expect(a.problems.setCursor(7)).rejects.toBeInstanceOf(NotLeaderError);
+    await expect(a.subscriptions.update('irc:#dev', 'add', [], ['failure'])).rejects.toBeInstanceOf(NotLeaderError);
+    await expect(a.createBuildSet(bs('stale'))).rejects.toBeInstanceOf(NotLeaderError);
+    const keys = new Keys(prefix);
+    const raw = conns[0]!;
+    expect(await raw.exists(keys.seq('buildset'), keys.seq('request'), keys.problem.cursor, keys.timed('nightly'), keys.chatSub('irc:#dev'))).toBe(0);
+    // The changes still wait, for the new leader's fire.
+    expect(await b.schedulers.take('trunk', 'main', 'fire-2')).toMatchObject({ entries: ['1:i', '2:u'] });
+    expect(await b.subscriptions.update('irc:#dev', 'add', [], ['failure'])).toEqual(['failure']);
+    expect((await b.createBuildSet(bs('b'))).buildset.id).toBe(1);
+  });
 });

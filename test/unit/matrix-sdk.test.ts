@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { connect as netConnect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sdkRequest, type SdkRequestParams, type SdkResponse } from '../../src/chat/matrix/http-request.js';
+import { proxyFor, sdkRequest, type SdkRequestParams, type SdkResponse } from '../../src/chat/matrix/http-request.js';
 import { LogService, MatrixClient } from '../../src/chat/matrix/sdk.js';
 import { PACKAGE_ROOT } from '../../src/util/package-root.js';
 
@@ -95,6 +95,77 @@ describe("matrix-bot-sdk's HTTP client (src/chat/matrix/http-request.ts)", () =>
     await new Promise((r) => closed.close(r));
     const refused = await call({ uri: `http://127.0.0.1:${port}/x`, timeout: 5000 });
     expect(refused.err?.code).toBe('ECONNREFUSED');
+  });
+
+  it('takes the proxy from the environment as request does: HTTPS_PROXY, else HTTP_PROXY, none where NO_PROXY covers the host', () => {
+    const u = (x: string) => new URL(x);
+    const env = { HTTP_PROXY: 'http://p1:3128', HTTPS_PROXY: 'p2:8080' };
+    expect(proxyFor(u('http://hs.example.org/x'), env)?.href).toBe('http://p1:3128/');
+    expect(proxyFor(u('https://hs.example.org/x'), env)?.href).toBe('http://p2:8080/');
+    expect(proxyFor(u('https://hs.example.org/x'), { http_proxy: 'http://p1:3128' })?.href).toBe('http://p1:3128/');
+    expect(proxyFor(u('https://hs.example.org/x'), {})).toBeUndefined();
+    expect(proxyFor(u('https://hs.example.org/x'), { ...env, NO_PROXY: 'localhost, .example.org' })).toBeUndefined();
+    expect(proxyFor(u('https://hs.example.org/x'), { ...env, NO_PROXY: 'example.org' })).toBeUndefined();
+    expect(proxyFor(u('https://hs.example.org/x'), { ...env, no_proxy: 'hs.example.org:8448' })?.href).toBe('http://p2:8080/');
+    expect(proxyFor(u('https://hs.example.org:8448/x'), { ...env, no_proxy: 'hs.example.org:8448' })).toBeUndefined();
+    expect(proxyFor(u('https://hs.example.org/x'), { ...env, NO_PROXY: 'notexample.org' })?.href).toBe('http://p2:8080/');
+    expect(proxyFor(u('http://10.0.0.1/x'), { ...env, NO_PROXY: '*' })).toBeUndefined();
+  });
+
+  it('goes through an HTTP proxy: plain HTTP in absolute form with its credentials, HTTPS through a CONNECT tunnel', async () => {
+    const asked: string[] = [];
+    let hello: number | undefined;
+    // The "homeserver" behind the tunnel: a TCP server that takes the first byte (TLS starts with a handshake record, 0x16) and hangs up.
+    const tlsEnd = createTcpServer((s) => s.once('data', (b: Buffer) => ((hello = b[0]), s.destroy())));
+    await new Promise<void>((r) => tlsEnd.listen(0, '127.0.0.1', r));
+    const tlsPort = (tlsEnd.address() as AddressInfo).port;
+    const proxy = createServer((req, res) => {
+      asked.push(`${req.method} ${req.url} ${req.headers['proxy-authorization'] ?? ''}`);
+      const target = new URL(req.url!);
+      req.pipe(
+        httpRequest(target, { method: req.method, headers: req.headers }, (up) => {
+          res.writeHead(up.statusCode!, up.headers);
+          up.pipe(res);
+        }),
+      );
+    });
+    proxy.on('connect', (req: IncomingMessage, client: import('node:net').Socket) => {
+      asked.push(`CONNECT ${req.url}`);
+      if (req.url !== `127.0.0.1:${tlsPort}`) {
+        client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+        return;
+      }
+      const up = netConnect(tlsPort, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        up.pipe(client).pipe(up);
+      });
+      up.on('error', () => client.destroy());
+      client.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY };
+    process.env.HTTP_PROXY = `http://bb:s%3Acret@127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    delete process.env.HTTPS_PROXY;
+    delete process.env.NO_PROXY;
+    try {
+      const plain = await call({ uri: `${base}/_matrix/client/versions`, qs: { a: 1 }, timeout: 5000 });
+      expect(plain.err).toBeNull();
+      expect(plain.res!.statusCode).toBe(200);
+      expect(asked[0]).toBe(`GET ${base}/_matrix/client/versions?a=1 Basic ${Buffer.from('bb:s:cret').toString('base64')}`);
+      // HTTPS: the tunnel opens and TLS starts inside it (the far end is no TLS server, so the handshake fails).
+      const tunneled = await call({ uri: `https://127.0.0.1:${tlsPort}/_matrix/client/versions`, timeout: 5000 });
+      expect(tunneled.err).not.toBeNull();
+      expect(asked[1]).toBe(`CONNECT 127.0.0.1:${tlsPort}`);
+      expect(hello).toBe(0x16);
+      const refused = await call({ uri: 'https://127.0.0.1:1/x', timeout: 5000 });
+      expect(refused.err?.message).toMatch(/^proxy 127\.0\.0\.1:\d+ refused the tunnel to 127\.0\.0\.1:1: HTTP 403$/);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+      await new Promise((r) => tlsEnd.close(r));
+    }
   });
 
   it('is what the SDK sends with: its errors and results come through as before', async () => {
