@@ -25,6 +25,16 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
  * A write that rides along in another's transaction (the executor record's seq in the build
  * events' write, src/process/executors.ts): `queue` adds its commands; `done` says it was written.
  */
+/** Build records read ahead in one round trip (BuildsRepo.prefetch), for applyEvents. */
+export interface Prefetched {
+  /** This process's write stamp when the read was sent. */
+  at: number;
+  raw: Map<number, string | null>;
+}
+
+/** Builds whose last write this process remembers (BuildsRepo.noteWrite); older ones count as written at `floor`. */
+const REMEMBERED_WRITES = 10_000;
+
 export interface RideAlong {
   queue(m: Multi): void;
   done: boolean;
@@ -38,6 +48,11 @@ export interface RideAlong {
  * `build.step`, `build.log`, `build.finished`.
  */
 export class BuildsRepo {
+  /** Stamp of this process's build writes, in the order they were sent (one connection: the order Redis applies them). */
+  private stamp = 0;
+  private floor = 0;
+  private readonly lastWrite = new Map<number, number>();
+
   constructor(
     private readonly db: Db,
     private readonly parts: { changes: ChangesRepo; requests: RequestsRepo; buildsets: BuildSetsRepo; logs: LogsRepo; tests: TestsRepo; announcements: AnnouncementsRepo },
@@ -295,10 +310,11 @@ export class BuildsRepo {
    * Events whose token is not the build's current one, or that come after it finished, are ignored
    * (a lost executor's late results change nothing). Returns the build as stored, or null.
    */
-  async applyEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong): Promise<Build | null> {
+  async applyEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong, pre?: Prefetched): Promise<Build | null> {
     if (!events.length) return null;
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
-      const b = await this.get(buildId);
+      const known = this.fromPrefetch(buildId, pre);
+      const b = known !== undefined ? known : await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
       const m = this.db.multi();
       // A plain MULTI counts its own MULTI in `length` and drops its reply from exec()'s; a fenced one has neither.
@@ -404,5 +420,34 @@ export class BuildsRepo {
 
   private writeBuild(m: Multi, b: Build): void {
     m.set(this.db.keys.build(b.id), JSON.stringify(b));
+    this.noteWrite(b.id);
+  }
+
+  private noteWrite(id: number): void {
+    this.lastWrite.delete(id);
+    this.lastWrite.set(id, ++this.stamp);
+    if (this.lastWrite.size > REMEMBERED_WRITES) {
+      const [oldest, at] = this.lastWrite.entries().next().value!;
+      this.lastWrite.delete(oldest);
+      this.floor = Math.max(this.floor, at);
+    }
+  }
+
+  /**
+   * Reads several builds in one round trip, for the applyEvents of one executor message that
+   * carries events of several builds: each record read is used only if this process sent no
+   * write of that build after the read (else it is read again under the build's lock).
+   */
+  async prefetch(ids: number[]): Promise<Prefetched> {
+    const at = this.stamp;
+    const raws = ids.length ? await this.db.redis.mget(ids.map((id) => this.db.keys.build(id))) : [];
+    return { at, raw: new Map(ids.map((id, i) => [id, raws[i] ?? null])) };
+  }
+
+  /** The build as prefetched, when nothing of it was written since; undefined: read it. */
+  private fromPrefetch(id: number, pre?: Prefetched): Build | null | undefined {
+    if (!pre || !pre.raw.has(id) || (this.lastWrite.get(id) ?? this.floor) > pre.at) return undefined;
+    const raw = pre.raw.get(id);
+    return raw == null ? null : (JSON.parse(raw) as Build);
   }
 }

@@ -5,7 +5,7 @@ import type { Result } from '../model/results.js';
 import type { StepSpec } from '../model/steps.js';
 import type { ConfigSummary, ExecutorRecord } from '../model/records.js';
 import { AnnouncementsRepo } from './announcements.js';
-import { BuildsRepo, type BuildUpdate, type RideAlong } from './builds.js';
+import { BuildsRepo, type BuildUpdate, type Prefetched, type RideAlong } from './builds.js';
 import { BuildSetsRepo, type NewBuildSet } from './buildsets.js';
 import { ChangesRepo, type PollerTips } from './changes.js';
 import { ClaimsRepo } from './claims.js';
@@ -231,8 +231,12 @@ export class Store {
   claimRequest(requestId: number, executor: string, steps: StepSpec[], properties: Record<string, unknown>, collapse?: number[]): Promise<Build | null> {
     return this.builds.claim(requestId, executor, steps, properties, collapse);
   }
-  applyBuildEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong): Promise<Build | null> {
-    return this.builds.applyEvents(buildId, token, events, also);
+  applyBuildEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong, pre?: Prefetched): Promise<Build | null> {
+    return this.builds.applyEvents(buildId, token, events, also, pre);
+  }
+  /** Reads builds ahead in one round trip for applyBuildEvents (see BuildsRepo.prefetch). */
+  prefetchBuilds(ids: number[]): Promise<Prefetched> {
+    return this.builds.prefetch(ids);
   }
   finishBuild(buildId: number, token: string | null, result: Result, text?: string): Promise<Build | null> {
     return this.builds.finish(buildId, token, result, text);

@@ -17,6 +17,9 @@ export class BuildTracker {
 
   /** `also`: a write for the last build's transaction (it says whether it was written). */
   async handle(executor: string, events: BuildEvent[], also?: RideAlong): Promise<void> {
+    // Events of several builds (one build's end and the next one's start, most often): their records in one round trip.
+    const ids = [...new Set(events.map((e) => e.buildId))];
+    const pre = ids.length > 1 ? await this.store.prefetchBuilds(ids) : undefined;
     let i = 0;
     while (i < events.length) {
       const first = events[i]!;
@@ -24,7 +27,7 @@ export class BuildTracker {
       while (j < events.length && events[j]!.buildId === first.buildId && events[j]!.token === first.token) j++;
       const group = events.slice(i, j).map(({ buildId: _b, token: _t, ...rest }) => rest);
       i = j;
-      const build = await this.store.applyBuildEvents(first.buildId, first.token, group, j === events.length ? also : undefined);
+      const build = await this.store.applyBuildEvents(first.buildId, first.token, group, j === events.length ? also : undefined, pre);
       if (!build) {
         this.log.debug({ executor, buildId: first.buildId, events: group.length }, 'stale build events ignored');
       } else if (build.state === 'finished') {
