@@ -58,13 +58,13 @@ export class AnnouncementsRepo {
   }
 
   /**
-   * Its chat lines are all in the outbox (fenced); the watches it told (fields of db:chat:watches)
-   * go in the same write, so a leader killed before it leaves them for the next.
+   * Its chat lines are all in the outbox (fenced). `also` adds to the same write what goes with it
+   * (the watches it told: WatchesRepo.removeIn), so a leader killed before it leaves them for the next.
    */
-  async announced(a: DueAnnouncement, watches: readonly string[] = []): Promise<void> {
+  async announced(a: DueAnnouncement, also?: (m: Multi) => void): Promise<void> {
     await this.db.write((m) => {
       m.zrem(this.db.keys.announceTaking, member(a));
-      if (watches.length) m.hdel(this.db.keys.chatWatches, ...watches);
+      also?.(m);
     });
   }
 

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
 
 /**
  * Build watches (`watch` in chat): db:chat:watches, a hash of `<builder>|<audience>|#<n>` or
@@ -19,6 +19,11 @@ export class WatchesRepo {
   /** Removes watches that were told (fenced); a finished build's go with its announcement (announcements.ts). */
   async removeAll(fields: readonly string[]): Promise<void> {
     if (fields.length) await this.db.write((m) => m.hdel(this.db.keys.chatWatches, ...fields));
+  }
+
+  /** Adds the removal of told watches to another repository's write (a finished build's announcement: AnnouncementsRepo.announced). */
+  removeIn(m: Multi, fields: readonly string[]): void {
+    if (fields.length) m.hdel(this.db.keys.chatWatches, ...fields);
   }
 
   /** Replaces one watch with another in one write (fenced): a watch on a retried build moves to the next. */

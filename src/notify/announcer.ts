@@ -115,7 +115,10 @@ export class Announcer {
   private markWhenStored(due: DueAnnouncement, sent: { stored: Promise<boolean> }, watchers?: Claimed): void {
     const marked = sent.stored
       .then(async (ok) => {
-        if (ok) await this.opts.store.announcements.announced(due, watchers?.fields);
+        if (!ok) return;
+        const { store } = this.opts;
+        const told = watchers?.fields ?? [];
+        await store.announcements.announced(due, (m) => store.watches.removeIn(m, told));
       })
       .finally(() => watchers?.release());
     this.track(marked.catch((err) => this.log.warn({ err, id: due.id, kind: due.kind }, 'announcement not marked done')));
