@@ -60,6 +60,8 @@ export class Leadership {
   private deadline?: NodeJS.Timeout;
   /** A try for the lease that Redis has not answered yet (a standby cut off): its answer is awaited, never a second try. */
   private acquiring?: { sentAt: number; answer: Promise<Settled<Awaited<ReturnType<LeaderLease['tryAcquire']>>>> };
+  /** A heartbeat Redis has not answered yet: no second one piles up behind it. */
+  private beating?: Promise<void>;
   /** The last step-down's duties: a new lead waits for them. */
   private stopping: Promise<void> = Promise.resolve();
   private chain: Promise<void> = Promise.resolve();
@@ -157,7 +159,7 @@ export class Leadership {
     if (this.current === 'stopped') return;
     if (this.current === 'leader') {
       // Every wait on Redis ends by the deadline: past it, this master no longer leads anyway.
-      const beat = await within(this.lease.heartbeat('leader'), this.deadlineAt - Date.now());
+      const beat = await within(this.beat('leader'), this.deadlineAt - Date.now());
       if (this.current !== 'leader') return;
       if (!beat.done) return; // Redis does not answer: the deadline timer stands this master down
       const sentAt = Date.now();
@@ -172,7 +174,7 @@ export class Leadership {
     }
     // A step-down still stopping parts (it may wait on Redis) finishes before this master tries to lead again.
     if (!(await within(this.stopping, this.lease.timing.pollMs)).done) return;
-    await within(this.lease.heartbeat('standby'), this.lease.timing.pollMs);
+    await within(this.beat('standby'), this.lease.timing.pollMs);
     if (!this.acquiring) {
       const sentAt = Date.now();
       this.acquiring = { sentAt, answer: settle(this.lease.tryAcquire()) };
@@ -214,6 +216,15 @@ export class Leadership {
     }
     for (const w of this.waiters) w();
     this.waiters.clear();
+  }
+
+  /** This master's heartbeat, unless the last one is still unanswered (then that one's answer). */
+  private beat(role: 'leader' | 'standby'): Promise<void> {
+    this.beating ??= this.lease
+      .heartbeat(role)
+      .catch(() => undefined)
+      .finally(() => (this.beating = undefined));
+    return this.beating;
   }
 
   private async down(why: string): Promise<void> {
