@@ -224,7 +224,7 @@ export class Master {
 
   /** The pooled SMTP transport of `users.smtp`, made on first use; undefined without one. */
   get mailer(): Mailer | undefined {
-    if (!this.mailerInstance && this.opts.config.users.smtp) this.mailerInstance = smtpMailer(this.opts.config.users.smtp);
+    if (!this.mailerInstance && this.opts.config.users.smtp) this.mailerInstance = smtpMailer(this.opts.config.users.smtp, process.env, this.opts.config.redis.prefix);
     return this.mailerInstance;
   }
 

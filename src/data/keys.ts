@@ -83,7 +83,7 @@
  * | db:chat:watches | hash | `<builder>\|<audience>\|#<number>` or `…\|><after>` → Watch JSON: announce once how that build (or the first one numbered above `after`) ends; removed only once its line is in the outbox |
  * | db:tiers:override | hash | builder → TierOverride JSON (`demote`/`promote` in chat: tier, by, reason, at, until); absent means the config's tier; an expired `until` is deleted on use or by the tiers timer |
  * | db:tiers:suggested | hash | builder → start (ms) of the red streak a demotion was suggested for (suggested once per streak) |
- * | db:tiers:lines | hash | id → TierLine JSON (src/data/tiers.ts): a tiers line to say (packages halted or resumed, a suggestion, an expiry), written with the state that calls for it and removed once said: a new leader says what the old one did not |
+ * | db:tiers:lines | hash | id → TierLine JSON (src/data/tiers.ts): a tiers line to say (packages halted or resumed, a suggestion, an expiry, the channel line of `demote`/`promote`/`tree close|open`), written with the state that calls for it and removed once said: a new leader says what the old one did not |
  * | db:packages | list | revisions packages were started for, newest first |
  * | db:packages:made | hash | revision → PackageRecord JSON (vouching builds, time, BuildSet, package build); HSETNX makes one per revision |
  * | db:packages:halted | string | `{builder, since, revision}` JSON while packages are halted by a red supported builder (announced once; deleted when they resume) |

@@ -14,6 +14,9 @@ export interface PackagesHalt {
 }
 
 
+/** DEL the hand closure; only if there was one, HSET its line. */
+const OPEN_TREE = `if redis.call('DEL', KEYS[1]) == 1 then redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) return 1 end return 0`;
+
 /** An admin's closing of the tree. */
 export interface TreeClosed {
   by: string;
@@ -35,8 +38,12 @@ export class TiersRepo {
     return new Map(Object.entries(raw).map(([builder, json]) => [builder, JSON.parse(json) as TierOverride]));
   }
 
-  async setOverride(o: TierOverride): Promise<void> {
-    await this.db.write((m) => m.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o)));
+  /** Stores a `demote`/`promote` record, with its line in the same write. */
+  async setOverride(o: TierOverride, line?: TierLine): Promise<void> {
+    await this.db.write((m) => {
+      m.hset(this.db.keys.tierOverrides, o.builder, JSON.stringify(o));
+      if (line) this.lineIn(m, line);
+    });
   }
 
   /**
@@ -205,12 +212,20 @@ export class TiersRepo {
     return this.db.getJson<TreeClosed>(this.db.keys.tree);
   }
 
-  async closeTree(c: TreeClosed): Promise<void> {
-    await this.db.write((m) => m.set(this.db.keys.tree, JSON.stringify(c)));
+  /** Closes the tree, with the line that says so in the same write. */
+  async closeTree(c: TreeClosed, line?: TierLine): Promise<void> {
+    await this.db.write((m) => {
+      m.set(this.db.keys.tree, JSON.stringify(c));
+      if (line) this.lineIn(m, line);
+    });
   }
 
-  /** False when no admin had closed it. */
-  async openTree(): Promise<boolean> {
-    return Number(await this.db.write((m) => m.del(this.db.keys.tree))) === 1;
+  /**
+   * Lifts the hand closure; false when no admin had closed it. `line` (what the opening says) is
+   * stored in the same write, and only when this call lifted a closure.
+   */
+  async openTree(line?: TierLine): Promise<boolean> {
+    if (!line) return Number(await this.db.write((m) => m.del(this.db.keys.tree))) === 1;
+    return Number(await this.db.script(OPEN_TREE, [this.db.keys.tree, this.db.keys.tierLines], [line.id, JSON.stringify(line)])) === 1;
   }
 }

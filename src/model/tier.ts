@@ -48,9 +48,10 @@ export interface TreeState {
 }
 
 /**
- * A tiers line to say (packages halted or resumed, a demotion suggested or expired), stored with
- * the state change that calls for it and removed once it is in the outbox. `id` names the change
- * (`halted:<builders>:<since>`): the same change decided twice is one line, and one Matrix event.
+ * A tiers line to say (packages halted or resumed, a demotion suggested or expired, a `demote`,
+ * `promote` or `tree close|open`), stored with the state change that calls for it and removed once
+ * it is in the outbox. `id` names the change (`halted:<builders>:<since>`): the same change
+ * decided twice is one line, and one Matrix event.
  */
 export interface TierLine {
   id: string;
@@ -58,4 +59,6 @@ export interface TierLine {
   /** The builder whose owners are named and told. */
   builder?: string;
   at: number;
+  /** A channel not told (a command's: the reply said it there). */
+  skip?: string;
 }

@@ -12,6 +12,12 @@ import type { Clock } from '../util/clock.js';
  * | `hassle` | Problem id | the next step of a Problem's reminder ladder (or the end of a snooze or an ack's pause) |
  * | `tier-expiry` | (one) | the earliest end of a demotion given `for` a time |
  *
+ * A fire decides from what is stored, never from its job's data alone: arming is BullMQ's add,
+ * which no fence guards, so an old leader that lost the lead may add a timer late, and the new
+ * leader runs it (test/integration/failover-late-timer.test.ts). A tree-stable fire whose key is
+ * held by a later timer does nothing; a timed fire for a deadline no longer stored re-arms the
+ * stored one.
+ *
  * Not timers in this sense: the periodic checks that re-read state from Redis and lose nothing if
  * a master dies between two (the sweep of suspected Problems, demotion suggestions, the executor
  * watchdog, the distributor's kick, the retention pass, the leader's lease). They run on the

@@ -106,16 +106,17 @@ export class Reach {
     }
     if (how.email || !out.some((d) => d.ok)) {
       const why = how.email ? undefined : out.length ? 'the DM failed' : 'not active on chat';
-      out.push(await this.mail(user, msg, why));
+      out.push(await this.mail(user, msg, why, id));
     }
     return out;
   }
 
-  private async mail(user: User, msg: { subject: string; text: string; body?: string }, why?: string): Promise<Delivered> {
+  /** `id`: the message's stable id; the mail's Message-ID is derived from it (src/users/mailer.ts). */
+  private async mail(user: User, msg: { subject: string; text: string; body?: string }, why?: string, id?: string): Promise<Delivered> {
     const to = emailFor(user, this.o.users);
     if (!to) return { via: 'none', to: user.name, ok: false, note: `no email address${why ? ` (${why})` : ''}` };
     if (!this.o.mailer) return { via: 'none', to, ok: false, note: `no SMTP configured (users.smtp)${why ? `; ${why}` : ''}` };
-    const mail: Mail = { to, subject: msg.subject, text: `${msg.body ?? msg.text}\n\n-- \nbb, the build bot. You get this because ${why ?? 'the reminder goes by email'}.` };
+    const mail: Mail = { to, subject: msg.subject, text: `${msg.body ?? msg.text}\n\n-- \nbb, the build bot. You get this because ${why ?? 'the reminder goes by email'}.`, ...(id ? { id } : {}) };
     try {
       await this.o.mailer.send(mail);
       return { via: 'email', to, ok: true, ...(why ? { note: why } : {}) };

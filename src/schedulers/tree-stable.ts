@@ -134,7 +134,13 @@ export class ChangeSchedulers {
       this.log.warn({ scheduler: timer.scheduler }, 'timer for a scheduler no longer configured');
       return null;
     }
-    await this.timers.release('tree-stable', `${timer.scheduler}~${timer.branch}`, jobId);
+    if (!(await this.timers.release('tree-stable', `${timer.scheduler}~${timer.branch}`, jobId))) {
+      // Another timer holds the branch's deadline (armed later: a newer change restarted the quiet
+      // period), so this one is stale: a job an old leader added after it lost the lead, say. The
+      // holder takes what waits when the quiet period really ends.
+      this.log.info({ scheduler: s.name, branch: timer.branch, jobId }, 'tree-stable timer superseded by a later one: ignored');
+      return null;
+    }
     if (!(await this.store.schedulers.isEnabled(s.name))) {
       // Switched off: what waited stays pending; `resume` re-arms it when switched back on.
       this.log.info({ scheduler: s.name, branch: timer.branch }, 'scheduler disabled: timer ignored');

@@ -45,11 +45,11 @@ export class TierOverrides {
     return { id: `expired:${o.builder}:${o.at}:${o.until ?? ''}`, text: `${o.builder} ${back}: its demotion by ${o.by} expired.`, builder: o.builder, at: this.now() };
   }
 
-  async set(o: TierOverride): Promise<void> {
-    await this.store.tiers.setOverride(o);
+  async set(o: TierOverride, line?: TierLine): Promise<void> {
+    await this.store.tiers.setOverride(o, line);
   }
 
-  async clear(builder: string): Promise<void> {
-    await this.store.tiers.clearOverride(builder);
+  async clear(builder: string, line?: TierLine): Promise<void> {
+    await this.store.tiers.clearOverride(builder, line);
   }
 }

@@ -1,4 +1,5 @@
 import type { ChatOutbox } from '../chat/outbox.js';
+import { randomUUID } from 'node:crypto';
 import { TierAnnouncer } from './announce.js';
 import type { MasterConfig } from '../config/schema.js';
 import type { Store } from '../data/store.js';
@@ -138,10 +139,11 @@ export class TierService implements TiersApi {
     this.refusePackagesBuilder(req.builder);
     if (tier === 'unsupported') throw new TierError(`${req.builder} is unsupported already`);
     const o: TierOverride = { builder: req.builder, tier: 'unsupported', by: req.by, reason: req.reason, at: this.now(), ...(req.forMs ? { until: this.now() + req.forMs } : {}) };
-    await this.overrides.set(o);
     const span = req.forMs ? ` for ${formatDuration(req.forMs)}` : '';
+    const line = this.commandLine(`demoted:${req.builder}:${o.at}`, `${req.builder} demoted to unsupported by ${req.by}${span}: ${req.reason}. It no longer holds packages back.`, req.heardIn, req.builder);
+    await this.overrides.set(o, line);
     this.enqueue(async () => {
-      await this.say(`${req.builder} demoted to unsupported by ${req.by}${span}: ${req.reason}. It no longer holds packages back.`, req.builder, req.heardIn);
+      await this.sayLine(line);
       await this.armExpiry();
       await this.check();
     });
@@ -154,10 +156,12 @@ export class TierService implements TiersApi {
     if (!tier) throw new TierError(`no builder "${req.builder}" (known: ${[...tiers.keys()].join(', ')})`);
     this.refusePackagesBuilder(req.builder);
     if (tier === 'supported') throw new TierError(`${req.builder} is supported already`);
-    if (this.overrides.configTier(req.builder) === 'supported' && live.has(req.builder)) await this.overrides.clear(req.builder);
-    else await this.overrides.set({ builder: req.builder, tier: 'supported', by: req.by, at: this.now() });
+    const at = this.now();
+    const line = this.commandLine(`promoted:${req.builder}:${at}`, `${req.builder} promoted to supported by ${req.by}. It gates packages again.`, req.heardIn, req.builder);
+    if (this.overrides.configTier(req.builder) === 'supported' && live.has(req.builder)) await this.overrides.clear(req.builder, line);
+    else await this.overrides.set({ builder: req.builder, tier: 'supported', by: req.by, at }, line);
     this.enqueue(async () => {
-      await this.say(`${req.builder} promoted to supported by ${req.by}. It gates packages again.`, req.builder, req.heardIn);
+      await this.sayLine(line);
       await this.armExpiry();
       await this.check();
     });
@@ -182,18 +186,33 @@ export class TierService implements TiersApi {
   }
 
   async closeTree(by: string, reason: string, heardIn?: string): Promise<void> {
-    await this.tree_.close(by, reason, this.now());
-    this.enqueue(() => this.say(`The tree is closed by ${by}: ${reason}`, undefined, heardIn));
+    const at = this.now();
+    const line = this.commandLine(`tree-closed:${at}`, `The tree is closed by ${by}: ${reason}`, heardIn);
+    await this.tree_.close(by, reason, at, line);
+    this.enqueue(() => this.sayLine(line));
   }
 
+  /**
+   * Lifts the hand closure. What it says depends on the tree without that closure (open, or still
+   * closed by Problems), read just before the write; the line goes with the write, and only when
+   * there was a closure to lift.
+   */
   async openTree(by: string, heardIn?: string): Promise<boolean> {
-    const was = await this.tree_.open();
-    if (was) {
-      const t = await this.tree();
-      const text = t.open ? `The tree is opened by ${by}.` : `${by} lifted the hand closure, but the tree stays closed: ${t.reasons.join('; ')}.`;
-      this.enqueue(() => this.say(text, undefined, heardIn));
-    }
+    const rest = await this.tree_.withoutHand((await this.currentTiers()).tiers);
+    const text = rest.open ? `The tree is opened by ${by}.` : `${by} lifted the hand closure, but the tree stays closed: ${rest.reasons.join('; ')}.`;
+    const line = this.commandLine(`tree-opened:${this.now()}`, text, heardIn);
+    const was = await this.tree_.open(line);
+    if (was) this.enqueue(() => this.sayLine(line));
     return was;
+  }
+
+  /**
+   * The channel line of a command (`demote`, `promote`, `tree close|open`): stored in the command's
+   * own write and said from there, so a leader that dies right after the write leaves it to the next
+   * leader. `heardIn`: the command's channel, which has the reply and is skipped.
+   */
+  private commandLine(id: string, text: string, heardIn?: string, builder?: string): TierLine {
+    return { id: `${id}:${randomUUID().slice(0, 8)}`, text, at: this.now(), ...(builder ? { builder } : {}), ...(heardIn ? { skip: heardIn } : {}) };
   }
 
   // ---- reactions ----
@@ -253,7 +272,7 @@ export class TierService implements TiersApi {
    */
   private async sayLine(line: TierLine): Promise<void> {
     if (!(await this.opts.store.tiers.hasLine(line.id))) return;
-    await this.say(line.text, line.builder, undefined, `tiers:${line.id}`);
+    await this.say(line.text, line.builder, line.skip, `tiers:${line.id}`);
     await this.opts.store.tiers.lineSaid(line.id);
   }
 

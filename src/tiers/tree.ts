@@ -1,5 +1,5 @@
 import type { Store } from '../data/store.js';
-import type { Tier, TreeState } from '../model/tier.js';
+import type { Tier, TierLine, TreeState } from '../model/tier.js';
 import type { ProblemsSource } from './model.js';
 import { showRev } from './packages.js';
 
@@ -11,13 +11,16 @@ export class Tree {
   ) {}
 
   async state(tiers: Map<string, Tier>): Promise<TreeState> {
+    const c = await this.store.tiers.treeClosed();
+    const others = await this.withoutHand(tiers);
+    if (!c) return others;
+    return { open: false, reasons: [`closed by ${c.by}: ${c.reason}`, ...others.reasons], responsible: [...new Set([c.by, ...others.responsible])] };
+  }
+
+  /** The tree as it is apart from a hand closure: closed only by open Problems on supported builders. */
+  async withoutHand(tiers: Map<string, Tier>): Promise<TreeState> {
     const reasons: string[] = [];
     const responsible = new Set<string>();
-    const c = await this.store.tiers.treeClosed();
-    if (c) {
-      reasons.push(`closed by ${c.by}: ${c.reason}`);
-      responsible.add(c.by);
-    }
     const all = this.problems.openAll ? await this.problems.openAll() : undefined;
     for (const [builder, tier] of tiers) {
       if (tier !== 'supported') continue;
@@ -29,11 +32,11 @@ export class Tree {
     return { open: reasons.length === 0, reasons, responsible: [...responsible] };
   }
 
-  async close(by: string, reason: string, now: number): Promise<void> {
-    await this.store.tiers.closeTree({ by, reason, at: now });
+  async close(by: string, reason: string, now: number, line?: TierLine): Promise<void> {
+    await this.store.tiers.closeTree({ by, reason, at: now }, line);
   }
 
-  async open(): Promise<boolean> {
-    return this.store.tiers.openTree();
+  async open(line?: TierLine): Promise<boolean> {
+    return this.store.tiers.openTree(line);
   }
 }

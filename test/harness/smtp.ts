@@ -12,6 +12,8 @@ export interface ReceivedMail {
   user?: string;
   /** Whether the session was upgraded with STARTTLS before the message. */
   secure: boolean;
+  /** The Message-ID header, as mailparser read it (`<…@…>`). */
+  messageId?: string;
 }
 
 export const SMTP_USER = 'bb-mailer';
@@ -24,6 +26,11 @@ export const SMTP_PASS = 'smtp-password-0123456789';
  */
 export class TestSmtp {
   readonly messages: ReceivedMail[] = [];
+  /**
+   * Called with each message once it is kept and before the server answers 250: what a test does
+   * here (kill the sender) happens between the server taking the mail and the client learning it.
+   */
+  beforeAnswer?: (mail: ReceivedMail) => Promise<void>;
   private constructor(
     private readonly server: SMTPServer,
     readonly port: number,
@@ -32,6 +39,7 @@ export class TestSmtp {
   /** On `port` (default: any free one). */
   static async start(port = 0): Promise<TestSmtp> {
     const messages: ReceivedMail[] = [];
+    let smtp: TestSmtp | undefined;
     const server = new SMTPServer({
       authMethods: ['PLAIN', 'LOGIN'],
       size: 1024 * 1024,
@@ -42,15 +50,18 @@ export class TestSmtp {
       },
       onData(stream, session, cb) {
         simpleParser(stream)
-          .then((mail) => {
-            messages.push({
+          .then(async (mail) => {
+            const got: ReceivedMail = {
               from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
               to: session.envelope.rcptTo.map((r) => r.address),
               subject: mail.subject ?? '',
               text: mail.text ?? '',
               ...(typeof session.user === 'string' ? { user: session.user } : {}),
               secure: session.secure,
-            });
+              ...(mail.messageId ? { messageId: mail.messageId } : {}),
+            };
+            messages.push(got);
+            await smtp?.beforeAnswer?.(got);
             cb();
           })
           .catch((err: Error) => cb(err));
@@ -59,7 +70,7 @@ export class TestSmtp {
     server.on('error', () => undefined);
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', () => resolve()));
     const bound = ((server as unknown as { server: { address(): AddressInfo } }).server.address()).port;
-    const smtp = new TestSmtp(server, bound);
+    smtp = new TestSmtp(server, bound);
     (smtp as { messages: ReceivedMail[] }).messages = messages;
     return smtp;
   }

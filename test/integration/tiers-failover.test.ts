@@ -154,4 +154,63 @@ describe('a package claimed by a leader that died before making its BuildSet', (
     expect(outB.to('shell:#dev')).toEqual(['mac promoted back to supported: its demotion by warner expired.']);
     expect(await a.tiers.lines()).toEqual([]);
   });
+
+  it('demote, promote and tree close/open: a leader dying between the write and the broadcast leaves the lines to the next leader, said once, not in the command\'s channel', async () => {
+    const a = store();
+    // A's outbox takes nothing: A is killed after each command's write, before any channel hears it.
+    const hung: string[] = [];
+    const dead = Object.assign(new RecordingOutbox(), { send: (_t: string, text: string) => (hung.push(text), new Promise<never>(() => undefined)) });
+    const problem = { id: 7, tests: ['test_upload'], guilty: ['alice'], firstBadRevision: 'cafe0009' };
+    const tA = new TierService({ store: a, config, problems: { openOn: async (b) => (b === 'linux' ? [problem] : []) } });
+    tA.announceVia(dead, ['shell:#dev', 'shell:#ops']);
+    const ops = 'shell:#ops';
+    expect(await tA.demote({ builder: 'mac', by: 'warner', reason: 'flaky disk', heardIn: ops })).toMatchObject({ builder: 'mac', tier: 'unsupported' });
+    await tA.promote({ builder: 'mac', by: 'zooko', heardIn: ops });
+    await tA.closeTree('warner', 'release freeze', ops);
+    // The opening's text depends on the tree after it (Problem 7 keeps it closed): A decided it.
+    expect(await tA.openTree('warner', ops)).toBe(true);
+    // Opening a tree nobody closed by hand says nothing and stores nothing.
+    expect(await tA.openTree('warner', ops)).toBe(false);
+    const texts = [
+      'mac demoted to unsupported by warner: flaky disk. It no longer holds packages back.',
+      'mac promoted to supported by zooko. It gates packages again.',
+      'The tree is closed by warner: release freeze',
+      'warner lifted the hand closure, but the tree stays closed: problem #7 on linux since cafe0009 (test_upload).',
+    ];
+    const stored = await a.tiers.lines();
+    expect(stored.map((l) => l.text).sort()).toEqual([...texts].sort());
+    expect(stored.every((l) => l.skip === ops)).toBe(true);
+    // A got as far as handing the first line to its outbox, which never answered.
+    expect(hung).toEqual([texts[0]]);
+
+    // B leads (with no Problems source: the text is the one A stored) and says each once, in #dev only.
+    const outB = new RecordingOutbox();
+    const tB = new TierService({ store: store(), config });
+    tB.announceVia(outB, ['shell:#dev', 'shell:#ops']);
+    services.push(tB);
+    tB.start();
+    await tB.idle();
+    expect(outB.to('shell:#ops')).toEqual([]);
+    expect([...outB.to('shell:#dev')].sort()).toEqual([...texts].sort());
+    expect([...outB.ids].sort()).toEqual(stored.map((l) => `tiers:${l.id}|shell:#dev`).sort());
+    expect(await a.tiers.lines()).toEqual([]);
+    // The state A wrote stands: mac supported again (its override gone), the tree not closed by hand.
+    expect(await a.tiers.overrides()).toEqual(new Map());
+    expect(await a.tiers.treeClosed()).toBeNull();
+    // A third leader says nothing again.
+    const outC = new RecordingOutbox();
+    await leader(store(), outC);
+    expect(outC.sent).toEqual([]);
+  });
+
+  it('a command on a live leader: its line is said at once, skips the command\'s channel, and leaves nothing stored', async () => {
+    const a = store();
+    const out = new RecordingOutbox();
+    const t = await leader(a, out);
+    await t.closeTree('warner', 'freeze', 'shell:#dev');
+    await t.openTree('warner');
+    await t.idle();
+    expect(out.to('shell:#dev')).toEqual(['The tree is opened by warner.']);
+    expect(await a.tiers.lines()).toEqual([]);
+  });
 });
