@@ -81,7 +81,8 @@ export class Leadership {
 
   /** Try the lease once (leading before this resolves when it is free), then keep at it in the background. */
   async start(): Promise<void> {
-    await this.serial(() => this.tick());
+    // The first try waits for Redis's answer however long it takes (the master just reached Redis).
+    await this.serial(() => this.tick(true));
     this.schedule();
   }
 
@@ -155,7 +156,7 @@ export class Leadership {
     return this.chain;
   }
 
-  private async tick(): Promise<void> {
+  private async tick(first = false): Promise<void> {
     if (this.current === 'stopped') return;
     if (this.current === 'leader') {
       // Every wait on Redis ends by the deadline: past it, this master no longer leads anyway.
@@ -180,7 +181,7 @@ export class Leadership {
       this.acquiring = { sentAt, answer: settle(this.lease.tryAcquire()) };
     }
     const { sentAt, answer } = this.acquiring;
-    const settled = await within(answer, this.lease.timing.pollMs);
+    const settled = first ? await settle(answer) : await within(answer, this.lease.timing.pollMs);
     if (!settled.done) return; // still unanswered: wait for that answer rather than send another try
     this.acquiring = undefined;
     if (!('value' in settled)) return; // settle() never rejects
