@@ -40,12 +40,16 @@ function spawnBb(args: string[], env: Record<string, string> = {}, nodeArgs: str
   return c;
 }
 
-/** CPU time (user + system, ms) of a process, and of its children it has waited for (a step's processes). */
-function cpuMs(pid: number): { self: number; children: number } {
+/**
+ * CPU time (user + system, ms) of a process, and of its children it has waited for (a step's
+ * processes); and their minor page faults (a fork makes the parent's pages copy-on-write, so they
+ * count what forking a step costs, and unlike CPU time they do not move with the machine's load).
+ */
+function cpuMs(pid: number): { self: number; children: number; faults: number; childFaults: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const tick = 1000 / 100; // USER_HZ
-  return { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick };
+  return { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick, faults: Number(f[7]), childFaults: Number(f[8]) };
 }
 
 /** Write system calls (write, writev, send…) a process has made: /proc/<pid>/io `syscw` (each Redis round trip costs at least one). */
@@ -57,10 +61,10 @@ function writeCalls(pid: number): number {
   }
 }
 
-function rssKb(pid: number): { rss: number; hwm: number } {
+function rssKb(pid: number): { rss: number; hwm: number; anon: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const get = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rss: get('VmRSS'), hwm: get('VmHWM') };
+  return { rss: get('VmRSS'), hwm: get('VmHWM'), anon: get('RssAnon') };
 }
 
 async function until(what: string, fn: () => Promise<boolean>, timeoutMs = 600_000, everyMs = 5): Promise<void> {
@@ -101,10 +105,28 @@ async function main(): Promise<void> {
   // BENCH_PROFILE=DIR writes V8 CPU profiles of the master and executors there.
   const prof = (who: string): string[] =>
     process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`, `--cpu-prof-name=${who}.cpuprofile`] : [];
+  /**
+   * Whether builders b1–b4 have finished their build number `n` and nothing else of theirs runs.
+   * This polling is measurement overhead, counted in Redis's CPU: one round trip (the newest build
+   * of each builder, by one script) per poll, and the active builds only once those are done. It
+   * polls every 100 ms; the throughput is timed by the builds' own finish times, not by the poll.
+   */
+  const allFinished = async (n: number): Promise<boolean> => {
+    const newest = await store.builds.latestOf(['b1', 'b2', 'b3', 'b4'], 1);
+    if (![...newest.values()].every(([b]) => b && b.number >= n && b.state === 'finished')) return false;
+    return (await store.activeBuilds()).filter((x) => x.builder !== 'lat').length === 0;
+  };
   const master = spawnBb(['master', '--config', config, '--redis', redis.url], {}, prof('master'));
   await until('master', async () => (await store.configSummary()) !== null, 60_000);
+  // BENCH_EXECUTOR_NODE_OPTIONS: Node options for the executors alone (added to $NODE_OPTIONS), e.g.
+  // `--max-semi-space-size=1` (see the README's systemd units).
+  const execNodeOptions = process.env.BENCH_EXECUTOR_NODE_OPTIONS ?? '';
   for (const e of EXECUTORS) {
-    spawnBb(['executor', '--name', e, '--redis', redis.url, '--prefix', prefix, '--basedir', join(dir, e), '--slots', String(SLOTS)], { BB_EXECUTOR_SECRET: SECRET }, prof(e));
+    spawnBb(
+      ['executor', '--name', e, '--redis', redis.url, '--prefix', prefix, '--basedir', join(dir, e), '--slots', String(SLOTS)],
+      { BB_EXECUTOR_SECRET: SECRET, NODE_OPTIONS: [process.env.NODE_OPTIONS, execNodeOptions].filter(Boolean).join(' ') },
+      prof(e),
+    );
   }
   await until('executors', async () => (await store.getExecutors(EXECUTORS)).filter((x) => x.state === 'connected').length === EXECUTORS.length, 60_000);
   await new Promise((r) => setTimeout(r, 1000));
@@ -155,11 +177,7 @@ async function main(): Promise<void> {
     await client.sendChange({ author: 'kick <k@example.org>', branch: 'main', files: ['x'], revision: 'fffffff0' });
     const total = N_BUILDSETS * 4;
     const from = before[0]?.id ?? 0;
-    await until('all builds finished', async () => {
-      const finished = await Promise.all(['b1', 'b2', 'b3', 'b4'].map(async (b) => (await store.lastBuilds(b, 1))[0]));
-      return finished.every((b) => b && b.number >= N_BUILDSETS && b.state === 'finished') && (await store.activeBuilds()).filter((x) => x.builder !== 'lat').length === 0;
-      // Polled slowly (this process shares the CPUs with the master and executor); the end is read from the builds.
-    }, 600_000, 50);
+    await until('all builds finished', () => allFinished(N_BUILDSETS), 600_000, 100);
     const failed = (await Promise.all(['b1', 'b2', 'b3', 'b4'].map((b) => store.lastBuilds(b, N_BUILDSETS)))).flat().filter((b) => b.id > from && b.result !== 'SUCCESS').length;
     const all = (await Promise.all(['b1', 'b2', 'b3', 'b4'].map((b) => store.lastBuilds(b, N_BUILDSETS)))).flat().filter((b) => b.id > from);
     const secs = (Math.max(...all.map((b) => b.finishedAt ?? 0)) - t0) / 1000;
@@ -179,6 +197,10 @@ async function main(): Promise<void> {
       `  CPU per build: master ${perBuild(cpuMs(master.pid!).self - cpu0.master)} ms, executor ${perBuild(execNow.reduce((a, c, i) => a + c.self - cpu0.exec[i]!.self, 0))} ms, its step processes ${perBuild(execNow.reduce((a, c, i) => a + c.children - cpu0.exec[i]!.children, 0))} ms, Redis ${perBuild((await redisCpu()) - cpu0.redis)} ms (this bench's polling included)`,
     );
     console.log(
+      `  minor page faults per build: executor ${perBuild(execNow.reduce((a, c, i) => a + c.faults - cpu0.exec[i]!.faults, 0))}, its step processes ${perBuild(execNow.reduce((a, c, i) => a + c.childFaults - cpu0.exec[i]!.childFaults, 0))}`,
+    );
+    console.log(`  executor RSS at the end: ${execs.map((pid) => `${(rssKb(pid).rss / 1024).toFixed(1)} MiB (anonymous ${(rssKb(pid).anon / 1024).toFixed(1)})`).join(', ')}`);
+    console.log(
       `  write system calls per build: master ${perBuild(writeCalls(master.pid!) - writes0.master)}, executor ${perBuild(execs.reduce((a, pid, i) => a + writeCalls(pid) - writes0.exec[i]!, 0))} (/proc/<pid>/io syscw; every Redis round trip costs one)`,
     );
     console.log(`build throughput: ${total} builds (${N_BUILDSETS} build sets × 4 builders, no-op step) in ${secs.toFixed(2)} s = ${Math.round(total / secs)} builds/s; not SUCCESS: ${failed}`);
@@ -192,10 +214,7 @@ async function main(): Promise<void> {
       await store.createBuildSet({ reason: 'bench', scheduler: 'bench', sourcestamp: { repository: '', project: '', branch: 'main', changeIds: [] }, builders: ['b1', 'b2', 'b3', 'b4'], properties: {}, priority: 0 });
     }
     await client.sendChange({ author: 'kick <k@example.org>', branch: 'main', files: ['x'], revision: 'fffffff1' });
-    await until('counted builds finished', async () => {
-      const last = await Promise.all(['b1', 'b2', 'b3', 'b4'].map(async (b) => (await store.lastBuilds(b, 1))[0]));
-      return last.every((b) => b && b.number >= before + N_COUNTED && b.state === 'finished') && (await store.activeBuilds()).length === 0;
-    }, 600_000, 50);
+    await until('counted builds finished', () => allFinished(before + N_COUNTED), 600_000, 100);
     const c = await count.stop();
     const builds = N_COUNTED * 4 + 1;
     const per = (n: number) => (n / builds).toFixed(1);

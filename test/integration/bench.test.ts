@@ -32,6 +32,8 @@ describe('benchmarks at a tiny size', () => {
     expect(r.out).toMatch(new RegExp(`change intake: 20 changes in ${figure} s = ${figure} changes/s`));
     expect(r.out).toMatch(new RegExp(`build throughput: 12 builds .* = ${figure} builds/s; not SUCCESS: 0`));
     expect(r.out).toMatch(new RegExp(`CPU per build: master ${figure} ms, executor ${figure} ms, its step processes ${figure} ms, Redis ${figure} ms`));
+    expect(r.out).toMatch(new RegExp(`minor page faults per build: executor ${figure}, its step processes ${figure}`));
+    expect(r.out).toMatch(new RegExp(`executor RSS at the end: ${figure} MiB \\(anonymous ${figure}\\)`));
     expect(r.out).toMatch(new RegExp(`Redis commands per build: ${figure} \\(master ${figure}, executor ${figure}; ${figure} more run inside Lua scripts; 13 builds under MONITOR`));
     expect(r.out).toMatch(new RegExp(`change → build started: median ${figure} ms, p95 ${figure} ms`));
     expect(r.out).toMatch(new RegExp(`master RSS now: ${figure} MiB, peak \\(VmHWM\\): ${figure} MiB`));
