@@ -52,15 +52,17 @@ export async function stopBuild(
   if (build.state === 'finished') throw new StopError(`${req.builder} #${build.number} already finished (${build.result})`);
   const text = `stopped by ${req.owner}${req.reason ? `: ${req.reason}` : ''}`;
   let ended: Build | null = null;
-  if (build.state === 'dispatched') {
-    // The build ends first (a fenced write), its job is withdrawn after: a leader that lost the
-    // lead is refused here and takes nothing off the queue. The other order let a paused old leader
-    // withdraw the job and then be refused the CANCELLED, leaving the new leader a dispatched build
-    // with no job, which it ended RETRY and built again.
+  if (build.state === 'dispatched' && (await queues.buildJobWaiting(build.executor, build.id))) {
+    // Its job still waits: the build ends first (a fenced write) and the job is withdrawn after, so
+    // a leader that lost the lead is refused here and takes nothing off the queue. The other order
+    // let a paused old leader withdraw the job and then be refused the CANCELLED, leaving the new
+    // leader a dispatched build with no job, which it ended RETRY and built again.
     ended = await store.finishBuild(build.id, build.token, 'CANCELLED', text);
     if (ended && (await queues.withdraw(build.executor, build.id))) return { build: ended, how: 'withdrawn' };
-    // The executor has its job already: it is told to stop (its results are ignored: the build ended).
+    // The executor took the job in between: it is told to stop (its results are ignored: the build ended).
   }
+  // An executor that has the job (a running build, or one whose start the master has not read yet)
+  // stops it and reports it CANCELLED, with its steps.
   const now = Date.now();
   await queues.sendStop(
     { buildId: build.id, token: build.token, executor: build.executor, text, issuedAt: now, expiresAt: now + STOP_TTL_MS },
