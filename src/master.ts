@@ -264,7 +264,7 @@ export class Master {
       await this.store.close();
       throw err;
     }
-    this.leadership = new Leadership(lease, { lead: () => this.lead(), stepDown: (why) => this.stepDown(why) }, this.log);
+    this.leadership = new Leadership(lease, { lead: () => this.lead(), stepDown: (why, held) => this.stepDown(why, held) }, this.log);
     this.reconfigWatch = new ReconfigWatch(this.store, () => this.reload(), () => this.role, this.log);
     await this.reconfigWatch.mark();
     await this.leadership.start();
@@ -291,13 +291,31 @@ export class Master {
     this.parts.retention.start();
   }
 
-  /** Lost the lead (or stopping): chat disconnects and every leader part stops; fresh ones wait for the next term. */
-  private async stepDown(why: string): Promise<void> {
+  /**
+   * Lost the lead (or stopping, the lease still `held`): chat disconnects and every leader part
+   * stops; fresh ones wait for the next term.
+   */
+  private async stepDown(why: string, held: boolean): Promise<void> {
     this.log.info({ why }, 'stopping the leader parts');
-    await Promise.all(this.pollers.map((p) => p.stop()));
+    const pollers = this.pollers;
     this.pollers = [];
-    await this.stopChat();
-    await this.parts.stop();
+    if (held) {
+      // A clean stop: the announcer says what it has in hand, then chat leaves.
+      await Promise.all(pollers.map((p) => p.stop()));
+      await this.stopChat();
+      await this.parts.stop();
+    } else {
+      // The lead is lost, maybe with Redis out of reach (its commands hang): the bot leaves chat
+      // first, waiting on nothing in Redis, before a standby's bot takes the nick; the rest stop
+      // side by side, so that one waiting on Redis keeps no other running. What the announcer
+      // still had in hand goes to the outbox in Redis, for the next leader.
+      const { announcer, chatService } = this;
+      this.announcer = undefined;
+      this.chatService = undefined;
+      this.chatReady = undefined;
+      await chatService?.stop();
+      await Promise.all([announcer?.stop(), ...pollers.map((p) => p.stop()), this.parts.stop()]);
+    }
     this.parts = this.makeParts();
   }
 

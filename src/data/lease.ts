@@ -119,6 +119,8 @@ export class LeaderLease {
     if (!h) return false;
     const next = { ...h, seen: Date.now() };
     const r = await this.redis.eval(RENEW, 3, this.db.keys.leader, this.db.keys.master, this.db.keys.leaderSeq, h.token, JSON.stringify(next), this.timing.ttlMs);
+    // Answered after this master stood down (a renewal stuck behind a cut link): it speaks for an old term.
+    if (this.holder !== h) return false;
     if (r === 1) {
       this.holder = next;
       return true;

@@ -21,9 +21,10 @@ export class StopError extends ActionError {}
 const STOP_TTL_MS = 5 * 60_000;
 
 /**
- * Stop one build, and only that one. A build still waiting on its executor's queue is withdrawn
- * and ends CANCELLED at once; a running one is stopped by its executor (a signed message), which
- * kills its processes and reports it CANCELLED. Its request completes: a stopped build is not retried.
+ * Stop one build, and only that one. A build not yet started ends CANCELLED at once and its job is
+ * withdrawn from its executor's queue (or, if the executor took it meanwhile, the executor is told
+ * to stop); a running one is stopped by its executor (a signed message), which kills its
+ * processes and reports it CANCELLED. Its request completes: a stopped build is not retried.
  */
 export async function stopBuild(
   store: Store,
@@ -50,14 +51,22 @@ export async function stopBuild(
   }
   if (build.state === 'finished') throw new StopError(`${req.builder} #${build.number} already finished (${build.result})`);
   const text = `stopped by ${req.owner}${req.reason ? `: ${req.reason}` : ''}`;
-  if (build.state === 'dispatched' && (await queues.withdraw(build.executor, build.id))) {
-    const done = await store.finishBuild(build.id, build.token, 'CANCELLED', text);
-    return { build: done ?? build, how: 'withdrawn' };
+  let ended: Build | null = null;
+  if (build.state === 'dispatched' && (await queues.buildJobWaiting(build.executor, build.id))) {
+    // Its job still waits: the build ends first (a fenced write) and the job is withdrawn after, so
+    // a leader that lost the lead is refused here and takes nothing off the queue. The other order
+    // let a paused old leader withdraw the job and then be refused the CANCELLED, leaving the new
+    // leader a dispatched build with no job, which it ended RETRY and built again.
+    ended = await store.finishBuild(build.id, build.token, 'CANCELLED', text);
+    if (ended && (await queues.withdraw(build.executor, build.id))) return { build: ended, how: 'withdrawn' };
+    // The executor took the job in between: it is told to stop (its results are ignored: the build ended).
   }
+  // An executor that has the job (a running build, or one whose start the master has not read yet)
+  // stops it and reports it CANCELLED, with its steps.
   const now = Date.now();
   await queues.sendStop(
     { buildId: build.id, token: build.token, executor: build.executor, text, issuedAt: now, expiresAt: now + STOP_TTL_MS },
     secrets.get(build.executor) ?? '',
   );
-  return { build, how: 'stopping' };
+  return { build: ended ?? build, how: 'stopping' };
 }

@@ -87,6 +87,13 @@ export class MasterQueues {
     return removed === 1;
   }
 
+  /** Whether a build's job still waits on its executor's queue (no executor has taken it). */
+  async buildJobWaiting(executor: string, buildId: number): Promise<boolean> {
+    const job = await this.execQueue(executor).getJob(`build-${buildId}`);
+    if (!job) return false;
+    return ['waiting', 'prioritized', 'delayed', 'waiting-children'].includes(await job.getState());
+  }
+
   /** Whether a build's job is on its executor's queue in any state (waiting, active, delayed, failed). */
   async buildJobQueued(executor: string, buildId: number): Promise<boolean> {
     return Boolean(await this.execQueue(executor).getJob(`build-${buildId}`));

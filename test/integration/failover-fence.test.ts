@@ -98,4 +98,49 @@ describe('fencing a leader that lost its lease', () => {
       p.close();
     }
   });
+
+  it('a `bb stop` the old leader was answering when it lost the lead leaves the build to the new leader, which cancels it: not retried', async () => {
+    const url = (await testRedis()).url;
+    const prefix = freshPrefix('fencestop');
+    const keys = new Keys(prefix);
+    const a = master(url, prefix, 600_000);
+    await a.m.start();
+    const b = master(url, prefix, 600_000);
+    await b.m.start();
+    const p = probe(url, prefix);
+    const raw = new Redis(url);
+    conns.push(raw);
+    try {
+      await a.m.store.addChange(change('one', 'aaaa0001'));
+      await waitFor('the buildset', async () => (await p.store.lastBuildSetId()) === 1);
+      // A dispatched build whose job waits on executor a's queue (no executor runs here).
+      const steps = [{ type: 'shell', command: 'true' }] as never;
+      const built = (await a.m.store.claimRequest(1, 'a', steps, {}))!;
+      const now = Date.now();
+      await a.m.queues.dispatch(
+        { buildId: built.id, token: built.token, executor: 'a', session: 's', builder: 'linux', number: built.number, workdir: 'linux', sourcestamp: { repository: '', project: '' }, steps, properties: {}, issuedAt: now, expiresAt: now + 600_000 },
+        SECRET,
+      );
+
+      // A is answering `bb stop linux` when its lease lapses (B leads); the stop's write is refused, and nothing is withdrawn.
+      await raw.del(keys.leader, keys.master);
+      await b.m.leading();
+      await expect(a.m.stopBuild({ v: 1, type: 'stop', builder: 'linux', owner: 'warner' })).rejects.toThrow();
+      await waitFor('A to step down', () => a.m.role === 'standby');
+      expect(await p.store.getBuild(built.id)).toMatchObject({ state: 'dispatched' });
+      expect(await b.m.queues.buildJobQueued('a', built.id)).toBe(true);
+
+      // The request comes back to B (the control job's lock lapsed): B cancels the build and takes its job back.
+      const res = await b.m.stopBuild({ v: 1, type: 'stop', builder: 'linux', owner: 'warner' });
+      expect(res.how).toBe('withdrawn');
+      expect(res.build).toMatchObject({ state: 'finished', result: 'CANCELLED', text: 'stopped by warner' });
+      expect(await b.m.queues.buildJobQueued('a', built.id)).toBe(false);
+      await b.m.settled();
+      // Not retried: no other build of the request, and the request is not back in line.
+      expect((await p.store.lastBuilds('linux', 10)).map((x) => [x.id, x.result])).toEqual([[built.id, 'CANCELLED']]);
+      expect((await p.store.getRequest(1))!.state).not.toBe('pending');
+    } finally {
+      p.close();
+    }
+  });
 });
