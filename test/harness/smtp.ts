@@ -24,6 +24,11 @@ export const SMTP_PASS = 'smtp-password-0123456789';
  * certificate, AUTH PLAIN/LOGIN required (SMTP_USER / SMTP_PASS), every message parsed with
  * mailparser and kept in `messages`.
  */
+/** bb's `users.smtp` settings for a test SMTP server on loopback `port`, logging in as the test account. */
+export function smtpSettings(port: number, from = 'bb <bb@example.org>') {
+  return { host: '127.0.0.1', port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from };
+}
+
 export class TestSmtp {
   readonly messages: ReceivedMail[] = [];
   /**

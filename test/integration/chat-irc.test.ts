@@ -6,7 +6,7 @@ import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { testConfig, type TestConfig } from '../harness/config.js';
 import { waitFor } from '../harness/bb.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { SMTP_USER, smtpSettings, TestSmtp } from '../harness/smtp.js';
 
 /**
  * The chat bot of a real master on a real IRC network (InspIRCd with Atheme services and its
@@ -47,7 +47,7 @@ function config(port: number): TestConfig {
       rateLimit: 12,
     },
     users: {
-      smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' },
+      smtp: smtpSettings(smtp.port, 'bb@example.org'),
     },
   });
 }

@@ -5,7 +5,7 @@ import { MatrixHuman, waitFor } from '../harness/matrix-human.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { testConfig, type TestConfig } from '../harness/config.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp } from '../harness/smtp.js';
 
 /**
  * The chat bot of a real master on a real Synapse, talked to by real Matrix users over the
@@ -45,7 +45,7 @@ function config(url: string, aliceId: string, carolId: string): TestConfig {
     },
     users: {
       emailDomain: 'example.org',
-      smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' },
+      smtp: smtpSettings(smtp.port, 'bb@example.org'),
     },
   });
 }

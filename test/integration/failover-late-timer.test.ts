@@ -7,7 +7,7 @@ import { changeInputSchema } from '../../src/model/change.js';
 import { recordingLogger } from '../harness/master-with.js';
 import { freshPrefix, testRedis } from '../harness/redis.js';
 import { probe, tempDir, waitFor } from '../harness/bb.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp } from '../harness/smtp.js';
 
 /**
  * Arming a timer is BullMQ's own add, which no fence guards: an old leader paused with an add in
@@ -40,7 +40,7 @@ function master(url: string, prefix: string) {
         { type: 'single-branch', name: 'slow', branch: 'slow', treeStableTimer: 3600, builders: ['linux'] },
         { type: 'periodic', name: 'hourly', periodicBuildTimer: 3600, branch: 'main', builders: ['linux'] },
       ],
-      users: { smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' } },
+      users: { smtp: smtpSettings(smtp.port) },
       problems: { hassle: { quietHours: false } },
     },
     { file: 'master.ts', baseDir: '/tmp', env: {} },

@@ -2,10 +2,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { probe, spawnBb, tempDir, waitFor, type Proc } from '../harness/bb.js';
-import { testConfig, writeTestConfig, type TestConfig } from '../harness/config.js';
+import { testConfig, writeTestConfig } from '../harness/config.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { makeRepo } from '../harness/git.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp } from '../harness/smtp.js';
 import type { Store } from '../../src/data/store.js';
 import { ManualClock, offsetClock } from '../../src/util/clock.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -18,10 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => smtp?.close());
 
-type SmtpInput = NonNullable<NonNullable<TestConfig['users']>['smtp']>;
-
 const M = 60_000;
-const smtpConfig = (): SmtpInput => ({ host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' });
 const mailsTo = (to: string) => smtp.messages.filter((m) => m.to.includes(to));
 
 describe('the hassler across a master killed between two levels', () => {
@@ -44,7 +41,7 @@ describe('the hassler across a master killed between two levels', () => {
       basedir: join(dir, 'master'),
       executors: [{ name: 'a', secret: SECRET_A }],
       builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-      users: { smtp: smtpConfig() },
+      users: { smtp: smtpSettings(smtp.port) },
       // Real time here: no quiet hours, whenever the suite runs.
       problems: { hassle: { quietHours: false } },
     });
@@ -105,7 +102,7 @@ describe('a flaky test', () => {
       repositories: [{ name: 'sample', url: repo.dir, branches: ['main'], pollInterval: 0.3 }],
       builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'checkout' }, { type: 'shell', name: 'flaky', command: ['sh', 'flaky.sh'] }] }],
       schedulers: [{ type: 'single-branch', name: 'trunk', branch: 'main', treeStableTimer: 0, builders: ['linux'] }],
-      users: { smtp: smtpConfig() },
+      users: { smtp: smtpSettings(smtp.port) },
       problems: { interested: { linux: ['meejah'] }, sheriff: ['zooko'] },
     }));
     const clock = new ManualClock(Date.parse('2026-12-02T10:00:00Z'));

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp } from '../harness/smtp.js';
 import type { Problem } from '../../src/model/problem.js';
 import { StoredProblems } from '../../src/problems/actions.js';
 import { waitFor } from '../harness/bb.js';
@@ -18,7 +18,7 @@ const rulesConfig = (problems: TestConfig['problems'], port = smtp.port, more: P
   testConfig({
     executors: [{ name: 'a', secret: SECRET_A }],
     builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-    users: { smtp: { host: '127.0.0.1', port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' } },
+    users: { smtp: smtpSettings(port, 'bb@example.org') },
     problems,
     ...more,
   });

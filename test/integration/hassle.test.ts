@@ -6,7 +6,7 @@ import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-hu
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { MatrixHuman } from '../harness/matrix-human.js';
 import { startSynapse, type TestSynapse } from '../harness/synapse.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
 import type { Problem } from '../../src/model/problem.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { testConfig, type BuilderInput } from '../harness/config.js';
@@ -68,7 +68,7 @@ describe('the hassler with real IRC, Matrix, SMTP and builds', () => {
         announce: [{ target: 'irc:#dev', events: ['problem'] }],
       },
       users: {
-        smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' },
+        smtp: smtpSettings(smtp.port),
         // Declared in the config (users.people): the hassler finds warner by the IRC account and Matrix id given here.
         people: [
           { name: 'warner', emails: ['warner@example.org'], irc: { account: 'warner' }, matrix: warnerMx.userId },

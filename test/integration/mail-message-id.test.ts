@@ -5,7 +5,7 @@ import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { probe, spawnBb, tempDir, waitFor, type Proc } from '../harness/bb.js';
 import { writeTestConfig } from '../harness/config.js';
 import { SECRET_A } from '../harness/pipeline.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp } from '../harness/smtp.js';
 import { Keys } from '../../src/data/keys.js';
 import type { Store } from '../../src/data/store.js';
 import { messageIdFor } from '../../src/users/mailer.js';
@@ -48,7 +48,7 @@ describe('a reminder mailed again after a failover', () => {
       basedir: join(dir, 'master'),
       executors: [{ name: 'a', secret: SECRET_A }],
       builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-      users: { smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' } },
+      users: { smtp: smtpSettings(smtp.port) },
       problems: { hassle: { quietHours: false } },
     });
     p = probe(url, prefix);

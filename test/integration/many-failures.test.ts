@@ -8,7 +8,7 @@ import { ROOT, waitFor } from '../harness/bb.js';
 import { makeRepo } from '../harness/git.js';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
 import { freePort, startIrcd, type TestIrcd } from '../harness/ircd.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp, type ReceivedMail } from '../harness/smtp.js';
 import { testConfig, type BuilderInput } from '../harness/config.js';
 
 type Step = NonNullable<BuilderInput['steps']>[number];
@@ -70,7 +70,7 @@ describe('one commit breaks 46 tests: short messages, the whole list one step aw
         announce: [{ target: 'irc:#dev', events: ['problem', 'failure'] }],
       },
       users: {
-        smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' },
+        smtp: smtpSettings(smtp.port),
       },
       // quietHours off: the reminders go at once whatever the hour the test runs (22:00-08:00 would hold them).
       problems: { confirm: false, interested: { py312: ['meejah'] }, hassle: { quietHours: false } },

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectHuman, type IrcHuman, type SeenMessage } from '../harness/irc-human.js';
 import { startIrcd, type TestIrcd } from '../harness/ircd.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp } from '../harness/smtp.js';
 import { waitFor } from '../harness/bb.js';
 import { testConfig } from '../harness/config.js';
 
@@ -50,7 +50,7 @@ describe('tier announcements on IRC', () => {
         permissions: { everyone: true },
       },
       users: {
-        smtp: { host: '127.0.0.1', port: smtp.port, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb <bb@example.org>' },
+        smtp: smtpSettings(smtp.port),
       },
     }));
     const master = await fx.startMaster({ chatTuning: fast });

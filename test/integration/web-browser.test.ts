@@ -8,7 +8,7 @@ import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { testConfig, type TestConfig } from '../harness/config.js';
 import { waitFor } from '../harness/bb.js';
 import { launchBrowser, openPage, screenshot } from '../harness/browser.js';
-import { SMTP_PASS, SMTP_USER, TestSmtp } from '../harness/smtp.js';
+import { smtpSettings, TestSmtp } from '../harness/smtp.js';
 import { freePort } from '../../src/util/net.js';
 import type { Build } from '../../src/model/build.js';
 
@@ -51,7 +51,7 @@ function config(ircPort: number, webPort: number, smtpPort: number): TestConfig 
       irc: { host: '127.0.0.1', port: ircPort, tls: false, nick: 'bb', channels: ['#dev'] },
       announce: [{ target: 'irc:#dev', events: ['failure', 'problem'] }],
     },
-    users: { smtp: { host: '127.0.0.1', port: smtpPort, rejectUnauthorized: false, auth: { user: SMTP_USER, pass: { value: SMTP_PASS } }, from: 'bb@example.org' } },
+    users: { smtp: smtpSettings(smtpPort, 'bb@example.org') },
     problems: { confirm: false, hassle: { quietHours: false, ladder: [{ after: '0s', to: ['guilty'], via: ['email', 'channel'] }, { after: '1h', to: ['guilty'], via: ['email'] }], channels: ['irc:#dev'] } },
   });
 }
