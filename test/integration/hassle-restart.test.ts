@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { probe, spawnBb, tempDir, waitFor, type Proc } from '../harness/bb.js';
-import { testConfig, writeTestConfig } from '../harness/config.js';
+import { testConfig } from '../harness/config.js';
+import { seedConfirmedProblem, writeHassleConfig } from '../harness/hassle.js';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { makeRepo } from '../harness/git.js';
 import { smtpSettings, TestSmtp } from '../harness/smtp.js';
@@ -36,26 +36,9 @@ describe('the hassler across a master killed between two levels', () => {
     url = (await testRedis()).url;
     prefix = freshPrefix('hassle-kill');
     const dir = tempDir('hassle-kill');
-    const cfg = writeTestConfig(dir, {
-      redis: { prefix },
-      basedir: join(dir, 'master'),
-      executors: [{ name: 'a', secret: SECRET_A }],
-      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-      users: { smtp: smtpSettings(smtp.port) },
-      // Real time here: no quiet hours, whenever the suite runs.
-      problems: { hassle: { quietHours: false } },
-    });
+    const cfg = writeHassleConfig(dir, prefix, smtp.port);
     p = probe(url, prefix);
-    const email = `warner-${prefix}@example.org`;
-    await p.store.users.put({ name: 'warner', fullName: 'Brian Warner', emails: [email], authors: [], createdAt: Date.now() });
-    // A confirmed Problem, as the detector leaves it (its own tests cover detection).
-    await p.store.problems.create({
-      key: 'test|sample.net|reconnects@abcdef0123456789', state: 'confirmed',
-      subjects: [{ kind: 'test', suite: 'sample.net', name: 'reconnects' }],
-      builders: [{ builder: 'linux', firstBadBuildId: 2, firstBadNumber: 2, lastGoodBuildId: 1 }],
-      firstBadRevision: 'abcdef0123456789', lastGoodRevision: '0123456789abcdef', openedAt: Date.now(), confirmedAt: Date.now(),
-      guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
-    });
+    const email = await seedConfirmedProblem(p.store, prefix);
     const master = (label: string, offsetMs: number) => {
       const m = spawnBb(['master', '--config', cfg, '--redis', url], { logDir: dir, label, env: { BB_CLOCK_OFFSET_MS: String(offsetMs) } });
       procs.push(m);

@@ -1,11 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { deletePrefix, freshPrefix, testRedis } from '../harness/redis.js';
 import { probe, spawnBb, tempDir, waitFor, type Proc } from '../harness/bb.js';
-import { writeTestConfig } from '../harness/config.js';
-import { SECRET_A } from '../harness/pipeline.js';
-import { smtpSettings, TestSmtp } from '../harness/smtp.js';
+import { seedConfirmedProblem, writeHassleConfig } from '../harness/hassle.js';
+import { TestSmtp } from '../harness/smtp.js';
 import { Keys } from '../../src/data/keys.js';
 import type { Store } from '../../src/data/store.js';
 import { messageIdFor } from '../../src/users/mailer.js';
@@ -43,26 +41,11 @@ describe('a reminder mailed again after a failover', () => {
     url = (await testRedis()).url;
     prefix = freshPrefix('mail-mid');
     const dir = tempDir('mail-mid');
-    const cfg = writeTestConfig(dir, {
-      redis: { prefix },
-      basedir: join(dir, 'master'),
-      executors: [{ name: 'a', secret: SECRET_A }],
-      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', name: 'test', command: 'true' }] }],
-      users: { smtp: smtpSettings(smtp.port) },
-      problems: { hassle: { quietHours: false } },
-    });
+    const cfg = writeHassleConfig(dir, prefix, smtp.port);
     p = probe(url, prefix);
+    const email = await seedConfirmedProblem(p.store, prefix);
     raw = new Redis(url);
     const keys = new Keys(prefix);
-    const email = `warner-${prefix}@example.org`;
-    await p.store.users.put({ name: 'warner', fullName: 'Brian Warner', emails: [email], authors: [], createdAt: Date.now() });
-    await p.store.problems.create({
-      key: 'test|sample.net|reconnects@abcdef0123456789', state: 'confirmed',
-      subjects: [{ kind: 'test', suite: 'sample.net', name: 'reconnects' }],
-      builders: [{ builder: 'linux', firstBadBuildId: 2, firstBadNumber: 2, lastGoodBuildId: 1 }],
-      firstBadRevision: 'abcdef0123456789', lastGoodRevision: '0123456789abcdef', openedAt: Date.now(), confirmedAt: Date.now(),
-      guilty: ['warner'], responsible: ['warner'], interested: [], notMe: [], acks: [], watchers: [],
-    });
     const leader = async () => {
       const v = await raw!.get(keys.master);
       return v ? (JSON.parse(v) as { pid: number }).pid : null;
