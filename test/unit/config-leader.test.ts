@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/validate.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { checkRawConfig as load, configProblems as problems } from '../harness/config-check.js';
 
 const SECRET = 'a-secret-of-enough-length';
 const base = (leader?: Record<string, unknown>) => ({
@@ -8,18 +7,6 @@ const base = (leader?: Record<string, unknown>) => ({
   executors: [{ name: 'a', secret: SECRET }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
 });
-
-const load = (raw: unknown) => validateConfig(raw, { file: 'master.ts', baseDir: '/tmp', env: {} });
-
-function problems(raw: unknown): string[] {
-  try {
-    load(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  return [];
-}
 
 describe('leader: the lease timing of several masters', () => {
   it('defaults to a 6 s lease renewed every 2 s, a standby polling every second; durations are read as elsewhere', () => {

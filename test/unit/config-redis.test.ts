@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/validate.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { checkRawConfig as load, configProblems as problems } from '../harness/config-check.js';
 import { redisUrlOf } from '../../src/config/schema.js';
 import { parseClusterUrl, parseSentinelUrl, reconnectOnFailoverError, redact, sentinelOptions, sentinelUrl } from '../../src/model/redis-target.js';
 
@@ -10,20 +9,6 @@ const base = (redis: Record<string, unknown>) => ({
   executors: [{ name: 'a', secret: SECRET }],
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
 });
-
-function load(raw: unknown) {
-  return validateConfig(raw, { file: 'master.ts', baseDir: '/tmp', env: {} });
-}
-
-function problems(raw: unknown): string[] {
-  try {
-    load(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  return [];
-}
 
 describe('redis: Sentinel targets', () => {
   it('the config form becomes one redis+sentinel:// target every process can take', () => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/validate.js';
-import { ConfigError } from '../../src/config/errors.js';
+import { checkRawConfig as load, configProblems as problems } from '../harness/config-check.js';
 
 const SECRET = 'a-secret-of-enough-length';
 const base = (extra: Record<string, unknown>) => ({
@@ -8,20 +7,6 @@ const base = (extra: Record<string, unknown>) => ({
   builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
   ...extra,
 });
-
-function load(raw: unknown) {
-  return validateConfig(raw, { file: 'master.ts', baseDir: '/tmp', env: {} });
-}
-
-function problems(raw: unknown): string[] {
-  try {
-    load(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
-  }
-  return [];
-}
 
 describe('retention and redis config', () => {
   it('is on by default with the documented defaults', () => {
