@@ -50,9 +50,9 @@ module.exports = {
     {
       name: 'executor-sees-model-jobs-logging',
       severity: 'error',
-      comment: 'The executor process runs on other machines: it may use the model, the job and session schemas and their signing, its Redis connections (src/queue/executor-conn.ts), logging and the version only.',
+      comment: 'The executor process runs on other machines: it may use the model, the job and session schemas and their signing, its Redis connections (src/queue/executor-conn.ts) and job list (src/queue/job-list.ts), logging and the version only.',
       from: { path: '^executor/' },
-      to: { path: '^src/', pathNot: '^src/(model/|queue/(jobs|signing|session|executor-conn)\\.ts$|log\\.ts$|version\\.ts$)' },
+      to: { path: '^src/', pathNot: '^src/(model/|queue/(jobs|signing|session|executor-conn|job-list)\\.ts$|log\\.ts$|version\\.ts$)' },
     },
     {
       name: 'bot-commands-see-the-chat-api',

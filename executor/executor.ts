@@ -9,6 +9,7 @@ import { executorControlQueueName, executorEventsStreamKey, executorQueueName, S
 import { controlProcessor } from './control.js';
 import { EventSender } from './events.js';
 import { executorRedis, sessionRecordReader, throttled } from '../src/queue/executor-conn.js';
+import { JobTaker } from '../src/queue/job-list.js';
 import { executorVersion } from './version.js';
 import { JobProcessor } from './job-processor.js';
 import { delay, withTimeout } from './timing.js';
@@ -66,7 +67,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   const session = randomBytes(8).toString('hex');
 
   const producer = executorRedis(o.redisUrl, log, 'events');
-  const consumer = executorRedis(o.redisUrl, log, 'jobs');
+  const listConn = executorRedis(o.redisUrl, log, 'jobs');
   const warnOnce = throttled();
   // Every message is one entry of this executor's event stream (src/queue/event-stream.ts).
   const stream = executorEventsStreamKey(o.prefix, o.name);
@@ -83,14 +84,29 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
       version: executorVersion(),
       hostname: hostname(),
       running: jobs.runningIds(),
+      jobList: true,
     });
     void sender.flush();
   };
   hello();
 
-  // The job worker starts only once the master has vouched for this process (see SessionGate).
-  const worker = new Worker(executorQueueName(o.name), jobs.process, { connection: consumer, prefix: o.prefix, concurrency: o.slots, autorun: false });
-  let running = false;
+  // Jobs are taken only once the master has vouched for this process (see SessionGate): from the
+  // job list (src/queue/job-list.ts) when its record says so, else (a master of an earlier
+  // version) from the BullMQ queue, with a worker made then.
+  const taker = new JobTaker({ conn: listConn, writer: producer, prefix: o.prefix, executor: o.name, session, slots: o.slots, log, run: jobs.run });
+  let bull: { worker: Worker; conn: ReturnType<typeof executorRedis>; running: boolean } | undefined;
+  const bullWorker = () => {
+    if (!bull) {
+      const conn = executorRedis(o.redisUrl, log, 'bullmq-jobs');
+      const worker = new Worker(executorQueueName(o.name), jobs.process, { connection: conn, prefix: o.prefix, concurrency: o.slots, autorun: false });
+      worker.on('error', (err) => warnOnce(`w:${err.message}`) && log.warn({ err: err.message }, 'worker error'));
+      bull = { worker, conn, running: false };
+    }
+    return bull;
+  };
+  const pauseBull = () => {
+    if (bull?.running) bull.worker.pause(true).catch(() => undefined);
+  };
   let handle: ExecutorHandle | undefined;
   const gate = new SessionGate({
     readRecord: sessionRecordReader(producer, o.prefix, o.name),
@@ -99,14 +115,22 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
     session,
     log,
     hello,
-    open() {
-      if (!running) {
-        running = true;
-        worker.run().catch((err: unknown) => log.error({ err }, 'job worker failed'));
-      } else worker.resume();
+    open(record) {
+      if (record.jobList) {
+        pauseBull();
+        taker.open();
+        return;
+      }
+      taker.close();
+      const b = bullWorker();
+      if (!b.running) {
+        b.running = true;
+        b.worker.run().catch((err: unknown) => log.error({ err }, 'job worker failed'));
+      } else b.worker.resume();
     },
     close() {
-      if (running) worker.pause(true).catch(() => undefined);
+      taker.close();
+      pauseBull();
     },
     replaced(by) {
       o.onReplaced?.(by);
@@ -124,14 +148,13 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
     removeOnFail: { count: 100 },
   });
   control.on('error', (err) => warnOnce(`c:${err.message}`) && log.warn({ err: err.message }, 'control worker error'));
-  worker.on('error', (err) => warnOnce(`w:${err.message}`) && log.warn({ err: err.message }, 'worker error'));
 
   const heartbeat = setInterval(() => sender.push({ type: 'heartbeat', running: jobs.runningIds() }), o.heartbeatMs ?? 2000);
   log.info({ slots: o.slots, basedir, session }, 'executor started');
 
   const shutdown = async () => {
     gate.stop();
-    const closing = worker.close();
+    const closing = Promise.all([taker.stop().then(() => taker.idle()), bull?.worker.close()]);
     void control.close();
     // A worker cut off from Redis may never finish closing; once the builds are done, stop waiting.
     await Promise.race([closing, jobs.whenIdle().then(() => delay(3000))]);
@@ -141,7 +164,8 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
       log.warn('could not deliver the last events before stopping (is Redis down?)');
     }
     producer.disconnect();
-    consumer.disconnect();
+    listConn.disconnect();
+    bull?.conn.disconnect();
     controlConn.disconnect();
     log.info({ handedBack: jobs.handedBack }, 'executor stopped');
   };

@@ -39,12 +39,20 @@ export class JobProcessor {
 
   constructor(private readonly o: JobProcessorOptions) {}
 
-  readonly process = async (job: Job): Promise<{ result: Result }> => {
+  /** The BullMQ worker's processor (jobs from a master of an earlier version). */
+  readonly process = (job: Job): Promise<{ result: Result }> => this.run(job.data, String(job.id ?? ''));
+
+  /**
+   * Verify and run one job (`data`: the signed job as received; `jobId`: its name in the
+   * `job-refused` event). Throws an UnrecoverableError when it is refused.
+   */
+  readonly run = async (data: unknown, jobId: string): Promise<{ result: Result }> => {
     const { o } = this;
-    const check = checkBuildJob(job.data, { secret: o.secret, executor: o.executor, session: o.session, now: Date.now(), alreadyRun: (id) => this.seen.has(id) });
+    const job = { id: jobId };
+    const check = checkBuildJob(data, { secret: o.secret, executor: o.executor, session: o.session, now: Date.now(), alreadyRun: (id) => this.seen.has(id) });
     if (!check.ok) {
       o.log.warn({ jobId: job.id, reason: check.reason }, 'job refused');
-      o.sender.push({ type: 'job-refused', jobId: String(job.id ?? ''), reason: check.reason });
+      o.sender.push({ type: 'job-refused', jobId, reason: check.reason });
       await o.sender.flush();
       throw new UnrecoverableError(`refused: ${check.reason}`);
     }

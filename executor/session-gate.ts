@@ -3,7 +3,7 @@ import { readSessionRecord, type SessionRecord } from '../src/queue/session.js';
 
 /** What the master's session record says about this process. */
 export type SessionVerdict =
-  | { kind: 'mine' }
+  | { kind: 'mine'; record: SessionRecord }
   /** No record, or one this process cannot verify (the master has another secret for this name). */
   | { kind: 'none'; unverifiable: boolean }
   /** The master accepted another process under this name after this one. */
@@ -18,8 +18,8 @@ export interface SessionGateOptions {
   log: Logger;
   /** Sends a fresh hello (the master answers by writing the record). */
   hello(): void;
-  /** Called when the record names this process: take jobs. */
-  open(): void;
+  /** Called when the record names this process (`record`): take jobs. */
+  open(record: SessionRecord): void;
   /** Called when it no longer does: take no new job. */
   close(): void;
   /** Called once when another process replaced this one. */
@@ -44,6 +44,8 @@ export class SessionGate {
   private warned = false;
   private done = false;
   private everOpened = false;
+  /** Whether the record this process opened with said to take jobs from the job list. */
+  private jobList = false;
 
   constructor(private readonly o: SessionGateOptions) {
     this.waitingSince = Date.now();
@@ -74,19 +76,25 @@ export class SessionGate {
     const raw = await this.o.readRecord();
     const rec = readSessionRecord(raw, this.o.executor, this.o.secret);
     if (!rec) return { kind: 'none', unverifiable: raw !== null };
-    return rec.session === this.o.session ? { kind: 'mine' } : { kind: 'other', record: rec };
+    return rec.session === this.o.session ? { kind: 'mine', record: rec } : { kind: 'other', record: rec };
   }
 
   private async check(): Promise<void> {
     const v = await this.verdict();
     if (this.done) return;
     if (v.kind === 'mine') {
+      if (this.isOpen && Boolean(v.record.jobList) !== this.jobList) {
+        // A master of another version took over and says where jobs come from now.
+        this.jobList = Boolean(v.record.jobList);
+        this.o.open(v.record);
+      }
       if (!this.isOpen) {
+        this.jobList = Boolean(v.record.jobList);
         this.isOpen = true;
         this.everOpened = true;
         this.warned = false;
         this.o.log.info({ session: this.o.session }, 'the master accepted this executor; taking jobs');
-        this.o.open();
+        this.o.open(v.record);
       }
       return;
     }

@@ -17,6 +17,8 @@ export interface ExecutorRecord {
   lastSeen: number;
   /** When the accepted hello was sent (the executor's clock): only a newer hello replaces this session. */
   helloSentAt?: number;
+  /** Its process takes jobs from its job list (src/queue/job-list.ts), not the BullMQ queue. */
+  jobList?: boolean;
   /** Why it is lost or offline. */
   reason?: string;
 }

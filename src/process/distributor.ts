@@ -75,6 +75,7 @@ export class Distributor {
     const free = new Map(executors.map((e) => [e.name, e.slots - (load.get(e.name) ?? 0)]));
     const offers = new Map(executors.map((e) => [e.name, e.builders]));
     const sessions = new Map(executors.map((e) => [e.name, e.session]));
+    const jobLists = new Set(executors.filter((e) => e.jobList).map((e) => e.name));
 
     // An executor runs one build of a builder at a time (they share its work tree).
     const eligible = (builder: string): string[] => {
@@ -114,7 +115,7 @@ export class Distributor {
         free.set(best, (free.get(best) ?? 0) - 1);
         if (!busy.has(best)) busy.set(best, new Set());
         busy.get(best)!.add(builder);
-        await this.send(build, cfg, best, sessions.get(best) ?? '');
+        await this.send(build, cfg, best, sessions.get(best) ?? '', jobLists.has(best));
       }
       // Refresh this builder's head, or drop it when no executor can take it now.
       heads.delete(builder);
@@ -144,7 +145,7 @@ export class Distributor {
     return head ? collapsePlan(head, entries) : null;
   }
 
-  private async send(build: Build, cfg: BuilderConfig, best: string, session: string): Promise<void> {
+  private async send(build: Build, cfg: BuilderConfig, best: string, session: string, jobList: boolean): Promise<void> {
     const log = this.log.child({ buildId: build.id, builder: build.builder, number: build.number, requestId: build.requestId, executor: best });
     try {
       const now = Date.now();
@@ -170,6 +171,7 @@ export class Distributor {
           expiresAt: now + JOB_TTL_MS,
         },
         this.secrets.get(best) ?? '',
+        jobList,
       );
       log.info('build dispatched');
     } catch (err) {

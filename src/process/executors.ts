@@ -267,13 +267,14 @@ export class ExecutorRegistry {
       helloSentAt: msg.sentAt,
       slots: Math.min(ev.slots, cfg?.maxBuilds ?? ev.slots),
       ...(ev.builders ? { builders: ev.builders } : {}),
+      ...(ev.jobList ? { jobList: true } : {}),
       hostname: ev.hostname,
       version: ev.version,
       connectedAt: this.now(),
       lastSeen: this.now(),
     };
     await this.put(rec, prev?.session === msg.session ? prev.state : undefined);
-    await this.queues.putSession({ executor: msg.executor, session: msg.session, hostname: ev.hostname, acceptedAt: this.now() }, this.secrets.get(msg.executor) ?? '');
+    await this.queues.putSession({ executor: msg.executor, session: msg.session, hostname: ev.hostname, acceptedAt: this.now(), ...(ev.jobList ? { jobList: true } : {}) }, this.secrets.get(msg.executor) ?? '');
     if (restarted) await this.finishBuildsOf(msg.executor, 'executor restarted');
     log.info({ slots: rec.slots, hostname: rec.hostname }, 'executor connected');
     if (ev.heartbeatMs && this.config.executorTimeout * 1000 < 3 * ev.heartbeatMs) {

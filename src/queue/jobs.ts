@@ -150,6 +150,12 @@ export const executorEventSchema = z.discriminatedUnion('type', [
     hostname: z.string(),
     /** Build ids it is still running (non-empty only after a reconnect, not a restart). */
     running: z.array(z.number().int()),
+    /**
+     * It takes jobs from its job list (src/queue/job-list.ts) when the master's session record says
+     * so. Masters of earlier versions drop the field and put jobs on the BullMQ queue, which such an
+     * executor then works as before.
+     */
+    jobList: z.boolean().optional(),
   }),
   z.object({ type: z.literal('heartbeat'), running: z.array(z.number().int()) }),
   /** The executor is shutting down: it takes no new job, and goodbye follows once its builds end. */

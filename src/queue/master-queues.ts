@@ -11,6 +11,7 @@ import type { RetentionPolicy } from '../model/retention.js';
 import { sessionKey, signSessionRecord, type SessionRecord } from './session.js';
 import { IntakeReader, type IntakeItem } from './intake-reader.js';
 import { EventStreamReader, executorEventsStreamKey } from './event-stream.js';
+import { JobListProducer } from './job-list.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -40,6 +41,7 @@ export class MasterQueues {
   private readonly producer: Redis;
   private intake?: IntakeReader;
   private events_?: EventStreamReader;
+  private readonly lists: JobListProducer;
 
   constructor(
     private readonly url: string,
@@ -49,6 +51,7 @@ export class MasterQueues {
   ) {
     this.producer = redisConnection(url, false);
     this.connections.push(this.producer);
+    this.lists = new JobListProducer(this.producer, prefix);
     const opts = { connection: this.producer, prefix };
     this.changes = new Queue(QUEUES.changes, opts);
     this.timerQueue = new Queue(QUEUES.timers, opts);
@@ -67,10 +70,19 @@ export class MasterQueues {
     return q;
   }
 
-  /** Sign a build job with the executor's secret and put it on that executor's queue. */
-  async dispatch(payload: Omit<BuildJobPayload, 'v'>, secret: string): Promise<void> {
+  /**
+   * Sign a build job with the executor's secret and hand it to that executor: on its job list
+   * (src/queue/job-list.ts) when its process takes jobs there (`list`, said in its hello), else on
+   * its BullMQ queue (executors of earlier versions).
+   */
+  async dispatch(payload: Omit<BuildJobPayload, 'v'>, secret: string, list = false): Promise<void> {
     const full: BuildJobPayload = { v: JOB_VERSION, ...payload };
-    await this.execQueue(payload.executor).add('build', { payload: full, sig: sign(full, secret) }, {
+    const signed = { payload: full, sig: sign(full, secret) };
+    if (list) {
+      await this.lists.push(payload.executor, payload.buildId, signed);
+      return;
+    }
+    await this.execQueue(payload.executor).add('build', signed, {
       jobId: `build-${payload.buildId}`,
       removeOnComplete: true,
       removeOnFail: 100,
@@ -80,22 +92,26 @@ export class MasterQueues {
 
   /**
    * Take a dispatched build's job back before the executor starts it. True when it was still
-   * waiting; false when the executor already has it (then it must be told to stop).
+   * waiting (and is gone now); false when the executor already has it (then it must be told to
+   * stop). Looks on the job list and on the BullMQ queue (an executor may have been upgraded).
    */
   async withdraw(executor: string, buildId: number): Promise<boolean> {
+    if (await this.lists.withdraw(executor, buildId)) return true;
     const removed = await this.execQueue(executor).remove(`build-${buildId}`);
     return removed === 1;
   }
 
-  /** Whether a build's job still waits on its executor's queue (no executor has taken it). */
+  /** Whether a build's job still waits for its executor (no executor has taken it). */
   async buildJobWaiting(executor: string, buildId: number): Promise<boolean> {
+    if (await this.lists.waiting(executor, buildId)) return true;
     const job = await this.execQueue(executor).getJob(`build-${buildId}`);
     if (!job) return false;
     return ['waiting', 'prioritized', 'delayed', 'waiting-children'].includes(await job.getState());
   }
 
-  /** Whether a build's job is on its executor's queue in any state (waiting, active, delayed, failed). */
+  /** Whether a build's job is on its executor's list or queue in any state (waiting, held/active, delayed, failed). */
   async buildJobQueued(executor: string, buildId: number): Promise<boolean> {
+    if (await this.lists.queued(executor, buildId)) return true;
     return Boolean(await this.execQueue(executor).getJob(`build-${buildId}`));
   }
 
@@ -148,6 +164,7 @@ export class MasterQueues {
     // Waiting, prioritized and delayed jobs go; an active one is the lost process's and its lock
     // lapses. (obliterate refuses a queue that is not paused, and pausing it would stall the
     // executor's next process.)
+    await this.lists.drop(executor);
     await this.execQueue(executor).drain(true);
   }
 

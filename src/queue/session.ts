@@ -18,6 +18,12 @@ export const sessionRecordSchema = z.object({
   hostname: z.string(),
   /** When the master accepted the hello (ms since the epoch, by the master's clock). */
   acceptedAt: z.number().int(),
+  /**
+   * The master hands this process its jobs on the executor's job list (src/queue/job-list.ts), as
+   * its hello asked; absent: on the BullMQ queue (a master of an earlier version, which also leaves
+   * the field out).
+   */
+  jobList: z.boolean().optional(),
 });
 export type SessionRecord = z.output<typeof sessionRecordSchema>;
 
