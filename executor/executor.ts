@@ -35,6 +35,12 @@ export interface ExecutorOptions {
   /** Event batching window while output is dense (see EventSender). Default 50. */
   flushMs?: number;
   /**
+   * Offer to take jobs from the job list (src/queue/job-list.ts) in the hello. Default true; false
+   * behaves as executors before the job list did (jobs from the BullMQ queue), for tests of mixed
+   * versions.
+   */
+  jobList?: boolean;
+  /**
    * Called once when the master accepted another process under this name after this one: this
    * process has stopped taking jobs and is stopping (its running builds are handed back).
    */
@@ -84,7 +90,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
       version: executorVersion(),
       hostname: hostname(),
       running: jobs.runningIds(),
-      jobList: true,
+      ...(o.jobList === false ? {} : { jobList: true }),
     });
     void sender.flush();
   };

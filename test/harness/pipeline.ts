@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { Master, type MasterOptions } from '../../src/master.js';
 import { BbClient } from '../../src/queue/client.js';
-import { startExecutor } from '../../executor/executor.js';
+import { startExecutor, type ExecutorOptions } from '../../executor/executor.js';
 import { createLogger } from '../../src/log.js';
 import { Redis } from 'ioredis';
 import { Keys } from '../../src/data/keys.js';
@@ -61,7 +61,8 @@ export class PipelineFixture {
     return this.master;
   }
 
-  async startExecutor(name: string, secret: string, slots = 1): Promise<void> {
+  /** `extra`: executor options beyond these (e.g. `jobList: false`, an executor of the previous protocol). */
+  async startExecutor(name: string, secret: string, slots = 1, extra: Partial<ExecutorOptions> = {}): Promise<void> {
     const e = await startExecutor({
       name,
       secret,
@@ -71,6 +72,7 @@ export class PipelineFixture {
       slots,
       heartbeatMs: 500,
       logger: this.log,
+      ...extra,
     });
     this.executors.push(e);
   }

@@ -10,6 +10,7 @@ import { EventStreamReader } from '../../src/queue/event-stream.js';
 import { executorQueueName, executorMessagePayloadSchema, type BuildJobPayload, type ExecutorEvent, type ExecutorMessagePayload } from '../../src/queue/jobs.js';
 import { sign, verify } from '../../src/queue/signing.js';
 import { sessionKey, signSessionRecord } from '../../src/queue/session.js';
+import { jobListWaitKey } from '../../src/queue/job-list.js';
 import type { StepSpecInput } from '../../src/model/steps.js';
 import { makeRepo, type TestRepo } from '../harness/git.js';
 import { startExecutor, type ExecutorHandle, type ExecutorOptions } from '../../executor/executor.js';
@@ -42,7 +43,8 @@ export function newBuildId(): number {
   return nextBuildId++ + Math.floor(Math.random() * 1000) * 1000;
 }
 
-export async function fakeMaster(executor: string, redisUrl?: string): Promise<FakeMaster> {
+/** `jobList`: hand jobs out on the job list (src/queue/job-list.ts), as a master of this version does; default: the BullMQ queue, as earlier masters did. */
+export async function fakeMaster(executor: string, redisUrl?: string, o: { jobList?: boolean } = {}): Promise<FakeMaster> {
   const url = redisUrl ?? (await testRedis()).url;
   const prefix = freshPrefix('exec');
   const conn = new Redis(url, { maxRetriesPerRequest: null });
@@ -77,7 +79,7 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
       if (hello?.type === 'hello' && msg.executor === executor) {
         // Vouch for the process, as the master does: only then does it take jobs.
         session = msg.session;
-        await conn.set(sessionKey(prefix, executor), signSessionRecord({ executor, session, hostname: hello.hostname, acceptedAt: Date.now() }, SECRET));
+        await conn.set(sessionKey(prefix, executor), signSessionRecord({ executor, session, hostname: hello.hostname, acceptedAt: Date.now(), ...(o.jobList && hello.jobList ? { jobList: true } : {}) }, SECRET));
       }
       for (const w of waiters) w();
     },
@@ -95,7 +97,7 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
     get badSignatures() {
       return badSignatures;
     },
-    async dispatch(job, o = {}) {
+    async dispatch(job, d = {}) {
       const now = Date.now();
       const payload = {
         v: 1,
@@ -114,9 +116,13 @@ export async function fakeMaster(executor: string, redisUrl?: string): Promise<F
       } as unknown as BuildJobPayload;
       const sig = sign(payload, SECRET);
       const sent = structuredClone(payload) as unknown as Record<string, unknown>;
-      o.tamper?.(sent);
-      const jobId = o.jobId ?? `build-${payload.buildId}-${randomBytes(3).toString('hex')}`;
-      await execQueue.add('build', o.unsigned ? { payload: sent } : { payload: sent, sig }, { jobId, removeOnComplete: false, removeOnFail: false, attempts: 1 });
+      d.tamper?.(sent);
+      if (o.jobList) {
+        await conn.lpush(jobListWaitKey(prefix, executor), `${payload.buildId} ${JSON.stringify(d.unsigned ? { payload: sent } : { payload: sent, sig })}`);
+        return { payload, jobId: `build-${payload.buildId}` };
+      }
+      const jobId = d.jobId ?? `build-${payload.buildId}-${randomBytes(3).toString('hex')}`;
+      await execQueue.add('build', d.unsigned ? { payload: sent } : { payload: sent, sig }, { jobId, removeOnComplete: false, removeOnFail: false, attempts: 1 });
       return { payload, jobId };
     },
     waitFor(pred: (e: ExecutorEvent) => boolean, timeoutMs = 15_000): Promise<never> {
@@ -165,8 +171,8 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function rig(name = `ex-${randomBytes(3).toString('hex')}`, extra: Partial<ExecutorOptions> = {}): Promise<Rig> {
-  const master = await fakeMaster(name);
+export async function rig(name = `ex-${randomBytes(3).toString('hex')}`, extra: Partial<ExecutorOptions> = {}, mo: { jobList?: boolean } = {}): Promise<Rig> {
+  const master = await fakeMaster(name, undefined, mo);
   const basedir = mkdtempSync(join(tmpdir(), 'bb-executor-'));
   const scratch = mkdtempSync(join(tmpdir(), 'bb-scratch-'));
   const executor = await startExecutor({

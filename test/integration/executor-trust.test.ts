@@ -3,13 +3,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PipelineFixture, SECRET_A } from '../harness/pipeline.js';
 import { recordingLogger, startMasterWith } from '../harness/master-with.js';
 import { ROOT, spawnExecutor, waitFor, type Proc } from '../harness/bb.js';
 import { testConfig, type BuilderInput, type TestConfig } from '../harness/config.js';
-import { executorQueueName } from '../../src/queue/jobs.js';
+import { jobListTakenKey, jobListWaitKey } from '../../src/queue/job-list.js';
 import { executorEventsStreamKey, STREAM_FIELD } from '../../src/queue/event-stream.js';
 import type { Build } from '../../src/model/build.js';
 
@@ -150,12 +149,13 @@ describe('trust between the master and executors', () => {
     // Hold the process still so its job waits in Redis, where it is captured.
     p1.child.kill('SIGSTOP');
     await force();
-    const jobs = new Queue(executorQueueName('a'), { connection: redis(), prefix: fx.prefix });
-    const [job] = await waitFor('the job in Redis', async () => {
-      const waiting = await jobs.getWaiting();
+    // The executor takes its jobs from its job list (src/queue/job-list.ts).
+    const conn = redis();
+    const wait = jobListWaitKey(fx.prefix, 'a');
+    const [entry] = await waitFor('the job in Redis', async () => {
+      const waiting = await conn.lrange(wait, 0, -1);
       return waiting.length ? waiting : null;
     });
-    const captured = job!.data as unknown;
     p1.child.kill('SIGCONT');
     expect((await finished(1)).map((b) => b.result)).toEqual(['SUCCESS']);
     expect(runs()).toBe(1);
@@ -163,12 +163,9 @@ describe('trust between the master and executors', () => {
     await p1.kill('SIGTERM');
     const p2 = spawnExec(SECRET_A, 'p1');
     await waitFor('the restarted executor to be accepted', () => p2.log().includes('the master accepted this executor'), 30_000);
-    const replay = await jobs.add('build', captured, { jobId: 'replayed-job', removeOnComplete: false, removeOnFail: false, attempts: 1 });
-    const failedReason = await waitFor('the replayed job to be refused', async () => {
-      const j = await jobs.getJob(String(replay.id));
-      return j && (await j.getState()) === 'failed' ? j.failedReason : null;
-    }, 30_000);
-    expect(failedReason).toContain('refused: job is for session');
+    await conn.lpush(wait, entry!);
+    await waitFor('the replayed job to be refused', () => p2.log().includes('job is for session'), 30_000);
+    await waitFor('the replayed job to leave the lists', async () => (await conn.llen(wait)) + (await conn.llen(jobListTakenKey(fx.prefix, 'a'))) === 0, 30_000);
     expect(runs()).toBe(1);
   }, 120_000);
 

@@ -86,7 +86,8 @@ describe('a job put on the queue late by a leader that lost the lead', () => {
       await waitFor('the executor to take the stop', () => ex.log().includes('stop for a build not running here'), 30_000);
 
       // A wakes up and does what it was about to: puts the job for its claim on the executor's queue.
-      const session = (await p.store.getExecutor('a'))!.session;
+      const { session, jobList } = (await p.store.getExecutor('a'))!;
+      expect(jobList).toBe(true);
       const now = Date.now();
       await a.m.queues.dispatch(
         {
@@ -104,6 +105,7 @@ describe('a job put on the queue late by a leader that lost the lead', () => {
           expiresAt: now + 600_000,
         },
         SECRET,
+        jobList,
       );
       await waitFor('the executor to drop the late job', () => ex.log().includes('job for a build the master already ended: not run'), 30_000);
       await waitFor('the late job gone from the queue', async () => !(await a.m.queues.buildJobQueued('a', orphan.id)), 30_000);
