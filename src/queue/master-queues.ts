@@ -164,8 +164,7 @@ export class MasterQueues {
     // Waiting, prioritized and delayed jobs go; an active one is the lost process's and its lock
     // lapses. (obliterate refuses a queue that is not paused, and pausing it would stall the
     // executor's next process.)
-    await this.lists.drop(executor);
-    await this.execQueue(executor).drain(true);
+    await Promise.all([this.lists.drop(executor), this.execQueue(executor).drain(true)]);
   }
 
   /** Start a worker on one of the master's queues. */

@@ -73,7 +73,11 @@ describe('executors on other hosts (network namespaces)', () => {
       return e?.state === 'lost' ? e : null;
     }, 60_000);
     expect(lost.reason).toMatch(/no heartbeat/);
-    const retried = (await p.store.getBuild(1))!;
+    // The record says lost first; its builds are retried right after (once its waiting jobs are dropped).
+    const retried = await waitFor('the build retried', async () => {
+      const b = await p!.store.getBuild(1);
+      return b?.state === 'finished' ? b : null;
+    }, 30_000);
     expect(retried.result).toBe('RETRY');
     const second = await waitFor('the build to run again on b and finish', async () => {
       const b = await p!.store.getBuild(2);
