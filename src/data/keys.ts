@@ -4,7 +4,8 @@
  * BullMQ's queues live beside these under `<prefix>:<queue>:…` (queues: changes, timers, control,
  * executor-events (older executors), and per executor exec.<executor>, ctl.<executor>,
  * events.<executor>; older executors). `<prefix>:events.<executor>:stream` is each executor's event
- * stream (src/queue/event-stream.ts). `<prefix>:exec-session:<executor>` holds the master's signed record of the
+ * stream (src/queue/event-stream.ts); `<prefix>:exec.<executor>:list-wait` and `:list-taken` are its
+ * build job lists (src/queue/job-list.ts). `<prefix>:exec-session:<executor>` holds the master's signed record of the
  * executor process it accepted (src/queue/session.ts). bb's own state lives under `<prefix>:db:`:
  *
  * | key | type | holds |
