@@ -9,6 +9,7 @@ import { PipelineFixture, SECRET_A, SECRET_B } from '../harness/pipeline.js';
 import { startMasterWith } from '../harness/master-with.js';
 import { ROOT, spawnBb, waitFor, type Proc } from '../harness/bb.js';
 import { cleanupDir, startRedisServer, type RedisServerHandle } from '../harness/redis.js';
+import { jobListTakenKey, jobListWaitKey } from '../../src/queue/job-list.js';
 import { executorControlQueueName, executorEventsQueueName, executorQueueName } from '../../src/queue/jobs.js';
 import { testConfig } from '../harness/config.js';
 
@@ -102,6 +103,12 @@ describe('Redis ACL users from bb redis-acl', () => {
     await refused(a.lrange(`${p}:${executorQueueName('b')}:wait`, 0, -1));
     await refused(a.hgetall(`${p}:${executorQueueName('b')}:meta`));
     await refused(a.lpush(`${p}:${executorQueueName('b')}:wait`, 'x'));
+    // b's job lists (src/queue/job-list.ts): a may neither read, take from, nor add to them.
+    await refused(a.lrange(jobListWaitKey(p, 'b'), 0, -1));
+    await refused(a.lpush(jobListWaitKey(p, 'b'), 'x'));
+    await refused(a.lmove(jobListWaitKey(p, 'b'), jobListTakenKey(p, 'b'), 'RIGHT', 'LEFT'));
+    await refused(a.lmove(jobListWaitKey(p, 'a'), jobListTakenKey(p, 'b'), 'RIGHT', 'LEFT'));
+    await refused(a.lrem(jobListTakenKey(p, 'b'), 0, 'x'));
     await refused(a.del(`${p}:${executorControlQueueName('b')}:wait`));
     await refused(a.xadd(`${p}:${executorEventsQueueName('b')}:events`, '*', 'k', 'v'));
     await refused(a.get(`${p}:exec-session:b`));
@@ -113,6 +120,8 @@ describe('Redis ACL users from bb redis-acl', () => {
     cleanups.push(() => bQueue.close());
     await refused(bQueue.add('build', { payload: {}, sig: 'x' }));
     await refused(bQueue.getWaiting());
+    // Its own job lists it reaches (the builds above went through them).
+    expect(await a.llen(jobListTakenKey(p, 'a'))).toBe(0);
     // Its own session record it may read.
     expect(await a.get(`${p}:exec-session:a`)).toContain('"session"');
   }, 120_000);
