@@ -20,8 +20,9 @@ import { executorQueueName } from './jobs.js';
  * BullMQ job was refused. A take whose reply was lost (Redis connection cut mid-BLMOVE) is found
  * by the same process in `taken` on its next look and run.
  *
- * Per build: LPUSH (master), BLMOVE and LREM (executor); no Lua. The scripts below run only to
- * withdraw, to answer whether a job waits or is queued, and they read only the two short lists.
+ * Per build: one script that LPUSHes unless the entry is there already (master), BLMOVE and LREM
+ * (executor). The other scripts run only to withdraw, to answer whether a job waits or is queued,
+ * and they read only the two short lists.
  */
 
 export function jobListWaitKey(prefix: string, executor: string): string {
@@ -55,11 +56,26 @@ end
 return n
 `;
 
-type FindConn = Redis & { bbJobListFind(n: number, ...args: string[]): Promise<number> };
+/**
+ * KEYS: wait, taken. ARGV[1]: the entry. Puts it on `wait` unless it is on either list already: a
+ * push sent again by the client after a reconnect (its first reply lost) adds no second job, as
+ * BullMQ's add with a job id did not.
+ */
+const PUSH = `
+if redis.call('LPOS', KEYS[1], ARGV[1]) or redis.call('LPOS', KEYS[2], ARGV[1]) then return 0 end
+redis.call('LPUSH', KEYS[1], ARGV[1])
+return 1
+`;
+
+type FindConn = Redis & {
+  bbJobListFind(n: number, ...args: string[]): Promise<number>;
+  bbJobListPush(wait: string, taken: string, entry: string): Promise<number>;
+};
 
 function withFind(conn: Redis): FindConn {
   const c = conn as FindConn;
   if (typeof c.bbJobListFind !== 'function') conn.defineCommand('bbJobListFind', { lua: FIND });
+  if (typeof c.bbJobListPush !== 'function') conn.defineCommand('bbJobListPush', { lua: PUSH, numberOfKeys: 2 });
   return c;
 }
 
@@ -71,7 +87,7 @@ export class JobListProducer {
   ) {}
 
   async push(executor: string, buildId: number, signed: { payload: unknown; sig: string }): Promise<void> {
-    await this.conn.lpush(jobListWaitKey(this.prefix, executor), jobListEntry(buildId, signed));
+    await withFind(this.conn).bbJobListPush(jobListWaitKey(this.prefix, executor), jobListTakenKey(this.prefix, executor), jobListEntry(buildId, signed));
   }
 
   /** True only if the build's job was waiting and is now gone (no executor can take it any more). */
@@ -137,6 +153,10 @@ export class JobTaker {
   constructor(private readonly o: JobTakerOptions) {
     this.waitKey = jobListWaitKey(o.prefix, o.executor);
     this.takenKey = jobListTakenKey(o.prefix, o.executor);
+    // After a reconnect the client sends an unanswered take again: the first may have moved a job.
+    o.conn.on('ready', () => {
+      this.lookDue = true;
+    });
   }
 
   /** Take jobs (the master vouches for this process). */

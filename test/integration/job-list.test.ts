@@ -97,6 +97,12 @@ describe('the job list', () => {
     await raw.lmove(jobListWaitKey(prefix, 'x'), jobListTakenKey(prefix, 'x'), 'RIGHT', 'LEFT');
     expect(await producer.queued('x', 7)).toBe(true);
     expect(await producer.waiting('x', 7)).toBe(false);
+    // The same push again (a client resending after a reconnect) adds no second job, waiting or held.
+    await producer.push('x', 7, { payload: { buildId: 7, session: 'mine-123' }, sig: 'x' });
+    await producer.push('x', 9, { payload: { buildId: 9, session: 'mine-123' }, sig: 'x' });
+    await producer.push('x', 9, { payload: { buildId: 9, session: 'mine-123' }, sig: 'x' });
+    expect(await raw.lrange(jobListWaitKey(prefix, 'x'), 0, -1)).toEqual([`9 ${JSON.stringify({ payload: { buildId: 9, session: 'mine-123' }, sig: 'x' })}`]);
+    expect(await producer.withdraw('x', 9)).toBe(true);
     const ran: string[] = [];
     const taker = new JobTaker({
       conn: conn(url),
