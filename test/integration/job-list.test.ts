@@ -157,6 +157,7 @@ describe('the job list', () => {
       await waitFor('the first process to be accepted', () => p1.log().includes('the master accepted this executor'), 30_000);
       const { payload, jobId } = await m.dispatch({ workdir: 'w', steps: [{ type: 'shell', command: `echo run >> ${runs}; while [ ! -f ${join(dir, 'go')} ]; do sleep 0.1; done` }] });
       await m.waitFor((e) => e.type === 'build-started' && e.buildId === payload.buildId);
+      await waitFor('the step to run', () => existsSync(runs));
       const raw = conn(m.url);
       expect(await raw.llen(jobListTakenKey(m.prefix, name))).toBe(1);
       await p1.kill('SIGKILL');
@@ -173,7 +174,7 @@ describe('the job list', () => {
       // The new process takes new jobs.
       const next = await m.dispatch({ workdir: 'w', steps: [{ type: 'shell', command: 'echo two' }] });
       expect((await m.finished(next.payload.buildId, 30_000)).result).toBe('SUCCESS');
-      expect(existsSync(runs)).toBe(true);
+      expect(readFileSync(runs, 'utf8').trim().split('\n')).toEqual(['run']);
     }, 120_000);
   });
 
