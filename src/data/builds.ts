@@ -67,8 +67,7 @@ export class BuildsRepo {
     private readonly db: Db,
     private readonly parts: { changes: ChangesRepo; requests: RequestsRepo; buildsets: BuildSetsRepo; logs: LogsRepo; tests: TestsRepo; announcements: AnnouncementsRepo },
   ) {
-    const conn = db.unfenced as unknown as { on?: (event: string, f: () => void) => unknown };
-    if (typeof conn.on === 'function') conn.on('close', () => this.written.clear());
+    db.onConnectionClosed(() => this.written.clear());
   }
 
   /** The build as this process last wrote it (JSON), when that copy is still Redis' own (see `written`). */
