@@ -10,7 +10,7 @@ import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
 import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
-import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT } from './read-scripts.js';
+import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT, SLOTS_READ_SCRIPT } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
 
@@ -234,14 +234,16 @@ export class BuildsRepo {
     executors: string[],
     builders: string[] = [],
   ): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>>; heads: Map<string, { requestId: number; score: number }> }> {
-    const m = this.db.reads();
-    for (const e of executors) m.scard(this.db.keys.executorBuilds(e)).smembers(this.db.keys.executorBusy(e));
-    this.parts.requests.queueHeads(m, builders);
-    const res = (await m.exec()) ?? [];
+    // One read script rather than a MULTI of a command per key: a fixed number of keys per shape is
+    // defined once by its SHA (the number of keys is part of the definition).
+    const keys: string[] = [];
+    for (const e of executors) keys.push(this.db.keys.executorBuilds(e), this.db.keys.executorBusy(e));
+    for (const b of builders) keys.push(this.parts.requests.pendingKey(b));
+    const res = (await this.db.readScript(SLOTS_READ_SCRIPT, keys, [executors.length], `bbSlotsRead${keys.length}`)) as unknown[];
     return {
-      load: new Map(executors.map((e, i) => [e, Number(res[2 * i]?.[1] ?? 0)])),
-      busy: new Map(executors.map((e, i) => [e, new Set((res[2 * i + 1]?.[1] as string[] | undefined) ?? [])])),
-      heads: this.parts.requests.heads(builders, res.slice(2 * executors.length)),
+      load: new Map(executors.map((e, i) => [e, Number(res[2 * i] ?? 0)])),
+      busy: new Map(executors.map((e, i) => [e, new Set((res[2 * i + 1] as string[] | undefined) ?? [])])),
+      heads: this.parts.requests.heads(builders, res.slice(2 * executors.length).map((r): [null, unknown] => [null, r])),
     };
   }
 

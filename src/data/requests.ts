@@ -50,6 +50,11 @@ export class RequestsRepo {
     return this.heads(builders, (await pipe.exec()) ?? []);
   }
 
+  /** The key of a builder's pending line (for a read script that reads it with others). */
+  pendingKey(builder: string): string {
+    return this.db.keys.builderPending(builder);
+  }
+
   /** Queues the reads of `pendingHeads` on a caller's read transaction (read back with `heads`). */
   queueHeads(m: Multi, builders: string[]): void {
     for (const b of builders) m.zrange(this.db.keys.builderPending(b), 0, 0, 'WITHSCORES');
