@@ -244,7 +244,7 @@ export class LauncherPool {
     const env = { ...process.env };
     let child: ChildProcess;
     try {
-      child = spawn(SHELL, ['-c', SCRIPT, 'bb-launch', this.dir, String(id)], { cwd: '/', env, detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
+      child = spawn(SHELL, ['-c', SCRIPT, 'bb-launch', this.dir, String(id)], { cwd: '/', env, detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
     } catch (err) {
       this.o.onWarning?.('could not start a step launcher', err);
       return undefined;
