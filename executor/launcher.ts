@@ -164,7 +164,7 @@ export class LauncherPool {
       l = this.start();
       if (!l) return undefined;
     }
-    l.busy = true;
+    this.hold(l, true);
     if (!(await l.ready)) {
       this.broken = true;
       this.o.onWarning?.(`could not start a step launcher (${SHELL}); steps are spawned by Node from now on`);
@@ -173,7 +173,7 @@ export class LauncherPool {
     const request = this.request(l, r);
     const error = request === undefined ? undefined : programError(r.file, r.args, r.cwd, r.env);
     if (request === undefined || error || !l.alive) {
-      l.busy = false;
+      this.hold(l, false);
       if (l.alive && !this.stopped) this.idle.push(l);
       return error ? { error } : undefined;
     }
@@ -205,7 +205,7 @@ export class LauncherPool {
       release: (outputsEnded) => {
         launcher.status = undefined;
         launcher.lost = undefined;
-        launcher.busy = false;
+        this.hold(launcher, false);
         // A process still holding the FIFOs would write into the next step's log: a new launcher
         // (new FIFOs, and a process group of its own) for the next step. Those processes live on.
         if (!outputsEnded || launcher.killed || !launcher.alive || this.stopped) this.retire(launcher);
@@ -242,6 +242,8 @@ export class LauncherPool {
     this.dir ??= mkdtempSync(join(tmpdir(), 'bb-launch-'));
     const id = this.nextId++;
     const env = { ...process.env };
+    // dash drops environment entries whose names are no shell variables: such steps need spawn.
+    if (Object.keys(env).some((k) => !NAME_OK.test(k))) return undefined;
     let child: ChildProcess;
     try {
       child = spawn(SHELL, ['-c', SCRIPT, 'bb-launch', this.dir, String(id)], { cwd: '/', env, detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
@@ -264,9 +266,8 @@ export class LauncherPool {
       killed: false,
     };
     this.all.add(l);
-    // Idle launchers must not keep the executor's process alive.
-    child.unref();
-    (child.stdout as Socket).unref();
+    // Idle launchers must not keep the executor's process alive (see hold).
+    this.hold(l, false);
     (child.stdin as unknown as Socket).unref();
     child.stdin!.on('error', () => undefined);
     let buf = '';
@@ -302,6 +303,18 @@ export class LauncherPool {
     child.on('exit', gone);
     if (!l.alive) markReady(false);
     return l;
+  }
+
+  /** A busy launcher keeps the process alive (a step waits for it), an idle one does not. */
+  private hold(l: Launcher, busy: boolean): void {
+    l.busy = busy;
+    if (busy) {
+      l.child.ref();
+      (l.child.stdout as Socket).ref();
+    } else {
+      l.child.unref();
+      (l.child.stdout as Socket).unref();
+    }
   }
 
   private retire(l: Launcher): void {

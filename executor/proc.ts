@@ -45,7 +45,9 @@ export async function runProcessGroup(o: GroupRunOptions): Promise<GroupRunResul
 }
 
 /** Signal numbers → names, for a shell's 128+n. */
-const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(Object.entries(constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
+const SIGNAL_NAMES = new Map<number, NodeJS.Signals>();
+// The first name of each number (SIGABRT, not SIGIOT), as Node reports it.
+for (const [name, n] of Object.entries(constants.signals)) if (!SIGNAL_NAMES.has(n)) SIGNAL_NAMES.set(n, name as NodeJS.Signals);
 
 /**
  * A status as a shell reports it: 129..192 (128 + a signal's number) is "killed by that signal",

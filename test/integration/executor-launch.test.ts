@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +118,7 @@ describe.each([
     const p = make();
     expect(await run(p, sh('kill -TERM $$'))).toMatchObject({ code: null, signal: 'SIGTERM' });
     expect(await run(p, sh('kill -KILL $$'))).toMatchObject({ code: null, signal: 'SIGKILL' });
+    expect(await run(p, sh('kill -ABRT $$'))).toMatchObject({ code: null, signal: 'SIGABRT' });
     expect(await run(p, sh('exit 128'))).toMatchObject({ code: 128, signal: null });
     expect(await run(p, sh('exit 255'))).toMatchObject({ code: 255, signal: null });
   });
@@ -217,6 +220,26 @@ describe('launchers', () => {
     await waitFor('the launcher to end on its stdin', () => !alive(launcher!), 10_000);
     // After stop, steps are spawned by Node.
     expect(await run(p, sh('echo after'))).toMatchObject({ code: 0, stdout: 'after\n' });
+  });
+
+  it("end on their stdin's end when the executor is killed -9", async () => {
+    const dist = (m: string) => JSON.stringify(pathToFileURL(join(import.meta.dirname, `../../dist/executor/${m}.js`)).href);
+    const script = `
+      import { LauncherPool } from ${dist('launcher')};
+      import { runProcessGroup } from ${dist('proc')};
+      const launchers = LauncherPool.create({ max: 2 });
+      const step = { file: '/bin/sh', args: ['-c', 'echo ok'], cwd: '/', env: process.env, timeoutMs: 10000, killGraceMs: 100, signal: new AbortController().signal, onOutput() {}, launchers };
+      await Promise.all([runProcessGroup(step), runProcessGroup(step)]);
+      console.log(launchers.pids().join(' '));
+      setInterval(() => {}, 1000);`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+    const pids = (await waitFor('the launchers to run', () => out.includes('\n') && out.trim().split(' ').map(Number))) as number[];
+    expect(pids).toHaveLength(2);
+    expect(pids.every(alive)).toBe(true);
+    child.kill('SIGKILL');
+    await waitFor('the launchers to end', () => !pids.some(alive), 10_000);
   });
 
   it('a program removed between the check and exec is still a spawnError', async () => {
