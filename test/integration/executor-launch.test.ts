@@ -15,13 +15,16 @@ import { alive } from './executor-fixture.js';
  */
 const scratch = mkdtempSync(join(tmpdir(), 'bb-launch-test-'));
 const pools: LauncherPool[] = [];
+// These tests pick the path themselves, also in a run with BB_EXECUTOR_SPAWN=node.
+const launcherEnv: NodeJS.ProcessEnv = { ...process.env };
+delete launcherEnv.BB_EXECUTOR_SPAWN;
 afterEach(() => {
   for (const p of pools.splice(0)) p.stop();
 });
 
 
 function pool(max = 4): LauncherPool {
-  const p = LauncherPool.create({ max });
+  const p = LauncherPool.create({ max }, launcherEnv);
   if (!p) throw new Error('no launchers on this machine');
   pools.push(p);
   return p;
@@ -182,7 +185,7 @@ describe.each([
 describe('launchers', () => {
   it('are not used with BB_EXECUTOR_SPAWN=node', () => {
     expect(LauncherPool.create({ max: 1 }, { ...process.env, BB_EXECUTOR_SPAWN: 'node' })).toBeUndefined();
-    expect(LauncherPool.create({ max: 1 }, { ...process.env })).toBeDefined();
+    expect(LauncherPool.create({ max: 1 }, launcherEnv)).toBeDefined();
   });
 
   it('a launcher dying mid-step: the step ends with launcherLost, its processes are stopped, a new launcher runs the next', async () => {
@@ -232,7 +235,7 @@ describe('launchers', () => {
       await Promise.all([runProcessGroup(step), runProcessGroup(step)]);
       console.log(launchers.pids().join(' '));
       setInterval(() => {}, 1000);`;
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: launcherEnv, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
     const pids = (await waitFor('the launchers to run', () => out.includes('\n') && out.trim().split(' ').map(Number))) as number[];
