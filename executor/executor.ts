@@ -130,7 +130,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   worker.on('error', (err) => warnOnce(`w:${err.message}`) && log.warn({ err: err.message }, 'worker error'));
 
   const heartbeat = setInterval(() => sender.push({ type: 'heartbeat', running: jobs.runningIds() }), o.heartbeatMs ?? 2000);
-  log.info({ slots: o.slots, basedir, session }, 'executor started');
+  log.info({ slots: o.slots, basedir, session, stepStart: launchers ? 'launchers' : 'spawn' }, 'executor started');
 
   const shutdown = async () => {
     gate.stop();
