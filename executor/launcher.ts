@@ -53,7 +53,8 @@ const SHELL = '/bin/sh';
 const NAME_OK = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const REQUEST_INLINE_MAX = 400;
 
-// $1: the launcher's private directory, $2: its id. The step's redirections open the FIFOs.
+// $1: the launchers' private directory, $2: this one's id. The step's redirections open the FIFOs.
+// On its stdin's end (also when the executor was killed) it removes its files, and the directory if empty.
 const SCRIPT = `nl='
 '
 o="$1/o$2" e="$1/e$2" r="$1/r$2"
@@ -62,7 +63,9 @@ echo R
 while IFS= read -r l; do
 (eval "$l") >"$o" 2>"$e" </dev/null
 echo "E $?"
-done`;
+done
+rm -f -- "$o" "$e" "$r"
+rmdir -- "$1" 2>/dev/null`;
 
 /** Single-quoted for the launcher: one line, so a newline becomes '"$nl"'. */
 function q(text: string): string {
@@ -108,7 +111,8 @@ interface Launcher {
   out: string;
   err: string;
   req: string;
-  ready: Promise<boolean>;
+  /** True once it runs; false if it could not start (no shell, no mkfifo), undefined if it was killed while starting. */
+  ready: Promise<boolean | undefined>;
   alive: boolean;
   busy: boolean;
   killed: boolean;
@@ -165,9 +169,13 @@ export class LauncherPool {
       if (!l) return undefined;
     }
     this.hold(l, true);
-    if (!(await l.ready)) {
-      this.broken = true;
-      this.o.onWarning?.(`could not start a step launcher (${SHELL}); steps are spawned by Node from now on`);
+    const ready = await l.ready;
+    if (!ready) {
+      this.hold(l, false);
+      if (ready === false && !this.broken) {
+        this.broken = true;
+        this.o.onWarning?.(`could not start a step launcher (${SHELL}); steps are spawned by Node from now on`);
+      }
       return undefined;
     }
     const request = this.request(l, r);
@@ -251,7 +259,7 @@ export class LauncherPool {
       this.o.onWarning?.('could not start a step launcher', err);
       return undefined;
     }
-    let markReady: (ok: boolean) => void = () => {};
+    let markReady: (ok: boolean | undefined) => void = () => {};
     const l: Launcher = {
       id,
       child,
@@ -260,7 +268,7 @@ export class LauncherPool {
       out: join(this.dir, `o${id}`),
       err: join(this.dir, `e${id}`),
       req: join(this.dir, `r${id}`),
-      ready: new Promise<boolean>((r) => (markReady = r)),
+      ready: new Promise<boolean | undefined>((r) => (markReady = r)),
       alive: child.pid !== undefined,
       busy: false,
       killed: false,
@@ -289,7 +297,7 @@ export class LauncherPool {
     const gone = (code: number | null, signal: NodeJS.Signals | null) => {
       if (!l.alive) return;
       l.alive = false;
-      markReady(false);
+      markReady(signal ? undefined : false);
       this.all.delete(l);
       const i = this.idle.indexOf(l);
       if (i >= 0) this.idle.splice(i, 1);

@@ -241,8 +241,14 @@ describe('launchers', () => {
     const pids = (await waitFor('the launchers to run', () => out.includes('\n') && out.trim().split(' ').map(Number))) as number[];
     expect(pids).toHaveLength(2);
     expect(pids.every(alive)).toBe(true);
+    // sh -c SCRIPT bb-launch DIR ID
+    const fifoDir = readFileSync(`/proc/${pids[0]}/cmdline`, 'utf8').split('\0')[4]!;
+    expect(fifoDir).toContain('bb-launch-');
+    expect(existsSync(fifoDir)).toBe(true);
     child.kill('SIGKILL');
     await waitFor('the launchers to end', () => !pids.some(alive), 10_000);
+    // They remove their FIFOs and the directory on the way out.
+    await waitFor('the FIFO directory to go', () => !existsSync(fifoDir), 10_000);
   });
 
   it('a program removed between the check and exec is still a spawnError', async () => {
