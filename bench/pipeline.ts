@@ -9,7 +9,7 @@
  * processes on this machine, and drives them the way `bb sendchange` does.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -49,7 +49,33 @@ function cpuMs(pid: number): { self: number; children: number; faults: number; c
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const tick = 1000 / 100; // USER_HZ
-  return { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick, faults: Number(f[7]), childFaults: Number(f[8]) };
+  const r = { self: (Number(f[11]) + Number(f[12])) * tick, children: (Number(f[13]) + Number(f[14])) * tick, faults: Number(f[7]), childFaults: Number(f[8]) };
+  // Children still running (an executor's step launchers) have not been waited for: their CPU and
+  // that of the steps they ran is not in the figures above yet.
+  for (const child of liveChildren(pid)) {
+    try {
+      const c = cpuMs(child);
+      r.children += c.self + c.children;
+      r.childFaults += c.faults + c.childFaults;
+    } catch {
+      // gone meanwhile: then it is in the parent's figures
+    }
+  }
+  return r;
+}
+
+function liveChildren(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((t) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    });
+  } catch {
+    return [];
+  }
 }
 
 /** Write system calls (write, writev, send…) a process has made: /proc/<pid>/io `syscw` (each Redis round trip costs at least one). */

@@ -9,6 +9,7 @@ import { InterpolationError } from './interpolate.js';
 import { RefusedInput } from './git-args.js';
 import { BuildOutcome, haltsBuild } from './results.js';
 import { runShell } from './shell.js';
+import type { LauncherPool } from './launcher.js';
 import { StepException, type StepContext, type StepOutcome } from './step-context.js';
 
 export const HANDED_BACK_TEXT = 'handed back by executor shutdown';
@@ -29,6 +30,8 @@ export interface BuildRunContext {
    */
   signal: AbortSignal;
   killGraceMs: number;
+  /** Shell steps start through these when set (see launcher.ts). */
+  launchers?: LauncherPool | undefined;
   log: Logger;
 }
 
@@ -74,6 +77,7 @@ export async function runBuild(job: BuildJobPayload, rc: BuildRunContext): Promi
       log: (stream, text) => emit({ type: 'log', ...ref, step: index, stream, text }),
       signal: rc.signal,
       killGraceMs: rc.killGraceMs,
+      launchers: rc.launchers,
       reportTests(tests) {
         for (let i = 0; i < tests.length; i += TESTS_PER_EVENT) {
           emit({ type: 'tests', ...ref, step: index, tests: tests.slice(i, i + TESTS_PER_EVENT) });

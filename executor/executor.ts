@@ -12,6 +12,7 @@ import { executorRedis, sessionRecordReader, throttled } from '../src/queue/exec
 import { JobTaker } from '../src/queue/job-list.js';
 import { executorVersion } from './version.js';
 import { JobProcessor } from './job-processor.js';
+import { LauncherPool } from './launcher.js';
 import { delay, withTimeout } from './timing.js';
 import { SessionGate } from './session-gate.js';
 import type { SessionRecord } from '../src/queue/session.js';
@@ -80,7 +81,9 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   const sink = { send: (m: object) => producer.xadd(stream, '*', STREAM_FIELD, JSON.stringify(m)) };
   const sender = new EventSender(sink, { executor: o.name, secret: o.secret, session, log, ...(o.flushMs ? { flushMs: o.flushMs } : {}) });
 
-  const jobs = new JobProcessor({ executor: o.name, secret: o.secret, session, basedir, killGraceMs: o.killGraceMs ?? 5000, sender, log });
+  // Shell steps start through long-running /bin/sh launchers on Linux (BB_EXECUTOR_SPAWN=node: Node's spawn).
+  const launchers = LauncherPool.create({ max: o.slots, onWarning: (msg, err) => log.warn({ err }, msg) });
+  const jobs = new JobProcessor({ executor: o.name, secret: o.secret, session, basedir, killGraceMs: o.killGraceMs ?? 5000, sender, launchers, log });
   const hello = () => {
     sender.push({
       type: 'hello',
@@ -156,7 +159,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
   control.on('error', (err) => warnOnce(`c:${err.message}`) && log.warn({ err: err.message }, 'control worker error'));
 
   const heartbeat = setInterval(() => sender.push({ type: 'heartbeat', running: jobs.runningIds() }), o.heartbeatMs ?? 2000);
-  log.info({ slots: o.slots, basedir, session }, 'executor started');
+  log.info({ slots: o.slots, basedir, session, stepStart: launchers ? 'launchers' : 'spawn' }, 'executor started');
 
   const shutdown = async () => {
     gate.stop();
@@ -165,6 +168,7 @@ export async function startExecutor(o: ExecutorOptions): Promise<ExecutorHandle>
     // A worker cut off from Redis may never finish closing; once the builds are done, stop waiting.
     await Promise.race([closing, jobs.whenIdle().then(() => delay(3000))]);
     clearInterval(heartbeat);
+    launchers?.stop();
     sender.push({ type: 'goodbye', reason: jobs.handedBack ? 'handed back' : 'shut down' });
     if ((await withTimeout(sender.flush().then(() => true), 3000)) !== true) {
       log.warn('could not deliver the last events before stopping (is Redis down?)');

@@ -4,6 +4,7 @@ import type { Result } from '../src/model/results.js';
 import { runBuild, StopRequested } from './build.js';
 import type { EventSender } from './events.js';
 import { KeyedLock } from './keyed-lock.js';
+import type { LauncherPool } from './launcher.js';
 import { whenEmpty } from './timing.js';
 import { checkBuildJob } from './verify-job.js';
 
@@ -13,6 +14,7 @@ export interface JobProcessorOptions {
   session: string;
   basedir: string;
   killGraceMs: number;
+  launchers?: LauncherPool | undefined;
   sender: EventSender;
   log: Logger;
 }
@@ -75,7 +77,7 @@ export class JobProcessor {
     try {
       log.info('build accepted');
       result = await this.workdirs.run(p.workdir, () =>
-        runBuild(p, { basedir: o.basedir, emit: (ev) => o.sender.push(ev), signal: ac.signal, killGraceMs: o.killGraceMs, log }),
+        runBuild(p, { basedir: o.basedir, emit: (ev) => o.sender.push(ev), signal: ac.signal, killGraceMs: o.killGraceMs, launchers: o.launchers, log }),
       );
     } finally {
       this.running.delete(p.buildId);

@@ -40,11 +40,16 @@ export async function runShell(step: ShellStepSpec, ctx: StepContext): Promise<S
     timeoutMs: timeoutSec * 1000,
     killGraceMs: ctx.killGraceMs,
     signal: ctx.signal,
+    launchers: ctx.launchers,
     onOutput: (stream, text) => ctx.log(stream, text),
   });
   if (run.spawnError) {
     ctx.log('header', `could not start ${file}: ${run.spawnError.message}\n`);
     return { result: 'FAILURE', text: `could not start ${file}` };
+  }
+  if (run.launcherLost && !run.aborted && !run.timedOut) {
+    ctx.log('header', `the step launcher died while the step ran (${run.signal ? `killed by ${run.signal}` : `exit ${run.code ?? '?'}`}): the step's result is unknown; its process group was stopped\n`);
+    return { result: 'FAILURE', text: 'step launcher died' };
   }
   if (run.aborted) return { result: 'RETRY', text: 'interrupted by executor shutdown' };
   if (run.timedOut) {

@@ -1,6 +1,7 @@
 import type { TestCaseResult } from '../src/model/build.js';
 import type { Result } from '../src/model/results.js';
 import type { BuildJobPayload } from '../src/queue/jobs.js';
+import type { LauncherPool } from './launcher.js';
 
 export type LogStream = 'stdout' | 'stderr' | 'header';
 
@@ -19,6 +20,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** Time between SIGTERM and SIGKILL for a process group being stopped. */
   killGraceMs: number;
+  /** Shell steps start through these (Linux), else with Node's spawn. */
+  launchers?: LauncherPool | undefined;
   /** Sends a `tests` event for this step. */
   reportTests(tests: TestCaseResult[]): void;
 }

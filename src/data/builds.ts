@@ -10,7 +10,7 @@ import type { ChangesRepo } from './changes.js';
 import type { Db, Multi } from './db.js';
 import { prunedMark, zsetHistory, type HistoryIndex, type PrunedMark } from './history.js';
 import type { LogsRepo } from './logs.js';
-import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT } from './read-scripts.js';
+import { CLAIM_READ_SCRIPT, LATEST_BUILDS_SCRIPT, SLOTS_READ_SCRIPT } from './read-scripts.js';
 import type { RequestsRepo } from './requests.js';
 import type { TestsRepo } from './tests.js';
 
@@ -52,11 +52,52 @@ export class BuildsRepo {
   private stamp = 0;
   private floor = 0;
   private readonly lastWrite = new Map<number, number>();
+  /**
+   * The unfinished builds as this process last wrote them (their JSON), so applying an executor's
+   * events needs no read of a record the master itself just wrote. Only the leader writes build
+   * records, so the copy is Redis' own while (a) this process holds the same fencing token as when
+   * it wrote (another master that led in between may have written) and (b) the connection has not
+   * dropped since (a Redis failover or restart may have lost the last writes: Redis decides
+   * again). Either change empties it. A finished build leaves it.
+   */
+  private readonly written = new Map<number, string>();
+  private writtenToken: string | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly parts: { changes: ChangesRepo; requests: RequestsRepo; buildsets: BuildSetsRepo; logs: LogsRepo; tests: TestsRepo; announcements: AnnouncementsRepo },
-  ) {}
+  ) {
+    db.onConnectionClosed(() => this.written.clear());
+  }
+
+  /** The build as this process last wrote it (JSON), when that copy is still Redis' own (see `written`). */
+  private recalledRaw(id: number): string | undefined {
+    if (this.writtenToken !== (this.db.fence?.token ?? null)) {
+      this.written.clear();
+      return undefined;
+    }
+    return this.written.get(id);
+  }
+
+  private recalled(id: number): Build | undefined {
+    const raw = this.recalledRaw(id);
+    return raw === undefined ? undefined : (JSON.parse(raw) as Build);
+  }
+
+  /** Remember the build as written (`raw`: its JSON) once its transaction went through. */
+  private remember(b: Build, raw: string, token: string | null): void {
+    if (this.writtenToken !== token) {
+      this.written.clear();
+      this.writtenToken = token;
+    }
+    if (b.state === 'finished') {
+      this.written.delete(b.id);
+      return;
+    }
+    this.written.delete(b.id);
+    this.written.set(b.id, raw);
+    if (this.written.size > REMEMBERED_WRITES) this.written.delete(this.written.keys().next().value!);
+  }
 
   async get(id: number): Promise<Build | null> {
     return this.db.getJson<Build>(this.db.keys.build(id));
@@ -185,14 +226,24 @@ export class BuildsRepo {
     return new Map(executors.map((e, i) => [e, Number(res[i]?.[1] ?? 0)]));
   }
 
-  /** Builds held (load) and builders busy on each executor, in one round trip. */
-  async executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
-    const m = this.db.reads();
-    for (const e of executors) m.scard(this.db.keys.executorBuilds(e)).smembers(this.db.keys.executorBusy(e));
-    const res = (await m.exec()) ?? [];
+  /**
+   * Builds held (load) and builders busy on each executor, in one round trip; with `builders`, the
+   * head of each one's pending line too (RequestsRepo.pendingHeads), in the same transaction.
+   */
+  async executorSlots(
+    executors: string[],
+    builders: string[] = [],
+  ): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>>; heads: Map<string, { requestId: number; score: number }> }> {
+    // One read script rather than a MULTI of a command per key: a fixed number of keys per shape is
+    // defined once by its SHA (the number of keys is part of the definition).
+    const keys: string[] = [];
+    for (const e of executors) keys.push(this.db.keys.executorBuilds(e), this.db.keys.executorBusy(e));
+    for (const b of builders) keys.push(this.parts.requests.pendingKey(b));
+    const res = (await this.db.readScript(SLOTS_READ_SCRIPT, keys, [executors.length], `bbSlotsRead${keys.length}`)) as unknown[];
     return {
-      load: new Map(executors.map((e, i) => [e, Number(res[2 * i]?.[1] ?? 0)])),
-      busy: new Map(executors.map((e, i) => [e, new Set((res[2 * i + 1]?.[1] as string[] | undefined) ?? [])])),
+      load: new Map(executors.map((e, i) => [e, Number(res[2 * i] ?? 0)])),
+      busy: new Map(executors.map((e, i) => [e, new Set((res[2 * i + 1] as string[] | undefined) ?? [])])),
+      heads: this.parts.requests.heads(builders, res.slice(2 * executors.length).map((r): [null, unknown] => [null, r])),
     };
   }
 
@@ -283,6 +334,7 @@ export class BuildsRepo {
         (r): BuildRequest => ({ ...r, state: 'complete', result: 'SKIPPED', completeAt: now, supersededBy: req.id, text: `collapsed into request ${req.id} (${req.builder} #${number})` }),
       );
       const m = this.db.multi();
+      const token = this.db.fence?.token ?? null;
       this.parts.requests.dequeue(m, req);
       m.sadd(this.db.keys.executorBusy(executor), req.builder);
       this.parts.requests.write(m, updated);
@@ -291,11 +343,12 @@ export class BuildsRepo {
         this.parts.requests.write(m, r);
         this.parts.requests.noteCollapsed(m, r);
       }
-      this.writeBuild(m, build);
+      const raw = this.writeBuild(m, build);
       m.zadd(this.db.keys.builderBuilds(req.builder), number, String(buildId));
       m.zadd(this.db.keys.activeBuilds, buildId, String(buildId));
       m.sadd(this.db.keys.executorBuilds(executor), String(buildId));
-      await m.exec();
+      const res = (await m.exec()) ?? [];
+      if (res.every(([err]) => !err)) this.remember(build, raw, token);
       return { build, skipped };
     });
     if (!claimed) return null;
@@ -313,10 +366,11 @@ export class BuildsRepo {
   async applyEvents(buildId: number, token: string | null, events: BuildUpdate[], also?: RideAlong, pre?: Prefetched): Promise<Build | null> {
     if (!events.length) return null;
     const applied = await this.db.lock.run(`build:${buildId}`, async () => {
-      const known = this.fromPrefetch(buildId, pre);
+      const known = this.recalled(buildId) ?? this.fromPrefetch(buildId, pre);
       const b = known !== undefined ? known : await this.get(buildId);
       if (!b || b.state === 'finished' || (token !== null && b.token !== token)) return null;
       const m = this.db.multi();
+      const writeToken = this.db.fence?.token ?? null;
       // A plain MULTI counts its own MULTI in `length` and drops its reply from exec()'s; a fenced one has neither.
       const queuedBefore = m.length;
       const emits: Array<() => void> = [];
@@ -392,10 +446,11 @@ export class BuildsRepo {
         const snap = next;
         emits.unshift(() => this.db.bus.emit('build.started', snap));
       }
-      this.writeBuild(m, next);
+      const raw = this.writeBuild(m, next);
       // Queued last, so the log pushes' reply positions stay as counted.
       also?.queue(m);
       const results = (await m.exec()) ?? [];
+      if (results.every(([err]) => !err)) this.remember(next, raw, writeToken);
       if (also) also.done = true;
       if (logsAppended) await this.parts.logs.cap(buildId, logPushes, results);
       for (const e of emits) e();
@@ -418,9 +473,13 @@ export class BuildsRepo {
     return this.applyEvents(buildId, token, [{ type: 'build-finished', result, ...(text ? { text } : {}) }]);
   }
 
-  private writeBuild(m: Multi, b: Build): void {
-    m.set(this.db.keys.build(b.id), JSON.stringify(b));
+  private writeBuild(m: Multi, b: Build): string {
+    const raw = JSON.stringify(b);
+    m.set(this.db.keys.build(b.id), raw);
     this.noteWrite(b.id);
+    // Until its transaction is known to have gone through, the copy is not to be recalled.
+    this.written.delete(b.id);
+    return raw;
   }
 
   private noteWrite(id: number): void {
@@ -438,8 +497,10 @@ export class BuildsRepo {
    * carries events of several builds: each record read is used only if this process sent no
    * write of that build after the read (else it is read again under the build's lock).
    */
-  async prefetch(ids: number[]): Promise<Prefetched> {
+  async prefetch(all: number[]): Promise<Prefetched> {
     const at = this.stamp;
+    // Builds this process wrote last need no read (applyEvents recalls them).
+    const ids = all.filter((id) => this.recalledRaw(id) === undefined);
     const raws = ids.length ? await this.db.redis.mget(ids.map((id) => this.db.keys.build(id))) : [];
     return { at, raw: new Map(ids.map((id, i) => [id, raws[i] ?? null])) };
   }

@@ -1,10 +1,12 @@
-import { newRedis } from './redis-conn.js';
+import { coalesceWrites, newRedis } from './redis-conn.js';
 import { redact } from '../model/redis-target.js';
 import { Store } from './store.js';
 
 /** The master's store: its own connection, which retries while Redis is briefly away. */
 export function connectStore(url: string, prefix: string): Store {
-  return new Store(newRedis(url, { maxRetriesPerRequest: 20, enableReadyCheck: true }), prefix);
+  const redis = newRedis(url, { maxRetriesPerRequest: 20, enableReadyCheck: true });
+  coalesceWrites(redis);
+  return new Store(redis, prefix);
 }
 
 /** Redis could not be reached. */

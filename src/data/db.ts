@@ -73,6 +73,15 @@ export class Db {
   }
 
   /**
+   * Calls `f` whenever the connection closes: what this process remembers having written may not
+   * be Redis' any more once it is back (a failover or a restart of Redis can lose the last writes).
+   */
+  onConnectionClosed(f: () => void): void {
+    const conn = this.unfenced as unknown as { on?: (event: string, f: () => void) => unknown };
+    if (typeof conn.on === 'function') conn.on('close', f);
+  }
+
+  /**
    * Set while this process takes part in leader election (src/data/lease.ts): `multi()` then
    * writes only while this master holds the lease (fence.ts).
    */

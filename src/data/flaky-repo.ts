@@ -1,5 +1,5 @@
 import type { FlakyRecord } from '../model/problem.js';
-import type { Db } from './db.js';
+import type { Db, Multi } from './db.js';
 
 /**
  * The flaky memory's store: per builder, a hash of the subjects (tests, or steps of builders
@@ -8,7 +8,14 @@ import type { Db } from './db.js';
  * (db:problems:flaky-builders). Pure logic lives in src/problems/flaky.ts.
  */
 export class FlakyRepo {
-  constructor(private readonly db: Db) {}
+  /** Bumped by every write through this repository (lets a reader know its copy is still current within this process). */
+  writes = 0;
+
+  constructor(
+    private readonly db: Db,
+    /** The Problem detector's deferred cursor, stored with a write of flaky records (ProblemsRepo.deferCursor). */
+    private readonly cursor?: { queueCursor(m: Multi): number | null; cursorWritten(at: number | null): void },
+  ) {}
 
   async records(builder: string): Promise<Map<string, FlakyRecord>> {
     const raw = await this.db.redis.hgetall(this.db.keys.flaky.builder(builder));
@@ -18,9 +25,13 @@ export class FlakyRepo {
   /** Writes the records given (others are left as they are). */
   async put(builder: string, changed: Map<string, FlakyRecord>): Promise<void> {
     if (!changed.size) return;
+    this.writes += 1;
     const fields: string[] = [];
     for (const [field, rec] of changed) fields.push(field, JSON.stringify(rec));
-    await this.db.multi().hset(this.db.keys.flaky.builder(builder), ...fields).sadd(this.db.keys.flaky.builders, builder).exec();
+    const m = this.db.multi().hset(this.db.keys.flaky.builder(builder), ...fields).sadd(this.db.keys.flaky.builders, builder);
+    const at = this.cursor?.queueCursor(m) ?? null;
+    const res = (await m.exec()) ?? [];
+    if (!res[res.length - 1]?.[0]) this.cursor?.cursorWritten(at);
   }
 
   /** Every builder's records. */

@@ -12,6 +12,9 @@ export type ProblemEvent = 'problem.opened' | 'problem.flaky' | 'problem.resolve
  * db:problems:cursor and :done (the detector's place), db:problems:sheriff (see keys.ts).
  */
 export class ProblemsRepo {
+  /** Bumped by every write of a Problem through this repository (lets a reader know its copy is still current within this process). */
+  writes = 0;
+
   constructor(
     private readonly db: Db,
     private readonly announcements: AnnouncementsRepo,
@@ -50,25 +53,27 @@ export class ProblemsRepo {
   /** Creates a Problem (id assigned here); `event` is published after the write. */
   async create(fields: Omit<Problem, 'id'>, event?: ProblemEvent, otherKeys: string[] = []): Promise<Problem> {
     const keys = this.db.keys.problem;
-    const id = Number(await this.db.write((m) => m.incr(keys.seq)));
+    this.writes += 1;
+    const id = Number(await this.withCursor(this.db.multi().incr(keys.seq)));
     const p: Problem = { id, ...fields };
     const m = this.db.multi().set(keys.one(id), JSON.stringify(p)).zadd(keys.all, id, String(id));
     for (const key of [p.key, ...otherKeys]) m.set(keys.key(key), String(id));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, id, String(id));
     this.due(m, p.id, event);
-    await m.exec();
+    await this.withCursor(m);
     if (event) this.db.bus.emit(event, p);
     return p;
   }
 
   /** Writes a Problem back (keeping the open index in step); `event` is published after the write. */
   async put(p: Problem, event?: ProblemEvent): Promise<Problem> {
+    this.writes += 1;
     const keys = this.db.keys.problem;
     const m = this.db.multi().set(keys.one(p.id), JSON.stringify(p));
     if (p.state === 'suspected' || p.state === 'confirmed') m.zadd(keys.open, p.id, String(p.id));
     else m.zrem(keys.open, String(p.id));
     this.due(m, p.id, event);
-    await m.exec();
+    await this.withCursor(m);
     if (event) this.db.bus.emit(event, p);
     return p;
   }
@@ -100,6 +105,7 @@ export class ProblemsRepo {
 
   /** Deletes a Problem and the identity keys `keys` that lead to it (its index entry goes through `history`). Returns the keys deleted. */
   drop(m: Multi, p: Problem, keys: string[]): number {
+    this.writes += 1;
     m.del(this.db.keys.problem.one(p.id), ...keys.map((k) => this.db.keys.problem.key(k))).zrem(this.db.keys.problem.open, String(p.id));
     return 1 + keys.length;
   }
@@ -110,7 +116,53 @@ export class ProblemsRepo {
 
   async setCursor(buildId: number): Promise<void> {
     await this.db.write((m) => m.set(this.db.keys.problem.cursor, String(buildId)));
+    if (this.pendingCursor !== null && this.pendingCursor <= buildId) this.pendingCursor = null;
   }
+
+  /**
+   * The detector's cursor moved to `buildId` (the builds up to it are handled): stored with the
+   * next write of a Problem, of the detector's place or of flaky records (FlakyRepo), whichever
+   * comes first, or by `flushCursor`. So no effect of a later build is ever stored before the
+   * cursor that says the earlier ones were handled, and a run of builds whose handling wrote
+   * nothing costs one write at the end of the pass rather than one each.
+   */
+  deferCursor(buildId: number): void {
+    this.pendingCursor = buildId;
+    // Only for this term of leadership: another master may move the cursor on in between.
+    this.pendingToken = this.db.fence?.token ?? null;
+  }
+
+  /** Stores a deferred cursor now (the detector's pass ends). */
+  async flushCursor(): Promise<void> {
+    if (this.pendingToken !== (this.db.fence?.token ?? null)) this.pendingCursor = null;
+    if (this.pendingCursor !== null) await this.setCursor(this.pendingCursor);
+  }
+
+  /** Adds the deferred cursor (if any) to a write's transaction; returns what was added. */
+  queueCursor(m: Multi): number | null {
+    if (this.pendingToken !== (this.db.fence?.token ?? null)) this.pendingCursor = null;
+    const at = this.pendingCursor;
+    if (at !== null) m.set(this.db.keys.problem.cursor, String(at));
+    return at;
+  }
+
+  /** The deferred cursor was written (by a transaction `queueCursor` added it to). */
+  cursorWritten(at: number | null): void {
+    if (at !== null && this.pendingCursor === at) this.pendingCursor = null;
+  }
+
+  /** Sends `m` with the deferred cursor (if any) added to its transaction; resolves to the first command's reply. */
+  private async withCursor(m: Multi): Promise<unknown> {
+    const at = this.queueCursor(m);
+    const res = (await m.exec()) ?? [];
+    const [err, reply] = res[0] ?? [null, null];
+    if (err) throw err;
+    if (!res[res.length - 1]?.[0]) this.cursorWritten(at);
+    return reply;
+  }
+
+  private pendingCursor: number | null = null;
+  private pendingToken: string | null = null;
 
   /**
    * The detector's place in one round trip: its cursor and the build ids above the cursor already
@@ -131,12 +183,12 @@ export class ProblemsRepo {
   }
 
   async markDone(buildId: number): Promise<void> {
-    await this.db.write((m) => m.zadd(this.db.keys.problem.done, buildId, String(buildId)));
+    await this.withCursor(this.db.multi().zadd(this.db.keys.problem.done, buildId, String(buildId)));
   }
 
   /** Forgets handled ids at or below the cursor. */
   async trimDone(cursor: number): Promise<void> {
-    await this.db.write((m) => m.zremrangebyscore(this.db.keys.problem.done, '-inf', cursor));
+    await this.withCursor(this.db.multi().zremrangebyscore(this.db.keys.problem.done, '-inf', cursor));
   }
 
   async sheriffOverride(): Promise<SheriffOverride | null> {

@@ -87,6 +87,24 @@ if type(set.sourcestamp) == 'table' and type(set.sourcestamp.changeIds) == 'tabl
 end
 return out`;
 
+/**
+ * What a pass of the distributor reads first (builds.ts executorSlots), in one round trip: for each
+ * of the first ARGV[1] executors, the size of its builds set (KEYS[2i-1]) and its busy builders
+ * (KEYS[2i]); then for each builder's pending line (the remaining KEYS) its head and score (an
+ * empty table when the line is empty).
+ */
+export const SLOTS_READ_SCRIPT = `
+local n = tonumber(ARGV[1])
+local out = {}
+for i = 1, n do
+  out[#out + 1] = redis.call('SCARD', KEYS[2 * i - 1])
+  out[#out + 1] = redis.call('SMEMBERS', KEYS[2 * i])
+end
+for i = 2 * n + 1, #KEYS do
+  out[#out + 1] = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+end
+return out`;
+
 const defined = new WeakMap<object, Set<string>>();
 
 /** Runs a read script by its SHA (EVALSHA, loaded on first use) rather than sending its text each time. */

@@ -41,6 +41,37 @@ export function newRedis(url: string, opts: RedisOptions = {}): Redis {
   return conn;
 }
 
+/**
+ * Coalesces the commands a connection sends within one turn of the event loop into one write
+ * system call: the socket is corked at the first write of a turn and uncorked once the turn's
+ * promise continuations have run (setImmediate), so Node sends what was queued with one writev.
+ * Each command is still sent as it is, in the order it was issued (nothing is pipelined or
+ * batched by ioredis): only the number of syscalls changes. A Cluster is left as it is.
+ */
+export function coalesceWrites(conn: Redis): void {
+  if ((conn as unknown as { isCluster?: boolean }).isCluster) return;
+  const patched = new WeakSet<object>();
+  conn.on('connect', () => {
+    const stream = (conn as unknown as { stream?: import('node:net').Socket }).stream;
+    if (!stream || patched.has(stream)) return;
+    patched.add(stream);
+    const write = stream.write;
+    let corked = false;
+    const uncork = (): void => {
+      corked = false;
+      stream.uncork();
+    };
+    stream.write = function (this: typeof stream, ...args: unknown[]): boolean {
+      if (!corked) {
+        corked = true;
+        stream.cork();
+        setImmediate(uncork);
+      }
+      return (write as (...a: unknown[]) => boolean).apply(this, args);
+    } as typeof stream.write;
+  });
+}
+
 /** The nodes to SCAN for a key pattern: the Cluster's primaries, or the one connection. */
 export function scanTargets(redis: Redis): Redis[] {
   const c = redis as unknown as { isCluster?: boolean; nodes?: (role: 'master') => Redis[] };

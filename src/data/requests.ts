@@ -46,8 +46,22 @@ export class RequestsRepo {
   /** The next request of each builder (highest priority, then oldest), with its order score. */
   async pendingHeads(builders: string[]): Promise<Map<string, { requestId: number; score: number }>> {
     const pipe = this.db.reads();
-    for (const b of builders) pipe.zrange(this.db.keys.builderPending(b), 0, 0, 'WITHSCORES');
-    const res = (await pipe.exec()) ?? [];
+    this.queueHeads(pipe, builders);
+    return this.heads(builders, (await pipe.exec()) ?? []);
+  }
+
+  /** The key of a builder's pending line (for a read script that reads it with others). */
+  pendingKey(builder: string): string {
+    return this.db.keys.builderPending(builder);
+  }
+
+  /** Queues the reads of `pendingHeads` on a caller's read transaction (read back with `heads`). */
+  queueHeads(m: Multi, builders: string[]): void {
+    for (const b of builders) m.zrange(this.db.keys.builderPending(b), 0, 0, 'WITHSCORES');
+  }
+
+  /** The heads from the replies of `queueHeads` (`res`: from its first reply on). */
+  heads(builders: string[], res: Array<[Error | null, unknown]>): Map<string, { requestId: number; score: number }> {
     const heads = new Map<string, { requestId: number; score: number }>();
     builders.forEach((b, i) => {
       const [id, score] = (res[i]?.[1] as string[] | undefined) ?? [];

@@ -96,7 +96,7 @@ export class Store {
     this.watches = new WatchesRepo(db);
     this.retention = new RetentionRepo(db);
     this.outbox = new OutboxRepo(db);
-    this.flaky = new FlakyRepo(db);
+    this.flaky = new FlakyRepo(db, this.problems);
     this.reconfig = new ReconfigRepo(db);
   }
 
@@ -265,8 +265,12 @@ export class Store {
   executorBusy(executors: string[]): Promise<Map<string, Set<string>>> {
     return this.builds.executorBusy(executors);
   }
-  executorSlots(executors: string[]): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>> }> {
-    return this.builds.executorSlots(executors);
+  /** Each executor's load and busy builders; with `builders`, their pending heads too (one round trip). */
+  executorSlots(
+    executors: string[],
+    builders?: string[],
+  ): Promise<{ load: Map<string, number>; busy: Map<string, Set<string>>; heads: Map<string, { requestId: number; score: number }> }> {
+    return this.builds.executorSlots(executors, builders);
   }
   readLog(buildId: number, step: number, from?: number): Promise<{ chunks: Array<{ stream: string; text: string }>; next: number }> {
     return this.logs.read(buildId, step, from);

@@ -6,7 +6,7 @@ import { Kicker } from '../util/mutex.js';
 import { formatDuration } from '../model/duration.js';
 import { blame, ownersOf } from './blame.js';
 import { newFailures, sameSource, speaksForHistory, verdicts } from './compare.js';
-import { FlakyMemory, flakyField, isFlaky, rerunsFor } from './flaky.js';
+import { FlakyMemory, FlakyPassMemo, flakyField, isFlaky, rerunsFor } from './flaky.js';
 import { isOpen, subjectKey, type Problem, type ProblemSubject } from '../model/problem.js';
 import { currentSheriff } from './sheriff-store.js';
 import { withLabels } from './test-names.js';
@@ -37,6 +37,8 @@ export class ProblemDetector {
   private sweepDue = true;
   private timer?: NodeJS.Timeout;
   private flaky: FlakyMemory;
+  /** What the pass under way has read of flaky records and open Problems (see `openProblems`). */
+  private memo: { flaky: FlakyPassMemo; open?: { writes: number; raw: string } } | null = null;
 
   constructor(
     private readonly store: Store,
@@ -91,7 +93,12 @@ export class ProblemDetector {
 
   /** One run: the finished builds past the cursor, then (when due) the sweep. */
   private async pass(): Promise<void> {
-    await this.catchUp();
+    this.memo = { flaky: new FlakyPassMemo() };
+    try {
+      await this.catchUp();
+    } finally {
+      this.memo = null;
+    }
     if (!this.sweepDue) return;
     this.sweepDue = false;
     try {
@@ -131,17 +138,19 @@ export class ProblemDetector {
       } else trim = true;
       if (contiguous) {
         cursor = id;
-        await this.store.problems.setCursor(cursor);
+        // Stored with the next write of the detector's, or at the end of the pass (ProblemsRepo.deferCursor).
+        this.store.problems.deferCursor(cursor);
       }
     }
     if (trim) await this.store.problems.trimDone(cursor);
+    await this.store.problems.flushCursor();
   }
 
   private async handle(b: Build): Promise<void> {
     // A try build (a patch), a hand-picked revision or one that does not exist says nothing about the history.
     if (!speaksForHistory(b)) return;
     const tests = await this.testsOf(b);
-    const memory = await this.flaky.record(b, tests);
+    const memory = await this.flaky.record(b, tests, this.memo?.flaky);
     const confirming = b.properties[CONFIRM_PROP];
     if (typeof confirming === 'number') return this.confirm(confirming, b, tests);
     await this.resolveWith(b, tests);
@@ -313,6 +322,20 @@ export class ProblemDetector {
     return { why: `its confirming BuildSet ${bs.id} ended ${bs.result ?? 'without a result'} with no counted build${how ? `: ${how}` : ''}` };
   }
 
+  /**
+   * The open Problems, read once per pass of builds: a copy counts while no Problem was written
+   * through this process's store since (`ProblemsRepo.writes`). Each call returns fresh objects.
+   */
+  private async openProblems(): Promise<Problem[]> {
+    const repo = this.store.problems;
+    const memo = this.memo;
+    if (memo?.open && memo.open.writes === repo.writes) return JSON.parse(memo.open.raw) as Problem[];
+    const writes = repo.writes;
+    const open = await repo.open();
+    if (memo && repo.writes === writes) memo.open = { writes, raw: JSON.stringify(open) };
+    return open;
+  }
+
   /** A build's test cases; a build that reported none (no `tests` count) is not asked for them. */
   private async testsOf(b: Build): Promise<TestCaseResult[]> {
     return b.tests ? this.store.getTests(b.id) : [];
@@ -325,7 +348,7 @@ export class ProblemDetector {
   private async resolveWith(b: Build, tests: TestCaseResult[]): Promise<void> {
     const byTest = verdicts(b, tests);
     const byStep = verdicts(b, []);
-    for (const p of await this.store.problems.open()) {
+    for (const p of await this.openProblems()) {
       if (p.repository !== undefined && (p.repository !== b.sourcestamp.repository || (p.project ?? '') !== b.sourcestamp.project)) continue;
       const entry = p.builders.find((x) => x.builder === b.builder && x.fixedAt === undefined && x.firstBadBuildId < b.id);
       if (!entry) continue;

@@ -75,6 +75,29 @@ export function markFlaky(rec: FlakyRecord, now: number): FlakyRecord {
   return { ...rec, flakySince: rec.flakySince ?? now, episodes: rec.episodes + 1, passStreak: 0 };
 }
 
+/**
+ * Builders' flaky records as read (or written) during one pass of the Problem detector, so a pass
+ * over several builds of a builder reads them once. A copy counts only while no other write of
+ * flaky records went through this process's store since (`FlakyRepo.writes`).
+ */
+export class FlakyPassMemo {
+  private at = -1;
+  private readonly byBuilder = new Map<string, Map<string, FlakyRecord>>();
+
+  get(writes: number, builder: string): Map<string, FlakyRecord> | undefined {
+    if (writes !== this.at) return undefined;
+    return this.byBuilder.get(builder);
+  }
+
+  set(writes: number, builder: string, records: Map<string, FlakyRecord>): void {
+    if (writes !== this.at) {
+      this.byBuilder.clear();
+      this.at = writes;
+    }
+    this.byBuilder.set(builder, records);
+  }
+}
+
 /** The flaky memory over the store: what the Problem detector asks and tells. */
 export class FlakyMemory {
   constructor(
@@ -84,11 +107,21 @@ export class FlakyMemory {
   ) {}
 
   /** Records a counted build's verdicts; returns the builder's records as they are now. */
-  async record(b: Build, tests: TestCaseResult[]): Promise<Map<string, FlakyRecord>> {
-    const records = await this.store.flaky.records(b.builder);
+  async record(b: Build, tests: TestCaseResult[], memo?: FlakyPassMemo): Promise<Map<string, FlakyRecord>> {
+    const repo = this.store.flaky;
+    const before = repo.writes;
+    const remembered = memo?.get(before, b.builder);
+    const records = remembered ? new Map(remembered) : await repo.records(b.builder);
+    const read = new Map(records);
     const runnerFlaky = tests.filter((t) => t.flaky && t.outcome === 'pass').map((t): ProblemSubject => ({ kind: 'test', suite: t.suite, name: t.name }));
     const changed = addRun(records, b.sourcestamp, verdicts(b, tests), runnerFlaky, this.settings, this.now());
-    await this.store.flaky.put(b.builder, changed);
+    // Remembered as read when nothing was written, as written when only this write went through meanwhile.
+    if (!changed.size) {
+      if (repo.writes === before) memo?.set(before, b.builder, read);
+    } else {
+      await repo.put(b.builder, changed);
+      if (repo.writes === before + 1) memo?.set(repo.writes, b.builder, new Map(records));
+    }
     return records;
   }
 

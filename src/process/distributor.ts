@@ -9,6 +9,8 @@ import type { ExecutorRegistry } from './executors.js';
 
 /** How long a dispatched job stays valid on an executor's queue. */
 const JOB_TTL_MS = 10 * 60_000;
+/** Up to this many builders, a pass reads every builder's pending head with the executors' slots. */
+const HEADS_WITH_SLOTS = 64;
 
 /**
  * Hands pending BuildRequests to executors (Buildbot's BuildRequestDistributor). Requests are
@@ -71,7 +73,10 @@ export class Distributor {
     const executors = await this.registry.connected();
     if (!executors.length) return;
     const names = executors.map((e) => e.name);
-    const { load, busy } = await this.store.executorSlots(names);
+    // With few builders, their pending heads are read in the same round trip as the slots (most of
+    // them are wanted); with many, only those of builders some executor can take now, after.
+    const few = this.builders.size <= HEADS_WITH_SLOTS;
+    const { load, busy, heads: read } = await this.store.executorSlots(names, few ? [...this.builders.keys()] : []);
     const free = new Map(executors.map((e) => [e.name, e.slots - (load.get(e.name) ?? 0)]));
     const offers = new Map(executors.map((e) => [e.name, e.builders]));
     const sessions = new Map(executors.map((e) => [e.name, e.session]));
@@ -87,7 +92,11 @@ export class Distributor {
     };
     const candidates = [...this.builders.keys()].filter((b) => eligible(b).length > 0);
     if (!candidates.length) return;
-    const heads = await this.store.pendingHeads(candidates);
+    let heads: Map<string, { requestId: number; score: number }>;
+    if (few) {
+      const wanted = new Set(candidates);
+      heads = new Map([...read].filter(([b]) => wanted.has(b)));
+    } else heads = await this.store.pendingHeads(candidates);
 
     // Repeatedly take the best head across builders: highest priority, then oldest.
     while (heads.size) {
