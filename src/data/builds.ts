@@ -210,6 +210,11 @@ export class BuildsRepo {
     return number > Number(last) ? `no build ${builder} #${number} (the last is #${last})` : `no build ${builder} #${number}`;
   }
 
+  /** The key of the build id counter (for a read script that reads it with others). */
+  lastIdKey(): string {
+    return this.db.keys.seq('build');
+  }
+
   /** The highest build id given out so far. */
   async lastId(): Promise<number> {
     return Number((await this.db.redis.get(this.db.keys.seq('build'))) ?? 0);

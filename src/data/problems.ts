@@ -2,6 +2,7 @@ import { problemKeys, type Problem, type SheriffOverride } from '../model/proble
 import type { AnnouncementsRepo } from './announcements.js';
 import type { Db, Multi } from './db.js';
 import { zsetHistory, type HistoryIndex } from './history.js';
+import { DETECTOR_PLACE_SCRIPT } from './read-scripts.js';
 
 /** The events a Problem write publishes. */
 export type ProblemEvent = 'problem.opened' | 'problem.flaky' | 'problem.resolved' | 'problem.changed';
@@ -175,6 +176,22 @@ export class ProblemsRepo {
     const cursor = Number((res[0]?.[1] as string | null) ?? 0);
     const ids = ((res[1]?.[1] as string[] | undefined) ?? []).map(Number);
     return { cursor, done: new Set(ids.filter((id) => id > cursor)), trim: ids.some((id) => id <= cursor) };
+  }
+
+  /**
+   * `place()` and the highest build id given out (`lastIdKey`: BuildsRepo.lastIdKey), in one
+   * command.
+   */
+  async placeAndLast(lastIdKey: string): Promise<{ cursor: number; done: Set<number>; trim: boolean; last: number }> {
+    const keys = this.db.keys;
+    const [rawCursor, rawDone, rawLast] = (await this.db.readScript(DETECTOR_PLACE_SCRIPT, [keys.problem.cursor, keys.problem.done, lastIdKey], [], 'bbDetectorPlace')) as [
+      string | null,
+      string[],
+      string | null,
+    ];
+    const cursor = Number(rawCursor ?? 0);
+    const ids = (rawDone ?? []).map(Number);
+    return { cursor, done: new Set(ids.filter((id) => id > cursor)), trim: ids.some((id) => id <= cursor), last: Number(rawLast ?? 0) };
   }
 
   /** Build ids above the cursor already handled (they finished before an older build). */

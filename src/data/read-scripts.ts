@@ -105,6 +105,14 @@ for i = 2 * n + 1, #KEYS do
 end
 return out`;
 
+/**
+ * Where the Problem detector stands (problems.ts place), in one round trip: its cursor (KEYS[1]),
+ * the build ids it handled above it (KEYS[2], a zset), and the highest build id given out
+ * (KEYS[3]); false for a missing string.
+ */
+export const DETECTOR_PLACE_SCRIPT = `
+return {redis.call('GET', KEYS[1]) or false, redis.call('ZRANGE', KEYS[2], 0, -1), redis.call('GET', KEYS[3]) or false}`;
+
 const defined = new WeakMap<object, Set<string>>();
 
 /** Runs a read script by its SHA (EVALSHA, loaded on first use) rather than sending its text each time. */

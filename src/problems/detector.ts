@@ -110,8 +110,9 @@ export class ProblemDetector {
   }
 
   private async catchUp(): Promise<void> {
-    // Sent together: ioredis writes both before either reply comes back.
-    const [place, last] = await Promise.all([this.store.problems.place(), this.store.builds.lastId()]);
+    // One command: the detector's place and the last build id.
+    const place = await this.store.problems.placeAndLast(this.store.builds.lastIdKey());
+    const { last } = place;
     let { cursor } = place;
     const { done } = place;
     let trim = place.trim;
