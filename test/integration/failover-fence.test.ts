@@ -91,7 +91,8 @@ describe('fencing a leader that lost its lease', () => {
         return bl?.state === 'finished' ? bl : null;
       });
       expect(ended).toMatchObject({ result: 'RETRY', text: 'handed to no executor: the master that dispatched it stopped leading first' });
-      expect((await p.store.getRequest(1))!.state).toBe('pending');
+      // The request goes back in line in the write after the build's end (settleRequest): wait for it.
+      await waitFor('request 1 back in line', async () => (await p.store.getRequest(1))?.state === 'pending');
       expect(await raw.get(keys.leader)).toBe('2');
       expect(JSON.parse((await raw.get(keys.master))!)).toMatchObject({ token: '2', pid: process.pid });
     } finally {
