@@ -89,11 +89,16 @@ describe('Redis Sentinel', () => {
     expect(acknowledged).toHaveLength(CHANGES);
 
     // Every acknowledged change is stored, built on both builders, and every build has its result.
+    let missing: string[] = [];
     const stored = await waitFor('every acknowledged change to be stored', async () => {
       const changes = await p!.store.recentChanges(CHANGES * 2);
       const revs = new Set(changes.map((c) => c.revision));
-      return acknowledged.every((r) => revs.has(r)) ? changes : false;
-    }, 60_000, 200);
+      missing = acknowledged.filter((r) => !revs.has(r));
+      return missing.length === 0 ? changes : false;
+    }, 60_000, 200).catch((err: Error) => {
+      // Which ones, in the order they were acknowledged (the failover began after the first half).
+      throw new Error(`${err.message}: missing ${missing.join(', ')} of ${acknowledged.join(', ')}; refused sends ${refused}`);
+    });
     expect(new Set(stored.map((c) => c.revision)).size).toBe(CHANGES);
     const ids = new Set(stored.filter((c) => acknowledged.includes(c.revision ?? '')).map((c) => c.id));
     // Every change is in a BuildSet (the tree-stable scheduler groups the changes of a burst), and
