@@ -20,6 +20,7 @@ import { BackgroundPruning } from './process/pruning.js';
 import type { Reach } from './notify/reach.js';
 import type { ChatService } from './chat/service.js';
 import type { MasterOptions } from './master-options.js';
+import { slowStep } from './util/slow-step.js';
 
 const CHANGE_WATCH_MS = 500;
 
@@ -167,18 +168,23 @@ export class LeaderParts {
     return [this.users, this.schedulers, this.superseder, this.dependents, this.distributor, this.problems];
   }
 
-  /** Stops every part and worker; their bus listeners go with the scope. Chat is the master's to stop. */
-  async stop(): Promise<void> {
+  /**
+   * Stops every part and worker; their bus listeners go with the scope. Chat is the master's to
+   * stop. `lost`: the lead was lost (Redis may be away): nothing waits on a blocked fetch.
+   */
+  async stop(lost = false): Promise<void> {
+    const log = this.host.log;
     this.store.bus.close();
     clearInterval(this.changeWatch);
     this.timerWork?.stop();
-    await this.retention.stop();
-    await this.hassler.stop();
-    await this.tiers.stop();
+    await slowStep(log, 'the retention pass to stop', this.retention.stop());
+    await slowStep(log, 'the hassler to stop', this.hassler.stop());
+    await slowStep(log, 'the tiers service to stop', this.tiers.stop());
     this.users.stop();
-    await this.problems.stop();
+    await slowStep(log, 'the Problem detector to stop', this.problems.stop());
     this.registry.stop();
     this.distributor.stop();
-    await this.host.queues.closeWorkers();
+    await slowStep(log, "the master's queue workers to close", this.host.queues.closeWorkers(log, lost));
   }
+
 }

@@ -30,6 +30,7 @@ import { systemClock, type Clock } from './util/clock.js';
 import type { MasterOptions } from './master-options.js';
 import { chatHealth } from './chat/health.js';
 import { ReconfigWatch } from './process/reconfig-watch.js';
+import { slowStep } from './util/slow-step.js';
 export type { MasterOptions };
 
 /**
@@ -313,8 +314,12 @@ export class Master {
       this.announcer = undefined;
       this.chatService = undefined;
       this.chatReady = undefined;
-      await chatService?.stop();
-      await Promise.all([announcer?.stop(), ...pollers.map((p) => p.stop()), this.parts.stop()]);
+      await slowStep(this.log, 'chat to stop', chatService?.stop() ?? Promise.resolve());
+      await Promise.all([
+        slowStep(this.log, 'the announcer to stop', announcer?.stop() ?? Promise.resolve()),
+        slowStep(this.log, 'the git pollers to stop', Promise.all(pollers.map((p) => p.stop()))),
+        this.parts.stop(true),
+      ]);
     }
     this.parts = this.makeParts();
   }

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { executorEventsStreamKey, STREAM_FIELD } from './jobs.js';
+import { STOPPED, Stopper } from '../util/stopper.js';
 
 export { executorEventsStreamKey, STREAM_FIELD };
 
@@ -45,9 +46,8 @@ export interface StreamReaderOptions {
 export class EventStreamReader {
   private readonly names: string[] = [];
   private readonly lastIds = new Map<string, string>();
-  private stopped = false;
+  private readonly stopper = new Stopper();
   private loop?: Promise<void>;
-  private readonly wakers = new Set<() => void>();
   /** Entries handled and not yet deleted, per stream key: deleted in the same round trip as the next read. */
   private readonly handled = new Map<string, string[]>();
 
@@ -66,8 +66,7 @@ export class EventStreamReader {
 
   /** Stops reading; resolves once the message in hand (if any) is done. The connection is closed. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const w of this.wakers) w();
+    this.stopper.stop();
     this.o.conn.disconnect();
     await this.loop;
     await this.deleteHandled();
@@ -88,7 +87,7 @@ export class EventStreamReader {
   private async run(): Promise<void> {
     const { conn, prefix, log } = this.o;
     let failing = 0;
-    while (!this.stopped) {
+    while (!this.stopper.stopped) {
       const names = [...this.names];
       if (!names.length) {
         await this.pause(BLOCK_MS);
@@ -103,7 +102,11 @@ export class EventStreamReader {
         this.handled.clear();
         for (const [key, ids] of deleting) p.xdel(key, ...ids);
         p.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...names.map((n) => this.lastIds.get(n)!));
-        const replies = (await p.exec()) ?? [];
+        // The stop ends this wait (the connection is closed), answered or not: deletes left
+        // unanswered stay in the stream, repeats the next reader recognises and ignores.
+        const answer = await this.stopper.until(p.exec());
+        if (answer === STOPPED) return;
+        const replies = answer ?? [];
         replies.slice(0, -1).forEach(([err], i) => {
           // Handled but left in the stream: the next master to read it sees repeats and ignores them.
           if (err) log.warn({ err: err.message, key: deleting[i]![0] }, 'could not delete handled executor messages');
@@ -113,7 +116,7 @@ export class EventStreamReader {
         res = reply as typeof res;
         failing = 0;
       } catch (err) {
-        if (this.stopped) return;
+        if (this.stopper.stopped) return;
         if (failing++ % 30 === 0) log.warn({ err: (err as Error).message }, 'could not read the executors\' event streams; retrying');
         await this.pause(1000);
         continue;
@@ -126,7 +129,7 @@ export class EventStreamReader {
 
   private async handleStream(executor: string, key: string, entries: Array<[string, string[]]>): Promise<void> {
     for (const [id, fields] of entries) {
-      if (this.stopped) return;
+      if (this.stopper.stopped) return;
       if (!(await this.handleEntry(executor, id, fields))) return;
       this.lastIds.set(executor, id);
       const ids = this.handled.get(key);
@@ -151,7 +154,7 @@ export class EventStreamReader {
         await this.o.handle(executor, data);
         return true;
       } catch (err) {
-        if (this.stopped) return false;
+        if (this.stopper.stopped) return false;
         if (this.o.fenced(err)) {
           // This master lost the lead: the message stays for the leader (and for this one, should it lead again).
           await this.pause(1000);
@@ -169,14 +172,7 @@ export class EventStreamReader {
   }
 
   private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(t);
-        this.wakers.delete(wake);
-        resolve();
-      };
-      const t = setTimeout(wake, ms);
-      this.wakers.add(wake);
-    });
+    return this.stopper.sleep(ms);
   }
+
 }

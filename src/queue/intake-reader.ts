@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { newRedis } from '../data/redis-conn.js';
 import type { Logger } from '../log.js';
 import { intakeKeys, parseEntry, type IntakeItem } from './intake.js';
+import { STOPPED, Stopper } from '../util/stopper.js';
 
 export type { IntakeItem };
 
@@ -27,7 +28,7 @@ const IDLE_LOOK_S = 5;
 export class IntakeReader {
   private readonly keys: ReturnType<typeof intakeKeys>;
   private readonly blocking: Redis;
-  private stopping = false;
+  private readonly stopper = new Stopper();
   private loop?: Promise<void>;
 
   constructor(
@@ -50,18 +51,20 @@ export class IntakeReader {
   }
 
   private async follow(): Promise<void> {
-    while (!this.stopping) {
+    while (!this.stopper.stopped) {
       try {
-        const first = await this.blocking.blmove(this.keys.list, this.keys.taking, 'LEFT', 'RIGHT', IDLE_LOOK_S);
-        if (this.stopping) return;
+        // A BLMOVE left unanswered by the stop may still have moved an entry: it waits in `taking`
+        // for the next master (or this one, should it lead again), which stores it first.
+        const first = await this.stopper.until(this.blocking.blmove(this.keys.list, this.keys.taking, 'LEFT', 'RIGHT', IDLE_LOOK_S));
+        if (first === STOPPED || this.stopper.stopped) return;
         // Nothing came for a while: store anything left in `taking` by a master that led before
         // and took it after this one started (its own store is refused: it no longer leads).
         const batch = first === null ? await this.conn.lrange(this.keys.taking, 0, -1) : [first, ...((await this.conn.eval(TAKE_MORE, 2, this.keys.list, this.keys.taking, BATCH - 1)) as string[])];
         if (!(await this.take(batch))) return;
       } catch (err) {
-        if (this.stopping) return;
+        if (this.stopper.stopped) return;
         this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'change intake: taking changes failed; trying again');
-        await new Promise((r) => setTimeout(r, 1000));
+        await this.stopper.sleep(1000);
       }
     }
   }
@@ -83,9 +86,9 @@ export class IntakeReader {
         break;
       } catch (err) {
         // Left in `taking`: the next leader stores them (once: the intake id is the change's key).
-        if (this.stopping || this.fenced(err)) return false;
+        if (this.stopper.stopped || this.fenced(err)) return false;
         this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'change intake: storing changes failed; trying again');
-        await new Promise((r) => setTimeout(r, 1000));
+        await this.stopper.sleep(1000);
       }
     }
     // Exactly these entries go (each is unique: its id): a master that leads next may already have
@@ -98,7 +101,7 @@ export class IntakeReader {
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.stopper.stop();
     // A blocked BLMOVE is dropped with the connection; nothing is moved then.
     this.blocking.disconnect();
     await this.loop;

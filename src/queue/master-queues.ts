@@ -12,6 +12,7 @@ import { sessionKey, signSessionRecord, type SessionRecord } from './session.js'
 import { IntakeReader, type IntakeItem } from './intake-reader.js';
 import { EventStreamReader, executorEventsStreamKey } from './event-stream.js';
 import { JobListProducer } from './job-list.js';
+import { slowStep } from '../util/slow-step.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -35,6 +36,8 @@ export class MasterQueues {
   private readonly controlQueues = new Map<string, Queue>();
   private readonly eventQueues = new Map<string, Queue>();
   private readonly workers: Array<{ worker: Worker; conn: Redis }> = [];
+  /** The workers' handlers running now (each settles, whatever the handler's outcome). */
+  private readonly handling = new Set<Promise<void>>();
   private readonly connections: Redis[] = [];
   /** Whether an error is a fencing refusal (set by the master: a job that met one goes back to wait for the new leader). */
   fenced: (err: unknown) => boolean = () => false;
@@ -171,8 +174,15 @@ export class MasterQueues {
   work<T>(queue: string, concurrency: number, fn: (job: Job<T>) => Promise<unknown>): Worker {
     const conn = redisConnection(this.url, true);
     const processor = async (job: Job<T>, token?: string) => {
+      const handling = fn(job);
+      const settled = handling.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.handling.add(settled);
+      void settled.finally(() => this.handling.delete(settled));
       try {
-        return await fn(job);
+        return await handling;
       } catch (err) {
         if (!this.fenced(err)) throw err;
         // This master lost the lead mid-job: the job goes back to wait, for the leader's workers.
@@ -232,14 +242,30 @@ export class MasterQueues {
   }
 
   /** Closes every worker and the intake reader (a master that stops leading); the queues stay open for producing. */
-  async closeWorkers(): Promise<void> {
-    await this.intake?.stop();
+  /**
+   * Stops the intake, the event streams and every worker. `lost`: the lead was lost, maybe with
+   * Redis away or reconnecting: a worker is then closed without waiting for its blocking fetch,
+   * which ioredis may never settle once its connection is closed mid-reconnect
+   * (redis/ioredis#2197; a graceful close waited for it for ever after a Redis outage longer than
+   * the lease). The handlers still running finish first either way: no leader-only write of this
+   * term is left in flight when this resolves. A job whose handler ran then stays active in BullMQ
+   * until its lock lapses and goes back to wait for the leader (the handlers are idempotent).
+   */
+  async closeWorkers(log?: Logger, lost = false): Promise<void> {
+    const watch = <T>(what: string, p: Promise<T>) => (log ? slowStep(log, what, p) : p);
+    await watch('the change intake to stop', this.intake?.stop() ?? Promise.resolve());
     this.intake = undefined;
-    await this.events_?.stop();
+    await watch("the executors' event streams to stop", this.events_?.stop() ?? Promise.resolve());
     this.events_ = undefined;
     const all = this.workers.splice(0);
-    await Promise.all(all.map(({ worker }) => worker.close()));
+    await Promise.all(all.map(({ worker }) => watch(`the worker of queue ${worker.name} to close`, worker.close(lost))));
+    await watch("the queue workers' running handlers to finish", this.idleHandlers());
     for (const { conn } of all) conn.disconnect();
+  }
+
+  /** Resolves once no worker's handler runs. */
+  private async idleHandlers(): Promise<void> {
+    while (this.handling.size) await Promise.all([...this.handling]);
   }
 
   /** Used by the CLI: wait for a control job's answer. */
