@@ -168,11 +168,8 @@ export class LeaderParts {
     return [this.users, this.schedulers, this.superseder, this.dependents, this.distributor, this.problems];
   }
 
-  /**
-   * Stops every part and worker; their bus listeners go with the scope. Chat is the master's to
-   * stop. `lost`: the lead was lost (Redis may be away): nothing waits on a blocked fetch.
-   */
-  async stop(lost = false): Promise<void> {
+  /** Stops every part and worker; their bus listeners go with the scope. Chat is the master's to stop. */
+  async stop(): Promise<void> {
     const log = this.host.log;
     this.store.bus.close();
     clearInterval(this.changeWatch);
@@ -184,7 +181,7 @@ export class LeaderParts {
     await slowStep(log, 'the Problem detector to stop', this.problems.stop());
     this.registry.stop();
     this.distributor.stop();
-    await slowStep(log, "the master's queue workers to close", this.host.queues.closeWorkers(log, lost));
+    await slowStep(log, "the master's queue workers to close", this.host.queues.closeWorkers(log));
   }
 
 }

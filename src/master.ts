@@ -318,7 +318,7 @@ export class Master {
       await Promise.all([
         slowStep(this.log, 'the announcer to stop', announcer?.stop() ?? Promise.resolve()),
         slowStep(this.log, 'the git pollers to stop', Promise.all(pollers.map((p) => p.stop()))),
-        this.parts.stop(true),
+        this.parts.stop(),
       ]);
     }
     this.parts = this.makeParts();
@@ -413,13 +413,14 @@ export class Master {
   }
 
   async stop(): Promise<void> {
-    await this.reconfigWatch?.stop();
-    await this.httpServer?.stop();
+    const step = (what: string, p: Promise<unknown> | undefined) => slowStep(this.log, what, p ?? Promise.resolve());
+    await step('the reconfig watch to stop', this.reconfigWatch?.stop());
+    await step('the HTTP server to stop', this.httpServer?.stop());
     // Stops the leader's parts and chat (if it leads) and releases the lease: a standby takes over on its next poll.
-    await this.leadership?.stop();
+    await step('the lead to be given up', this.leadership?.stop());
     this.mailerInstance?.close();
-    await this.queues.close();
-    await this.store.close();
+    await step('the queues to close', this.queues.close());
+    await step('the Redis connection to close', this.store.close());
     this.log.info('master stopped');
   }
 }

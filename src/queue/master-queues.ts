@@ -17,6 +17,9 @@ import { slowStep } from '../util/slow-step.js';
 export { UnrecoverableError };
 export type { Job };
 
+/** How long closing workers waits for BullMQ to record the outcome of the jobs just handled (Redis may be away). */
+const RECORD_WAIT_MS = 5000;
+
 /** Redis connection for BullMQ: workers need maxRetriesPerRequest null to block forever. */
 export function redisConnection(url: string, forWorker: boolean): Redis {
   return newRedis(url, { maxRetriesPerRequest: forWorker ? null : 20, enableReadyCheck: true });
@@ -38,6 +41,11 @@ export class MasterQueues {
   private readonly workers: Array<{ worker: Worker; conn: Redis }> = [];
   /** The workers' handlers running now (each settles, whatever the handler's outcome). */
   private readonly handling = new Set<Promise<void>>();
+  /** Handled jobs whose outcome BullMQ has not recorded yet (by queue|job id), and their waits. */
+  private readonly unrecorded = new Map<string, () => void>();
+  private readonly recording = new Set<Promise<void>>();
+  /** Set while closeWorkers runs: a job fetched meanwhile goes back to wait unhandled. */
+  private closingWorkers = false;
   private readonly connections: Redis[] = [];
   /** Whether an error is a fencing refusal (set by the master: a job that met one goes back to wait for the new leader). */
   fenced: (err: unknown) => boolean = () => false;
@@ -174,19 +182,30 @@ export class MasterQueues {
   work<T>(queue: string, concurrency: number, fn: (job: Job<T>) => Promise<unknown>): Worker {
     const conn = redisConnection(this.url, true);
     const processor = async (job: Job<T>, token?: string) => {
+      // Fetched as the workers close (the lead is being given up): left for the next leader.
+      if (this.closingWorkers) {
+        await job.moveToWait(token).catch(() => undefined);
+        throw new WaitingError();
+      }
+      const key = `${queue}|${job.id}`;
+      const recorded = new Promise<void>((resolve) => this.unrecorded.set(key, resolve));
+      const settled = recorded.then(() => undefined);
+      this.recording.add(settled);
+      void settled.finally(() => this.recording.delete(settled));
       const handling = fn(job);
-      const settled = handling.then(
+      const done = handling.then(
         () => undefined,
         () => undefined,
       );
-      this.handling.add(settled);
-      void settled.finally(() => this.handling.delete(settled));
+      this.handling.add(done);
+      void done.finally(() => this.handling.delete(done));
       try {
         return await handling;
       } catch (err) {
         if (!this.fenced(err)) throw err;
         // This master lost the lead mid-job: the job goes back to wait, for the leader's workers.
         await job.moveToWait(token).catch(() => undefined);
+        this.recorded(key);
         throw new WaitingError();
       }
     };
@@ -204,9 +223,20 @@ export class MasterQueues {
     w.on('error', (err) => {
       if (this.sayOnce(`${queue} ${err.message}`)) this.log.warn({ err, queue }, 'worker error');
     });
-    w.on('failed', (job, err) => this.log.warn({ err: err.message, queue, jobId: job?.id }, 'job failed'));
+    w.on('failed', (job, err) => {
+      if (job) this.recorded(`${queue}|${job.id}`);
+      if (!(err instanceof WaitingError)) this.log.warn({ err: err.message, queue, jobId: job?.id }, 'job failed');
+    });
+    w.on('completed', (job) => this.recorded(`${queue}|${job.id}`));
     this.workers.push({ worker: w, conn });
     return w;
+  }
+
+  /** A handled job's outcome is in BullMQ (completed, failed or back to wait). */
+  private recorded(key: string): void {
+    const resolve = this.unrecorded.get(key);
+    this.unrecorded.delete(key);
+    resolve?.();
   }
 
   private readonly said = new Map<string, number>();
@@ -243,24 +273,31 @@ export class MasterQueues {
 
   /** Closes every worker and the intake reader (a master that stops leading); the queues stay open for producing. */
   /**
-   * Stops the intake, the event streams and every worker. `lost`: the lead was lost, maybe with
-   * Redis away or reconnecting: a worker is then closed without waiting for its blocking fetch,
-   * which ioredis may never settle once its connection is closed mid-reconnect
-   * (redis/ioredis#2197; a graceful close waited for it for ever after a Redis outage longer than
-   * the lease). The handlers still running finish first either way: no leader-only write of this
-   * term is left in flight when this resolves. A job whose handler ran then stays active in BullMQ
-   * until its lock lapses and goes back to wait for the leader (the handlers are idempotent).
+   * Stops the intake, the event streams and every worker, without waiting on anything blocked in
+   * Redis: ioredis may never settle a blocked read once its connection is closed while it
+   * reconnects (redis/ioredis#2197), and a graceful BullMQ close waited for its fetch for ever
+   * after a Redis outage or failover longer than the lease. The handlers still running finish
+   * first (no write of this term is left in flight when this resolves); their outcome is then
+   * recorded in BullMQ while Redis answers, for at most RECORD_WAIT_MS. A job whose outcome was
+   * not recorded stays active until its lock lapses and goes back to wait for the leader (the
+   * handlers are idempotent), as a job held by a master killed does.
    */
-  async closeWorkers(log?: Logger, lost = false): Promise<void> {
+  async closeWorkers(log?: Logger): Promise<void> {
     const watch = <T>(what: string, p: Promise<T>) => (log ? slowStep(log, what, p) : p);
+    this.closingWorkers = true;
     await watch('the change intake to stop', this.intake?.stop() ?? Promise.resolve());
     this.intake = undefined;
     await watch("the executors' event streams to stop", this.events_?.stop() ?? Promise.resolve());
     this.events_ = undefined;
     const all = this.workers.splice(0);
-    await Promise.all(all.map(({ worker }) => watch(`the worker of queue ${worker.name} to close`, worker.close(lost))));
+    await Promise.all(all.map(({ worker }) => watch(`the worker of queue ${worker.name} to close`, worker.close(true))));
     await watch("the queue workers' running handlers to finish", this.idleHandlers());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...this.recording]), new Promise<void>((resolve) => (timer = setTimeout(resolve, RECORD_WAIT_MS)))]);
+    clearTimeout(timer);
     for (const { conn } of all) conn.disconnect();
+    this.unrecorded.clear();
+    this.closingWorkers = false;
   }
 
   /** Resolves once no worker's handler runs. */

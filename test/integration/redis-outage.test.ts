@@ -5,7 +5,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { Master } from '../../src/master.js';
 import { BbClient } from '../../src/queue/client.js';
 import { recordingLogger } from '../harness/master-with.js';
-import { probe, tempDir, waitFor } from '../harness/bb.js';
+import { probe, spawnBb, tempDir, waitFor } from '../harness/bb.js';
 import { writeTestConfig } from '../harness/config.js';
 import { cleanupDir, freshPrefix, startRedisServer } from '../harness/redis.js';
 
@@ -92,5 +92,46 @@ describe('a Redis outage longer than the lease', () => {
     cleanups.push(() => p.close());
     const stored = await waitFor('the change to be stored', async () => (await p.store.recentChanges(10)).find((c) => c.revision === 'feed0001') ?? false);
     expect(stored.author).toBe('Brian Warner <warner@example.org>');
+  }, 120_000);
+
+  it('a master told to stop while its Redis is away stops, and the next one leads once Redis is back', async () => {
+    const server = await startRedisServer();
+    const dir = tempDir('outage-stop');
+    const prefix = freshPrefix('outstop');
+    const url = server.redis.url;
+    cleanups.push(async () => {
+      await server.stop('SIGKILL');
+      cleanupDir(server.dir);
+      cleanupDir(dir);
+    });
+    const cfg = writeTestConfig(dir, {
+      redis: { prefix },
+      basedir: join(dir, 'master'),
+      executors: [{ name: 'a', secret: 'outage-secret-for-exec-a-0123456789' }],
+      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+      schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+    });
+    const first = spawnBb(['master', '--config', cfg, '--redis', url], { logDir: dir, label: 'master-1' });
+    cleanups.push(() => first.kill('SIGKILL'));
+    await waitFor('the master to lead', () => /"msg":"master started"/.test(first.log()) && /took the lead/.test(first.log()));
+    await waitFor('the readers to be blocked in Redis', async () => {
+      const cmds = await blockedCommands(url);
+      return cmds.includes('blmove') && cmds.includes('xread') ? cmds : false;
+    });
+    await server.stop('SIGKILL');
+    // Stopped at once, while it still holds the lease: it stops, whatever Redis does.
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    await server.restart();
+    const second = spawnBb(['master', '--config', cfg, '--redis', url], { logDir: dir, label: 'master-2' });
+    cleanups.push(() => second.kill('SIGKILL'));
+    await waitFor('the next master to lead', () => /took the lead/.test(second.log()), 60_000);
+    const client = new BbClient(url, prefix);
+    cleanups.push(() => client.close());
+    await client.sendChange({ author: 'Zooko <zooko@example.org>', files: ['src/x.c'], branch: 'main', revision: 'feed0002' });
+    const p = probe(url, prefix);
+    cleanups.push(() => p.close());
+    await waitFor('the change to be stored', async () => (await p.store.recentChanges(10)).some((c) => c.revision === 'feed0002'));
   }, 120_000);
 });
