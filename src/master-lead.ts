@@ -183,5 +183,4 @@ export class LeaderParts {
     this.distributor.stop();
     await slowStep(log, "the master's queue workers to close", this.host.queues.closeWorkers(log));
   }
-
 }

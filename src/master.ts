@@ -314,9 +314,9 @@ export class Master {
       this.announcer = undefined;
       this.chatService = undefined;
       this.chatReady = undefined;
-      await slowStep(this.log, 'chat to stop', chatService?.stop() ?? Promise.resolve());
+      await slowStep(this.log, 'chat to stop', chatService?.stop());
       await Promise.all([
-        slowStep(this.log, 'the announcer to stop', announcer?.stop() ?? Promise.resolve()),
+        slowStep(this.log, 'the announcer to stop', announcer?.stop()),
         slowStep(this.log, 'the git pollers to stop', Promise.all(pollers.map((p) => p.stop()))),
         this.parts.stop(),
       ]);
@@ -413,7 +413,7 @@ export class Master {
   }
 
   async stop(): Promise<void> {
-    const step = (what: string, p: Promise<unknown> | undefined) => slowStep(this.log, what, p ?? Promise.resolve());
+    const step = (what: string, p: Promise<unknown> | undefined) => slowStep(this.log, what, p);
     await step('the reconfig watch to stop', this.reconfigWatch?.stop());
     await step('the HTTP server to stop', this.httpServer?.stop());
     // Stops the leader's parts and chat (if it leads) and releases the lease: a standby takes over on its next poll.

@@ -174,5 +174,4 @@ export class EventStreamReader {
   private pause(ms: number): Promise<void> {
     return this.stopper.sleep(ms);
   }
-
 }

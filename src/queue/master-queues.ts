@@ -13,6 +13,7 @@ import { IntakeReader, type IntakeItem } from './intake-reader.js';
 import { EventStreamReader, executorEventsStreamKey } from './event-stream.js';
 import { JobListProducer } from './job-list.js';
 import { slowStep } from '../util/slow-step.js';
+import { withTimeout } from '../../executor/timing.js';
 
 export { UnrecoverableError };
 export type { Job };
@@ -41,9 +42,8 @@ export class MasterQueues {
   private readonly workers: Array<{ worker: Worker; conn: Redis }> = [];
   /** The workers' handlers running now (each settles, whatever the handler's outcome). */
   private readonly handling = new Set<Promise<void>>();
-  /** Handled jobs whose outcome BullMQ has not recorded yet (by queue|job id), and their waits. */
-  private readonly unrecorded = new Map<string, () => void>();
-  private readonly recording = new Set<Promise<void>>();
+  /** Handled jobs whose outcome BullMQ has not recorded yet, by `queue|job id`. */
+  private readonly unrecorded = new Map<string, { recorded: Promise<void>; resolve: () => void }>();
   /** Set while closeWorkers runs: a job fetched meanwhile goes back to wait unhandled. */
   private closingWorkers = false;
   private readonly connections: Redis[] = [];
@@ -188,10 +188,8 @@ export class MasterQueues {
         throw new WaitingError();
       }
       const key = `${queue}|${job.id}`;
-      const recorded = new Promise<void>((resolve) => this.unrecorded.set(key, resolve));
-      const settled = recorded.then(() => undefined);
-      this.recording.add(settled);
-      void settled.finally(() => this.recording.delete(settled));
+      let resolve!: () => void;
+      this.unrecorded.set(key, { recorded: new Promise<void>((r) => (resolve = r)), resolve });
       const handling = fn(job);
       const done = handling.then(
         () => undefined,
@@ -234,9 +232,8 @@ export class MasterQueues {
 
   /** A handled job's outcome is in BullMQ (completed, failed or back to wait). */
   private recorded(key: string): void {
-    const resolve = this.unrecorded.get(key);
+    this.unrecorded.get(key)?.resolve();
     this.unrecorded.delete(key);
-    resolve?.();
   }
 
   private readonly said = new Map<string, number>();
@@ -271,9 +268,9 @@ export class MasterQueues {
     this.events_?.add(executor);
   }
 
-  /** Closes every worker and the intake reader (a master that stops leading); the queues stay open for producing. */
   /**
-   * Stops the intake, the event streams and every worker, without waiting on anything blocked in
+   * Closes the intake, the event streams and every worker (a master that stops leading; the queues
+   * stay open for producing), without waiting on anything blocked in
    * Redis: ioredis may never settle a blocked read once its connection is closed while it
    * reconnects (redis/ioredis#2197), and a graceful BullMQ close waited for its fetch for ever
    * after a Redis outage or failover longer than the lease. The handlers still running finish
@@ -283,18 +280,16 @@ export class MasterQueues {
    * handlers are idempotent), as a job held by a master killed does.
    */
   async closeWorkers(log?: Logger): Promise<void> {
-    const watch = <T>(what: string, p: Promise<T>) => (log ? slowStep(log, what, p) : p);
+    const watch = (what: string, p: Promise<unknown> | undefined) => (log ? slowStep(log, what, p) : p);
     this.closingWorkers = true;
-    await watch('the change intake to stop', this.intake?.stop() ?? Promise.resolve());
+    await watch('the change intake to stop', this.intake?.stop());
     this.intake = undefined;
-    await watch("the executors' event streams to stop", this.events_?.stop() ?? Promise.resolve());
+    await watch("the executors' event streams to stop", this.events_?.stop());
     this.events_ = undefined;
     const all = this.workers.splice(0);
     await Promise.all(all.map(({ worker }) => watch(`the worker of queue ${worker.name} to close`, worker.close(true))));
     await watch("the queue workers' running handlers to finish", this.idleHandlers());
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([Promise.all([...this.recording]), new Promise<void>((resolve) => (timer = setTimeout(resolve, RECORD_WAIT_MS)))]);
-    clearTimeout(timer);
+    await withTimeout(Promise.all([...this.unrecorded.values()].map((u) => u.recorded)), RECORD_WAIT_MS);
     for (const { conn } of all) conn.disconnect();
     this.unrecorded.clear();
     this.closingWorkers = false;

@@ -39,24 +39,47 @@ async function blockedCommands(url: string): Promise<string[]> {
   }
 }
 
+/** A private redis-server and a master config on it (one executor, one builder), removed after the test. */
+async function scene(label: string) {
+  const server = await startRedisServer();
+  const dir = tempDir(label);
+  const prefix = freshPrefix(label);
+  cleanups.push(async () => {
+    await server.stop('SIGKILL');
+    cleanupDir(server.dir);
+    cleanupDir(dir);
+  });
+  const cfg = writeTestConfig(dir, {
+    redis: { prefix },
+    basedir: join(dir, 'master'),
+    executors: [{ name: 'a', secret: 'outage-secret-for-exec-a-0123456789' }],
+    builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
+    schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
+  });
+  return { server, dir, prefix, url: server.redis.url, cfg };
+}
+
+/** Waits until the change intake (BLMOVE) and the executors' event streams (XREAD) wait in Redis. */
+async function readersBlocked(url: string): Promise<void> {
+  await waitFor('the readers to be blocked in Redis', async () => {
+    const cmds = await blockedCommands(url);
+    return cmds.includes('blmove') && cmds.includes('xread') ? cmds : false;
+  });
+}
+
+/** Sends a change as `bb sendchange` does and waits until a master has stored it. */
+async function sendAndWaitStored(url: string, prefix: string, author: string, revision: string) {
+  const client = new BbClient(url, prefix);
+  cleanups.push(() => client.close());
+  await client.sendChange({ author, files: ['src/net.c'], branch: 'main', revision });
+  const p = probe(url, prefix);
+  cleanups.push(() => p.close());
+  return waitFor('the change to be stored', async () => (await p.store.recentChanges(10)).find((c) => c.revision === revision) ?? false);
+}
+
 describe('a Redis outage longer than the lease', () => {
   it('the lone master stands down, then leads again once Redis is back and stores what was sent meanwhile', async () => {
-    const server = await startRedisServer();
-    const dir = tempDir('outage');
-    const prefix = freshPrefix('outage');
-    const url = server.redis.url;
-    cleanups.push(async () => {
-      await server.stop('SIGKILL');
-      cleanupDir(server.dir);
-      cleanupDir(dir);
-    });
-    const cfg = writeTestConfig(dir, {
-      redis: { prefix },
-      basedir: join(dir, 'master'),
-      executors: [{ name: 'a', secret: 'outage-secret-for-exec-a-0123456789' }],
-      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-      schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-    });
+    const { server, dir, prefix, url, cfg } = await scene('outage');
     const loaded = await loadConfig(cfg);
     const rec = recordingLogger();
     const master = new Master({ config: loaded.config, secrets: loaded.secrets, redisUrl: url, logger: rec.logger, baseDir: dir, lease: { ttlMs: 3000, renewMs: 1000, pollMs: 200 } });
@@ -65,11 +88,7 @@ describe('a Redis outage longer than the lease', () => {
     expect(master.role).toBe('leader');
     const said = (msg: string) => rec.lines.filter((l) => l.msg === msg).length;
 
-    // The change intake (BLMOVE) and the executors' event streams (XREAD) wait in Redis.
-    await waitFor('the readers to be blocked in Redis', async () => {
-      const cmds = await blockedCommands(url);
-      return cmds.includes('blmove') && cmds.includes('xread') ? cmds : false;
-    });
+    await readersBlocked(url);
     await server.stop('SIGKILL');
     // Redis stays away past the lease: the master stands down by its own clock, and its parts
     // stop while its connections reconnect in vain.
@@ -85,39 +104,16 @@ describe('a Redis outage longer than the lease', () => {
     expect(said('took the lead')).toBe(2);
 
     // It works as before: a change sent now is stored.
-    const client = new BbClient(url, prefix);
-    cleanups.push(() => client.close());
-    await client.sendChange({ author: 'Brian Warner <warner@example.org>', files: ['src/net.c'], branch: 'main', revision: 'feed0001' });
-    const p = probe(url, prefix);
-    cleanups.push(() => p.close());
-    const stored = await waitFor('the change to be stored', async () => (await p.store.recentChanges(10)).find((c) => c.revision === 'feed0001') ?? false);
+    const stored = await sendAndWaitStored(url, prefix, 'Brian Warner <warner@example.org>', 'feed0001');
     expect(stored.author).toBe('Brian Warner <warner@example.org>');
   }, 120_000);
 
   it('a master told to stop while its Redis is away stops, and the next one leads once Redis is back', async () => {
-    const server = await startRedisServer();
-    const dir = tempDir('outage-stop');
-    const prefix = freshPrefix('outstop');
-    const url = server.redis.url;
-    cleanups.push(async () => {
-      await server.stop('SIGKILL');
-      cleanupDir(server.dir);
-      cleanupDir(dir);
-    });
-    const cfg = writeTestConfig(dir, {
-      redis: { prefix },
-      basedir: join(dir, 'master'),
-      executors: [{ name: 'a', secret: 'outage-secret-for-exec-a-0123456789' }],
-      builders: [{ name: 'linux', executors: ['a'], steps: [{ type: 'shell', command: 'true' }] }],
-      schedulers: [{ type: 'force', name: 'force', builders: ['linux'] }],
-    });
+    const { server, dir, prefix, url, cfg } = await scene('outstop');
     const first = spawnBb(['master', '--config', cfg, '--redis', url], { logDir: dir, label: 'master-1' });
     cleanups.push(() => first.kill('SIGKILL'));
     await waitFor('the master to lead', () => /"msg":"master started"/.test(first.log()) && /took the lead/.test(first.log()));
-    await waitFor('the readers to be blocked in Redis', async () => {
-      const cmds = await blockedCommands(url);
-      return cmds.includes('blmove') && cmds.includes('xread') ? cmds : false;
-    });
+    await readersBlocked(url);
     await server.stop('SIGKILL');
     // Stopped at once, while it still holds the lease: it stops, whatever Redis does.
     first.child.kill('SIGTERM');
@@ -127,11 +123,6 @@ describe('a Redis outage longer than the lease', () => {
     const second = spawnBb(['master', '--config', cfg, '--redis', url], { logDir: dir, label: 'master-2' });
     cleanups.push(() => second.kill('SIGKILL'));
     await waitFor('the next master to lead', () => /took the lead/.test(second.log()), 60_000);
-    const client = new BbClient(url, prefix);
-    cleanups.push(() => client.close());
-    await client.sendChange({ author: 'Zooko <zooko@example.org>', files: ['src/x.c'], branch: 'main', revision: 'feed0002' });
-    const p = probe(url, prefix);
-    cleanups.push(() => p.close());
-    await waitFor('the change to be stored', async () => (await p.store.recentChanges(10)).some((c) => c.revision === 'feed0002'));
+    await sendAndWaitStored(url, prefix, 'Zooko <zooko@example.org>', 'feed0002');
   }, 120_000);
 });
